@@ -1,0 +1,57 @@
+//! Keys and signatures: the [`Algorithm`]s eseal speaks, the [`Signer`] trait every key
+//! provider implements, software keys, PKCS#11 keys and the one verification entry point.
+
+mod algorithm;
+#[cfg(feature = "pkcs11")]
+pub mod pkcs11;
+mod software;
+mod verify;
+
+pub(crate) use algorithm::alg_id;
+pub use algorithm::{Algorithm, KeyType, SM2_DEFAULT_DISTID};
+pub use software::SoftwareKey;
+pub use verify::{PublicKey, verify, verify_sm2};
+
+use crate::error::{Error, Result};
+
+/// A private key that signs, wherever it lives (memory, PKCS#11 token, ...).
+///
+/// The key never leaves its signer; callers get signatures and the public key only.
+pub trait Signer: Send + Sync {
+    /// The algorithm this signer produces.
+    fn algorithm(&self) -> Algorithm;
+
+    /// The public key as a DER `SubjectPublicKeyInfo` (RFC 5280 clause 4.1.2.7).
+    fn public_key_spki(&self) -> &[u8];
+
+    /// Signs `message` (the whole message: hashing is part of the algorithm).
+    ///
+    /// ECDSA and SM2 signatures are DER `SEQUENCE { r INTEGER, s INTEGER }`, as X.509 and
+    /// CMS carry them.
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>>;
+}
+
+/// `ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }` (RFC 3279 clause 2.2.3),
+/// also the DER form of SM2 signatures (GB/T 35276 clause 7.3).
+#[derive(der::Sequence)]
+struct EcdsaSigValue<'a> {
+    r: der::asn1::UintRef<'a>,
+    s: der::asn1::UintRef<'a>,
+}
+
+/// Converts a raw fixed-size `r || s` signature (as PKCS#11 `CKM_ECDSA` and GB/T 38540
+/// seals give it) into DER.
+pub fn signature_raw_to_der(raw: &[u8]) -> Result<Vec<u8>> {
+    if raw.is_empty() || raw.len() % 2 != 0 {
+        return Err(Error::malformed(
+            "raw signature",
+            format!("{} bytes is not r || s", raw.len()),
+        ));
+    }
+    let (r, s) = raw.split_at(raw.len() / 2);
+    let value = EcdsaSigValue {
+        r: der::asn1::UintRef::new(r).map_err(|e| Error::malformed("raw signature", e))?,
+        s: der::asn1::UintRef::new(s).map_err(|e| Error::malformed("raw signature", e))?,
+    };
+    der::Encode::to_der(&value).map_err(|e| Error::malformed("raw signature", e))
+}

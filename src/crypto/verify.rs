@@ -1,0 +1,162 @@
+//! The one signature verification entry point for every algorithm.
+
+use der::asn1::ObjectIdentifier;
+use ring::signature as rs;
+use sm2::dsa::signature::Verifier as _;
+
+use super::algorithm::{
+    Algorithm, KeyType, OID_EC_PUBLIC_KEY, OID_ED25519, OID_P256, OID_P384, OID_RSA, OID_SM2_CURVE,
+    SM2_DEFAULT_DISTID,
+};
+use crate::error::{Error, Result};
+
+/// A public key: its type and the raw `subjectPublicKey` bits.
+///
+/// ```text
+/// SubjectPublicKeyInfo ::= SEQUENCE {
+///     algorithm         AlgorithmIdentifier,
+///     subjectPublicKey  BIT STRING }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicKey {
+    key_type: KeyType,
+    raw: Vec<u8>,
+}
+
+impl PublicKey {
+    /// Parses a DER `SubjectPublicKeyInfo` (RFC 5280 clause 4.1.2.7).
+    ///
+    /// SM2 keys are accepted both as `id-ecPublicKey` with the `sm2p256v1` curve and with
+    /// `sm2p256v1` as the algorithm itself, as some issuers write them.
+    pub fn from_spki_der(der: &[u8]) -> Result<Self> {
+        let spki = spki::SubjectPublicKeyInfoRef::try_from(der)
+            .map_err(|e| Error::malformed("SubjectPublicKeyInfo", e))?;
+        let oid = spki.algorithm.oid.to_string();
+        let curve = || -> Result<String> {
+            let params = spki.algorithm.parameters.as_ref().ok_or_else(|| {
+                Error::malformed("SubjectPublicKeyInfo", "EC key without curve parameter")
+            })?;
+            let curve: ObjectIdentifier = params
+                .decode_as()
+                .map_err(|e| Error::malformed("SubjectPublicKeyInfo", e))?;
+            Ok(curve.to_string())
+        };
+        let key_type = match oid.as_str() {
+            OID_EC_PUBLIC_KEY => match curve()?.as_str() {
+                OID_P256 => KeyType::EcP256,
+                OID_P384 => KeyType::EcP384,
+                OID_SM2_CURVE => KeyType::Sm2,
+                other => return Err(Error::UnsupportedAlgorithm(format!("EC curve {other}"))),
+            },
+            OID_SM2_CURVE => KeyType::Sm2,
+            OID_ED25519 => KeyType::Ed25519,
+            OID_RSA => KeyType::Rsa,
+            other => return Err(Error::UnsupportedAlgorithm(format!("public key {other}"))),
+        };
+        let raw = spki
+            .subject_public_key
+            .as_bytes()
+            .ok_or_else(|| Error::malformed("SubjectPublicKeyInfo", "unused bits in key"))?;
+        Ok(PublicKey {
+            key_type,
+            raw: raw.to_vec(),
+        })
+    }
+
+    /// A key from its type and raw encoding (SEC1 point, Ed25519 bytes or `RSAPublicKey`).
+    pub fn from_raw(key_type: KeyType, raw: &[u8]) -> Self {
+        PublicKey {
+            key_type,
+            raw: raw.to_vec(),
+        }
+    }
+
+    /// The key type.
+    pub fn key_type(&self) -> KeyType {
+        self.key_type
+    }
+
+    /// The raw `subjectPublicKey` bits.
+    pub fn raw(&self) -> &[u8] {
+        &self.raw
+    }
+
+    /// Verifies `signature` over `message` with `algorithm`, which must fit the key type.
+    pub fn verify(&self, algorithm: Algorithm, message: &[u8], signature: &[u8]) -> Result<()> {
+        if algorithm.key_type() != self.key_type {
+            return Err(Error::UnsupportedAlgorithm(format!(
+                "{algorithm} with a {:?} key",
+                self.key_type
+            )));
+        }
+        verify(algorithm, &self.raw, message, signature)
+    }
+}
+
+/// Verifies `signature` over `message` with the raw public key (the `subjectPublicKey`
+/// bits of the signer's certificate).
+///
+/// ECDSA and SM2 signatures are DER `SEQUENCE { r INTEGER, s INTEGER }`; SM2 also accepts
+/// the raw 64-byte `r || s` form found in GB/T 38540 seals. SM2 uses the default
+/// distinguishing ID; see [`verify_sm2`] for another.
+pub fn verify(
+    algorithm: Algorithm,
+    public_key: &[u8],
+    message: &[u8],
+    signature: &[u8],
+) -> Result<()> {
+    let ring_alg: &dyn rs::VerificationAlgorithm = match algorithm {
+        Algorithm::EcdsaP256Sha256 => &rs::ECDSA_P256_SHA256_ASN1,
+        Algorithm::EcdsaP384Sha384 => &rs::ECDSA_P384_SHA384_ASN1,
+        Algorithm::Ed25519 => &rs::ED25519,
+        Algorithm::RsaPkcs1Sha256 => &rs::RSA_PKCS1_2048_8192_SHA256,
+        Algorithm::RsaPssSha256 => &rs::RSA_PSS_2048_8192_SHA256,
+        Algorithm::Sm2Sm3 => {
+            return verify_sm2(SM2_DEFAULT_DISTID, public_key, message, signature);
+        }
+    };
+    rs::UnparsedPublicKey::new(ring_alg, public_key)
+        .verify(message, signature)
+        .map_err(|_| Error::BadSignature)
+}
+
+/// Verifies an SM2-with-SM3 signature (GB/T 32918.2) with the distinguishing ID `distid`.
+///
+/// `public_key` is the uncompressed SEC1 point; `signature` is DER or raw 64-byte `r || s`.
+pub fn verify_sm2(distid: &str, public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<()> {
+    let key = sm2::dsa::VerifyingKey::from_sec1_bytes(distid, public_key)
+        .map_err(|_| Error::malformed("SM2 public key", "not a point on the curve"))?;
+    let signature = if signature.len() == sm2::dsa::Signature::BYTE_SIZE {
+        sm2::dsa::Signature::from_slice(signature)
+    } else {
+        sm2::dsa::Signature::from_der(signature)
+    }
+    .map_err(|_| Error::BadSignature)?;
+    key.verify(message, &signature)
+        .map_err(|_| Error::BadSignature)
+}
+
+impl PublicKey {
+    /// Encodes the key as a DER `SubjectPublicKeyInfo`.
+    pub fn to_spki_der(&self) -> Vec<u8> {
+        use der::Encode;
+        let oid = |s: &str| ObjectIdentifier::new(s).expect("constant OID");
+        let curve = |s: &str| Some(der::Any::from(oid(s)));
+        let (algorithm, parameters) = match self.key_type {
+            KeyType::EcP256 => (oid(OID_EC_PUBLIC_KEY), curve(OID_P256)),
+            KeyType::EcP384 => (oid(OID_EC_PUBLIC_KEY), curve(OID_P384)),
+            KeyType::Sm2 => (oid(OID_EC_PUBLIC_KEY), curve(OID_SM2_CURVE)),
+            KeyType::Ed25519 => (oid(OID_ED25519), None),
+            KeyType::Rsa => (oid(OID_RSA), Some(der::Any::from(der::asn1::Null))),
+        };
+        let spki = spki::SubjectPublicKeyInfoOwned {
+            algorithm: spki::AlgorithmIdentifierOwned {
+                oid: algorithm,
+                parameters,
+            },
+            subject_public_key: der::asn1::BitString::from_bytes(&self.raw)
+                .expect("a byte string is a valid BIT STRING"),
+        };
+        spki.to_der().expect("SubjectPublicKeyInfo encodes")
+    }
+}

@@ -1,0 +1,76 @@
+//! The one error type of the library.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong outside a verification verdict.
+///
+/// A verification that runs to its end never returns an `Error`: it returns a
+/// [`crate::report::Report`] whose reasons say why a signature is not valid.
+/// `Error` is for input that cannot be read at all, misuse and I/O.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input is not well-formed: `what` names the structure, `detail` the defect.
+    #[error("malformed {what}: {detail}")]
+    Malformed {
+        /// The structure that failed to parse, e.g. "certificate" or "PKCS#8 private key".
+        what: &'static str,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// The input is larger than the limit for its kind.
+    #[error("{what} is too large: {size} bytes, the limit is {limit}")]
+    TooLarge {
+        /// What was being read.
+        what: &'static str,
+        /// Its size in bytes.
+        size: u64,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// An algorithm, curve or key type eseal does not support.
+    #[error("unsupported algorithm: {0}")]
+    UnsupportedAlgorithm(String),
+    /// A signature did not verify.
+    #[error("signature does not verify")]
+    BadSignature,
+    /// A password did not decrypt an encrypted key.
+    #[error("wrong password or corrupt encrypted key")]
+    WrongPassword,
+    /// A signing operation failed in the key's provider.
+    #[error("signing failed: {0}")]
+    Signing(String),
+    /// A PKCS#11 module or token failed.
+    #[error("PKCS#11: {0}")]
+    Pkcs11(String),
+    /// A request that cannot be carried out as given.
+    #[error("invalid request: {0}")]
+    Invalid(String),
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    pub(crate) fn malformed(what: &'static str, detail: impl ToString) -> Self {
+        Error::Malformed {
+            what,
+            detail: detail.to_string(),
+        }
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// Result with the library's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,21 @@
+//! The issuing office's small PKI and the trust decisions that verification stands on:
+//! certificate profiles, CRLs, the [`TrustStore`] and chain validation as of a given time.
+//!
+//! Chain building and X.509 checks are rustls-webpki's; its known limits hold here too:
+//! `directoryName` name constraints are not enforced (a CA with such constraints is
+//! rejected as `ChainConstraint`), and any unknown critical extension rejects the chain.
+//! Certificates eseal issues use neither.
+
+mod certificate;
+mod crl;
+mod issue;
+mod trust;
+mod webpki_algs;
+
+pub use certificate::{
+    Certificate, KeyUsageBits, MAX_PKI_FILE, OID_KP_TIME_STAMPING, parse_rfc3339,
+    read_certificates, rfc3339,
+};
+pub use crl::{Crl, RevocationReason, RevokedEntry, issue_crl};
+pub use issue::{DistinguishedName, Profile, Validity, issue, issue_root};
+pub use trust::{ChainValidation, TrustStore, Usage};

@@ -1,0 +1,420 @@
+//! The trust store and chain validation as of a given time: rustls-webpki builds and checks
+//! the path (SM2 plugged in), eseal's policy checks the leaf's usage and revocation.
+
+use std::time::{Duration, SystemTime};
+
+use rustls_pki_types::{CertificateDer, TrustAnchor, UnixTime};
+use webpki::{EndEntityCert, ExtendedKeyUsageValidator, KeyPurposeIdIter};
+
+use super::certificate::{
+    Certificate, OID_KP_TIME_STAMPING, read_certificates, rfc3339, unix_seconds,
+};
+use super::crl::{Crl, RevocationReason};
+use super::webpki_algs;
+use crate::error::Result;
+use crate::report::{Reason, SignatureReport};
+
+/// What the leaf certificate is to be used for; the policy layer checks its key usage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Usage {
+    /// No usage check beyond the chain itself.
+    Any,
+    /// Signing GB/T 38540 seals (制章人): `digitalSignature`.
+    SealMaker,
+    /// Signing documents with a seal (签章人): `digitalSignature` and `nonRepudiation`.
+    Signer,
+    /// RFC 3161 timestamps: critical EKU with `id-kp-timeStamping` only.
+    Timestamping,
+    /// Signing licence status lists: `digitalSignature`.
+    StatusList,
+}
+
+impl std::str::FromStr for Usage {
+    type Err = crate::Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Ok(match s {
+            "any" => Usage::Any,
+            "seal-maker" => Usage::SealMaker,
+            "signer" => Usage::Signer,
+            "tsa" | "timestamping" => Usage::Timestamping,
+            "status-list" => Usage::StatusList,
+            other => return Err(crate::Error::Invalid(format!("unknown usage `{other}`"))),
+        })
+    }
+}
+
+struct Anchor {
+    certificate: Certificate,
+    anchor: TrustAnchor<'static>,
+}
+
+/// Trust anchors, intermediate certificates and CRLs that verification relies on.
+///
+/// Build it once and share it: validation takes `&self` and the store is `Sync`.
+#[derive(Default)]
+pub struct TrustStore {
+    anchors: Vec<Anchor>,
+    intermediates: Vec<Certificate>,
+    crls: Vec<Crl>,
+}
+
+/// The outcome of validating one certificate chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainValidation {
+    /// Why the chain is not valid; empty when it is.
+    pub reasons: Vec<Reason>,
+    /// The validated path, leaf first, anchor last (only the leaf when no path was found).
+    pub chain: Vec<Certificate>,
+    /// What revocation checking found, in words.
+    pub revocation: String,
+    /// Facts that did not change the verdict.
+    pub warnings: Vec<String>,
+}
+
+impl ChainValidation {
+    /// Whether the chain is valid for the use at the time asked.
+    pub fn is_valid(&self) -> bool {
+        self.reasons.is_empty()
+    }
+
+    /// The chain's verdict as a report entry of `kind`.
+    pub fn to_report(&self, kind: &str) -> SignatureReport {
+        let mut report = SignatureReport::new(kind, self.reasons.clone());
+        report.signer = self.chain.first().map(|c| c.subject().to_string());
+        report.chain = self.chain.iter().map(Certificate::summary).collect();
+        report.revocation = self.revocation.clone();
+        report.warnings = self.warnings.clone();
+        report
+    }
+}
+
+impl TrustStore {
+    /// An empty store: nothing is trusted.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Trusts `certificate` as an anchor. A directly trusted certificate may also be the
+    /// end-entity certificate itself, self-signed or not.
+    pub fn add_anchor(&mut self, certificate: Certificate) -> Result<()> {
+        let der = CertificateDer::from(certificate.der());
+        let anchor = webpki::anchor_from_trusted_cert(&der)
+            .map_err(|e| crate::Error::malformed("trust anchor", format!("{e:?}")))?
+            .to_owned();
+        self.anchors.push(Anchor {
+            certificate,
+            anchor,
+        });
+        Ok(())
+    }
+
+    /// Trusts every certificate in `input` (PEM bundle or DER); returns how many.
+    pub fn add_anchors_from(&mut self, input: &[u8]) -> Result<usize> {
+        let certs = read_certificates(input)?;
+        let n = certs.len();
+        for cert in certs {
+            self.add_anchor(cert)?;
+        }
+        Ok(n)
+    }
+
+    /// Adds a CA certificate that paths may go through (it is not trusted by itself).
+    pub fn add_intermediate(&mut self, certificate: Certificate) {
+        self.intermediates.push(certificate);
+    }
+
+    /// Adds a CRL; it is used for the certificates of the issuer that signed it.
+    pub fn add_crl(&mut self, crl: Crl) {
+        self.crls.push(crl);
+    }
+
+    /// The trust anchors.
+    pub fn anchors(&self) -> impl Iterator<Item = &Certificate> {
+        self.anchors.iter().map(|a| &a.certificate)
+    }
+
+    /// Validates `leaf` for `usage` as of `at`, with `chain` as extra intermediates
+    /// (e.g. those that came with a signature).
+    pub fn validate(
+        &self,
+        leaf: &Certificate,
+        chain: &[Certificate],
+        at: SystemTime,
+        usage: Usage,
+    ) -> ChainValidation {
+        let mut result = ChainValidation {
+            reasons: Vec::new(),
+            chain: vec![leaf.clone()],
+            revocation: "not checked".into(),
+            warnings: Vec::new(),
+        };
+        if let Some(anchor) = self
+            .anchors
+            .iter()
+            .find(|a| a.certificate.der() == leaf.der())
+        {
+            result
+                .warnings
+                .push("the certificate is trusted directly".into());
+            check_validity_period(&anchor.certificate, at, &mut result.reasons);
+        } else {
+            match self.build_path(leaf, chain, at, usage) {
+                Ok(path) => result.chain = path,
+                Err(reason) => {
+                    result.reasons.push(reason);
+                    return result;
+                }
+            }
+        }
+        check_usage(leaf, usage, &mut result.reasons);
+        self.check_revocation(at, &mut result);
+        result
+    }
+
+    fn build_path(
+        &self,
+        leaf: &Certificate,
+        chain: &[Certificate],
+        at: SystemTime,
+        usage: Usage,
+    ) -> std::result::Result<Vec<Certificate>, Reason> {
+        let leaf_der = CertificateDer::from(leaf.der());
+        let end_entity = EndEntityCert::try_from(&leaf_der)
+            .map_err(|e| Reason::Malformed(format!("certificate: {e:?}")))?;
+        let anchors: Vec<TrustAnchor<'_>> = self.anchors.iter().map(|a| a.anchor.clone()).collect();
+        let candidates: Vec<&Certificate> = chain.iter().chain(&self.intermediates).collect();
+        let intermediates: Vec<CertificateDer<'_>> = candidates
+            .iter()
+            .map(|c| CertificateDer::from(c.der()))
+            .collect();
+        let time = UnixTime::since_unix_epoch(Duration::from_secs(unix_seconds(at).max(0) as u64));
+        let path = end_entity
+            .verify_for_usage(
+                webpki_algs::ALL,
+                &anchors,
+                &intermediates,
+                time,
+                EkuPolicy(usage),
+                None,
+                None,
+            )
+            .map_err(|e| reason_for(e, leaf, &candidates, at))?;
+        let mut certs = vec![leaf.clone()];
+        for cert in path.intermediate_certificates() {
+            let found = candidates.iter().find(|c| c.der() == cert.der().as_ref());
+            certs.extend(found.map(|c| (*c).clone()));
+        }
+        let anchor_spki = path.anchor().subject_public_key_info.as_ref();
+        if let Some(a) = self.anchors.iter().find(|a| {
+            a.anchor.subject_public_key_info.as_ref() == anchor_spki
+                && a.anchor.subject.as_ref() == path.anchor().subject.as_ref()
+        }) {
+            certs.push(a.certificate.clone());
+        }
+        Ok(certs)
+    }
+
+    /// RFC 5280 clause 6.3 with the supplied CRLs: every certificate below the anchor is
+    /// looked up in a CRL from its issuer that covers the time in question.
+    fn check_revocation(&self, at: SystemTime, result: &mut ChainValidation) {
+        if self.crls.is_empty() || result.chain.len() < 2 {
+            if self.crls.is_empty() {
+                result
+                    .warnings
+                    .push("revocation not checked: no CRL supplied".into());
+            }
+            return;
+        }
+        let t = unix_seconds(at);
+        let mut findings = Vec::new();
+        for (i, pair) in result.chain.windows(2).enumerate() {
+            let (cert, issuer) = (&pair[0], &pair[1]);
+            let is_leaf = i == 0;
+            let mut usable: Vec<&Crl> = Vec::new();
+            for crl in self
+                .crls
+                .iter()
+                .filter(|c| c.issuer_der() == cert.issuer_der())
+            {
+                match crl.verify_issued_by(issuer) {
+                    Ok(()) => usable.push(crl),
+                    Err(e) => result
+                        .warnings
+                        .push(format!("ignored a CRL from {}: {e}", crl.issuer())),
+                }
+            }
+            let Some(crl) = usable.into_iter().max_by_key(|c| c.this_update_unix()) else {
+                if is_leaf {
+                    result.reasons.push(Reason::RevocationUnknown {
+                        subject: cert.subject().to_string(),
+                        detail: "no CRL from its issuer was supplied".into(),
+                    });
+                } else {
+                    result.warnings.push(format!(
+                        "revocation of {} not checked: no CRL",
+                        cert.subject()
+                    ));
+                }
+                continue;
+            };
+            match crl.find(cert.serial()) {
+                Some(entry) if entry.reason == Some(RevocationReason::RemoveFromCrl) => {
+                    findings.push(format!("{}: released from hold", cert.subject()));
+                }
+                Some(entry) if entry.revoked_at <= t => {
+                    if entry.reason == Some(RevocationReason::CertificateHold) {
+                        result.reasons.push(Reason::CertificateOnHold {
+                            subject: cert.subject().to_string(),
+                            serial: cert.serial_hex(),
+                        });
+                    } else {
+                        result.reasons.push(Reason::CertificateRevoked {
+                            subject: cert.subject().to_string(),
+                            serial: cert.serial_hex(),
+                            revoked_at: rfc3339(entry.revoked_at),
+                            reason: entry.reason.map(|r| r.to_string()),
+                            ca: !is_leaf,
+                        });
+                    }
+                    findings.push(format!("{}: revoked", cert.subject()));
+                }
+                Some(entry) => {
+                    result.warnings.push(format!(
+                        "{} was revoked at {}, after the validation time",
+                        cert.subject(),
+                        rfc3339(entry.revoked_at)
+                    ));
+                    findings.push(format!("{}: good at the validation time", cert.subject()));
+                }
+                None if crl.next_update_unix().is_some_and(|next| t > next) => {
+                    let detail = format!(
+                        "the newest CRL from its issuer expired at {}",
+                        rfc3339(crl.next_update_unix().unwrap_or_default())
+                    );
+                    if is_leaf {
+                        result.reasons.push(Reason::RevocationUnknown {
+                            subject: cert.subject().to_string(),
+                            detail,
+                        });
+                    } else {
+                        result
+                            .warnings
+                            .push(format!("{}: {detail}", cert.subject()));
+                    }
+                    findings.push(format!("{}: unknown (stale CRL)", cert.subject()));
+                }
+                None => findings.push(format!(
+                    "{}: good (CRL of {})",
+                    cert.subject(),
+                    rfc3339(crl.this_update_unix())
+                )),
+            }
+        }
+        result.revocation = findings.join("; ");
+    }
+}
+
+fn check_validity_period(cert: &Certificate, at: SystemTime, reasons: &mut Vec<Reason>) {
+    let t = unix_seconds(at);
+    if t > cert.not_after_unix() {
+        reasons.push(Reason::CertificateExpired {
+            subject: cert.subject().to_string(),
+            not_after: rfc3339(cert.not_after_unix()),
+        });
+    } else if t < cert.not_before_unix() {
+        reasons.push(Reason::CertificateNotYetValid {
+            subject: cert.subject().to_string(),
+            not_before: rfc3339(cert.not_before_unix()),
+        });
+    }
+}
+
+/// The key usage rules of eseal's policy for the leaf.
+fn check_usage(leaf: &Certificate, usage: Usage, reasons: &mut Vec<Reason>) {
+    let ku = leaf.key_usage();
+    let missing = |what: &str| Reason::UsageNotAllowed {
+        subject: leaf.subject().to_string(),
+        required: what.to_string(),
+    };
+    match usage {
+        Usage::Any => {}
+        Usage::Signer => {
+            if !ku.is_some_and(|k| k.digital_signature && k.non_repudiation) {
+                reasons.push(missing("key usage digitalSignature and nonRepudiation"));
+            }
+        }
+        Usage::SealMaker | Usage::StatusList => {
+            if !ku.is_some_and(|k| k.digital_signature) {
+                reasons.push(missing("key usage digitalSignature"));
+            }
+        }
+        Usage::Timestamping => {
+            if ku.is_some_and(|k| !k.digital_signature && !k.non_repudiation) {
+                reasons.push(missing("key usage digitalSignature"));
+            }
+            match leaf.ext_key_usage() {
+                Some((true, oids)) if oids == [OID_KP_TIME_STAMPING] => {}
+                _ => reasons.push(missing(
+                    "a critical extended key usage of timeStamping alone",
+                )),
+            }
+        }
+    }
+}
+
+/// Maps a webpki error to the named reason; finds which certificate is out of its
+/// validity period.
+fn reason_for(
+    error: webpki::Error,
+    leaf: &Certificate,
+    candidates: &[&Certificate],
+    at: SystemTime,
+) -> Reason {
+    use webpki::Error as E;
+    match error {
+        E::CertExpired { .. } | E::CertNotValidYet { .. } | E::InvalidCertValidity => {
+            let mut reasons = Vec::new();
+            for cert in std::iter::once(leaf).chain(candidates.iter().copied()) {
+                check_validity_period(cert, at, &mut reasons);
+                if let Some(r) = reasons.pop() {
+                    return r;
+                }
+            }
+            Reason::ChainConstraint(format!("{error:?}"))
+        }
+        E::UnknownIssuer => Reason::UnknownIssuer,
+        E::InvalidSignatureForPublicKey => Reason::BadCertificateSignature {
+            subject: leaf.subject().to_string(),
+        },
+        E::UnsupportedSignatureAlgorithmContext(_) | E::SignatureAlgorithmMismatch => {
+            Reason::UnsupportedAlgorithm(format!("{error:?}"))
+        }
+        E::RequiredEkuNotFoundContext(_) | E::EmptyEkuExtension => Reason::UsageNotAllowed {
+            subject: leaf.subject().to_string(),
+            required: "an extended key usage for this use".into(),
+        },
+        E::BadDer | E::BadDerTime | E::TrailingData(_) | E::MalformedExtensions => {
+            Reason::Malformed(format!("{error:?}"))
+        }
+        other => Reason::ChainConstraint(format!("{other:?}")),
+    }
+}
+
+/// Extended key usage as webpki checks it on every certificate of the path: for
+/// timestamping, an EKU that is present must include `id-kp-timeStamping` (the leaf's own
+/// EKU is required by [`check_usage`]); other uses accept any extended key usage.
+struct EkuPolicy(Usage);
+
+const EKU_TIME_STAMPING: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08];
+
+impl ExtendedKeyUsageValidator for EkuPolicy {
+    fn validate(&self, iter: KeyPurposeIdIter<'_, '_>) -> std::result::Result<(), webpki::Error> {
+        match self.0 {
+            Usage::Timestamping => {
+                webpki::KeyUsage::required_if_present(EKU_TIME_STAMPING).validate(iter)
+            }
+            _ => iter.map(|id| id.map(|_| ())).collect(),
+        }
+    }
+}

@@ -1,0 +1,343 @@
+//! The verification report shared by every verifier, in the style of
+//! ETSI EN 319 102-1 clause 5.1.3: a main indication, a sub-indication and named reasons.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// The main status indication (ETSI EN 319 102-1 Table 4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Indication {
+    /// Every check passed.
+    #[serde(rename = "TOTAL-PASSED")]
+    TotalPassed,
+    /// The checks could not decide: something needed is missing or unknown.
+    #[serde(rename = "INDETERMINATE")]
+    Indeterminate,
+    /// A check failed: the signature or certificate is not valid.
+    #[serde(rename = "TOTAL-FAILED")]
+    TotalFailed,
+}
+
+impl Indication {
+    /// The process exit code of `eseal verify` for this indication.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Indication::TotalPassed => 0,
+            Indication::Indeterminate => 1,
+            Indication::TotalFailed => 2,
+        }
+    }
+}
+
+impl fmt::Display for Indication {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Indication::TotalPassed => "TOTAL-PASSED",
+            Indication::Indeterminate => "INDETERMINATE",
+            Indication::TotalFailed => "TOTAL-FAILED",
+        })
+    }
+}
+
+/// Sub-indications (ETSI EN 319 102-1 Tables 5 and 6) that eseal reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum SubIndication {
+    /// The object is not well-formed.
+    FormatFailure,
+    /// A cryptographic signature does not verify.
+    SigCryptoFailure,
+    /// The signing certificate was revoked at the time in question.
+    Revoked,
+    /// The time in question lies before the certificate's validity.
+    NotYetValid,
+    /// An algorithm or key is not accepted.
+    CryptoConstraintsFailure,
+    /// A certificate's usage, basic constraints or other X.509 constraints do not allow it.
+    ChainConstraintsFailure,
+    /// The chain could not be validated for another reason.
+    CertificateChainGeneralFailure,
+    /// No chain to a trust anchor could be built.
+    NoCertificateChainFound,
+    /// A CA certificate in the chain was revoked.
+    RevokedCaNoPoe,
+    /// The certificate had expired at the time in question and no proof of existence says
+    /// the signature was made before.
+    OutOfBoundsNoPoe,
+    /// Revocation status could not be established (missing, stale or on-hold).
+    TryLater,
+}
+
+impl fmt::Display for SubIndication {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let json = serde_json::to_value(self).map_err(|_| fmt::Error)?;
+        f.write_str(json.as_str().unwrap_or_default())
+    }
+}
+
+/// Why something is not TOTAL-PASSED: a stable code and a human explanation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Reason {
+    /// The input is not a well-formed object of its kind.
+    Malformed(String),
+    /// An algorithm or key eseal does not accept.
+    UnsupportedAlgorithm(String),
+    /// No chain from the certificate to any trust anchor.
+    UnknownIssuer,
+    /// A certificate's signature does not verify with its issuer's key.
+    BadCertificateSignature {
+        /// The certificate's subject.
+        subject: String,
+    },
+    /// A certificate had expired at the validation time.
+    CertificateExpired {
+        /// The certificate's subject.
+        subject: String,
+        /// Its `notAfter`, RFC 3339.
+        not_after: String,
+    },
+    /// A certificate was not yet valid at the validation time.
+    CertificateNotYetValid {
+        /// The certificate's subject.
+        subject: String,
+        /// Its `notBefore`, RFC 3339.
+        not_before: String,
+    },
+    /// A certificate was revoked at or before the validation time.
+    CertificateRevoked {
+        /// The certificate's subject.
+        subject: String,
+        /// Its serial number, hex.
+        serial: String,
+        /// The revocation date, RFC 3339.
+        revoked_at: String,
+        /// The CRL reason code (RFC 5280 clause 5.3.1), if the CRL gives one.
+        reason: Option<String>,
+        /// Whether the certificate is a CA certificate in the chain.
+        ca: bool,
+    },
+    /// A certificate was on hold (`certificateHold`) at the validation time.
+    CertificateOnHold {
+        /// The certificate's subject.
+        subject: String,
+        /// Its serial number, hex.
+        serial: String,
+    },
+    /// Revocation status could not be established.
+    RevocationUnknown {
+        /// The certificate's subject.
+        subject: String,
+        /// Why not.
+        detail: String,
+    },
+    /// The key usage (or extended key usage) of a certificate does not allow the use.
+    UsageNotAllowed {
+        /// The certificate's subject.
+        subject: String,
+        /// What was required and missing.
+        required: String,
+    },
+    /// Basic constraints, path length, name constraints or a critical extension forbid the
+    /// chain.
+    ChainConstraint(String),
+    /// A CRL was supplied but cannot be used (bad signature, malformed).
+    BadCrl(String),
+}
+
+impl Reason {
+    /// A stable machine-readable code, e.g. `CERTIFICATE_EXPIRED`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Reason::Malformed(_) => "MALFORMED",
+            Reason::UnsupportedAlgorithm(_) => "UNSUPPORTED_ALGORITHM",
+            Reason::UnknownIssuer => "UNKNOWN_ISSUER",
+            Reason::BadCertificateSignature { .. } => "BAD_CERTIFICATE_SIGNATURE",
+            Reason::CertificateExpired { .. } => "CERTIFICATE_EXPIRED",
+            Reason::CertificateNotYetValid { .. } => "CERTIFICATE_NOT_YET_VALID",
+            Reason::CertificateRevoked { .. } => "CERTIFICATE_REVOKED",
+            Reason::CertificateOnHold { .. } => "CERTIFICATE_ON_HOLD",
+            Reason::RevocationUnknown { .. } => "REVOCATION_UNKNOWN",
+            Reason::UsageNotAllowed { .. } => "USAGE_NOT_ALLOWED",
+            Reason::ChainConstraint(_) => "CHAIN_CONSTRAINT",
+            Reason::BadCrl(_) => "BAD_CRL",
+        }
+    }
+
+    /// The indication and sub-indication this reason leads to on its own.
+    pub fn verdict(&self) -> (Indication, SubIndication) {
+        use Indication::*;
+        use SubIndication::*;
+        match self {
+            Reason::Malformed(_) => (TotalFailed, FormatFailure),
+            Reason::UnsupportedAlgorithm(_) => (Indeterminate, CryptoConstraintsFailure),
+            Reason::UnknownIssuer => (Indeterminate, NoCertificateChainFound),
+            Reason::BadCertificateSignature { .. } => (TotalFailed, SigCryptoFailure),
+            Reason::CertificateExpired { .. } => (Indeterminate, OutOfBoundsNoPoe),
+            Reason::CertificateNotYetValid { .. } => (TotalFailed, NotYetValid),
+            Reason::CertificateRevoked { ca: false, .. } => (TotalFailed, Revoked),
+            Reason::CertificateRevoked { ca: true, .. } => (Indeterminate, RevokedCaNoPoe),
+            Reason::CertificateOnHold { .. } | Reason::RevocationUnknown { .. } => {
+                (Indeterminate, TryLater)
+            }
+            Reason::UsageNotAllowed { .. } | Reason::ChainConstraint(_) => {
+                (Indeterminate, ChainConstraintsFailure)
+            }
+            Reason::BadCrl(_) => (Indeterminate, CertificateChainGeneralFailure),
+        }
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::Malformed(d) => write!(f, "malformed input: {d}"),
+            Reason::UnsupportedAlgorithm(d) => write!(f, "unsupported algorithm: {d}"),
+            Reason::UnknownIssuer => f.write_str("no chain to a trusted anchor"),
+            Reason::BadCertificateSignature { subject } => {
+                write!(
+                    f,
+                    "the signature on {subject} does not verify with its issuer's key"
+                )
+            }
+            Reason::CertificateExpired { subject, not_after } => {
+                write!(f, "{subject} expired at {not_after}")
+            }
+            Reason::CertificateNotYetValid {
+                subject,
+                not_before,
+            } => write!(f, "{subject} is not valid before {not_before}"),
+            Reason::CertificateRevoked {
+                subject,
+                serial,
+                revoked_at,
+                reason,
+                ..
+            } => {
+                write!(f, "{subject} (serial {serial}) was revoked at {revoked_at}")?;
+                match reason {
+                    Some(r) => write!(f, " ({r})"),
+                    None => Ok(()),
+                }
+            }
+            Reason::CertificateOnHold { subject, serial } => {
+                write!(f, "{subject} (serial {serial}) is on hold")
+            }
+            Reason::RevocationUnknown { subject, detail } => {
+                write!(f, "revocation status of {subject} unknown: {detail}")
+            }
+            Reason::UsageNotAllowed { subject, required } => {
+                write!(
+                    f,
+                    "{subject} is not allowed for this use: {required} required"
+                )
+            }
+            Reason::ChainConstraint(d) => write!(f, "chain constraint violated: {d}"),
+            Reason::BadCrl(d) => write!(f, "unusable CRL: {d}"),
+        }
+    }
+}
+
+impl Serialize for Reason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Reason", 2)?;
+        st.serialize_field("code", self.code())?;
+        st.serialize_field("message", &self.to_string())?;
+        st.end()
+    }
+}
+
+/// One certificate of a validated chain, as the report shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CertificateSummary {
+    /// Subject DN (RFC 4514).
+    pub subject: String,
+    /// Issuer DN (RFC 4514).
+    pub issuer: String,
+    /// Serial number, hex.
+    pub serial: String,
+    /// `notBefore`, RFC 3339.
+    pub not_before: String,
+    /// `notAfter`, RFC 3339.
+    pub not_after: String,
+    /// SHA-256 of the DER certificate, hex.
+    pub sha256: String,
+}
+
+/// The result for one signature (or one certificate) in the input.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SignatureReport {
+    /// What was verified, e.g. `certificate`.
+    pub kind: String,
+    /// The main indication.
+    pub indication: Indication,
+    /// The sub-indication, absent when TOTAL-PASSED.
+    pub sub_indication: Option<SubIndication>,
+    /// Every reason found, most severe first; empty when TOTAL-PASSED.
+    pub reasons: Vec<Reason>,
+    /// The signer (subject DN of the signing certificate).
+    pub signer: Option<String>,
+    /// The e-seal's name, where a seal is involved.
+    pub seal: Option<String>,
+    /// The claimed or trusted signing time, RFC 3339.
+    pub signing_time: Option<String>,
+    /// The validated chain, leaf first, anchor last.
+    pub chain: Vec<CertificateSummary>,
+    /// What revocation checking found, in words.
+    pub revocation: String,
+    /// For documents: what changed after signing.
+    pub modification: Option<String>,
+    /// Things that did not change the verdict but that a person should know.
+    pub warnings: Vec<String>,
+}
+
+impl SignatureReport {
+    /// A report of `kind` whose verdict follows from `reasons` (TOTAL-PASSED when empty).
+    pub fn new(kind: &str, mut reasons: Vec<Reason>) -> Self {
+        reasons.sort_by_key(|r| std::cmp::Reverse(r.verdict().0));
+        let (indication, sub_indication) = match reasons.first() {
+            Some(r) => {
+                let (i, s) = r.verdict();
+                (i, Some(s))
+            }
+            None => (Indication::TotalPassed, None),
+        };
+        SignatureReport {
+            kind: kind.to_string(),
+            indication,
+            sub_indication,
+            reasons,
+            signer: None,
+            seal: None,
+            signing_time: None,
+            chain: Vec::new(),
+            revocation: "not checked".into(),
+            modification: None,
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// The whole report of one verification run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// The time the verification was run as of, RFC 3339.
+    pub validation_time: String,
+    /// One entry per signature or certificate found.
+    pub signatures: Vec<SignatureReport>,
+}
+
+impl Report {
+    /// The worst indication of all entries; `None` when nothing signed was found.
+    pub fn indication(&self) -> Option<Indication> {
+        self.signatures.iter().map(|s| s.indication).max()
+    }
+
+    /// The `eseal verify` exit code: 0, 1 or 2 by [`Report::indication`], 3 when empty.
+    pub fn exit_code(&self) -> i32 {
+        self.indication().map_or(3, Indication::exit_code)
+    }
+}

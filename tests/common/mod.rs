@@ -1,0 +1,151 @@
+//! Helpers shared by the integration tests: a small PKI and the openssl CLI.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, SystemTime};
+
+use eseal::crypto::{Algorithm, Signer, SoftwareKey};
+use eseal::pki::{self, Certificate, DistinguishedName, Profile, Validity};
+
+/// Runs `openssl` in `dir`; a missing binary fails the test.
+pub fn openssl(dir: &Path, args: &[&str]) -> Output {
+    Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the openssl CLI (OpenSSL 3) must be installed")
+}
+
+/// Runs `openssl` and asserts that it succeeded.
+pub fn openssl_ok(dir: &Path, args: &[&str]) -> String {
+    let out = openssl(dir, args);
+    assert!(
+        out.status.success(),
+        "openssl {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A new key for `algorithm`; RSA keys come from `openssl genpkey`.
+pub fn key(algorithm: Algorithm) -> SoftwareKey {
+    match algorithm {
+        Algorithm::RsaPkcs1Sha256 | Algorithm::RsaPssSha256 => {
+            let dir = tempfile::tempdir().unwrap();
+            openssl_ok(
+                dir.path(),
+                &[
+                    "genpkey",
+                    "-algorithm",
+                    "RSA",
+                    "-pkeyopt",
+                    "rsa_keygen_bits:2048",
+                    "-out",
+                    "k.pem",
+                ],
+            );
+            let pem = std::fs::read_to_string(dir.path().join("k.pem")).unwrap();
+            SoftwareKey::from_pem(&pem, None)
+                .unwrap()
+                .with_algorithm(algorithm)
+                .unwrap()
+        }
+        other => SoftwareKey::generate(other).unwrap(),
+    }
+}
+
+/// A validity period around now: `from_days` to `to_days` relative to now.
+pub fn validity(from_days: i64, to_days: i64) -> Validity {
+    let at = |days: i64| {
+        let now = SystemTime::now();
+        let d = Duration::from_secs(days.unsigned_abs() * 86_400);
+        if days >= 0 { now + d } else { now - d }
+    };
+    Validity {
+        not_before: at(from_days) - Duration::from_secs(60),
+        not_after: at(to_days),
+    }
+}
+
+/// Root → office CA → leaf, all with one algorithm.
+pub struct Hierarchy {
+    pub root_key: SoftwareKey,
+    pub root: Certificate,
+    pub ca_key: SoftwareKey,
+    pub ca: Certificate,
+}
+
+impl Hierarchy {
+    pub fn new(algorithm: Algorithm) -> Self {
+        let root_key = key(algorithm);
+        let root = pki::issue_root(
+            &DistinguishedName {
+                common_name: "国家电子证照根CA".into(),
+                organization: Some("电子证照管理中心".into()),
+                ..Default::default()
+            },
+            validity(-1, 3650),
+            &root_key,
+        )
+        .unwrap();
+        let ca_key = key(algorithm);
+        let ca = pki::issue(
+            Profile::OfficeCa,
+            &DistinguishedName {
+                common_name: "某某市市场监督管理局 CA".into(),
+                organization: Some("某某市市场监督管理局".into()),
+                ..Default::default()
+            },
+            ca_key.public_key_spki(),
+            validity(-1, 1825),
+            &root,
+            &root_key,
+        )
+        .unwrap();
+        Hierarchy {
+            root_key,
+            root,
+            ca_key,
+            ca,
+        }
+    }
+
+    /// A leaf of `profile` valid from `from_days` to `to_days` around now.
+    pub fn leaf(
+        &self,
+        profile: Profile,
+        cn: &str,
+        from_days: i64,
+        to_days: i64,
+    ) -> (SoftwareKey, Certificate) {
+        let key = key(self.ca_key.algorithm());
+        let cert = pki::issue(
+            profile,
+            &DistinguishedName::common_name(cn),
+            key.public_key_spki(),
+            validity(from_days, to_days),
+            &self.ca,
+            &self.ca_key,
+        )
+        .unwrap();
+        (key, cert)
+    }
+
+    pub fn store(&self) -> pki::TrustStore {
+        let mut store = pki::TrustStore::new();
+        store.add_anchor(self.root.clone()).unwrap();
+        store.add_intermediate(self.ca.clone());
+        store
+    }
+}
+
+pub fn days_from_now(days: i64) -> SystemTime {
+    let d = Duration::from_secs(days.unsigned_abs() * 86_400);
+    if days >= 0 {
+        SystemTime::now() + d
+    } else {
+        SystemTime::now() - d
+    }
+}

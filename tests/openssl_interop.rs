@@ -1,0 +1,203 @@
+//! OpenSSL 3 accepts every chain eseal issues and rejects the revoked leaf; eseal accepts
+//! chains made with the openssl CLI and rejects tampered, expired, wrong-usage and revoked
+//! ones with a named reason.
+
+mod common;
+
+use std::fs;
+use std::time::SystemTime;
+
+use common::{Hierarchy, days_from_now, openssl, openssl_ok};
+use eseal::crypto::Algorithm;
+use eseal::pki::{self, Profile, RevocationReason, RevokedEntry, Usage};
+use eseal::report::{Indication, Reason, SubIndication};
+
+const PROFILES: [(Profile, Usage); 4] = [
+    (Profile::Signer, Usage::Signer),
+    (Profile::SealMaker, Usage::SealMaker),
+    (Profile::Timestamping, Usage::Timestamping),
+    (Profile::StatusList, Usage::StatusList),
+];
+
+fn openssl_verify_issued_chains(algorithm: Algorithm) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let pki = Hierarchy::new(algorithm);
+    fs::write(d.join("root.pem"), pki.root.to_pem()).unwrap();
+    fs::write(d.join("ca.pem"), pki.ca.to_pem()).unwrap();
+    let store = pki.store();
+    let verify = openssl_verify_args(d, algorithm);
+
+    for (profile, usage) in PROFILES {
+        let (_, leaf) = pki.leaf(profile, &format!("{} 张三", profile.name()), -1, 365);
+        let file = format!("{}.pem", profile.name());
+        fs::write(d.join(&file), leaf.to_pem()).unwrap();
+        let out = openssl_ok(d, &[&verify[..], &[&file]].concat());
+        assert_eq!(out.trim(), format!("{file}: OK"), "{algorithm} {profile:?}");
+        let result = store.validate(&leaf, &[], SystemTime::now(), usage);
+        assert_eq!(result.reasons, vec![], "{algorithm} {profile:?}");
+        assert_eq!(result.chain.len(), 3);
+    }
+
+    // Revoke a signer: OpenSSL and eseal both reject it with the CRL, OpenSSL accepts the
+    // unrevoked one with the same CRL.
+    let (_, revoked) = pki.leaf(Profile::Signer, "revoked signer", -1, 365);
+    let (_, good) = pki.leaf(Profile::Signer, "good signer", -1, 365);
+    let crl = pki::issue_crl(
+        &pki.ca,
+        &pki.ca_key,
+        1,
+        days_from_now(0) - std::time::Duration::from_secs(60),
+        days_from_now(7),
+        &[RevokedEntry {
+            serial: revoked.serial().to_vec(),
+            revoked_at: eseal_unix(days_from_now(0)) - 30,
+            reason: Some(RevocationReason::KeyCompromise),
+        }],
+    )
+    .unwrap();
+    fs::write(d.join("crl.pem"), crl.to_pem()).unwrap();
+    fs::write(d.join("revoked.pem"), revoked.to_pem()).unwrap();
+    fs::write(d.join("good.pem"), good.to_pem()).unwrap();
+    if algorithm == Algorithm::Sm2Sm3 {
+        openssl_check_sm2_crl(d, &crl, &revoked);
+    } else {
+        let base = [&verify[..], &["-crl_check", "-CRLfile", "crl.pem"]].concat();
+        let out = openssl(d, &[&base[..], &["revoked.pem"]].concat());
+        assert!(
+            !out.status.success(),
+            "{algorithm}: OpenSSL accepted a revoked leaf"
+        );
+        let text = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(text.contains("certificate revoked"), "{algorithm}: {text}");
+        let out = openssl_ok(d, &[&base[..], &["good.pem"]].concat());
+        assert_eq!(out.trim(), "good.pem: OK");
+    }
+
+    let mut store = pki.store();
+    store.add_crl(pki::Crl::from_pem_or_der(crl.to_pem().as_bytes()).unwrap());
+    let result = store.validate(&revoked, &[], SystemTime::now(), Usage::Signer);
+    let report = result.to_report("certificate");
+    assert_eq!(report.indication, Indication::TotalFailed);
+    assert_eq!(report.sub_indication, Some(SubIndication::Revoked));
+    assert!(matches!(
+        &result.reasons[..],
+        [Reason::CertificateRevoked { reason: Some(r), ca: false, .. }] if r == "keyCompromise"
+    ));
+    // Before the revocation date the certificate was good.
+    let before = store.validate(
+        &revoked,
+        &[],
+        days_from_now(0) - std::time::Duration::from_secs(3600),
+        Usage::Signer,
+    );
+    assert_eq!(before.reasons, vec![]);
+    assert!(
+        before
+            .warnings
+            .iter()
+            .any(|w| w.contains("after the validation time"))
+    );
+    assert_eq!(
+        store
+            .validate(&good, &[], SystemTime::now(), Usage::Signer)
+            .reasons,
+        vec![]
+    );
+}
+
+/// The `openssl verify` arguments that check a leaf against root.pem and ca.pem.
+///
+/// OpenSSL 3.0 verifies SM2 signatures only with the distinguishing ID given as `-vfyopt`,
+/// and applies it to the leaf's signature alone, so a three-level SM2 chain (even one made
+/// by OpenSSL itself) fails at depth 1. For SM2 each link is checked on its own: the CA
+/// certificate against the root here, the leaf against the CA (`-partial_chain`) by the
+/// returned arguments.
+fn openssl_verify_args(d: &std::path::Path, algorithm: Algorithm) -> Vec<&'static str> {
+    let strict = ["verify", "-x509_strict"];
+    if algorithm != Algorithm::Sm2Sm3 {
+        return [
+            &strict[..],
+            &["-CAfile", "root.pem", "-untrusted", "ca.pem"],
+        ]
+        .concat();
+    }
+    let distid = ["-vfyopt", "distid:1234567812345678"];
+    let out = openssl_ok(
+        d,
+        &[&strict[..], &distid, &["-CAfile", "root.pem", "ca.pem"]].concat(),
+    );
+    assert_eq!(out.trim(), "ca.pem: OK");
+    [
+        &strict[..],
+        &distid,
+        &["-partial_chain", "-CAfile", "ca.pem"],
+    ]
+    .concat()
+}
+
+/// OpenSSL 3.0 applies no SM2 distinguishing ID when it checks a CRL's signature, so
+/// `-crl_check` cannot use an SM2 CRL. OpenSSL checks it piecewise instead: the signature
+/// over the TBSCertList with `openssl dgst -sm3 -sigopt distid:...` and the CA's key, and
+/// the revoked serial and reason as `openssl crl` reads them.
+fn openssl_check_sm2_crl(d: &std::path::Path, crl: &pki::Crl, revoked: &pki::Certificate) {
+    use x509_parser::prelude::FromDer;
+    let (_, parsed) =
+        x509_parser::revocation_list::CertificateRevocationList::from_der(crl.der()).unwrap();
+    fs::write(d.join("crl-tbs.der"), parsed.tbs_cert_list.as_ref()).unwrap();
+    fs::write(d.join("crl-sig.der"), parsed.signature_value.as_ref()).unwrap();
+    let public = openssl_ok(d, &["x509", "-in", "ca.pem", "-pubkey", "-noout"]);
+    fs::write(d.join("ca-pub.pem"), public).unwrap();
+    let dgst = [
+        "dgst",
+        "-sm3",
+        "-verify",
+        "ca-pub.pem",
+        "-sigopt",
+        "distid:1234567812345678",
+    ];
+    let out = openssl_ok(
+        d,
+        &[&dgst[..], &["-signature", "crl-sig.der", "crl-tbs.der"]].concat(),
+    );
+    assert_eq!(out.trim(), "Verified OK");
+    let text = openssl_ok(d, &["crl", "-in", "crl.pem", "-noout", "-text"]);
+    let serial = revoked.serial_hex().to_uppercase();
+    assert!(text.contains(&format!("Serial Number: {serial}")), "{text}");
+    assert!(text.contains("Key Compromise"), "{text}");
+}
+
+fn eseal_unix(t: SystemTime) -> i64 {
+    t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+#[test]
+fn openssl_accepts_sm2_chains() {
+    openssl_verify_issued_chains(Algorithm::Sm2Sm3);
+}
+
+#[test]
+fn openssl_accepts_p256_chains() {
+    openssl_verify_issued_chains(Algorithm::EcdsaP256Sha256);
+}
+
+#[test]
+fn openssl_accepts_p384_chains() {
+    openssl_verify_issued_chains(Algorithm::EcdsaP384Sha384);
+}
+
+#[test]
+fn openssl_accepts_ed25519_chains() {
+    openssl_verify_issued_chains(Algorithm::Ed25519);
+}
+
+#[test]
+fn openssl_accepts_rsa_chains() {
+    openssl_verify_issued_chains(Algorithm::RsaPkcs1Sha256);
+}
+
+#[test]
+fn openssl_accepts_rsa_pss_chains() {
+    openssl_verify_issued_chains(Algorithm::RsaPssSha256);
+}
