@@ -201,3 +201,300 @@ fn openssl_accepts_rsa_chains() {
 fn openssl_accepts_rsa_pss_chains() {
     openssl_verify_issued_chains(Algorithm::RsaPssSha256);
 }
+
+/// A CA and leaves made with the openssl CLI alone.
+struct OpensslPki {
+    dir: tempfile::TempDir,
+    ca_sign_args: Vec<&'static str>,
+}
+
+impl OpensslPki {
+    /// `key_args` makes a key with `openssl genpkey`; `sign_args` are the digest options.
+    fn new(key_args: &[&str], sign_args: &[&str], ca_sign_args: &[&'static str]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        openssl_ok(
+            d,
+            &[&["genpkey"][..], key_args, &["-out", "ca.key"]].concat(),
+        );
+        openssl_ok(
+            d,
+            &[
+                &[
+                    "req",
+                    "-x509",
+                    "-new",
+                    "-key",
+                    "ca.key",
+                    "-subj",
+                    "/C=CN/O=OpenSSL Office/CN=OpenSSL Root",
+                    "-days",
+                    "30",
+                    "-out",
+                    "ca.pem",
+                ][..],
+                sign_args,
+                &[
+                    "-addext",
+                    "basicConstraints=critical,CA:TRUE",
+                    "-addext",
+                    "keyUsage=critical,keyCertSign,cRLSign",
+                ],
+            ]
+            .concat(),
+        );
+        fs::write(
+            d.join("ca.cnf"),
+            "[ca]\ndefault_ca = office\n[office]\ndatabase = index.txt\ncrlnumber = crlnumber\ndefault_md = default\ndefault_crl_days = 7\n",
+        )
+        .unwrap();
+        fs::write(d.join("index.txt"), "").unwrap();
+        fs::write(d.join("crlnumber"), "01\n").unwrap();
+        OpensslPki {
+            dir,
+            ca_sign_args: ca_sign_args.to_vec(),
+        }
+    }
+
+    fn leaf(
+        &self,
+        name: &str,
+        key_args: &[&str],
+        sign_args: &[&str],
+        key_usage: &str,
+        days: &str,
+    ) -> pki::Certificate {
+        let d = self.dir.path();
+        let key = format!("{name}.key");
+        openssl_ok(d, &[&["genpkey"][..], key_args, &["-out", &key]].concat());
+        openssl_ok(
+            d,
+            &[
+                &[
+                    "req",
+                    "-new",
+                    "-key",
+                    &key,
+                    "-subj",
+                    &format!("/CN={name}"),
+                    "-out",
+                    "leaf.csr",
+                ][..],
+                sign_args,
+            ]
+            .concat(),
+        );
+        fs::write(
+            d.join("leaf.ext"),
+            format!("basicConstraints=critical,CA:FALSE\nkeyUsage=critical,{key_usage}\n"),
+        )
+        .unwrap();
+        let pem = format!("{name}.pem");
+        openssl_ok(
+            d,
+            &[
+                &[
+                    "x509",
+                    "-req",
+                    "-in",
+                    "leaf.csr",
+                    "-CA",
+                    "ca.pem",
+                    "-CAkey",
+                    "ca.key",
+                    "-CAcreateserial",
+                    "-days",
+                    days,
+                    "-extfile",
+                    "leaf.ext",
+                    "-out",
+                    &pem,
+                ][..],
+                sign_args,
+            ]
+            .concat(),
+        );
+        pki::read_certificates(&fs::read(d.join(&pem)).unwrap())
+            .unwrap()
+            .remove(0)
+    }
+
+    fn revoke(&self, name: &str) -> pki::Crl {
+        let d = self.dir.path();
+        let ca = [
+            "ca", "-config", "ca.cnf", "-keyfile", "ca.key", "-cert", "ca.pem",
+        ];
+        let ca = [&ca[..], &self.ca_sign_args].concat();
+        openssl_ok(
+            d,
+            &[
+                &ca[..],
+                &[
+                    "-revoke",
+                    &format!("{name}.pem"),
+                    "-crl_reason",
+                    "keyCompromise",
+                ],
+            ]
+            .concat(),
+        );
+        openssl_ok(d, &[&ca[..], &["-gencrl", "-out", "crl.pem"]].concat());
+        pki::Crl::from_pem_or_der(&fs::read(d.join("crl.pem")).unwrap()).unwrap()
+    }
+
+    fn store(&self) -> pki::TrustStore {
+        let mut store = pki::TrustStore::new();
+        store
+            .add_anchors_from(&fs::read(self.dir.path().join("ca.pem")).unwrap())
+            .unwrap();
+        store
+    }
+}
+
+fn eseal_checks_openssl_chains(
+    key_args: &[&str],
+    sign_args: &[&str],
+    ca_sign_args: &[&'static str],
+) {
+    let ossl = OpensslPki::new(key_args, sign_args, ca_sign_args);
+    let signer = ossl.leaf(
+        "signer",
+        key_args,
+        sign_args,
+        "digitalSignature,nonRepudiation",
+        "10",
+    );
+    let store = ossl.store();
+
+    let ok = store.validate(&signer, &[], SystemTime::now(), Usage::Signer);
+    assert_eq!(ok.reasons, vec![]);
+    assert_eq!(
+        ok.to_report("certificate").indication,
+        Indication::TotalPassed
+    );
+
+    // Tampered: one byte of the signature flipped.
+    let mut der = signer.der().to_vec();
+    let last = der.len() - 5;
+    der[last] ^= 0x01;
+    let tampered = pki::Certificate::from_der(&der).unwrap();
+    let result = store
+        .validate(&tampered, &[], SystemTime::now(), Usage::Signer)
+        .to_report("certificate");
+    assert_eq!(result.indication, Indication::TotalFailed);
+    assert_eq!(result.sub_indication, Some(SubIndication::SigCryptoFailure));
+    assert_eq!(result.reasons[0].code(), "BAD_CERTIFICATE_SIGNATURE");
+
+    // Expired: validated after its ten days.
+    let result = store
+        .validate(&signer, &[], days_from_now(11), Usage::Signer)
+        .to_report("certificate");
+    assert_eq!(result.indication, Indication::Indeterminate);
+    assert_eq!(result.sub_indication, Some(SubIndication::OutOfBoundsNoPoe));
+    assert_eq!(result.reasons[0].code(), "CERTIFICATE_EXPIRED");
+
+    // Not yet valid: validated before it was issued.
+    let result = store
+        .validate(&signer, &[], days_from_now(-2), Usage::Signer)
+        .to_report("certificate");
+    assert_eq!(result.indication, Indication::TotalFailed);
+    assert_eq!(result.reasons[0].code(), "CERTIFICATE_NOT_YET_VALID");
+
+    // Wrong usage: an encryption certificate used as a seal signer.
+    let encryption = ossl.leaf("encryption", key_args, sign_args, "keyEncipherment", "10");
+    let result = store
+        .validate(&encryption, &[], SystemTime::now(), Usage::Signer)
+        .to_report("certificate");
+    assert_eq!(
+        result.indication,
+        Indication::Indeterminate,
+        "{:?}",
+        result.reasons
+    );
+    assert_eq!(
+        result.sub_indication,
+        Some(SubIndication::ChainConstraintsFailure)
+    );
+    assert_eq!(result.reasons[0].code(), "USAGE_NOT_ALLOWED");
+
+    // Unknown issuer: an empty trust store.
+    let result = pki::TrustStore::new()
+        .validate(&signer, &[], SystemTime::now(), Usage::Signer)
+        .to_report("certificate");
+    assert_eq!(result.indication, Indication::Indeterminate);
+    assert_eq!(
+        result.sub_indication,
+        Some(SubIndication::NoCertificateChainFound)
+    );
+
+    // Revoked with `openssl ca -revoke` and `-gencrl`.
+    let crl = ossl.revoke("signer");
+    let mut store = ossl.store();
+    store.add_crl(crl);
+    let result = store.validate(&signer, &[], SystemTime::now(), Usage::Signer);
+    let report = result.to_report("certificate");
+    assert_eq!(report.indication, Indication::TotalFailed);
+    assert_eq!(report.sub_indication, Some(SubIndication::Revoked));
+    assert!(matches!(
+        &result.reasons[..],
+        [Reason::CertificateRevoked { reason: Some(r), .. }] if r == "keyCompromise"
+    ));
+    // The CRL lists only the revoked one; another leaf of the same CA stays valid with it.
+    let other = ossl.leaf(
+        "other",
+        key_args,
+        sign_args,
+        "digitalSignature,nonRepudiation",
+        "10",
+    );
+    assert_eq!(
+        store
+            .validate(&other, &[], SystemTime::now(), Usage::Signer)
+            .reasons,
+        vec![]
+    );
+    // The CRL is good for seven days: after that the status is unknown, not valid.
+    let result = store
+        .validate(&other, &[], days_from_now(8), Usage::Signer)
+        .to_report("certificate");
+    assert_eq!(result.indication, Indication::Indeterminate);
+    assert_eq!(result.reasons[0].code(), "REVOCATION_UNKNOWN");
+}
+
+#[test]
+fn eseal_checks_openssl_p256_chains() {
+    eseal_checks_openssl_chains(
+        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        &["-sha256"],
+        &[],
+    );
+}
+
+#[test]
+fn eseal_checks_openssl_rsa_chains() {
+    eseal_checks_openssl_chains(
+        &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
+        &["-sha256"],
+        &[],
+    );
+}
+
+#[test]
+fn eseal_checks_openssl_ed25519_chains() {
+    eseal_checks_openssl_chains(&["-algorithm", "ED25519"], &[], &[]);
+}
+
+#[test]
+fn eseal_checks_openssl_sm2_chains() {
+    eseal_checks_openssl_chains(
+        &["-algorithm", "SM2"],
+        &[
+            "-sm3",
+            "-sigopt",
+            "distid:1234567812345678",
+            "-vfyopt",
+            "distid:1234567812345678",
+        ],
+        &["-md", "sm3", "-sigopt", "distid:1234567812345678"],
+    );
+}
