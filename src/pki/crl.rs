@@ -277,9 +277,9 @@ impl Crl {
     }
 }
 
-/// Verifies the signature of a signed X.509 object (`tbs`, `signatureAlgorithm`,
-/// `signatureValue`) with `issuer`'s key.
-pub(crate) fn verify_signed(der: &[u8], issuer: &Certificate) -> Result<()> {
+/// Splits a signed X.509 object (certificate or CRL) into its signature algorithm, the
+/// DER of the signed part and the signature.
+pub(crate) fn signed_parts(der: &[u8]) -> Result<(Algorithm, Vec<u8>, Vec<u8>)> {
     let parts = SignedParts::from_der(der).map_err(|e| Error::malformed("signed object", e))?;
     let algorithm = Algorithm::from_signature_alg_id(parts.algorithm.value())?;
     let tbs = parts
@@ -290,7 +290,13 @@ pub(crate) fn verify_signed(der: &[u8], issuer: &Certificate) -> Result<()> {
         .signature
         .as_bytes()
         .ok_or_else(|| Error::malformed("signed object", "signature with unused bits"))?;
-    issuer.public_key()?.verify(algorithm, &tbs, signature)
+    Ok((algorithm, tbs, signature.to_vec()))
+}
+
+/// Verifies the signature of a signed X.509 object with `issuer`'s key.
+pub(crate) fn verify_signed(der: &[u8], issuer: &Certificate) -> Result<()> {
+    let (algorithm, tbs, signature) = signed_parts(der)?;
+    issuer.public_key()?.verify(algorithm, &tbs, &signature)
 }
 
 /// Issues a CRL (RFC 5280 clause 5) for `issuer`, signed with `signer`, listing `revoked`.

@@ -9,6 +9,7 @@
 mod certificate;
 mod crl;
 mod issue;
+mod office;
 mod trust;
 mod webpki_algs;
 
@@ -16,6 +17,8 @@ pub use certificate::{
     Certificate, KeyUsageBits, MAX_PKI_FILE, OID_KP_TIME_STAMPING, parse_rfc3339,
     read_certificates, rfc3339,
 };
+pub(crate) use crl::signed_parts;
 pub use crl::{Crl, RevocationReason, RevokedEntry, issue_crl};
 pub use issue::{DistinguishedName, Profile, Validity, issue, issue_root};
+pub use office::OfficeCa;
 pub use trust::{ChainValidation, TrustStore, Usage};

@@ -414,7 +414,7 @@ impl ExtendedKeyUsageValidator for EkuPolicy {
             Usage::Timestamping => {
                 webpki::KeyUsage::required_if_present(EKU_TIME_STAMPING).validate(iter)
             }
-            _ => iter.map(|id| id.map(|_| ())).collect(),
+            _ => iter.into_iter().try_for_each(|id| id.map(|_| ())),
         }
     }
 }

@@ -1,0 +1,124 @@
+//! The `eseal` command line: issue, seal, verify and revoke.
+
+/// `println!` that ignores a closed standard output (`eseal verify ... | head`).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+mod demo;
+mod pki_cmd;
+mod speed_cmd;
+mod verify_cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit code for a usage error (sysexits EX_USAGE).
+pub const EXIT_USAGE: u8 = 64;
+/// Exit code for unreadable input (sysexits EX_DATAERR).
+pub const EXIT_UNREADABLE: u8 = 65;
+
+#[derive(Parser)]
+#[command(
+    name = "eseal",
+    version,
+    about = "Issue, seal, verify and revoke electronic licences and e-sealed documents"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the whole story on an embedded default and print each step.
+    Demo(demo::Args),
+    /// The office's small CA: init, issue, revoke, crl.
+    #[command(subcommand)]
+    Pki(pki_cmd::Command),
+    /// Verify a certificate (chain, usage, revocation) as of a time.
+    Verify(verify_cmd::Args),
+    /// Throughput of each verifier beside its bare primitive.
+    Speed(speed_cmd::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Demo(args) => demo::run(args),
+        Command::Pki(cmd) => pki_cmd::run(cmd),
+        Command::Verify(args) => verify_cmd::run(args),
+        Command::Speed(args) => speed_cmd::run(args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("eseal: {e}");
+            ExitCode::from(exit_code_for(&e))
+        }
+    }
+}
+
+/// Unreadable or unsupported input exits 65; everything else that stops a command is a
+/// usage or environment problem, 64.
+fn exit_code_for(e: &eseal::Error) -> u8 {
+    match e {
+        eseal::Error::Malformed { .. }
+        | eseal::Error::TooLarge { .. }
+        | eseal::Error::UnsupportedAlgorithm(_)
+        | eseal::Error::Io { .. } => EXIT_UNREADABLE,
+        _ => EXIT_USAGE,
+    }
+}
+
+/// Reads a file, mapping failures to eseal's error.
+pub fn read_file(path: &std::path::Path) -> eseal::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|source| eseal::Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let limit = eseal::pki::MAX_PKI_FILE as u64;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if size > limit {
+        return Err(eseal::Error::TooLarge {
+            what: "input file",
+            size,
+            limit,
+        });
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| eseal::Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    if bytes.len() as u64 > limit {
+        return Err(eseal::Error::TooLarge {
+            what: "input file",
+            size: bytes.len() as u64,
+            limit,
+        });
+    }
+    Ok(bytes)
+}
+
+/// Writes a file, mapping failures to eseal's error.
+pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> eseal::Result<()> {
+    std::fs::write(path, bytes).map_err(|source| eseal::Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}

@@ -1,0 +1,222 @@
+//! `eseal speed`: the throughput of each verification path beside its bare primitive,
+//! measured in the same run, in the manner of `openssl speed`.
+//!
+//! The machine may be shared and noisy, so the two sides of a pair are measured in
+//! alternating slices and each keeps its best slice; the ratio is what to read.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant, SystemTime};
+
+use serde::Serialize;
+use sm2::dsa::signature::Verifier as _;
+
+use crate::crypto::{Algorithm, PublicKey, Signer, SoftwareKey, verify};
+use crate::error::Result;
+use crate::pki::{self, DistinguishedName, Profile, TrustStore, Usage, Validity};
+
+/// One measured path beside its baseline.
+#[derive(Clone, Debug, Serialize)]
+pub struct Measurement {
+    /// What eseal does, e.g. "ECDSA P-256 verify".
+    pub name: String,
+    /// eseal's operations per second.
+    pub ops_per_sec: f64,
+    /// The bare primitive it is compared with.
+    pub baseline: String,
+    /// The baseline's operations per second.
+    pub baseline_ops_per_sec: f64,
+    /// eseal's time per operation over the baseline's (1.00 = no overhead).
+    pub time_ratio: f64,
+}
+
+const MESSAGE: &[u8] = b"eseal speed: the bytes a verifier hashes and checks";
+
+/// Measures every pair, spending about `budget` on each.
+pub fn run(budget: Duration) -> Result<Vec<Measurement>> {
+    let mut out = Vec::new();
+
+    let ring_algs: [(
+        &str,
+        Algorithm,
+        &'static dyn ring::signature::VerificationAlgorithm,
+    ); 2] = [
+        (
+            "ECDSA P-256 verify",
+            Algorithm::EcdsaP256Sha256,
+            &ring::signature::ECDSA_P256_SHA256_ASN1,
+        ),
+        (
+            "Ed25519 verify",
+            Algorithm::Ed25519,
+            &ring::signature::ED25519,
+        ),
+    ];
+    for (name, algorithm, ring_alg) in ring_algs {
+        let key = SoftwareKey::generate(algorithm)?;
+        let signature = key.sign(MESSAGE)?;
+        let public = PublicKey::from_spki_der(key.public_key_spki())?;
+        let raw = public.raw().to_vec();
+        out.push(pair(
+            name,
+            "ring verify",
+            budget,
+            || verify(algorithm, &raw, MESSAGE, &signature).is_ok(),
+            || {
+                ring::signature::UnparsedPublicKey::new(ring_alg, &raw)
+                    .verify(MESSAGE, &signature)
+                    .is_ok()
+            },
+        ));
+    }
+
+    let sm2_key = SoftwareKey::generate(Algorithm::Sm2Sm3)?;
+    let sm2_signature = sm2_key.sign(MESSAGE)?;
+    let sm2_raw = PublicKey::from_spki_der(sm2_key.public_key_spki())?
+        .raw()
+        .to_vec();
+    let bare_sm2 =
+        sm2::dsa::VerifyingKey::from_sec1_bytes(crate::crypto::SM2_DEFAULT_DISTID, &sm2_raw)
+            .expect("generated key is valid");
+    let bare_sm2_sig = sm2::dsa::Signature::from_der(&sm2_signature).expect("own signature");
+    out.push(pair(
+        "SM2 verify",
+        "sm2 crate verify (key prepared)",
+        budget,
+        || verify(Algorithm::Sm2Sm3, &sm2_raw, MESSAGE, &sm2_signature).is_ok(),
+        || bare_sm2.verify(MESSAGE, &bare_sm2_sig).is_ok(),
+    ));
+
+    for (name, algorithm) in [
+        (
+            "chain validation, P-256, 3 certificates",
+            Algorithm::EcdsaP256Sha256,
+        ),
+        ("chain validation, SM2, 3 certificates", Algorithm::Sm2Sm3),
+    ] {
+        let (store, leaf) = demo_chain(algorithm)?;
+        let tbs_checks = signature_checks(&store, &leaf)?;
+        let now = SystemTime::now();
+        out.push(pair(
+            name,
+            "its 2 signature verifications, bare",
+            budget,
+            || store.validate(&leaf, &[], now, Usage::Signer).is_valid(),
+            || tbs_checks.iter().all(|check| check()),
+        ));
+    }
+    Ok(out)
+}
+
+type Check = Box<dyn Fn() -> bool>;
+
+/// The bare signature checks a chain validation of `leaf` makes: leaf by CA, CA by root.
+fn signature_checks(store: &TrustStore, leaf: &pki::Certificate) -> Result<Vec<Check>> {
+    let path = store
+        .validate(leaf, &[], SystemTime::now(), Usage::Signer)
+        .chain;
+    let mut checks: Vec<Check> = Vec::new();
+    for link in path.windows(2) {
+        let (cert, issuer) = (link[0].clone(), link[1].clone());
+        let parts = crate::pki::signed_parts(cert.der())?;
+        let key = issuer.public_key()?;
+        let raw = key.raw().to_vec();
+        let algorithm = parts.0;
+        checks.push(Box::new(move || match algorithm {
+            Algorithm::Sm2Sm3 => {
+                sm2::dsa::VerifyingKey::from_sec1_bytes(crate::crypto::SM2_DEFAULT_DISTID, &raw)
+                    .ok()
+                    .zip(sm2::dsa::Signature::from_der(&parts.2).ok())
+                    .is_some_and(|(k, s)| k.verify(&parts.1, &s).is_ok())
+            }
+            _ => ring::signature::UnparsedPublicKey::new(
+                &ring::signature::ECDSA_P256_SHA256_ASN1,
+                &raw,
+            )
+            .verify(&parts.1, &parts.2)
+            .is_ok(),
+        }));
+    }
+    Ok(checks)
+}
+
+/// A root → office CA → signer chain and a store trusting the root.
+fn demo_chain(algorithm: Algorithm) -> Result<(TrustStore, pki::Certificate)> {
+    let root_key = SoftwareKey::generate(algorithm)?;
+    let root = pki::issue_root(
+        &DistinguishedName::common_name("speed root"),
+        Validity::days_from_now(1),
+        &root_key,
+    )?;
+    let ca_key = SoftwareKey::generate(algorithm)?;
+    let ca = pki::issue(
+        Profile::OfficeCa,
+        &DistinguishedName::common_name("speed CA"),
+        ca_key.public_key_spki(),
+        Validity::days_from_now(1),
+        &root,
+        &root_key,
+    )?;
+    let leaf_key = SoftwareKey::generate(algorithm)?;
+    let leaf = pki::issue(
+        Profile::Signer,
+        &DistinguishedName::common_name("speed signer"),
+        leaf_key.public_key_spki(),
+        Validity::days_from_now(1),
+        &ca,
+        &ca_key,
+    )?;
+    let mut store = TrustStore::new();
+    store.add_anchor(root)?;
+    store.add_intermediate(ca);
+    Ok((store, leaf))
+}
+
+/// Measures `ours` and `bare` in alternating slices; both must succeed.
+fn pair(
+    name: &str,
+    baseline: &str,
+    budget: Duration,
+    ours: impl Fn() -> bool,
+    bare: impl Fn() -> bool,
+) -> Measurement {
+    assert!(ours() && bare(), "{name}: a measured operation failed");
+    const SLICES: u32 = 10;
+    let slice = budget / (2 * SLICES);
+    let (mut best_ours, mut best_bare) = (0f64, 0f64);
+    for _ in 0..SLICES {
+        best_ours = best_ours.max(rate(slice, &ours));
+        best_bare = best_bare.max(rate(slice, &bare));
+    }
+    Measurement {
+        name: name.to_string(),
+        ops_per_sec: best_ours,
+        baseline: baseline.to_string(),
+        baseline_ops_per_sec: best_bare,
+        time_ratio: best_bare / best_ours,
+    }
+}
+
+fn rate(slice: Duration, op: &impl Fn() -> bool) -> f64 {
+    let start = Instant::now();
+    let mut n = 0u64;
+    while start.elapsed() < slice {
+        black_box(op());
+        n += 1;
+    }
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+/// The measurements as a table like `openssl speed`'s.
+pub fn table(measurements: &[Measurement]) -> String {
+    let mut s = format!(
+        "{:<42} {:>12}   {:<38} {:>12}  {:>7}\n",
+        "eseal", "ops/s", "baseline", "ops/s", "time ×"
+    );
+    for m in measurements {
+        s.push_str(&format!(
+            "{:<42} {:>12.0}   {:<38} {:>12.0}  {:>7.3}\n",
+            m.name, m.ops_per_sec, m.baseline, m.baseline_ops_per_sec, m.time_ratio
+        ));
+    }
+    s
+}

@@ -1,0 +1,264 @@
+//! The command line contract: `eseal pki` writes files other tools read, and `eseal verify`
+//! exits 0/1/2/3/64/65 as DESIGN.md says.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::openssl_ok;
+
+fn eseal(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_eseal"))
+        .args(args)
+        .output()
+        .expect("the eseal binary runs")
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("exited normally")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = eseal(args);
+    assert_eq!(
+        code(&out),
+        0,
+        "eseal {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn p(dir: &Path, name: &str) -> String {
+    dir.join(name).display().to_string()
+}
+
+#[test]
+fn pki_commands_and_verify_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(&[
+        "pki",
+        "init",
+        &p(d, "root"),
+        "--name",
+        "测试根CA",
+        "--alg",
+        "p256",
+    ]);
+    ok(&[
+        "pki",
+        "issue",
+        "--ca",
+        &p(d, "root"),
+        "--profile",
+        "office-ca",
+        "--name",
+        "测试办公室 CA",
+        "--alg",
+        "p256",
+        "--out",
+        &p(d, "office"),
+    ]);
+    ok(&[
+        "pki",
+        "issue",
+        "--ca",
+        &p(d, "office"),
+        "--profile",
+        "signer",
+        "--name",
+        "签章人",
+        "--alg",
+        "p256",
+        "--out",
+        &p(d, "signer"),
+    ]);
+    ok(&[
+        "pki",
+        "issue",
+        "--ca",
+        &p(d, "office"),
+        "--profile",
+        "tsa",
+        "--name",
+        "TSA",
+        "--alg",
+        "p256",
+        "--out",
+        &p(d, "tsa"),
+    ]);
+    std::fs::copy(d.join("root/ca.pem"), d.join("root.pem")).unwrap();
+
+    // OpenSSL reads what the CLI wrote: the bundle carries the office CA after the leaf.
+    let out = openssl_ok(
+        d,
+        &[
+            "verify",
+            "-CAfile",
+            "root.pem",
+            "-untrusted",
+            "signer.pem",
+            "signer.pem",
+        ],
+    );
+    assert_eq!(out.trim(), format!("signer.pem: OK"));
+    openssl_ok(d, &["pkey", "-in", "signer.key", "-noout"]);
+
+    let signer = p(d, "signer.pem");
+    let root = p(d, "root.pem");
+    let verify =
+        |extra: &[&str]| eseal(&[&["verify", &signer, "--trust", &root][..], extra].concat());
+
+    assert_eq!(code(&verify(&["--usage", "signer"])), 0);
+    assert_eq!(code(&verify(&["--usage", "tsa"])), 1, "a signer is no TSA");
+    assert_eq!(
+        code(&eseal(&[
+            "verify",
+            &p(d, "tsa.pem"),
+            "--trust",
+            &root,
+            "--usage",
+            "tsa"
+        ])),
+        0
+    );
+    assert_eq!(
+        code(&eseal(&["verify", &signer])),
+        1,
+        "no trust anchor: indeterminate"
+    );
+    assert_eq!(
+        code(&verify(&["--at", "2020-01-01T00:00:00Z"])),
+        2,
+        "not yet valid"
+    );
+    assert_eq!(
+        code(&verify(&["--at", "2100-01-01T00:00:00Z"])),
+        1,
+        "expired"
+    );
+
+    // Revoke, publish, verify again: TOTAL-FAILED / REVOKED, in JSON too.
+    ok(&[
+        "pki",
+        "revoke",
+        "--ca",
+        &p(d, "office"),
+        "--cert",
+        &signer,
+        "--reason",
+        "keyCompromise",
+    ]);
+    ok(&[
+        "pki",
+        "crl",
+        "--ca",
+        &p(d, "office"),
+        "--out",
+        &p(d, "office.crl"),
+    ]);
+    let out = verify(&["--crl", &p(d, "office.crl"), "--json"]);
+    assert_eq!(code(&out), 2);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let entry = &json["signatures"][0];
+    assert_eq!(entry["indication"], "TOTAL-FAILED");
+    assert_eq!(entry["sub_indication"], "REVOKED");
+    assert_eq!(entry["reasons"][0]["code"], "CERTIFICATE_REVOKED");
+    assert_eq!(entry["chain"].as_array().unwrap().len(), 3);
+    // OpenSSL reads the CRL and agrees.
+    let text = openssl_ok(
+        d,
+        &[
+            "crl",
+            "-inform",
+            "DER",
+            "-in",
+            "office.crl",
+            "-noout",
+            "-text",
+        ],
+    );
+    assert!(text.contains("Key Compromise"), "{text}");
+
+    // Revoking a serial this CA never issued is refused.
+    let out = eseal(&[
+        "pki",
+        "revoke",
+        "--ca",
+        &p(d, "office"),
+        "--serial",
+        "0badc0de",
+    ]);
+    assert_eq!(code(&out), 64);
+    // The CRL number grows.
+    ok(&[
+        "pki",
+        "crl",
+        "--ca",
+        &p(d, "office"),
+        "--out",
+        &p(d, "office2.crl"),
+    ]);
+    assert_eq!(
+        std::fs::read_to_string(d.join("office/crlnumber"))
+            .unwrap()
+            .trim(),
+        "2"
+    );
+}
+
+#[test]
+fn verify_exit_codes_for_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("garbage.der"), b"\x30\x82\xff\xffnot a certificate").unwrap();
+    std::fs::write(
+        d.join("nothing.pem"),
+        "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("big.der"), vec![0u8; 17 << 20]).unwrap();
+
+    assert_eq!(code(&eseal(&["verify", &p(d, "garbage.der")])), 65);
+    assert_eq!(code(&eseal(&["verify", &p(d, "missing.pem")])), 65);
+    let out = eseal(&["verify", &p(d, "big.der")]);
+    assert_eq!(code(&out), 65);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("too large"));
+    assert_eq!(
+        code(&eseal(&["verify", &p(d, "nothing.pem")])),
+        3,
+        "nothing signed found"
+    );
+    assert_eq!(code(&eseal(&["verify"])), 64);
+    assert_eq!(
+        code(&eseal(&[
+            "verify",
+            &p(d, "nothing.pem"),
+            "--at",
+            "yesterday"
+        ])),
+        64
+    );
+    assert_eq!(code(&eseal(&["no-such-command"])), 64);
+}
+
+#[test]
+fn demo_tells_the_story() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ok(&["demo", "--out", &dir.path().display().to_string()]);
+    assert!(out.contains("→ TOTAL-PASSED"), "{out}");
+    assert!(out.contains("→ TOTAL-FAILED / REVOKED"), "{out}");
+    for file in [
+        "root.pem",
+        "signer.pem",
+        "signer.key",
+        "seal-maker.pem",
+        "tsa.pem",
+        "status-list.pem",
+        "office-ca.crl",
+    ] {
+        assert!(dir.path().join(file).exists(), "{file} missing");
+    }
+}
