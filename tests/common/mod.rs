@@ -86,7 +86,7 @@ impl Hierarchy {
                 organization: Some("电子证照管理中心".into()),
                 ..Default::default()
             },
-            validity(-1, 3650),
+            validity(-30, 3650),
             &root_key,
         )
         .unwrap();
@@ -99,7 +99,7 @@ impl Hierarchy {
                 ..Default::default()
             },
             ca_key.public_key_spki(),
-            validity(-1, 1825),
+            validity(-30, 1825),
             &root,
             &root_key,
         )
