@@ -8,6 +8,43 @@
 //! - [`pki`]: an issuing office's small PKI (certificate profiles, CRLs) and the
 //!   [`pki::TrustStore`] that validates chains as of a given time.
 //! - [`report`]: the verification report shared by every verifier (ETSI EN 319 102-1 style).
+//!
+//! ```
+//! use std::time::SystemTime;
+//! use eseal::crypto::{Algorithm, Signer, SoftwareKey};
+//! use eseal::pki::{self, DistinguishedName, Profile, TrustStore, Usage, Validity};
+//! use eseal::report::Indication;
+//!
+//! // An office's SM2 root and a signer (签章人) under it.
+//! let root_key = SoftwareKey::generate(Algorithm::Sm2Sm3)?;
+//! let root = pki::issue_root(
+//!     &DistinguishedName::common_name("国家电子证照根CA"),
+//!     Validity::days_from_now(3650),
+//!     &root_key,
+//! )?;
+//! let signer_key = SoftwareKey::generate(Algorithm::Sm2Sm3)?;
+//! let signer = pki::issue(
+//!     Profile::Signer,
+//!     &DistinguishedName::common_name("签章人 张三"),
+//!     signer_key.public_key_spki(),
+//!     Validity::days_from_now(365),
+//!     &root,
+//!     &root_key,
+//! )?;
+//!
+//! // A verifier trusts the root and validates the signer as of now.
+//! let mut store = TrustStore::new();
+//! store.add_anchor(root)?;
+//! let report = store
+//!     .validate(&signer, &[], SystemTime::now(), Usage::Signer)
+//!     .to_report("certificate");
+//! assert_eq!(report.indication, Indication::TotalPassed);
+//!
+//! // The same certificate is not fit to sign timestamps.
+//! let misuse = store.validate(&signer, &[], SystemTime::now(), Usage::Timestamping);
+//! assert_eq!(misuse.reasons[0].code(), "USAGE_NOT_ALLOWED");
+//! # Ok::<(), eseal::Error>(())
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

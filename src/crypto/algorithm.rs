@@ -74,6 +74,44 @@ pub(crate) const OID_ED25519: &str = "1.3.101.112";
 /// `rsaEncryption` (1.2.840.113549.1.1.1).
 pub(crate) const OID_RSA: &str = "1.2.840.113549.1.1.1";
 
+impl KeyType {
+    /// The key type a key's `AlgorithmIdentifier` names (in a `SubjectPublicKeyInfo` or a
+    /// PKCS#8 `PrivateKeyInfo`); `what` names the structure in errors.
+    ///
+    /// SM2 is accepted both as `id-ecPublicKey` with the `sm2p256v1` curve and with
+    /// `sm2p256v1` as the algorithm itself, as some issuers write it.
+    pub(crate) fn from_key_algorithm(
+        algorithm: &spki::AlgorithmIdentifierRef<'_>,
+        what: &'static str,
+    ) -> Result<KeyType> {
+        let curve = || -> Result<String> {
+            let params = algorithm
+                .parameters
+                .as_ref()
+                .ok_or_else(|| Error::malformed(what, "EC key without curve parameter"))?;
+            let oid: der::asn1::ObjectIdentifier =
+                params.decode_as().map_err(|e| Error::malformed(what, e))?;
+            Ok(oid.to_string())
+        };
+        Ok(match algorithm.oid.to_string().as_str() {
+            OID_EC_PUBLIC_KEY => match curve()?.as_str() {
+                OID_P256 => KeyType::EcP256,
+                OID_P384 => KeyType::EcP384,
+                OID_SM2_CURVE => KeyType::Sm2,
+                other => return Err(Error::UnsupportedAlgorithm(format!("EC curve {other}"))),
+            },
+            OID_SM2_CURVE => KeyType::Sm2,
+            OID_ED25519 => KeyType::Ed25519,
+            OID_RSA => KeyType::Rsa,
+            other => {
+                return Err(Error::UnsupportedAlgorithm(format!(
+                    "key algorithm {other}"
+                )));
+            }
+        })
+    }
+}
+
 impl Algorithm {
     /// Every algorithm, in the order `eseal` prefers them.
     pub const ALL: [Algorithm; 6] = [

@@ -1,15 +1,11 @@
 //! Software keys: PKCS#8 (plain or encrypted, PEM or DER), PKCS#12, and key generation.
 
-use der::asn1::ObjectIdentifier;
 use ring::rand::SystemRandom;
 use ring::signature::{self as rs, KeyPair as _};
 use sm2::dsa::signature::Signer as _;
 use zeroize::Zeroizing;
 
-use super::algorithm::{
-    Algorithm, KeyType, OID_EC_PUBLIC_KEY, OID_ED25519, OID_P256, OID_P384, OID_RSA, OID_SM2_CURVE,
-    SM2_DEFAULT_DISTID,
-};
+use super::algorithm::{Algorithm, KeyType, SM2_DEFAULT_DISTID};
 use super::{PublicKey, Signer};
 use crate::error::{Error, Result};
 
@@ -77,7 +73,7 @@ impl SoftwareKey {
         check_size(der.len())?;
         let info = pkcs8::PrivateKeyInfoRef::try_from(der)
             .map_err(|e| Error::malformed("PKCS#8 private key", e))?;
-        let key_type = key_type_of(&info)?;
+        let key_type = KeyType::from_key_algorithm(&info.algorithm, "PKCS#8 private key")?;
         let malformed = |e: &dyn std::fmt::Display| Error::malformed("PKCS#8 private key", e);
         let rng = SystemRandom::new();
         let key = match key_type {
@@ -250,28 +246,4 @@ fn ecdsa_signing(algorithm: Algorithm) -> Result<&'static rs::EcdsaSigningAlgori
         Algorithm::EcdsaP384Sha384 => Ok(&rs::ECDSA_P384_SHA384_ASN1_SIGNING),
         other => Err(Error::UnsupportedAlgorithm(format!("{other} is not ECDSA"))),
     }
-}
-
-fn key_type_of(info: &pkcs8::PrivateKeyInfoRef<'_>) -> Result<KeyType> {
-    let algorithm = &info.algorithm;
-    let curve = || -> Result<String> {
-        let params = algorithm.parameters.as_ref().ok_or_else(|| {
-            Error::malformed("PKCS#8 private key", "EC key without curve parameter")
-        })?;
-        let oid: ObjectIdentifier = params
-            .decode_as()
-            .map_err(|e| Error::malformed("PKCS#8 private key", e))?;
-        Ok(oid.to_string())
-    };
-    Ok(match algorithm.oid.to_string().as_str() {
-        OID_EC_PUBLIC_KEY => match curve()?.as_str() {
-            OID_P256 => KeyType::EcP256,
-            OID_P384 => KeyType::EcP384,
-            OID_SM2_CURVE => KeyType::Sm2,
-            other => return Err(Error::UnsupportedAlgorithm(format!("EC curve {other}"))),
-        },
-        OID_ED25519 => KeyType::Ed25519,
-        OID_RSA => KeyType::Rsa,
-        other => return Err(Error::UnsupportedAlgorithm(format!("private key {other}"))),
-    })
 }

@@ -25,34 +25,10 @@ pub struct PublicKey {
 
 impl PublicKey {
     /// Parses a DER `SubjectPublicKeyInfo` (RFC 5280 clause 4.1.2.7).
-    ///
-    /// SM2 keys are accepted both as `id-ecPublicKey` with the `sm2p256v1` curve and with
-    /// `sm2p256v1` as the algorithm itself, as some issuers write them.
     pub fn from_spki_der(der: &[u8]) -> Result<Self> {
         let spki = spki::SubjectPublicKeyInfoRef::try_from(der)
             .map_err(|e| Error::malformed("SubjectPublicKeyInfo", e))?;
-        let oid = spki.algorithm.oid.to_string();
-        let curve = || -> Result<String> {
-            let params = spki.algorithm.parameters.as_ref().ok_or_else(|| {
-                Error::malformed("SubjectPublicKeyInfo", "EC key without curve parameter")
-            })?;
-            let curve: ObjectIdentifier = params
-                .decode_as()
-                .map_err(|e| Error::malformed("SubjectPublicKeyInfo", e))?;
-            Ok(curve.to_string())
-        };
-        let key_type = match oid.as_str() {
-            OID_EC_PUBLIC_KEY => match curve()?.as_str() {
-                OID_P256 => KeyType::EcP256,
-                OID_P384 => KeyType::EcP384,
-                OID_SM2_CURVE => KeyType::Sm2,
-                other => return Err(Error::UnsupportedAlgorithm(format!("EC curve {other}"))),
-            },
-            OID_SM2_CURVE => KeyType::Sm2,
-            OID_ED25519 => KeyType::Ed25519,
-            OID_RSA => KeyType::Rsa,
-            other => return Err(Error::UnsupportedAlgorithm(format!("public key {other}"))),
-        };
+        let key_type = KeyType::from_key_algorithm(&spki.algorithm, "SubjectPublicKeyInfo")?;
         let raw = spki
             .subject_public_key
             .as_bytes()
