@@ -52,6 +52,7 @@ pub mod crypto;
 mod error;
 pub mod pki;
 pub mod report;
+pub mod seal;
 pub mod speed;
 
 pub use error::{Error, Result};

@@ -68,6 +68,13 @@ pub enum SubIndication {
     OutOfBoundsNoPoe,
     /// Revocation status could not be established (missing, stale or on-hold).
     TryLater,
+    /// A hash over the signed data does not match.
+    HashFailure,
+    /// The signature's own constraints (seal binding, claimed times, critical extensions)
+    /// are not met.
+    SigConstraintsFailure,
+    /// The signed data needed to finish the checks was not given.
+    SignedDataNotFound,
 }
 
 impl fmt::Display for SubIndication {
@@ -145,6 +152,45 @@ pub enum Reason {
     ChainConstraint(String),
     /// A CRL was supplied but cannot be used (bad signature, malformed).
     BadCrl(String),
+    /// The seal maker's signature over the seal does not verify (GB/T 38540 clause 7.2).
+    SealSignatureInvalid,
+    /// The signer's signature over `TBS_Sign` does not verify.
+    SignatureInvalid,
+    /// The signer's certificate is not in the seal's certificate list.
+    SignerNotInSealCertList,
+    /// The seal's validity period ended before the validation time.
+    SealExpired {
+        /// `validEnd`, RFC 3339.
+        valid_end: String,
+    },
+    /// The seal's validity period starts after the validation time.
+    SealNotYetValid {
+        /// `validStart`, RFC 3339.
+        valid_start: String,
+    },
+    /// A time the signer or maker claims lies outside a validity window it must fall in.
+    ClaimedTimeOutsideValidity {
+        /// Which claimed time, e.g. `SealCreateDate` or `SigningTime`.
+        what: String,
+        /// Which window.
+        detail: String,
+    },
+    /// A timestamp could not be used as proof of existence.
+    TimestampInvalid {
+        /// Whose timestamp: `seal` or `signature`.
+        what: String,
+        /// Why not.
+        detail: String,
+    },
+    /// An extension marked critical that eseal does not know.
+    UnknownCriticalExtension {
+        /// Its OID.
+        oid: String,
+    },
+    /// The signed data's hash differs from the one signed.
+    DataHashMismatch,
+    /// No signed data was given, so its hash was not checked.
+    DataNotChecked,
 }
 
 impl Reason {
@@ -163,6 +209,16 @@ impl Reason {
             Reason::UsageNotAllowed { .. } => "USAGE_NOT_ALLOWED",
             Reason::ChainConstraint(_) => "CHAIN_CONSTRAINT",
             Reason::BadCrl(_) => "BAD_CRL",
+            Reason::SealSignatureInvalid => "SEAL_SIGNATURE_INVALID",
+            Reason::SignatureInvalid => "SIGNATURE_INVALID",
+            Reason::SignerNotInSealCertList => "SIGNER_NOT_IN_SEAL_CERT_LIST",
+            Reason::SealExpired { .. } => "SEAL_EXPIRED",
+            Reason::SealNotYetValid { .. } => "SEAL_NOT_YET_VALID",
+            Reason::ClaimedTimeOutsideValidity { .. } => "CLAIMED_TIME_OUTSIDE_VALIDITY",
+            Reason::TimestampInvalid { .. } => "TIMESTAMP_INVALID",
+            Reason::UnknownCriticalExtension { .. } => "UNKNOWN_CRITICAL_EXTENSION",
+            Reason::DataHashMismatch => "DATA_HASH_MISMATCH",
+            Reason::DataNotChecked => "DATA_NOT_CHECKED",
         }
     }
 
@@ -186,6 +242,17 @@ impl Reason {
                 (Indeterminate, ChainConstraintsFailure)
             }
             Reason::BadCrl(_) => (Indeterminate, CertificateChainGeneralFailure),
+            Reason::SealSignatureInvalid | Reason::SignatureInvalid => {
+                (TotalFailed, SigCryptoFailure)
+            }
+            Reason::SignerNotInSealCertList => (TotalFailed, SigConstraintsFailure),
+            Reason::SealExpired { .. } => (Indeterminate, OutOfBoundsNoPoe),
+            Reason::SealNotYetValid { .. } => (TotalFailed, NotYetValid),
+            Reason::ClaimedTimeOutsideValidity { .. }
+            | Reason::TimestampInvalid { .. }
+            | Reason::UnknownCriticalExtension { .. } => (Indeterminate, SigConstraintsFailure),
+            Reason::DataHashMismatch => (TotalFailed, HashFailure),
+            Reason::DataNotChecked => (Indeterminate, SignedDataNotFound),
         }
     }
 }
@@ -236,6 +303,32 @@ impl fmt::Display for Reason {
             }
             Reason::ChainConstraint(d) => write!(f, "chain constraint violated: {d}"),
             Reason::BadCrl(d) => write!(f, "unusable CRL: {d}"),
+            Reason::SealSignatureInvalid => {
+                f.write_str("the seal maker's signature over the seal does not verify")
+            }
+            Reason::SignatureInvalid => f.write_str("the signer's signature does not verify"),
+            Reason::SignerNotInSealCertList => {
+                f.write_str("the signer's certificate is not in the seal's certificate list")
+            }
+            Reason::SealExpired { valid_end } => write!(f, "the seal expired at {valid_end}"),
+            Reason::SealNotYetValid { valid_start } => {
+                write!(f, "the seal is not valid before {valid_start}")
+            }
+            Reason::ClaimedTimeOutsideValidity { what, detail } => {
+                write!(f, "the claimed {what} lies outside {detail}")
+            }
+            Reason::TimestampInvalid { what, detail } => {
+                write!(f, "the {what} timestamp is not usable: {detail}")
+            }
+            Reason::UnknownCriticalExtension { oid } => {
+                write!(f, "unknown critical extension {oid}")
+            }
+            Reason::DataHashMismatch => {
+                f.write_str("the data's hash differs from the signed dataHash")
+            }
+            Reason::DataNotChecked => {
+                f.write_str("no signed data was given; its hash was not checked")
+            }
         }
     }
 }

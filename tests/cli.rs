@@ -250,7 +250,12 @@ fn demo_tells_the_story() {
     let out = ok(&["demo", "--out", &dir.path().display().to_string()]);
     assert!(out.contains("→ TOTAL-PASSED"), "{out}");
     assert!(out.contains("→ TOTAL-FAILED / REVOKED"), "{out}");
+    assert!(out.contains("→ TOTAL-FAILED / HASH_FAILURE"), "{out}");
     for file in [
+        "seal.esl",
+        "seal.png",
+        "seal.svg",
+        "signed-value.dat",
         "root.pem",
         "signer.pem",
         "signer.key",
@@ -261,4 +266,122 @@ fn demo_tells_the_story() {
     ] {
         assert!(dir.path().join(file).exists(), "{file} missing");
     }
+}
+
+#[test]
+fn seal_make_sign_inspect_and_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(&["pki", "init", &p(d, "root"), "--name", "根CA"]);
+    ok(&[
+        "pki",
+        "issue",
+        "--ca",
+        &p(d, "root"),
+        "--profile",
+        "office-ca",
+        "--name",
+        "办公室 CA",
+        "--out",
+        &p(d, "office"),
+    ]);
+    ok(&[
+        "pki",
+        "issue",
+        "--ca",
+        &p(d, "office"),
+        "--profile",
+        "seal-maker",
+        "--name",
+        "制章人",
+        "--out",
+        &p(d, "maker"),
+    ]);
+    ok(&[
+        "pki",
+        "issue",
+        "--ca",
+        &p(d, "office"),
+        "--profile",
+        "signer",
+        "--name",
+        "签章人",
+        "--out",
+        &p(d, "signer"),
+    ]);
+    ok(&[
+        "seal",
+        "make",
+        "--maker-cert",
+        &p(d, "maker.pem"),
+        "--maker-key",
+        &p(d, "maker.key"),
+        "--signer-cert",
+        &p(d, "signer.pem"),
+        "--name",
+        "测试局电子证照专用章",
+        "--es-id",
+        "T0001",
+        "--office",
+        "测试局",
+        "--purpose",
+        "电子证照专用章",
+        "--out",
+        &p(d, "office.esl"),
+    ]);
+    std::fs::write(d.join("doc.txt"), "the document").unwrap();
+    ok(&[
+        "seal",
+        "sign",
+        "--seal",
+        &p(d, "office.esl"),
+        "--signer-cert",
+        &p(d, "signer.pem"),
+        "--signer-key",
+        &p(d, "signer.key"),
+        "--data",
+        &p(d, "doc.txt"),
+        "--out",
+        &p(d, "sv.dat"),
+    ]);
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&["seal", "inspect", &p(d, "office.esl"), "--json"])).unwrap();
+    assert_eq!(json["name"], "测试局电子证照专用章");
+    assert_eq!(json["version"], "V4");
+    assert_eq!(json["picture"]["type"], "PNG");
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&["seal", "inspect", &p(d, "sv.dat"), "--json"])).unwrap();
+    assert_eq!(json["kind"], "seal-signature");
+
+    let root = p(d, "root/ca.pem");
+    let chain = p(d, "signer.pem");
+    let verify = |args: &[&str]| {
+        eseal(
+            &[
+                &["verify"][..],
+                args,
+                &["--trust", &root, "--chain", &chain],
+            ]
+            .concat(),
+        )
+    };
+    assert_eq!(code(&verify(&[&p(d, "office.esl")])), 0);
+    assert_eq!(
+        code(&verify(&[&p(d, "sv.dat"), "--data", &p(d, "doc.txt")])),
+        0
+    );
+    assert_eq!(
+        code(&verify(&[&p(d, "sv.dat")])),
+        1,
+        "no data: indeterminate"
+    );
+    std::fs::write(d.join("other.txt"), "another document").unwrap();
+    let out = verify(&[&p(d, "sv.dat"), "--data", &p(d, "other.txt"), "--json"]);
+    assert_eq!(code(&out), 2);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["signatures"][0]["sub_indication"], "HASH_FAILURE");
+    assert_eq!(
+        json["signatures"][0]["reasons"][0]["code"],
+        "DATA_HASH_MISMATCH"
+    );
 }

@@ -237,8 +237,8 @@ impl Certificate {
 /// are skipped) or one DER certificate.
 pub fn read_certificates(input: &[u8]) -> Result<Vec<Certificate>> {
     check_size("certificate file", input.len())?;
-    if looks_like_pem(input) {
-        let blocks = pem::parse_many(input).map_err(|e| Error::malformed("PEM", e))?;
+    if let Some(start) = pem_start(input) {
+        let blocks = pem::parse_many(&input[start..]).map_err(|e| Error::malformed("PEM", e))?;
         blocks
             .iter()
             .filter(|b| b.tag() == "CERTIFICATE")
@@ -249,12 +249,10 @@ pub fn read_certificates(input: &[u8]) -> Result<Vec<Certificate>> {
     }
 }
 
-pub(crate) fn looks_like_pem(input: &[u8]) -> bool {
-    let start = input
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(0);
-    input[start..].starts_with(b"-----BEGIN")
+/// Where PEM starts, possibly after explanatory text (as `openssl pkcs12` writes bag
+/// attributes).
+pub(crate) fn pem_start(input: &[u8]) -> Option<usize> {
+    input.windows(10).position(|w| w == b"-----BEGIN")
 }
 
 pub(crate) fn check_size(what: &'static str, len: usize) -> Result<()> {

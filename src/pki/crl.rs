@@ -17,7 +17,7 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::Time;
 use x509_parser::prelude::FromDer;
 
-use super::certificate::{Certificate, check_size, looks_like_pem, system_time};
+use super::certificate::{Certificate, check_size, pem_start, system_time};
 use crate::crypto::{Algorithm, Signer};
 use crate::error::{Error, Result};
 
@@ -203,9 +203,9 @@ impl Crl {
 
     /// Parses a CRL given as PEM (`X509 CRL`) or DER.
     pub fn from_pem_or_der(input: &[u8]) -> Result<Self> {
-        if looks_like_pem(input) {
+        if let Some(start) = pem_start(input) {
             check_size("CRL", input.len())?;
-            let block = pem::parse(input).map_err(|e| Error::malformed("PEM", e))?;
+            let block = pem::parse(&input[start..]).map_err(|e| Error::malformed("PEM", e))?;
             if block.tag() != "X509 CRL" {
                 return Err(Error::malformed(
                     "PEM",

@@ -13,6 +13,7 @@ mod office;
 mod trust;
 mod webpki_algs;
 
+pub(crate) use certificate::unix_seconds;
 pub use certificate::{
     Certificate, KeyUsageBits, MAX_PKI_FILE, OID_KP_TIME_STAMPING, parse_rfc3339,
     read_certificates, rfc3339,

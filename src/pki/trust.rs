@@ -19,7 +19,7 @@ use crate::report::{Reason, SignatureReport};
 pub enum Usage {
     /// No usage check beyond the chain itself.
     Any,
-    /// Signing GB/T 38540 seals (制章人): `digitalSignature`.
+    /// Signing GB/T 38540 seals (制章人): `digitalSignature` or `nonRepudiation`.
     SealMaker,
     /// Signing documents with a seal (签章人): `digitalSignature` and `nonRepudiation`.
     Signer,
@@ -344,7 +344,12 @@ fn check_usage(leaf: &Certificate, usage: Usage, reasons: &mut Vec<Reason>) {
                 reasons.push(missing("key usage digitalSignature and nonRepudiation"));
             }
         }
-        Usage::SealMaker | Usage::StatusList => {
+        Usage::SealMaker => {
+            if !ku.is_some_and(|k| k.digital_signature || k.non_repudiation) {
+                reasons.push(missing("key usage digitalSignature or nonRepudiation"));
+            }
+        }
+        Usage::StatusList => {
             if !ku.is_some_and(|k| k.digital_signature) {
                 reasons.push(missing("key usage digitalSignature"));
             }

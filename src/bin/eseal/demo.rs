@@ -8,6 +8,11 @@ use eseal::pki::{
     Certificate, Crl, DistinguishedName, OfficeCa, Profile, RevocationReason, TrustStore, Usage,
 };
 use eseal::report::SignatureReport;
+use eseal::seal::picture::{SealFont, SealPicture};
+use eseal::seal::{
+    CertList, PictureInfo, Seal, SealRequest, make_seal, sign_with_seal, verify_seal,
+    verify_seal_signature,
+};
 
 use crate::write_file;
 
@@ -38,7 +43,7 @@ pub fn run(args: Args) -> eseal::Result<u8> {
     }
     out!("eseal demo — artefacts in {}\n", dir.display());
 
-    step(1, "the authority creates its SM2 root CA");
+    step("the authority creates its SM2 root CA");
     let root = OfficeCa::init_root(
         &dir.join("root-ca"),
         &DistinguishedName {
@@ -55,7 +60,7 @@ pub fn run(args: Args) -> eseal::Result<u8> {
     )?;
     show(root.certificate(), "root.pem");
 
-    step(2, "the root certifies the issuing office's CA");
+    step("the root certifies the issuing office's CA");
     let office = root.create_office_ca(
         &dir.join("office-ca"),
         &DistinguishedName {
@@ -68,8 +73,8 @@ pub fn run(args: Args) -> eseal::Result<u8> {
     )?;
     show(office.certificate(), "office-ca/ca.pem");
 
-    step(3, "the office issues its working certificates");
-    let mut signer = None;
+    step("the office issues its working certificates");
+    let mut issued = Vec::new();
     for (profile, cn) in [
         (Profile::SealMaker, format!("{OFFICE} 制章人")),
         (Profile::Signer, format!("{OFFICE} 签章人 张三")),
@@ -91,24 +96,20 @@ pub fn run(args: Args) -> eseal::Result<u8> {
             key.to_pkcs8_pem().as_bytes(),
         )?;
         show(&cert, &format!("{name}.pem"));
-        if profile == Profile::Signer {
-            signer = Some(cert);
-        }
+        issued.push((cert, key));
     }
-    let signer = signer.expect("the signer was issued");
+    let (maker, maker_key) = &issued[0];
+    let (signer, signer_key) = &issued[1];
 
     let mut store = TrustStore::new();
     store.add_anchor(root.certificate().clone())?;
     store.add_intermediate(office.certificate().clone());
 
-    step(
-        4,
-        "a verifier checks the signer's certificate against the root",
-    );
+    step("a verifier checks the signer's certificate against the root");
     let now = SystemTime::now();
     verdict(
         &store
-            .validate(&signer, &[], now, Usage::Signer)
+            .validate(signer, &[], now, Usage::Signer)
             .to_report("certificate"),
     );
     out!(
@@ -116,20 +117,70 @@ pub fn run(args: Args) -> eseal::Result<u8> {
         dir.display()
     );
 
-    step(
-        5,
-        "the signer's certificate is used for the wrong job (timestamping)",
-    );
+    step("the signer's certificate is used for the wrong job (timestamping)");
     verdict(
         &store
-            .validate(&signer, &[], now, Usage::Timestamping)
+            .validate(signer, &[], now, Usage::Timestamping)
             .to_report("certificate"),
     );
 
-    step(
-        6,
-        "the office revokes the signer (key compromise) and publishes a CRL",
-    );
+    step("the seal maker makes the office's e-seal (GB/T 38540 v4, SM2) with its picture");
+    let picture = SealPicture {
+        purpose: Some("电子证照专用章".into()),
+        ..SealPicture::new(OFFICE)
+    };
+    let font = SealFont::system()?;
+    let png = picture.to_png(&font, 512)?;
+    write_file(&dir.join("seal.png"), &png)?;
+    write_file(&dir.join("seal.svg"), picture.to_svg(&font)?.as_bytes())?;
+    let seal = make_seal(
+        &SealRequest {
+            vendor: "eseal".into(),
+            es_id: "3301000000001".into(),
+            seal_type: 1,
+            name: format!("{OFFICE}电子证照专用章"),
+            cert_list: CertList::Certificates(vec![signer.der().to_vec()]),
+            created: now,
+            valid_start: now,
+            valid_end: now + Duration::from_secs(730 * 86_400),
+            picture: PictureInfo {
+                picture_type: "PNG".into(),
+                data: png,
+                width_mm: 40,
+                height_mm: 40,
+            },
+            ext_datas: Vec::new(),
+        },
+        maker,
+        maker_key,
+    )?;
+    write_file(&dir.join("seal.esl"), seal.der())?;
+    println_seal(&seal);
+    verdict(&verify_seal(&seal, &store, now));
+
+    step("the signer signs a document with the seal; a verifier checks it");
+    let document = "营业执照 统一社会信用代码 91330100MA2XXXXXX1".as_bytes();
+    write_file(&dir.join("document.txt"), document)?;
+    let signature = sign_with_seal(&seal, document, "document.txt", signer, signer_key, now)?;
+    write_file(&dir.join("signed-value.dat"), signature.der())?;
+    out!("   signed-value.dat: SES_Signature over document.txt");
+    verdict(&verify_seal_signature(
+        &signature,
+        &store,
+        now,
+        Some(document),
+    ));
+
+    step("someone changes the document: the seal signature no longer fits it");
+    let changed = "营业执照 统一社会信用代码 91330100MA2YYYYYY1".as_bytes();
+    verdict(&verify_seal_signature(
+        &signature,
+        &store,
+        now,
+        Some(changed),
+    ));
+
+    step("the office revokes the signer (key compromise) and publishes a CRL");
     office.revoke(&signer.serial_hex(), RevocationReason::KeyCompromise, now)?;
     let crl = office.crl(7)?;
     write_file(&dir.join("office-ca.crl"), crl.der())?;
@@ -138,22 +189,19 @@ pub fn run(args: Args) -> eseal::Result<u8> {
         crl.entries().len()
     );
 
-    step(7, "the verifier checks again with the CRL");
+    step("the verifier checks again with the CRL");
     store.add_crl(Crl::from_der(crl.der())?);
     let later = now + Duration::from_secs(1);
     verdict(
         &store
-            .validate(&signer, &[], later, Usage::Signer)
+            .validate(signer, &[], later, Usage::Signer)
             .to_report("certificate"),
     );
-    step(
-        8,
-        "as of a minute before the revocation the certificate was good",
-    );
+    step("as of a minute before the revocation the certificate was good");
     let before = now - Duration::from_secs(60);
     verdict(
         &store
-            .validate(&signer, &[], before, Usage::Signer)
+            .validate(signer, &[], before, Usage::Signer)
             .to_report("certificate"),
     );
 
@@ -164,11 +212,21 @@ pub fn run(args: Args) -> eseal::Result<u8> {
     Ok(0)
 }
 
+fn println_seal(seal: &Seal) {
+    out!(
+        "   seal.esl: {} ({} bytes), picture seal.png / seal.svg",
+        seal.property.name,
+        seal.der().len()
+    );
+}
+
 fn path(dir: &Path, name: &str) -> String {
     dir.join(name).display().to_string()
 }
 
-fn step(n: u32, what: &str) {
+fn step(what: &str) {
+    static STEP: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+    let n = STEP.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     out!("{n}. {what}");
 }
 

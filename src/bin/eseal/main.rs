@@ -10,6 +10,7 @@ macro_rules! out {
 
 mod demo;
 mod pki_cmd;
+mod seal_cmd;
 mod speed_cmd;
 mod verify_cmd;
 
@@ -40,7 +41,10 @@ enum Command {
     /// The office's small CA: init, issue, revoke, crl.
     #[command(subcommand)]
     Pki(pki_cmd::Command),
-    /// Verify a certificate (chain, usage, revocation) as of a time.
+    /// GB/T 38540 seals: make, sign, inspect.
+    #[command(subcommand)]
+    Seal(seal_cmd::Command),
+    /// Verify a certificate, seal or seal signature as of a time.
     Verify(verify_cmd::Args),
     /// Throughput of each verifier beside its bare primitive.
     Speed(speed_cmd::Args),
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo(args) => demo::run(args),
         Command::Pki(cmd) => pki_cmd::run(cmd),
+        Command::Seal(cmd) => seal_cmd::run(cmd),
         Command::Verify(args) => verify_cmd::run(args),
         Command::Speed(args) => speed_cmd::run(args),
     };

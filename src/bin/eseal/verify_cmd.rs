@@ -3,18 +3,27 @@
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use eseal::pki::{Crl, TrustStore, Usage, parse_rfc3339, read_certificates, rfc3339};
+use eseal::pki::{Certificate, Crl, TrustStore, Usage, parse_rfc3339, read_certificates, rfc3339};
 use eseal::report::Report;
+use eseal::seal::{Seal, SealSignature, verify_seal, verify_seal_signature};
 
 use crate::read_file;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The file to verify: a certificate (PEM, optionally followed by its chain, or DER).
+    /// The file to verify: a certificate (PEM, optionally followed by its chain, or DER),
+    /// a GB/T 38540 seal (.esl) or seal signature (SignedValue.dat).
     input: PathBuf,
+    /// The data a seal signature signed (for OFD: the bytes of Signature.xml).
+    #[arg(long)]
+    data: Option<PathBuf>,
     /// Trusted certificates (PEM bundle or DER); repeatable.
     #[arg(long)]
     trust: Vec<PathBuf>,
+    /// Intermediate CA certificates paths may go through (not trusted by themselves);
+    /// repeatable.
+    #[arg(long)]
+    chain: Vec<PathBuf>,
     /// CRLs (DER or PEM); repeatable.
     #[arg(long)]
     crl: Vec<PathBuf>,
@@ -43,19 +52,38 @@ pub fn run(args: Args) -> eseal::Result<u8> {
             )));
         }
     }
+    for path in &args.chain {
+        for cert in read_certificates(&read_file(path)?)? {
+            store.add_intermediate(cert);
+        }
+    }
     for path in &args.crl {
         store.add_crl(Crl::from_pem_or_der(&read_file(path)?)?);
     }
-    let certs = read_certificates(&read_file(&args.input)?)?;
-    let signatures = match certs.split_first() {
-        Some((leaf, chain)) => {
-            vec![
-                store
-                    .validate(leaf, chain, at, args.usage)
-                    .to_report("certificate"),
-            ]
+    let data = match &args.data {
+        Some(path) => Some(read_file(path)?),
+        None => None,
+    };
+    let signatures = match classify(&read_file(&args.input)?)? {
+        Input::Certificates(certs) => match certs.split_first() {
+            Some((leaf, chain)) => {
+                vec![
+                    store
+                        .validate(leaf, chain, at, args.usage)
+                        .to_report("certificate"),
+                ]
+            }
+            None => Vec::new(),
+        },
+        Input::Seal(seal) => vec![verify_seal(&seal, &store, at)],
+        Input::SealSignature(signature) => {
+            vec![verify_seal_signature(
+                &signature,
+                &store,
+                at,
+                data.as_deref(),
+            )]
         }
-        None => Vec::new(),
     };
     let report = Report {
         validation_time: rfc3339(unix(at)),
@@ -70,6 +98,32 @@ pub fn run(args: Args) -> eseal::Result<u8> {
         print_human(&args.input, &report);
     }
     Ok(report.exit_code() as u8)
+}
+
+enum Input {
+    Certificates(Vec<Certificate>),
+    Seal(Box<Seal>),
+    SealSignature(Box<SealSignature>),
+}
+
+/// Tells what a file holds: PEM certificates, or a DER seal, seal signature or certificate.
+fn classify(bytes: &[u8]) -> eseal::Result<Input> {
+    if bytes.windows(10).any(|w| w == b"-----BEGIN") {
+        return Ok(Input::Certificates(read_certificates(bytes)?));
+    }
+    if let Ok(seal) = Seal::from_der(bytes) {
+        return Ok(Input::Seal(Box::new(seal)));
+    }
+    if let Ok(signature) = SealSignature::from_der(bytes) {
+        return Ok(Input::SealSignature(Box::new(signature)));
+    }
+    match Certificate::from_der(bytes) {
+        Ok(cert) => Ok(Input::Certificates(vec![cert])),
+        Err(cert_error) => Err(eseal::Error::Malformed {
+            what: "input",
+            detail: format!("not a certificate, seal or seal signature ({cert_error})"),
+        }),
+    }
 }
 
 fn unix(t: SystemTime) -> i64 {
@@ -94,8 +148,14 @@ fn print_human(input: &std::path::Path, report: &Report) {
             .map(|x| format!(" / {x}"))
             .unwrap_or_default();
         out!("[{}] {}: {}{sub}", i + 1, s.kind, s.indication);
+        if let Some(seal) = &s.seal {
+            out!("    seal:       {seal}");
+        }
         if let Some(signer) = &s.signer {
-            out!("    subject:    {signer}");
+            out!("    signer:     {signer}");
+        }
+        if let Some(time) = &s.signing_time {
+            out!("    signed at:  {time} (claimed)");
         }
         for reason in &s.reasons {
             out!("    reason:     {} — {reason}", reason.code());

@@ -1,0 +1,214 @@
+//! Making seals (制章) and signing with them (签章), GB/T 38540 v4, strict DER.
+
+use std::time::SystemTime;
+
+use super::structures::{
+    CertList, ExtData, OID_ECDSA_SHA256, OID_SM2_SM3, PictureInfo, Seal, SealSignature,
+};
+use super::tlv::{self, tag};
+use super::verify::data_hash;
+use crate::crypto::{Algorithm, Signer};
+use crate::error::{Error, Result};
+use crate::pki::Certificate;
+
+/// What an office decides when it makes a seal: everything in `SES_SealInfo` but the header.
+#[derive(Clone, Debug)]
+pub struct SealRequest {
+    /// `vid`, the maker's vendor identifier.
+    pub vendor: String,
+    /// `esID`, the seal identifier (印章标识), unique within the office.
+    pub es_id: String,
+    /// `type`: the seal type (印章类型), e.g. 1 official seal (公章).
+    pub seal_type: i64,
+    /// `name`: the seal's name, e.g. "某某市市场监督管理局电子证照专用章".
+    pub name: String,
+    /// The signers (签章人) who may sign with the seal.
+    pub cert_list: CertList,
+    /// `createDate`.
+    pub created: SystemTime,
+    /// `validStart`.
+    pub valid_start: SystemTime,
+    /// `validEnd`.
+    pub valid_end: SystemTime,
+    /// The seal's picture.
+    pub picture: PictureInfo,
+    /// `extDatas`.
+    pub ext_datas: Vec<ExtData>,
+}
+
+fn ses_oid(algorithm: Algorithm) -> Result<&'static str> {
+    match algorithm {
+        Algorithm::Sm2Sm3 => Ok(OID_SM2_SM3),
+        Algorithm::EcdsaP256Sha256 => Ok(OID_ECDSA_SHA256),
+        other => Err(Error::UnsupportedAlgorithm(format!(
+            "{other} for seals; use SM2 or P-256"
+        ))),
+    }
+}
+
+fn check_key(cert: &Certificate, signer: &dyn Signer, role: &str) -> Result<()> {
+    if cert.spki_der() != signer.public_key_spki() {
+        return Err(Error::Invalid(format!(
+            "the {role} key is not the key of {}",
+            cert.subject()
+        )));
+    }
+    Ok(())
+}
+
+fn unix(t: SystemTime) -> i64 {
+    crate::pki::unix_seconds(t)
+}
+
+fn ia5(text: &str, field: &str) -> Result<Vec<u8>> {
+    if !text.is_ascii() {
+        return Err(Error::Invalid(format!(
+            "{field} must be ASCII (IA5String): {text:?}"
+        )));
+    }
+    Ok(tlv::encode(tag::IA5_STRING, text.as_bytes()))
+}
+
+fn encode_ext_datas(exts: &[ExtData]) -> Result<Vec<u8>> {
+    let items = exts
+        .iter()
+        .map(|e| {
+            let mut parts = vec![tlv::oid(&e.id)?];
+            if e.critical {
+                parts.push(tlv::encode(tag::BOOLEAN, &[0xff]));
+            }
+            parts.push(tlv::encode(tag::OCTET_STRING, &e.value));
+            Ok(tlv::sequence(
+                &parts.iter().map(Vec::as_slice).collect::<Vec<_>>(),
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(tlv::sequence(
+        &items.iter().map(Vec::as_slice).collect::<Vec<_>>(),
+    ))
+}
+
+/// Makes a v4 seal: `maker` (the 制章人, holding `maker_cert`'s key) signs the
+/// `SES_SealInfo` built from `request`.
+pub fn make_seal(
+    request: &SealRequest,
+    maker_cert: &Certificate,
+    maker: &dyn Signer,
+) -> Result<Seal> {
+    check_key(maker_cert, maker, "seal maker")?;
+    let oid = ses_oid(maker.algorithm())?;
+    let header = tlv::sequence(&[
+        &ia5("ES", "id")?,
+        &tlv::integer(4),
+        &ia5(&request.vendor, "vid")?,
+    ]);
+    let (list_type, list) = match &request.cert_list {
+        CertList::Certificates(certs) => {
+            let items: Vec<Vec<u8>> = certs
+                .iter()
+                .map(|c| tlv::encode(tag::OCTET_STRING, c))
+                .collect();
+            (
+                1,
+                tlv::sequence(&items.iter().map(Vec::as_slice).collect::<Vec<_>>()),
+            )
+        }
+        CertList::Digests(digests) => {
+            let items = digests
+                .iter()
+                .map(|(kind, value)| {
+                    if !kind.is_ascii() {
+                        return Err(Error::Invalid(format!("digest type {kind:?}")));
+                    }
+                    Ok(tlv::sequence(&[
+                        &tlv::encode(tag::PRINTABLE_STRING, kind.as_bytes()),
+                        &tlv::encode(tag::OCTET_STRING, value),
+                    ]))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            (
+                2,
+                tlv::sequence(&items.iter().map(Vec::as_slice).collect::<Vec<_>>()),
+            )
+        }
+    };
+    if request.valid_end <= request.valid_start {
+        return Err(Error::Invalid(
+            "the seal's validity ends before it starts".into(),
+        ));
+    }
+    let property = tlv::sequence(&[
+        &tlv::integer(request.seal_type),
+        &tlv::encode(tag::UTF8_STRING, request.name.as_bytes()),
+        &tlv::integer(list_type),
+        &list,
+        &tlv::generalized_time(unix(request.created))?,
+        &tlv::generalized_time(unix(request.valid_start))?,
+        &tlv::generalized_time(unix(request.valid_end))?,
+    ]);
+    let p = &request.picture;
+    let picture = tlv::sequence(&[
+        &ia5(&p.picture_type, "picture type")?,
+        &tlv::encode(tag::OCTET_STRING, &p.data),
+        &tlv::integer(p.width_mm),
+        &tlv::integer(p.height_mm),
+    ]);
+    let mut info_parts = vec![header, ia5(&request.es_id, "esID")?, property, picture];
+    if !request.ext_datas.is_empty() {
+        info_parts.push(encode_ext_datas(&request.ext_datas)?);
+    }
+    let info = tlv::sequence(&info_parts.iter().map(Vec::as_slice).collect::<Vec<_>>());
+    let signature = maker.sign(&info)?;
+    let seal = tlv::sequence(&[
+        &info,
+        &tlv::encode(tag::OCTET_STRING, maker_cert.der()),
+        &tlv::oid(oid)?,
+        &tlv::bit_string(&signature),
+    ]);
+    Seal::from_der(&seal)
+}
+
+/// Signs `data` with `seal` (签章): `signer` (holding `signer_cert`'s key, which must be in
+/// the seal's certificate list) signs a v4 `TBS_Sign` with the data's hash (SM3 for SM2,
+/// SHA-256 for P-256), `property_info` and the signing time `at`.
+pub fn sign_with_seal(
+    seal: &Seal,
+    data: &[u8],
+    property_info: &str,
+    signer_cert: &Certificate,
+    signer: &dyn Signer,
+    at: SystemTime,
+) -> Result<SealSignature> {
+    check_key(signer_cert, signer, "signer")?;
+    let allowed = match &seal.property.cert_list {
+        CertList::Certificates(certs) => certs.iter().any(|c| c == signer_cert.der()),
+        CertList::Digests(digests) => {
+            let sm3 = data_hash(Algorithm::Sm2Sm3, signer_cert.der());
+            digests.iter().any(|(_, value)| *value == sm3)
+        }
+    };
+    if !allowed {
+        return Err(Error::Invalid(format!(
+            "{} is not in the certificate list of seal {:?}",
+            signer_cert.subject(),
+            seal.property.name
+        )));
+    }
+    let algorithm = signer.algorithm();
+    let oid = ses_oid(algorithm)?;
+    let tbs = tlv::sequence(&[
+        &tlv::integer(4),
+        seal.der(),
+        &tlv::generalized_time(unix(at))?,
+        &tlv::bit_string(&data_hash(algorithm, data)),
+        &ia5(property_info, "propertyInfo")?,
+    ]);
+    let signature = signer.sign(&tbs)?;
+    let der = tlv::sequence(&[
+        &tbs,
+        &tlv::encode(tag::OCTET_STRING, signer_cert.der()),
+        &tlv::oid(oid)?,
+        &tlv::bit_string(&signature),
+    ]);
+    SealSignature::from_der(&der)
+}

@@ -1,0 +1,16 @@
+//! GB/T 38540 electronic seals (电子印章): the seal structures, making seals, seal
+//! signatures, verification, and the seal picture.
+
+mod make;
+pub mod picture;
+mod structures;
+mod tlv;
+
+pub use make::{SealRequest, make_seal, sign_with_seal};
+pub use structures::{
+    CertList, ExtData, MAX_SES_SIZE, OID_ECDSA_SHA256, OID_SM2_SM3, PictureInfo, Seal, SealHeader,
+    SealProperty, SealSignature, SesVersion, TimeInfo,
+};
+mod verify;
+
+pub use verify::{verify_seal, verify_seal_signature};
