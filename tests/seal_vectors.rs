@@ -160,3 +160,165 @@ fn v5_seal_signature_is_cryptographically_sound_but_indeterminate_now() {
     );
     assert!(!c.contains(&"SIGNER_NOT_IN_SEAL_CERT_LIST"));
 }
+
+#[test]
+fn ofdrw_signing_key_makes_seals_that_verify_under_the_ofdrw_root() {
+    use eseal::crypto::{Algorithm, Signer, SoftwareKey};
+    use eseal::seal::{CertList, PictureInfo, SealRequest, make_seal, sign_with_seal};
+    // ofdrw's SM2 key is SEC1 (`EC PRIVATE KEY`); its certificate is valid 2021-07-29 → 2023-07-29.
+    let key =
+        SoftwareKey::from_pem(&String::from_utf8(read("sign_key.pem")).unwrap(), None).unwrap();
+    assert_eq!(key.algorithm(), Algorithm::Sm2Sm3);
+    let cert = read_certificates(&read("sign_cert.pem")).unwrap().remove(0);
+    assert_eq!(key.public_key_spki(), cert.spki_der());
+    let at = parse_rfc3339("2022-06-01T00:00:00Z").unwrap();
+    let request = SealRequest {
+        vendor: "eseal".into(),
+        es_id: "ofdrw-key".into(),
+        seal_type: 1,
+        name: "ofdrw 密钥测试章".into(),
+        cert_list: CertList::Certificates(vec![cert.der().to_vec()]),
+        created: parse_rfc3339("2022-01-01T00:00:00Z").unwrap(),
+        valid_start: parse_rfc3339("2022-01-01T00:00:00Z").unwrap(),
+        valid_end: parse_rfc3339("2023-01-01T00:00:00Z").unwrap(),
+        picture: PictureInfo {
+            picture_type: "PNG".into(),
+            data: read("StampImg.png"),
+            width_mm: 40,
+            height_mm: 40,
+        },
+        ext_datas: Vec::new(),
+    };
+    let seal = make_seal(&request, &cert, &key).unwrap();
+    let xml = read("Signature.xml");
+    let signature = sign_with_seal(
+        &seal,
+        &xml,
+        "/Doc_0/Signs/Sign_0/Signature.xml",
+        &cert,
+        &key,
+        at,
+    )
+    .unwrap();
+    let report = verify_seal_signature(&signature, &ofdrw_root(), at, Some(&xml));
+    assert_eq!(
+        report.indication,
+        Indication::TotalPassed,
+        "{:?}",
+        report.reasons
+    );
+}
+
+#[test]
+fn sm2_pfx_with_aes_pbes2_loads_and_signs() {
+    use eseal::crypto::{Algorithm, Signer, SoftwareKey};
+    let (key, certs) = SoftwareKey::from_pkcs12(&read("sm2_test.pfx"), "123456").unwrap();
+    assert_eq!(key.algorithm(), Algorithm::Sm2Sm3);
+    assert_eq!(certs.len(), 1);
+    let cert = eseal::pki::Certificate::from_der(&certs[0]).unwrap();
+    assert!(cert.subject().contains("Ching"));
+    let signature = key.sign(b"seal").unwrap();
+    cert.public_key()
+        .unwrap()
+        .verify(Algorithm::Sm2Sm3, b"seal", &signature)
+        .unwrap();
+    assert!(matches!(
+        SoftwareKey::from_pkcs12(&read("sm2_test.pfx"), "wrong"),
+        Err(eseal::Error::WrongPassword)
+    ));
+}
+
+/// The SES parts of a sealed OFD: SignedValue.dat and the Signature.xml it signed. The
+/// package-level checks (references, StampAnnot) belong to the OFD verifier.
+fn ofd_ses_parts(name: &str) -> (SealSignature, Vec<u8>) {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(read(name))).unwrap();
+    let mut entry = |path: &str| {
+        let mut bytes = Vec::new();
+        archive
+            .by_name(path)
+            .unwrap()
+            .read_to_end(&mut bytes)
+            .unwrap();
+        bytes
+    };
+    let signed_value = entry("Doc_0/Signs/Sign_0/SignedValue.dat");
+    let xml = entry("Doc_0/Signs/Sign_0/Signature.xml");
+    (SealSignature::from_der(&signed_value).unwrap(), xml)
+}
+
+#[test]
+fn seal_signatures_inside_the_sealed_ofd_vectors() {
+    let store = ofdrw_root();
+    // ofdrw's own OFDs: sound as of a time inside their certificates' validity.
+    for name in ["allprotected.ofd", "V4RideRight.ofd"] {
+        let (signature, xml) = ofd_ses_parts(name);
+        let report = verify_seal_signature(&signature, &store, t(), Some(&xml));
+        assert_eq!(
+            report.indication,
+            Indication::TotalPassed,
+            "{name}: {:?}",
+            report.reasons
+        );
+        let now = verify_seal_signature(&signature, &store, SystemTime::now(), Some(&xml));
+        assert_eq!(now.indication, Indication::Indeterminate, "{name}");
+    }
+    // Signed in 2026, after its certificates and seal expired: never passes.
+    let (signature, xml) = ofd_ses_parts("SESV4SignDoc.ofd");
+    for at in [t(), SystemTime::now()] {
+        let report = verify_seal_signature(&signature, &store, at, Some(&xml));
+        assert_eq!(report.indication, Indication::Indeterminate);
+        assert!(
+            !codes(&report)
+                .iter()
+                .any(|c| c.contains("SIGNATURE_INVALID") || *c == "DATA_HASH_MISMATCH")
+        );
+    }
+    // Real tax-bureau e-invoices: sound, but no CA is given; with the embedded maker and
+    // signer certificates trusted directly they pass as of their signing time.
+    for name in ["v4signed.ofd", "1.ofd"] {
+        let (signature, xml) = ofd_ses_parts(name);
+        let eseal::seal::TimeInfo::Time(signed_at) = signature.time_info else {
+            panic!("{name}: signing time unreadable")
+        };
+        let at = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(signed_at as u64);
+        let report = verify_seal_signature(&signature, &TrustStore::new(), at, Some(&xml));
+        assert_eq!(report.indication, Indication::Indeterminate, "{name}");
+        assert_eq!(
+            report.sub_indication,
+            Some(SubIndication::NoCertificateChainFound),
+            "{name}"
+        );
+        let mut direct = TrustStore::new();
+        for der in [&signature.signer_cert, &signature.seal.maker_cert] {
+            direct
+                .add_anchor(eseal::pki::Certificate::from_der(der).unwrap())
+                .unwrap();
+        }
+        let report = verify_seal_signature(&signature, &direct, at, Some(&xml));
+        assert_eq!(
+            report.indication,
+            Indication::TotalPassed,
+            "{name}: {:?}",
+            report.reasons
+        );
+        assert_eq!(
+            signature.seal.picture.picture_type.to_ascii_lowercase(),
+            "ofd"
+        );
+    }
+    // dms360 v1: the seal's own signature holds, the signer's does not, the data differs
+    // and the certificate list is an IA5String.
+    let (signature, xml) = ofd_ses_parts("n.ofd");
+    assert_eq!(signature.version, SesVersion::V1);
+    let report = verify_seal_signature(&signature, &store, t(), Some(&xml));
+    assert_eq!(report.indication, Indication::TotalFailed);
+    assert_eq!(report.sub_indication, Some(SubIndication::SigCryptoFailure));
+    let c = codes(&report);
+    assert_eq!(c[0], "SIGNATURE_INVALID");
+    assert!(
+        c.contains(&"SIGNER_NOT_IN_SEAL_CERT_LIST") && c.contains(&"DATA_HASH_MISMATCH"),
+        "{c:?}"
+    );
+    assert!(!c.contains(&"SEAL_SIGNATURE_INVALID"));
+}

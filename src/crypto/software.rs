@@ -112,13 +112,14 @@ impl SoftwareKey {
         })
     }
 
-    /// Loads a key from PEM: `PRIVATE KEY` (PKCS#8) or `ENCRYPTED PRIVATE KEY`
-    /// (PKCS#8 with PBES2, RFC 8018), the latter with `password`.
+    /// Loads a key from PEM: `PRIVATE KEY` (PKCS#8), `ENCRYPTED PRIVATE KEY` (PKCS#8 with
+    /// PBES2, RFC 8018, with `password`) or an SM2 `EC PRIVATE KEY` (SEC1).
     pub fn from_pem(pem_text: &str, password: Option<&str>) -> Result<Self> {
         check_size(pem_text.len())?;
         let block = pem::parse(pem_text).map_err(|e| Error::malformed("PEM private key", e))?;
         match block.tag() {
             "PRIVATE KEY" => Self::from_pkcs8_der(block.contents()),
+            "EC PRIVATE KEY" => Self::from_sm2_sec1_der(block.contents()),
             "ENCRYPTED PRIVATE KEY" => {
                 let password = password.ok_or_else(|| {
                     Error::Invalid("the private key is encrypted: a password is needed".into())
@@ -127,9 +128,25 @@ impl SoftwareKey {
             }
             other => Err(Error::malformed(
                 "PEM private key",
-                format!("a `{other}` block, expected `PRIVATE KEY` or `ENCRYPTED PRIVATE KEY`"),
+                format!("a `{other}` block, expected a `PRIVATE KEY`"),
             )),
         }
+    }
+
+    /// Loads an SM2 key in SEC1 form (`ECPrivateKey`, RFC 5915), as Chinese tools often
+    /// write it; other curves are to be converted to PKCS#8 first.
+    pub fn from_sm2_sec1_der(der: &[u8]) -> Result<Self> {
+        use pkcs8::EncodePrivateKey;
+        check_size(der.len())?;
+        let secret = sm2::SecretKey::from_sec1_der(der).map_err(|_| {
+            Error::UnsupportedAlgorithm(
+                "an EC PRIVATE KEY that is not SM2; convert it with `openssl pkcs8 -topk8`".into(),
+            )
+        })?;
+        let doc = secret
+            .to_pkcs8_der()
+            .map_err(|e| Error::malformed("SEC1 private key", e))?;
+        Self::from_pkcs8_der(doc.as_bytes())
     }
 
     /// Loads a PKCS#8 `EncryptedPrivateKeyInfo` (RFC 5958 clause 3) with `password`.

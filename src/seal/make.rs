@@ -131,6 +131,9 @@ pub fn make_seal(
                 tlv::sequence(&items.iter().map(Vec::as_slice).collect::<Vec<_>>()),
             )
         }
+        CertList::Unreadable(_) => {
+            return Err(Error::Invalid("a seal needs a certificate list".into()));
+        }
     };
     if request.valid_end <= request.valid_start {
         return Err(Error::Invalid(
@@ -186,6 +189,7 @@ pub fn sign_with_seal(
             let sm3 = data_hash(Algorithm::Sm2Sm3, signer_cert.der());
             digests.iter().any(|(_, value)| *value == sm3)
         }
+        CertList::Unreadable(_) => false,
     };
     if !allowed {
         return Err(Error::Invalid(format!(

@@ -47,6 +47,9 @@ pub enum CertList {
     Certificates(Vec<Vec<u8>>),
     /// Digests of DER certificates: (hash algorithm name, digest).
     Digests(Vec<(String, Vec<u8>)>),
+    /// A v1 certificate list that is not a SEQUENCE OF OCTET STRING (some vendors wrote
+    /// other things there, e.g. an IA5String "1"); kept as its encoding, it lists no one.
+    Unreadable(Vec<u8>),
 }
 
 /// `SES_ESPropertyInfo` (GB/T 38540 clause 6.2.3).
@@ -313,13 +316,20 @@ fn parse_property(property: Tlv<'_>, v1: bool) -> Result<SealProperty> {
         (false, [t, n, lt, list, dates @ ..]) => (*t, *n, Some(*lt), *list, dates),
         _ => return Err(format("SES_ESPropertyInfo: too few elements")),
     };
-    let [create, start, end] = dates else {
-        return Err(format("SES_ESPropertyInfo: expected three dates"));
-    };
     let list_type = match list_type {
         Some(t) => t.integer("certListType")?,
         None => 1,
     };
+    let readable_v1_list =
+        list.tag == tag::SEQUENCE && list.children()?.iter().all(|c| c.tag == tag::OCTET_STRING);
+    if v1 && !readable_v1_list {
+        return seal_property(
+            seal_type,
+            name,
+            CertList::Unreadable(list.raw.to_vec()),
+            dates,
+        );
+    }
     let entries = list.expect(tag::SEQUENCE, "certList")?.children()?;
     let cert_list = match list_type {
         1 => CertList::Certificates(
@@ -344,6 +354,18 @@ fn parse_property(property: Tlv<'_>, v1: bool) -> Result<SealProperty> {
                 .collect::<Result<_>>()?,
         ),
         other => return Err(format(format!("certListType {other}"))),
+    };
+    seal_property(seal_type, name, cert_list, dates)
+}
+
+fn seal_property(
+    seal_type: Tlv<'_>,
+    name: Tlv<'_>,
+    cert_list: CertList,
+    dates: &[Tlv<'_>],
+) -> Result<SealProperty> {
+    let [create, start, end] = dates else {
+        return Err(format("SES_ESPropertyInfo: expected three dates"));
     };
     Ok(SealProperty {
         seal_type: seal_type.integer("type")?,

@@ -271,6 +271,7 @@ fn in_cert_list(list: &CertList, signer_cert: &[u8]) -> bool {
             };
             &digest == value
         }),
+        CertList::Unreadable(_) => false,
     }
 }
 

@@ -234,6 +234,7 @@ fn seal_json(seal: &Seal) -> serde_json::Value {
             .iter()
             .map(|(k, v)| format!("{k}:{}", hex::encode(v)).into())
             .collect(),
+        CertList::Unreadable(raw) => vec![format!("(unreadable, {} bytes)", raw.len()).into()],
     };
     serde_json::json!({
         "kind": "seal",
