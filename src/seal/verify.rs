@@ -136,13 +136,24 @@ fn seal_checks(seal: &Seal, store: &TrustStore, at: SystemTime, checks: &mut Che
             valid_end: rfc3339(seal.property.valid_end),
         });
     }
-    if let Some(token) = &seal.timestamp {
+    timestamp_and_extensions("seal", seal.timestamp.as_deref(), &seal.ext_datas, checks);
+}
+
+/// S9/S10 and G8: a timestamp is not yet proof of existence, and no critical extension is
+/// known.
+fn timestamp_and_extensions(
+    what: &str,
+    timestamp: Option<&[u8]>,
+    ext_datas: &[super::ExtData],
+    checks: &mut Checks,
+) {
+    if let Some(token) = timestamp {
         checks.reasons.push(Reason::TimestampInvalid {
-            what: "seal".into(),
+            what: what.into(),
             detail: timestamp_detail(token),
         });
     }
-    for ext in seal.ext_datas.iter().filter(|e| e.critical) {
+    for ext in ext_datas.iter().filter(|e| e.critical) {
         checks.reasons.push(Reason::UnknownCriticalExtension {
             oid: ext.id.clone(),
         });
@@ -222,17 +233,12 @@ pub fn verify_seal_signature(
             .push("the signing time is unreadable".into()),
         _ => {}
     }
-    if let Some(token) = &signature.timestamp {
-        checks.reasons.push(Reason::TimestampInvalid {
-            what: "signature".into(),
-            detail: timestamp_detail(token),
-        });
-    }
-    for ext in signature.ext_datas.iter().filter(|e| e.critical) {
-        checks.reasons.push(Reason::UnknownCriticalExtension {
-            oid: ext.id.clone(),
-        });
-    }
+    timestamp_and_extensions(
+        "signature",
+        signature.timestamp.as_deref(),
+        &signature.ext_datas,
+        &mut checks,
+    );
     match (data, algorithm) {
         (Some(data), Some(alg)) if data_hash(alg, data) != signature.data_hash => {
             checks.reasons.push(Reason::DataHashMismatch)
