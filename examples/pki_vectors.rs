@@ -18,10 +18,7 @@ fn t(text: &str) -> SystemTime {
 }
 
 fn unix(text: &str) -> i64 {
-    t(text)
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
+    pki::unix_seconds(t(text))
 }
 
 fn validity(from: &str, to: &str) -> Validity {

@@ -112,24 +112,8 @@ pub fn run(budget: Duration) -> Result<Vec<Measurement>> {
 /// so that verification makes exactly two signature checks: the signer's and the maker's.
 fn ses_signature_pair(budget: Duration) -> Result<Measurement> {
     use crate::seal::{CertList, PictureInfo, SealRequest, SealSignature};
-    let root_key = SoftwareKey::generate(Algorithm::Sm2Sm3)?;
-    let root = pki::issue_root(
-        &DistinguishedName::common_name("speed root"),
-        Validity::days_from_now(1),
-        &root_key,
-    )?;
-    let key = |profile: Profile, name: &str| -> Result<(SoftwareKey, pki::Certificate)> {
-        let key = SoftwareKey::generate(Algorithm::Sm2Sm3)?;
-        let cert = pki::issue(
-            profile,
-            &DistinguishedName::common_name(name),
-            key.public_key_spki(),
-            Validity::days_from_now(1),
-            &root,
-            &root_key,
-        )?;
-        Ok((key, cert))
-    };
+    let (root_key, root) = new_cert(Algorithm::Sm2Sm3, Profile::Root, "speed root", None)?;
+    let key = |profile, name| new_cert(Algorithm::Sm2Sm3, profile, name, Some((&root, &root_key)));
     let (maker_key, maker) = key(Profile::SealMaker, "speed seal maker")?;
     let (signer_key, signer) = key(Profile::Signer, "speed signer")?;
     let now = SystemTime::now();
@@ -231,31 +215,45 @@ fn signature_checks(store: &TrustStore, leaf: &pki::Certificate) -> Result<Vec<C
     Ok(checks)
 }
 
+/// A new key of `algorithm` and its certificate of `profile`, issued by `issuer` (a root
+/// when `None`), valid for a day.
+fn new_cert(
+    algorithm: Algorithm,
+    profile: Profile,
+    name: &str,
+    issuer: Option<(&pki::Certificate, &SoftwareKey)>,
+) -> Result<(SoftwareKey, pki::Certificate)> {
+    let key = SoftwareKey::generate(algorithm)?;
+    let subject = DistinguishedName::common_name(name);
+    let validity = Validity::days_from_now(1);
+    let cert = match issuer {
+        None => pki::issue_root(&subject, validity, &key)?,
+        Some((cert, signer)) => pki::issue(
+            profile,
+            &subject,
+            key.public_key_spki(),
+            validity,
+            cert,
+            signer,
+        )?,
+    };
+    Ok((key, cert))
+}
+
 /// A root → office CA → signer chain and a store trusting the root.
 fn demo_chain(algorithm: Algorithm) -> Result<(TrustStore, pki::Certificate)> {
-    let root_key = SoftwareKey::generate(algorithm)?;
-    let root = pki::issue_root(
-        &DistinguishedName::common_name("speed root"),
-        Validity::days_from_now(1),
-        &root_key,
-    )?;
-    let ca_key = SoftwareKey::generate(algorithm)?;
-    let ca = pki::issue(
+    let (root_key, root) = new_cert(algorithm, Profile::Root, "speed root", None)?;
+    let (ca_key, ca) = new_cert(
+        algorithm,
         Profile::OfficeCa,
-        &DistinguishedName::common_name("speed CA"),
-        ca_key.public_key_spki(),
-        Validity::days_from_now(1),
-        &root,
-        &root_key,
+        "speed CA",
+        Some((&root, &root_key)),
     )?;
-    let leaf_key = SoftwareKey::generate(algorithm)?;
-    let leaf = pki::issue(
+    let (_, leaf) = new_cert(
+        algorithm,
         Profile::Signer,
-        &DistinguishedName::common_name("speed signer"),
-        leaf_key.public_key_spki(),
-        Validity::days_from_now(1),
-        &ca,
-        &ca_key,
+        "speed signer",
+        Some((&ca, &ca_key)),
     )?;
     let mut store = TrustStore::new();
     store.add_anchor(root)?;

@@ -12,10 +12,6 @@ use eseal::pki::{
 };
 use eseal::report::{Indication, SubIndication};
 
-fn unix(t: SystemTime) -> i64 {
-    t.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs() as i64
-}
-
 fn verdict(
     store: &TrustStore,
     leaf: &pki::Certificate,
@@ -52,7 +48,7 @@ fn crl(h: &Hierarchy, issuer_is_root: bool, entries: &[RevokedEntry], next_days:
 fn entry(cert: &pki::Certificate, at: SystemTime, reason: RevocationReason) -> RevokedEntry {
     RevokedEntry {
         serial: cert.serial().to_vec(),
-        revoked_at: unix(at),
+        revoked_at: eseal::pki::unix_seconds(at),
         reason: Some(reason),
     }
 }

@@ -34,6 +34,24 @@ fn p(dir: &Path, name: &str) -> String {
     dir.join(name).display().to_string()
 }
 
+/// `eseal pki issue` from the CA in `d/ca` into `d/out`.
+fn issue(d: &Path, ca: &str, profile: &str, name: &str, alg: &str, out: &str) {
+    ok(&[
+        "pki",
+        "issue",
+        "--ca",
+        &p(d, ca),
+        "--profile",
+        profile,
+        "--name",
+        name,
+        "--alg",
+        alg,
+        "--out",
+        &p(d, out),
+    ]);
+}
+
 #[test]
 fn pki_commands_and_verify_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
@@ -47,48 +65,9 @@ fn pki_commands_and_verify_exit_codes() {
         "--alg",
         "p256",
     ]);
-    ok(&[
-        "pki",
-        "issue",
-        "--ca",
-        &p(d, "root"),
-        "--profile",
-        "office-ca",
-        "--name",
-        "测试办公室 CA",
-        "--alg",
-        "p256",
-        "--out",
-        &p(d, "office"),
-    ]);
-    ok(&[
-        "pki",
-        "issue",
-        "--ca",
-        &p(d, "office"),
-        "--profile",
-        "signer",
-        "--name",
-        "签章人",
-        "--alg",
-        "p256",
-        "--out",
-        &p(d, "signer"),
-    ]);
-    ok(&[
-        "pki",
-        "issue",
-        "--ca",
-        &p(d, "office"),
-        "--profile",
-        "tsa",
-        "--name",
-        "TSA",
-        "--alg",
-        "p256",
-        "--out",
-        &p(d, "tsa"),
-    ]);
+    issue(d, "root", "office-ca", "测试办公室 CA", "p256", "office");
+    issue(d, "office", "signer", "签章人", "p256", "signer");
+    issue(d, "office", "tsa", "TSA", "p256", "tsa");
     std::fs::copy(d.join("root/ca.pem"), d.join("root.pem")).unwrap();
 
     // OpenSSL reads what the CLI wrote: the bundle carries the office CA after the leaf.
@@ -273,42 +252,9 @@ fn seal_make_sign_inspect_and_verify() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     ok(&["pki", "init", &p(d, "root"), "--name", "根CA"]);
-    ok(&[
-        "pki",
-        "issue",
-        "--ca",
-        &p(d, "root"),
-        "--profile",
-        "office-ca",
-        "--name",
-        "办公室 CA",
-        "--out",
-        &p(d, "office"),
-    ]);
-    ok(&[
-        "pki",
-        "issue",
-        "--ca",
-        &p(d, "office"),
-        "--profile",
-        "seal-maker",
-        "--name",
-        "制章人",
-        "--out",
-        &p(d, "maker"),
-    ]);
-    ok(&[
-        "pki",
-        "issue",
-        "--ca",
-        &p(d, "office"),
-        "--profile",
-        "signer",
-        "--name",
-        "签章人",
-        "--out",
-        &p(d, "signer"),
-    ]);
+    issue(d, "root", "office-ca", "办公室 CA", "sm2", "office");
+    issue(d, "office", "seal-maker", "制章人", "sm2", "maker");
+    issue(d, "office", "signer", "签章人", "sm2", "signer");
     ok(&[
         "seal",
         "make",

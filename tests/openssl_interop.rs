@@ -51,7 +51,7 @@ fn openssl_verify_issued_chains(algorithm: Algorithm) {
         days_from_now(7),
         &[RevokedEntry {
             serial: revoked.serial().to_vec(),
-            revoked_at: eseal_unix(days_from_now(0)) - 30,
+            revoked_at: eseal::pki::unix_seconds(days_from_now(0)) - 30,
             reason: Some(RevocationReason::KeyCompromise),
         }],
     )
@@ -166,10 +166,6 @@ fn openssl_check_sm2_crl(d: &std::path::Path, crl: &pki::Crl, revoked: &pki::Cer
     let serial = revoked.serial_hex().to_uppercase();
     assert!(text.contains(&format!("Serial Number: {serial}")), "{text}");
     assert!(text.contains("Key Compromise"), "{text}");
-}
-
-fn eseal_unix(t: SystemTime) -> i64 {
-    t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
 #[test]

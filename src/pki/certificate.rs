@@ -267,7 +267,7 @@ pub(crate) fn check_size(what: &'static str, len: usize) -> Result<()> {
 }
 
 /// Seconds since the Unix epoch (negative before it).
-pub(crate) fn unix_seconds(t: SystemTime) -> i64 {
+pub fn unix_seconds(t: SystemTime) -> i64 {
     match t.duration_since(UNIX_EPOCH) {
         Ok(d) => d.as_secs() as i64,
         Err(e) => -(e.duration().as_secs() as i64),

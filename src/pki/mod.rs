@@ -13,10 +13,9 @@ mod office;
 mod trust;
 mod webpki_algs;
 
-pub(crate) use certificate::unix_seconds;
 pub use certificate::{
     Certificate, KeyUsageBits, MAX_PKI_FILE, OID_KP_TIME_STAMPING, parse_rfc3339,
-    read_certificates, rfc3339,
+    read_certificates, rfc3339, unix_seconds,
 };
 pub(crate) use crl::signed_parts;
 pub use crl::{Crl, RevocationReason, RevokedEntry, issue_crl};

@@ -9,7 +9,7 @@ use super::tlv::{self, tag};
 use super::verify::data_hash;
 use crate::crypto::{Algorithm, Signer};
 use crate::error::{Error, Result};
-use crate::pki::Certificate;
+use crate::pki::{Certificate, unix_seconds};
 
 /// What an office decides when it makes a seal: everything in `SES_SealInfo` but the header.
 #[derive(Clone, Debug)]
@@ -54,10 +54,6 @@ fn check_key(cert: &Certificate, signer: &dyn Signer, role: &str) -> Result<()> 
         )));
     }
     Ok(())
-}
-
-fn unix(t: SystemTime) -> i64 {
-    crate::pki::unix_seconds(t)
 }
 
 fn ia5(text: &str, field: &str) -> Result<Vec<u8>> {
@@ -145,9 +141,9 @@ pub fn make_seal(
         &tlv::encode(tag::UTF8_STRING, request.name.as_bytes()),
         &tlv::integer(list_type),
         &list,
-        &tlv::generalized_time(unix(request.created))?,
-        &tlv::generalized_time(unix(request.valid_start))?,
-        &tlv::generalized_time(unix(request.valid_end))?,
+        &tlv::generalized_time(unix_seconds(request.created))?,
+        &tlv::generalized_time(unix_seconds(request.valid_start))?,
+        &tlv::generalized_time(unix_seconds(request.valid_end))?,
     ]);
     let p = &request.picture;
     let picture = tlv::sequence(&[
@@ -203,7 +199,7 @@ pub fn sign_with_seal(
     let tbs = tlv::sequence(&[
         &tlv::integer(4),
         seal.der(),
-        &tlv::generalized_time(unix(at))?,
+        &tlv::generalized_time(unix_seconds(at))?,
         &tlv::bit_string(&data_hash(algorithm, data)),
         &ia5(property_info, "propertyInfo")?,
     ]);

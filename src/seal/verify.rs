@@ -7,7 +7,7 @@ use sha2::Digest;
 
 use super::structures::{CertList, OID_ECDSA_SHA256, OID_SM2_SM3, Seal, SealSignature, TimeInfo};
 use crate::crypto::{Algorithm, signature_raw_to_der};
-use crate::pki::{Certificate, ChainValidation, TrustStore, Usage, rfc3339};
+use crate::pki::{Certificate, ChainValidation, TrustStore, Usage, rfc3339, unix_seconds};
 use crate::report::{Reason, SignatureReport};
 
 /// The signature algorithm an SES `signAlgID` / `signatureAlgID` names.
@@ -98,7 +98,7 @@ pub fn verify_seal(seal: &Seal, store: &TrustStore, at: SystemTime) -> Signature
 }
 
 fn seal_checks(seal: &Seal, store: &TrustStore, at: SystemTime, checks: &mut Checks) {
-    let t = unix(at);
+    let t = unix_seconds(at);
     let maker = match Certificate::from_der(&seal.maker_cert) {
         Ok(cert) => cert,
         Err(e) => {
@@ -179,7 +179,7 @@ pub fn verify_seal_signature(
     data: Option<&[u8]>,
 ) -> SignatureReport {
     let mut checks = Checks::new();
-    let t = unix(at);
+    let t = unix_seconds(at);
     let signer = Certificate::from_der(&signature.signer_cert);
     let algorithm = ses_algorithm(&signature.signature_algorithm);
     match (&signer, algorithm) {
@@ -278,12 +278,5 @@ fn in_cert_list(list: &CertList, signer_cert: &[u8]) -> bool {
             &digest == value
         }),
         CertList::Unreadable(_) => false,
-    }
-}
-
-fn unix(at: SystemTime) -> i64 {
-    match at.duration_since(SystemTime::UNIX_EPOCH) {
-        Ok(d) => d.as_secs() as i64,
-        Err(e) => -(e.duration().as_secs() as i64),
     }
 }

@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use eseal::pki::{Certificate, Crl, TrustStore, Usage, parse_rfc3339, read_certificates, rfc3339};
+use eseal::pki::{
+    Certificate, Crl, TrustStore, Usage, parse_rfc3339, read_certificates, rfc3339, unix_seconds,
+};
 use eseal::report::Report;
 use eseal::seal::{Seal, SealSignature, verify_seal, verify_seal_signature};
 
@@ -86,7 +88,7 @@ pub fn run(args: Args) -> eseal::Result<u8> {
         }
     };
     let report = Report {
-        validation_time: rfc3339(unix(at)),
+        validation_time: rfc3339(unix_seconds(at)),
         signatures,
     };
     if args.json {
@@ -108,28 +110,19 @@ enum Input {
 
 /// Tells what a file holds: PEM certificates, or a DER seal, seal signature or certificate.
 fn classify(bytes: &[u8]) -> eseal::Result<Input> {
-    if bytes.windows(10).any(|w| w == b"-----BEGIN") {
-        return Ok(Input::Certificates(read_certificates(bytes)?));
-    }
     if let Ok(seal) = Seal::from_der(bytes) {
         return Ok(Input::Seal(Box::new(seal)));
     }
     if let Ok(signature) = SealSignature::from_der(bytes) {
         return Ok(Input::SealSignature(Box::new(signature)));
     }
-    match Certificate::from_der(bytes) {
-        Ok(cert) => Ok(Input::Certificates(vec![cert])),
-        Err(cert_error) => Err(eseal::Error::Malformed {
+    match read_certificates(bytes) {
+        Ok(certs) => Ok(Input::Certificates(certs)),
+        Err(eseal::Error::Malformed { detail, .. }) => Err(eseal::Error::Malformed {
             what: "input",
-            detail: format!("not a certificate, seal or seal signature ({cert_error})"),
+            detail: format!("not a certificate, seal or seal signature ({detail})"),
         }),
-    }
-}
-
-fn unix(t: SystemTime) -> i64 {
-    match t.duration_since(SystemTime::UNIX_EPOCH) {
-        Ok(d) => d.as_secs() as i64,
-        Err(e) => -(e.duration().as_secs() as i64),
+        Err(e) => Err(e),
     }
 }
 
