@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond Rust: the openssl CLI (interop checks), SoftHSM2
-# (the PKCS#11 tests) and a CJK font (the seal picture).
+# (the PKCS#11 tests), a CJK font (the seal picture) and the PDF interop harness
+# (pyHanko, poppler's pdfsig, qpdf) from ../shared/interop.
 # Safe to run again; does nothing when all are present.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 need=()
 command -v openssl >/dev/null || need+=(openssl)
 [ -e /usr/lib/softhsm/libsofthsm2.so ] || need+=(softhsm2)
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
-[ ${#need[@]} -eq 0 ] && exit 0
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
 
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq "${need[@]}" >/dev/null
+# The harness installs itself into ~/.cache/eseal-interop once (apt + a Python venv).
+../shared/interop/install.sh >/tmp/eseal-interop-install.log 2>&1 \
+  || { tail -n 30 /tmp/eseal-interop-install.log; exit 1; }

@@ -46,6 +46,14 @@ pub enum Error {
     /// A request that cannot be carried out as given.
     #[error("invalid request: {0}")]
     Invalid(String),
+    /// The text to anchor a seal to does not occur (that often) in the document.
+    #[error("keyword {keyword:?} not found (occurrence {occurrence} asked for)")]
+    KeywordNotFound {
+        /// The text searched for.
+        keyword: String,
+        /// The occurrence asked for, 0-based.
+        occurrence: usize,
+    },
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {

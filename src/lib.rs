@@ -48,8 +48,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod cms;
 pub mod crypto;
 mod error;
+pub mod pdf;
 pub mod pki;
 pub mod report;
 pub mod seal;

@@ -75,6 +75,8 @@ pub enum SubIndication {
     SigConstraintsFailure,
     /// The signed data needed to finish the checks was not given.
     SignedDataNotFound,
+    /// The signer's certificate could not be identified.
+    NoSigningCertificateFound,
 }
 
 impl fmt::Display for SubIndication {
@@ -191,6 +193,33 @@ pub enum Reason {
     DataHashMismatch,
     /// No signed data was given, so its hash was not checked.
     DataNotChecked,
+    /// A PDF signature dictionary is not well-formed (PDF.md §2 check 1).
+    SignatureDictMalformed(String),
+    /// A PDF signature's `/SubFilter` is not one eseal verifies.
+    UnsupportedSubFilter(String),
+    /// A PDF signature's `/ByteRange` does not cover the file as it must (PDF.md §2 check 2).
+    ByteRangeInvalid(String),
+    /// The CMS `SignedData` is not well-formed or not of the detached kind (RFC 5652).
+    CmsMalformed(String),
+    /// The signer's certificate is neither in the CMS nor supplied.
+    NoSigningCertificate,
+    /// An algorithm or key size that is known but too weak to accept.
+    WeakAlgorithm(String),
+    /// The digest of the signed content differs from the CMS `message-digest` attribute.
+    DigestMismatch,
+    /// A PAdES signature lacks the `signingCertificateV2` attribute (ETSI EN 319 122-1).
+    MissingSigningCertificateAttr,
+    /// The `signingCertificate(V2)` attribute names another certificate (RFC 5035).
+    SigningCertificateMismatch,
+    /// A later incremental update changed what the signature's permissions do not allow.
+    DisallowedModification {
+        /// The revision (1-based, in file order) that made the change.
+        revision: usize,
+        /// What changed, e.g. `object 7 0 (page content)`.
+        objects: Vec<String>,
+    },
+    /// Bytes other than white space follow the last revision's `%%EOF`.
+    TrailingData,
 }
 
 impl Reason {
@@ -219,6 +248,17 @@ impl Reason {
             Reason::UnknownCriticalExtension { .. } => "UNKNOWN_CRITICAL_EXTENSION",
             Reason::DataHashMismatch => "DATA_HASH_MISMATCH",
             Reason::DataNotChecked => "DATA_NOT_CHECKED",
+            Reason::SignatureDictMalformed(_) => "SIGNATURE_DICT_MALFORMED",
+            Reason::UnsupportedSubFilter(_) => "UNSUPPORTED_SUB_FILTER",
+            Reason::ByteRangeInvalid(_) => "BYTE_RANGE_INVALID",
+            Reason::CmsMalformed(_) => "CMS_MALFORMED",
+            Reason::NoSigningCertificate => "NO_SIGNING_CERTIFICATE",
+            Reason::WeakAlgorithm(_) => "WEAK_ALGORITHM",
+            Reason::DigestMismatch => "DIGEST_MISMATCH",
+            Reason::MissingSigningCertificateAttr => "MISSING_SIGNING_CERTIFICATE_ATTR",
+            Reason::SigningCertificateMismatch => "SIGNING_CERTIFICATE_MISMATCH",
+            Reason::DisallowedModification { .. } => "DISALLOWED_MODIFICATION",
+            Reason::TrailingData => "TRAILING_DATA",
         }
     }
 
@@ -253,6 +293,17 @@ impl Reason {
             | Reason::UnknownCriticalExtension { .. } => (Indeterminate, SigConstraintsFailure),
             Reason::DataHashMismatch => (TotalFailed, HashFailure),
             Reason::DataNotChecked => (Indeterminate, SignedDataNotFound),
+            Reason::SignatureDictMalformed(_)
+            | Reason::ByteRangeInvalid(_)
+            | Reason::CmsMalformed(_)
+            | Reason::DisallowedModification { .. }
+            | Reason::TrailingData => (TotalFailed, FormatFailure),
+            Reason::UnsupportedSubFilter(_) => (Indeterminate, FormatFailure),
+            Reason::NoSigningCertificate => (Indeterminate, NoSigningCertificateFound),
+            Reason::WeakAlgorithm(_) => (Indeterminate, CryptoConstraintsFailure),
+            Reason::DigestMismatch => (TotalFailed, HashFailure),
+            Reason::MissingSigningCertificateAttr => (Indeterminate, SigConstraintsFailure),
+            Reason::SigningCertificateMismatch => (Indeterminate, NoSigningCertificateFound),
         }
     }
 }
@@ -329,6 +380,29 @@ impl fmt::Display for Reason {
             Reason::DataNotChecked => {
                 f.write_str("no signed data was given; its hash was not checked")
             }
+            Reason::SignatureDictMalformed(d) => write!(f, "malformed signature dictionary: {d}"),
+            Reason::UnsupportedSubFilter(d) => write!(f, "unsupported /SubFilter {d}"),
+            Reason::ByteRangeInvalid(d) => write!(f, "/ByteRange does not cover the file: {d}"),
+            Reason::CmsMalformed(d) => write!(f, "malformed CMS signature: {d}"),
+            Reason::NoSigningCertificate => {
+                f.write_str("the signer's certificate is neither in the signature nor supplied")
+            }
+            Reason::WeakAlgorithm(d) => write!(f, "algorithm too weak: {d}"),
+            Reason::DigestMismatch => {
+                f.write_str("the signed bytes' digest differs from the signed message-digest")
+            }
+            Reason::MissingSigningCertificateAttr => {
+                f.write_str("the signingCertificateV2 attribute PAdES requires is missing")
+            }
+            Reason::SigningCertificateMismatch => {
+                f.write_str("the signingCertificate attribute names another certificate")
+            }
+            Reason::DisallowedModification { revision, objects } => write!(
+                f,
+                "revision {revision} made changes the signature does not allow: {}",
+                objects.join("; ")
+            ),
+            Reason::TrailingData => f.write_str("data follows the last %%EOF"),
         }
     }
 }
@@ -381,8 +455,18 @@ pub struct SignatureReport {
     pub chain: Vec<CertificateSummary>,
     /// What revocation checking found, in words.
     pub revocation: String,
-    /// For documents: what changed after signing.
+    /// For documents: the signature field's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// For documents: how much the signature covers (`ENTIRE_FILE`, `ENTIRE_REVISION`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<String>,
+    /// For documents: the highest level of change after signing (`NONE`, `LTA_UPDATES`,
+    /// `FORM_FILLING`, `ANNOTATIONS`, `OTHER`).
     pub modification: Option<String>,
+    /// For documents: every change after signing, in words.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<String>,
     /// Things that did not change the verdict but that a person should know.
     pub warnings: Vec<String>,
 }
@@ -408,7 +492,10 @@ impl SignatureReport {
             signing_time: None,
             chain: Vec::new(),
             revocation: "not checked".into(),
+            field: None,
+            coverage: None,
             modification: None,
+            changes: Vec::new(),
             warnings: Vec::new(),
         }
     }

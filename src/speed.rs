@@ -105,7 +105,91 @@ pub fn run(budget: Duration) -> Result<Vec<Measurement>> {
         )?);
     }
     out.push(ses_signature_pair(budget)?);
+    out.extend(pdf_pairs(budget)?);
     Ok(out)
+}
+
+/// The size of the sealed PDF that [`pdf_pairs`] measures.
+pub const PDF_BYTES: usize = 20 << 20;
+
+/// A one-page PDF of about `size` bytes, the P-256 key and certificate that seal it, the
+/// sealed file and the trust store that validates it.
+pub struct PdfFixture {
+    /// The unsealed document.
+    pub original: Vec<u8>,
+    /// The signer's key.
+    pub key: SoftwareKey,
+    /// The signer's certificate, issued by the store's only anchor.
+    pub certificate: pki::Certificate,
+    /// `original` sealed once.
+    pub sealed: Vec<u8>,
+    /// Trusts the signer's root.
+    pub store: TrustStore,
+}
+
+impl PdfFixture {
+    /// Builds the fixture; `size` is the padding carried by the document.
+    pub fn new(size: usize) -> Result<Self> {
+        let (root_key, root) = new_cert(
+            Algorithm::EcdsaP256Sha256,
+            Profile::Root,
+            "speed root",
+            None,
+        )?;
+        let (key, certificate) = new_cert(
+            Algorithm::EcdsaP256Sha256,
+            Profile::Signer,
+            "speed signer",
+            Some((&root, &root_key)),
+        )?;
+        let original = crate::pdf::sample::plain_pdf(&["eseal speed"], size);
+        let sealed = crate::pdf::seal_pdf(
+            original.clone(),
+            &crate::pdf::PdfSealOptions::new(&key, &certificate),
+        )?;
+        let mut store = TrustStore::new();
+        store.add_anchor(root)?;
+        Ok(PdfFixture {
+            original,
+            key,
+            certificate,
+            sealed,
+            store,
+        })
+    }
+}
+
+/// Verifying and sealing a 20 MB PDF, each beside one SHA-256 pass over the same bytes.
+fn pdf_pairs(budget: Duration) -> Result<Vec<Measurement>> {
+    let f = PdfFixture::new(PDF_BYTES)?;
+    let now = SystemTime::now();
+    let sha256 = |bytes: &[u8]| {
+        !ring::digest::digest(&ring::digest::SHA256, bytes)
+            .as_ref()
+            .is_empty()
+    };
+    let verify = pair(
+        "PDF verify, 20 MB, P-256",
+        "SHA-256 of the file (ring)",
+        budget,
+        || crate::pdf::verify_pdf(&f.sealed, &f.store, now).is_ok_and(|r| r.exit_code() == 0),
+        || sha256(&f.sealed),
+    )?;
+    let options = crate::pdf::PdfSealOptions::new(&f.key, &f.certificate);
+    let seal = pair(
+        "PDF seal, 20 MB, P-256 (with input copy)",
+        "SHA-256 of the file (ring)",
+        budget,
+        || {
+            // The copy stands for reading the file, with room for the update as
+            // `crate::pdf::UPDATE_HEADROOM` advises.
+            let mut input = Vec::with_capacity(f.original.len() + crate::pdf::UPDATE_HEADROOM);
+            input.extend_from_slice(&f.original);
+            crate::pdf::seal_pdf(input, &options).is_ok()
+        },
+        || sha256(&f.original),
+    )?;
+    Ok(vec![verify, seal])
 }
 
 /// A seal signature by an SM2 signer with an SM2 seal, both certificates trusted directly,

@@ -31,6 +31,24 @@ pub enum Algorithm {
     /// signature, distinguishing ID [`SM2_DEFAULT_DISTID`].
     #[serde(rename = "sm2-sm3")]
     Sm2Sm3,
+    /// ECDSA on P-256 with SHA-384 (`ecdsa-with-SHA384`, RFC 5758), DER signature.
+    #[serde(rename = "ecdsa-p256-sha384")]
+    EcdsaP256Sha384,
+    /// ECDSA on P-384 with SHA-256 (`ecdsa-with-SHA256`, RFC 5758), DER signature.
+    #[serde(rename = "ecdsa-p384-sha256")]
+    EcdsaP384Sha256,
+    /// RSASSA-PKCS1-v1_5 with SHA-384 (`sha384WithRSAEncryption`, RFC 4055).
+    #[serde(rename = "rsa-pkcs1-sha384")]
+    RsaPkcs1Sha384,
+    /// RSASSA-PKCS1-v1_5 with SHA-512 (`sha512WithRSAEncryption`, RFC 4055).
+    #[serde(rename = "rsa-pkcs1-sha512")]
+    RsaPkcs1Sha512,
+    /// RSASSA-PSS with SHA-384, MGF1-SHA-384 and a 48-byte salt (RFC 4055).
+    #[serde(rename = "rsa-pss-sha384")]
+    RsaPssSha384,
+    /// RSASSA-PSS with SHA-512, MGF1-SHA-512 and a 64-byte salt (RFC 4055).
+    #[serde(rename = "rsa-pss-sha512")]
+    RsaPssSha512,
 }
 
 /// The key type behind a public key, as its `SubjectPublicKeyInfo` names it.
@@ -114,13 +132,23 @@ impl KeyType {
 
 impl Algorithm {
     /// Every algorithm, in the order `eseal` prefers them.
-    pub const ALL: [Algorithm; 6] = [
+    ///
+    /// The curve-and-hash cross pairings come after the usual ones, so that
+    /// [`Algorithm::from_signature_alg_id`] maps `ecdsa-with-SHA256` to P-256 and
+    /// `ecdsa-with-SHA384` to P-384 (the identifier does not name the curve).
+    pub const ALL: [Algorithm; 12] = [
         Algorithm::Sm2Sm3,
         Algorithm::EcdsaP256Sha256,
         Algorithm::EcdsaP384Sha384,
         Algorithm::Ed25519,
         Algorithm::RsaPkcs1Sha256,
         Algorithm::RsaPssSha256,
+        Algorithm::RsaPkcs1Sha384,
+        Algorithm::RsaPkcs1Sha512,
+        Algorithm::RsaPssSha384,
+        Algorithm::RsaPssSha512,
+        Algorithm::EcdsaP256Sha384,
+        Algorithm::EcdsaP384Sha256,
     ];
 
     /// The short name used on the command line and in JSON, e.g. `sm2-sm3`.
@@ -132,16 +160,27 @@ impl Algorithm {
             Algorithm::RsaPkcs1Sha256 => "rsa-pkcs1-sha256",
             Algorithm::RsaPssSha256 => "rsa-pss-sha256",
             Algorithm::Sm2Sm3 => "sm2-sm3",
+            Algorithm::EcdsaP256Sha384 => "ecdsa-p256-sha384",
+            Algorithm::EcdsaP384Sha256 => "ecdsa-p384-sha256",
+            Algorithm::RsaPkcs1Sha384 => "rsa-pkcs1-sha384",
+            Algorithm::RsaPkcs1Sha512 => "rsa-pkcs1-sha512",
+            Algorithm::RsaPssSha384 => "rsa-pss-sha384",
+            Algorithm::RsaPssSha512 => "rsa-pss-sha512",
         }
     }
 
     /// The key type this algorithm signs with.
     pub fn key_type(self) -> KeyType {
         match self {
-            Algorithm::EcdsaP256Sha256 => KeyType::EcP256,
-            Algorithm::EcdsaP384Sha384 => KeyType::EcP384,
+            Algorithm::EcdsaP256Sha256 | Algorithm::EcdsaP256Sha384 => KeyType::EcP256,
+            Algorithm::EcdsaP384Sha384 | Algorithm::EcdsaP384Sha256 => KeyType::EcP384,
             Algorithm::Ed25519 => KeyType::Ed25519,
-            Algorithm::RsaPkcs1Sha256 | Algorithm::RsaPssSha256 => KeyType::Rsa,
+            Algorithm::RsaPkcs1Sha256
+            | Algorithm::RsaPssSha256
+            | Algorithm::RsaPkcs1Sha384
+            | Algorithm::RsaPkcs1Sha512
+            | Algorithm::RsaPssSha384
+            | Algorithm::RsaPssSha512 => KeyType::Rsa,
             Algorithm::Sm2Sm3 => KeyType::Sm2,
         }
     }
@@ -151,11 +190,15 @@ impl Algorithm {
     pub(crate) fn signature_alg_id(self) -> &'static [u8] {
         use rustls_pki_types::alg_id as pki;
         match self {
-            Algorithm::EcdsaP256Sha256 => pki::ECDSA_SHA256.as_ref(),
-            Algorithm::EcdsaP384Sha384 => pki::ECDSA_SHA384.as_ref(),
+            Algorithm::EcdsaP256Sha256 | Algorithm::EcdsaP384Sha256 => pki::ECDSA_SHA256.as_ref(),
+            Algorithm::EcdsaP384Sha384 | Algorithm::EcdsaP256Sha384 => pki::ECDSA_SHA384.as_ref(),
             Algorithm::Ed25519 => pki::ED25519.as_ref(),
             Algorithm::RsaPkcs1Sha256 => pki::RSA_PKCS1_SHA256.as_ref(),
+            Algorithm::RsaPkcs1Sha384 => pki::RSA_PKCS1_SHA384.as_ref(),
+            Algorithm::RsaPkcs1Sha512 => pki::RSA_PKCS1_SHA512.as_ref(),
             Algorithm::RsaPssSha256 => pki::RSA_PSS_SHA256.as_ref(),
+            Algorithm::RsaPssSha384 => pki::RSA_PSS_SHA384.as_ref(),
+            Algorithm::RsaPssSha512 => pki::RSA_PSS_SHA512.as_ref(),
             Algorithm::Sm2Sm3 => alg_id::SM2_SM3,
         }
     }
@@ -218,6 +261,12 @@ impl FromStr for Algorithm {
             "ed25519" => Algorithm::Ed25519,
             "rsa" | "rsa-pkcs1" | "rsa-pkcs1-sha256" => Algorithm::RsaPkcs1Sha256,
             "rsa-pss" | "rsa-pss-sha256" => Algorithm::RsaPssSha256,
+            "ecdsa-p256-sha384" => Algorithm::EcdsaP256Sha384,
+            "ecdsa-p384-sha256" => Algorithm::EcdsaP384Sha256,
+            "rsa-pkcs1-sha384" => Algorithm::RsaPkcs1Sha384,
+            "rsa-pkcs1-sha512" => Algorithm::RsaPkcs1Sha512,
+            "rsa-pss-sha384" => Algorithm::RsaPssSha384,
+            "rsa-pss-sha512" => Algorithm::RsaPssSha512,
             other => return Err(Error::UnsupportedAlgorithm(other.to_string())),
         };
         Ok(alg)

@@ -177,13 +177,19 @@ impl SoftwareKey {
         Ok((key, certs))
     }
 
-    /// Chooses another algorithm for the same key (RSA PKCS#1 v1.5 or PSS).
+    /// Chooses another algorithm for the same key (RSA PKCS#1 v1.5 or PSS and their
+    /// hashes).
     pub fn with_algorithm(mut self, algorithm: Algorithm) -> Result<Self> {
         if algorithm.key_type() != self.algorithm.key_type() {
             return Err(Error::UnsupportedAlgorithm(format!(
                 "{algorithm} with a {} key",
                 self.algorithm
             )));
+        }
+        if let KeyPair::Ecdsa(_) = self.key {
+            // ring signs ECDSA with the curve's own hash only (P-256 with SHA-256, P-384
+            // with SHA-384): refuse the cross pairings rather than sign with another hash.
+            ecdsa_signing(algorithm)?;
         }
         self.algorithm = algorithm;
         Ok(self)
@@ -221,6 +227,10 @@ impl Signer for SoftwareKey {
             KeyPair::Rsa(k) => {
                 let padding: &dyn rs::RsaEncoding = match self.algorithm {
                     Algorithm::RsaPssSha256 => &rs::RSA_PSS_SHA256,
+                    Algorithm::RsaPssSha384 => &rs::RSA_PSS_SHA384,
+                    Algorithm::RsaPssSha512 => &rs::RSA_PSS_SHA512,
+                    Algorithm::RsaPkcs1Sha384 => &rs::RSA_PKCS1_SHA384,
+                    Algorithm::RsaPkcs1Sha512 => &rs::RSA_PKCS1_SHA512,
                     _ => &rs::RSA_PKCS1_SHA256,
                 };
                 let mut signature = vec![0; k.public().modulus_len()];

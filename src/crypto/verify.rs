@@ -83,10 +83,16 @@ pub fn verify(
 ) -> Result<()> {
     let ring_alg: &dyn rs::VerificationAlgorithm = match algorithm {
         Algorithm::EcdsaP256Sha256 => &rs::ECDSA_P256_SHA256_ASN1,
+        Algorithm::EcdsaP256Sha384 => &rs::ECDSA_P256_SHA384_ASN1,
+        Algorithm::EcdsaP384Sha256 => &rs::ECDSA_P384_SHA256_ASN1,
         Algorithm::EcdsaP384Sha384 => &rs::ECDSA_P384_SHA384_ASN1,
         Algorithm::Ed25519 => &rs::ED25519,
         Algorithm::RsaPkcs1Sha256 => &rs::RSA_PKCS1_2048_8192_SHA256,
+        Algorithm::RsaPkcs1Sha384 => &rs::RSA_PKCS1_2048_8192_SHA384,
+        Algorithm::RsaPkcs1Sha512 => &rs::RSA_PKCS1_2048_8192_SHA512,
         Algorithm::RsaPssSha256 => &rs::RSA_PSS_2048_8192_SHA256,
+        Algorithm::RsaPssSha384 => &rs::RSA_PSS_2048_8192_SHA384,
+        Algorithm::RsaPssSha512 => &rs::RSA_PSS_2048_8192_SHA512,
         Algorithm::Sm2Sm3 => {
             return verify_sm2(SM2_DEFAULT_DISTID, public_key, message, signature);
         }

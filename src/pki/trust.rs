@@ -180,26 +180,43 @@ impl TrustStore {
         usage: Usage,
     ) -> std::result::Result<Vec<Certificate>, Reason> {
         let leaf_der = CertificateDer::from(leaf.der());
-        let end_entity = EndEntityCert::try_from(&leaf_der)
-            .map_err(|e| Reason::Malformed(format!("certificate: {e:?}")))?;
+        let end_entity = EndEntityCert::try_from(&leaf_der).map_err(|e| match e {
+            webpki::Error::UnsupportedCertVersion => Reason::ChainConstraint(format!(
+                "{} is not an X.509 v3 certificate",
+                leaf.subject()
+            )),
+            e => Reason::Malformed(format!("certificate: {e:?}")),
+        })?;
         let anchors: Vec<TrustAnchor<'_>> = self.anchors.iter().map(|a| a.anchor.clone()).collect();
         let candidates: Vec<&Certificate> = chain.iter().chain(&self.intermediates).collect();
         let intermediates: Vec<CertificateDer<'_>> = candidates
             .iter()
             .map(|c| CertificateDer::from(c.der()))
             .collect();
-        let time = UnixTime::since_unix_epoch(Duration::from_secs(unix_seconds(at).max(0) as u64));
-        let path = end_entity
-            .verify_for_usage(
+        let verify_at = |t: i64| {
+            end_entity.verify_for_usage(
                 webpki_algs::ALL,
                 &anchors,
                 &intermediates,
-                time,
+                UnixTime::since_unix_epoch(Duration::from_secs(t.max(0) as u64)),
                 EkuPolicy(usage),
                 None,
                 None,
             )
-            .map_err(|e| reason_for(e, leaf, &candidates, at))?;
+        };
+        let path = verify_at(unix_seconds(at)).map_err(|e| {
+            // A certificate out of its validity that chains to nothing trusted anyway: the
+            // missing chain is the finding (ETSI EN 319 102-1 checks the chain first).
+            let outside_validity = matches!(
+                e,
+                webpki::Error::CertExpired { .. } | webpki::Error::CertNotValidYet { .. }
+            );
+            let middle = leaf.not_before_unix() / 2 + leaf.not_after_unix() / 2;
+            match verify_at(middle) {
+                Err(webpki::Error::UnknownIssuer) if outside_validity => Reason::UnknownIssuer,
+                _ => reason_for(e, leaf, &candidates, at),
+            }
+        })?;
         let mut certs = vec![leaf.clone()];
         for cert in path.intermediate_certificates() {
             let found = candidates.iter().find(|c| c.der() == cert.der().as_ref());

@@ -11,6 +11,6 @@ pub use structures::{
     CertList, ExtData, MAX_SES_SIZE, OID_ECDSA_SHA256, OID_SM2_SM3, PictureInfo, Seal, SealHeader,
     SealProperty, SealSignature, SesVersion, TimeInfo,
 };
-mod verify;
+pub(crate) mod verify;
 
-pub use verify::{verify_seal, verify_seal_signature};
+pub use verify::{verify_seal, verify_seal_signature, verify_seal_with_chain};

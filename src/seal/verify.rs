@@ -90,14 +90,31 @@ impl Checks {
 /// Verifies a seal (印章验证) as of `at`: format, maker signature, maker certificate,
 /// the seal's period, its timestamp and extensions.
 pub fn verify_seal(seal: &Seal, store: &TrustStore, at: SystemTime) -> SignatureReport {
+    verify_seal_with_chain(seal, store, &[], at)
+}
+
+/// [`verify_seal`] with more intermediate certificates the maker's chain may go through
+/// (e.g. those a PDF signature carries).
+pub fn verify_seal_with_chain(
+    seal: &Seal,
+    store: &TrustStore,
+    chain: &[Certificate],
+    at: SystemTime,
+) -> SignatureReport {
     let mut checks = Checks::new();
-    seal_checks(seal, store, at, &mut checks);
+    seal_checks(seal, store, chain, at, &mut checks);
     let mut report = checks.into_report("seal");
     report.seal = Some(seal.property.name.clone());
     report
 }
 
-fn seal_checks(seal: &Seal, store: &TrustStore, at: SystemTime, checks: &mut Checks) {
+fn seal_checks(
+    seal: &Seal,
+    store: &TrustStore,
+    chain: &[Certificate],
+    at: SystemTime,
+    checks: &mut Checks,
+) {
     let t = unix_seconds(at);
     let maker = match Certificate::from_der(&seal.maker_cert) {
         Ok(cert) => cert,
@@ -116,7 +133,7 @@ fn seal_checks(seal: &Seal, store: &TrustStore, at: SystemTime, checks: &mut Che
         }
         Some(_) => {}
     }
-    checks.chain(store.validate(&maker, &[], at, Usage::SealMaker));
+    checks.chain(store.validate(&maker, chain, at, Usage::SealMaker));
     let created = seal.property.create_date;
     if created < maker.not_before_unix() || created > maker.not_after_unix() {
         checks.reasons.push(Reason::ClaimedTimeOutsideValidity {
@@ -199,7 +216,7 @@ pub fn verify_seal_signature(
         checks.reasons.push(Reason::SignerNotInSealCertList);
     }
     let mut seal = Checks::new();
-    seal_checks(&signature.seal, store, at, &mut seal);
+    seal_checks(&signature.seal, store, &[], at, &mut seal);
     checks.reasons.extend(seal.reasons);
     checks
         .warnings
@@ -267,7 +284,7 @@ pub fn verify_seal_signature(
 
 /// GB/T 38540 clause 7.3: the signer's certificate is byte-equal to a `certs` entry, or
 /// its digest equals a `certDigestList` value.
-fn in_cert_list(list: &CertList, signer_cert: &[u8]) -> bool {
+pub(crate) fn in_cert_list(list: &CertList, signer_cert: &[u8]) -> bool {
     match list {
         CertList::Certificates(certs) => certs.iter().any(|c| c == signer_cert),
         CertList::Digests(digests) => digests.iter().any(|(kind, value)| {

@@ -149,3 +149,66 @@ pub fn days_from_now(days: i64) -> SystemTime {
         SystemTime::now() - d
     }
 }
+
+/// An office that seals PDFs: a P-256 hierarchy, a signer and a seal listing it.
+pub struct PdfOffice {
+    pub hierarchy: Hierarchy,
+    pub signer_key: SoftwareKey,
+    pub signer: Certificate,
+    pub seal: eseal::seal::Seal,
+}
+
+impl PdfOffice {
+    pub fn new(algorithm: Algorithm) -> Self {
+        use eseal::seal::picture::{SealFont, SealPicture};
+        use eseal::seal::{CertList, PictureInfo, SealRequest, make_seal};
+        let hierarchy = Hierarchy::new(algorithm);
+        let (maker_key, maker) = hierarchy.leaf(Profile::SealMaker, "制章人", -1, 365);
+        let (signer_key, signer) = hierarchy.leaf(Profile::Signer, "签章人 张三", -1, 365);
+        let png = SealPicture::new("某某市市场监督管理局")
+            .to_png(&SealFont::system().unwrap(), 256)
+            .unwrap();
+        let request = SealRequest {
+            vendor: "eseal".into(),
+            es_id: "3301000000001".into(),
+            seal_type: 1,
+            name: "某某市市场监督管理局电子证照专用章".into(),
+            cert_list: CertList::Certificates(vec![signer.der().to_vec()]),
+            created: days_from_now(-1),
+            valid_start: days_from_now(-1),
+            valid_end: days_from_now(365),
+            picture: PictureInfo {
+                picture_type: "PNG".into(),
+                data: png,
+                width_mm: 40,
+                height_mm: 40,
+            },
+            ext_datas: Vec::new(),
+        };
+        let seal = make_seal(&request, &maker, &maker_key).unwrap();
+        PdfOffice {
+            hierarchy,
+            signer_key,
+            signer,
+            seal,
+        }
+    }
+
+    /// Options that seal visibly on page 1 at `rect`.
+    pub fn options(&self, rect: [f64; 4]) -> eseal::pdf::PdfSealOptions<'_> {
+        let mut options = eseal::pdf::PdfSealOptions::new(&self.signer_key, &self.signer);
+        options.chain = std::slice::from_ref(&self.hierarchy.ca);
+        options.seal = Some(&self.seal);
+        options.placement = eseal::pdf::Placement::Page {
+            page: 0,
+            rect: Some(rect),
+        };
+        options
+    }
+
+    /// A one-page PDF sealed once.
+    pub fn sealed_pdf(&self) -> Vec<u8> {
+        let pdf = eseal::pdf::sample::plain_pdf(&["Business licence", "Sealed by the office"], 0);
+        eseal::pdf::seal_pdf(pdf, &self.options([350.0, 80.0, 463.4, 193.4])).unwrap()
+    }
+}

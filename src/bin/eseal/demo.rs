@@ -14,6 +14,8 @@ use eseal::seal::{
     verify_seal_signature,
 };
 
+use eseal::pdf::{PdfSealOptions, Placement, seal_pdf, verify_pdf};
+
 use crate::write_file;
 
 #[derive(clap::Args)]
@@ -180,6 +182,44 @@ pub fn run(args: Args) -> eseal::Result<u8> {
         Some(changed),
     ));
 
+    step("the signer seals a PDF (PAdES, SM2): the seal is drawn where the text says so");
+    let pdf = eseal::pdf::sample::plain_pdf(
+        &[
+            "Business licence",
+            "Unified social credit code 91330100MA2XXXXXX1",
+            "Issued by the office: (office seal)",
+        ],
+        0,
+    );
+    write_file(&dir.join("licence.pdf"), &pdf)?;
+    let mut options = PdfSealOptions::new(signer_key, signer);
+    options.chain = std::slice::from_ref(office.certificate());
+    options.seal = Some(&seal);
+    options.placement = Placement::Keyword {
+        keyword: "(office seal)".into(),
+        occurrence: 0,
+    };
+    options.reason = Some("营业执照".into());
+    let sealed = seal_pdf(pdf, &options)?;
+    write_file(&dir.join("licence-sealed.pdf"), &sealed)?;
+    out!(
+        "   licence-sealed.pdf: {} bytes, one incremental update",
+        sealed.len()
+    );
+    let pdf_report = verify_pdf(&sealed, &store, now)?;
+    verdict(&pdf_report.signatures[0]);
+    out!(
+        "   same as: eseal verify {0}/licence-sealed.pdf --trust {0}/root.pem",
+        dir.display()
+    );
+
+    step("someone edits the credit code inside the sealed PDF: the digest no longer matches");
+    let mut tampered = sealed.clone();
+    if let Some(at) = tampered.windows(10).position(|w| w == b"MA2XXXXXX1") {
+        tampered[at + 3] = b'Y';
+    }
+    verdict(&verify_pdf(&tampered, &store, now)?.signatures[0]);
+
     step("the office revokes the signer (key compromise) and publishes a CRL");
     office.revoke(&signer.serial_hex(), RevocationReason::KeyCompromise, now)?;
     let crl = office.crl(7)?;
@@ -197,6 +237,8 @@ pub fn run(args: Args) -> eseal::Result<u8> {
             .validate(signer, &[], later, Usage::Signer)
             .to_report("certificate"),
     );
+    step("the sealed PDF, checked again with the CRL");
+    verdict(&verify_pdf(&sealed, &store, later)?.signatures[0]);
     step("as of a minute before the revocation the certificate was good");
     let before = now - Duration::from_secs(60);
     verdict(

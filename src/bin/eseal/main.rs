@@ -9,6 +9,7 @@ macro_rules! out {
 }
 
 mod demo;
+mod pdf_cmd;
 mod pki_cmd;
 mod seal_cmd;
 mod speed_cmd;
@@ -44,7 +45,10 @@ enum Command {
     /// GB/T 38540 seals: make, sign, inspect.
     #[command(subcommand)]
     Seal(seal_cmd::Command),
-    /// Verify a certificate, seal or seal signature as of a time.
+    /// PDF: seal (PAdES with a visible e-seal).
+    #[command(subcommand)]
+    Pdf(pdf_cmd::Command),
+    /// Verify a PDF, certificate, seal or seal signature as of a time.
     Verify(verify_cmd::Args),
     /// Throughput of each verifier beside its bare primitive.
     Speed(speed_cmd::Args),
@@ -63,6 +67,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Pki(cmd) => pki_cmd::run(cmd),
         Command::Seal(cmd) => seal_cmd::run(cmd),
+        Command::Pdf(cmd) => pdf_cmd::run(cmd),
         Command::Verify(args) => verify_cmd::run(args),
         Command::Speed(args) => speed_cmd::run(args),
     };
@@ -87,14 +92,22 @@ fn exit_code_for(e: &eseal::Error) -> u8 {
     }
 }
 
-/// Reads a file, mapping failures to eseal's error.
+/// Reads a key, certificate, CRL or seal file, mapping failures to eseal's error.
 pub fn read_file(path: &std::path::Path) -> eseal::Result<Vec<u8>> {
+    read_file_up_to(path, eseal::pki::MAX_PKI_FILE as u64, 0)
+}
+
+/// Reads a file of at most `limit` bytes in one allocation of its size plus `headroom`.
+pub fn read_file_up_to(
+    path: &std::path::Path,
+    limit: u64,
+    headroom: usize,
+) -> eseal::Result<Vec<u8>> {
     use std::io::Read;
     let file = std::fs::File::open(path).map_err(|source| eseal::Error::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    let limit = eseal::pki::MAX_PKI_FILE as u64;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     if size > limit {
         return Err(eseal::Error::TooLarge {
@@ -103,7 +116,7 @@ pub fn read_file(path: &std::path::Path) -> eseal::Result<Vec<u8>> {
             limit,
         });
     }
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(size as usize + 1 + headroom);
     file.take(limit + 1)
         .read_to_end(&mut bytes)
         .map_err(|source| eseal::Error::Io {

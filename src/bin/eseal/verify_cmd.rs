@@ -13,7 +13,7 @@ use crate::read_file;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The file to verify: a certificate (PEM, optionally followed by its chain, or DER),
+    /// The file to verify: a PDF, a certificate (PEM, optionally followed by its chain, or DER),
     /// a GB/T 38540 seal (.esl) or seal signature (SignedValue.dat).
     input: PathBuf,
     /// The data a seal signature signed (for OFD: the bytes of Signature.xml).
@@ -66,7 +66,19 @@ pub fn run(args: Args) -> eseal::Result<u8> {
         Some(path) => Some(read_file(path)?),
         None => None,
     };
-    let signatures = match classify(&read_file(&args.input)?)? {
+    let input = crate::read_file_up_to(&args.input, eseal::pdf::MAX_PDF_SIZE, 0)?;
+    if input.starts_with(b"%PDF-")
+        || input[..input.len().min(1024)]
+            .windows(5)
+            .any(|w| w == b"%PDF-")
+    {
+        let report = eseal::pdf::verify_pdf(&input, &store, at)?;
+        // The process ends here: leave the (possibly large) buffer to the OS rather than
+        // spend time giving its pages back one by one.
+        std::mem::forget(input);
+        return Ok(print_report(&args, &report));
+    }
+    let signatures = match classify(&input)? {
         Input::Certificates(certs) => match certs.split_first() {
             Some((leaf, chain)) => {
                 vec![
@@ -91,15 +103,19 @@ pub fn run(args: Args) -> eseal::Result<u8> {
         validation_time: rfc3339(unix_seconds(at)),
         signatures,
     };
+    Ok(print_report(&args, &report))
+}
+
+fn print_report(args: &Args, report: &Report) -> u8 {
     if args.json {
         out!(
             "{}",
             serde_json::to_string_pretty(&report).expect("report serialises")
         );
     } else {
-        print_human(&args.input, &report);
+        print_human(&args.input, report);
     }
-    Ok(report.exit_code() as u8)
+    report.exit_code() as u8
 }
 
 enum Input {
@@ -147,8 +163,20 @@ fn print_human(input: &std::path::Path, report: &Report) {
         if let Some(signer) = &s.signer {
             out!("    signer:     {signer}");
         }
+        if let Some(field) = &s.field {
+            out!("    field:      {field}");
+        }
         if let Some(time) = &s.signing_time {
             out!("    signed at:  {time} (claimed)");
+        }
+        if let Some(coverage) = &s.coverage {
+            out!("    covers:     {coverage}");
+        }
+        if let Some(level) = &s.modification {
+            out!("    changes:    {level}");
+        }
+        for change in &s.changes {
+            out!("                {change}");
         }
         for reason in &s.reasons {
             out!("    reason:     {} — {reason}", reason.code());

@@ -1,0 +1,32 @@
+//! CMS `SignedData` (RFC 5652) as PAdES and `adbe.pkcs7.detached` PDF signatures carry
+//! it: detached (no `eContent`), one `SignerInfo`, signed attributes with the ESS
+//! signing-certificate binding (RFC 5035). See PDF.md §1a and checks 3–8 of §2.
+//!
+//! - [`sign_detached`] writes one over a content digest with any [`crate::crypto::Signer`].
+//! - [`SignedData::from_der_prefix`] reads one (DER, trailing padding returned apart) and
+//!   [`SignedData::verify`] / [`SignedData::verify_with_content`] run the checks, naming
+//!   every failure as a [`crate::report::Reason`].
+//! - [`DigestAlgorithm`] and its streaming [`Hasher`] hash the signed bytes.
+//!
+//! Digest algorithms: SHA-256/384/512 and SM3 (SHA-1 is read and reported as weak).
+//! Signature algorithms: ECDSA P-256/P-384 with SHA-256/384, RSASSA-PKCS1-v1_5 and
+//! RSASSA-PSS with SHA-256/384/512 (2048 to 8192 bits), Ed25519 (RFC 8419) and
+//! SM2-with-SM3 (GB/T 35275, distinguishing ID `1234567812345678`). Others (Ed448, DSA,
+//! ECDSA with SHA-512, ...) are reported as unsupported, never as invalid.
+
+mod algorithms;
+mod asn1;
+mod digest;
+mod ess;
+mod sign;
+mod signed_data;
+mod verify;
+
+pub use asn1::{
+    OID_CONTENT_TYPE, OID_DATA, OID_MESSAGE_DIGEST, OID_SIGNATURE_TIME_STAMP_TOKEN,
+    OID_SIGNED_DATA, OID_SIGNING_CERTIFICATE, OID_SIGNING_CERTIFICATE_V2, OID_SIGNING_TIME,
+};
+pub use digest::{DigestAlgorithm, Hasher, OID_SHA1, OID_SHA256, OID_SHA384, OID_SHA512, OID_SM3};
+pub use sign::{SignOptions, add_unsigned_attribute, sign_detached};
+pub use signed_data::SignedData;
+pub use verify::CmsVerification;

@@ -1,0 +1,692 @@
+//! Modification analysis (PDF.md §2a): what each incremental update after a signature
+//! changed, compared as resolved object values, and how much of that DocMDP allows.
+
+use std::collections::{BTreeSet, HashSet};
+use std::fmt;
+
+use serde::Serialize;
+
+use super::document::{Document, XrefEntry};
+use super::object::{Dict, ObjRef, Object, decode_text};
+use crate::error::Result;
+
+/// How far a change goes, in pyHanko's order (`ModificationLevel`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ModificationLevel {
+    /// Nothing changed.
+    #[serde(rename = "NONE")]
+    NoChange,
+    /// Validation data and document timestamps (DSS, `/DocTimeStamp`).
+    LtaUpdates,
+    /// Form filling and signing.
+    FormFilling,
+    /// Adding, changing or removing annotations.
+    Annotations,
+    /// Anything else: never allowed after a signature.
+    Other,
+}
+
+impl fmt::Display for ModificationLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let json = serde_json::to_value(self).map_err(|_| fmt::Error)?;
+        f.write_str(json.as_str().unwrap_or_default())
+    }
+}
+
+/// One change a later revision made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    /// The revision index that made it.
+    pub revision: usize,
+    /// Its level.
+    pub level: ModificationLevel,
+    /// What changed, in words.
+    pub what: String,
+}
+
+/// Trailer (and cross-reference stream) keys that every update rewrites.
+const TRAILER_BOOKKEEPING: [&[u8]; 11] = [
+    b"Size", b"Prev", b"Root", b"Info", b"ID", b"XRefStm", b"Type", b"W", b"Index", b"Length",
+    b"Filter",
+];
+
+/// The most objects of one revision examined one by one.
+const MAX_CHANGED: usize = 100_000;
+
+/// What a document's pages, forms and annotations are, as of one revision.
+struct Roles {
+    catalog: ObjRef,
+    acroform: Option<ObjRef>,
+    fields_array: Option<ObjRef>,
+    pages: Vec<ObjRef>,
+    annots_arrays: Vec<ObjRef>,
+    /// Terminal fields and widgets: (ref, read-only).
+    fields: Vec<(ObjRef, bool)>,
+    annotations: HashSet<ObjRef>,
+    dss: HashSet<ObjRef>,
+    info: Option<ObjRef>,
+    metadata: Option<ObjRef>,
+    extensions: Option<ObjRef>,
+}
+
+/// Every change made by the revisions after `signed` (the index of the signed revision).
+pub fn changes_after(doc: &Document<'_>, signed: usize) -> Result<Vec<Change>> {
+    let mut all = Vec::new();
+    for rev in signed + 1..=doc.latest() {
+        all.extend(revision_changes(doc, rev)?);
+    }
+    Ok(all)
+}
+
+fn revision_changes(doc: &Document<'_>, rev: usize) -> Result<Vec<Change>> {
+    let prev = rev - 1;
+    let mut changes = Vec::new();
+    let mut push = |level, what: String| {
+        changes.push(Change {
+            revision: rev,
+            level,
+            what,
+        })
+    };
+    let (old_trailer, new_trailer) = (doc.trailer(prev), doc.trailer(rev));
+    if old_trailer.get(b"Root") != new_trailer.get(b"Root") {
+        push(
+            ModificationLevel::Other,
+            "the trailer's /Root points at another catalog".into(),
+        );
+        return Ok(changes);
+    }
+    for key in changed_keys(old_trailer, new_trailer) {
+        if !TRAILER_BOOKKEEPING.contains(&key.as_slice()) && key != b"DecodeParms" {
+            push(
+                ModificationLevel::Other,
+                format!("trailer /{} changed", show(&key)),
+            );
+        }
+    }
+    let roles = Roles::of(doc, prev)?;
+    let section = &doc.sections[rev];
+    if section.entries.len() > MAX_CHANGED {
+        push(
+            ModificationLevel::Other,
+            "too many objects redefined".into(),
+        );
+        return Ok(changes);
+    }
+    let mut new_refs: BTreeSet<ObjRef> = BTreeSet::new();
+    for (&num, entry) in &section.entries {
+        let old_entry = doc.entry(num, prev);
+        let existed = matches!(old_entry, Some((_, e)) if e != XrefEntry::Free);
+        let r = ObjRef {
+            num,
+            generation: match entry {
+                XrefEntry::InFile { generation, .. } => *generation,
+                _ => 0,
+            },
+        };
+        if *entry == XrefEntry::Free {
+            if existed && doc.get(r, prev).map(|o| o != Object::Null).unwrap_or(true) {
+                push(ModificationLevel::Other, format!("object {num} was freed"));
+            }
+            continue;
+        }
+        if !existed {
+            continue;
+        }
+        let old = doc.get(r, prev).unwrap_or(Object::Null);
+        let new = match doc.get(r, rev) {
+            Ok(o) => o,
+            Err(e) => {
+                push(
+                    ModificationLevel::Other,
+                    format!("object {num} is unreadable: {e}"),
+                );
+                continue;
+            }
+        };
+        if old.same_value(&new) {
+            continue;
+        }
+        for (level, what) in roles.classify(doc, rev, r, &old, &new, &mut new_refs)? {
+            push(level, what);
+        }
+    }
+    // Objects that allowed changes newly reference: fields, widgets, annotations.
+    let mut signed_widgets = HashSet::new();
+    for r in &new_refs {
+        if let Some(d) = doc.get(*r, rev)?.as_dict()
+            && d.name(b"FT") == Some(b"Sig")
+            && d.get(b"V").is_some()
+        {
+            let kids = doc.resolve(d.get(b"Kids").unwrap_or(&Object::Null), rev)?;
+            signed_widgets.extend(kids.as_array().unwrap_or_default().iter().filter_map(
+                |k| match k {
+                    Object::Ref(k) => Some(*k),
+                    _ => None,
+                },
+            ));
+        }
+    }
+    for r in new_refs {
+        if signed_widgets.contains(&r) {
+            push(
+                ModificationLevel::FormFilling,
+                format!("widget {r} of a new signature field"),
+            );
+            continue;
+        }
+        for (level, what) in classify_new(doc, rev, prev, r)? {
+            push(level, what);
+        }
+    }
+    Ok(changes)
+}
+
+impl Roles {
+    fn of(doc: &Document<'_>, rev: usize) -> Result<Roles> {
+        let catalog_ref = doc.root_ref(rev)?;
+        let catalog = doc.catalog(rev)?;
+        let acroform = catalog.reference(b"AcroForm");
+        let acroform_dict = doc.dict_at(&catalog, b"AcroForm", rev)?;
+        let fields_array = acroform_dict.as_ref().and_then(|a| a.reference(b"Fields"));
+        let pages = doc.pages(rev).unwrap_or_default();
+        let mut annots_arrays = Vec::new();
+        let mut annotations = HashSet::new();
+        for page in &pages {
+            let Some(d) = doc.get(*page, rev)?.as_dict().cloned() else {
+                continue;
+            };
+            if let Some(a) = d.reference(b"Annots") {
+                annots_arrays.push(a);
+            }
+            let annots = doc.resolve(d.get(b"Annots").unwrap_or(&Object::Null), rev)?;
+            for a in annots.as_array().unwrap_or_default() {
+                if let Object::Ref(r) = a {
+                    annotations.insert(*r);
+                }
+            }
+        }
+        let mut fields = Vec::new();
+        if let Some(form) = &acroform_dict {
+            collect_fields(doc, rev, form.get(b"Fields"), false, &mut fields)?;
+        }
+        let mut dss = HashSet::new();
+        if let Some(Object::Ref(r)) = catalog.get(b"DSS") {
+            dss.insert(*r);
+        }
+        if let Some(d) = doc.dict_at(&catalog, b"DSS", rev)? {
+            for (_, v) in &d.0 {
+                if let Object::Ref(r) = v {
+                    dss.insert(*r);
+                }
+            }
+        }
+        Ok(Roles {
+            catalog: catalog_ref,
+            acroform,
+            fields_array,
+            pages,
+            annots_arrays,
+            fields,
+            annotations,
+            dss,
+            info: doc.trailer(rev).reference(b"Info"),
+            metadata: catalog.reference(b"Metadata"),
+            extensions: catalog.reference(b"Extensions"),
+        })
+    }
+
+    /// Classifies the change of an existing object `r` from `old` to `new`; references that
+    /// the change adds go to `new_refs` for [`classify_new`].
+    fn classify(
+        &self,
+        doc: &Document<'_>,
+        rev: usize,
+        r: ObjRef,
+        old: &Object,
+        new: &Object,
+        new_refs: &mut BTreeSet<ObjRef>,
+    ) -> Result<Vec<(ModificationLevel, String)>> {
+        use ModificationLevel::*;
+        let mut out = Vec::new();
+        let (Some(od), Some(nd)) = (old.as_dict(), new.as_dict()) else {
+            // Arrays that hold fields or annotations may only grow.
+            if Some(r) == self.fields_array {
+                appended(old, new, new_refs, &mut out, "/Fields");
+            } else if self.annots_arrays.contains(&r) {
+                annots_changed(old, new, new_refs, &mut out);
+            } else if self.dss.contains(&r) {
+                out.push((LtaUpdates, format!("DSS array {r} extended")));
+            } else {
+                out.push((Other, format!("object {r} ({}) changed", old.kind())));
+            }
+            return Ok(out);
+        };
+        let changed_keys = changed_keys(od, nd);
+        if r == self.catalog {
+            for key in changed_keys {
+                match key.as_slice() {
+                    b"AcroForm" => match (od.get(b"AcroForm"), nd.get(b"AcroForm")) {
+                        (Some(Object::Dict(a)), Some(Object::Dict(b))) => {
+                            acroform_changed(a, b, new_refs, &mut out)
+                        }
+                        (None, Some(Object::Dict(b))) => {
+                            acroform_changed(&Dict::default(), b, new_refs, &mut out)
+                        }
+                        _ => out.push((Other, "the catalog's /AcroForm was replaced".into())),
+                    },
+                    b"DSS" | b"Extensions" | b"Version" => {
+                        out.push((LtaUpdates, format!("catalog /{}", show(&key))))
+                    }
+                    b"Metadata" => out.push((NoChange, "catalog /Metadata".into())),
+                    _ => out.push((Other, format!("catalog /{} changed", show(&key)))),
+                }
+            }
+        } else if Some(r) == self.acroform {
+            acroform_changed(od, nd, new_refs, &mut out);
+        } else if self.pages.contains(&r) {
+            for key in changed_keys {
+                if key == b"Annots" {
+                    let old_annots =
+                        doc.resolve(od.get(b"Annots").unwrap_or(&Object::Null), rev - 1)?;
+                    let new_annots =
+                        doc.resolve(nd.get(b"Annots").unwrap_or(&Object::Null), rev)?;
+                    annots_changed(&old_annots, &new_annots, new_refs, &mut out);
+                } else {
+                    out.push((Other, format!("page {r} /{} changed", show(&key))));
+                }
+            }
+        } else if let Some((_, read_only)) = self.fields.iter().find(|(f, _)| *f == r) {
+            for key in changed_keys {
+                let level = match key.as_slice() {
+                    b"V" if od.get(b"V").is_none() && nd.name(b"FT") == Some(b"Sig") => {
+                        if let Some(Object::Ref(v)) = nd.get(b"V") {
+                            new_refs.insert(*v);
+                        }
+                        FormFilling
+                    }
+                    b"AP" if !read_only => {
+                        // The old appearance must have been this widget's alone.
+                        match od.get(b"AP") {
+                            Some(Object::Ref(ap)) if !only_referrer(doc, rev - 1, *ap, r)? => Other,
+                            _ => FormFilling,
+                        }
+                    }
+                    b"V" | b"AS" if !read_only => FormFilling,
+                    // Signing sets the widget's flags (print, locked) with its value.
+                    b"F" if nd.name(b"FT") == Some(b"Sig") && od.get(b"V").is_none() => FormFilling,
+                    _ => Other,
+                };
+                out.push((
+                    level,
+                    format!("form field {} /{}", field_label(nd, r), show(&key)),
+                ));
+            }
+        } else if let Some(widget) = self.appearance_owner(doc, rev - 1, r)? {
+            out.push((
+                FormFilling,
+                format!("appearance stream {r} of widget {widget} redrawn"),
+            ));
+        } else if self.annotations.contains(&r) {
+            out.push((Annotations, format!("annotation {r} changed")));
+        } else if self.dss.contains(&r) {
+            out.push((LtaUpdates, format!("DSS object {r}")));
+        } else if Some(r) == self.extensions
+            && only_referrer(doc, rev - 1, r, self.catalog)?
+            && self.catalog_mentions_once(doc, rev - 1, r)?
+        {
+            out.push((LtaUpdates, "catalog /Extensions".into()));
+        } else if Some(r) == self.info {
+            out.push((NoChange, "document information /Info".into()));
+        } else if Some(r) == self.metadata {
+            out.push((NoChange, "XMP metadata".into()));
+        } else {
+            let what = od
+                .name(b"Type")
+                .map(|t| format!(" /{}", show(t)))
+                .unwrap_or_default();
+            out.push((Other, format!("object {r}{what} ({}) changed", old.kind())));
+        }
+        Ok(out)
+    }
+}
+
+impl Roles {
+    /// Whether exactly one catalog entry refers to `r`.
+    fn catalog_mentions_once(&self, doc: &Document<'_>, rev: usize, r: ObjRef) -> Result<bool> {
+        let catalog = doc.catalog(rev)?;
+        Ok(catalog.0.iter().filter(|(_, v)| mentions(v, r, 64)).count() == 1)
+    }
+
+    /// The widget whose `/AP` alone refers to the stream `r` (directly as `/N`, `/R`, `/D`
+    /// or one state of them), when nothing else in the document refers to it.
+    fn appearance_owner(
+        &self,
+        doc: &Document<'_>,
+        rev: usize,
+        r: ObjRef,
+    ) -> Result<Option<ObjRef>> {
+        for (widget, read_only) in &self.fields {
+            if *read_only {
+                continue;
+            }
+            let Some(d) = doc.get(*widget, rev)?.as_dict().cloned() else {
+                continue;
+            };
+            let Some(ap) = d.get(b"AP").map(|a| doc.resolve(a, rev)).transpose()? else {
+                continue;
+            };
+            if mentions(&ap, r, 3) {
+                let alone = match d.get(b"AP") {
+                    Some(Object::Ref(ap_ref)) => {
+                        only_referrer(doc, rev, r, *ap_ref)?
+                            && only_referrer(doc, rev, *ap_ref, *widget)?
+                    }
+                    _ => only_referrer(doc, rev, r, *widget)?,
+                };
+                return Ok(alone.then_some(*widget));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// Whether `object` holds a reference to `target` within `depth` levels.
+fn mentions(object: &Object, target: ObjRef, depth: usize) -> bool {
+    match object {
+        Object::Ref(r) => *r == target,
+        _ if depth == 0 => false,
+        Object::Array(items) => items.iter().any(|i| mentions(i, target, depth - 1)),
+        Object::Dict(d) => d.0.iter().any(|(_, v)| mentions(v, target, depth - 1)),
+        Object::Stream(s) => s.dict.0.iter().any(|(_, v)| mentions(v, target, depth - 1)),
+        _ => false,
+    }
+}
+
+/// Whether `holder` is the only object (and the trailer does not) refer to `target` as of
+/// `rev`.
+fn only_referrer(doc: &Document<'_>, rev: usize, target: ObjRef, holder: ObjRef) -> Result<bool> {
+    if mentions(&Object::Dict(doc.trailer(rev).clone()), target, 64) {
+        return Ok(false);
+    }
+    let mut numbers: BTreeSet<u32> = BTreeSet::new();
+    for section in &doc.sections[..=rev] {
+        numbers.extend(section.entries.keys());
+    }
+    for num in numbers {
+        if num == holder.num {
+            continue;
+        }
+        let Some((_, entry)) = doc.entry(num, rev) else {
+            continue;
+        };
+        if entry == XrefEntry::Free {
+            continue;
+        }
+        let object = doc
+            .get(ObjRef { num, generation: 0 }, rev)
+            .unwrap_or(Object::Null);
+        if mentions(&object, target, 64) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Terminal fields and their widgets under `fields`, with the read-only flag (Ff bit 1)
+/// inherited from parents.
+fn collect_fields(
+    doc: &Document<'_>,
+    rev: usize,
+    fields: Option<&Object>,
+    read_only: bool,
+    out: &mut Vec<(ObjRef, bool)>,
+) -> Result<()> {
+    let mut stack: Vec<(Object, bool)> = doc
+        .resolve(fields.unwrap_or(&Object::Null), rev)?
+        .as_array()
+        .unwrap_or_default()
+        .iter()
+        .map(|f| (f.clone(), read_only))
+        .collect();
+    let mut seen = HashSet::new();
+    while let Some((field, inherited_ro)) = stack.pop() {
+        let Object::Ref(r) = field else { continue };
+        if !seen.insert(r) || seen.len() > MAX_CHANGED {
+            continue;
+        }
+        let Some(d) = doc.get(r, rev)?.as_dict().cloned() else {
+            continue;
+        };
+        let ro = inherited_ro || d.int(b"Ff").is_some_and(|f| f & 1 == 1);
+        out.push((r, ro));
+        let kids = doc.resolve(d.get(b"Kids").unwrap_or(&Object::Null), rev)?;
+        stack.extend(
+            kids.as_array()
+                .unwrap_or_default()
+                .iter()
+                .map(|k| (k.clone(), ro)),
+        );
+    }
+    Ok(())
+}
+
+fn changed_keys(old: &Dict, new: &Dict) -> Vec<Vec<u8>> {
+    let mut keys: Vec<Vec<u8>> = Vec::new();
+    for (k, _) in old.0.iter().chain(&new.0) {
+        if keys.contains(k) {
+            continue;
+        }
+        let same = match (old.get(k), new.get(k)) {
+            (Some(a), Some(b)) => a.same_value(b),
+            (None, None) => true,
+            _ => false,
+        };
+        if !same {
+            keys.push(k.clone());
+        }
+    }
+    keys
+}
+
+fn acroform_changed(
+    old: &Dict,
+    new: &Dict,
+    new_refs: &mut BTreeSet<ObjRef>,
+    out: &mut Vec<(ModificationLevel, String)>,
+) {
+    for key in changed_keys(old, new) {
+        match key.as_slice() {
+            b"Fields" => appended(
+                old.get(b"Fields").unwrap_or(&Object::Array(Vec::new())),
+                new.get(b"Fields").unwrap_or(&Object::Null),
+                new_refs,
+                out,
+                "/Fields",
+            ),
+            b"SigFlags" | b"DR" | b"DA" | b"NeedAppearances" => out.push((
+                ModificationLevel::FormFilling,
+                format!("AcroForm /{}", show(&key)),
+            )),
+            _ => out.push((
+                ModificationLevel::Other,
+                format!("AcroForm /{} changed", show(&key)),
+            )),
+        }
+    }
+}
+
+/// An array that may only have entries appended; the new entries go to `new_refs`.
+fn appended(
+    old: &Object,
+    new: &Object,
+    new_refs: &mut BTreeSet<ObjRef>,
+    out: &mut Vec<(ModificationLevel, String)>,
+    what: &str,
+) {
+    let (old, new) = (
+        old.as_array().unwrap_or_default(),
+        new.as_array().unwrap_or_default(),
+    );
+    if new.len() < old.len() || !old.iter().zip(new).all(|(a, b)| a.same_value(b)) {
+        out.push((
+            ModificationLevel::Other,
+            format!("{what}: existing entries removed or replaced"),
+        ));
+        return;
+    }
+    for item in &new[old.len()..] {
+        match item {
+            Object::Ref(r) => {
+                new_refs.insert(*r);
+            }
+            _ => out.push((
+                ModificationLevel::Other,
+                format!("{what}: a direct object was appended"),
+            )),
+        }
+    }
+}
+
+/// A page's annotation list: removals are annotation changes, additions are classified.
+fn annots_changed(
+    old: &Object,
+    new: &Object,
+    new_refs: &mut BTreeSet<ObjRef>,
+    out: &mut Vec<(ModificationLevel, String)>,
+) {
+    let (old, new) = (
+        old.as_array().unwrap_or_default(),
+        new.as_array().unwrap_or_default(),
+    );
+    for item in old {
+        if !new.iter().any(|n| n.same_value(item)) {
+            out.push((
+                ModificationLevel::Annotations,
+                format!("annotation {} removed", describe(item)),
+            ));
+        }
+    }
+    for item in new {
+        if old.iter().any(|o| o.same_value(item)) {
+            continue;
+        }
+        match item {
+            Object::Ref(r) => {
+                new_refs.insert(*r);
+            }
+            _ => out.push((
+                ModificationLevel::Annotations,
+                "a direct annotation was added".into(),
+            )),
+        }
+    }
+}
+
+/// Classifies an object newly referenced from a form or page: a new signature field and
+/// widget, a document timestamp, an annotation, or something else.
+fn classify_new(
+    doc: &Document<'_>,
+    rev: usize,
+    prev: usize,
+    r: ObjRef,
+) -> Result<Vec<(ModificationLevel, String)>> {
+    use ModificationLevel::*;
+    let object = doc.get(r, rev)?;
+    let Some(d) = object.as_dict() else {
+        return Ok(vec![(
+            Other,
+            format!("object {r} ({}) referenced", object.kind()),
+        )]);
+    };
+    let existed = doc.get(r, prev).map(|o| o != Object::Null).unwrap_or(false);
+    let is_widget = d.name(b"Subtype") == Some(b"Widget");
+    if d.name(b"Type") == Some(b"Sig") || d.name(b"Type") == Some(b"DocTimeStamp") {
+        let level = if d.name(b"Type") == Some(b"DocTimeStamp") {
+            LtaUpdates
+        } else {
+            FormFilling
+        };
+        return Ok(vec![(level, format!("signature value {r}"))]);
+    }
+    if existed && is_widget {
+        // A widget that was already there, newly listed: harmless re-listing.
+        return Ok(Vec::new());
+    }
+    match (d.name(b"FT"), is_widget) {
+        (Some(b"Sig"), _) => {
+            let value = d.get(b"V").map(|v| doc.resolve(v, rev)).transpose()?;
+            let value = value.as_ref().and_then(Object::as_dict);
+            let rect = rect_text(d);
+            let label = field_label(d, r);
+            Ok(vec![match value {
+                Some(v)
+                    if v.name(b"Type") == Some(b"DocTimeStamp")
+                        || v.name(b"SubFilter") == Some(b"ETSI.RFC3161") =>
+                {
+                    (LtaUpdates, format!("document timestamp field {label}"))
+                }
+                Some(_) => (
+                    FormFilling,
+                    format!("new signature field {label} widget {rect}"),
+                ),
+                None => (
+                    Other,
+                    format!("new unsigned signature field {label} widget {rect}"),
+                ),
+            }])
+        }
+        (None, true) if d.get(b"Parent").is_some() => Ok(vec![(
+            Other,
+            format!("widget {r} added to an existing field"),
+        )]),
+        (Some(ft), _) => Ok(vec![(
+            Other,
+            format!("new /{} form field {}", show(ft), field_label(d, r)),
+        )]),
+        (None, false) if d.get(b"Subtype").is_some() => Ok(vec![(
+            Annotations,
+            format!(
+                "/{} annotation {} added {}",
+                show(d.name(b"Subtype").unwrap_or(b"?")),
+                r,
+                rect_text(d)
+            ),
+        )]),
+        _ => Ok(vec![(
+            Other,
+            format!("object {r} added to the form or a page"),
+        )]),
+    }
+}
+
+fn field_label(d: &Dict, r: ObjRef) -> String {
+    match d.get(b"T") {
+        Some(Object::String { bytes, .. }) => format!("{:?}", decode_text(bytes)),
+        _ => format!("(object {r})"),
+    }
+}
+
+fn rect_text(d: &Dict) -> String {
+    let nums: Vec<String> = d
+        .get(b"Rect")
+        .and_then(Object::as_array)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(Object::as_number)
+        .map(super::object::format_real)
+        .collect();
+    format!("[{}]", nums.join(" "))
+}
+
+fn describe(o: &Object) -> String {
+    match o {
+        Object::Ref(r) => r.to_string(),
+        other => other.kind().to_string(),
+    }
+}
+
+fn show(name: &[u8]) -> String {
+    String::from_utf8_lossy(name).into_owned()
+}

@@ -1,0 +1,539 @@
+//! A PDF file as a sequence of revisions (ISO 32000-1 clauses 7.5.4–7.5.8): every
+//! cross-reference section in the `/Prev` chain, its trailer, where its revision ends, and
+//! object lookup as of any revision.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::rc::Rc;
+
+use super::filter;
+use super::object::{Dict, ObjRef, Object};
+use super::parser::{Parser, is_whitespace, memfind, memrfind};
+use crate::error::{Error, Result};
+
+/// Most cross-reference sections followed.
+const MAX_SECTIONS: usize = 10_000;
+/// Most pages walked in a page tree.
+const MAX_PAGES: usize = 1_000_000;
+
+fn malformed(detail: impl ToString) -> Error {
+    Error::malformed("PDF", detail)
+}
+
+/// Where an object lives, as one cross-reference entry says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum XrefEntry {
+    /// A free entry.
+    Free,
+    /// An object at a byte offset.
+    InFile {
+        /// The offset of `n g obj`.
+        offset: usize,
+        /// Its generation.
+        generation: u16,
+    },
+    /// An object inside an object stream.
+    InStream {
+        /// The object stream's number.
+        stream: u32,
+        /// The index in it.
+        index: u32,
+    },
+}
+
+/// How a cross-reference section is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum XrefKind {
+    /// A classic `xref` table (clause 7.5.4).
+    Table,
+    /// A cross-reference stream (clause 7.5.8).
+    Stream,
+}
+
+/// One cross-reference section and its trailer: one revision of the file.
+#[derive(Clone, Debug)]
+pub struct Section {
+    /// The offset `startxref` or `/Prev` gives for it.
+    pub offset: usize,
+    /// Table or stream.
+    pub kind: XrefKind,
+    /// Its entries (a hybrid file's `/XRefStm` entries merged in).
+    pub entries: BTreeMap<u32, XrefEntry>,
+    /// The trailer dictionary (for a stream: the stream's dictionary).
+    pub trailer: Dict,
+    /// The offset just after the `%%EOF` line that closes this revision.
+    pub end: usize,
+}
+
+/// A decoded object stream: its data and the offsets of its objects.
+struct ObjectStream {
+    data: Vec<u8>,
+    offsets: Vec<(u32, usize)>,
+}
+
+/// A parsed PDF file. Objects are read on demand from the bytes.
+pub struct Document<'a> {
+    data: &'a [u8],
+    /// The revisions, oldest first.
+    pub sections: Vec<Section>,
+    object_streams: RefCell<HashMap<usize, Rc<ObjectStream>>>,
+}
+
+impl<'a> Document<'a> {
+    /// Reads the cross-reference chain of `data`.
+    pub fn parse(data: &'a [u8]) -> Result<Self> {
+        if memfind(&data[..data.len().min(1024)], b"%PDF-").is_none() {
+            return Err(malformed("no %PDF- header"));
+        }
+        let tail_start = data.len().saturating_sub(2048);
+        let at = memrfind(&data[tail_start..], b"startxref")
+            .map(|p| p + tail_start)
+            .ok_or_else(|| malformed("no startxref"))?;
+        let mut parser = Parser::new(data, at + b"startxref".len());
+        let mut next = Some(to_offset(parser.unsigned()?)?);
+        let mut document = Document {
+            data,
+            sections: Vec::new(),
+            object_streams: RefCell::new(HashMap::new()),
+        };
+        let mut seen = HashSet::new();
+        while let Some(offset) = next {
+            if !seen.insert(offset) {
+                return Err(malformed(format!("/Prev loops back to offset {offset}")));
+            }
+            if seen.len() > MAX_SECTIONS {
+                return Err(malformed("too many cross-reference sections"));
+            }
+            let section = document.read_section(offset)?;
+            next = match section.trailer.get(b"Prev") {
+                Some(Object::Int(p)) => Some(to_offset(
+                    u64::try_from(*p).map_err(|_| malformed("negative /Prev"))?,
+                )?),
+                Some(_) => return Err(malformed("/Prev is not an integer")),
+                None => None,
+            };
+            document.sections.push(section);
+        }
+        document.sections = merge_linearized(document.sections);
+        document.sections.reverse();
+        Ok(document)
+    }
+
+    /// The file's bytes.
+    pub fn data(&self) -> &'a [u8] {
+        self.data
+    }
+
+    /// The index of the newest revision.
+    pub fn latest(&self) -> usize {
+        self.sections.len() - 1
+    }
+
+    /// The trailer of revision `revision`.
+    pub fn trailer(&self, revision: usize) -> &Dict {
+        &self.sections[revision].trailer
+    }
+
+    fn read_section(&self, offset: usize) -> Result<Section> {
+        let mut parser = Parser::new(self.data, offset);
+        if parser.eat_keyword(b"xref") {
+            let mut entries = self.read_table(&mut parser)?;
+            parser.expect_keyword(b"trailer")?;
+            let trailer = match parser.value(0)? {
+                Object::Dict(d) => d,
+                _ => return Err(malformed("trailer is not a dictionary")),
+            };
+            if let Some(Object::Int(stm)) = trailer.get(b"XRefStm") {
+                let stm = to_offset(u64::try_from(*stm).map_err(|_| malformed("bad /XRefStm"))?)?;
+                let (stream_entries, _) = self.read_xref_stream(stm)?;
+                for (num, entry) in stream_entries {
+                    let slot = entries.entry(num).or_insert(XrefEntry::Free);
+                    if *slot == XrefEntry::Free {
+                        *slot = entry;
+                    }
+                }
+            }
+            let end = self.revision_end(parser.pos);
+            Ok(Section {
+                offset,
+                kind: XrefKind::Table,
+                entries,
+                trailer,
+                end,
+            })
+        } else {
+            let (entries, trailer) = self.read_xref_stream(offset)?;
+            let end = self.revision_end(offset);
+            Ok(Section {
+                offset,
+                kind: XrefKind::Stream,
+                entries,
+                trailer,
+                end,
+            })
+        }
+    }
+
+    /// The offset after the first `%%EOF` (and its end-of-line) at or after `from`.
+    fn revision_end(&self, from: usize) -> usize {
+        match memfind(&self.data[from.min(self.data.len())..], b"%%EOF") {
+            Some(p) => {
+                let mut end = from + p + 5;
+                if self.data.get(end) == Some(&b'\r') {
+                    end += 1;
+                }
+                if self.data.get(end) == Some(&b'\n') {
+                    end += 1;
+                }
+                end
+            }
+            None => self.data.len(),
+        }
+    }
+
+    fn read_table(&self, parser: &mut Parser<'_>) -> Result<BTreeMap<u32, XrefEntry>> {
+        let mut entries = BTreeMap::new();
+        loop {
+            let save = parser.pos;
+            let Ok(start) = parser.unsigned() else {
+                parser.pos = save;
+                return Ok(entries);
+            };
+            let count = parser.unsigned()?;
+            if count > 10_000_000 || start.saturating_add(count) > u64::from(u32::MAX) {
+                return Err(malformed("xref subsection too large"));
+            }
+            for i in 0..count {
+                let offset = parser.unsigned()?;
+                let generation = parser.unsigned()?;
+                let kind = if parser.eat_keyword(b"n") {
+                    true
+                } else if parser.eat_keyword(b"f") {
+                    false
+                } else {
+                    return Err(malformed(format!(
+                        "bad xref entry at offset {}",
+                        parser.pos
+                    )));
+                };
+                let num = (start + i) as u32;
+                let entry = if kind {
+                    XrefEntry::InFile {
+                        offset: to_offset(offset)?,
+                        generation: u16::try_from(generation)
+                            .map_err(|_| malformed("bad generation"))?,
+                    }
+                } else {
+                    XrefEntry::Free
+                };
+                entries.entry(num).or_insert(entry);
+            }
+        }
+    }
+
+    fn read_xref_stream(&self, offset: usize) -> Result<(BTreeMap<u32, XrefEntry>, Dict)> {
+        let mut parser = Parser::new(self.data, offset);
+        parser.object_header()?;
+        let Object::Stream(stream) = parser.object(&|_| None)? else {
+            return Err(malformed(format!(
+                "no cross-reference table or stream at offset {offset}"
+            )));
+        };
+        if stream.dict.name(b"Type") != Some(b"XRef") {
+            return Err(malformed(format!(
+                "object at offset {offset} is not /Type /XRef"
+            )));
+        }
+        let widths: Vec<usize> = match stream.dict.get(b"W") {
+            Some(Object::Array(w)) if w.len() == 3 => w
+                .iter()
+                .map(|o| match o {
+                    Object::Int(n) if (0..=8).contains(n) => Ok(*n as usize),
+                    _ => Err(malformed("bad /W entry")),
+                })
+                .collect::<Result<_>>()?,
+            _ => return Err(malformed("xref stream without a valid /W")),
+        };
+        let size = stream.dict.int(b"Size").unwrap_or(0);
+        let index: Vec<i64> = match stream.dict.get(b"Index") {
+            Some(Object::Array(items)) => items
+                .iter()
+                .map(|o| match o {
+                    Object::Int(n) if *n >= 0 => Ok(*n),
+                    _ => Err(malformed("bad /Index entry")),
+                })
+                .collect::<Result<_>>()?,
+            _ => vec![0, size],
+        };
+        let data = filter::decode(&stream)?;
+        let row = widths.iter().sum::<usize>();
+        if row == 0 {
+            return Err(malformed("xref stream /W sums to zero"));
+        }
+        let mut rows = data.chunks_exact(row);
+        let mut entries = BTreeMap::new();
+        for pair in index.chunks(2) {
+            let [start, count] = pair else {
+                return Err(malformed("odd /Index"));
+            };
+            for i in 0..*count {
+                let Some(r) = rows.next() else {
+                    return Err(malformed("xref stream shorter than its /Index"));
+                };
+                let field = |k: usize| -> u64 {
+                    let from: usize = widths[..k].iter().sum();
+                    r[from..from + widths[k]]
+                        .iter()
+                        .fold(0u64, |n, b| (n << 8) | u64::from(*b))
+                };
+                let kind = if widths[0] == 0 { 1 } else { field(0) };
+                let entry = match kind {
+                    0 => XrefEntry::Free,
+                    1 => XrefEntry::InFile {
+                        offset: to_offset(field(1))?,
+                        generation: u16::try_from(field(2)).unwrap_or(u16::MAX),
+                    },
+                    2 => XrefEntry::InStream {
+                        stream: u32::try_from(field(1))
+                            .map_err(|_| malformed("bad stream number"))?,
+                        index: u32::try_from(field(2)).map_err(|_| malformed("bad index"))?,
+                    },
+                    _ => continue,
+                };
+                let num =
+                    u32::try_from(start + i).map_err(|_| malformed("object number too large"))?;
+                entries.entry(num).or_insert(entry);
+            }
+        }
+        Ok((entries, stream.dict))
+    }
+
+    /// The entry for object `num` as of `revision`, with the revision that defines it.
+    pub fn entry(&self, num: u32, revision: usize) -> Option<(usize, XrefEntry)> {
+        self.sections[..=revision.min(self.latest())]
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(i, s)| s.entries.get(&num).map(|e| (i, *e)))
+    }
+
+    /// The object `r` as of `revision`; `null` when free or undefined (clause 7.3.10).
+    pub fn get(&self, r: ObjRef, revision: usize) -> Result<Object> {
+        match self.entry(r.num, revision) {
+            None | Some((_, XrefEntry::Free)) => Ok(Object::Null),
+            Some((_, XrefEntry::InFile { offset, .. })) => self.object_at(offset, r.num, revision),
+            Some((_, XrefEntry::InStream { stream, index })) => {
+                self.object_in_stream(stream, index, r.num, revision)
+            }
+        }
+    }
+
+    /// Resolves `object` if it is a reference (one level, as the spec allows chains of one).
+    pub fn resolve(&self, object: &Object, revision: usize) -> Result<Object> {
+        match object {
+            Object::Ref(r) => self.get(*r, revision),
+            other => Ok(other.clone()),
+        }
+    }
+
+    /// The dictionary at `key` of `dict`, following a reference.
+    pub fn dict_at(&self, dict: &Dict, key: &[u8], revision: usize) -> Result<Option<Dict>> {
+        Ok(match dict.get(key) {
+            Some(o) => self.resolve(o, revision)?.as_dict().cloned(),
+            None => None,
+        })
+    }
+
+    /// Reads `n g obj ... endobj` at `offset`, checking that it is object `num`.
+    pub fn object_at(&self, offset: usize, num: u32, revision: usize) -> Result<Object> {
+        if offset >= self.data.len() {
+            return Err(malformed(format!(
+                "object {num} lies beyond the end of the file"
+            )));
+        }
+        let mut parser = Parser::new(self.data, offset);
+        let header = parser.object_header()?;
+        if header.num != num {
+            return Err(malformed(format!(
+                "xref points object {num} at offset {offset}, which holds object {}",
+                header.num
+            )));
+        }
+        parser.object(&|length_ref| self.direct_length(length_ref, revision))
+    }
+
+    /// The byte range `[offset, end)` of object `num`'s definition as of `revision`, when it
+    /// is stored directly in the file.
+    pub fn object_span(&self, num: u32, revision: usize) -> Option<(usize, usize)> {
+        let (_, XrefEntry::InFile { offset, .. }) = self.entry(num, revision)? else {
+            return None;
+        };
+        let mut parser = Parser::new(self.data, offset);
+        parser.object_header().ok()?;
+        parser
+            .object(&|length_ref| self.direct_length(length_ref, revision))
+            .ok()?;
+        parser.eat_keyword(b"endobj");
+        Some((offset, parser.pos))
+    }
+
+    fn direct_length(&self, r: ObjRef, revision: usize) -> Option<u64> {
+        let (_, XrefEntry::InFile { offset, .. }) = self.entry(r.num, revision)? else {
+            return None;
+        };
+        let mut parser = Parser::new(self.data, offset);
+        parser.object_header().ok()?;
+        match parser.value(0).ok()? {
+            Object::Int(n) => u64::try_from(n).ok(),
+            _ => None,
+        }
+    }
+
+    fn object_in_stream(
+        &self,
+        stream: u32,
+        index: u32,
+        num: u32,
+        revision: usize,
+    ) -> Result<Object> {
+        let Some((_, XrefEntry::InFile { offset, .. })) = self.entry(stream, revision) else {
+            return Err(malformed(format!(
+                "object {num} is in object stream {stream}, which is not in the file"
+            )));
+        };
+        let cached = self.object_streams.borrow().get(&offset).cloned();
+        let objstm = match cached {
+            Some(s) => s,
+            None => {
+                let s = Rc::new(self.read_object_stream(offset, stream, revision)?);
+                self.object_streams.borrow_mut().insert(offset, s.clone());
+                s
+            }
+        };
+        let Some(&(found, at)) = objstm.offsets.get(index as usize) else {
+            return Err(malformed(format!(
+                "object stream {stream} has no index {index}"
+            )));
+        };
+        if found != num {
+            return Err(malformed(format!(
+                "object stream {stream} holds object {found} at index {index}, not {num}"
+            )));
+        }
+        Parser::new(&objstm.data, at).value(0)
+    }
+
+    fn read_object_stream(&self, offset: usize, num: u32, revision: usize) -> Result<ObjectStream> {
+        let Object::Stream(stream) = self.object_at(offset, num, revision)? else {
+            return Err(malformed(format!("object {num} is not an object stream")));
+        };
+        let n = stream.dict.int(b"N").unwrap_or(-1);
+        let first = stream.dict.int(b"First").unwrap_or(-1);
+        if !(0..=1_000_000).contains(&n) || first < 0 {
+            return Err(malformed(format!("object stream {num} lacks /N or /First")));
+        }
+        let data = filter::decode(&stream)?;
+        let first = first as usize;
+        let mut parser = Parser::new(&data, 0);
+        let mut offsets = Vec::with_capacity(n as usize);
+        for _ in 0..n {
+            let obj = parser.unsigned()?;
+            let at = parser.unsigned()?;
+            offsets.push((
+                u32::try_from(obj).map_err(|_| malformed("object number too large"))?,
+                first.saturating_add(to_offset(at)?),
+            ));
+        }
+        Ok(ObjectStream { data, offsets })
+    }
+
+    /// The catalog reference of `revision`.
+    pub fn root_ref(&self, revision: usize) -> Result<ObjRef> {
+        self.trailer(revision)
+            .reference(b"Root")
+            .ok_or_else(|| malformed("trailer has no /Root reference"))
+    }
+
+    /// The catalog of `revision`.
+    pub fn catalog(&self, revision: usize) -> Result<Dict> {
+        match self.get(self.root_ref(revision)?, revision)? {
+            Object::Dict(d) => Ok(d),
+            _ => Err(malformed("/Root is not a dictionary")),
+        }
+    }
+
+    /// The pages of `revision` in order, by walking the page tree (clause 7.7.3).
+    pub fn pages(&self, revision: usize) -> Result<Vec<ObjRef>> {
+        let catalog = self.catalog(revision)?;
+        let root = catalog
+            .reference(b"Pages")
+            .ok_or_else(|| malformed("catalog has no /Pages reference"))?;
+        let mut pages = Vec::new();
+        let mut seen = HashSet::new();
+        let mut stack = vec![root];
+        while let Some(node_ref) = stack.pop() {
+            if !seen.insert(node_ref) || seen.len() > MAX_PAGES {
+                return Err(malformed("the page tree is cyclic or too large"));
+            }
+            let node = self.get(node_ref, revision)?;
+            let node = node.as_dict().ok_or_else(|| {
+                malformed(format!("page tree node {node_ref} is not a dictionary"))
+            })?;
+            match node.name(b"Type") {
+                Some(b"Pages") => {
+                    let kids =
+                        self.resolve(node.get(b"Kids").unwrap_or(&Object::Null), revision)?;
+                    let kids = kids.as_array().unwrap_or_default();
+                    for kid in kids.iter().rev() {
+                        if let Object::Ref(k) = kid {
+                            stack.push(*k);
+                        }
+                    }
+                }
+                _ => pages.push(node_ref),
+            }
+        }
+        Ok(pages)
+    }
+
+    /// The offset just after the last `%%EOF` and white space: where meaningful bytes end.
+    pub fn content_end(&self) -> usize {
+        let mut end = self.sections.last().map_or(self.data.len(), |s| s.end);
+        while end < self.data.len() && is_whitespace(self.data[end]) {
+            end += 1;
+        }
+        end
+    }
+}
+
+/// Joins the first-page section of a linearized file (ISO 32000-1 Annex F) with the main
+/// section its `/Prev` points forward to: together they are one revision. `chain` is newest
+/// first.
+fn merge_linearized(chain: Vec<Section>) -> Vec<Section> {
+    let mut out: Vec<Section> = Vec::with_capacity(chain.len());
+    for mut older in chain {
+        match out.last_mut() {
+            Some(newer) if newer.offset < older.offset && newer.end <= older.offset => {
+                for (num, entry) in std::mem::take(&mut newer.entries) {
+                    older.entries.insert(num, entry);
+                }
+                let prev = older.trailer.get(b"Prev").cloned();
+                for (key, value) in &newer.trailer.0 {
+                    older.trailer.set(key, value.clone());
+                }
+                match prev {
+                    Some(p) => older.trailer.set(b"Prev", p),
+                    None => older.trailer.remove(b"Prev"),
+                }
+                older.offset = newer.offset;
+                *newer = older;
+            }
+            _ => out.push(older),
+        }
+    }
+    out
+}
+
+fn to_offset(n: u64) -> Result<usize> {
+    usize::try_from(n).map_err(|_| malformed("offset too large"))
+}

@@ -1,0 +1,25 @@
+//! PDF: reading a file's revisions and objects, PAdES sealing by incremental update
+//! (ETSI EN 319 142-1), and verification with modification analysis (PDF.md).
+
+pub mod appearance;
+pub mod diff;
+pub mod document;
+pub mod filter;
+pub mod object;
+pub mod parser;
+pub mod sample;
+pub mod sign;
+pub mod text;
+pub mod verify;
+
+pub use document::Document;
+
+/// The largest PDF eseal reads (1 GiB): files are read whole, in one allocation.
+pub const MAX_PDF_SIZE: u64 = 1 << 30;
+
+/// Spare capacity worth reserving after a PDF read for sealing: [`seal_pdf`] appends its
+/// update in place, without copying the document, when the buffer has this much room.
+pub const UPDATE_HEADROOM: usize = 1 << 20;
+pub use object::{Dict, ObjRef, Object, Stream};
+pub use sign::{DocMdp, PdfSealOptions, Placement, SubFilter, seal_pdf};
+pub use verify::verify_pdf;

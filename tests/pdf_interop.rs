@@ -1,0 +1,238 @@
+//! PDFs sealed by eseal, checked by tools nobody here wrote: pyHanko (`pyhanko sign
+//! validate`), poppler's pdfsig and qpdf, through the harness in ../shared/interop
+//! (installed by scripts/setup.sh), with the harness's own PKI and revocation services.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Once;
+use std::time::SystemTime;
+
+use eseal::crypto::{Algorithm, SoftwareKey};
+use eseal::pdf::{DocMdp, PdfSealOptions, Placement, seal_pdf, verify_pdf};
+use eseal::pki::{Certificate, Crl, Profile, TrustStore, read_certificates};
+use eseal::report::{Indication, SubIndication};
+use eseal::seal::{CertList, PictureInfo, Seal, SealRequest, make_seal};
+
+fn harness() -> PathBuf {
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+    let dir = PathBuf::from(home).join(".cache/eseal-interop");
+    assert!(
+        dir.join(".ready").exists(),
+        "the interop harness is not installed: run scripts/setup.sh"
+    );
+    static START: Once = Once::new();
+    START.call_once(|| {
+        let status = Command::new(dir.join("services.sh"))
+            .arg("status")
+            .output()
+            .unwrap();
+        if String::from_utf8_lossy(&status.stdout).contains("not running") {
+            let _ = Command::new(dir.join("services.sh")).arg("stop").output();
+            let started = Command::new(dir.join("services.sh"))
+                .arg("start")
+                .output()
+                .unwrap();
+            assert!(started.status.success(), "services.sh start failed");
+        }
+    });
+    dir
+}
+
+/// What validate.sh said: the three tools' exit codes and the whole text.
+struct Validation {
+    pyhanko: i32,
+    pdfsig: i32,
+    qpdf: i32,
+    text: String,
+}
+
+fn validate(h: &Path, pdf: &[u8], name: &str) -> Validation {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(name);
+    std::fs::write(&file, pdf).unwrap();
+    let out = Command::new(h.join("validate.sh"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let code = |key: &str| -> i32 {
+        text.lines()
+            .filter_map(|l| l.split_whitespace().find_map(|w| w.strip_prefix(key)))
+            .next_back()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {key} in validate.sh output:\n{text}"))
+    };
+    Validation {
+        pyhanko: code("pyhanko_validate="),
+        pdfsig: code("pdfsig_rc="),
+        qpdf: code("qpdf_rc="),
+        text,
+    }
+}
+
+/// The harness's signer `name` (ec-signer, rsa-signer, revoked-signer) and its issuing CA.
+fn harness_signer(h: &Path, name: &str) -> (SoftwareKey, Certificate, Certificate) {
+    let pem = std::fs::read_to_string(h.join(format!("pki/{name}.key"))).unwrap();
+    let key = SoftwareKey::from_pem(&pem, None).unwrap();
+    let cert = read_certificates(&std::fs::read(h.join(format!("pki/{name}.pem"))).unwrap())
+        .unwrap()
+        .remove(0);
+    let ca = read_certificates(&std::fs::read(h.join("pki/intermediate.pem")).unwrap())
+        .unwrap()
+        .remove(0);
+    (key, cert, ca)
+}
+
+/// An e-seal made by an eseal seal maker that lists `signer`.
+fn seal_for(maker: &common::Hierarchy, signer: &Certificate) -> Seal {
+    use eseal::seal::picture::{SealFont, SealPicture};
+    let (maker_key, maker_cert) = maker.leaf(Profile::SealMaker, "制章人", -1, 365);
+    let png = SealPicture::new("某某市市场监督管理局")
+        .to_png(&SealFont::system().unwrap(), 256)
+        .unwrap();
+    let request = SealRequest {
+        vendor: "eseal".into(),
+        es_id: "3301000000002".into(),
+        seal_type: 1,
+        name: "某某市市场监督管理局电子证照专用章".into(),
+        cert_list: CertList::Certificates(vec![signer.der().to_vec()]),
+        created: common::days_from_now(-1),
+        valid_start: common::days_from_now(-1),
+        valid_end: common::days_from_now(365),
+        picture: PictureInfo {
+            picture_type: "PNG".into(),
+            data: png,
+            width_mm: 40,
+            height_mm: 40,
+        },
+        ext_datas: Vec::new(),
+    };
+    make_seal(&request, &maker_cert, &maker_key).unwrap()
+}
+
+/// eseal's own verifier with the harness root, the seal maker's root and the harness CRLs.
+fn eseal_store(h: &Path, maker: &common::Hierarchy) -> TrustStore {
+    let mut store = maker.store();
+    for (issuer, key) in [(&maker.root, &maker.root_key), (&maker.ca, &maker.ca_key)] {
+        let now = SystemTime::now();
+        let next = common::days_from_now(7);
+        store.add_crl(eseal::pki::issue_crl(issuer, key, 1, now, next, &[]).unwrap());
+    }
+    store
+        .add_anchors_from(&std::fs::read(h.join("pki/root.pem")).unwrap())
+        .unwrap();
+    for crl in ["intermediate.crl", "root.crl"] {
+        let bytes = std::fs::read(h.join("pki/crl").join(crl)).unwrap();
+        store.add_crl(Crl::from_pem_or_der(&bytes).unwrap());
+    }
+    store
+}
+
+fn sealed_with(
+    h: &Path,
+    signer: &str,
+    input: Vec<u8>,
+    certify: Option<DocMdp>,
+    visible: bool,
+) -> (Vec<u8>, common::Hierarchy) {
+    let (key, cert, ca) = harness_signer(h, signer);
+    let maker = common::Hierarchy::new(Algorithm::EcdsaP256Sha256);
+    let seal = seal_for(&maker, &cert);
+    let mut options = PdfSealOptions::new(&key, &cert);
+    let chain = [ca];
+    options.chain = &chain;
+    options.seal = Some(&seal);
+    options.placement = if visible {
+        Placement::Page {
+            page: 0,
+            rect: Some([380.0, 60.0, 493.4, 173.4]),
+        }
+    } else {
+        Placement::Invisible
+    };
+    options.certify = certify;
+    options.reason = Some("电子证照签发".into());
+    (seal_pdf(input, &options).unwrap(), maker)
+}
+
+#[test]
+fn ecdsa_seal_on_a_foreign_pdf_is_valid_for_pyhanko_pdfsig_and_qpdf() {
+    let h = harness();
+    let plain = std::fs::read(h.join("work/plain.pdf")).unwrap();
+    let (sealed, maker) = sealed_with(&h, "ec-signer", plain, None, true);
+    let v = validate(&h, &sealed, "ec.pdf");
+    assert_eq!((v.pyhanko, v.pdfsig, v.qpdf), (0, 0, 0), "{}", v.text);
+    assert!(
+        v.text.contains("The signature is judged VALID"),
+        "{}",
+        v.text
+    );
+    assert!(
+        v.text.contains("\"total_document_signed\": true"),
+        "{}",
+        v.text
+    );
+    assert!(v.text.contains("Certificate is Trusted."), "{}", v.text);
+    let report = verify_pdf(&sealed, &eseal_store(&h, &maker), SystemTime::now()).unwrap();
+    assert_eq!(
+        report.signatures[0].indication,
+        Indication::TotalPassed,
+        "{:?}",
+        report.signatures[0].reasons
+    );
+}
+
+#[test]
+fn rsa_certified_then_sealed_again_stays_valid_everywhere() {
+    let h = harness();
+    let plain = eseal::pdf::sample::plain_pdf(&["Business licence"], 0);
+    let (certified, _) = sealed_with(&h, "rsa-signer", plain, Some(DocMdp::FormFilling), true);
+    let v = validate(&h, &certified, "certified.pdf");
+    assert_eq!((v.pyhanko, v.pdfsig, v.qpdf), (0, 0, 0), "{}", v.text);
+    // pyHanko refuses new *visible* signature fields after a certification signature by
+    // default (stricter than ISO 32000-1 Table 254); an invisible second seal is the case
+    // both accept.
+    let (twice, maker) = sealed_with(&h, "ec-signer", certified, None, false);
+    let v = validate(&h, &twice, "twice.pdf");
+    assert_eq!(v.pyhanko, 0, "{}", v.text);
+    assert_eq!(v.qpdf, 0, "{}", v.text);
+    assert_eq!(
+        v.text.matches("The signature is judged VALID.").count(),
+        2,
+        "{}",
+        v.text
+    );
+    let report = verify_pdf(&twice, &eseal_store(&h, &maker), SystemTime::now()).unwrap();
+    // The second seal's own maker differs from the first's; only the second is under `maker`.
+    let last = report.signatures.last().unwrap();
+    assert_eq!(
+        last.indication,
+        Indication::TotalPassed,
+        "{:?}",
+        last.reasons
+    );
+    assert_eq!(
+        report.signatures[0].modification.as_deref(),
+        Some("FORM_FILLING")
+    );
+}
+
+#[test]
+fn revoked_signer_is_rejected_by_pyhanko_pdfsig_and_eseal() {
+    let h = harness();
+    let plain = eseal::pdf::sample::plain_pdf(&["Business licence"], 0);
+    let (sealed, maker) = sealed_with(&h, "revoked-signer", plain, None, true);
+    let v = validate(&h, &sealed, "revoked.pdf");
+    assert_eq!(v.pyhanko, 1, "{}", v.text);
+    assert!(
+        v.text.contains("Certificate has been Revoked."),
+        "{}",
+        v.text
+    );
+    let report = verify_pdf(&sealed, &eseal_store(&h, &maker), SystemTime::now()).unwrap();
+    let s = &report.signatures[0];
+    assert_eq!(s.indication, Indication::TotalFailed);
+    assert_eq!(s.sub_indication, Some(SubIndication::Revoked));
+}

@@ -1,0 +1,165 @@
+//! Sealing PDFs and verifying them: round trips, several seals, certification, and what
+//! eseal's verifier reports for each.
+
+mod common;
+
+use std::time::SystemTime;
+
+use common::PdfOffice;
+use eseal::crypto::Algorithm;
+use eseal::pdf::{DocMdp, Placement, SubFilter, seal_pdf, verify_pdf};
+use eseal::report::{Indication, SubIndication};
+
+fn codes(report: &eseal::report::SignatureReport) -> Vec<&'static str> {
+    report.reasons.iter().map(|r| r.code()).collect()
+}
+
+#[test]
+fn a_sealed_pdf_keeps_its_original_bytes_and_verifies() {
+    for algorithm in [Algorithm::EcdsaP256Sha256, Algorithm::Sm2Sm3] {
+        let office = PdfOffice::new(algorithm);
+        let original = eseal::pdf::sample::plain_pdf(&["Hello"], 0);
+        let sealed = seal_pdf(
+            original.clone(),
+            &office.options([300.0, 80.0, 413.4, 193.4]),
+        )
+        .unwrap();
+        assert_eq!(
+            &sealed[..original.len()],
+            &original[..],
+            "incremental update only"
+        );
+        let report = verify_pdf(&sealed, &office.hierarchy.store(), SystemTime::now()).unwrap();
+        assert_eq!(report.signatures.len(), 1);
+        let s = &report.signatures[0];
+        assert_eq!(
+            s.indication,
+            Indication::TotalPassed,
+            "{algorithm}: {:?}",
+            s.reasons
+        );
+        assert_eq!(s.coverage.as_deref(), Some("ENTIRE_FILE"));
+        assert_eq!(s.modification.as_deref(), Some("NONE"));
+        assert_eq!(
+            s.seal.as_deref(),
+            Some("某某市市场监督管理局电子证照专用章")
+        );
+        assert_eq!(s.field.as_deref(), Some("Seal1"));
+        assert_eq!(s.signer.as_deref(), Some(office.signer.subject()));
+    }
+}
+
+#[test]
+fn an_untrusted_signer_is_indeterminate_with_no_chain() {
+    let office = PdfOffice::new(Algorithm::EcdsaP256Sha256);
+    let sealed = office.sealed_pdf();
+    let report = verify_pdf(&sealed, &eseal::pki::TrustStore::new(), SystemTime::now()).unwrap();
+    let s = &report.signatures[0];
+    assert_eq!(s.indication, Indication::Indeterminate);
+    assert_eq!(
+        s.sub_indication,
+        Some(SubIndication::NoCertificateChainFound)
+    );
+}
+
+#[test]
+fn a_second_seal_keeps_the_first_valid() {
+    let office = PdfOffice::new(Algorithm::EcdsaP256Sha256);
+    let once = office.sealed_pdf();
+    let twice = seal_pdf(once.clone(), &office.options([100.0, 80.0, 213.4, 193.4])).unwrap();
+    assert_eq!(&twice[..once.len()], &once[..]);
+    let report = verify_pdf(&twice, &office.hierarchy.store(), SystemTime::now()).unwrap();
+    assert_eq!(report.signatures.len(), 2);
+    let (first, second) = (&report.signatures[0], &report.signatures[1]);
+    assert_eq!(
+        first.indication,
+        Indication::TotalPassed,
+        "{:?}",
+        first.reasons
+    );
+    assert_eq!(first.coverage.as_deref(), Some("ENTIRE_REVISION"));
+    assert_eq!(first.modification.as_deref(), Some("FORM_FILLING"));
+    assert!(
+        first
+            .changes
+            .iter()
+            .any(|c| c.contains("new signature field \"Seal2\"")),
+        "{:?}",
+        first.changes
+    );
+    assert_eq!(second.field.as_deref(), Some("Seal2"));
+    assert_eq!(second.indication, Indication::TotalPassed);
+}
+
+#[test]
+fn certification_p1_forbids_a_later_seal_and_p2_allows_it() {
+    let office = PdfOffice::new(Algorithm::EcdsaP256Sha256);
+    for (p, allowed) in [(DocMdp::NoChanges, false), (DocMdp::FormFilling, true)] {
+        let mut options = office.options([300.0, 80.0, 413.4, 193.4]);
+        options.certify = Some(p);
+        let certified = seal_pdf(eseal::pdf::sample::plain_pdf(&["x"], 0), &options).unwrap();
+        let twice = seal_pdf(certified, &office.options([100.0, 80.0, 213.4, 193.4])).unwrap();
+        let report = verify_pdf(&twice, &office.hierarchy.store(), SystemTime::now()).unwrap();
+        let first = &report.signatures[0];
+        if allowed {
+            assert_eq!(
+                first.indication,
+                Indication::TotalPassed,
+                "{:?}",
+                first.reasons
+            );
+        } else {
+            assert_eq!(first.indication, Indication::TotalFailed);
+            assert_eq!(codes(first), ["DISALLOWED_MODIFICATION"]);
+        }
+    }
+}
+
+#[test]
+fn certifying_an_already_signed_document_is_refused() {
+    let office = PdfOffice::new(Algorithm::EcdsaP256Sha256);
+    let mut options = office.options([100.0, 80.0, 213.4, 193.4]);
+    options.certify = Some(DocMdp::FormFilling);
+    let err = seal_pdf(office.sealed_pdf(), &options).unwrap_err();
+    assert!(err.to_string().contains("first signature"), "{err}");
+}
+
+#[test]
+fn a_signer_outside_the_seals_cert_list_cannot_seal() {
+    let office = PdfOffice::new(Algorithm::EcdsaP256Sha256);
+    let (key, stranger) = office
+        .hierarchy
+        .leaf(eseal::pki::Profile::Signer, "not listed", -1, 30);
+    let mut options = eseal::pdf::PdfSealOptions::new(&key, &stranger);
+    options.seal = Some(&office.seal);
+    let err = seal_pdf(eseal::pdf::sample::plain_pdf(&["x"], 0), &options).unwrap_err();
+    assert!(err.to_string().contains("certList"), "{err}");
+}
+
+#[test]
+fn pkcs7_and_invisible_signatures_verify() {
+    let office = PdfOffice::new(Algorithm::EcdsaP256Sha256);
+    let mut options = office.options([0.0; 4]);
+    options.placement = Placement::Invisible;
+    options.sub_filter = SubFilter::Pkcs7Detached;
+    options.seal = None;
+    let sealed = seal_pdf(eseal::pdf::sample::plain_pdf(&["x"], 0), &options).unwrap();
+    let report = verify_pdf(&sealed, &office.hierarchy.store(), SystemTime::now()).unwrap();
+    assert_eq!(
+        report.signatures[0].indication,
+        Indication::TotalPassed,
+        "{:?}",
+        report.signatures[0].reasons
+    );
+}
+
+#[test]
+fn expired_and_revoked_signers_are_reported() {
+    let office = PdfOffice::new(Algorithm::EcdsaP256Sha256);
+    let sealed = office.sealed_pdf();
+    let later = common::days_from_now(400);
+    let report = verify_pdf(&sealed, &office.hierarchy.store(), later).unwrap();
+    let s = &report.signatures[0];
+    assert_eq!(s.indication, Indication::Indeterminate);
+    assert_eq!(s.sub_indication, Some(SubIndication::OutOfBoundsNoPoe));
+}
