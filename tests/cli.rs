@@ -331,3 +331,89 @@ fn seal_make_sign_inspect_and_verify() {
         "DATA_HASH_MISMATCH"
     );
 }
+
+#[test]
+fn pdf_seal_by_keyword_and_verify_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(&["pki", "init", &p(d, "root"), "--name", "根CA"]);
+    issue(d, "root", "office-ca", "办公室 CA", "p256", "office");
+    issue(d, "office", "seal-maker", "制章人", "p256", "maker");
+    issue(d, "office", "signer", "签章人", "p256", "signer");
+    ok(&[
+        "seal",
+        "make",
+        "--maker-cert",
+        &p(d, "maker.pem"),
+        "--maker-key",
+        &p(d, "maker.key"),
+        "--signer-cert",
+        &p(d, "signer.pem"),
+        "--name",
+        "测试局电子证照专用章",
+        "--es-id",
+        "T0002",
+        "--office",
+        "测试局",
+        "--out",
+        &p(d, "office.esl"),
+    ]);
+    let plain = eseal::pdf::sample::plain_pdf(&["Licence", "Seal: [here]"], 0);
+    std::fs::write(d.join("plain.pdf"), &plain).unwrap();
+    let seal_args = |keyword: &str, out: &str| {
+        vec![
+            "pdf".to_string(),
+            "seal".into(),
+            "--in".into(),
+            p(d, "plain.pdf"),
+            "--out".into(),
+            p(d, out),
+            "--cert".into(),
+            p(d, "signer.pem"),
+            "--key".into(),
+            p(d, "signer.key"),
+            "--seal".into(),
+            p(d, "office.esl"),
+            "--keyword".into(),
+            keyword.into(),
+        ]
+    };
+    let args = seal_args("[here]", "sealed.pdf");
+    ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+
+    let root = p(d, "root/ca.pem");
+    let out = eseal(&["verify", &p(d, "sealed.pdf"), "--trust", &root, "--json"]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stdout));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["signatures"][0]["kind"], "pdf-signature");
+    assert_eq!(json["signatures"][0]["seal"], "测试局电子证照专用章");
+    assert_eq!(json["signatures"][0]["modification"], "NONE");
+
+    let mut tampered = std::fs::read(d.join("sealed.pdf")).unwrap();
+    let at = tampered.windows(7).position(|w| w == b"Licence").unwrap();
+    tampered[at] = b'l';
+    std::fs::write(d.join("tampered.pdf"), &tampered).unwrap();
+    let out = eseal(&["verify", &p(d, "tampered.pdf"), "--trust", &root, "--json"]);
+    assert_eq!(code(&out), 2);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["signatures"][0]["sub_indication"], "HASH_FAILURE");
+
+    assert_eq!(
+        code(&eseal(&["verify", &p(d, "plain.pdf"), "--trust", &root])),
+        3
+    );
+    std::fs::write(d.join("broken.pdf"), b"%PDF-1.7\nnot really").unwrap();
+    assert_eq!(
+        code(&eseal(&["verify", &p(d, "broken.pdf"), "--trust", &root])),
+        65
+    );
+
+    let args = seal_args("no such words", "never.pdf");
+    let out = eseal(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code(&out), 64);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not found"),
+        "{out:?}"
+    );
+    assert!(!d.join("never.pdf").exists());
+}

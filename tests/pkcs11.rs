@@ -114,6 +114,29 @@ fn softhsm_keys_sign_verify_and_issue() {
     fs::write(&office_pem, office.to_pem()).unwrap();
     openssl_verify(&root_pem, &root_pem);
     openssl_verify(&root_pem, &office_pem);
+
+    // The HSM's P-384 key seals a PDF as a signer certified by the HSM root.
+    let signer = issue(
+        Profile::Signer,
+        &DistinguishedName::common_name("HSM signer"),
+        p384.public_key_spki(),
+        Validity::days_from_now(30),
+        &root,
+        &p256,
+    )
+    .unwrap();
+    let pdf = eseal::pdf::sample::plain_pdf(&["sealed in an HSM"], 0);
+    let sealed =
+        eseal::pdf::seal_pdf(pdf, &eseal::pdf::PdfSealOptions::new(&p384, &signer)).unwrap();
+    let mut store = eseal::pki::TrustStore::new();
+    store.add_anchor(root.clone()).unwrap();
+    let report = eseal::pdf::verify_pdf(&sealed, &store, std::time::SystemTime::now()).unwrap();
+    assert_eq!(
+        report.signatures[0].indication,
+        eseal::report::Indication::TotalPassed,
+        "{:?}",
+        report.signatures[0].reasons
+    );
 }
 
 fn check_ec(signer: &Pkcs11Signer, algorithm: Algorithm, point: &[u8]) {

@@ -1,13 +1,14 @@
 //! Modification analysis (PDF.md §2a): what each incremental update after a signature
 //! changed, compared as resolved object values, and how much of that DocMDP allows.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
 
 use serde::Serialize;
 
 use super::document::{Document, XrefEntry};
 use super::object::{Dict, ObjRef, Object, decode_text};
+use super::parser::Parser;
 use crate::error::Result;
 
 /// How far a change goes, in pyHanko's order (`ModificationLevel`).
@@ -60,7 +61,8 @@ struct Roles {
     acroform: Option<ObjRef>,
     fields_array: Option<ObjRef>,
     pages: Vec<ObjRef>,
-    annots_arrays: Vec<ObjRef>,
+    /// Indirect `/Annots` arrays and the index of their page.
+    annots_arrays: Vec<(ObjRef, usize)>,
     /// Terminal fields and widgets: (ref, read-only).
     fields: Vec<(ObjRef, bool)>,
     annotations: HashSet<ObjRef>,
@@ -68,6 +70,18 @@ struct Roles {
     info: Option<ObjRef>,
     metadata: Option<ObjRef>,
     extensions: Option<ObjRef>,
+}
+
+/// Objects that allowed changes newly refer to, with the index of the page whose
+/// `/Annots` lists them (none when only the form lists them).
+type NewRefs = BTreeMap<ObjRef, Option<usize>>;
+
+/// Notes `r` as newly referenced, listed on `page` if known.
+fn note(new_refs: &mut NewRefs, r: ObjRef, page: Option<usize>) {
+    let slot = new_refs.entry(r).or_insert(page);
+    if slot.is_none() {
+        *slot = page;
+    }
 }
 
 /// Every change made by the revisions after `signed` (the index of the signed revision).
@@ -114,7 +128,8 @@ fn revision_changes(doc: &Document<'_>, rev: usize) -> Result<Vec<Change>> {
         );
         return Ok(changes);
     }
-    let mut new_refs: BTreeSet<ObjRef> = BTreeSet::new();
+    let mut new_refs = NewRefs::new();
+    let mut referenced: Option<HashSet<u32>> = None;
     for (&num, entry) in &section.entries {
         let old_entry = doc.entry(num, prev);
         let existed = matches!(old_entry, Some((_, e)) if e != XrefEntry::Free);
@@ -132,6 +147,15 @@ fn revision_changes(doc: &Document<'_>, rev: usize) -> Result<Vec<Change>> {
             continue;
         }
         if !existed {
+            // A number the signed revision refers to without defining it (a null there)
+            // that takes a value now changes what the signed content shows.
+            let referenced = referenced.get_or_insert_with(|| referenced_numbers(doc, prev));
+            if referenced.contains(&num) {
+                push(
+                    ModificationLevel::Other,
+                    format!("object {r}, referenced but undefined when signed, is now defined"),
+                );
+            }
             continue;
         }
         let old = doc.get(r, prev).unwrap_or(Object::Null);
@@ -154,7 +178,7 @@ fn revision_changes(doc: &Document<'_>, rev: usize) -> Result<Vec<Change>> {
     }
     // Objects that allowed changes newly reference: fields, widgets, annotations.
     let mut signed_widgets = HashSet::new();
-    for r in &new_refs {
+    for r in new_refs.keys() {
         if let Some(d) = doc.get(*r, rev)?.as_dict()
             && d.name(b"FT") == Some(b"Sig")
             && d.get(b"V").is_some()
@@ -168,15 +192,15 @@ fn revision_changes(doc: &Document<'_>, rev: usize) -> Result<Vec<Change>> {
             ));
         }
     }
-    for r in new_refs {
+    for (r, page) in new_refs {
         if signed_widgets.contains(&r) {
             push(
                 ModificationLevel::FormFilling,
-                format!("widget {r} of a new signature field"),
+                format!("widget {r} of a new signature field{}", on_page(page)),
             );
             continue;
         }
-        for (level, what) in classify_new(doc, rev, prev, r)? {
+        for (level, what) in roles.classify_new(doc, rev, prev, r, page)? {
             push(level, what);
         }
     }
@@ -193,12 +217,12 @@ impl Roles {
         let pages = doc.pages(rev).unwrap_or_default();
         let mut annots_arrays = Vec::new();
         let mut annotations = HashSet::new();
-        for page in &pages {
+        for (index, page) in pages.iter().enumerate() {
             let Some(d) = doc.get(*page, rev)?.as_dict().cloned() else {
                 continue;
             };
             if let Some(a) = d.reference(b"Annots") {
-                annots_arrays.push(a);
+                annots_arrays.push((a, index));
             }
             let annots = doc.resolve(d.get(b"Annots").unwrap_or(&Object::Null), rev)?;
             for a in annots.as_array().unwrap_or_default() {
@@ -237,8 +261,19 @@ impl Roles {
         })
     }
 
+    /// The index of the page that `d` (an annotation or widget) names as its `/P`.
+    fn page_of(&self, d: &Dict) -> Option<usize> {
+        let page = d.reference(b"P")?;
+        self.pages.iter().position(|p| *p == page)
+    }
+
+    /// Whether `r` is a terminal field or widget of the form.
+    fn is_field(&self, r: ObjRef) -> bool {
+        self.fields.iter().any(|(f, _)| *f == r)
+    }
+
     /// Classifies the change of an existing object `r` from `old` to `new`; references that
-    /// the change adds go to `new_refs` for [`classify_new`].
+    /// the change adds go to `new_refs` for [`Roles::classify_new`].
     fn classify(
         &self,
         doc: &Document<'_>,
@@ -246,7 +281,7 @@ impl Roles {
         r: ObjRef,
         old: &Object,
         new: &Object,
-        new_refs: &mut BTreeSet<ObjRef>,
+        new_refs: &mut NewRefs,
     ) -> Result<Vec<(ModificationLevel, String)>> {
         use ModificationLevel::*;
         let mut out = Vec::new();
@@ -254,8 +289,8 @@ impl Roles {
             // Arrays that hold fields or annotations may only grow.
             if Some(r) == self.fields_array {
                 appended(old, new, new_refs, &mut out, "/Fields");
-            } else if self.annots_arrays.contains(&r) {
-                annots_changed(old, new, new_refs, &mut out);
+            } else if let Some(&(_, page)) = self.annots_arrays.iter().find(|(a, _)| *a == r) {
+                self.annots_changed(old, new, Some(page), new_refs, &mut out);
             } else if self.dss.contains(&r) {
                 out.push((LtaUpdates, format!("DSS array {r} extended")));
             } else {
@@ -292,7 +327,8 @@ impl Roles {
                         doc.resolve(od.get(b"Annots").unwrap_or(&Object::Null), rev - 1)?;
                     let new_annots =
                         doc.resolve(nd.get(b"Annots").unwrap_or(&Object::Null), rev)?;
-                    annots_changed(&old_annots, &new_annots, new_refs, &mut out);
+                    let page = self.pages.iter().position(|p| *p == r);
+                    self.annots_changed(&old_annots, &new_annots, page, new_refs, &mut out);
                 } else {
                     out.push((Other, format!("page {r} /{} changed", show(&key))));
                 }
@@ -302,7 +338,7 @@ impl Roles {
                 let level = match key.as_slice() {
                     b"V" if od.get(b"V").is_none() && nd.name(b"FT") == Some(b"Sig") => {
                         if let Some(Object::Ref(v)) = nd.get(b"V") {
-                            new_refs.insert(*v);
+                            note(new_refs, *v, None);
                         }
                         FormFilling
                     }
@@ -318,17 +354,25 @@ impl Roles {
                     b"F" if nd.name(b"FT") == Some(b"Sig") && od.get(b"V").is_none() => FormFilling,
                     _ => Other,
                 };
-                out.push((
-                    level,
-                    format!("form field {} /{}", field_label(nd, r), show(&key)),
-                ));
+                let what = match key.as_slice() {
+                    b"V" => format!(
+                        "form field {} /V {} -> {}{} {}",
+                        field_label(nd, r),
+                        value_text(od.get(b"V")),
+                        value_text(nd.get(b"V")),
+                        on_page(self.page_of(nd)),
+                        rect_text(nd)
+                    ),
+                    _ => format!("form field {} /{}", field_label(nd, r), show(&key)),
+                };
+                out.push((level, what));
             }
         } else if let Some(widget) = self.appearance_owner(doc, rev - 1, r)? {
             out.push((
                 FormFilling,
                 format!("appearance stream {r} of widget {widget} redrawn"),
             ));
-        } else if self.annotations.contains(&r) {
+        } else if self.annotations.contains(&r) && is_annotation(old) && is_annotation(new) {
             out.push((Annotations, format!("annotation {r} changed")));
         } else if self.dss.contains(&r) {
             out.push((LtaUpdates, format!("DSS object {r}")));

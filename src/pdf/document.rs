@@ -85,10 +85,9 @@ impl<'a> Document<'a> {
         if memfind(&data[..data.len().min(1024)], b"%PDF-").is_none() {
             return Err(malformed("no %PDF- header"));
         }
-        let tail_start = data.len().saturating_sub(2048);
-        let at = memrfind(&data[tail_start..], b"startxref")
-            .map(|p| p + tail_start)
-            .ok_or_else(|| malformed("no startxref"))?;
+        // The last `startxref` anywhere: bytes appended after the last revision (of any
+        // length) are then reported as trailing data rather than hiding the file.
+        let at = memrfind(data, b"startxref").ok_or_else(|| malformed("no startxref"))?;
         let mut parser = Parser::new(data, at + b"startxref".len());
         let mut next = Some(to_offset(parser.unsigned()?)?);
         let mut document = Document {
@@ -509,22 +508,26 @@ impl<'a> Document<'a> {
 /// Joins the first-page section of a linearized file (ISO 32000-1 Annex F) with the main
 /// section its `/Prev` points forward to: together they are one revision. `chain` is newest
 /// first.
+///
+/// The main section is the file's original one, so it has no `/Prev` of its own. Without
+/// that condition a section planted in the signed bytes ahead of a signed revision's xref,
+/// and chained to after signing, would be merged into the signed revision.
 fn merge_linearized(chain: Vec<Section>) -> Vec<Section> {
     let mut out: Vec<Section> = Vec::with_capacity(chain.len());
     for mut older in chain {
         match out.last_mut() {
-            Some(newer) if newer.offset < older.offset && newer.end <= older.offset => {
+            Some(newer)
+                if newer.offset < older.offset
+                    && newer.end <= older.offset
+                    && older.trailer.get(b"Prev").is_none() =>
+            {
                 for (num, entry) in std::mem::take(&mut newer.entries) {
                     older.entries.insert(num, entry);
                 }
-                let prev = older.trailer.get(b"Prev").cloned();
                 for (key, value) in &newer.trailer.0 {
                     older.trailer.set(key, value.clone());
                 }
-                match prev {
-                    Some(p) => older.trailer.set(b"Prev", p),
-                    None => older.trailer.remove(b"Prev"),
-                }
+                older.trailer.remove(b"Prev");
                 older.offset = newer.offset;
                 *newer = older;
             }

@@ -51,10 +51,15 @@ pub fn decode(stream: &Stream) -> Result<Vec<u8>> {
 }
 
 fn inflate(data: &[u8]) -> Result<Vec<u8>> {
-    miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(data, MAX_DECODED)
-        .or_else(|_| miniz_oxide::inflate::decompress_to_vec_with_limit(data, MAX_DECODED))
+    use miniz_oxide::inflate::{self, TINFLStatus};
+    // Some writers omit the zlib header: fall back to raw deflate, but not past the limit.
+    inflate::decompress_to_vec_zlib_with_limit(data, MAX_DECODED)
+        .or_else(|e| match e.status {
+            TINFLStatus::HasMoreOutput => Err(e),
+            _ => inflate::decompress_to_vec_with_limit(data, MAX_DECODED),
+        })
         .map_err(|e| match e.status {
-            miniz_oxide::inflate::TINFLStatus::HasMoreOutput => malformed(format!(
+            TINFLStatus::HasMoreOutput => malformed(format!(
                 "decodes to more than the limit of {MAX_DECODED} bytes"
             )),
             status => malformed(format!("FlateDecode failed: {status:?}")),

@@ -29,6 +29,8 @@ struct SignatureField {
     holder: ObjRef,
     path: Vec<&'static [u8]>,
     dict: Dict,
+    /// Why the signature dictionary cannot be read, when it cannot.
+    unreadable: Option<String>,
 }
 
 /// Verifies every signature in `pdf` as of `at` against `store`.
@@ -103,21 +105,34 @@ fn signature_fields(doc: &Document<'_>) -> Result<Vec<SignatureField>> {
             continue;
         }
         match d.get(b"V") {
-            Some(Object::Ref(v)) => {
-                if let Some(value) = doc.get(*v, rev)?.as_dict().cloned() {
-                    out.push(SignatureField {
-                        name,
-                        holder: *v,
-                        path: vec![],
-                        dict: value,
-                    });
+            // An unreadable value is still a signature, and a failed one: reported as such
+            // rather than making the whole file unreadable.
+            Some(Object::Ref(v)) => match doc.get(*v, rev) {
+                Ok(value) => {
+                    if let Some(value) = value.as_dict() {
+                        out.push(SignatureField {
+                            name,
+                            holder: *v,
+                            path: vec![],
+                            dict: value.clone(),
+                            unreadable: None,
+                        });
+                    }
                 }
-            }
+                Err(e) => out.push(SignatureField {
+                    name,
+                    holder: *v,
+                    path: vec![],
+                    dict: Dict::default(),
+                    unreadable: Some(e.to_string()),
+                }),
+            },
             Some(Object::Dict(value)) => out.push(SignatureField {
                 name,
                 holder: field_ref,
                 path: vec![b"V"],
                 dict: value.clone(),
+                unreadable: None,
             }),
             _ => {}
         }
@@ -153,6 +168,9 @@ fn verify_signature(
     at: SystemTime,
     trailing: bool,
 ) -> SignatureReport {
+    if let Some(error) = &field.unreadable {
+        return unreadable_signature(doc, field, error, trailing);
+    }
     let mut checks = Checks {
         reasons: Vec::new(),
         warnings: Vec::new(),
@@ -176,6 +194,12 @@ fn verify_signature(
         format_ok = false;
     }
     let contents = match dict.get(b"Contents") {
+        Some(Object::String { bytes, hex: true }) if bytes.is_empty() => {
+            checks
+                .reasons
+                .push(Reason::SignatureDictMalformed("/Contents is empty".into()));
+            None
+        }
         Some(Object::String { bytes, hex: true }) => Some(bytes.clone()),
         Some(Object::String { hex: false, .. }) => {
             checks.reasons.push(Reason::SignatureDictMalformed(
@@ -290,6 +314,59 @@ fn verify_signature(
     report
 }
 
+/// The report of a signature whose dictionary does not parse: malformed, and when a
+/// `/ByteRange` can still be read from its bytes, whether its gap is a hex string.
+fn unreadable_signature(
+    doc: &Document<'_>,
+    field: &SignatureField,
+    error: &str,
+    trailing: bool,
+) -> SignatureReport {
+    let mut reasons = vec![Reason::SignatureDictMalformed(format!(
+        "the signature dictionary {} is unreadable: {error}",
+        field.holder
+    ))];
+    if let Some([_, b1, b2, _]) = raw_byte_range(doc, field.holder)
+        && !gap_is_hex_string(doc.data(), b1, b2)
+    {
+        reasons.push(Reason::ByteRangeInvalid(format!(
+            "the gap [{b1}, {b2}) is not a hex string"
+        )));
+    }
+    if trailing {
+        reasons.push(Reason::TrailingData);
+    }
+    let mut report = SignatureReport::new("pdf-signature", reasons);
+    report.field = Some(field.name.clone());
+    report
+}
+
+/// The `/ByteRange` written in the bytes of object `holder`, read without parsing the
+/// object (whose other values may be broken).
+fn raw_byte_range(doc: &Document<'_>, holder: ObjRef) -> Option<[usize; 4]> {
+    let (_, XrefEntry::InFile { offset, .. }) = doc.entry(holder.num, doc.latest())? else {
+        return None;
+    };
+    let data = doc.data();
+    let body = data.get(offset..)?;
+    let end = super::parser::memfind(body, b"endobj").unwrap_or(body.len());
+    let at = super::parser::memfind(&body[..end], b"/ByteRange")?;
+    let mut parser = Parser::new(data, offset + at + b"/ByteRange".len());
+    let mut dict = Dict::default();
+    dict.set(b"ByteRange", parser.value(1).ok()?);
+    let range = byte_range(&dict)?;
+    let [b0, b1, b2, b3] = range.map(|n| usize::try_from(n).unwrap_or(usize::MAX));
+    (b1 < b2 && b2 <= data.len()).then_some([b0, b1, b2, b3])
+}
+
+/// Whether `data[b1..b2]` is `<`, hex digits and `>`, nothing else (no white space).
+fn gap_is_hex_string(data: &[u8], b1: usize, b2: usize) -> bool {
+    match data.get(b1..b2) {
+        Some([b'<', digits @ .., b'>']) => digits.iter().all(u8::is_ascii_hexdigit),
+        _ => false,
+    }
+}
+
 #[derive(Default)]
 struct ReportExtra {
     signer: Option<Certificate>,
@@ -304,7 +381,9 @@ struct ReportExtra {
 }
 
 /// Check 2: `[0, b1, b2, b3]` with the gap exactly this dictionary's `/Contents` string,
-/// ending where a revision ends that defines the dictionary. Returns that revision.
+/// ending where a revision ends that defines the dictionary, which no later revision
+/// redefines: the dictionary verified (the one the latest xref resolves) is then the one
+/// in the signed bytes. Returns that revision.
 fn check_byte_range(
     doc: &Document<'_>,
     field: &SignatureField,
@@ -327,9 +406,18 @@ fn check_byte_range(
         .iter()
         .position(|s| s.end as u64 == end)
         .ok_or_else(|| format!("it ends at {end}, which is not the end of a revision"))?;
-    let Some((_, XrefEntry::InFile { offset, .. })) = doc.entry(field.holder.num, revision) else {
-        return Err("the signed revision does not define the signature dictionary".into());
+    let Some((defined, XrefEntry::InFile { offset, .. })) =
+        doc.entry(field.holder.num, doc.latest())
+    else {
+        return Err("the signature dictionary is not an object in the file".into());
     };
+    if defined > revision {
+        return Err(format!(
+            "the signature dictionary was redefined by revision {}, after the signed revision {}",
+            defined + 1,
+            revision + 1
+        ));
+    }
     let (start, stop) = contents_span(doc.data(), offset, &field.path)
         .ok_or("the signature dictionary's /Contents cannot be located")?;
     if start as u64 != b1 || stop as u64 != b2 {
@@ -340,8 +428,7 @@ fn check_byte_range(
     if offset as u64 >= b1 {
         return Err("the signature dictionary lies outside the signed bytes".into());
     }
-    let gap = &doc.data()[start + 1..stop - 1];
-    if !gap.iter().all(u8::is_ascii_hexdigit) {
+    if !gap_is_hex_string(doc.data(), start, stop) {
         return Err("the gap holds more than hex digits".into());
     }
     Ok(revision)
