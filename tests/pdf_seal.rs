@@ -163,3 +163,79 @@ fn expired_and_revoked_signers_are_reported() {
     assert_eq!(s.indication, Indication::Indeterminate);
     assert_eq!(s.sub_indication, Some(SubIndication::OutOfBoundsNoPoe));
 }
+
+#[test]
+fn on_a_rotated_page_the_rectangle_is_taken_as_displayed_and_the_seal_stands_upright() {
+    let office = PdfOffice::new(Algorithm::EcdsaP256Sha256);
+    let plain = eseal::pdf::sample::plain_pdf(&["rotated"], 0);
+    let rotated = String::from_utf8_lossy(&plain)
+        .replacen(
+            "/Type/Page/Parent 2 0 R",
+            "/Type/Page/Rotate 90/Parent 2 0 R",
+            1,
+        )
+        .into_bytes();
+    // The objects after the page moved: write the xref anew.
+    let doc_bytes = fix_xref(&rotated);
+    // Displayed page: 842 wide, 595 high; a 100 × 50 box 10 pt from the displayed origin.
+    let sealed = seal_pdf(doc_bytes, &office.options([10.0, 20.0, 110.0, 70.0])).unwrap();
+    let doc = eseal::pdf::Document::parse(&sealed).unwrap();
+    let rev = doc.latest();
+    let widget = doc
+        .sections
+        .last()
+        .unwrap()
+        .entries
+        .keys()
+        .map(|n| {
+            doc.get(
+                eseal::pdf::ObjRef {
+                    num: *n,
+                    generation: 0,
+                },
+                rev,
+            )
+            .unwrap()
+        })
+        .find(|o| {
+            o.as_dict()
+                .is_some_and(|d| d.name(b"Subtype") == Some(b"Widget"))
+        })
+        .unwrap();
+    let rect: Vec<f64> = widget
+        .as_dict()
+        .unwrap()
+        .get(b"Rect")
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_number().unwrap())
+        .collect();
+    // Rotate 90: displayed (u, v) is user (595 - v, u).
+    assert_eq!(rect, [525.0, 10.0, 575.0, 110.0]);
+    let report = verify_pdf(&sealed, &office.hierarchy.store(), SystemTime::now()).unwrap();
+    assert_eq!(report.signatures[0].indication, Indication::TotalPassed);
+}
+
+/// Rebuilds the classic xref of a one-section PDF after its objects moved.
+fn fix_xref(pdf: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(pdf).into_owned();
+    let xref_at = text.rfind("xref\n").unwrap();
+    let mut out = text[..xref_at].to_string();
+    let mut offsets = Vec::new();
+    let mut n = 1;
+    while let Some(at) = out.find(&format!("\n{n} 0 obj\n")) {
+        offsets.push(at + 1);
+        n += 1;
+    }
+    let xref = out.len();
+    out.push_str(&format!("xref\n0 {n}\n0000000000 65535 f\r\n"));
+    for o in offsets {
+        out.push_str(&format!("{o:010} 00000 n\r\n"));
+    }
+    out.push_str(&format!(
+        "trailer\n<</Size {n}/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n"
+    ));
+    out.into_bytes()
+}

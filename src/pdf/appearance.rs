@@ -119,15 +119,30 @@ fn jpeg_size(data: &[u8]) -> Option<(u16, u16, u8)> {
 }
 
 /// The widget's normal appearance: a form XObject `width` × `height` points that draws the
-/// image named `/Seal` over its whole box.
-pub fn appearance_stream(width: f64, height: f64, image: crate::pdf::ObjRef) -> Stream {
+/// image named `/Seal` over its whole box, turned against the page's `/Rotate` (degrees
+/// clockwise) so that it shows upright (ISO 32000-1 clause 12.5.5, `/Matrix`).
+pub fn appearance_stream(
+    width: f64,
+    height: f64,
+    rotate: i64,
+    image: crate::pdf::ObjRef,
+) -> Stream {
     use super::object::format_real;
     let (w, h) = (format_real(width), format_real(height));
     let content = format!("q {w} 0 0 {h} 0 0 cm /Seal Do Q\n");
+    let matrix: [i64; 4] = match rotate {
+        90 => [0, 1, -1, 0],
+        180 => [-1, 0, 0, -1],
+        270 => [0, -1, 1, 0],
+        _ => [1, 0, 0, 1],
+    };
+    let mut matrix: Vec<Object> = matrix.into_iter().map(Object::Int).collect();
+    matrix.extend([Object::Int(0), Object::Int(0)]);
     Stream {
         dict: dict([
             ("Type", name("XObject")),
             ("Subtype", name("Form")),
+            ("Matrix", Object::Array(matrix)),
             (
                 "BBox",
                 Object::Array(vec![

@@ -478,8 +478,9 @@ fn only_referrer(doc: &Document<'_>, rev: usize, target: ObjRef, holder: ObjRef)
     Ok(true)
 }
 
-/// Terminal fields and their widgets under `fields`, with the read-only flag (Ff bit 1)
-/// inherited from parents.
+/// Terminal fields and their widgets under `fields`, with the read-only flag inherited from
+/// parents: Ff bit 1, or a signature field that is signed (its value and appearance are
+/// what was signed; they do not change afterwards).
 fn collect_fields(
     doc: &Document<'_>,
     rev: usize,
@@ -503,7 +504,8 @@ fn collect_fields(
         let Some(d) = doc.get(r, rev)?.as_dict().cloned() else {
             continue;
         };
-        let ro = inherited_ro || d.int(b"Ff").is_some_and(|f| f & 1 == 1);
+        let signed = d.name(b"FT") == Some(b"Sig") && d.get(b"V").is_some();
+        let ro = inherited_ro || signed || d.int(b"Ff").is_some_and(|f| f & 1 == 1);
         out.push((r, ro));
         let kids = doc.resolve(d.get(b"Kids").unwrap_or(&Object::Null), rev)?;
         stack.extend(
@@ -537,7 +539,7 @@ fn changed_keys(old: &Dict, new: &Dict) -> Vec<Vec<u8>> {
 fn acroform_changed(
     old: &Dict,
     new: &Dict,
-    new_refs: &mut BTreeSet<ObjRef>,
+    new_refs: &mut NewRefs,
     out: &mut Vec<(ModificationLevel, String)>,
 ) {
     for key in changed_keys(old, new) {
@@ -565,7 +567,7 @@ fn acroform_changed(
 fn appended(
     old: &Object,
     new: &Object,
-    new_refs: &mut BTreeSet<ObjRef>,
+    new_refs: &mut NewRefs,
     out: &mut Vec<(ModificationLevel, String)>,
     what: &str,
 ) {
@@ -582,9 +584,7 @@ fn appended(
     }
     for item in &new[old.len()..] {
         match item {
-            Object::Ref(r) => {
-                new_refs.insert(*r);
-            }
+            Object::Ref(r) => note(new_refs, *r, None),
             _ => out.push((
                 ModificationLevel::Other,
                 format!("{what}: a direct object was appended"),
@@ -593,115 +593,232 @@ fn appended(
     }
 }
 
-/// A page's annotation list: removals are annotation changes, additions are classified.
-fn annots_changed(
-    old: &Object,
-    new: &Object,
-    new_refs: &mut BTreeSet<ObjRef>,
-    out: &mut Vec<(ModificationLevel, String)>,
-) {
-    let (old, new) = (
-        old.as_array().unwrap_or_default(),
-        new.as_array().unwrap_or_default(),
-    );
-    for item in old {
-        if !new.iter().any(|n| n.same_value(item)) {
-            out.push((
-                ModificationLevel::Annotations,
-                format!("annotation {} removed", describe(item)),
-            ));
+impl Roles {
+    /// A page's annotation list (of page `page`): removing an annotation is an annotation
+    /// change, removing a form field's widget is not; additions are classified later.
+    fn annots_changed(
+        &self,
+        old: &Object,
+        new: &Object,
+        page: Option<usize>,
+        new_refs: &mut NewRefs,
+        out: &mut Vec<(ModificationLevel, String)>,
+    ) {
+        let (old, new) = (
+            old.as_array().unwrap_or_default(),
+            new.as_array().unwrap_or_default(),
+        );
+        let from = page
+            .map(|i| format!(" from page {}", i + 1))
+            .unwrap_or_default();
+        for item in old {
+            if new.iter().any(|n| n.same_value(item)) {
+                continue;
+            }
+            out.push(match item {
+                Object::Ref(w) if self.is_field(*w) => (
+                    ModificationLevel::Other,
+                    format!("widget {w} removed{from}"),
+                ),
+                _ => (
+                    ModificationLevel::Annotations,
+                    format!("annotation {} removed{from}", describe(item)),
+                ),
+            });
+        }
+        for item in new {
+            if old.iter().any(|o| o.same_value(item)) {
+                continue;
+            }
+            match item {
+                Object::Ref(r) => note(new_refs, *r, page),
+                _ => out.push((
+                    ModificationLevel::Annotations,
+                    "a direct annotation was added".into(),
+                )),
+            }
         }
     }
-    for item in new {
-        if old.iter().any(|o| o.same_value(item)) {
-            continue;
-        }
-        match item {
-            Object::Ref(r) => {
-                new_refs.insert(*r);
+
+    /// Classifies an object newly referenced from a form or page (listed on `page`): a new
+    /// signature field and widget, a document timestamp, an annotation, or something else.
+    fn classify_new(
+        &self,
+        doc: &Document<'_>,
+        rev: usize,
+        prev: usize,
+        r: ObjRef,
+        page: Option<usize>,
+    ) -> Result<Vec<(ModificationLevel, String)>> {
+        use ModificationLevel::*;
+        let object = doc.get(r, rev)?;
+        let Some(d) = object.as_dict() else {
+            return Ok(vec![(
+                Other,
+                format!("object {r} ({}) referenced", object.kind()),
+            )]);
+        };
+        let existed = |r: ObjRef| doc.get(r, prev).map(|o| o != Object::Null).unwrap_or(true);
+        let is_widget = d.name(b"Subtype") == Some(b"Widget");
+        let at = on_page(page.or_else(|| self.page_of(d)));
+        if d.name(b"Type") == Some(b"Sig") || d.name(b"Type") == Some(b"DocTimeStamp") {
+            if existed(r) {
+                // The value of a signature already in the document: a second field that
+                // shows it would pass as signed.
+                return Ok(vec![(Other, format!("signature value {r} reused"))]);
             }
-            _ => out.push((
-                ModificationLevel::Annotations,
-                "a direct annotation was added".into(),
-            )),
+            let level = if d.name(b"Type") == Some(b"DocTimeStamp") {
+                LtaUpdates
+            } else {
+                FormFilling
+            };
+            return Ok(vec![(level, format!("signature value {r}"))]);
+        }
+        if existed(r) && is_widget {
+            // A widget already in the file, newly listed: a field's is harmless re-listing,
+            // any other one (planted, on no page, before signing) shows new content.
+            return Ok(if self.is_field(r) {
+                Vec::new()
+            } else {
+                vec![(Other, format!("widget {r}, of no form field, listed{at}"))]
+            });
+        }
+        match (d.name(b"FT"), is_widget) {
+            (Some(b"Sig"), _) => {
+                let rect = rect_text(d);
+                let label = field_label(d, r);
+                if let Some(Object::Ref(v)) = d.get(b"V")
+                    && existed(*v)
+                {
+                    return Ok(vec![(
+                        Other,
+                        format!("new signature field {label} reuses the signature value {v}"),
+                    )]);
+                }
+                let value = d.get(b"V").map(|v| doc.resolve(v, rev)).transpose()?;
+                let value = value.as_ref().and_then(Object::as_dict);
+                Ok(vec![match value {
+                    Some(v)
+                        if v.name(b"Type") == Some(b"DocTimeStamp")
+                            || v.name(b"SubFilter") == Some(b"ETSI.RFC3161") =>
+                    {
+                        (LtaUpdates, format!("document timestamp field {label}"))
+                    }
+                    Some(_) => (
+                        FormFilling,
+                        format!("new signature field {label} widget{at} {rect}"),
+                    ),
+                    None => (
+                        Other,
+                        format!("new unsigned signature field {label} widget{at} {rect}"),
+                    ),
+                }])
+            }
+            (None, true) if d.get(b"Parent").is_some() => Ok(vec![(
+                Other,
+                format!("widget {r} added to an existing field"),
+            )]),
+            (Some(ft), _) => Ok(vec![(
+                Other,
+                format!("new /{} form field {}", show(ft), field_label(d, r)),
+            )]),
+            (None, false) if d.get(b"Subtype").is_some() && is_annotation(&object) => Ok(vec![(
+                Annotations,
+                format!(
+                    "/{} annotation {} added{at} {}",
+                    show(d.name(b"Subtype").unwrap_or(b"?")),
+                    r,
+                    rect_text(d)
+                ),
+            )]),
+            _ => Ok(vec![(
+                Other,
+                format!("object {r} added to the form or a page"),
+            )]),
         }
     }
 }
 
-/// Classifies an object newly referenced from a form or page: a new signature field and
-/// widget, a document timestamp, an annotation, or something else.
-fn classify_new(
-    doc: &Document<'_>,
-    rev: usize,
-    prev: usize,
-    r: ObjRef,
-) -> Result<Vec<(ModificationLevel, String)>> {
-    use ModificationLevel::*;
-    let object = doc.get(r, rev)?;
-    let Some(d) = object.as_dict() else {
-        return Ok(vec![(
-            Other,
-            format!("object {r} ({}) referenced", object.kind()),
-        )]);
-    };
-    let existed = doc.get(r, prev).map(|o| o != Object::Null).unwrap_or(false);
-    let is_widget = d.name(b"Subtype") == Some(b"Widget");
-    if d.name(b"Type") == Some(b"Sig") || d.name(b"Type") == Some(b"DocTimeStamp") {
-        let level = if d.name(b"Type") == Some(b"DocTimeStamp") {
-            LtaUpdates
-        } else {
-            FormFilling
-        };
-        return Ok(vec![(level, format!("signature value {r}"))]);
-    }
-    if existed && is_widget {
-        // A widget that was already there, newly listed: harmless re-listing.
-        return Ok(Vec::new());
-    }
-    match (d.name(b"FT"), is_widget) {
-        (Some(b"Sig"), _) => {
-            let value = d.get(b"V").map(|v| doc.resolve(v, rev)).transpose()?;
-            let value = value.as_ref().and_then(Object::as_dict);
-            let rect = rect_text(d);
-            let label = field_label(d, r);
-            Ok(vec![match value {
-                Some(v)
-                    if v.name(b"Type") == Some(b"DocTimeStamp")
-                        || v.name(b"SubFilter") == Some(b"ETSI.RFC3161") =>
-                {
-                    (LtaUpdates, format!("document timestamp field {label}"))
-                }
-                Some(_) => (
-                    FormFilling,
-                    format!("new signature field {label} widget {rect}"),
-                ),
-                None => (
-                    Other,
-                    format!("new unsigned signature field {label} widget {rect}"),
-                ),
-            }])
+/// ` on page N` (1-based) for a known page index, else nothing.
+fn on_page(page: Option<usize>) -> String {
+    page.map(|i| format!(" on page {}", i + 1))
+        .unwrap_or_default()
+}
+
+/// Whether `object` can be a non-widget annotation: a dictionary (not a stream, which
+/// page content uses) whose `/Subtype` is not `/Widget`.
+fn is_annotation(object: &Object) -> bool {
+    matches!(object, Object::Dict(d) if d.name(b"Subtype") != Some(b"Widget"))
+}
+
+/// A field value for the report, shortened: `(text)`, `/Name`, a number, `null`, ...
+fn value_text(value: Option<&Object>) -> String {
+    let text = match value {
+        None | Some(Object::Null) => "null".to_string(),
+        Some(Object::String { bytes, .. }) => format!("({})", decode_text(bytes)),
+        Some(Object::Name(n)) => format!("/{}", show(n)),
+        Some(Object::Ref(r)) => format!("{r} R"),
+        Some(o @ (Object::Int(_) | Object::Real(_) | Object::Bool(_))) => {
+            let mut out = Vec::new();
+            o.write_to(&mut out);
+            show(&out)
         }
-        (None, true) if d.get(b"Parent").is_some() => Ok(vec![(
-            Other,
-            format!("widget {r} added to an existing field"),
-        )]),
-        (Some(ft), _) => Ok(vec![(
-            Other,
-            format!("new /{} form field {}", show(ft), field_label(d, r)),
-        )]),
-        (None, false) if d.get(b"Subtype").is_some() => Ok(vec![(
-            Annotations,
-            format!(
-                "/{} annotation {} added {}",
-                show(d.name(b"Subtype").unwrap_or(b"?")),
-                r,
-                rect_text(d)
-            ),
-        )]),
-        _ => Ok(vec![(
-            Other,
-            format!("object {r} added to the form or a page"),
-        )]),
+        Some(other) => format!("({})", other.kind()),
+    };
+    if text.chars().count() > 80 {
+        text.chars().take(77).chain("...".chars()).collect()
+    } else {
+        text
+    }
+}
+
+/// The object numbers that the objects of revision `rev` and its trailer refer to. Only
+/// dictionaries are read, not stream data: content streams name their resources, they do
+/// not refer to numbers.
+fn referenced_numbers(doc: &Document<'_>, rev: usize) -> HashSet<u32> {
+    let mut out = HashSet::new();
+    collect_numbers(&Object::Dict(doc.trailer(rev).clone()), &mut out, 0);
+    let numbers: BTreeSet<u32> = doc.sections[..=rev]
+        .iter()
+        .flat_map(|s| s.entries.keys().copied())
+        .collect();
+    for num in numbers {
+        let value = match doc.entry(num, rev) {
+            Some((_, XrefEntry::InFile { offset, .. })) => {
+                let mut parser = Parser::new(doc.data(), offset);
+                parser.object_header().and_then(|_| parser.value(0)).ok()
+            }
+            Some((_, XrefEntry::InStream { .. })) => {
+                doc.get(ObjRef { num, generation: 0 }, rev).ok()
+            }
+            _ => None,
+        };
+        if let Some(value) = value {
+            collect_numbers(&value, &mut out, 0);
+        }
+    }
+    out
+}
+
+fn collect_numbers(object: &Object, out: &mut HashSet<u32>, depth: usize) {
+    match object {
+        Object::Ref(r) => {
+            out.insert(r.num);
+        }
+        _ if depth > 64 => {}
+        Object::Array(items) => items
+            .iter()
+            .for_each(|i| collect_numbers(i, out, depth + 1)),
+        Object::Dict(d) => {
+            d.0.iter()
+                .for_each(|(_, v)| collect_numbers(v, out, depth + 1))
+        }
+        Object::Stream(s) => s
+            .dict
+            .0
+            .iter()
+            .for_each(|(_, v)| collect_numbers(v, out, depth + 1)),
+        _ => {}
     }
 }
 

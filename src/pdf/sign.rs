@@ -216,7 +216,8 @@ fn prepare(pdf: &[u8], options: &PdfSealOptions<'_>) -> Result<Prepared> {
         objects.push((r, body));
     };
 
-    let (page_index, rect) = placement_rect(&doc, rev, &pages, options)?;
+    let spot = placement_rect(&doc, rev, &pages, options)?;
+    let (page_index, rect) = (spot.page, spot.rect);
     let page_ref = *pages
         .get(page_index)
         .ok_or_else(|| Error::Invalid(format!("the document has no page {}", page_index + 1)))?;
@@ -250,7 +251,13 @@ fn prepare(pdf: &[u8], options: &PdfSealOptions<'_>) -> Result<Prepared> {
         }
         add(image_ref, &Object::Stream(image_stream));
         let ap_ref = alloc();
-        let ap = appearance_stream(rect[2] - rect[0], rect[3] - rect[1], image_ref);
+        let (w, h) = (rect[2] - rect[0], rect[3] - rect[1]);
+        let (w, h) = if spot.rotate % 180 == 0 {
+            (w, h)
+        } else {
+            (h, w)
+        };
+        let ap = appearance_stream(w, h, spot.rotate, image_ref);
         add(ap_ref, &Object::Stream(ap));
         widget.set(b"AP", Object::Dict(dict([("N", Object::Ref(ap_ref))])));
     } else {
@@ -568,55 +575,102 @@ fn rect_is_empty(rect: &[f64; 4]) -> bool {
     rect[2] <= rect[0] || rect[3] <= rect[1]
 }
 
-/// The page and rectangle the options ask for.
+/// Where the widget goes: its page, its `/Rect` in default user space, and the page's
+/// `/Rotate` (0, 90, 180 or 270) that the appearance must undo to show the seal upright.
+struct Spot {
+    page: usize,
+    rect: [f64; 4],
+    rotate: i64,
+}
+
+/// The page, rectangle and rotation the options ask for. Rectangles given by the caller
+/// and the default corner are in the page as displayed (after `/Rotate`, within the
+/// CropBox); a keyword's box is already in user space.
 fn placement_rect(
     doc: &Document<'_>,
     rev: usize,
     pages: &[ObjRef],
     options: &PdfSealOptions<'_>,
-) -> Result<(usize, [f64; 4])> {
+) -> Result<Spot> {
     let (width, height) = options.seal.map_or((0.0, 0.0), |s| {
         (
             s.picture.width_mm as f64 * PT_PER_MM,
             s.picture.height_mm as f64 * PT_PER_MM,
         )
     });
+    let geometry = |page: usize| -> Result<([f64; 4], i64)> {
+        let page_ref = pages
+            .get(page)
+            .ok_or_else(|| Error::Invalid(format!("the document has no page {}", page + 1)))?;
+        let rotate = match text::inherited(doc, *page_ref, rev, b"Rotate")? {
+            Some(Object::Int(r)) => r.rem_euclid(360) / 90 * 90,
+            _ => 0,
+        };
+        Ok((text::page_box(doc, *page_ref, rev)?, rotate))
+    };
     match &options.placement {
-        Placement::Invisible => Ok((0, [0.0; 4])),
-        Placement::Page {
-            page,
-            rect: Some(rect),
-        } => Ok((*page, *rect)),
-        Placement::Page { page, rect: None } => {
-            let page_ref = pages
-                .get(*page)
-                .ok_or_else(|| Error::Invalid(format!("the document has no page {}", page + 1)))?;
-            let [_, y1, x2, _] = text::page_box(doc, *page_ref, rev)?;
-            Ok((
-                *page,
-                [x2 - 36.0 - width, y1 + 36.0, x2 - 36.0, y1 + 36.0 + height],
-            ))
+        Placement::Invisible => Ok(Spot {
+            page: 0,
+            rect: [0.0; 4],
+            rotate: 0,
+        }),
+        Placement::Page { page, rect } => {
+            let (page_box, rotate) = geometry(*page)?;
+            let displayed = match rect {
+                Some(r) => *r,
+                None => {
+                    let shown_width = if rotate % 180 == 0 {
+                        page_box[2] - page_box[0]
+                    } else {
+                        page_box[3] - page_box[1]
+                    };
+                    let right = shown_width - 36.0;
+                    [right - width, 36.0, right, 36.0 + height]
+                }
+            };
+            Ok(Spot {
+                page: *page,
+                rect: displayed_to_user(displayed, page_box, rotate),
+                rotate,
+            })
         }
         Placement::Keyword {
             keyword,
             occurrence,
         } => {
             let hit = text::find_keyword(doc, rev, pages, keyword, *occurrence)?;
+            let (_, rotate) = geometry(hit.page)?;
             let (cx, cy) = (
                 (hit.rect[0] + hit.rect[2]) / 2.0,
                 (hit.rect[1] + hit.rect[3]) / 2.0,
             );
-            Ok((
-                hit.page,
-                [
-                    cx - width / 2.0,
-                    cy - height / 2.0,
-                    cx + width / 2.0,
-                    cy + height / 2.0,
-                ],
-            ))
+            let (w, h) = if rotate % 180 == 0 {
+                (width, height)
+            } else {
+                (height, width)
+            };
+            Ok(Spot {
+                page: hit.page,
+                rect: [cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0],
+                rotate,
+            })
         }
     }
+}
+
+/// Maps a rectangle on the page as displayed (origin at the bottom left of the rotated
+/// CropBox) into default user space (ISO 32000-1 clause 7.7.3.3, `/Rotate` clockwise).
+fn displayed_to_user(rect: [f64; 4], page_box: [f64; 4], rotate: i64) -> [f64; 4] {
+    let [x0, y0, x1, y1] = page_box;
+    let (w, h) = (x1 - x0, y1 - y0);
+    let map = |u: f64, v: f64| match rotate {
+        90 => (x0 + w - v, y0 + u),
+        180 => (x0 + w - u, y0 + h - v),
+        270 => (x0 + v, y0 + h - u),
+        _ => (x0 + u, y0 + v),
+    };
+    let (a, b) = (map(rect[0], rect[1]), map(rect[2], rect[3]));
+    [a.0.min(b.0), a.1.min(b.1), a.0.max(b.0), a.1.max(b.1)]
 }
 
 /// A terminal form field as the writer and verifier see it.
