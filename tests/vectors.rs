@@ -49,3 +49,58 @@ fn pki_vectors_give_the_expected_verdicts() {
     }
     assert_eq!(checked, 24);
 }
+
+#[test]
+fn pdf_vectors_give_the_expected_verdicts() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("test-vectors/pdf");
+    let table = std::fs::read_to_string(root.join("expected.tsv")).unwrap();
+    let mut checked = 0;
+    for office in ["sm2", "p256"] {
+        let dir = root.join(office);
+        for line in table
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        {
+            let f: Vec<&str> = line.split('\t').collect();
+            let [file, at, exit, signatures] = f[..] else {
+                panic!("bad line in expected.tsv: {line}");
+            };
+            let out = Command::new(env!("CARGO_BIN_EXE_eseal"))
+                .current_dir(&dir)
+                .args([
+                    "verify",
+                    file,
+                    "--trust",
+                    "root.pem",
+                    "--crl",
+                    "root.crl.pem",
+                    "--at",
+                    at,
+                    "--json",
+                ])
+                .output()
+                .unwrap();
+            let what = format!("{office}: {line}");
+            assert_eq!(out.status.code(), Some(exit.parse().unwrap()), "{what}");
+            let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            let text = |v: &serde_json::Value| v.as_str().unwrap_or("-").to_string();
+            let actual: Vec<String> = json["signatures"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{}/{}/{}/{}",
+                        text(&s["indication"]),
+                        text(&s["sub_indication"]),
+                        text(&s["modification"]),
+                        text(&s["reasons"][0]["code"])
+                    )
+                })
+                .collect();
+            assert_eq!(actual.join(";"), signatures, "{what}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 16);
+}

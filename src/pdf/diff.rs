@@ -1,6 +1,7 @@
 //! Modification analysis (PDF.md §2a): what each incremental update after a signature
 //! changed, compared as resolved object values, and how much of that DocMDP allows.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
 
@@ -70,6 +71,8 @@ struct Roles {
     info: Option<ObjRef>,
     metadata: Option<ObjRef>,
     extensions: Option<ObjRef>,
+    /// The numbers of the objects the pages are drawn from, computed when first needed.
+    content: OnceCell<HashSet<u32>>,
 }
 
 /// Objects that allowed changes newly refer to, with the index of the page whose
@@ -258,7 +261,20 @@ impl Roles {
             info: doc.trailer(rev).reference(b"Info"),
             metadata: catalog.reference(b"Metadata"),
             extensions: catalog.reference(b"Extensions"),
+            content: OnceCell::new(),
         })
+    }
+
+    /// Whether `r` is part of what the pages are drawn from (see [`content_objects`]) while
+    /// not the catalog, a page or the AcroForm, whose changes are judged key by key.
+    fn is_content(&self, doc: &Document<'_>, rev: usize, r: ObjRef) -> bool {
+        r != self.catalog
+            && Some(r) != self.acroform
+            && !self.pages.contains(&r)
+            && self
+                .content
+                .get_or_init(|| content_objects(doc, rev, &self.pages))
+                .contains(&r.num)
     }
 
     /// The index of the page that `d` (an annotation or widget) names as its `/P`.
@@ -285,6 +301,20 @@ impl Roles {
     ) -> Result<Vec<(ModificationLevel, String)>> {
         use ModificationLevel::*;
         let mut out = Vec::new();
+        if self.is_content(doc, rev - 1, r) {
+            // Content first, whatever other part (annotation, DSS entry, /Info, metadata)
+            // the object was also given before signing.
+            let what = old
+                .as_dict()
+                .and_then(|d| d.name(b"Type"))
+                .map(|t| format!(" /{}", show(t)))
+                .unwrap_or_default();
+            out.push((
+                Other,
+                format!("object {r}{what} ({}) changed: page content", old.kind()),
+            ));
+            return Ok(out);
+        }
         let (Some(od), Some(nd)) = (old.as_dict(), new.as_dict()) else {
             // Arrays that hold fields or annotations may only grow.
             if Some(r) == self.fields_array {
@@ -772,54 +802,89 @@ fn value_text(value: Option<&Object>) -> String {
     }
 }
 
+/// The numbers of the objects that the pages of revision `rev` are drawn from: everything
+/// the catalog and the page tree refer to, to any depth, except through the entries whose
+/// changes are judged by their own rules (the catalog's `/AcroForm`, `/DSS`, `/Metadata`,
+/// `/Extensions`; a page tree node's `/Annots` and `/Parent`).
+fn content_objects(doc: &Document<'_>, rev: usize, pages: &[ObjRef]) -> HashSet<u32> {
+    let mut stack = Vec::new();
+    if let Ok(catalog) = doc.catalog(rev) {
+        for (key, value) in &catalog.0 {
+            if !matches!(
+                key.as_slice(),
+                b"AcroForm" | b"DSS" | b"Metadata" | b"Extensions"
+            ) {
+                push_refs(value, &mut stack, 0);
+            }
+        }
+    }
+    let mut seen = HashSet::new();
+    while let Some(r) = stack.pop() {
+        if seen.len() > MAX_CHANGED || !seen.insert(r.num) {
+            continue;
+        }
+        let Some(value) = dict_only(doc, r.num, rev) else {
+            continue;
+        };
+        match value.as_dict() {
+            Some(d) if pages.contains(&r) || d.name(b"Type") == Some(b"Pages") => {
+                for (key, v) in &d.0 {
+                    if key != b"Annots" && key != b"Parent" {
+                        push_refs(v, &mut stack, 0);
+                    }
+                }
+            }
+            _ => push_refs(&value, &mut stack, 0),
+        }
+    }
+    seen
+}
+
+/// Pushes every reference inside `object` (a stream's dictionary, not its data).
+fn push_refs(object: &Object, out: &mut Vec<ObjRef>, depth: usize) {
+    match object {
+        Object::Ref(r) => out.push(*r),
+        _ if depth > 64 => {}
+        Object::Array(items) => items.iter().for_each(|i| push_refs(i, out, depth + 1)),
+        Object::Dict(d) => d.0.iter().for_each(|(_, v)| push_refs(v, out, depth + 1)),
+        Object::Stream(s) => s
+            .dict
+            .0
+            .iter()
+            .for_each(|(_, v)| push_refs(v, out, depth + 1)),
+        _ => {}
+    }
+}
+
+/// Object `num` as of `rev`, a stream read as its dictionary only (its data is not copied).
+fn dict_only(doc: &Document<'_>, num: u32, rev: usize) -> Option<Object> {
+    match doc.entry(num, rev)? {
+        (_, XrefEntry::InFile { offset, .. }) => {
+            let mut parser = Parser::new(doc.data(), offset);
+            parser.object_header().ok()?;
+            parser.value(0).ok()
+        }
+        (_, XrefEntry::InStream { .. }) => doc.get(ObjRef { num, generation: 0 }, rev).ok(),
+        (_, XrefEntry::Free) => None,
+    }
+}
+
 /// The object numbers that the objects of revision `rev` and its trailer refer to. Only
 /// dictionaries are read, not stream data: content streams name their resources, they do
 /// not refer to numbers.
 fn referenced_numbers(doc: &Document<'_>, rev: usize) -> HashSet<u32> {
-    let mut out = HashSet::new();
-    collect_numbers(&Object::Dict(doc.trailer(rev).clone()), &mut out, 0);
+    let mut refs = Vec::new();
+    push_refs(&Object::Dict(doc.trailer(rev).clone()), &mut refs, 0);
     let numbers: BTreeSet<u32> = doc.sections[..=rev]
         .iter()
         .flat_map(|s| s.entries.keys().copied())
         .collect();
     for num in numbers {
-        let value = match doc.entry(num, rev) {
-            Some((_, XrefEntry::InFile { offset, .. })) => {
-                let mut parser = Parser::new(doc.data(), offset);
-                parser.object_header().and_then(|_| parser.value(0)).ok()
-            }
-            Some((_, XrefEntry::InStream { .. })) => {
-                doc.get(ObjRef { num, generation: 0 }, rev).ok()
-            }
-            _ => None,
-        };
-        if let Some(value) = value {
-            collect_numbers(&value, &mut out, 0);
+        if let Some(value) = dict_only(doc, num, rev) {
+            push_refs(&value, &mut refs, 0);
         }
     }
-    out
-}
-
-fn collect_numbers(object: &Object, out: &mut HashSet<u32>, depth: usize) {
-    match object {
-        Object::Ref(r) => {
-            out.insert(r.num);
-        }
-        _ if depth > 64 => {}
-        Object::Array(items) => items
-            .iter()
-            .for_each(|i| collect_numbers(i, out, depth + 1)),
-        Object::Dict(d) => {
-            d.0.iter()
-                .for_each(|(_, v)| collect_numbers(v, out, depth + 1))
-        }
-        Object::Stream(s) => s
-            .dict
-            .0
-            .iter()
-            .for_each(|(_, v)| collect_numbers(v, out, depth + 1)),
-        _ => {}
-    }
+    refs.into_iter().map(|r| r.num).collect()
 }
 
 fn field_label(d: &Dict, r: ObjRef) -> String {
