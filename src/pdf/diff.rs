@@ -131,6 +131,12 @@ fn revision_changes(doc: &Document<'_>, rev: usize) -> Result<Vec<Change>> {
         );
         return Ok(changes);
     }
+    for num in &section.conflicts {
+        push(
+            ModificationLevel::Other,
+            format!("object {num} is listed twice, differently, in the cross-reference section"),
+        );
+    }
     let mut new_refs = NewRefs::new();
     let mut referenced: Option<HashSet<u32>> = None;
     for (&num, entry) in &section.entries {
@@ -805,14 +811,16 @@ fn value_text(value: Option<&Object>) -> String {
 /// The numbers of the objects that the pages of revision `rev` are drawn from: everything
 /// the catalog and the page tree refer to, to any depth, except through the entries whose
 /// changes are judged by their own rules (the catalog's `/AcroForm`, `/DSS`, `/Metadata`,
-/// `/Extensions`; a page tree node's `/Annots` and `/Parent`).
+/// `/Extensions`; a page tree node's `/Annots` and `/Parent`) and through the structure
+/// tree (`/StructTreeRoot`, whose `/OBJR` entries name annotations and widgets, not
+/// drawn content).
 fn content_objects(doc: &Document<'_>, rev: usize, pages: &[ObjRef]) -> HashSet<u32> {
     let mut stack = Vec::new();
     if let Ok(catalog) = doc.catalog(rev) {
         for (key, value) in &catalog.0 {
             if !matches!(
                 key.as_slice(),
-                b"AcroForm" | b"DSS" | b"Metadata" | b"Extensions"
+                b"AcroForm" | b"DSS" | b"Metadata" | b"Extensions" | b"StructTreeRoot"
             ) {
                 push_refs(value, &mut stack, 0);
             }

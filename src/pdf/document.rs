@@ -3,7 +3,7 @@
 //! object lookup as of any revision.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
 
 use super::filter;
@@ -63,6 +63,9 @@ pub struct Section {
     pub trailer: Dict,
     /// The offset just after the `%%EOF` line that closes this revision.
     pub end: usize,
+    /// Object numbers that this section lists more than once with different entries; the
+    /// first is used, as some readers do, while others take the last.
+    pub conflicts: BTreeSet<u32>,
 }
 
 /// A decoded object stream: its data and the offsets of its objects.
@@ -136,7 +139,8 @@ impl<'a> Document<'a> {
     fn read_section(&self, offset: usize) -> Result<Section> {
         let mut parser = Parser::new(self.data, offset);
         if parser.eat_keyword(b"xref") {
-            let mut entries = self.read_table(&mut parser)?;
+            let mut conflicts = BTreeSet::new();
+            let mut entries = self.read_table(&mut parser, &mut conflicts)?;
             parser.expect_keyword(b"trailer")?;
             let trailer = match parser.value(0)? {
                 Object::Dict(d) => d,
@@ -144,7 +148,7 @@ impl<'a> Document<'a> {
             };
             if let Some(Object::Int(stm)) = trailer.get(b"XRefStm") {
                 let stm = to_offset(u64::try_from(*stm).map_err(|_| malformed("bad /XRefStm"))?)?;
-                let (stream_entries, _) = self.read_xref_stream(stm)?;
+                let (stream_entries, _) = self.read_xref_stream(stm, &mut conflicts)?;
                 for (num, entry) in stream_entries {
                     let slot = entries.entry(num).or_insert(XrefEntry::Free);
                     if *slot == XrefEntry::Free {
@@ -159,9 +163,11 @@ impl<'a> Document<'a> {
                 entries,
                 trailer,
                 end,
+                conflicts,
             })
         } else {
-            let (entries, trailer) = self.read_xref_stream(offset)?;
+            let mut conflicts = BTreeSet::new();
+            let (entries, trailer) = self.read_xref_stream(offset, &mut conflicts)?;
             let end = self.revision_end(offset);
             Ok(Section {
                 offset,
@@ -169,6 +175,7 @@ impl<'a> Document<'a> {
                 entries,
                 trailer,
                 end,
+                conflicts,
             })
         }
     }
@@ -190,7 +197,11 @@ impl<'a> Document<'a> {
         }
     }
 
-    fn read_table(&self, parser: &mut Parser<'_>) -> Result<BTreeMap<u32, XrefEntry>> {
+    fn read_table(
+        &self,
+        parser: &mut Parser<'_>,
+        conflicts: &mut BTreeSet<u32>,
+    ) -> Result<BTreeMap<u32, XrefEntry>> {
         let mut entries = BTreeMap::new();
         loop {
             let save = parser.pos;
@@ -225,12 +236,16 @@ impl<'a> Document<'a> {
                 } else {
                     XrefEntry::Free
                 };
-                entries.entry(num).or_insert(entry);
+                insert_entry(&mut entries, conflicts, num, entry);
             }
         }
     }
 
-    fn read_xref_stream(&self, offset: usize) -> Result<(BTreeMap<u32, XrefEntry>, Dict)> {
+    fn read_xref_stream(
+        &self,
+        offset: usize,
+        conflicts: &mut BTreeSet<u32>,
+    ) -> Result<(BTreeMap<u32, XrefEntry>, Dict)> {
         let mut parser = Parser::new(self.data, offset);
         parser.object_header()?;
         let Object::Stream(stream) = parser.object(&|_| None)? else {
@@ -301,7 +316,7 @@ impl<'a> Document<'a> {
                 };
                 let num =
                     u32::try_from(start + i).map_err(|_| malformed("object number too large"))?;
-                entries.entry(num).or_insert(entry);
+                insert_entry(&mut entries, conflicts, num, entry);
             }
         }
         Ok((entries, stream.dict))
@@ -524,6 +539,7 @@ fn merge_linearized(chain: Vec<Section>) -> Vec<Section> {
                 for (num, entry) in std::mem::take(&mut newer.entries) {
                     older.entries.insert(num, entry);
                 }
+                older.conflicts.append(&mut newer.conflicts);
                 for (key, value) in &newer.trailer.0 {
                     older.trailer.set(key, value.clone());
                 }
@@ -535,6 +551,20 @@ fn merge_linearized(chain: Vec<Section>) -> Vec<Section> {
         }
     }
     out
+}
+
+/// Adds `num`'s entry unless the section listed it already; a different second entry is
+/// noted in `conflicts`.
+fn insert_entry(
+    entries: &mut BTreeMap<u32, XrefEntry>,
+    conflicts: &mut BTreeSet<u32>,
+    num: u32,
+    entry: XrefEntry,
+) {
+    let first = *entries.entry(num).or_insert(entry);
+    if first != entry {
+        conflicts.insert(num);
+    }
 }
 
 fn to_offset(n: u64) -> Result<usize> {

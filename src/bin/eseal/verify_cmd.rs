@@ -66,19 +66,23 @@ pub fn run(args: Args) -> eseal::Result<u8> {
         Some(path) => Some(read_file(path)?),
         None => None,
     };
-    let input = crate::read_file_up_to(&args.input, eseal::pdf::MAX_PDF_SIZE, 0)?;
-    if input.starts_with(b"%PDF-")
-        || input[..input.len().min(1024)]
-            .windows(5)
-            .any(|w| w == b"%PDF-")
+    let mapped = crate::read_large_file(&args.input, eseal::pdf::MAX_PDF_SIZE)?;
+    let input = &mapped[..];
+    if input[..input.len().min(1024)]
+        .windows(5)
+        .any(|w| w == b"%PDF-")
     {
-        let report = eseal::pdf::verify_pdf(&input, &store, at)?;
-        // The process ends here: leave the (possibly large) buffer to the OS rather than
-        // spend time giving its pages back one by one.
-        std::mem::forget(input);
+        let report = eseal::pdf::verify_pdf(input, &store, at)?;
         return Ok(print_report(&args, &report));
     }
-    let signatures = match classify(&input)? {
+    if input.len() > eseal::pki::MAX_PKI_FILE {
+        return Err(eseal::Error::TooLarge {
+            what: "certificate, seal or seal signature",
+            size: input.len() as u64,
+            limit: eseal::pki::MAX_PKI_FILE as u64,
+        });
+    }
+    let signatures = match classify(input)? {
         Input::Certificates(certs) => match certs.split_first() {
             Some((leaf, chain)) => {
                 vec![
