@@ -23,28 +23,22 @@ fn malformed_detail(result: eseal::Result<eseal::report::Report>) -> String {
 }
 
 /// A classic PDF with the given objects (numbered from 1) and `/Root 1 0 R`.
-fn pdf_with(objects: &[&str], trailer_extra: &str) -> Vec<u8> {
-    let mut out = b"%PDF-1.7\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, body) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
-    }
-    let xref = out.len();
-    out.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f\r\n", objects.len() + 1).as_bytes(),
-    );
-    for o in offsets {
-        out.extend_from_slice(format!("{o:010} 00000 n\r\n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!(
-            "trailer\n<</Size {}/Root 1 0 R{trailer_extra}>>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    out
+fn pdf_with(objects: &[&str]) -> Vec<u8> {
+    let objects: Vec<Vec<u8>> = objects.iter().map(|o| o.as_bytes().to_vec()).collect();
+    eseal::pdf::sample::pdf_from_objects(&objects)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .expect("present")
+}
+
+/// `pdf` with the first `from` replaced by `to`.
+fn replace(pdf: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let at = find(pdf, from);
+    [&pdf[..at], to, &pdf[at + from.len()..]].concat()
 }
 
 #[test]
@@ -77,31 +71,26 @@ fn garbage_and_empty_input_are_malformed() {
 
 #[test]
 fn a_prev_loop_is_reported() {
-    let mut pdf = pdf_with(
-        &[
-            "<</Type/Catalog/Pages 2 0 R>>",
-            "<</Type/Pages/Kids[]/Count 0>>",
-        ],
-        "",
+    let mut pdf = pdf_with(&[
+        "<</Type/Catalog/Pages 2 0 R>>",
+        "<</Type/Pages/Kids[]/Count 0>>",
+    ]);
+    let xref = find(&pdf, b"xref\n0");
+    pdf = replace(
+        &pdf,
+        b"/Root 1 0 R>>",
+        format!("/Root 1 0 R/Prev {xref}>>").as_bytes(),
     );
-    let xref = String::from_utf8_lossy(&pdf).rfind("xref\n0").unwrap();
-    let text = String::from_utf8(pdf.clone()).unwrap();
-    pdf = text
-        .replace("/Root 1 0 R>>", &format!("/Root 1 0 R/Prev {xref}>>"))
-        .into_bytes();
     assert!(malformed_detail(verify(&pdf)).contains("loops"));
 }
 
 #[test]
 fn a_cyclic_page_tree_and_form_tree_end() {
-    let pdf = pdf_with(
-        &[
-            "<</Type/Catalog/Pages 2 0 R/AcroForm<</Fields[3 0 R]>>>>",
-            "<</Type/Pages/Kids[2 0 R]/Count 1>>",
-            "<</FT/Sig/T(a)/Kids[3 0 R]>>",
-        ],
-        "",
-    );
+    let pdf = pdf_with(&[
+        "<</Type/Catalog/Pages 2 0 R/AcroForm<</Fields[3 0 R]>>>>",
+        "<</Type/Pages/Kids[2 0 R]/Count 1>>",
+        "<</FT/Sig/T(a)/Kids[3 0 R]>>",
+    ]);
     let report = verify(&pdf).unwrap();
     assert!(report.signatures.is_empty());
     let doc = eseal::pdf::Document::parse(&pdf).unwrap();
@@ -112,7 +101,7 @@ fn a_cyclic_page_tree_and_form_tree_end() {
 #[test]
 fn deep_nesting_is_an_error_not_a_stack_overflow() {
     let deep = format!("<</Type/Catalog/X {}>>", "[".repeat(200_000));
-    let pdf = pdf_with(&[&deep], "");
+    let pdf = pdf_with(&[&deep]);
     let doc = eseal::pdf::Document::parse(&pdf).unwrap();
     let err = doc.catalog(doc.latest()).unwrap_err();
     assert!(err.to_string().contains("nested too deeply"), "{err}");
@@ -165,15 +154,11 @@ fn huge_xref_claims_are_refused() {
 
 #[test]
 fn an_object_that_is_not_where_the_xref_says_is_malformed() {
-    let mut pdf = pdf_with(
-        &[
-            "<</Type/Catalog/Pages 2 0 R>>",
-            "<</Type/Pages/Kids[]/Count 0>>",
-        ],
-        "",
-    );
-    let text = String::from_utf8(pdf.clone()).unwrap();
-    pdf = text.replacen("1 0 obj", "7 0 obj", 1).into_bytes();
+    let mut pdf = pdf_with(&[
+        "<</Type/Catalog/Pages 2 0 R>>",
+        "<</Type/Pages/Kids[]/Count 0>>",
+    ]);
+    pdf = replace(&pdf, b"1 0 obj", b"7 0 obj");
     let detail = malformed_detail(verify(&pdf));
     assert!(detail.contains("holds object 7"), "{detail}");
 }

@@ -11,9 +11,8 @@ use std::time::SystemTime;
 
 use eseal::crypto::{Algorithm, SoftwareKey};
 use eseal::pdf::{DocMdp, PdfSealOptions, Placement, seal_pdf, verify_pdf};
-use eseal::pki::{Certificate, Crl, Profile, TrustStore, read_certificates};
+use eseal::pki::{Certificate, Crl, TrustStore, read_certificates};
 use eseal::report::{Indication, SubIndication};
-use eseal::seal::{CertList, PictureInfo, Seal, SealRequest, make_seal};
 
 fn harness() -> PathBuf {
     let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
@@ -85,33 +84,6 @@ fn harness_signer(h: &Path, name: &str) -> (SoftwareKey, Certificate, Certificat
     (key, cert, ca)
 }
 
-/// An e-seal made by an eseal seal maker that lists `signer`.
-fn seal_for(maker: &common::Hierarchy, signer: &Certificate) -> Seal {
-    use eseal::seal::picture::{SealFont, SealPicture};
-    let (maker_key, maker_cert) = maker.leaf(Profile::SealMaker, "制章人", -1, 365);
-    let png = SealPicture::new("某某市市场监督管理局")
-        .to_png(&SealFont::system().unwrap(), 256)
-        .unwrap();
-    let request = SealRequest {
-        vendor: "eseal".into(),
-        es_id: "3301000000002".into(),
-        seal_type: 1,
-        name: "某某市市场监督管理局电子证照专用章".into(),
-        cert_list: CertList::Certificates(vec![signer.der().to_vec()]),
-        created: common::days_from_now(-1),
-        valid_start: common::days_from_now(-1),
-        valid_end: common::days_from_now(365),
-        picture: PictureInfo {
-            picture_type: "PNG".into(),
-            data: png,
-            width_mm: 40,
-            height_mm: 40,
-        },
-        ext_datas: Vec::new(),
-    };
-    make_seal(&request, &maker_cert, &maker_key).unwrap()
-}
-
 /// eseal's own verifier with the harness root, the seal maker's root and the harness CRLs.
 fn eseal_store(h: &Path, maker: &common::Hierarchy) -> TrustStore {
     let mut store = maker.store();
@@ -139,7 +111,7 @@ fn sealed_with(
 ) -> (Vec<u8>, common::Hierarchy) {
     let (key, cert, ca) = harness_signer(h, signer);
     let maker = common::Hierarchy::new(Algorithm::EcdsaP256Sha256);
-    let seal = seal_for(&maker, &cert);
+    let seal = common::test_seal(&maker, &cert, "3301000000002");
     let mut options = PdfSealOptions::new(&key, &cert);
     let chain = [ca];
     options.chain = &chain;

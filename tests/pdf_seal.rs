@@ -239,3 +239,77 @@ fn fix_xref(pdf: &[u8]) -> Vec<u8> {
     ));
     out.into_bytes()
 }
+
+/// `office`'s signer seals with a seal whose picture is `picture` (type, bytes).
+fn seal_with_picture(office: &PdfOffice, kind: &str, data: Vec<u8>) -> Vec<u8> {
+    use eseal::seal::{CertList, PictureInfo, SealRequest, make_seal};
+    let (maker_key, maker) =
+        office
+            .hierarchy
+            .leaf(eseal::pki::Profile::SealMaker, "制章人", -1, 30);
+    let seal = make_seal(
+        &SealRequest {
+            vendor: "eseal".into(),
+            es_id: "picture".into(),
+            seal_type: 1,
+            name: format!("{kind} seal"),
+            cert_list: CertList::Certificates(vec![office.signer.der().to_vec()]),
+            created: common::days_from_now(-1),
+            valid_start: common::days_from_now(-1),
+            valid_end: common::days_from_now(30),
+            picture: PictureInfo {
+                picture_type: kind.into(),
+                data,
+                width_mm: 30,
+                height_mm: 30,
+            },
+            ext_datas: Vec::new(),
+        },
+        &maker,
+        &maker_key,
+    )
+    .unwrap();
+    let mut options = office.options([300.0, 80.0, 385.0, 165.0]);
+    options.seal = Some(&seal);
+    let sealed = seal_pdf(eseal::pdf::sample::plain_pdf(&["x"], 0), &options).unwrap();
+    let report = verify_pdf(&sealed, &office.hierarchy.store(), SystemTime::now()).unwrap();
+    assert_eq!(
+        report.signatures[0].indication,
+        Indication::TotalPassed,
+        "{kind}"
+    );
+    sealed
+}
+
+#[test]
+fn gif_and_jpeg_seal_pictures_are_drawn() {
+    let office = PdfOffice::new(Algorithm::EcdsaP256Sha256);
+    // The GIF picture of the ofdrw vendor seal in ../shared/vectors/ses.
+    let vendor = eseal::seal::Seal::from_der(
+        &std::fs::read("../shared/vectors/ses/SESealData.DER").unwrap(),
+    )
+    .unwrap();
+    assert_eq!(vendor.picture.picture_type, "GIF");
+    let sealed = seal_with_picture(&office, "GIF", vendor.picture.data.clone());
+    assert!(contains(&sealed, b"/ColorSpace /DeviceRGB"));
+
+    let mut jpeg = Vec::new();
+    let red: Vec<u8> = (0..64 * 64).flat_map(|_| [200u8, 20, 20]).collect();
+    jpeg_encoder::Encoder::new(&mut jpeg, 90)
+        .encode(&red, 64, 64, jpeg_encoder::ColorType::Rgb)
+        .unwrap();
+    let sealed = seal_with_picture(&office, "JPG", jpeg.clone());
+    assert!(contains(&sealed, b"/Filter /DCTDecode"));
+    assert!(contains(&sealed, &jpeg), "the JPEG is embedded as it is");
+
+    let mut options = office.options([300.0, 80.0, 385.0, 165.0]);
+    let mut svg_seal = office.seal.clone();
+    svg_seal.picture.picture_type = "SVG".into();
+    options.seal = Some(&svg_seal);
+    let err = seal_pdf(eseal::pdf::sample::plain_pdf(&["x"], 0), &options).unwrap_err();
+    assert!(err.to_string().contains("PNG, GIF and JPEG"), "{err}");
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}

@@ -7,38 +7,11 @@ use std::path::Path;
 use eseal::Error;
 use eseal::pdf::Document;
 use eseal::pdf::filter::deflate;
+use eseal::pdf::sample::pdf_from_objects;
 use eseal::pdf::text::{KeywordHit, find_keyword};
 
 // ---------------------------------------------------------------------------------------
 // Building PDFs
-
-/// A PDF whose objects are `objects` (numbered from 1; object 1 is the catalog), with a
-/// correct cross-reference table.
-fn build_pdf(objects: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, body) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
-        out.extend_from_slice(body);
-        out.extend_from_slice(b"\nendobj\n");
-    }
-    let xref = out.len();
-    out.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-    );
-    for offset in offsets {
-        out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    out
-}
 
 fn obj(text: &str) -> Vec<u8> {
     text.as_bytes().to_vec()
@@ -46,10 +19,7 @@ fn obj(text: &str) -> Vec<u8> {
 
 /// A stream object with `entries` in its dictionary.
 fn stream(entries: &str, data: &[u8]) -> Vec<u8> {
-    let mut out = format!("<< {entries} /Length {} >>\nstream\n", data.len()).into_bytes();
-    out.extend_from_slice(data);
-    out.extend_from_slice(b"\nendstream");
-    out
+    eseal::pdf::sample::stream(entries.as_bytes(), data)
 }
 
 fn search(pdf: &[u8], keyword: &str, occurrence: usize) -> eseal::Result<KeywordHit> {
@@ -124,7 +94,7 @@ fn latin_pdf() -> Vec<u8> {
         BT /F3 10 Tf 2 Tc 50 Tz 1 0 0 1 72 500 Tm [(AB) -500 (Key)] TJ ET\n\
         BT /F3 10 Tf 0 Tc 100 Tz 1 0 0 1 300 400 Tm 20 TL (abc) ' 4 1 (d ef) \" ET";
     let monospace = widths_array(&[600; 95]);
-    build_pdf(&[
+    pdf_from_objects(&[
         obj("<< /Type /Catalog /Pages 2 0 R >>"),
         obj("<< /Type /Pages /Kids [3 0 R] /Count 1 /MediaBox [0 0 612 792] >>"),
         obj("<< /Type /Page /Parent 2 0 R /Contents [4 0 R 5 0 R] \
@@ -241,7 +211,7 @@ fn cjk_pdf() -> Vec<u8> {
     let page2 = "q 1 0 0 1 50 60 cm /Fm1 Do Q\n\
                  BT /F4 10 Tf 1 0 0 1 300 500 Tm <00010002> Tj ET";
     let form = "BT /F2 10 Tf 5 10 Td [<00010002> -500 <00030004>] TJ ET /Fm1 Do";
-    build_pdf(&[
+    pdf_from_objects(&[
         obj("<< /Type /Catalog /Pages 2 0 R >>"),
         obj("<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 /MediaBox [0 0 595 842] >>"),
         obj("<< /Type /Page /Parent 2 0 R /Contents 5 0 R \
@@ -316,7 +286,7 @@ fn cjk_ucs2_without_to_unicode_and_vertical_writing() {
 // Hostile content
 
 fn one_page(content: &[u8]) -> Vec<u8> {
-    build_pdf(&[
+    pdf_from_objects(&[
         obj("<< /Type /Catalog /Pages 2 0 R >>"),
         obj("<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
         obj("<< /Type /Page /Parent 2 0 R /Contents 4 0 R \
@@ -366,7 +336,7 @@ fn operator_budget_is_bounded() {
 
 #[test]
 fn a_page_that_cannot_be_read_does_not_stop_the_search() {
-    let pdf = build_pdf(&[
+    let pdf = pdf_from_objects(&[
         obj("<< /Type /Catalog /Pages 2 0 R >>"),
         obj("<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>"),
         obj("<< /Type /Page /Parent 2 0 R /Contents 5 0 R >>"),

@@ -17,50 +17,92 @@ pub struct ImageXObject {
     pub soft_mask: Option<Stream>,
 }
 
-/// Converts the seal's picture (PNG or JPEG) into image XObjects.
+/// Converts the seal's picture (PNG, GIF or JPEG) into image XObjects.
 pub fn image_from_picture(picture: &PictureInfo) -> Result<ImageXObject> {
     match picture.picture_type.to_ascii_lowercase().as_str() {
-        "png" => png_image(&picture.data),
+        "png" => {
+            // IHDR (PNG clause 11.2.2): width and height before anything is decoded.
+            let side = |at: usize| {
+                picture
+                    .data
+                    .get(at..at + 4)
+                    .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+            };
+            if side(16).max(side(20)) > MAX_SIDE {
+                return Err(Error::malformed(
+                    "seal picture",
+                    "PNG larger than 4096 pixels",
+                ));
+            }
+            let pixmap = tiny_skia::Pixmap::decode_png(&picture.data)
+                .map_err(|e| Error::malformed("seal picture", format!("PNG: {e}")))?;
+            let rgba = pixmap
+                .pixels()
+                .iter()
+                .flat_map(|p| {
+                    let c = p.demultiply();
+                    [c.red(), c.green(), c.blue(), c.alpha()]
+                })
+                .collect::<Vec<u8>>();
+            Ok(rgba_image(pixmap.width(), pixmap.height(), &rgba))
+        }
+        "gif" => gif_image(&picture.data),
         "jpg" | "jpeg" => jpeg_image(&picture.data),
         other => Err(Error::Invalid(format!(
-            "the seal's {other} picture cannot be shown in a PDF; PNG and JPEG can"
+            "the seal's {other} picture cannot be shown in a PDF; PNG, GIF and JPEG can"
         ))),
     }
 }
 
-fn png_image(data: &[u8]) -> Result<ImageXObject> {
-    let pixmap = tiny_skia::Pixmap::decode_png(data)
-        .map_err(|e| Error::malformed("seal picture", format!("PNG: {e}")))?;
-    let (width, height) = (pixmap.width(), pixmap.height());
-    let mut rgb = Vec::with_capacity((width * height * 3) as usize);
-    let mut alpha = Vec::with_capacity((width * height) as usize);
-    for pixel in pixmap.pixels() {
-        let c = pixel.demultiply();
-        rgb.extend_from_slice(&[c.red(), c.green(), c.blue()]);
-        alpha.push(c.alpha());
+/// Largest picture side accepted, in pixels.
+const MAX_SIDE: u32 = 4096;
+
+/// The first frame of a GIF (the seal pictures some vendors write), transparency kept.
+fn gif_image(data: &[u8]) -> Result<ImageXObject> {
+    let bad = |e: &dyn std::fmt::Display| Error::malformed("seal picture", format!("GIF: {e}"));
+    let mut options = gif::DecodeOptions::new();
+    options.set_color_output(gif::ColorOutput::RGBA);
+    let mut decoder = options.read_info(data).map_err(|e| bad(&e))?;
+    let (width, height) = (u32::from(decoder.width()), u32::from(decoder.height()));
+    if width.max(height) > MAX_SIDE {
+        return Err(bad(&"picture larger than 4096 pixels"));
     }
-    let image_dict = |colour_space: &str| {
-        dict([
-            ("Type", name("XObject")),
-            ("Subtype", name("Image")),
-            ("Width", Object::Int(width.into())),
-            ("Height", Object::Int(height.into())),
-            ("ColorSpace", name(colour_space)),
-            ("BitsPerComponent", Object::Int(8)),
-            ("Filter", name("FlateDecode")),
-        ])
-    };
+    let mut canvas = vec![0u8; (width * height * 4) as usize];
+    let frame = decoder
+        .read_next_frame()
+        .map_err(|e| bad(&e))?
+        .ok_or_else(|| bad(&"no frame"))?;
+    let (left, top) = (usize::from(frame.left), usize::from(frame.top));
+    let frame_width = usize::from(frame.width);
+    for (i, pixel) in frame.buffer.chunks_exact(4).enumerate() {
+        let (x, y) = (left + i % frame_width, top + i / frame_width);
+        if x < width as usize && y < height as usize {
+            let at = (y * width as usize + x) * 4;
+            canvas[at..at + 4].copy_from_slice(pixel);
+        }
+    }
+    Ok(rgba_image(width, height, &canvas))
+}
+
+/// An RGB image with its alpha channel as a soft mask when any pixel is not opaque.
+fn rgba_image(width: u32, height: u32, rgba: &[u8]) -> ImageXObject {
+    let mut rgb = Vec::with_capacity(rgba.len() / 4 * 3);
+    let mut alpha = Vec::with_capacity(rgba.len() / 4);
+    for pixel in rgba.chunks_exact(4) {
+        rgb.extend_from_slice(&pixel[..3]);
+        alpha.push(pixel[3]);
+    }
     let soft_mask = alpha.iter().any(|a| *a != 255).then(|| Stream {
-        dict: image_dict("DeviceGray"),
+        dict: image_dict(width, height, "DeviceGray", "FlateDecode"),
         data: deflate(&alpha),
     });
-    Ok(ImageXObject {
+    ImageXObject {
         image: Stream {
-            dict: image_dict("DeviceRGB"),
+            dict: image_dict(width, height, "DeviceRGB", "FlateDecode"),
             data: deflate(&rgb),
         },
         soft_mask,
-    })
+    }
 }
 
 fn jpeg_image(data: &[u8]) -> Result<ImageXObject> {
@@ -79,19 +121,24 @@ fn jpeg_image(data: &[u8]) -> Result<ImageXObject> {
     };
     Ok(ImageXObject {
         image: Stream {
-            dict: dict([
-                ("Type", name("XObject")),
-                ("Subtype", name("Image")),
-                ("Width", Object::Int(width.into())),
-                ("Height", Object::Int(height.into())),
-                ("ColorSpace", name(colour_space)),
-                ("BitsPerComponent", Object::Int(8)),
-                ("Filter", name("DCTDecode")),
-            ]),
+            dict: image_dict(width.into(), height.into(), colour_space, "DCTDecode"),
             data: data.to_vec(),
         },
         soft_mask: None,
     })
+}
+
+/// An 8-bit image XObject dictionary (ISO 32000-1 Table 89).
+fn image_dict(width: u32, height: u32, colour_space: &str, filter: &str) -> super::Dict {
+    dict([
+        ("Type", name("XObject")),
+        ("Subtype", name("Image")),
+        ("Width", Object::Int(width.into())),
+        ("Height", Object::Int(height.into())),
+        ("ColorSpace", name(colour_space)),
+        ("BitsPerComponent", Object::Int(8)),
+        ("Filter", name(filter)),
+    ])
 }
 
 /// Width, height and component count from a JPEG's SOFn segment (ITU-T T.81 B.2.2).

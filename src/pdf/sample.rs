@@ -37,6 +37,12 @@ pub fn plain_pdf(lines: &[&str], padding: usize) -> Vec<u8> {
         b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica/Encoding/WinAnsiEncoding>>".to_vec(),
         stream(b"/Type/EmbeddedFile", &filler),
     ];
+    pdf_from_objects(&objects)
+}
+
+/// A PDF of `objects`, numbered from 1 (object 1 is the catalog), with a classic
+/// cross-reference table and trailer (ISO 32000-1 clauses 7.5.4 and 7.5.5).
+pub fn pdf_from_objects(objects: &[Vec<u8>]) -> Vec<u8> {
     let mut out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
     let mut offsets = Vec::new();
     for (i, body) in objects.iter().enumerate() {
@@ -62,7 +68,8 @@ pub fn plain_pdf(lines: &[&str], padding: usize) -> Vec<u8> {
     out
 }
 
-fn stream(extra: &[u8], data: &[u8]) -> Vec<u8> {
+/// A stream object body: `<<extra /Length n>> stream ... endstream`.
+pub fn stream(extra: &[u8], data: &[u8]) -> Vec<u8> {
     let mut out = b"<<".to_vec();
     out.extend_from_slice(extra);
     out.extend_from_slice(format!("/Length {}>>\nstream\n", data.len()).as_bytes());

@@ -158,34 +158,40 @@ pub struct PdfOffice {
     pub seal: eseal::seal::Seal,
 }
 
+/// A v4 seal made by a seal maker under `maker_ca` that lists `signer`, with the round
+/// picture of 某某市市场监督管理局, 40 mm wide.
+pub fn test_seal(maker_ca: &Hierarchy, signer: &Certificate, es_id: &str) -> eseal::seal::Seal {
+    use eseal::seal::picture::{SealFont, SealPicture};
+    use eseal::seal::{CertList, PictureInfo, SealRequest, make_seal};
+    let (maker_key, maker) = maker_ca.leaf(Profile::SealMaker, "制章人", -1, 365);
+    let png = SealPicture::new("某某市市场监督管理局")
+        .to_png(&SealFont::system().unwrap(), 256)
+        .unwrap();
+    let request = SealRequest {
+        vendor: "eseal".into(),
+        es_id: es_id.into(),
+        seal_type: 1,
+        name: "某某市市场监督管理局电子证照专用章".into(),
+        cert_list: CertList::Certificates(vec![signer.der().to_vec()]),
+        created: days_from_now(-1),
+        valid_start: days_from_now(-1),
+        valid_end: days_from_now(365),
+        picture: PictureInfo {
+            picture_type: "PNG".into(),
+            data: png,
+            width_mm: 40,
+            height_mm: 40,
+        },
+        ext_datas: Vec::new(),
+    };
+    make_seal(&request, &maker, &maker_key).unwrap()
+}
+
 impl PdfOffice {
     pub fn new(algorithm: Algorithm) -> Self {
-        use eseal::seal::picture::{SealFont, SealPicture};
-        use eseal::seal::{CertList, PictureInfo, SealRequest, make_seal};
         let hierarchy = Hierarchy::new(algorithm);
-        let (maker_key, maker) = hierarchy.leaf(Profile::SealMaker, "制章人", -1, 365);
         let (signer_key, signer) = hierarchy.leaf(Profile::Signer, "签章人 张三", -1, 365);
-        let png = SealPicture::new("某某市市场监督管理局")
-            .to_png(&SealFont::system().unwrap(), 256)
-            .unwrap();
-        let request = SealRequest {
-            vendor: "eseal".into(),
-            es_id: "3301000000001".into(),
-            seal_type: 1,
-            name: "某某市市场监督管理局电子证照专用章".into(),
-            cert_list: CertList::Certificates(vec![signer.der().to_vec()]),
-            created: days_from_now(-1),
-            valid_start: days_from_now(-1),
-            valid_end: days_from_now(365),
-            picture: PictureInfo {
-                picture_type: "PNG".into(),
-                data: png,
-                width_mm: 40,
-                height_mm: 40,
-            },
-            ext_datas: Vec::new(),
-        };
-        let seal = make_seal(&request, &maker, &maker_key).unwrap();
+        let seal = test_seal(&hierarchy, &signer, "3301000000001");
         PdfOffice {
             hierarchy,
             signer_key,
