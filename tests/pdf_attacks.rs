@@ -1280,6 +1280,36 @@ fn shadow_hide() {
 }
 
 #[test]
+fn fieldmdp_locks_protect_the_fields_they_name() {
+    use eseal::pdf::FieldLock;
+    use shadow::*;
+    let cases = [
+        (FieldLock::All, false),
+        (FieldLock::Include(vec!["amount".into()]), false),
+        (FieldLock::Exclude(vec!["amount".into()]), true),
+        (FieldLock::Include(vec!["iban".into()]), true),
+    ];
+    for (lock, may_fill) in cases {
+        let (doc, _) = shadow_document();
+        let mut options = office().options(RECT);
+        options.lock = Some(lock.clone());
+        let pdf = seal_pdf(doc, &options).unwrap();
+        assert_outcome(only(&verify(&pdf)), Indication::TotalPassed, None, &[]);
+        let mut amount = dict_of(&pdf, AMOUNT);
+        amount.set(b"V", parse("(1,000,000 EUR)"));
+        let filled = append_update(&pdf, &[(AMOUNT, &body(&Object::Dict(amount)))], "");
+        let s = verify(&filled);
+        let s = only(&s);
+        if may_fill {
+            assert_outcome(s, Indication::TotalPassed, None, &[]);
+            assert_eq!(s.modification.as_deref(), Some("FORM_FILLING"), "{lock:?}");
+        } else {
+            assert_disallowed(s, "OTHER", "form field \"amount\" /V");
+        }
+    }
+}
+
+#[test]
 fn shadow_replace_form_fields() {
     use shadow::*;
     for certify in [None, Some(DocMdp::FormFilling), Some(DocMdp::NoChanges)] {

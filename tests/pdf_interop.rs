@@ -10,7 +10,7 @@ use std::sync::Once;
 use std::time::SystemTime;
 
 use eseal::crypto::{Algorithm, SoftwareKey};
-use eseal::pdf::{DocMdp, PdfSealOptions, Placement, seal_pdf, verify_pdf};
+use eseal::pdf::{DocMdp, FieldLock, PdfSealOptions, Placement, seal_pdf, verify_pdf};
 use eseal::pki::{Certificate, Crl, TrustStore, read_certificates};
 use eseal::report::{Indication, SubIndication};
 
@@ -109,6 +109,17 @@ fn sealed_with(
     certify: Option<DocMdp>,
     visible: bool,
 ) -> (Vec<u8>, common::Hierarchy) {
+    sealed_locked(h, signer, input, certify, visible, None)
+}
+
+fn sealed_locked(
+    h: &Path,
+    signer: &str,
+    input: Vec<u8>,
+    certify: Option<DocMdp>,
+    visible: bool,
+    lock: Option<FieldLock>,
+) -> (Vec<u8>, common::Hierarchy) {
     let (key, cert, ca) = harness_signer(h, signer);
     let maker = common::Hierarchy::new(Algorithm::EcdsaP256Sha256);
     let seal = common::test_seal(&maker, &cert, "3301000000002");
@@ -125,6 +136,7 @@ fn sealed_with(
         Placement::Invisible
     };
     options.certify = certify;
+    options.lock = lock;
     options.reason = Some("电子证照签发".into());
     (seal_pdf(input, &options).unwrap(), maker)
 }
@@ -207,4 +219,27 @@ fn revoked_signer_is_rejected_by_pyhanko_pdfsig_and_eseal() {
     let s = &report.signatures[0];
     assert_eq!(s.indication, Indication::TotalFailed);
     assert_eq!(s.sub_indication, Some(SubIndication::Revoked));
+}
+
+#[test]
+fn a_field_lock_on_all_fields_refuses_a_later_seal_in_pyhanko_and_eseal() {
+    let h = harness();
+    let plain = eseal::pdf::sample::plain_pdf(&["Business licence"], 0);
+    let (locked, _) = sealed_locked(&h, "ec-signer", plain, None, true, Some(FieldLock::All));
+    let v = validate(&h, &locked, "locked.pdf");
+    assert_eq!((v.pyhanko, v.pdfsig, v.qpdf), (0, 0, 0), "{}", v.text);
+    let (twice, maker) = sealed_with(&h, "rsa-signer", locked, None, false);
+    let v = validate(&h, &twice, "locked-twice.pdf");
+    assert_eq!(v.pyhanko, 1, "pyHanko: the new field is locked\n{}", v.text);
+    let report = verify_pdf(&twice, &eseal_store(&h, &maker), SystemTime::now()).unwrap();
+    let first = &report.signatures[0];
+    assert_eq!(first.indication, Indication::TotalFailed);
+    assert_eq!(first.reasons[0].code(), "DISALLOWED_MODIFICATION");
+    assert!(
+        first.reasons[0]
+            .to_string()
+            .contains("is locked (FieldMDP)"),
+        "{}",
+        first.reasons[0]
+    );
 }

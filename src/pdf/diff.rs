@@ -8,6 +8,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::document::{Document, XrefEntry};
+use super::form::field_tree;
 use super::object::{Dict, ObjRef, Object, decode_text};
 use super::parser::Parser;
 use crate::error::Result;
@@ -70,6 +71,8 @@ struct Roles {
     dss: HashSet<ObjRef>,
     info: Option<ObjRef>,
     metadata: Option<ObjRef>,
+    /// Fields, old and new, that FieldMDP locks.
+    locked: HashSet<ObjRef>,
     extensions: Option<ObjRef>,
     /// The numbers of the objects the pages are drawn from, computed when first needed.
     content: OnceCell<HashSet<u32>>,
@@ -88,15 +91,25 @@ fn note(new_refs: &mut NewRefs, r: ObjRef, page: Option<usize>) {
 }
 
 /// Every change made by the revisions after `signed` (the index of the signed revision).
-pub fn changes_after(doc: &Document<'_>, signed: usize) -> Result<Vec<Change>> {
+/// `locked` are the fields a FieldMDP lock (ISO 32000-1 12.8.2.4) forbids to change: any
+/// change to them, like one to a read-only field, is OTHER.
+pub fn changes_after(
+    doc: &Document<'_>,
+    signed: usize,
+    locked: &HashSet<ObjRef>,
+) -> Result<Vec<Change>> {
     let mut all = Vec::new();
     for rev in signed + 1..=doc.latest() {
-        all.extend(revision_changes(doc, rev)?);
+        all.extend(revision_changes(doc, rev, locked)?);
     }
     Ok(all)
 }
 
-fn revision_changes(doc: &Document<'_>, rev: usize) -> Result<Vec<Change>> {
+fn revision_changes(
+    doc: &Document<'_>,
+    rev: usize,
+    locked: &HashSet<ObjRef>,
+) -> Result<Vec<Change>> {
     let prev = rev - 1;
     let mut changes = Vec::new();
     let mut push = |level, what: String| {
@@ -122,7 +135,7 @@ fn revision_changes(doc: &Document<'_>, rev: usize) -> Result<Vec<Change>> {
             );
         }
     }
-    let roles = Roles::of(doc, prev)?;
+    let roles = Roles::of(doc, prev, locked)?;
     let section = &doc.sections[rev];
     if section.entries.len() > MAX_CHANGED {
         push(
@@ -217,7 +230,7 @@ fn revision_changes(doc: &Document<'_>, rev: usize) -> Result<Vec<Change>> {
 }
 
 impl Roles {
-    fn of(doc: &Document<'_>, rev: usize) -> Result<Roles> {
+    fn of(doc: &Document<'_>, rev: usize, locked: &HashSet<ObjRef>) -> Result<Roles> {
         let catalog_ref = doc.root_ref(rev)?;
         let catalog = doc.catalog(rev)?;
         let acroform = catalog.reference(b"AcroForm");
@@ -240,10 +253,7 @@ impl Roles {
                 }
             }
         }
-        let mut fields = Vec::new();
-        if let Some(form) = &acroform_dict {
-            collect_fields(doc, rev, form.get(b"Fields"), false, &mut fields)?;
-        }
+        let fields = frozen_fields(doc, rev, locked)?;
         let mut dss = HashSet::new();
         if let Some(Object::Ref(r)) = catalog.get(b"DSS") {
             dss.insert(*r);
@@ -266,6 +276,7 @@ impl Roles {
             dss,
             info: doc.trailer(rev).reference(b"Info"),
             metadata: catalog.reference(b"Metadata"),
+            locked: locked.clone(),
             extensions: catalog.reference(b"Extensions"),
             content: OnceCell::new(),
         })
@@ -514,44 +525,26 @@ fn only_referrer(doc: &Document<'_>, rev: usize, target: ObjRef, holder: ObjRef)
     Ok(true)
 }
 
-/// Terminal fields and their widgets under `fields`, with the read-only flag inherited from
-/// parents: Ff bit 1, or a signature field that is signed (its value and appearance are
-/// what was signed; they do not change afterwards).
-fn collect_fields(
+/// Every field and widget of revision `rev`, and whether it is frozen: read-only, a signed
+/// signature field, locked by FieldMDP (`locked`), or under such a node.
+fn frozen_fields(
     doc: &Document<'_>,
     rev: usize,
-    fields: Option<&Object>,
-    read_only: bool,
-    out: &mut Vec<(ObjRef, bool)>,
-) -> Result<()> {
-    let mut stack: Vec<(Object, bool)> = doc
-        .resolve(fields.unwrap_or(&Object::Null), rev)?
-        .as_array()
-        .unwrap_or_default()
-        .iter()
-        .map(|f| (f.clone(), read_only))
-        .collect();
-    let mut seen = HashSet::new();
-    while let Some((field, inherited_ro)) = stack.pop() {
-        let Object::Ref(r) = field else { continue };
-        if !seen.insert(r) || seen.len() > MAX_CHANGED {
-            continue;
+    locked: &HashSet<ObjRef>,
+) -> Result<Vec<(ObjRef, bool)>> {
+    let mut out = Vec::new();
+    let mut frozen_set = HashSet::new();
+    for node in field_tree(doc, rev)? {
+        let frozen = node.parent.is_some_and(|p| frozen_set.contains(&p))
+            || node.read_only
+            || node.is_signed_signature()
+            || locked.contains(&node.object);
+        if frozen {
+            frozen_set.insert(node.object);
         }
-        let Some(d) = doc.get(r, rev)?.as_dict().cloned() else {
-            continue;
-        };
-        let signed = d.name(b"FT") == Some(b"Sig") && d.get(b"V").is_some();
-        let ro = inherited_ro || signed || d.int(b"Ff").is_some_and(|f| f & 1 == 1);
-        out.push((r, ro));
-        let kids = doc.resolve(d.get(b"Kids").unwrap_or(&Object::Null), rev)?;
-        stack.extend(
-            kids.as_array()
-                .unwrap_or_default()
-                .iter()
-                .map(|k| (k.clone(), ro)),
-        );
+        out.push((node.object, frozen));
     }
-    Ok(())
+    Ok(out)
 }
 
 fn changed_keys(old: &Dict, new: &Dict) -> Vec<Vec<u8>> {
@@ -718,6 +711,12 @@ impl Roles {
             } else {
                 vec![(Other, format!("widget {r}, of no form field, listed{at}"))]
             });
+        }
+        if self.locked.contains(&r) {
+            return Ok(vec![(
+                Other,
+                format!("new form field {} is locked (FieldMDP)", field_label(d, r)),
+            )]);
         }
         match (d.name(b"FT"), is_widget) {
             (Some(b"Sig"), _) => {

@@ -5,6 +5,7 @@ pub mod appearance;
 pub mod diff;
 pub mod document;
 pub mod filter;
+pub mod form;
 pub mod object;
 pub mod parser;
 pub mod sample;
@@ -21,5 +22,5 @@ pub const MAX_PDF_SIZE: u64 = 1 << 30;
 /// update in place, without copying the document, when the buffer has this much room.
 pub const UPDATE_HEADROOM: usize = 1 << 20;
 pub use object::{Dict, ObjRef, Object, Stream};
-pub use sign::{DocMdp, PdfSealOptions, Placement, SubFilter, seal_pdf};
+pub use sign::{DocMdp, FieldLock, PdfSealOptions, Placement, SubFilter, seal_pdf};
 pub use verify::verify_pdf;

@@ -6,7 +6,8 @@ use std::time::SystemTime;
 
 use super::appearance::{PT_PER_MM, appearance_stream, image_from_picture};
 use super::document::{Document, XrefKind};
-use super::object::{Dict, ObjRef, Object, Stream, decode_text, dict, name, text_string};
+use super::form::{FieldNode, field_tree};
+use super::object::{Dict, ObjRef, Object, Stream, dict, name, text_string};
 use super::text;
 use crate::cms::{self, DigestAlgorithm, SignOptions};
 use crate::crypto::Signer;
@@ -67,6 +68,37 @@ pub enum DocMdp {
     Annotations = 3,
 }
 
+/// Which form fields a seal locks once made: FieldMDP (ISO 32000-1 12.7.4.5 `/Lock`,
+/// 12.8.2.4), by fully qualified field name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FieldLock {
+    /// Every field of the form.
+    All,
+    /// Only these fields.
+    Include(Vec<String>),
+    /// Every field but these.
+    Exclude(Vec<String>),
+}
+
+impl FieldLock {
+    /// The `/Lock` and FieldMDP `/TransformParams` entries: `/Action` and `/Fields`.
+    fn entries(&self, kind: &str) -> Dict {
+        let (action, fields) = match self {
+            FieldLock::All => ("All", None),
+            FieldLock::Include(f) => ("Include", Some(f)),
+            FieldLock::Exclude(f) => ("Exclude", Some(f)),
+        };
+        let mut d = dict([("Type", name(kind)), ("Action", name(action))]);
+        if let Some(fields) = fields {
+            d.set(
+                b"Fields",
+                Object::Array(fields.iter().map(|f| text_string(f)).collect()),
+            );
+        }
+        d
+    }
+}
+
 /// Everything a seal needs besides the PDF.
 pub struct PdfSealOptions<'a> {
     /// The signing key.
@@ -83,6 +115,8 @@ pub struct PdfSealOptions<'a> {
     pub sub_filter: SubFilter,
     /// Certify the document (first signature only).
     pub certify: Option<DocMdp>,
+    /// Lock form fields against later changes (FieldMDP).
+    pub lock: Option<FieldLock>,
     /// `/Reason`.
     pub reason: Option<String>,
     /// `/Location`.
@@ -104,6 +138,7 @@ impl<'a> PdfSealOptions<'a> {
             placement: Placement::Invisible,
             sub_filter: SubFilter::CadesDetached,
             certify: None,
+            lock: None,
             reason: None,
             location: None,
             signing_time: SystemTime::now(),
@@ -167,8 +202,8 @@ fn prepare(pdf: &[u8], options: &PdfSealOptions<'_>) -> Result<Prepared> {
     let root_ref = doc.root_ref(rev)?;
     let mut catalog = doc.catalog(rev)?;
     let pages = doc.pages(rev)?;
-    let fields = form_fields(&doc, &catalog, rev)?;
-    if options.certify.is_some() && fields.iter().any(|f| f.signed) {
+    let fields = field_tree(&doc, rev)?;
+    if options.certify.is_some() && fields.iter().any(FieldNode::is_signed_signature) {
         return Err(Error::Invalid(
             "a certification signature must be the document's first signature".into(),
         ));
@@ -240,6 +275,9 @@ fn prepare(pdf: &[u8], options: &PdfSealOptions<'_>) -> Result<Prepared> {
             Object::Int(if rect_is_empty(&rect) { 2 } else { 4 } | 128),
         ),
     ]);
+    if let Some(lock) = &options.lock {
+        widget.set(b"Lock", Object::Dict(lock.entries("SigFieldLock")));
+    }
     if let (Some(seal), false) = (options.seal, rect_is_empty(&rect)) {
         let image = image_from_picture(&seal.picture)?;
         let image_ref = alloc();
@@ -404,18 +442,29 @@ fn signature_dictionary(options: &PdfSealOptions<'_>, contents_len: usize) -> Re
             },
         );
     }
+    let sig_ref = |method: &str, params: Dict| {
+        Object::Dict(dict([
+            ("Type", name("SigRef")),
+            ("TransformMethod", name(method)),
+            ("TransformParams", Object::Dict(params)),
+        ]))
+    };
+    let mut references = Vec::new();
     if let Some(p) = options.certify {
         let params = dict([
             ("Type", name("TransformParams")),
             ("P", Object::Int(p as i64)),
             ("V", name("1.2")),
         ]);
-        let reference = dict([
-            ("Type", name("SigRef")),
-            ("TransformMethod", name("DocMDP")),
-            ("TransformParams", Object::Dict(params)),
-        ]);
-        rest.set(b"Reference", Object::Array(vec![Object::Dict(reference)]));
+        references.push(sig_ref("DocMDP", params));
+    }
+    if let Some(lock) = &options.lock {
+        let mut params = lock.entries("TransformParams");
+        params.set(b"V", name("1.2"));
+        references.push(sig_ref("FieldMDP", params));
+    }
+    if !references.is_empty() {
+        rest.set(b"Reference", Object::Array(references));
     }
     let mut tail = Vec::new();
     Object::Dict(rest).write_to(&mut tail);
@@ -671,73 +720,6 @@ fn displayed_to_user(rect: [f64; 4], page_box: [f64; 4], rotate: i64) -> [f64; 4
     };
     let (a, b) = (map(rect[0], rect[1]), map(rect[2], rect[3]));
     [a.0.min(b.0), a.1.min(b.1), a.0.max(b.0), a.1.max(b.1)]
-}
-
-/// A terminal form field as the writer and verifier see it.
-pub(crate) struct FormField {
-    pub name: String,
-    pub signed: bool,
-}
-
-/// The terminal fields of the AcroForm (ISO 32000-1 clause 12.7.3.1), with a cycle guard.
-pub(crate) fn form_fields(
-    doc: &Document<'_>,
-    catalog: &Dict,
-    rev: usize,
-) -> Result<Vec<FormField>> {
-    let mut out = Vec::new();
-    let Some(acroform) = doc.dict_at(catalog, b"AcroForm", rev)? else {
-        return Ok(out);
-    };
-    let fields = doc.resolve(acroform.get(b"Fields").unwrap_or(&Object::Null), rev)?;
-    let mut stack: Vec<(Object, String)> = fields
-        .as_array()
-        .unwrap_or_default()
-        .iter()
-        .map(|f| (f.clone(), String::new()))
-        .collect();
-    let mut seen = std::collections::HashSet::new();
-    while let Some((field, prefix)) = stack.pop() {
-        if let Object::Ref(r) = field
-            && (!seen.insert(r) || seen.len() > 100_000)
-        {
-            continue;
-        }
-        let Some(d) = doc.resolve(&field, rev)?.as_dict().cloned() else {
-            continue;
-        };
-        let partial = match d.get(b"T") {
-            Some(Object::String { bytes, .. }) => decode_text(bytes),
-            _ => String::new(),
-        };
-        let full = match (prefix.is_empty(), partial.is_empty()) {
-            (true, _) => partial,
-            (false, true) => prefix,
-            (false, false) => format!("{prefix}.{partial}"),
-        };
-        let kids = doc.resolve(d.get(b"Kids").unwrap_or(&Object::Null), rev)?;
-        let field_kids: Vec<Object> = kids
-            .as_array()
-            .unwrap_or_default()
-            .iter()
-            .filter(|k| {
-                doc.resolve(k, rev)
-                    .ok()
-                    .and_then(|o| o.as_dict().map(|d| d.get(b"T").is_some()))
-                    .unwrap_or(false)
-            })
-            .cloned()
-            .collect();
-        if field_kids.is_empty() {
-            out.push(FormField {
-                name: full,
-                signed: d.name(b"FT") == Some(b"Sig") && d.get(b"V").is_some(),
-            });
-        } else {
-            stack.extend(field_kids.into_iter().map(|k| (k, full.clone())));
-        }
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use std::time::SystemTime;
 
 use super::diff::{Change, ModificationLevel, changes_after};
 use super::document::{Document, XrefEntry};
+use super::form::field_tree;
 use super::object::{Dict, ObjRef, Object, decode_text};
 use super::parser::Parser;
 use crate::cms::SignedData;
@@ -25,6 +26,8 @@ const SUB_FILTERS: [&[u8]; 3] = [
 /// A signature field with a value, as found in the AcroForm.
 struct SignatureField {
     name: String,
+    /// The field (or merged field and widget) whose `/V` it is.
+    field: ObjRef,
     /// The object that holds the signature dictionary and the key path to it inside.
     holder: ObjRef,
     path: Vec<&'static [u8]>,
@@ -59,60 +62,26 @@ fn has_trailing_data(doc: &Document<'_>) -> bool {
     doc.content_end() < doc.data().len()
 }
 
-/// Terminal signature fields (`/FT /Sig`, inherited) that have a value (ISO 32000-1 12.7.4.5).
+/// Signature fields (`/FT /Sig`, inherited) that have a value (ISO 32000-1 12.7.4.5).
 fn signature_fields(doc: &Document<'_>) -> Result<Vec<SignatureField>> {
     let rev = doc.latest();
-    let catalog = doc.catalog(rev)?;
-    let Some(acroform) = doc.dict_at(&catalog, b"AcroForm", rev)? else {
-        return Ok(Vec::new());
-    };
-    let fields = doc.resolve(acroform.get(b"Fields").unwrap_or(&Object::Null), rev)?;
-    let mut stack: Vec<(Object, String, bool)> = fields
-        .as_array()
-        .unwrap_or_default()
-        .iter()
-        .rev()
-        .map(|f| (f.clone(), String::new(), false))
-        .collect();
-    let mut seen = HashSet::new();
     let mut out = Vec::new();
-    while let Some((field, prefix, inherited_sig)) = stack.pop() {
-        let Object::Ref(field_ref) = field else {
-            continue;
-        };
-        if !seen.insert(field_ref) || seen.len() > 100_000 {
+    for node in field_tree(doc, rev)? {
+        if !node.is_signed_signature() {
             continue;
         }
-        let Some(d) = doc.get(field_ref, rev)?.as_dict().cloned() else {
-            continue;
-        };
-        let name = match d.get(b"T") {
-            Some(Object::String { bytes, .. }) if prefix.is_empty() => decode_text(bytes),
-            Some(Object::String { bytes, .. }) => format!("{prefix}.{}", decode_text(bytes)),
-            _ => prefix.clone(),
-        };
-        let is_sig = match d.name(b"FT") {
-            Some(ft) => ft == b"Sig",
-            None => inherited_sig,
-        };
-        let kids = doc.resolve(d.get(b"Kids").unwrap_or(&Object::Null), rev)?;
-        let kids = kids.as_array().unwrap_or_default();
-        if !kids.is_empty() && d.get(b"V").is_none() {
-            stack.extend(kids.iter().rev().map(|k| (k.clone(), name.clone(), is_sig)));
-            continue;
-        }
-        if !is_sig {
-            continue;
-        }
-        match d.get(b"V") {
+        let field = node.object;
+        let name = node.name;
+        match node.dict.get(b"V").cloned() {
             // An unreadable value is still a signature, and a failed one: reported as such
             // rather than making the whole file unreadable.
-            Some(Object::Ref(v)) => match doc.get(*v, rev) {
+            Some(Object::Ref(v)) => match doc.get(v, rev) {
                 Ok(value) => {
                     if let Some(value) = value.as_dict() {
                         out.push(SignatureField {
                             name,
-                            holder: *v,
+                            field,
+                            holder: v,
                             path: vec![],
                             dict: value.clone(),
                             unreadable: None,
@@ -121,7 +90,8 @@ fn signature_fields(doc: &Document<'_>) -> Result<Vec<SignatureField>> {
                 }
                 Err(e) => out.push(SignatureField {
                     name,
-                    holder: *v,
+                    field,
+                    holder: v,
                     path: vec![],
                     dict: Dict::default(),
                     unreadable: Some(e.to_string()),
@@ -129,9 +99,10 @@ fn signature_fields(doc: &Document<'_>) -> Result<Vec<SignatureField>> {
             },
             Some(Object::Dict(value)) => out.push(SignatureField {
                 name,
-                holder: field_ref,
+                field,
+                holder: field,
                 path: vec![b"V"],
-                dict: value.clone(),
+                dict: value,
                 unreadable: None,
             }),
             _ => {}
@@ -274,7 +245,7 @@ fn verify_signature(
                 "ENTIRE_REVISION"
             };
             report_extra.coverage = Some(coverage.into());
-            modification_checks(doc, dict, rev, &mut checks, &mut report_extra);
+            modification_checks(doc, field.field, dict, rev, &mut checks, &mut report_extra);
         }
     }
     if trailing {
@@ -546,12 +517,14 @@ fn check_cms(
 /// Check 13: what the revisions after the signed one changed, against DocMDP.
 fn modification_checks(
     doc: &Document<'_>,
+    field: ObjRef,
     dict: &Dict,
     signed: usize,
     checks: &mut Checks,
     extra: &mut ReportExtra,
 ) {
-    let changes = match changes_after(doc, signed) {
+    let locked = fieldmdp_locked(doc, signed, field, dict);
+    let changes = match changes_after(doc, signed, &locked) {
         Ok(c) => c,
         Err(e) => {
             checks.reasons.push(Reason::DisallowedModification {
@@ -586,6 +559,91 @@ fn modification_checks(
         .iter()
         .map(|c| format!("revision {}: {} ({})", c.revision + 1, c.what, c.level))
         .collect();
+}
+
+/// The fields that FieldMDP locks once this signature is made (ISO 32000-1 12.7.4.5 `/Lock`
+/// on the signature field, 12.8.2.4 FieldMDP in the signature's `/Reference`): `/Action
+/// /All`, or `/Include` / `/Exclude` the fully qualified names in `/Fields` (a name locks
+/// its descendants too).
+fn fieldmdp_locked(
+    doc: &Document<'_>,
+    signed: usize,
+    field: ObjRef,
+    dict: &Dict,
+) -> HashSet<ObjRef> {
+    let resolve = |o: &Object| doc.resolve(o, signed).ok();
+    let mut locks: Vec<Dict> = Vec::new();
+    if let Some(lock) = doc
+        .get(field, signed)
+        .ok()
+        .and_then(|f| f.as_dict()?.get(b"Lock").and_then(resolve))
+        .and_then(|l| l.as_dict().cloned())
+    {
+        locks.push(lock);
+    }
+    for reference in dict
+        .get(b"Reference")
+        .and_then(resolve)
+        .as_ref()
+        .and_then(Object::as_array)
+        .unwrap_or_default()
+    {
+        let Some(reference) = resolve(reference) else {
+            continue;
+        };
+        let Some(reference) = reference.as_dict() else {
+            continue;
+        };
+        if reference.name(b"TransformMethod") == Some(b"FieldMDP")
+            && let Some(params) = reference.get(b"TransformParams").and_then(resolve)
+            && let Some(params) = params.as_dict()
+        {
+            locks.push(params.clone());
+        }
+    }
+    let mut locked = HashSet::new();
+    if locks.is_empty() {
+        return locked;
+    }
+    // Fields made later are "in the document" too (Action /All locks them, as pyHanko reads
+    // ISO 32000-1 Table 233).
+    let nodes: Vec<_> = (signed..=doc.latest())
+        .filter_map(|rev| field_tree(doc, rev).ok())
+        .flatten()
+        .collect();
+    for lock in &locks {
+        let names: Vec<String> = lock
+            .get(b"Fields")
+            .and_then(resolve)
+            .as_ref()
+            .and_then(Object::as_array)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|n| match n {
+                Object::String { bytes, .. } => Some(decode_text(bytes)),
+                _ => None,
+            })
+            .collect();
+        let listed = |name: &str| {
+            names.iter().any(|n| {
+                name == n
+                    || name
+                        .strip_prefix(n.as_str())
+                        .is_some_and(|r| r.starts_with('.'))
+            })
+        };
+        for node in &nodes {
+            let is_locked = match lock.name(b"Action") {
+                Some(b"Include") => listed(&node.name),
+                Some(b"Exclude") => !listed(&node.name),
+                _ => true,
+            };
+            if is_locked {
+                locked.insert(node.object);
+            }
+        }
+    }
+    locked
 }
 
 /// The DocMDP `/P` of the document's certification signature, if there is one (ISO 32000-1

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 use eseal::crypto::{Signer, SoftwareKey};
-use eseal::pdf::{DocMdp, PdfSealOptions, Placement, SubFilter, seal_pdf};
+use eseal::pdf::{DocMdp, FieldLock, PdfSealOptions, Placement, SubFilter, seal_pdf};
 use eseal::pki::{Certificate, read_certificates};
 use eseal::seal::Seal;
 
@@ -56,6 +56,12 @@ pub enum Command {
         /// Certify the document with DocMDP permissions 1, 2 or 3 (first signature only).
         #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
         certify: Option<u8>,
+        /// Lock every form field against later changes (FieldMDP /Action /All).
+        #[arg(long, conflicts_with = "lock_fields")]
+        lock_all: bool,
+        /// Lock these form fields (fully qualified names, comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        lock_fields: Vec<String>,
         /// Write /SubFilter /adbe.pkcs7.detached instead of /ETSI.CAdES.detached.
         #[arg(long)]
         pkcs7: bool,
@@ -120,6 +126,8 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
         occurrence,
         invisible,
         certify,
+        lock_all,
+        lock_fields,
         pkcs7,
         reason,
         location,
@@ -181,6 +189,13 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
         3 => DocMdp::Annotations,
         _ => DocMdp::FormFilling,
     });
+    options.lock = if lock_all {
+        Some(FieldLock::All)
+    } else if lock_fields.is_empty() {
+        None
+    } else {
+        Some(FieldLock::Include(lock_fields))
+    };
     options.reason = reason;
     options.location = location;
     options.field_name = field;
