@@ -37,6 +37,15 @@ impl FieldNode {
     }
 }
 
+/// A node still to visit, with what it inherits.
+struct Pending {
+    node: Object,
+    prefix: String,
+    field_type: Option<Vec<u8>>,
+    read_only: bool,
+    parent: Option<ObjRef>,
+}
+
 /// Every node of the field tree of revision `rev`, parents before kids, in document order;
 /// a node reached twice (a cycle or a shared kid) is listed once.
 pub fn field_tree(doc: &Document<'_>, rev: usize) -> Result<Vec<FieldNode>> {
@@ -45,16 +54,29 @@ pub fn field_tree(doc: &Document<'_>, rev: usize) -> Result<Vec<FieldNode>> {
         return Ok(Vec::new());
     };
     let roots = doc.resolve(acroform.get(b"Fields").unwrap_or(&Object::Null), rev)?;
-    let mut stack: Vec<(Object, String, Option<Vec<u8>>, bool, Option<ObjRef>)> = roots
+    let mut stack: Vec<Pending> = roots
         .as_array()
         .unwrap_or_default()
         .iter()
         .rev()
-        .map(|f| (f.clone(), String::new(), None, false, None))
+        .map(|f| Pending {
+            node: f.clone(),
+            prefix: String::new(),
+            field_type: None,
+            read_only: false,
+            parent: None,
+        })
         .collect();
     let mut seen = HashSet::new();
     let mut out = Vec::new();
-    while let Some((node, prefix, inherited_type, inherited_read_only, parent)) = stack.pop() {
+    while let Some(Pending {
+        node,
+        prefix,
+        field_type: inherited_type,
+        read_only: inherited_read_only,
+        parent,
+    }) = stack.pop()
+    {
         let Object::Ref(object) = node else { continue };
         if !seen.insert(object) || seen.len() > MAX_FIELDS {
             continue;
@@ -80,13 +102,13 @@ pub fn field_tree(doc: &Document<'_>, rev: usize) -> Result<Vec<FieldNode>> {
                 .unwrap_or(false)
         });
         for kid in kids.iter().rev() {
-            stack.push((
-                kid.clone(),
-                name.clone(),
-                field_type.clone(),
+            stack.push(Pending {
+                node: kid.clone(),
+                prefix: name.clone(),
+                field_type: field_type.clone(),
                 read_only,
-                Some(object),
-            ));
+                parent: Some(object),
+            });
         }
         out.push(FieldNode {
             object,
