@@ -6,11 +6,13 @@ pub mod diff;
 pub mod document;
 pub mod filter;
 pub mod form;
+pub mod ltv;
 pub mod object;
 pub mod parser;
 pub mod sample;
 pub mod sign;
 pub mod text;
+mod update;
 pub mod verify;
 
 pub use document::Document;
@@ -21,6 +23,10 @@ pub const MAX_PDF_SIZE: u64 = 1 << 30;
 /// Spare capacity worth reserving after a PDF read for sealing: [`seal_pdf`] appends its
 /// update in place, without copying the document, when the buffer has this much room.
 pub const UPDATE_HEADROOM: usize = 1 << 20;
+pub use ltv::{ValidationData, add_validation_data};
 pub use object::{Dict, ObjRef, Object, Stream};
-pub use sign::{DocMdp, FieldLock, PdfSealOptions, Placement, SubFilter, seal_pdf};
+pub use sign::{
+    DocMdp, FieldLock, PdfSealOptions, Placement, SubFilter, Timestamper, add_document_timestamp,
+    seal_pdf,
+};
 pub use verify::verify_pdf;

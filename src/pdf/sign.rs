@@ -5,10 +5,11 @@
 use std::time::SystemTime;
 
 use super::appearance::{PT_PER_MM, appearance_stream, image_from_picture};
-use super::document::{Document, XrefKind};
+use super::document::Document;
 use super::form::{FieldNode, field_tree};
 use super::object::{Dict, ObjRef, Object, Stream, dict, name, text_string};
 use super::text;
+use super::update::Update;
 use crate::cms::{self, DigestAlgorithm, SignOptions};
 use crate::crypto::Signer;
 use crate::error::{Error, Result};
@@ -99,6 +100,28 @@ impl FieldLock {
     }
 }
 
+/// A source of RFC 3161 timestamp tokens: a TSA client or an in-process authority.
+pub trait Timestamper: Sync {
+    /// A DER `TimeStampToken` (RFC 3161 clause 2.4.2) whose message imprint is `digest`,
+    /// made with `algorithm`.
+    fn timestamp(&self, algorithm: DigestAlgorithm, digest: &[u8]) -> Result<Vec<u8>>;
+}
+
+impl<F> Timestamper for F
+where
+    F: Fn(DigestAlgorithm, &[u8]) -> Result<Vec<u8>> + Sync,
+{
+    fn timestamp(&self, algorithm: DigestAlgorithm, digest: &[u8]) -> Result<Vec<u8>> {
+        self(algorithm, digest)
+    }
+}
+
+/// Bytes reserved in `/Contents` for one timestamp token with its TSA chain.
+const TOKEN_ROOM: usize = 8192;
+
+/// The unsigned attribute that carries a signature timestamp (RFC 3161 appendix A).
+const OID_SIGNATURE_TIME_STAMP_TOKEN: &str = "1.2.840.113549.1.9.16.2.14";
+
 /// Everything a seal needs besides the PDF.
 pub struct PdfSealOptions<'a> {
     /// The signing key.
@@ -125,6 +148,8 @@ pub struct PdfSealOptions<'a> {
     pub signing_time: SystemTime,
     /// The field name; `None` picks `Seal1`, `Seal2`, ...
     pub field_name: Option<String>,
+    /// A TSA for a signature timestamp (PAdES B-T); `None` makes B-B.
+    pub timestamper: Option<&'a dyn Timestamper>,
 }
 
 impl<'a> PdfSealOptions<'a> {
@@ -143,6 +168,7 @@ impl<'a> PdfSealOptions<'a> {
             location: None,
             signing_time: SystemTime::now(),
             field_name: None,
+            timestamper: None,
         }
     }
 }
@@ -150,29 +176,67 @@ impl<'a> PdfSealOptions<'a> {
 const BYTE_RANGE_PLACEHOLDER: &[u8] = b"[0 0000000000 0000000000 0000000000]";
 
 /// Seals `pdf` and returns the sealed file: `pdf` followed by one incremental update.
-pub fn seal_pdf(mut pdf: Vec<u8>, options: &PdfSealOptions<'_>) -> Result<Vec<u8>> {
-    let original_len = pdf.len();
-    let prepared = prepare(&pdf, options)?;
-    if !pdf.ends_with(b"\n") && !pdf.ends_with(b"\r") {
-        pdf.push(b'\n');
+pub fn seal_pdf(pdf: Vec<u8>, options: &PdfSealOptions<'_>) -> Result<Vec<u8>> {
+    append_signature(pdf, &Value::Seal(options))
+}
+
+/// Adds a document timestamp (PAdES B-LTA, ETSI EN 319 142-1 clause 5.4; ISO 32000-2
+/// `/DocTimeStamp`): an invisible field whose value is an RFC 3161 token over the
+/// document's bytes, in one incremental update.
+pub fn add_document_timestamp(pdf: Vec<u8>, timestamper: &dyn Timestamper) -> Result<Vec<u8>> {
+    append_signature(pdf, &Value::DocumentTimestamp(timestamper))
+}
+
+/// What the new field's value is.
+enum Value<'v, 'a> {
+    /// A seal: CMS signature, e-seal, picture.
+    Seal(&'v PdfSealOptions<'a>),
+    /// A document timestamp.
+    DocumentTimestamp(&'v dyn Timestamper),
+}
+
+impl Value<'_, '_> {
+    fn options(&self) -> Option<&PdfSealOptions<'_>> {
+        match self {
+            Value::Seal(options) => Some(options),
+            Value::DocumentTimestamp(_) => None,
+        }
     }
+}
+
+fn append_signature(mut pdf: Vec<u8>, value: &Value<'_, '_>) -> Result<Vec<u8>> {
+    let original_len = pdf.len();
+    let prepared = prepare(&pdf, value)?;
     let placeholders = prepared.write(&mut pdf);
-    let result = fill_signature(&mut pdf, placeholders, options);
+    let result = fill_signature(&mut pdf, placeholders, value);
     if result.is_err() {
         pdf.truncate(original_len);
     }
     result.map(|()| pdf)
 }
 
-/// The objects of the update, before offsets are known.
+/// The update, before offsets are known.
 struct Prepared {
-    objects: Vec<(ObjRef, Vec<u8>)>,
+    update: Update,
     sig_dict: ObjRef,
-    xref_kind: XrefKind,
-    prev: usize,
-    trailer: Dict,
-    size: u32,
     contents_len: usize,
+}
+
+impl Prepared {
+    /// Appends the update to `out` and returns where the placeholders landed.
+    fn write(self, out: &mut Vec<u8>) -> Placeholders {
+        let bodies = self.update.write(out);
+        let at = bodies
+            .iter()
+            .find(|(r, _)| *r == self.sig_dict)
+            .map_or(0, |(_, at)| *at);
+        let body = &out[at..];
+        Placeholders {
+            byte_range: at + find(body, BYTE_RANGE_PLACEHOLDER),
+            contents: at + find(body, b"/Contents <") + b"/Contents ".len(),
+            contents_len: self.contents_len,
+        }
+    }
 }
 
 /// Offsets of the placeholders in the written file.
@@ -182,7 +246,11 @@ struct Placeholders {
     contents_len: usize,
 }
 
-fn prepare(pdf: &[u8], options: &PdfSealOptions<'_>) -> Result<Prepared> {
+fn prepare(pdf: &[u8], value: &Value<'_, '_>) -> Result<Prepared> {
+    let options = value.options();
+    let seal = options.and_then(|o| o.seal);
+    let certify = options.and_then(|o| o.certify);
+    let lock = options.and_then(|o| o.lock.as_ref());
     let doc = Document::parse(pdf)?;
     let rev = doc.latest();
     if doc.trailer(rev).get(b"Encrypt").is_some() {
@@ -190,7 +258,7 @@ fn prepare(pdf: &[u8], options: &PdfSealOptions<'_>) -> Result<Prepared> {
             "sealing encrypted PDFs is not supported".into(),
         ));
     }
-    if let Some(seal) = options.seal
+    if let (Some(options), Some(seal)) = (options, seal)
         && !crate::seal::verify::in_cert_list(&seal.property.cert_list, options.certificate.der())
     {
         return Err(Error::Invalid(format!(
@@ -203,12 +271,16 @@ fn prepare(pdf: &[u8], options: &PdfSealOptions<'_>) -> Result<Prepared> {
     let mut catalog = doc.catalog(rev)?;
     let pages = doc.pages(rev)?;
     let fields = field_tree(&doc, rev)?;
-    if options.certify.is_some() && fields.iter().any(FieldNode::is_signed_signature) {
+    if certify.is_some() && fields.iter().any(FieldNode::is_signed_signature) {
         return Err(Error::Invalid(
             "a certification signature must be the document's first signature".into(),
         ));
     }
-    let field_name = match &options.field_name {
+    let (prefix, asked) = match options {
+        Some(o) => ("Seal", o.field_name.as_ref()),
+        None => ("DocTimeStamp", None),
+    };
+    let field_name = match asked {
         Some(n) if fields.iter().any(|f| &f.name == n) => {
             return Err(Error::Invalid(format!(
                 "a field named {n:?} exists already"
@@ -216,49 +288,27 @@ fn prepare(pdf: &[u8], options: &PdfSealOptions<'_>) -> Result<Prepared> {
         }
         Some(n) => n.clone(),
         None => (1..)
-            .map(|i| format!("Seal{i}"))
+            .map(|i| format!("{prefix}{i}"))
             .find(|n| !fields.iter().any(|f| &f.name == n))
             .unwrap_or_default(),
     };
 
-    let mut next = doc
-        .sections
-        .iter()
-        .map(|s| {
-            let size = s
-                .trailer
-                .int(b"Size")
-                .unwrap_or(0)
-                .clamp(0, u32::MAX as i64) as u32;
-            let max = s.entries.keys().next_back().map_or(0, |n| n + 1);
-            size.max(max)
-        })
-        .max()
-        .unwrap_or(1)
-        .max(1);
-    let mut alloc = || {
-        let r = ObjRef {
-            num: next,
-            generation: 0,
-        };
-        next += 1;
-        r
+    let mut update = Update::new(&doc);
+    let spot = match options {
+        Some(options) => placement_rect(&doc, rev, &pages, options)?,
+        None => Spot {
+            page: 0,
+            rect: [0.0; 4],
+            rotate: 0,
+        },
     };
-    let mut objects: Vec<(ObjRef, Vec<u8>)> = Vec::new();
-    let mut add = |r: ObjRef, o: &Object| {
-        let mut body = Vec::new();
-        o.write_to(&mut body);
-        objects.push((r, body));
-    };
-
-    let spot = placement_rect(&doc, rev, &pages, options)?;
     let (page_index, rect) = (spot.page, spot.rect);
     let page_ref = *pages
         .get(page_index)
         .ok_or_else(|| Error::Invalid(format!("the document has no page {}", page_index + 1)))?;
 
-    let sig_ref = alloc();
-    let widget_ref = alloc();
+    let sig_ref = update.alloc();
+    let widget_ref = update.alloc();
     let mut widget = dict([
         ("Type", name("Annot")),
         ("Subtype", name("Widget")),
@@ -275,20 +325,20 @@ fn prepare(pdf: &[u8], options: &PdfSealOptions<'_>) -> Result<Prepared> {
             Object::Int(if rect_is_empty(&rect) { 2 } else { 4 } | 128),
         ),
     ]);
-    if let Some(lock) = &options.lock {
+    if let Some(lock) = lock {
         widget.set(b"Lock", Object::Dict(lock.entries("SigFieldLock")));
     }
-    if let (Some(seal), false) = (options.seal, rect_is_empty(&rect)) {
+    if let (Some(seal), false) = (seal, rect_is_empty(&rect)) {
         let image = image_from_picture(&seal.picture)?;
-        let image_ref = alloc();
+        let image_ref = update.alloc();
         let mut image_stream = image.image;
         if let Some(mask) = image.soft_mask {
-            let mask_ref = alloc();
-            add(mask_ref, &Object::Stream(mask));
+            let mask_ref = update.alloc();
+            update.put(mask_ref, &Object::Stream(mask));
             image_stream.dict.set(b"SMask", Object::Ref(mask_ref));
         }
-        add(image_ref, &Object::Stream(image_stream));
-        let ap_ref = alloc();
+        update.put(image_ref, &Object::Stream(image_stream));
+        let ap_ref = update.alloc();
         let (w, h) = (rect[2] - rect[0], rect[3] - rect[1]);
         let (w, h) = if spot.rotate % 180 == 0 {
             (w, h)
@@ -296,10 +346,10 @@ fn prepare(pdf: &[u8], options: &PdfSealOptions<'_>) -> Result<Prepared> {
             (h, w)
         };
         let ap = appearance_stream(w, h, spot.rotate, image_ref);
-        add(ap_ref, &Object::Stream(ap));
+        update.put(ap_ref, &Object::Stream(ap));
         widget.set(b"AP", Object::Dict(dict([("N", Object::Ref(ap_ref))])));
     } else {
-        let ap_ref = alloc();
+        let ap_ref = update.alloc();
         let empty = Stream {
             dict: dict([
                 ("Type", name("XObject")),
@@ -308,10 +358,10 @@ fn prepare(pdf: &[u8], options: &PdfSealOptions<'_>) -> Result<Prepared> {
             ]),
             data: Vec::new(),
         };
-        add(ap_ref, &Object::Stream(empty));
+        update.put(ap_ref, &Object::Stream(empty));
         widget.set(b"AP", Object::Dict(dict([("N", Object::Ref(ap_ref))])));
     }
-    add(widget_ref, &Object::Dict(widget));
+    update.put(widget_ref, &Object::Dict(widget));
 
     // The page's /Annots: update the array object when it is indirect, else the page.
     let page = doc.get(page_ref, rev)?;
@@ -327,7 +377,7 @@ fn prepare(pdf: &[u8], options: &PdfSealOptions<'_>) -> Result<Prepared> {
                 .unwrap_or_default()
                 .to_vec();
             annots.push(Object::Ref(widget_ref));
-            add(annots_ref, &Object::Array(annots));
+            update.put(annots_ref, &Object::Array(annots));
         }
         other => {
             let mut annots = other
@@ -335,7 +385,7 @@ fn prepare(pdf: &[u8], options: &PdfSealOptions<'_>) -> Result<Prepared> {
                 .unwrap_or_default();
             annots.push(Object::Ref(widget_ref));
             page.set(b"Annots", Object::Array(annots));
-            add(page_ref, &Object::Dict(page));
+            update.put(page_ref, &Object::Dict(page));
         }
     }
 
@@ -358,7 +408,7 @@ fn prepare(pdf: &[u8], options: &PdfSealOptions<'_>) -> Result<Prepared> {
                 .unwrap_or_default()
                 .to_vec();
             list.push(Object::Ref(widget_ref));
-            add(fields_ref, &Object::Array(list));
+            update.put(fields_ref, &Object::Array(list));
         }
         other => {
             let mut list = other
@@ -370,13 +420,13 @@ fn prepare(pdf: &[u8], options: &PdfSealOptions<'_>) -> Result<Prepared> {
     }
     acroform.set(b"SigFlags", Object::Int(3));
     match acroform_ref {
-        Some(r) => add(r, &Object::Dict(acroform)),
+        Some(r) => update.put(r, &Object::Dict(acroform)),
         None => {
             catalog.set(b"AcroForm", Object::Dict(acroform));
             catalog_changed = true;
         }
     }
-    if options.certify.is_some() {
+    if certify.is_some() {
         catalog.set(
             b"Perms",
             Object::Dict(dict([("DocMDP", Object::Ref(sig_ref))])),
@@ -384,48 +434,54 @@ fn prepare(pdf: &[u8], options: &PdfSealOptions<'_>) -> Result<Prepared> {
         catalog_changed = true;
     }
     if catalog_changed {
-        add(root_ref, &Object::Dict(catalog));
+        update.put(root_ref, &Object::Dict(catalog));
     }
 
-    let contents_len = contents_size(options);
-    let sig_body = signature_dictionary(options, contents_len)?;
-    objects.push((sig_ref, sig_body));
-    objects.sort_by_key(|(r, _)| r.num);
-
-    let last = &doc.sections[rev];
-    let mut trailer = Dict::default();
-    for key in [&b"Root"[..], b"Info", b"ID"] {
-        if let Some(v) = last.trailer.get(key) {
-            trailer.set(key, v.clone());
-        }
-    }
+    let contents_len = contents_size(value);
+    update.put_raw(sig_ref, signature_dictionary(value, contents_len));
     Ok(Prepared {
-        objects,
+        update,
         sig_dict: sig_ref,
-        xref_kind: last.kind,
-        prev: last.offset,
-        trailer,
-        size: next,
         contents_len,
     })
 }
 
-/// Bytes reserved for the CMS: the certificates, the signature, attributes and slack.
-fn contents_size(options: &PdfSealOptions<'_>) -> usize {
-    let certs: usize = options.certificate.der().len()
-        + options.chain.iter().map(|c| c.der().len()).sum::<usize>();
-    certs + 512 + 2048 + 1024
+/// Bytes reserved for the value: the certificates, the signature, attributes, a timestamp
+/// token when one is asked for, and slack.
+fn contents_size(value: &Value<'_, '_>) -> usize {
+    match value {
+        Value::Seal(options) => {
+            let certs: usize = options.certificate.der().len()
+                + options.chain.iter().map(|c| c.der().len()).sum::<usize>();
+            let token = if options.timestamper.is_some() {
+                TOKEN_ROOM
+            } else {
+                0
+            };
+            certs + token + 512 + 2048 + 1024
+        }
+        Value::DocumentTimestamp(_) => TOKEN_ROOM,
+    }
 }
 
-fn signature_dictionary(options: &PdfSealOptions<'_>, contents_len: usize) -> Result<Vec<u8>> {
+fn signature_dictionary(value: &Value<'_, '_>, contents_len: usize) -> Vec<u8> {
+    let (kind, sub_filter) = match value {
+        Value::Seal(options) => ("Sig", options.sub_filter.name()),
+        Value::DocumentTimestamp(_) => ("DocTimeStamp", "ETSI.RFC3161"),
+    };
     let mut out = Vec::new();
-    out.extend_from_slice(b"<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/");
-    out.extend_from_slice(options.sub_filter.name().as_bytes());
+    out.extend_from_slice(
+        format!("<</Type/{kind}/Filter/Adobe.PPKLite/SubFilter/{sub_filter}").as_bytes(),
+    );
     out.extend_from_slice(b"/ByteRange ");
     out.extend_from_slice(BYTE_RANGE_PLACEHOLDER);
     out.extend_from_slice(b"/Contents <");
     out.resize(out.len() + 2 * contents_len, b'0');
     out.extend_from_slice(b">");
+    let Value::Seal(options) = value else {
+        out.extend_from_slice(b">>");
+        return out;
+    };
     let mut rest = dict([("M", text_string(&pdf_date(options.signing_time)))]);
     if let Some(reason) = &options.reason {
         rest.set(b"Reason", text_string(reason));
@@ -470,7 +526,7 @@ fn signature_dictionary(options: &PdfSealOptions<'_>, contents_len: usize) -> Re
     Object::Dict(rest).write_to(&mut tail);
     // Splice the remaining entries into the open dictionary (drop their `<<`).
     out.extend_from_slice(&tail[2..]);
-    Ok(out)
+    out
 }
 
 /// `D:YYYYMMDDHHmmSSZ` (ISO 32000-1 clause 7.9.4), in UTC.
@@ -489,98 +545,13 @@ pub fn pdf_date(t: SystemTime) -> String {
     )
 }
 
-impl Prepared {
-    /// Appends the update to `out` and returns where the placeholders landed.
-    fn write(&self, out: &mut Vec<u8>) -> Placeholders {
-        let mut offsets = Vec::with_capacity(self.objects.len() + 1);
-        let mut byte_range = 0;
-        let mut contents = 0;
-        for (r, body) in &self.objects {
-            offsets.push((r.num, out.len()));
-            out.extend_from_slice(format!("{} {} obj\n", r.num, r.generation).as_bytes());
-            if *r == self.sig_dict {
-                let br = find(body, BYTE_RANGE_PLACEHOLDER);
-                let ct = find(body, b"/Contents <") + b"/Contents ".len();
-                byte_range = out.len() + br;
-                contents = out.len() + ct;
-            }
-            out.extend_from_slice(body);
-            out.extend_from_slice(b"\nendobj\n");
-        }
-        let mut trailer = self.trailer.clone();
-        trailer.set(b"Prev", Object::Int(self.prev as i64));
-        let xref_offset = out.len();
-        match self.xref_kind {
-            XrefKind::Table => {
-                trailer.set(b"Size", Object::Int(i64::from(self.size)));
-                out.extend_from_slice(b"xref\n");
-                for run in runs(&offsets) {
-                    out.extend_from_slice(format!("{} {}\n", run[0].0, run.len()).as_bytes());
-                    for (_, offset) in run {
-                        out.extend_from_slice(format!("{offset:010} 00000 n\r\n").as_bytes());
-                    }
-                }
-                out.extend_from_slice(b"trailer\n");
-                Object::Dict(trailer).write_to(out);
-            }
-            XrefKind::Stream => {
-                let own = self.size;
-                offsets.push((own, xref_offset));
-                let mut index = Vec::new();
-                let mut data = Vec::new();
-                for run in runs(&offsets) {
-                    index.push(Object::Int(i64::from(run[0].0)));
-                    index.push(Object::Int(run.len() as i64));
-                    for (_, offset) in run {
-                        data.push(1);
-                        data.extend_from_slice(&(*offset as u64).to_be_bytes()[3..]);
-                        data.extend_from_slice(&[0, 0]);
-                    }
-                }
-                trailer.set(b"Type", name("XRef"));
-                trailer.set(b"Size", Object::Int(i64::from(own) + 1));
-                trailer.set(b"Index", Object::Array(index));
-                trailer.set(
-                    b"W",
-                    Object::Array(vec![Object::Int(1), Object::Int(5), Object::Int(2)]),
-                );
-                out.extend_from_slice(format!("{own} 0 obj\n").as_bytes());
-                Object::Stream(Stream {
-                    dict: trailer,
-                    data,
-                })
-                .write_to(out);
-                out.extend_from_slice(b"\nendobj");
-            }
-        }
-        out.extend_from_slice(format!("\nstartxref\n{xref_offset}\n%%EOF\n").as_bytes());
-        Placeholders {
-            byte_range,
-            contents,
-            contents_len: self.contents_len,
-        }
-    }
-}
-
-/// Consecutive object numbers grouped into xref subsections.
-fn runs(offsets: &[(u32, usize)]) -> Vec<&[(u32, usize)]> {
-    let mut runs = Vec::new();
-    let mut start = 0;
-    for i in 1..=offsets.len() {
-        if i == offsets.len() || offsets[i].0 != offsets[i - 1].0 + 1 {
-            runs.push(&offsets[start..i]);
-            start = i;
-        }
-    }
-    runs
-}
-
 fn find(haystack: &[u8], needle: &[u8]) -> usize {
     super::parser::memfind(haystack, needle).unwrap_or(0)
 }
 
-/// Patches `/ByteRange`, hashes the two ranges, signs and writes the CMS into `/Contents`.
-fn fill_signature(pdf: &mut [u8], at: Placeholders, options: &PdfSealOptions<'_>) -> Result<()> {
+/// Patches `/ByteRange`, hashes the two ranges, makes the value (a CMS signature, with a
+/// signature timestamp when asked; or a timestamp token) and writes it into `/Contents`.
+fn fill_signature(pdf: &mut [u8], at: Placeholders, value: &Value<'_, '_>) -> Result<()> {
     let a = at.contents;
     let b = a + 2 * at.contents_len + 2;
     let length = pdf.len();
@@ -590,27 +561,21 @@ fn fill_signature(pdf: &mut [u8], at: Placeholders, options: &PdfSealOptions<'_>
     slot[..range.len()].copy_from_slice(range.as_bytes());
     slot[BYTE_RANGE_PLACEHOLDER.len() - 1] = b']';
 
-    let digest_algorithm = DigestAlgorithm::for_signature(options.signer.algorithm());
+    let digest_algorithm = match value {
+        Value::Seal(options) => DigestAlgorithm::for_signature(options.signer.algorithm()),
+        Value::DocumentTimestamp(_) => DigestAlgorithm::Sha256,
+    };
     let mut hasher = digest_algorithm.hasher();
     hasher.update(&pdf[..a]);
     hasher.update(&pdf[b..]);
     let digest = hasher.finish();
-    let signing_time = match options.sub_filter {
-        SubFilter::Pkcs7Detached => Some(options.signing_time),
-        SubFilter::CadesDetached => None,
+    let cms = match value {
+        Value::Seal(options) => signature_value(options, &digest)?,
+        Value::DocumentTimestamp(tsa) => tsa.timestamp(digest_algorithm, &digest)?,
     };
-    let cms = cms::sign_detached(
-        &digest,
-        &SignOptions {
-            signer: options.signer,
-            certificate: options.certificate,
-            chain: options.chain,
-            signing_time,
-        },
-    )?;
     if cms.len() > at.contents_len {
         return Err(Error::Signing(format!(
-            "the CMS signature ({} bytes) does not fit the {} bytes reserved",
+            "the signature value ({} bytes) does not fit the {} bytes reserved",
             cms.len(),
             at.contents_len
         )));
@@ -618,6 +583,31 @@ fn fill_signature(pdf: &mut [u8], at: Placeholders, options: &PdfSealOptions<'_>
     let hex = hex::encode_upper(&cms);
     pdf[a + 1..a + 1 + hex.len()].copy_from_slice(hex.as_bytes());
     Ok(())
+}
+
+/// The CMS of a seal over `digest`; with a timestamper, its token over the signature value
+/// joins as the unsigned attribute signatureTimeStampToken (PAdES B-T).
+fn signature_value(options: &PdfSealOptions<'_>, digest: &[u8]) -> Result<Vec<u8>> {
+    let signing_time = match options.sub_filter {
+        SubFilter::Pkcs7Detached => Some(options.signing_time),
+        SubFilter::CadesDetached => None,
+    };
+    let cms = cms::sign_detached(
+        digest,
+        &SignOptions {
+            signer: options.signer,
+            certificate: options.certificate,
+            chain: options.chain,
+            signing_time,
+        },
+    )?;
+    let Some(tsa) = options.timestamper else {
+        return Ok(cms);
+    };
+    let (signed, _) = cms::SignedData::from_der_prefix(&cms)?;
+    let imprint = DigestAlgorithm::Sha256.digest(signed.signature_value());
+    let token = tsa.timestamp(DigestAlgorithm::Sha256, &imprint)?;
+    cms::add_unsigned_attribute(&cms, OID_SIGNATURE_TIME_STAMP_TOKEN, &token)
 }
 
 fn rect_is_empty(rect: &[f64; 4]) -> bool {
