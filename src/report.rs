@@ -77,6 +77,8 @@ pub enum SubIndication {
     SignedDataNotFound,
     /// The signer's certificate could not be identified.
     NoSigningCertificateFound,
+    /// The certificate had expired before the earliest proof of existence of the signature.
+    Expired,
 }
 
 impl fmt::Display for SubIndication {
@@ -220,6 +222,16 @@ pub enum Reason {
     },
     /// Bytes other than white space follow the last revision's `%%EOF`.
     TrailingData,
+    /// The signer's certificate had expired before the earliest proof of existence of the
+    /// signature (ETSI EN 319 102-1 clause 5.6.2.4): no later time can make it valid.
+    CertificateExpiredBeforePoe {
+        /// The certificate's subject.
+        subject: String,
+        /// Its `notAfter`, RFC 3339.
+        not_after: String,
+        /// The proof of existence, RFC 3339.
+        poe: String,
+    },
 }
 
 impl Reason {
@@ -259,6 +271,7 @@ impl Reason {
             Reason::SigningCertificateMismatch => "SIGNING_CERTIFICATE_MISMATCH",
             Reason::DisallowedModification { .. } => "DISALLOWED_MODIFICATION",
             Reason::TrailingData => "TRAILING_DATA",
+            Reason::CertificateExpiredBeforePoe { .. } => "CERTIFICATE_EXPIRED_BEFORE_POE",
         }
     }
 
@@ -304,6 +317,7 @@ impl Reason {
             Reason::DigestMismatch => (TotalFailed, HashFailure),
             Reason::MissingSigningCertificateAttr => (Indeterminate, SigConstraintsFailure),
             Reason::SigningCertificateMismatch => (Indeterminate, NoSigningCertificateFound),
+            Reason::CertificateExpiredBeforePoe { .. } => (TotalFailed, Expired),
         }
     }
 }
@@ -403,6 +417,14 @@ impl fmt::Display for Reason {
                 objects.join("; ")
             ),
             Reason::TrailingData => f.write_str("data follows the last %%EOF"),
+            Reason::CertificateExpiredBeforePoe {
+                subject,
+                not_after,
+                poe,
+            } => write!(
+                f,
+                "{subject} expired at {not_after}, before the signature's proof of existence at {poe}"
+            ),
         }
     }
 }
@@ -451,6 +473,9 @@ pub struct SignatureReport {
     pub seal: Option<String>,
     /// The claimed or trusted signing time, RFC 3339.
     pub signing_time: Option<String>,
+    /// Where the signing time comes from: `claimed` (the signer's word), `signature
+    /// timestamp`, `document timestamp` or `timestamp` (proven by a verified token).
+    pub signing_time_source: Option<String>,
     /// The validated chain, leaf first, anchor last.
     pub chain: Vec<CertificateSummary>,
     /// What revocation checking found, in words.
@@ -490,6 +515,7 @@ impl SignatureReport {
             signer: None,
             seal: None,
             signing_time: None,
+            signing_time_source: None,
             chain: Vec::new(),
             revocation: "not checked".into(),
             field: None,

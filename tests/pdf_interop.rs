@@ -243,3 +243,139 @@ fn a_field_lock_on_all_fields_refuses_a_later_seal_in_pyhanko_and_eseal() {
         first.reasons[0]
     );
 }
+
+/// A timestamper that asks the harness TSA over HTTP with eseal's client.
+fn harness_tsa(algorithm: eseal::cms::DigestAlgorithm, digest: &[u8]) -> eseal::Result<Vec<u8>> {
+    let request = eseal::cms::TimestampRequest::new(algorithm, digest.to_vec());
+    eseal::cms::tsa::request_timestamp(
+        "http://127.0.0.1:8091/",
+        &request,
+        std::time::Duration::from_secs(10),
+    )
+    .map(|token| token.der().to_vec())
+}
+
+/// The harness PKI's certificates and CRLs, for a DSS.
+fn harness_validation_data(h: &Path) -> eseal::pdf::ValidationData {
+    let mut data = eseal::pdf::ValidationData::default();
+    for file in ["intermediate.pem", "tsa.pem"] {
+        let bytes = std::fs::read(h.join("pki").join(file)).unwrap();
+        for cert in read_certificates(&bytes).unwrap() {
+            data.certificates.push(cert.der().to_vec());
+        }
+    }
+    for crl in ["intermediate.crl", "root.crl"] {
+        let bytes = std::fs::read(h.join("pki/crl").join(crl)).unwrap();
+        data.crls
+            .push(Crl::from_pem_or_der(&bytes).unwrap().der().to_vec());
+    }
+    data
+}
+
+#[test]
+fn eseal_b_t_b_lt_and_b_lta_validate_in_pyhanko_and_pdfsig() {
+    let h = harness();
+    let (key, cert, ca) = harness_signer(&h, "ec-signer");
+    let chain = [ca];
+    let mut options = PdfSealOptions::new(&key, &cert);
+    options.chain = &chain;
+    options.timestamper = Some(&harness_tsa);
+    let plain = std::fs::read(h.join("work/plain.pdf")).unwrap();
+    let b_t = seal_pdf(plain, &options).unwrap();
+    let b_lt = eseal::pdf::add_validation_data(b_t.clone(), &harness_validation_data(&h)).unwrap();
+    let b_lta = eseal::pdf::add_document_timestamp(b_lt.clone(), &harness_tsa).unwrap();
+
+    let v = validate(&h, &b_t, "b-t.pdf");
+    assert_eq!((v.pyhanko, v.pdfsig, v.qpdf), (0, 0, 0), "{}", v.text);
+    assert!(
+        v.text
+            .contains("The timestamp token is cryptographically sound."),
+        "{}",
+        v.text
+    );
+    let v = validate(&h, &b_lt, "b-lt.pdf");
+    assert_eq!((v.pyhanko, v.qpdf), (0, 0), "{}", v.text);
+    assert!(v.text.contains("Signature is Valid."), "{}", v.text);
+    let v = validate(&h, &b_lta, "b-lta.pdf");
+    assert_eq!((v.pyhanko, v.pdfsig, v.qpdf), (0, 0, 0), "{}", v.text);
+    assert!(
+        v.text.contains("pyhanko_ades=0"),
+        "AdES TOTAL-PASSED for B-LTA:\n{}",
+        v.text
+    );
+
+    // eseal, offline, with the harness root alone: the DSS supplies the rest.
+    let mut store = TrustStore::new();
+    store
+        .add_anchors_from(&std::fs::read(h.join("pki/root.pem")).unwrap())
+        .unwrap();
+    let report = verify_pdf(&b_lta, &store, SystemTime::now()).unwrap();
+    for s in &report.signatures {
+        assert_eq!(
+            s.indication,
+            Indication::TotalPassed,
+            "{}: {:?}",
+            s.kind,
+            s.reasons
+        );
+    }
+    assert_eq!(report.signatures.len(), 2);
+}
+
+#[test]
+fn pyhanko_b_t_b_lt_and_b_lta_verify_in_eseal() {
+    let h = harness();
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = TrustStore::new();
+    store
+        .add_anchors_from(&std::fs::read(h.join("pki/root.pem")).unwrap())
+        .unwrap();
+    for level in ["B-T", "B-LT", "B-LTA"] {
+        let out = dir.path().join(format!("{level}.pdf"));
+        let signed = Command::new(h.join("sign_pyhanko.sh"))
+            .arg(h.join("work/plain.pdf"))
+            .arg(&out)
+            .arg(level)
+            .output()
+            .unwrap();
+        assert!(
+            signed.status.success(),
+            "{}",
+            String::from_utf8_lossy(&signed.stderr)
+        );
+        let pdf = std::fs::read(&out).unwrap();
+        // B-T carries no revocation data: give the CRLs; B-LT and B-LTA have their DSS.
+        let mut store = store.clone();
+        if level == "B-T" {
+            for crl in ["intermediate.crl", "root.crl"] {
+                let bytes = std::fs::read(h.join("pki/crl").join(crl)).unwrap();
+                store.add_crl(Crl::from_pem_or_der(&bytes).unwrap());
+            }
+        }
+        let report = verify_pdf(&pdf, &store, SystemTime::now()).unwrap();
+        let signature = report
+            .signatures
+            .iter()
+            .find(|s| s.kind == "pdf-signature")
+            .unwrap();
+        assert_eq!(
+            signature.indication,
+            Indication::TotalPassed,
+            "{level}: {:?}",
+            signature.reasons
+        );
+        assert_eq!(
+            signature.signing_time_source.as_deref(),
+            Some("signature timestamp"),
+            "{level}"
+        );
+        if level == "B-LTA" {
+            let ts = report
+                .signatures
+                .iter()
+                .find(|s| s.kind == "pdf-document-timestamp")
+                .unwrap();
+            assert_eq!(ts.indication, Indication::TotalPassed, "{:?}", ts.reasons);
+        }
+    }
+}

@@ -7,6 +7,10 @@
 //!   [`SignedData::verify`] / [`SignedData::verify_with_content`] run the checks, naming
 //!   every failure as a [`crate::report::Reason`].
 //! - [`DigestAlgorithm`] and its streaming [`Hasher`] hash the signed bytes.
+//! - [`SignedData::verify_encapsulated`] checks a `SignedData` that carries its content
+//!   (`eContent`), and [`sign_encapsulated`] writes one.
+//! - [`timestamp`]: RFC 3161 requests, responses and tokens ([`TimestampToken::verify`]);
+//!   [`tsa`]: a timestamping [`tsa::Authority`] and the HTTP transport (RFC 3161 clause 3.4).
 //!
 //! Digest algorithms: SHA-256/384/512 and SM3 (SHA-1 is read and reported as weak).
 //! Signature algorithms: ECDSA P-256/P-384 with SHA-256/384, RSASSA-PKCS1-v1_5 and
@@ -20,6 +24,8 @@ mod digest;
 mod ess;
 mod sign;
 mod signed_data;
+pub mod timestamp;
+pub mod tsa;
 mod verify;
 
 pub use asn1::{
@@ -27,6 +33,10 @@ pub use asn1::{
     OID_SIGNED_DATA, OID_SIGNING_CERTIFICATE, OID_SIGNING_CERTIFICATE_V2, OID_SIGNING_TIME,
 };
 pub use digest::{DigestAlgorithm, Hasher, OID_SHA1, OID_SHA256, OID_SHA384, OID_SHA512, OID_SM3};
-pub use sign::{SignOptions, add_unsigned_attribute, sign_detached};
+pub use sign::{SignOptions, add_unsigned_attribute, sign_detached, sign_encapsulated};
 pub use signed_data::SignedData;
+pub use timestamp::{
+    OID_TST_INFO, TimestampRequest, TimestampToken, TimestampVerification, TstInfo,
+    token_from_response,
+};
 pub use verify::CmsVerification;

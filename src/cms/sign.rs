@@ -1,5 +1,6 @@
 //! Writing a detached CMS `SignedData` for PAdES (PDF.md §1a; ETSI EN 319 122-1 clause
-//! 5.2 for the CAdES attributes) and adding unsigned attributes to one afterwards.
+//! 5.2 for the CAdES attributes) or one with encapsulated content (an RFC 3161 token),
+//! and adding unsigned attributes to one afterwards.
 
 use std::time::SystemTime;
 
@@ -49,6 +50,39 @@ fn oid(dotted: &str) -> Result<ObjectIdentifier> {
 /// signingCertificateV2 (RFC 5035) and, when asked for, signing-time. The signature is
 /// over the DER `SET OF` the attributes (RFC 5652 clause 5.4).
 pub fn sign_detached(content_digest: &[u8], options: &SignOptions<'_>) -> Result<Vec<u8>> {
+    sign(None, content_digest, options, true)
+}
+
+/// Builds a DER `ContentInfo { signedData }` (RFC 5652 clauses 3 and 5) that carries
+/// `econtent` as `eContent` of type `econtent_type` (a dotted OID), e.g. the `TSTInfo`
+/// (`id-ct-TSTInfo` 1.2.840.113549.1.9.16.1.4) of an RFC 3161 token.
+///
+/// As [`sign_detached`], except: `SignedData` version 3 unless the type is `id-data`
+/// (RFC 5652 clause 5.1), the `content-type` attribute is `econtent_type` and the
+/// `message-digest` attribute the digest of the `econtent` octets (clause 11). With
+/// `include_certificates` false, `certificates` is omitted (RFC 3161 `certReq` FALSE).
+pub fn sign_encapsulated(
+    econtent_type: &str,
+    econtent: &[u8],
+    options: &SignOptions<'_>,
+    include_certificates: bool,
+) -> Result<Vec<u8>> {
+    let digest = DigestAlgorithm::for_signature(options.signer.algorithm()).digest(econtent);
+    sign(
+        Some((econtent_type, econtent)),
+        &digest,
+        options,
+        include_certificates,
+    )
+}
+
+/// The one `SignedData` writer: detached (`econtent` None, `id-data`) or encapsulated.
+fn sign(
+    econtent: Option<(&str, &[u8])>,
+    content_digest: &[u8],
+    options: &SignOptions<'_>,
+    include_certificates: bool,
+) -> Result<Vec<u8>> {
     let algorithm = options.signer.algorithm();
     let digest = DigestAlgorithm::for_signature(algorithm);
     if content_digest.len() != digest.output_len() {
@@ -61,8 +95,9 @@ pub fn sign_detached(content_digest: &[u8], options: &SignOptions<'_>) -> Result
         )));
     }
     check_key(options)?;
+    let content_type = econtent.map_or(OID_DATA, |(oid, _)| oid);
     let cert = options.certificate;
-    let attrs = signed_attributes(content_digest, options)?;
+    let attrs = signed_attributes(content_type, content_digest, options)?;
     let set_der = RawSet(&attrs).to_der().map_err(encoding)?;
     let signature = options.signer.sign(&set_der)?;
     let digest_algorithm = AlgorithmIdentifierRef {
@@ -91,14 +126,27 @@ pub fn sign_detached(content_digest: &[u8], options: &SignOptions<'_>) -> Result
         .collect();
     let certificates = RawSet::sorted_contents(&certificates);
     let digest_algorithms = digest_algorithm.to_der().map_err(encoding)?;
+    let econtent_octets = econtent
+        .map(|(_, content)| {
+            OctetStringRef::new(content)
+                .and_then(|o| o.to_der())
+                .map_err(encoding)
+        })
+        .transpose()?;
     let signed_data = SignedDataAsn1 {
-        version: 1,
+        // RFC 5652 clause 5.1: 3 when eContentType is not id-data (the sid is
+        // issuerAndSerialNumber and there are no other certificate or CRL kinds).
+        version: if content_type == OID_DATA { 1 } else { 3 },
         digest_algorithms: RawSet(&digest_algorithms),
         encap_content_info: EncapsulatedContentInfo {
-            econtent_type: oid(OID_DATA)?,
-            econtent: None,
+            econtent_type: oid(content_type)?,
+            econtent: econtent_octets
+                .as_deref()
+                .map(AnyRef::try_from)
+                .transpose()
+                .map_err(encoding)?,
         },
-        certificates: Some(RawSet(&certificates)),
+        certificates: include_certificates.then_some(RawSet(&certificates)),
         crls: None,
         signer_infos: RawSet(&signer_info),
     }
@@ -121,11 +169,15 @@ fn check_key(options: &SignOptions<'_>) -> Result<()> {
 }
 
 /// The DER contents of the signed attributes, sorted as a DER `SET OF`.
-fn signed_attributes(content_digest: &[u8], options: &SignOptions<'_>) -> Result<Vec<u8>> {
+fn signed_attributes(
+    content_type: &str,
+    content_digest: &[u8],
+    options: &SignOptions<'_>,
+) -> Result<Vec<u8>> {
     let mut attrs = vec![
         attribute(
             OID_CONTENT_TYPE,
-            &oid(OID_DATA)?.to_der().map_err(encoding)?,
+            &oid(content_type)?.to_der().map_err(encoding)?,
         )?,
         attribute(
             OID_MESSAGE_DIGEST,

@@ -1,6 +1,8 @@
 //! Checks 3–8 of PDF.md §2 on a parsed [`SignedData`]: structure, signer certificate,
 //! algorithms, message digest, signature and the ESS signing-certificate binding
-//! (RFC 5652 clause 5.6, RFC 5035, ETSI EN 319 122-1 clause 5.2.2).
+//! (RFC 5652 clause 5.6, RFC 5035, ETSI EN 319 122-1 clause 5.2.2), for detached
+//! signatures ([`SignedData::verify`]) and for those that carry their content
+//! ([`SignedData::verify_encapsulated`], e.g. RFC 3161 tokens).
 
 use std::borrow::Cow;
 use std::time::SystemTime;
@@ -43,6 +45,15 @@ impl CmsVerification {
             self.reasons.push(reason);
         }
     }
+}
+
+/// Whether the signed content travels apart from the `SignedData` or inside it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Encapsulation {
+    /// A detached signature (PDF): `id-data`, no `eContent`.
+    Detached,
+    /// `eContent` present, of any `eContentType` (RFC 3161 tokens).
+    Encapsulated,
 }
 
 impl SignerId {
@@ -92,8 +103,58 @@ impl SignedData {
         extra: &[Certificate],
         require_signing_certificate: bool,
     ) -> CmsVerification {
+        self.verify_inner(
+            Some(content_digest),
+            content,
+            extra,
+            require_signing_certificate,
+            Encapsulation::Detached,
+        )
+    }
+
+    /// Checks 4–8 of PDF.md §2 for a `SignedData` that carries its content
+    /// (`eContent`, RFC 5652 clause 5.2), e.g. an RFC 3161 `TimeStampToken` over a
+    /// `TSTInfo`: the `content-type` attribute equals `eContentType` (RFC 5652 clause
+    /// 11.1), the `message-digest` attribute is the signer's digest of the `eContent`
+    /// octets (clause 11.2; without signed attributes the signature is over them, clause
+    /// 5.4), the signer, algorithms, signature and the ESS signing-certificate binding
+    /// are checked exactly as for [`SignedData::verify`].
+    ///
+    /// One `SignerInfo` is required; a missing `eContent` is [`Reason::CmsMalformed`].
+    /// `extra` and `require_signing_certificate` are as for [`SignedData::verify`]
+    /// (RFC 3161 clause 2.4.1 requires the ESS attribute in a timestamp token).
+    pub fn verify_encapsulated(
+        &self,
+        extra: &[Certificate],
+        require_signing_certificate: bool,
+    ) -> CmsVerification {
+        let econtent = self.econtent();
+        let digest = match (econtent, self.digest_algorithm()) {
+            (Some(content), Ok(algorithm)) => Some(algorithm.digest(content)),
+            _ => None,
+        };
+        let content = || econtent.unwrap_or_default().to_vec();
+        self.verify_inner(
+            digest.as_deref(),
+            econtent.map(|_| &content as &dyn Fn() -> Vec<u8>),
+            extra,
+            require_signing_certificate,
+            Encapsulation::Encapsulated,
+        )
+    }
+
+    /// The checks shared by detached and encapsulated signatures. `content_digest` is
+    /// `None` when it could not be computed (then it is not compared).
+    fn verify_inner(
+        &self,
+        content_digest: Option<&[u8]>,
+        content: Option<&dyn Fn() -> Vec<u8>>,
+        extra: &[Certificate],
+        require_signing_certificate: bool,
+        encapsulation: Encapsulation,
+    ) -> CmsVerification {
         let mut out = CmsVerification::default();
-        self.check_structure(&mut out);
+        self.check_structure(encapsulation, &mut out);
         let signer = self.signer();
         let cert = self
             .certificates()
@@ -104,12 +165,17 @@ impl SignedData {
             out.fail(Reason::NoSigningCertificate);
         }
         out.algorithm = self.check_algorithms(cert, &mut out);
+        let content_type = match encapsulation {
+            Encapsulation::Detached => OID_DATA,
+            Encapsulation::Encapsulated => self.econtent_type(),
+        };
         match &signer.signed_attrs {
             // An unknown digest algorithm is reported; the caller could not compute the
             // digest, so it is not compared.
             Some(attrs) => check_attributes(
                 attrs,
-                self.digest_algorithm().is_ok().then_some(content_digest),
+                content_type,
+                content_digest.filter(|_| self.digest_algorithm().is_ok()),
                 &mut out,
             ),
             None if content.is_none() => out.fail(Reason::DataNotChecked),
@@ -149,24 +215,36 @@ impl SignedData {
         out
     }
 
-    /// Check 3: one `SignerInfo`, `id-data` and no `eContent` (a detached signature).
-    fn check_structure(&self, out: &mut CmsVerification) {
+    /// Check 3: one `SignerInfo`; detached: `id-data` and no `eContent`; encapsulated:
+    /// `eContent` present.
+    fn check_structure(&self, encapsulation: Encapsulation, out: &mut CmsVerification) {
         if self.signer_count() != 1 {
             out.fail(Reason::CmsMalformed(format!(
                 "{} SignerInfos; exactly one is allowed",
                 self.signer_count()
             )));
         }
-        if self.econtent_type() != OID_DATA {
-            out.fail(Reason::CmsMalformed(format!(
-                "eContentType {}, not id-data",
-                self.econtent_type()
-            )));
-        }
-        if self.has_econtent() {
-            out.fail(Reason::CmsMalformed(
-                "eContent present: the signature is not detached".into(),
-            ));
+        match encapsulation {
+            Encapsulation::Detached => {
+                if self.econtent_type() != OID_DATA {
+                    out.fail(Reason::CmsMalformed(format!(
+                        "eContentType {}, not id-data",
+                        self.econtent_type()
+                    )));
+                }
+                if self.has_econtent() {
+                    out.fail(Reason::CmsMalformed(
+                        "eContent present: the signature is not detached".into(),
+                    ));
+                }
+            }
+            Encapsulation::Encapsulated => {
+                if !self.has_econtent() {
+                    out.fail(Reason::CmsMalformed(
+                        "no eContent: the content is not encapsulated".into(),
+                    ));
+                }
+            }
         }
         self.check_versions(out);
         if self.unreadable_certificates > 0 {
@@ -249,10 +327,12 @@ impl SignedData {
     }
 }
 
-/// Checks 3, 6 and the claimed time: `content-type` is `id-data`, `message-digest` is
-/// `content_digest` (when known), `signing-time` read if present.
+/// Checks 3, 6 and the claimed time: `content-type` is `content_type` (`id-data` for a
+/// detached signature, else `eContentType`), `message-digest` is `content_digest` (when
+/// known), `signing-time` read if present.
 fn check_attributes(
     attrs: &SignedAttributes,
+    content_type: &str,
     content_digest: Option<&[u8]>,
     out: &mut CmsVerification,
 ) {
@@ -260,10 +340,15 @@ fn check_attributes(
     match single(attributes, OID_CONTENT_TYPE, "content-type") {
         Ok(Some(value)) => {
             let oid = <ObjectIdentifier>::from_der(value).map(|o| o.to_string());
-            if oid.as_deref() != Ok(OID_DATA) {
-                out.fail(Reason::CmsMalformed(
-                    "the content-type attribute is not id-data".into(),
-                ));
+            if oid.as_deref() != Ok(content_type) {
+                let expected = if content_type == OID_DATA {
+                    "id-data".to_string()
+                } else {
+                    format!("eContentType {content_type}")
+                };
+                out.fail(Reason::CmsMalformed(format!(
+                    "the content-type attribute is not {expected}"
+                )));
             }
         }
         Ok(None) => out.fail(Reason::CmsMalformed(

@@ -4,8 +4,10 @@
 
 use super::document::Document;
 use super::filter::{decode, deflate};
+use super::form::field_tree;
 use super::object::{Dict, Object, Stream, dict, name};
 use super::update::Update;
+use crate::cms::SignedData;
 use crate::error::{Error, Result};
 
 /// DER objects for a DSS: each list is deduplicated when written.
@@ -27,6 +29,43 @@ impl ValidationData {
 }
 
 const KEYS: [&[u8]; 3] = [b"Certs", b"CRLs", b"OCSPs"];
+
+/// The unsigned attribute that carries a signature timestamp (RFC 3161 appendix A).
+const OID_SIGNATURE_TIME_STAMP_TOKEN: &str = "1.2.840.113549.1.9.16.2.14";
+
+/// The certificates that the document's signatures, their signature timestamps and its
+/// document timestamps carry: what a DSS must hold besides the revocation data.
+pub fn certificates_in_signatures(doc: &Document<'_>) -> Result<Vec<Vec<u8>>> {
+    let rev = doc.latest();
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    let mut add = |certs: &[crate::pki::Certificate]| {
+        for cert in certs {
+            if !out.iter().any(|c| c == cert.der()) {
+                out.push(cert.der().to_vec());
+            }
+        }
+    };
+    for node in field_tree(doc, rev)? {
+        let Some(value) = node.dict.get(b"V") else {
+            continue;
+        };
+        let value = doc.resolve(value, rev)?;
+        let Some(Object::String { bytes, .. }) = value.as_dict().and_then(|d| d.get(b"Contents"))
+        else {
+            continue;
+        };
+        let Ok((signed, _)) = SignedData::from_der_prefix(bytes) else {
+            continue;
+        };
+        add(signed.certificates());
+        for token in signed.unsigned_attribute(OID_SIGNATURE_TIME_STAMP_TOKEN) {
+            if let Ok((token, _)) = SignedData::from_der_prefix(token) {
+                add(token.certificates());
+            }
+        }
+    }
+    Ok(out)
+}
 
 /// What the latest revision's `/DSS` holds (its streams decoded); empty when there is none.
 pub fn read_dss(doc: &Document<'_>) -> Result<ValidationData> {
@@ -52,10 +91,13 @@ pub fn read_dss(doc: &Document<'_>) -> Result<ValidationData> {
     })
 }
 
-/// Adds `data` to the document's `/DSS` (creating it, and the ESIC extension entry, when
-/// missing) in one incremental update. Objects already in the DSS are not added again.
+/// Adds `data`, and the certificates the document's signatures and timestamps carry, to
+/// its `/DSS` (creating it, and the ESIC extension entry, when missing) in one incremental
+/// update. Objects already in the DSS are not added again.
 pub fn add_validation_data(mut pdf: Vec<u8>, data: &ValidationData) -> Result<Vec<u8>> {
     let doc = Document::parse(&pdf)?;
+    let mut data = data.clone();
+    data.certificates.extend(certificates_in_signatures(&doc)?);
     let rev = doc.latest();
     if doc.trailer(rev).get(b"Encrypt").is_some() {
         return Err(Error::Invalid(

@@ -2,17 +2,22 @@
 //! the CMS, the chain as of the validation time, the e-seal, and the modification analysis
 //! of every later revision. Each failed check is a named reason.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::time::SystemTime;
 
 use super::diff::{Change, ModificationLevel, changes_after};
 use super::document::{Document, XrefEntry};
 use super::form::field_tree;
+use super::ltv::read_dss;
 use super::object::{Dict, ObjRef, Object, decode_text};
 use super::parser::Parser;
-use crate::cms::SignedData;
+use crate::cms::{DigestAlgorithm, SignedData, TimestampToken};
 use crate::error::Result;
-use crate::pki::{Certificate, TrustStore, Usage, rfc3339, unix_seconds};
+use crate::pki::{
+    Certificate, ChainValidation, Crl, Findings, OcspResponse, TrustStore, Usage, as_of_proof,
+    rfc3339, unix_seconds,
+};
 use crate::report::{Reason, Report, SignatureReport};
 use crate::seal::{Seal, verify_seal_with_chain};
 
@@ -22,6 +27,9 @@ const SUB_FILTERS: [&[u8]; 3] = [
     b"adbe.pkcs7.detached",
     b"ETSI.RFC3161",
 ];
+
+/// The unsigned attribute that carries a signature timestamp (RFC 3161 appendix A).
+const OID_SIGNATURE_TIME_STAMP_TOKEN: &str = "1.2.840.113549.1.9.16.2.14";
 
 /// A signature field with a value, as found in the AcroForm.
 struct SignatureField {
@@ -38,19 +46,35 @@ struct SignatureField {
 
 /// Verifies every signature in `pdf` as of `at` against `store`.
 ///
+/// The certificates, CRLs and OCSP responses of the document's `/DSS` join the store (as
+/// intermediates and revocation data, never as anchors). Document timestamps are verified
+/// first: each valid one is a proof of existence for every signature whose bytes it covers,
+/// as a valid signature timestamp is for its signature (ETSI EN 319 102-1 clause 5.6).
+///
 /// Returns an error only when the file cannot be read as a PDF at all; a report with no
 /// entries means the file holds no signatures.
 pub fn verify_pdf(pdf: &[u8], store: &TrustStore, at: SystemTime) -> Result<Report> {
     let doc = Document::parse(pdf)?;
     let fields = signature_fields(&doc)?;
-    let trailing = has_trailing_data(&doc);
-    let mut signatures: Vec<(usize, SignatureReport)> = fields
-        .iter()
-        .map(|field| {
-            let order = byte_range(&field.dict).map_or(usize::MAX, |r| r[1] as usize);
-            (order, verify_signature(&doc, field, store, at, trailing))
-        })
-        .collect();
+    let mut context = Context {
+        store: with_dss(&doc, store),
+        doc,
+        at,
+        trailing: false,
+        covered_until: Vec::new(),
+    };
+    context.trailing = context.doc.content_end() < context.doc.data().len();
+    let (timestamps, seals): (Vec<&SignatureField>, Vec<&SignatureField>) =
+        fields.iter().partition(|f| is_document_timestamp(&f.dict));
+    let mut signatures: Vec<(usize, SignatureReport)> = Vec::new();
+    for field in timestamps {
+        let (report, poe) = verify_signature(&context, field);
+        context.covered_until.extend(poe);
+        signatures.push((order(field), report));
+    }
+    for field in seals {
+        signatures.push((order(field), verify_signature(&context, field).0));
+    }
     signatures.sort_by_key(|(order, _)| *order);
     Ok(Report {
         validation_time: rfc3339(unix_seconds(at)),
@@ -58,8 +82,62 @@ pub fn verify_pdf(pdf: &[u8], store: &TrustStore, at: SystemTime) -> Result<Repo
     })
 }
 
-fn has_trailing_data(doc: &Document<'_>) -> bool {
-    doc.content_end() < doc.data().len()
+/// What every signature of one document is verified with.
+struct Context<'d, 's> {
+    doc: Document<'d>,
+    store: Cow<'s, TrustStore>,
+    at: SystemTime,
+    /// Bytes follow the last `%%EOF`.
+    trailing: bool,
+    /// Valid document timestamps: the end of the bytes each covers, and its genTime.
+    covered_until: Vec<(u64, SystemTime)>,
+}
+
+impl Context<'_, '_> {
+    /// The earliest document timestamp that covers bytes up to `end`.
+    fn document_poe(&self, end: u64) -> Option<SystemTime> {
+        self.covered_until
+            .iter()
+            .filter(|(covered, _)| *covered >= end)
+            .map(|(_, time)| *time)
+            .min()
+    }
+}
+
+/// `store` with the document's DSS added; `store` itself when there is none.
+fn with_dss<'s>(doc: &Document<'_>, store: &'s TrustStore) -> Cow<'s, TrustStore> {
+    let Ok(dss) = read_dss(doc) else {
+        return Cow::Borrowed(store);
+    };
+    if dss.is_empty() {
+        return Cow::Borrowed(store);
+    }
+    let mut store = store.clone();
+    for der in &dss.certificates {
+        if let Ok(cert) = Certificate::from_der(der) {
+            store.add_intermediate(cert);
+        }
+    }
+    for der in &dss.crls {
+        if let Ok(crl) = Crl::from_der(der) {
+            store.add_crl(crl);
+        }
+    }
+    for der in &dss.ocsps {
+        if let Ok(response) = OcspResponse::from_der(der) {
+            store.add_ocsp_response(response);
+        }
+    }
+    Cow::Owned(store)
+}
+
+fn is_document_timestamp(dict: &Dict) -> bool {
+    dict.name(b"Type") == Some(b"DocTimeStamp") || dict.name(b"SubFilter") == Some(b"ETSI.RFC3161")
+}
+
+/// Signing order: by where the signature's gap lies.
+fn order(field: &SignatureField) -> usize {
+    byte_range(&field.dict).map_or(usize::MAX, |r| r[1] as usize)
 }
 
 /// Signature fields (`/FT /Sig`, inherited) that have a value (ISO 32000-1 12.7.4.5).
@@ -132,23 +210,22 @@ struct Checks {
     warnings: Vec<String>,
 }
 
+/// Verifies one signature or document timestamp; a valid document timestamp also returns
+/// the end of the bytes it covers and its genTime.
 fn verify_signature(
-    doc: &Document<'_>,
+    context: &Context<'_, '_>,
     field: &SignatureField,
-    store: &TrustStore,
-    at: SystemTime,
-    trailing: bool,
-) -> SignatureReport {
+) -> (SignatureReport, Option<(u64, SystemTime)>) {
+    let (doc, store, at, trailing) = (&context.doc, &*context.store, context.at, context.trailing);
     if let Some(error) = &field.unreadable {
-        return unreadable_signature(doc, field, error, trailing);
+        return (unreadable_signature(doc, field, error, trailing), None);
     }
     let mut checks = Checks {
         reasons: Vec::new(),
         warnings: Vec::new(),
     };
     let dict = &field.dict;
-    let is_timestamp = dict.name(b"Type") == Some(b"DocTimeStamp")
-        || dict.name(b"SubFilter") == Some(b"ETSI.RFC3161");
+    let is_timestamp = is_document_timestamp(dict);
     let kind = if is_timestamp {
         "pdf-document-timestamp"
     } else {
@@ -219,23 +296,29 @@ fn verify_signature(
                 None
             }
         };
+        let signed = SignedBytes { doc, range };
         if format_ok && !is_timestamp {
+            let poe = context.document_poe(range[2] + range[3]);
             check_cms(
-                doc,
-                dict,
+                &signed,
                 &contents,
-                range,
                 sub_filter.as_deref(),
                 store,
                 at,
+                poe,
                 &mut checks,
                 &mut report_extra,
             );
         } else if format_ok {
-            checks.reasons.push(Reason::TimestampInvalid {
-                what: "document".into(),
-                detail: "document timestamps are not verified by this version".into(),
-            });
+            report_extra.poe = check_document_timestamp(
+                &signed,
+                &contents,
+                store,
+                at,
+                &mut checks,
+                &mut report_extra,
+            )
+            .map(|time| (range[2] + range[3], time));
         }
         if let Some(rev) = signed_revision {
             let coverage = if range[2] + range[3] == doc.content_end() as u64 || rev == doc.latest()
@@ -275,14 +358,19 @@ fn verify_signature(
         .revocation
         .unwrap_or_else(|| "not checked".into());
     report.seal = report_extra.seal_name;
-    report.signing_time = match dict.get(b"M") {
-        Some(Object::String { bytes, .. }) => Some(decode_text(bytes)),
-        _ => None,
-    };
+    (report.signing_time, report.signing_time_source) =
+        match (report_extra.trusted_time, dict.get(b"M")) {
+            (Some((time, source)), _) => (Some(time), Some(source.to_string())),
+            (None, Some(Object::String { bytes, .. })) => {
+                (Some(decode_text(bytes)), Some("claimed".into()))
+            }
+            _ => (None, None),
+        };
     report.coverage = report_extra.coverage;
     report.modification = report_extra.level.map(|l| l.to_string());
     report.changes = report_extra.changes;
-    report
+    let poe = report_extra.poe.filter(|_| report.reasons.is_empty());
+    (report, poe)
 }
 
 /// The report of a signature whose dictionary does not parse: malformed, and when a
@@ -349,6 +437,12 @@ struct ReportExtra {
     changes: Vec<String>,
     /// The certificates the CMS carries: the seal maker's chain may go through them too.
     cms_certificates: Vec<Certificate>,
+    /// A time a timestamp proves, RFC 3339, and which timestamp: the signing time shown.
+    trusted_time: Option<(String, &'static str)>,
+    /// For a document timestamp: the end of the bytes it covers and its genTime.
+    poe: Option<(u64, SystemTime)>,
+    /// For a signature: the proof of existence its checks used, if any.
+    poe_used: Option<SystemTime>,
 }
 
 /// Check 2: `[0, b1, b2, b3]` with the gap exactly this dictionary's `/Contents` string,
@@ -444,19 +538,46 @@ fn contents_span(data: &[u8], offset: usize, path: &[&[u8]]) -> Option<(usize, u
     found
 }
 
+/// The bytes a `/ByteRange` covers.
+struct SignedBytes<'a, 'd> {
+    doc: &'a Document<'d>,
+    range: [u64; 4],
+}
+
+impl SignedBytes<'_, '_> {
+    fn parts(&self) -> (&[u8], &[u8]) {
+        let data = self.doc.data();
+        let r = self.range;
+        (
+            &data[..r[1] as usize],
+            &data[r[2] as usize..(r[2] + r[3]) as usize],
+        )
+    }
+
+    /// The digest of the covered bytes, streamed over both parts.
+    fn digest(&self, algorithm: DigestAlgorithm) -> Vec<u8> {
+        let (first, second) = self.parts();
+        let mut hasher = algorithm.hasher();
+        hasher.update(first);
+        hasher.update(second);
+        hasher.finish()
+    }
+}
+
+/// Checks 3–12 for a CMS signature: the CMS itself, its signature timestamp, and the
+/// signer's chain under the time rule of PDF.md §2 (with `document_poe`, the earliest
+/// document timestamp covering the signature).
 #[allow(clippy::too_many_arguments)]
 fn check_cms(
-    doc: &Document<'_>,
-    dict: &Dict,
+    signed: &SignedBytes<'_, '_>,
     contents: &[u8],
-    range: [u64; 4],
     sub_filter: Option<&[u8]>,
     store: &TrustStore,
     at: SystemTime,
+    document_poe: Option<SystemTime>,
     checks: &mut Checks,
     extra: &mut ReportExtra,
 ) {
-    let _ = dict;
     let (signed_data, rest) = match SignedData::from_der_prefix(contents) {
         Ok(parsed) => parsed,
         Err(e) => {
@@ -478,40 +599,134 @@ fn check_cms(
             return;
         }
     };
-    let data = doc.data();
-    let (first, second) = (
-        &data[..range[1] as usize],
-        &data[range[2] as usize..(range[2] + range[3]) as usize],
-    );
-    let mut hasher = digest_algorithm.hasher();
-    hasher.update(first);
-    hasher.update(second);
-    let digest = hasher.finish();
+    let digest = signed.digest(digest_algorithm);
     let require_ess = sub_filter == Some(b"ETSI.CAdES.detached");
-    let supplied: Vec<Certificate> = Vec::new();
-    let content = || [first, second].concat();
-    let verification =
-        signed_data.verify_with_content(&digest, Some(&content), &supplied, require_ess);
+    let content = || {
+        let (first, second) = signed.parts();
+        [first, second].concat()
+    };
+    let verification = signed_data.verify_with_content(&digest, Some(&content), &[], require_ess);
     checks.reasons.extend(verification.reasons);
     checks.warnings.extend(verification.warnings);
-    if !signed_data
-        .unsigned_attribute("1.2.840.113549.1.9.16.2.14")
-        .is_empty()
-    {
-        checks.warnings.push(
-            "the signature timestamp is not used as proof of existence by this version".into(),
-        );
-    }
     extra.cms_certificates = signed_data.certificates().to_vec();
-    let Some(signer) = verification.signer else {
-        return;
+    // An unusable timestamp is reported after the signer's own findings: it only withholds
+    // a proof of existence, so the chain's reason, when there is one, names the verdict.
+    let mut timestamp_checks = Checks {
+        reasons: Vec::new(),
+        warnings: Vec::new(),
     };
-    let validation = store.validate(&signer, signed_data.certificates(), at, Usage::Signer);
-    checks.reasons.extend(validation.reasons.iter().cloned());
-    checks.warnings.extend(validation.warnings.iter().cloned());
-    extra.chain = validation.chain.iter().map(Certificate::summary).collect();
-    extra.revocation = Some(validation.revocation.clone());
-    extra.signer = Some(signer);
+    let signature_poe = signature_timestamp(&signed_data, store, at, &mut timestamp_checks, extra);
+    if let Some(signer) = verification.signer {
+        let poe = match (signature_poe, document_poe) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        extra.poe_used = poe;
+        let validation =
+            validate_with_poe(store, &signer, signed_data.certificates(), at, poe, checks);
+        extra.chain = validation.chain.iter().map(Certificate::summary).collect();
+        extra.revocation = Some(validation.revocation.clone());
+        extra.signer = Some(signer);
+    }
+    checks.reasons.extend(timestamp_checks.reasons);
+    checks.warnings.extend(timestamp_checks.warnings);
+}
+
+/// Check 9 for the signature timestamp (unsigned attribute signatureTimeStampToken, RFC
+/// 3161 appendix A): its genTime when the token verifies over the signature value; a token
+/// that does not verify is a reason (capping the verdict at INDETERMINATE), no proof.
+fn signature_timestamp(
+    signed_data: &SignedData,
+    store: &TrustStore,
+    at: SystemTime,
+    checks: &mut Checks,
+    extra: &mut ReportExtra,
+) -> Option<SystemTime> {
+    let tokens = signed_data.unsigned_attribute(OID_SIGNATURE_TIME_STAMP_TOKEN);
+    let mut earliest: Option<SystemTime> = None;
+    for der in tokens {
+        let token = match TimestampToken::from_der(der) {
+            Ok(t) => t,
+            Err(e) => {
+                checks.reasons.push(Reason::TimestampInvalid {
+                    what: "signature".into(),
+                    detail: e.to_string(),
+                });
+                continue;
+            }
+        };
+        let imprint = token
+            .tst_info()
+            .digest_algorithm
+            .digest(signed_data.signature_value());
+        let verified = token.verify("signature", &imprint, store, at);
+        checks.warnings.extend(verified.warnings);
+        match verified.gen_time {
+            Some(time) => earliest = Some(earliest.map_or(time, |e| e.min(time))),
+            None => checks.reasons.extend(verified.reasons),
+        }
+    }
+    if let Some(time) = earliest {
+        extra.trusted_time = Some((rfc3339(unix_seconds(time)), "signature timestamp"));
+    }
+    earliest
+}
+
+/// A document timestamp (`/SubFilter /ETSI.RFC3161`): the token over the covered bytes,
+/// verified like a signature timestamp. Returns its genTime when it verifies.
+fn check_document_timestamp(
+    signed: &SignedBytes<'_, '_>,
+    contents: &[u8],
+    store: &TrustStore,
+    at: SystemTime,
+    checks: &mut Checks,
+    extra: &mut ReportExtra,
+) -> Option<SystemTime> {
+    // `/Contents` is zero-padded after the token's DER.
+    let token = match SignedData::from_der_prefix(contents)
+        .and_then(|(_, rest)| TimestampToken::from_der(&contents[..contents.len() - rest.len()]))
+    {
+        Ok(t) => t,
+        Err(e) => {
+            checks.reasons.push(Reason::CmsMalformed(e.to_string()));
+            return None;
+        }
+    };
+    let imprint = signed.digest(token.tst_info().digest_algorithm);
+    let verified = token.verify("document", &imprint, store, at);
+    checks.warnings.extend(verified.warnings);
+    checks.reasons.extend(verified.reasons);
+    if let Some(chain) = &verified.chain {
+        extra.chain = chain.chain.iter().map(Certificate::summary).collect();
+        extra.revocation = Some(chain.revocation.clone());
+    }
+    extra.signer = verified.tsa;
+    let time = verified.gen_time?;
+    extra.trusted_time = Some((rfc3339(unix_seconds(time)), "document timestamp"));
+    Some(time)
+}
+
+/// Checks 10–12 under the time rule (PDF.md §2; ETSI EN 319 102-1 clause 5.6.2): the chain
+/// as of `at`, or as of the proof of existence `poe` where it only lapsed since.
+fn validate_with_poe(
+    store: &TrustStore,
+    signer: &Certificate,
+    chain: &[Certificate],
+    at: SystemTime,
+    poe: Option<SystemTime>,
+    checks: &mut Checks,
+) -> ChainValidation {
+    let found = as_of_proof(at, poe, |t| {
+        let validation = store.validate(signer, chain, t, Usage::Signer);
+        Findings {
+            reasons: validation.reasons.clone(),
+            warnings: validation.warnings.clone(),
+            value: validation,
+        }
+    });
+    checks.reasons.extend(found.reasons);
+    checks.warnings.extend(found.warnings);
+    found.value
 }
 
 /// Check 13: what the revisions after the signed one changed, against DocMDP.
@@ -695,7 +910,16 @@ fn seal_checks(
         }
     };
     extra.seal_name = Some(seal.property.name.clone());
-    let seal_report = verify_seal_with_chain(&seal, store, &extra.cms_certificates, at);
+    // The seal is inside the signed bytes: the signature's proof of existence is the
+    // seal's too (SES-OFD.md §5).
+    let seal_report = as_of_proof(at, extra.poe_used, |t| {
+        let report = verify_seal_with_chain(&seal, store, &extra.cms_certificates, t);
+        Findings {
+            reasons: report.reasons,
+            warnings: report.warnings,
+            value: (),
+        }
+    });
     checks.reasons.extend(seal_report.reasons);
     checks.warnings.extend(
         seal_report

@@ -10,6 +10,7 @@ use super::certificate::{
     Certificate, OID_KP_TIME_STAMPING, read_certificates, rfc3339, unix_seconds,
 };
 use super::crl::{Crl, RevocationReason};
+use super::ocsp::{OcspCertStatus, OcspResponse, OcspSigner};
 use super::webpki_algs;
 use crate::error::Result;
 use crate::report::{Reason, SignatureReport};
@@ -44,19 +45,22 @@ impl std::str::FromStr for Usage {
     }
 }
 
+#[derive(Clone)]
 struct Anchor {
     certificate: Certificate,
     anchor: TrustAnchor<'static>,
 }
 
-/// Trust anchors, intermediate certificates and CRLs that verification relies on.
+/// Trust anchors, intermediate certificates, CRLs and OCSP responses that verification
+/// relies on.
 ///
 /// Build it once and share it: validation takes `&self` and the store is `Sync`.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct TrustStore {
     anchors: Vec<Anchor>,
     intermediates: Vec<Certificate>,
     crls: Vec<Crl>,
+    ocsp: Vec<OcspResponse>,
 }
 
 /// The outcome of validating one certificate chain.
@@ -127,6 +131,14 @@ impl TrustStore {
     /// Adds a CRL; it is used for the certificates of the issuer that signed it.
     pub fn add_crl(&mut self, crl: Crl) {
         self.crls.push(crl);
+    }
+
+    /// Adds an OCSP response; it is used for the certificates it gives a status for, when
+    /// its signer is their issuer or a responder the issuer delegated to (see
+    /// [`OcspResponse::verify_signature`] and, for the times it speaks for,
+    /// [`super::SingleStatus::covers`]).
+    pub fn add_ocsp_response(&mut self, response: OcspResponse) {
+        self.ocsp.push(response);
     }
 
     /// The trust anchors.
@@ -232,103 +244,287 @@ impl TrustStore {
         Ok(certs)
     }
 
-    /// RFC 5280 clause 6.3 with the supplied CRLs: every certificate below the anchor is
-    /// looked up in a CRL from its issuer that covers the time in question.
+    /// RFC 5280 clause 6.3 with the supplied CRLs and OCSP responses: every certificate
+    /// below the anchor is looked up in the newest CRL from its issuer and in every OCSP
+    /// response that names it; [`decide`] turns what they say into the verdict.
     fn check_revocation(&self, at: SystemTime, result: &mut ChainValidation) {
-        if self.crls.is_empty() || result.chain.len() < 2 {
-            if self.crls.is_empty() {
+        if (self.crls.is_empty() && self.ocsp.is_empty()) || result.chain.len() < 2 {
+            if self.crls.is_empty() && self.ocsp.is_empty() {
                 result
                     .warnings
-                    .push("revocation not checked: no CRL supplied".into());
+                    .push("revocation not checked: no CRL or OCSP response supplied".into());
             }
             return;
         }
         let t = unix_seconds(at);
         let mut findings = Vec::new();
+        let mut decisions = Vec::new();
+        let mut warnings = Vec::new();
         for (i, pair) in result.chain.windows(2).enumerate() {
             let (cert, issuer) = (&pair[0], &pair[1]);
-            let is_leaf = i == 0;
-            let mut usable: Vec<&Crl> = Vec::new();
-            for crl in self
-                .crls
-                .iter()
-                .filter(|c| c.issuer_der() == cert.issuer_der())
-            {
-                match crl.verify_issued_by(issuer) {
-                    Ok(()) => usable.push(crl),
-                    Err(e) => result
-                        .warnings
-                        .push(format!("ignored a CRL from {}: {e}", crl.issuer())),
-                }
-            }
-            let Some(crl) = usable.into_iter().max_by_key(|c| c.this_update_unix()) else {
-                if is_leaf {
-                    result.reasons.push(Reason::RevocationUnknown {
-                        subject: cert.subject().to_string(),
-                        detail: "no CRL from its issuer was supplied".into(),
-                    });
-                } else {
-                    result.warnings.push(format!(
-                        "revocation of {} not checked: no CRL",
-                        cert.subject()
-                    ));
-                }
-                continue;
+            let mut evidence = Vec::new();
+            evidence.extend(self.crl_evidence(cert, issuer, t, &mut warnings));
+            evidence.extend(self.ocsp_evidence(cert, issuer, at, &mut warnings));
+            let missing = if self.ocsp.is_empty() {
+                "no CRL from its issuer was supplied"
+            } else {
+                "neither a CRL from its issuer nor a usable OCSP response for it was supplied"
             };
-            match crl.find(cert.serial()) {
-                Some(entry) if entry.reason == Some(RevocationReason::RemoveFromCrl) => {
-                    findings.push(format!("{}: released from hold", cert.subject()));
-                }
-                Some(entry) if entry.revoked_at <= t => {
-                    if entry.reason == Some(RevocationReason::CertificateHold) {
-                        result.reasons.push(Reason::CertificateOnHold {
-                            subject: cert.subject().to_string(),
-                            serial: cert.serial_hex(),
-                        });
-                    } else {
-                        result.reasons.push(Reason::CertificateRevoked {
-                            subject: cert.subject().to_string(),
-                            serial: cert.serial_hex(),
-                            revoked_at: rfc3339(entry.revoked_at),
-                            reason: entry.reason.map(|r| r.to_string()),
-                            ca: !is_leaf,
-                        });
-                    }
-                    findings.push(format!("{}: revoked", cert.subject()));
-                }
-                Some(entry) => {
-                    result.warnings.push(format!(
-                        "{} was revoked at {}, after the validation time",
-                        cert.subject(),
-                        rfc3339(entry.revoked_at)
-                    ));
-                    findings.push(format!("{}: good at the validation time", cert.subject()));
-                }
-                None if crl.next_update_unix().is_some_and(|next| t > next) => {
-                    let detail = format!(
-                        "the newest CRL from its issuer expired at {}",
-                        rfc3339(crl.next_update_unix().unwrap_or_default())
-                    );
-                    if is_leaf {
-                        result.reasons.push(Reason::RevocationUnknown {
-                            subject: cert.subject().to_string(),
-                            detail,
-                        });
-                    } else {
-                        result
-                            .warnings
-                            .push(format!("{}: {detail}", cert.subject()));
-                    }
-                    findings.push(format!("{}: unknown (stale CRL)", cert.subject()));
-                }
-                None => findings.push(format!(
-                    "{}: good (CRL of {})",
-                    cert.subject(),
-                    rfc3339(crl.this_update_unix())
-                )),
-            }
+            let decision = decide(cert, i > 0, &evidence, missing, t);
+            decisions.push(decision);
+        }
+        result.warnings.extend(warnings);
+        for decision in decisions {
+            result.reasons.extend(decision.reason);
+            result.warnings.extend(decision.warning);
+            findings.push(decision.finding);
         }
         result.revocation = findings.join("; ");
+    }
+
+    /// What the newest CRL from `cert`'s issuer, signed by `issuer`, says about it.
+    fn crl_evidence(
+        &self,
+        cert: &Certificate,
+        issuer: &Certificate,
+        t: i64,
+        warnings: &mut Vec<String>,
+    ) -> Option<Evidence> {
+        let mut usable: Vec<&Crl> = Vec::new();
+        for crl in self
+            .crls
+            .iter()
+            .filter(|c| c.issuer_der() == cert.issuer_der())
+        {
+            match crl.verify_issued_by(issuer) {
+                Ok(()) => usable.push(crl),
+                Err(e) => warnings.push(format!("ignored a CRL from {}: {e}", crl.issuer())),
+            }
+        }
+        let crl = usable.into_iter().max_by_key(|c| c.this_update_unix())?;
+        let stale = crl.next_update_unix().filter(|next| t > *next);
+        Some(Evidence {
+            source: format!("CRL of {}", rfc3339(crl.this_update_unix())),
+            revoked: crl.find(cert.serial()).map(|e| (e.revoked_at, e.reason)),
+            not_covering: stale.map(|next| {
+                (
+                    format!(
+                        "the newest CRL from its issuer expired at {}",
+                        rfc3339(next)
+                    ),
+                    "stale CRL",
+                )
+            }),
+        })
+    }
+
+    /// What the OCSP responses that name `cert` say about it; responses whose signer may
+    /// not speak for `issuer` or whose signature does not verify are ignored with a
+    /// warning.
+    fn ocsp_evidence(
+        &self,
+        cert: &Certificate,
+        issuer: &Certificate,
+        at: SystemTime,
+        warnings: &mut Vec<String>,
+    ) -> Vec<Evidence> {
+        let mut evidence = Vec::new();
+        for response in &self.ocsp {
+            let Some(single) = response.status_of(cert, issuer) else {
+                continue;
+            };
+            let signer = match response.verify_signature(issuer) {
+                Ok(signer) => signer,
+                Err(e) => {
+                    warnings.push(format!(
+                        "ignored an OCSP response from {}: {e}",
+                        response.responder()
+                    ));
+                    continue;
+                }
+            };
+            if let OcspSigner::Delegated {
+                subject,
+                nocheck: false,
+            } = &signer
+            {
+                warnings.push(format!(
+                    "the OCSP responder {subject} has no id-pkix-ocsp-nocheck; its own \
+                     revocation status was not checked"
+                ));
+            }
+            let source = format!(
+                "OCSP response of {} signed by {signer}",
+                rfc3339(single.this_update)
+            );
+            let not_covering = if single.status == OcspCertStatus::Unknown {
+                Some((
+                    format!(
+                        "the OCSP responder {} does not know it",
+                        response.responder()
+                    ),
+                    "OCSP status unknown",
+                ))
+            } else if !single.covers(at) {
+                Some((
+                    format!(
+                        "the OCSP response speaks for {} to {}, not for the validation time",
+                        rfc3339(single.this_update),
+                        rfc3339(single.valid_until())
+                    ),
+                    "OCSP response outside its validity",
+                ))
+            } else {
+                None
+            };
+            evidence.push(Evidence {
+                source,
+                revoked: match single.status {
+                    OcspCertStatus::Revoked { revoked_at, reason } => Some((revoked_at, reason)),
+                    _ => None,
+                },
+                not_covering,
+            });
+        }
+        evidence
+    }
+}
+
+/// What one piece of revocation information (a CRL or an OCSP response) says about a
+/// certificate; [`decide`] holds the rules that turn it into a verdict, one set for both.
+struct Evidence {
+    /// Where it comes from, e.g. `CRL of 2026-11-23T14:00:00Z`.
+    source: String,
+    /// The revocation it records: `revocationDate` / `revocationTime` and reason.
+    revoked: Option<(i64, Option<RevocationReason>)>,
+    /// Why it does not vouch for an unrevoked certificate at the validation time (a stale
+    /// CRL, an OCSP status that does not cover the time or is `unknown`): the detail and
+    /// a short form for the summary. A recorded revocation counts all the same.
+    not_covering: Option<(String, &'static str)>,
+}
+
+/// What a piece of evidence amounts to at the validation time, weakest first.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Finding {
+    Unknown,
+    Good,
+    ReleasedFromHold,
+    RevokedLater,
+    OnHold,
+    Revoked,
+}
+
+impl Evidence {
+    fn finding(&self, t: i64) -> Finding {
+        match self.revoked {
+            Some((_, Some(RevocationReason::RemoveFromCrl))) => Finding::ReleasedFromHold,
+            Some((at, Some(RevocationReason::CertificateHold))) if at <= t => Finding::OnHold,
+            Some((at, _)) if at <= t => Finding::Revoked,
+            Some(_) => Finding::RevokedLater,
+            None if self.not_covering.is_some() => Finding::Unknown,
+            None => Finding::Good,
+        }
+    }
+}
+
+/// What [`decide`] concluded about one certificate.
+#[derive(Default)]
+struct Decision {
+    reason: Option<Reason>,
+    warning: Option<String>,
+    /// One entry of [`ChainValidation::revocation`].
+    finding: String,
+}
+
+/// The revocation verdict for `cert` (`ca`: a CA certificate of the chain) from all the
+/// evidence about it: a revocation from any source wins (a hold counts, below a
+/// revocation), then any source that vouches for it, else its status is unknown —
+/// a reason for the leaf, a warning for a CA. `missing` says why there is no evidence.
+fn decide(cert: &Certificate, ca: bool, evidence: &[Evidence], missing: &str, t: i64) -> Decision {
+    let subject = cert.subject();
+    let unknown = |detail: String, short: &str| {
+        let finding = format!("{subject}: unknown ({short})");
+        if ca {
+            Decision {
+                warning: Some(format!("{subject}: {detail}")),
+                finding,
+                ..Default::default()
+            }
+        } else {
+            Decision {
+                reason: Some(Reason::RevocationUnknown {
+                    subject: subject.to_string(),
+                    detail,
+                }),
+                finding,
+                ..Default::default()
+            }
+        }
+    };
+    let Some((best, finding)) = evidence
+        .iter()
+        .map(|e| (e, e.finding(t)))
+        .rev()
+        .max_by_key(|(_, f)| *f)
+    else {
+        return if ca {
+            Decision {
+                warning: Some(format!("revocation of {subject} not checked: {missing}")),
+                finding: format!("{subject}: not checked"),
+                ..Default::default()
+            }
+        } else {
+            unknown(missing.to_string(), "no revocation information")
+        };
+    };
+    let (revoked_at, reason) = best.revoked.unwrap_or_default();
+    match finding {
+        Finding::Revoked => Decision {
+            reason: Some(Reason::CertificateRevoked {
+                subject: subject.to_string(),
+                serial: cert.serial_hex(),
+                revoked_at: rfc3339(revoked_at),
+                reason: reason.map(|r| r.to_string()),
+                ca,
+            }),
+            finding: format!("{subject}: revoked ({})", best.source),
+            ..Default::default()
+        },
+        Finding::OnHold => Decision {
+            reason: Some(Reason::CertificateOnHold {
+                subject: subject.to_string(),
+                serial: cert.serial_hex(),
+            }),
+            finding: format!("{subject}: on hold ({})", best.source),
+            ..Default::default()
+        },
+        Finding::RevokedLater => Decision {
+            warning: Some(format!(
+                "{subject} was revoked at {}, after the validation time",
+                rfc3339(revoked_at)
+            )),
+            finding: format!("{subject}: good at the validation time ({})", best.source),
+            ..Default::default()
+        },
+        Finding::ReleasedFromHold => Decision {
+            finding: format!("{subject}: released from hold ({})", best.source),
+            ..Default::default()
+        },
+        Finding::Good => {
+            let sources: Vec<&str> = evidence
+                .iter()
+                .filter(|e| e.finding(t) == Finding::Good)
+                .map(|e| e.source.as_str())
+                .collect();
+            Decision {
+                finding: format!("{subject}: good ({})", sources.join(", ")),
+                ..Default::default()
+            }
+        }
+        Finding::Unknown => {
+            let (detail, short) = best.not_covering.clone().unwrap_or_default();
+            unknown(detail, short)
+        }
     }
 }
 

@@ -278,6 +278,7 @@ pub fn verify_seal_signature(
     report.seal = Some(signature.seal.property.name.clone());
     if let TimeInfo::Time(time) = signature.time_info {
         report.signing_time = Some(rfc3339(time));
+        report.signing_time_source = Some("claimed".into());
     }
     report
 }

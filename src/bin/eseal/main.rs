@@ -13,6 +13,7 @@ mod pdf_cmd;
 mod pki_cmd;
 mod seal_cmd;
 mod speed_cmd;
+mod tsa_cmd;
 mod verify_cmd;
 
 use std::process::ExitCode;
@@ -48,7 +49,10 @@ enum Command {
     /// PDF: seal (PAdES with a visible e-seal).
     #[command(subcommand)]
     Pdf(pdf_cmd::Command),
-    /// Verify a PDF, certificate, seal or seal signature as of a time.
+    /// RFC 3161 timestamps: serve (a TSA over HTTP), request (a token for a file).
+    #[command(subcommand)]
+    Tsa(tsa_cmd::Command),
+    /// Verify a PDF, certificate, seal, seal signature or timestamp token as of a time.
     Verify(verify_cmd::Args),
     /// Throughput of each verifier beside its bare primitive.
     Speed(speed_cmd::Args),
@@ -68,6 +72,7 @@ fn main() -> ExitCode {
         Command::Pki(cmd) => pki_cmd::run(cmd),
         Command::Seal(cmd) => seal_cmd::run(cmd),
         Command::Pdf(cmd) => pdf_cmd::run(cmd),
+        Command::Tsa(cmd) => tsa_cmd::run(cmd),
         Command::Verify(args) => verify_cmd::run(args),
         Command::Speed(args) => speed_cmd::run(args),
     };

@@ -4,12 +4,103 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 use eseal::crypto::{Signer, SoftwareKey};
-use eseal::pdf::{DocMdp, FieldLock, PdfSealOptions, Placement, SubFilter, seal_pdf};
-use eseal::pki::{Certificate, read_certificates};
+use std::time::Duration;
+
+use eseal::cms::DigestAlgorithm;
+use eseal::cms::TimestampRequest;
+use eseal::cms::tsa::request_timestamp;
+use eseal::pdf::{
+    DocMdp, FieldLock, PdfSealOptions, Placement, SubFilter, Timestamper, ValidationData,
+    add_document_timestamp, add_validation_data, seal_pdf,
+};
+use eseal::pki::{Certificate, Crl, read_certificates};
 use eseal::seal::Seal;
 
 use crate::{read_file, read_file_up_to, write_file};
 
+/// PAdES baseline levels (ETSI EN 319 142-1 clause 6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+pub enum Level {
+    /// The signature alone.
+    #[value(name = "B-B")]
+    BB,
+    /// With a signature timestamp.
+    #[value(name = "B-T")]
+    BT,
+    /// With the certificates and revocation data in the DSS.
+    #[value(name = "B-LT")]
+    BLt,
+    /// With a document timestamp over it all.
+    #[value(name = "B-LTA")]
+    BLta,
+}
+
+/// Where timestamps and validation data come from.
+#[derive(clap::Args)]
+pub struct LtvArgs {
+    /// The timestamp authority (RFC 3161 over HTTP, http:// URLs).
+    #[arg(long)]
+    tsa: Option<String>,
+    /// Seconds to wait for the TSA.
+    #[arg(long, default_value_t = 10)]
+    tsa_timeout: u64,
+    /// CRLs to put in the DSS (DER or PEM); repeatable.
+    #[arg(long)]
+    crl: Vec<PathBuf>,
+    /// OCSP responses to put in the DSS (DER); repeatable.
+    #[arg(long)]
+    ocsp: Vec<PathBuf>,
+    /// More certificates to put in the DSS (PEM); repeatable.
+    #[arg(long = "dss-cert")]
+    dss_cert: Vec<PathBuf>,
+}
+
+impl LtvArgs {
+    /// A timestamper that asks the TSA over HTTP.
+    fn timestamper(
+        &self,
+    ) -> eseal::Result<impl Fn(DigestAlgorithm, &[u8]) -> eseal::Result<Vec<u8>> + Sync> {
+        let url = self.tsa.clone().ok_or_else(|| {
+            eseal::Error::Invalid("this level needs a timestamp authority: give --tsa URL".into())
+        })?;
+        let timeout = Duration::from_secs(self.tsa_timeout);
+        Ok(move |algorithm: DigestAlgorithm, digest: &[u8]| {
+            let request = TimestampRequest::new(algorithm, digest.to_vec());
+            request_timestamp(&url, &request, timeout).map(|token| token.der().to_vec())
+        })
+    }
+
+    /// Raises `pdf` from B-T to `level`: the DSS for B-LT, then a document timestamp for
+    /// B-LTA.
+    fn extend(&self, pdf: Vec<u8>, level: Level) -> eseal::Result<Vec<u8>> {
+        if level < Level::BLt {
+            return Ok(pdf);
+        }
+        let mut data = ValidationData::default();
+        for path in &self.dss_cert {
+            data.certificates.extend(
+                read_certificates(&read_file(path)?)?
+                    .iter()
+                    .map(|c| c.der().to_vec()),
+            );
+        }
+        for path in &self.crl {
+            data.crls
+                .push(Crl::from_pem_or_der(&read_file(path)?)?.der().to_vec());
+        }
+        for path in &self.ocsp {
+            data.ocsps.push(read_file(path)?);
+        }
+        let pdf = add_validation_data(pdf, &data)?;
+        if level < Level::BLta {
+            return Ok(pdf);
+        }
+        add_document_timestamp(pdf, &self.timestamper()?)
+    }
+}
+
+// Parsed once per run: the size of its variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 pub enum Command {
     /// Seal a PDF by incremental update: signature field, visible seal, CMS (PAdES B-B).
@@ -74,6 +165,26 @@ pub enum Command {
         /// The signature field's name (default Seal1, Seal2, ...).
         #[arg(long)]
         field: Option<String>,
+        /// The PAdES level: B-T and above need --tsa; B-LT puts the certificates and the
+        /// --crl / --ocsp files in the DSS.
+        #[arg(long, value_enum, default_value = "B-B")]
+        level: Level,
+        #[command(flatten)]
+        ltv: LtvArgs,
+    },
+    /// Raise a sealed PDF to B-LT (DSS) or B-LTA (DSS and a document timestamp).
+    Extend {
+        /// The sealed PDF.
+        #[arg(long = "in")]
+        input: PathBuf,
+        /// The extended PDF to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// B-LT or B-LTA.
+        #[arg(long, value_enum)]
+        level: Level,
+        #[command(flatten)]
+        ltv: LtvArgs,
     },
 }
 
@@ -112,6 +223,32 @@ fn parse_rect(text: &str) -> eseal::Result<[f64; 4]> {
 }
 
 pub fn run(cmd: Command) -> eseal::Result<u8> {
+    match cmd {
+        Command::Extend {
+            input,
+            out,
+            level,
+            ltv,
+        } => {
+            let pdf = read_file_up_to(
+                &input,
+                eseal::pdf::MAX_PDF_SIZE,
+                eseal::pdf::UPDATE_HEADROOM,
+            )?;
+            let extended = ltv.extend(pdf, level)?;
+            write_file(&out, &extended)?;
+            out!(
+                "extended {} → {} ({level:?})",
+                input.display(),
+                out.display()
+            );
+            Ok(0)
+        }
+        seal @ Command::Seal { .. } => run_seal(seal),
+    }
+}
+
+fn run_seal(cmd: Command) -> eseal::Result<u8> {
     let Command::Seal {
         input,
         out,
@@ -132,7 +269,12 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
         reason,
         location,
         field,
-    } = cmd;
+        level,
+        ltv,
+    } = cmd
+    else {
+        return Ok(0);
+    };
     let mut certs = read_certificates(&read_file(&cert)?)?;
     if certs.is_empty() {
         return Err(eseal::Error::Invalid(format!(
@@ -199,12 +341,18 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
     options.reason = reason;
     options.location = location;
     options.field_name = field;
+    let timestamper = if level >= Level::BT {
+        Some(ltv.timestamper()?)
+    } else {
+        None
+    };
+    options.timestamper = timestamper.as_ref().map(|t| t as &dyn Timestamper);
     let pdf = read_file_up_to(
         &input,
         eseal::pdf::MAX_PDF_SIZE,
         eseal::pdf::UPDATE_HEADROOM,
     )?;
-    let sealed = seal_pdf(pdf, &options)?;
+    let sealed = ltv.extend(seal_pdf(pdf, &options)?, level)?;
     write_file(&out, &sealed)?;
     out!(
         "sealed {} → {} ({} bytes, signer {}, {})",

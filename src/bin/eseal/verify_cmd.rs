@@ -14,9 +14,11 @@ use crate::read_file;
 #[derive(clap::Args)]
 pub struct Args {
     /// The file to verify: a PDF, a certificate (PEM, optionally followed by its chain, or DER),
-    /// a GB/T 38540 seal (.esl) or seal signature (SignedValue.dat).
+    /// a GB/T 38540 seal (.esl), seal signature (SignedValue.dat) or RFC 3161 timestamp
+    /// token (DER TimeStampToken).
     input: PathBuf,
-    /// The data a seal signature signed (for OFD: the bytes of Signature.xml).
+    /// The data a seal signature signed (for OFD: the bytes of Signature.xml), or that a
+    /// timestamp token covers.
     #[arg(long)]
     data: Option<PathBuf>,
     /// Trusted certificates (PEM bundle or DER); repeatable.
@@ -29,6 +31,9 @@ pub struct Args {
     /// CRLs (DER or PEM); repeatable.
     #[arg(long)]
     crl: Vec<PathBuf>,
+    /// OCSP responses (DER); repeatable.
+    #[arg(long)]
+    ocsp: Vec<PathBuf>,
     /// Verify as of this time (RFC 3339); now by default.
     #[arg(long)]
     at: Option<String>,
@@ -61,6 +66,9 @@ pub fn run(args: Args) -> eseal::Result<u8> {
     }
     for path in &args.crl {
         store.add_crl(Crl::from_pem_or_der(&read_file(path)?)?);
+    }
+    for path in &args.ocsp {
+        store.add_ocsp_response(eseal::pki::OcspResponse::from_der(&read_file(path)?)?);
     }
     let data = match &args.data {
         Some(path) => Some(read_file(path)?),
@@ -102,6 +110,14 @@ pub fn run(args: Args) -> eseal::Result<u8> {
                 data.as_deref(),
             )]
         }
+        Input::Timestamp(token) => {
+            vec![crate::tsa_cmd::verify_report(
+                &token,
+                &store,
+                at,
+                data.as_deref(),
+            )]
+        }
     };
     let report = Report {
         validation_time: rfc3339(unix_seconds(at)),
@@ -126,10 +142,15 @@ enum Input {
     Certificates(Vec<Certificate>),
     Seal(Box<Seal>),
     SealSignature(Box<SealSignature>),
+    Timestamp(Box<eseal::cms::TimestampToken>),
 }
 
-/// Tells what a file holds: PEM certificates, or a DER seal, seal signature or certificate.
+/// Tells what a file holds: PEM certificates, or a DER seal, seal signature, timestamp
+/// token (a `ContentInfo` whose `SignedData` carries an `id-ct-TSTInfo`) or certificate.
 fn classify(bytes: &[u8]) -> eseal::Result<Input> {
+    if let Ok(token) = eseal::cms::TimestampToken::from_der(bytes) {
+        return Ok(Input::Timestamp(Box::new(token)));
+    }
     if let Ok(seal) = Seal::from_der(bytes) {
         return Ok(Input::Seal(Box::new(seal)));
     }
@@ -140,7 +161,9 @@ fn classify(bytes: &[u8]) -> eseal::Result<Input> {
         Ok(certs) => Ok(Input::Certificates(certs)),
         Err(eseal::Error::Malformed { detail, .. }) => Err(eseal::Error::Malformed {
             what: "input",
-            detail: format!("not a certificate, seal or seal signature ({detail})"),
+            detail: format!(
+                "not a certificate, seal, seal signature or timestamp token ({detail})"
+            ),
         }),
         Err(e) => Err(e),
     }
@@ -171,7 +194,8 @@ fn print_human(input: &std::path::Path, report: &Report) {
             out!("    field:      {field}");
         }
         if let Some(time) = &s.signing_time {
-            out!("    signed at:  {time} (claimed)");
+            let how = s.signing_time_source.as_deref().unwrap_or("claimed");
+            out!("    signed at:  {time} ({how})");
         }
         if let Some(coverage) = &s.coverage {
             out!("    covers:     {coverage}");

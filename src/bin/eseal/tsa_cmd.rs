@@ -1,0 +1,202 @@
+//! `eseal tsa serve|request`: an RFC 3161 timestamping authority over HTTP and its client.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use clap::Subcommand;
+use eseal::cms::tsa::{self, Authority};
+use eseal::cms::{DigestAlgorithm, TimestampRequest, TimestampToken};
+use eseal::pki::{TrustStore, read_certificates, rfc3339, unix_seconds};
+use eseal::report::{Reason, SignatureReport};
+
+use crate::{read_file, write_file};
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run an RFC 3161 timestamping authority over HTTP (POST application/timestamp-query)
+    /// until killed; prints its URL first.
+    Serve {
+        /// Address to listen on, e.g. 127.0.0.1:8091 (port 0: any free port).
+        #[arg(long)]
+        listen: String,
+        /// The TSA certificate (PEM; critical extended key usage timeStamping alone),
+        /// followed by the chain to send with tokens.
+        #[arg(long)]
+        cert: PathBuf,
+        /// The TSA's private key: PKCS#8 PEM (encrypted if --password is given) or PKCS#12.
+        #[arg(long)]
+        key: PathBuf,
+        /// The password of an encrypted key or PKCS#12 file.
+        #[arg(long)]
+        password: Option<String>,
+        /// The TSA policy OID tokens are issued under (an example by default: set your own).
+        #[arg(long, default_value = "1.2.3.4.1")]
+        policy: String,
+    },
+    /// Timestamp a file at a TSA: write the token (DER TimeStampToken).
+    Request {
+        /// The TSA's URL (http:// only).
+        #[arg(long)]
+        url: String,
+        /// The file to timestamp.
+        #[arg(long)]
+        data: PathBuf,
+        /// The imprint's digest: sha256, sha384, sha512 or sm3.
+        #[arg(long, default_value = "sha256", value_parser = parse_digest)]
+        digest: DigestAlgorithm,
+        /// The TSA policy OID to ask for.
+        #[arg(long)]
+        policy: Option<String>,
+        /// Where to write the token.
+        #[arg(long)]
+        out: PathBuf,
+        /// Give up when the TSA has not answered after this many seconds.
+        #[arg(long, default_value_t = 10)]
+        timeout_secs: u64,
+    },
+}
+
+fn parse_digest(text: &str) -> Result<DigestAlgorithm, String> {
+    match text.to_ascii_lowercase().replace('-', "").as_str() {
+        "sha256" => Ok(DigestAlgorithm::Sha256),
+        "sha384" => Ok(DigestAlgorithm::Sha384),
+        "sha512" => Ok(DigestAlgorithm::Sha512),
+        "sm3" => Ok(DigestAlgorithm::Sm3),
+        _ => Err(format!("{text:?} is not sha256, sha384, sha512 or sm3")),
+    }
+}
+
+pub fn run(cmd: Command) -> eseal::Result<u8> {
+    match cmd {
+        Command::Serve {
+            listen,
+            cert,
+            key,
+            password,
+            policy,
+        } => {
+            let mut certs = read_certificates(&read_file(&cert)?)?;
+            if certs.is_empty() {
+                return Err(eseal::Error::Invalid(format!(
+                    "{} holds no certificate",
+                    cert.display()
+                )));
+            }
+            let certificate = certs.remove(0);
+            let (signer, _) = crate::pdf_cmd::load_key(&key, password.as_deref())?;
+            let authority = Authority::new(Arc::new(signer), certificate, certs, &policy)?;
+            let io = |source| eseal::Error::Io {
+                path: listen.clone().into(),
+                source,
+            };
+            let listener = TcpListener::bind(&listen).map_err(io)?;
+            let addr = listener.local_addr().map_err(io)?;
+            out!("http://{addr}/");
+            out!(
+                "eseal TSA {} (policy {}) serving RFC 3161 over HTTP; stop with Ctrl-C",
+                authority.certificate().subject(),
+                authority.policy()
+            );
+            tsa::serve(listener, Arc::new(authority))?;
+            Ok(0)
+        }
+        Command::Request {
+            url,
+            data,
+            digest,
+            policy,
+            out,
+            timeout_secs,
+        } => {
+            let mut request = TimestampRequest::new(digest, hash_file(&data, digest)?);
+            request.policy = policy;
+            let token = tsa::request_timestamp(&url, &request, Duration::from_secs(timeout_secs))?;
+            write_file(&out, token.der())?;
+            let tst = token.tst_info();
+            // The token's signer (the TSA certificate), found as verification finds it.
+            let by = token
+                .signed_data()
+                .verify_encapsulated(&[], true)
+                .signer
+                .map(|c| c.subject().to_string())
+                .or_else(|| tst.tsa_name.clone())
+                .unwrap_or_else(|| "an unnamed TSA".into());
+            out!(
+                "timestamp of {} ({} {}) at {} by {by}, serial {}, policy {} → {}",
+                data.display(),
+                digest.name(),
+                hex::encode(&request.message_imprint),
+                rfc3339(unix_seconds(tst.gen_time)),
+                hex::encode(&tst.serial),
+                tst.policy,
+                out.display()
+            );
+            Ok(0)
+        }
+    }
+}
+
+/// The digest of a file, streamed.
+fn hash_file(path: &Path, digest: DigestAlgorithm) -> eseal::Result<Vec<u8>> {
+    let io = |source| eseal::Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut hasher = digest.hasher();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf).map_err(io)?;
+        if n == 0 {
+            return Ok(hasher.finish());
+        }
+        hasher.update(&buf[..n]);
+    }
+}
+
+/// `eseal verify` of a timestamp token: the token's checks for `data` (its imprint
+/// algorithm's digest), or without data everything but the imprint, which is then
+/// `DATA_NOT_CHECKED`. `signing_time` is the `genTime`.
+pub fn verify_report(
+    token: &TimestampToken,
+    store: &TrustStore,
+    at: SystemTime,
+    data: Option<&[u8]>,
+) -> SignatureReport {
+    let tst = token.tst_info();
+    let imprint = match data {
+        Some(data) => tst.digest_algorithm.digest(data),
+        None => tst.message_imprint.clone(),
+    };
+    let verification = token.verify("token", &imprint, store, at);
+    let mut reasons = verification.reasons.clone();
+    if data.is_none() {
+        reasons.push(Reason::DataNotChecked);
+    }
+    let mut report = SignatureReport::new("timestamp", reasons);
+    report.signer = verification.tsa.as_ref().map(|c| c.subject().to_string());
+    report.signing_time = Some(rfc3339(unix_seconds(tst.gen_time)));
+    // genTime is proven only by a token that verifies; otherwise it is the TSA's word.
+    let source = if verification.is_valid() {
+        "timestamp"
+    } else {
+        "claimed"
+    };
+    report.signing_time_source = Some(source.into());
+    if let Some(chain) = &verification.chain {
+        report.chain = chain.chain.iter().map(|c| c.summary()).collect();
+        report.revocation = chain.revocation.clone();
+    }
+    report.warnings = verification.warnings;
+    report.warnings.push(format!(
+        "policy {}, serial {}, imprint {} {}",
+        tst.policy,
+        hex::encode(&tst.serial),
+        tst.digest_algorithm.name(),
+        hex::encode(&tst.message_imprint)
+    ));
+    report
+}

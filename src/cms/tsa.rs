@@ -1,0 +1,977 @@
+//! An RFC 3161 timestamping authority ([`Authority`]) and the HTTP transport of RFC 3161
+//! clause 3.4: `POST` of an `application/timestamp-query`, answered by an
+//! `application/timestamp-reply` ([`request_timestamp`] for clients, [`serve`] and
+//! [`spawn_local`] for servers).
+//!
+//! The HTTP/1.1 here is written on `std::net` on purpose. `tiny_http` (the light server
+//! crate) neither bounds a connection's time nor the number of connection threads, so a
+//! client that sends nothing holds a thread for ever; `ureq` 3 without TLS still brings
+//! eight crates (`http`, `bytes`, `ureq-proto`, `httparse`, a second `base64`, ...) for one
+//! `POST`. The subset needed is small: one request per connection (`Connection: close`),
+//! bodies framed by `Content-Length` or chunked, fixed size limits and one deadline per
+//! exchange. Only `http://` URLs are supported: a token is signed, so its integrity does
+//! not depend on the transport (RFC 3161 clause 4); use a TLS-terminating proxy where
+//! confidentiality of the imprint matters.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use der::asn1::{AnyRef, BitStringRef, IntRef, ObjectIdentifier, Utf8StringRef};
+use der::{Decode, Encode};
+
+use super::digest::DigestAlgorithm;
+use super::sign::{SignOptions, sign_encapsulated};
+use super::timestamp::{
+    AccuracyAsn1, DIRECTORY_NAME, DecodedRequest, FailureInfo, MessageImprintAsn1, OID_TST_INFO,
+    PkiStatusInfoAsn1, TimeStampRespAsn1, TimestampRequest, TimestampToken, TstInfoAsn1,
+    decode_request, gen_time_der, positive_integer, random_bytes, token_from_response,
+};
+use crate::crypto::{PublicKey, Signer};
+use crate::error::{Error, Result};
+use crate::pki::{Certificate, OID_KP_TIME_STAMPING};
+
+/// The MIME type of a DER `TimeStampReq` (RFC 3161 clause 3.4).
+pub const CONTENT_TYPE_QUERY: &str = "application/timestamp-query";
+/// The MIME type of a DER `TimeStampResp` (RFC 3161 clause 3.4).
+pub const CONTENT_TYPE_REPLY: &str = "application/timestamp-reply";
+
+/// The largest request body the server reads (a `TimeStampReq` is about 60–100 bytes).
+pub const MAX_REQUEST_BODY: usize = 64 * 1024;
+/// The largest request or response head (start line and headers).
+const MAX_HEAD: usize = 16 * 1024;
+/// The largest response the client reads.
+const MAX_RESPONSE: usize = super::timestamp::MAX_TIMESTAMP_SIZE + MAX_HEAD;
+/// How long the server gives one connection to send its request and take the answer.
+pub const SERVER_DEADLINE: Duration = Duration::from_secs(10);
+/// Connections the server handles at once; more are answered `503` at once.
+pub const MAX_CONNECTIONS: usize = 64;
+
+// ---------------------------------------------------------------------------------------
+// The authority
+// ---------------------------------------------------------------------------------------
+
+/// A timestamping authority (RFC 3161 clause 2): a key reserved for timestamps, its
+/// certificate with the critical extended key usage `id-kp-timeStamping` alone (clause
+/// 2.3), the chain to send with it, and the policy it issues tokens under.
+pub struct Authority {
+    signer: Arc<dyn Signer>,
+    certificate: Certificate,
+    chain: Vec<Certificate>,
+    policy: String,
+    accuracy_micros: u64,
+}
+
+impl std::fmt::Debug for Authority {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authority")
+            .field("algorithm", &self.signer.algorithm())
+            .field("certificate", &self.certificate.subject())
+            .field("chain", &self.chain.len())
+            .field("policy", &self.policy)
+            .field("accuracy_micros", &self.accuracy_micros)
+            .finish()
+    }
+}
+
+impl Authority {
+    /// An authority signing with `signer`, whose key `certificate` certifies, sending
+    /// `chain` (intermediates, optionally the root) after it, under the TSA policy
+    /// `policy` (a dotted OID), with an accuracy of one second.
+    ///
+    /// Refuses a certificate without the critical extended key usage `id-kp-timeStamping`
+    /// (1.3.6.1.5.5.7.3.8) as its only purpose (RFC 3161 clause 2.3), a signer whose key
+    /// is not the certificate's, and a policy that is not an OID.
+    pub fn new(
+        signer: Arc<dyn Signer>,
+        certificate: Certificate,
+        chain: Vec<Certificate>,
+        policy: &str,
+    ) -> Result<Self> {
+        match certificate.ext_key_usage() {
+            Some((true, oids)) if oids == [OID_KP_TIME_STAMPING] => {}
+            _ => {
+                return Err(Error::Invalid(format!(
+                    "{} cannot sign timestamps: RFC 3161 clause 2.3 requires a critical \
+                     extended key usage of timeStamping alone",
+                    certificate.subject()
+                )));
+            }
+        }
+        if certificate.public_key()? != PublicKey::from_spki_der(signer.public_key_spki())? {
+            return Err(Error::Invalid(format!(
+                "the signing key is not the key of {}",
+                certificate.subject()
+            )));
+        }
+        ObjectIdentifier::new(policy)
+            .map_err(|e| Error::Invalid(format!("TSA policy {policy:?}: {e}")))?;
+        Ok(Authority {
+            signer,
+            certificate,
+            chain,
+            policy: policy.to_string(),
+            accuracy_micros: 1_000_000,
+        })
+    }
+
+    /// The TSA certificate.
+    pub fn certificate(&self) -> &Certificate {
+        &self.certificate
+    }
+
+    /// The TSA policy (a dotted OID) tokens are issued under.
+    pub fn policy(&self) -> &str {
+        &self.policy
+    }
+
+    /// A token for `imprint` (a digest made with `algorithm`) straight from this authority,
+    /// without HTTP: a request with a nonce and `certReq` TRUE, answered as of now and
+    /// checked by [`token_from_response`] (in-process timestamping, e.g. for PAdES B-T).
+    pub fn timestamp(&self, algorithm: DigestAlgorithm, imprint: &[u8]) -> Result<TimestampToken> {
+        let request = TimestampRequest::new(algorithm, imprint.to_vec());
+        token_from_response(&self.respond(&request.to_der()?), &request)
+    }
+
+    /// A DER `TimeStampResp` (RFC 3161 clause 2.4.2) for the DER `TimeStampReq` `request`
+    /// as of now; see [`Authority::respond_at`].
+    pub fn respond(&self, request: &[u8]) -> Vec<u8> {
+        self.respond_at(request, SystemTime::now())
+    }
+
+    /// A DER `TimeStampResp` for the DER `TimeStampReq` `request` with `genTime` `now`.
+    ///
+    /// Granted (status 0) with a token: `TSTInfo` version 1, the policy (the requested one
+    /// when it is this authority's, which is also the default), the request's
+    /// `messageImprint` as sent, a 128-bit random `serialNumber`, `genTime` in UTC to the
+    /// second, `accuracy` one second, the nonce echoed, `tsa` the certificate's subject as
+    /// a `directoryName`. The token is a `SignedData` over it (content-type
+    /// `id-ct-TSTInfo`, message-digest, ESS `signingCertificateV2`) with the TSA
+    /// certificate and chain when `certReq` is TRUE.
+    ///
+    /// Otherwise a rejection (status 2) with one `failInfo` bit and a status text:
+    /// `badDataFormat` (not a DER `TimeStampReq`, an imprint of the wrong length),
+    /// `badRequest` (a version other than 1), `badAlg` (an unknown or SHA-1 hash),
+    /// `unacceptedPolicy` (another policy asked for), `unacceptedExtension` (any request
+    /// extension), `timeNotAvailable` or `systemFailure` (the signer failed).
+    pub fn respond_at(&self, request: &[u8], now: SystemTime) -> Vec<u8> {
+        match self.grant(request, now) {
+            Ok(response) => response,
+            Err((fail, text)) => rejection(fail, &text),
+        }
+    }
+
+    fn grant(
+        &self,
+        request: &[u8],
+        now: SystemTime,
+    ) -> std::result::Result<Vec<u8>, (FailureInfo, String)> {
+        let DecodedRequest {
+            request,
+            imprint_der,
+            nonce_der,
+        } = decode_request(request).map_err(|e| (e.fail, e.detail))?;
+        if request.digest_algorithm == DigestAlgorithm::Sha1 {
+            return Err((FailureInfo::BadAlg, "SHA-1 is too weak".into()));
+        }
+        if let Some(policy) = &request.policy
+            && *policy != self.policy
+        {
+            return Err((
+                FailureInfo::UnacceptedPolicy,
+                format!(
+                    "policy {policy} is not supported; this TSA issues under {}",
+                    self.policy
+                ),
+            ));
+        }
+        let system = |e: Error| (FailureInfo::SystemFailure, e.to_string());
+        let der_error = |e: der::Error| (FailureInfo::SystemFailure, e.to_string());
+        let gen_time =
+            gen_time_der(now).map_err(|e| (FailureInfo::TimeNotAvailable, e.to_string()))?;
+        let serial = positive_integer(&random_bytes::<16>());
+        let imprint = MessageImprintAsn1::from_der(&imprint_der).map_err(der_error)?;
+        let subject = self.certificate.subject_der();
+        let tst_info = TstInfoAsn1 {
+            version: 1,
+            policy: ObjectIdentifier::new(&self.policy)
+                .map_err(|e| (FailureInfo::SystemFailure, e.to_string()))?,
+            message_imprint: imprint,
+            serial_number: IntRef::new(&serial).map_err(der_error)?,
+            gen_time: AnyRef::try_from(gen_time.as_slice()).map_err(der_error)?,
+            accuracy: Some(accuracy(self.accuracy_micros)),
+            ordering: false,
+            nonce: nonce_der
+                .as_deref()
+                .map(IntRef::new)
+                .transpose()
+                .map_err(der_error)?,
+            tsa: Some(AnyRef::new(DIRECTORY_NAME, subject).map_err(der_error)?),
+            extensions: None,
+        }
+        .to_der()
+        .map_err(der_error)?;
+        let options = SignOptions {
+            signer: &*self.signer,
+            certificate: &self.certificate,
+            chain: &self.chain,
+            signing_time: None,
+        };
+        let token = sign_encapsulated(OID_TST_INFO, &tst_info, &options, request.cert_req)
+            .map_err(system)?;
+        TimeStampRespAsn1 {
+            status: PkiStatusInfoAsn1 {
+                status: 0,
+                status_string: None,
+                fail_info: None,
+            },
+            time_stamp_token: Some(AnyRef::try_from(token.as_slice()).map_err(der_error)?),
+        }
+        .to_der()
+        .map_err(der_error)
+    }
+}
+
+/// `Accuracy` of `micros` microseconds, zero parts omitted.
+fn accuracy(micros: u64) -> AccuracyAsn1 {
+    let seconds = micros / 1_000_000;
+    let millis = (micros / 1000 % 1000) as u16;
+    let micros = (micros % 1000) as u16;
+    AccuracyAsn1 {
+        seconds: (seconds > 0).then_some(seconds),
+        millis: (millis > 0).then_some(millis),
+        micros: (micros > 0).then_some(micros),
+    }
+}
+
+/// A DER rejection `TimeStampResp`: status 2, `text` and one `failInfo` bit.
+fn rejection(fail: FailureInfo, text: &str) -> Vec<u8> {
+    let (unused, bits) = fail.bit_string();
+    let encode = || -> der::Result<Vec<u8>> {
+        TimeStampRespAsn1 {
+            status: PkiStatusInfoAsn1 {
+                status: 2,
+                status_string: Some(vec![Utf8StringRef::new(text)?]),
+                fail_info: Some(BitStringRef::new(unused, &bits)?),
+            },
+            time_stamp_token: None,
+        }
+        .to_der()
+    };
+    // SEQUENCE { SEQUENCE { INTEGER 2 } } should the text not encode.
+    encode().unwrap_or_else(|_| vec![0x30, 0x05, 0x30, 0x03, 0x02, 0x01, 0x02])
+}
+
+// ---------------------------------------------------------------------------------------
+// HTTP messages
+// ---------------------------------------------------------------------------------------
+
+/// A request or response head.
+#[derive(Debug, PartialEq, Eq)]
+struct Head {
+    /// The request line or status line.
+    start: String,
+    /// Header names lower-cased, values trimmed.
+    headers: Vec<(String, String)>,
+    /// The head's length including the blank line.
+    len: usize,
+}
+
+impl Head {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// How the body is delimited (RFC 9112 clause 6.3).
+    fn framing(&self) -> std::result::Result<Framing, String> {
+        if let Some(te) = self.header("transfer-encoding") {
+            return if te.eq_ignore_ascii_case("chunked") {
+                Ok(Framing::Chunked)
+            } else {
+                Err(format!("unsupported transfer-encoding {te:?}"))
+            };
+        }
+        match self.header("content-length") {
+            Some(n) => n
+                .parse()
+                .map(Framing::Length)
+                .map_err(|_| format!("bad content-length {n:?}")),
+            None => Ok(Framing::UntilClose),
+        }
+    }
+}
+
+/// How a body is delimited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Framing {
+    Length(usize),
+    Chunked,
+    UntilClose,
+}
+
+/// The head at the start of `buf`, `None` while incomplete.
+fn parse_head(buf: &[u8]) -> std::result::Result<Option<Head>, String> {
+    let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return if buf.len() > MAX_HEAD {
+            Err("the header section is too large".into())
+        } else {
+            Ok(None)
+        };
+    };
+    if end > MAX_HEAD {
+        return Err("the header section is too large".into());
+    }
+    let text = String::from_utf8_lossy(&buf[..end]);
+    let mut lines = text.split("\r\n");
+    let start = lines.next().unwrap_or_default().to_string();
+    let mut headers = Vec::new();
+    for line in lines {
+        let (name, value) = line
+            .split_once(':')
+            .ok_or_else(|| format!("bad header line {line:?}"))?;
+        headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
+    }
+    Ok(Some(Head {
+        start,
+        headers,
+        len: end + 4,
+    }))
+}
+
+/// The body in `data` (what follows the head), `None` while incomplete; `eof` says the
+/// peer closed the connection.
+fn parse_body(
+    framing: Framing,
+    data: &[u8],
+    eof: bool,
+) -> std::result::Result<Option<Vec<u8>>, String> {
+    match framing {
+        Framing::Length(n) if data.len() >= n => Ok(Some(data[..n].to_vec())),
+        Framing::Length(n) if eof => Err(format!(
+            "the connection closed after {} of {n} body bytes",
+            data.len()
+        )),
+        Framing::Length(_) => Ok(None),
+        Framing::UntilClose if eof => Ok(Some(data.to_vec())),
+        Framing::UntilClose => Ok(None),
+        Framing::Chunked => match dechunk(data)? {
+            Some(body) => Ok(Some(body)),
+            None if eof => Err("the connection closed inside a chunked body".into()),
+            None => Ok(None),
+        },
+    }
+}
+
+/// Decodes a complete chunked body (RFC 9112 clause 7.1), `None` while incomplete.
+fn dechunk(mut data: &[u8]) -> std::result::Result<Option<Vec<u8>>, String> {
+    let mut body = Vec::new();
+    loop {
+        let Some(eol) = data.windows(2).position(|w| w == b"\r\n") else {
+            return Ok(None);
+        };
+        let line = String::from_utf8_lossy(&data[..eol]);
+        let size = line.split(';').next().unwrap_or_default().trim();
+        let size =
+            usize::from_str_radix(size, 16).map_err(|_| format!("bad chunk size {size:?}"))?;
+        data = &data[eol + 2..];
+        if size == 0 {
+            // Trailer fields, then an empty line.
+            loop {
+                let Some(eol) = data.windows(2).position(|w| w == b"\r\n") else {
+                    return Ok(None);
+                };
+                if eol == 0 {
+                    return Ok(Some(body));
+                }
+                data = &data[eol + 2..];
+            }
+        }
+        if size > MAX_RESPONSE {
+            return Err("a chunk is too large".into());
+        }
+        if data.len() < size + 2 {
+            return Ok(None);
+        }
+        if &data[size..size + 2] != b"\r\n" {
+            return Err("a chunk does not end with CRLF".into());
+        }
+        body.extend_from_slice(&data[..size]);
+        data = &data[size + 2..];
+    }
+}
+
+/// The time left before `deadline`, or a timeout error.
+fn remaining(deadline: Instant) -> std::io::Result<Duration> {
+    deadline
+        .checked_duration_since(Instant::now())
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::TimedOut))
+}
+
+/// Reads from `stream` until `done` finds a complete message in what was read or the
+/// deadline passes; `limit` bounds what is read.
+fn read_message<T>(
+    stream: &mut TcpStream,
+    deadline: Instant,
+    limit: usize,
+    mut done: impl FnMut(&[u8], bool) -> std::result::Result<Option<T>, String>,
+) -> std::io::Result<T> {
+    let invalid = |d: String| std::io::Error::new(std::io::ErrorKind::InvalidData, d);
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        stream.set_read_timeout(Some(remaining(deadline)?))?;
+        let n = match stream.read(&mut chunk) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock) => {
+                return Err(std::io::ErrorKind::TimedOut.into());
+            }
+            Err(e) => return Err(e),
+        };
+        buf.extend_from_slice(&chunk[..n]);
+        if buf.len() > limit {
+            return Err(invalid(format!("more than {limit} bytes")));
+        }
+        match done(&buf, n == 0).map_err(invalid)? {
+            Some(message) => return Ok(message),
+            None if n == 0 => return Err(invalid("the connection closed early".into())),
+            None => {}
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Client
+// ---------------------------------------------------------------------------------------
+
+/// An `http://` URL split for a request.
+#[derive(Debug, PartialEq, Eq)]
+struct HttpUrl {
+    host: String,
+    port: u16,
+    path: String,
+}
+
+fn parse_url(url: &str) -> Result<HttpUrl> {
+    let invalid = |d: &str| Error::Invalid(format!("TSA URL {url:?}: {d}"));
+    let lower = url.to_ascii_lowercase();
+    if lower.starts_with("https://") {
+        return Err(invalid(
+            "https is not supported; use http:// (the token is signed, RFC 3161 clause 4)",
+        ));
+    }
+    if !lower.starts_with("http://") {
+        return Err(invalid("not an http:// URL"));
+    }
+    let rest = &url["http://".len()..];
+    let (authority, path) = match rest.find(['/', '?', '#']) {
+        Some(i) if rest.as_bytes()[i] == b'/' => (&rest[..i], &rest[i..]),
+        Some(i) => (&rest[..i], "/"),
+        None => (rest, "/"),
+    };
+    let path = path.split('#').next().unwrap_or("/");
+    if authority.contains('@') {
+        return Err(invalid("user information in the URL is not supported"));
+    }
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let (host, after) = v6.split_once(']').ok_or_else(|| invalid("unclosed ["))?;
+        match after.strip_prefix(':') {
+            Some(port) => (host, Some(port)),
+            None if after.is_empty() => (host, None),
+            None => return Err(invalid("bad authority")),
+        }
+    } else {
+        match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
+    };
+    if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(invalid("no host"));
+    }
+    let port = match port {
+        Some(p) => p.parse().map_err(|_| invalid("bad port"))?,
+        None => 80,
+    };
+    if path.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(invalid("white space in the path"));
+    }
+    Ok(HttpUrl {
+        host: host.to_string(),
+        port,
+        path: path.to_string(),
+    })
+}
+
+/// Asks the TSA at `url` (RFC 3161 clause 3.4: `POST` of the DER `TimeStampReq` as
+/// `application/timestamp-query`, answered by an `application/timestamp-reply`) and
+/// returns the token after [`token_from_response`]'s checks against `request`.
+///
+/// The whole exchange (name resolution, connection, request, answer) is bounded by
+/// `timeout`: a TSA that is down, refuses the connection, answers with an HTTP error or
+/// does not answer in time is an [`Error::Io`] naming the URL and what happened, returned
+/// within `timeout` (name resolution that hangs is abandoned in its thread). Only
+/// `http://` is supported (see the module documentation); responses above 1 MiB are
+/// refused.
+pub fn request_timestamp(
+    url: &str,
+    request: &TimestampRequest,
+    timeout: Duration,
+) -> Result<TimestampToken> {
+    let body = request.to_der()?;
+    let reply = post(url, &body, timeout)?;
+    token_from_response(&reply, request)
+}
+
+/// `POST`s `body` as a timestamp query and returns the reply body.
+fn post(url: &str, body: &[u8], timeout: Duration) -> Result<Vec<u8>> {
+    let started = Instant::now();
+    let deadline = started + timeout;
+    let target = parse_url(url)?;
+    let io = |e: std::io::Error, doing: &str| {
+        let e = if matches!(
+            e.kind(),
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+        ) {
+            std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!(
+                    "the TSA did not answer within {:.1} s ({doing})",
+                    timeout.as_secs_f64()
+                ),
+            )
+        } else {
+            std::io::Error::new(e.kind(), format!("{doing}: {e}"))
+        };
+        Error::io(url, e)
+    };
+    let addrs = resolve(&target, deadline).map_err(|e| io(e, "resolving the host"))?;
+    let mut stream = connect(&addrs, deadline).map_err(|e| io(e, "connecting"))?;
+    let host = if target.host.contains(':') {
+        format!("[{}]", target.host)
+    } else {
+        target.host.clone()
+    };
+    let host = if target.port == 80 {
+        host
+    } else {
+        format!("{host}:{}", target.port)
+    };
+    let head = format!(
+        "POST {} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {CONTENT_TYPE_QUERY}\r\n\
+         Accept: {CONTENT_TYPE_REPLY}\r\nContent-Length: {}\r\nConnection: close\r\n\
+         User-Agent: eseal/{}\r\n\r\n",
+        target.path,
+        body.len(),
+        env!("CARGO_PKG_VERSION")
+    );
+    let mut message = head.into_bytes();
+    message.extend_from_slice(body);
+    remaining(deadline)
+        .and_then(|left| stream.set_write_timeout(Some(left)))
+        .and_then(|()| stream.write_all(&message))
+        .and_then(|()| stream.flush())
+        .map_err(|e| io(e, "sending the request"))?;
+    let (status, reason, reply) = read_message(&mut stream, deadline, MAX_RESPONSE, |buf, eof| {
+        let mut buf = buf;
+        loop {
+            let Some(head) = parse_head(buf)? else {
+                return if eof {
+                    Err("the connection closed before the response head".into())
+                } else {
+                    Ok(None)
+                };
+            };
+            let mut words = head.start.splitn(3, ' ');
+            let version = words.next().unwrap_or_default();
+            let status: u16 = words
+                .next()
+                .and_then(|s| s.parse().ok())
+                .filter(|_| version.starts_with("HTTP/1."))
+                .ok_or_else(|| format!("not an HTTP/1.x response: {:?}", head.start))?;
+            let reason = words.next().unwrap_or_default().to_string();
+            if (100..200).contains(&status) {
+                // An interim response (100 Continue): the final one follows.
+                buf = &buf[head.len..];
+                continue;
+            }
+            return Ok(parse_body(head.framing()?, &buf[head.len..], eof)?
+                .map(|body| (status, reason, body)));
+        }
+    })
+    .map_err(|e| io(e, "reading the response"))?;
+    if status != 200 {
+        let text: String = String::from_utf8_lossy(&reply)
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect();
+        return Err(Error::io(
+            url,
+            std::io::Error::other(format!("the TSA answered HTTP {status} {reason}: {text}")),
+        ));
+    }
+    Ok(reply)
+}
+
+/// Resolves the host within the deadline: the system resolver may block, so it runs in a
+/// thread of its own that is abandoned when time is up.
+fn resolve(target: &HttpUrl, deadline: Instant) -> std::io::Result<Vec<SocketAddr>> {
+    if let Ok(ip) = target.host.parse::<std::net::IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, target.port)]);
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let name = (target.host.clone(), target.port);
+    std::thread::Builder::new()
+        .name("eseal-tsa-resolve".into())
+        .spawn(move || {
+            let _ = tx.send(name.to_socket_addrs().map(Iterator::collect::<Vec<_>>));
+        })?;
+    match rx.recv_timeout(remaining(deadline)?) {
+        Ok(Ok(addrs)) if !addrs.is_empty() => Ok(addrs),
+        Ok(Ok(_)) => Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "the host has no address",
+        )),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(std::io::ErrorKind::TimedOut.into()),
+    }
+}
+
+/// Connects to the first address that answers within the deadline.
+fn connect(addrs: &[SocketAddr], deadline: Instant) -> std::io::Result<TcpStream> {
+    let mut last = std::io::Error::from(std::io::ErrorKind::TimedOut);
+    for addr in addrs {
+        match TcpStream::connect_timeout(addr, remaining(deadline)?) {
+            Ok(stream) => {
+                let _ = stream.set_nodelay(true);
+                return Ok(stream);
+            }
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
+// ---------------------------------------------------------------------------------------
+// Server
+// ---------------------------------------------------------------------------------------
+
+/// Serves `authority` over HTTP on `listener` (RFC 3161 clause 3.4) until the process
+/// ends: `POST` with an `application/timestamp-query` body (any path) is answered `200`
+/// with the `application/timestamp-reply` of [`Authority::respond`]; a rejected request
+/// is still a `200` with a rejection `TimeStampResp`, as clause 2.4.2 intends.
+///
+/// Each connection gets a thread, at most [`MAX_CONNECTIONS`] at once (more are answered
+/// `503`), one request (`Connection: close`), a body of at most [`MAX_REQUEST_BODY`]
+/// bytes (else `413`) and [`SERVER_DEADLINE`] to send it and take the answer (else
+/// `408` or a closed connection). Other methods are `405`, other content types `415`,
+/// malformed requests `400`.
+///
+/// Returns only when the listener cannot be used (`Err`).
+pub fn serve(listener: TcpListener, authority: Arc<Authority>) -> Result<()> {
+    let local = listener
+        .local_addr()
+        .map_err(|e| Error::io("TSA listener", e))?;
+    let active = Arc::new(AtomicUsize::new(0));
+    loop {
+        let stream = match listener.accept() {
+            Ok((stream, _)) => stream,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) if is_fatal_accept_error(&e) => {
+                return Err(Error::io(format!("TSA listener {local}"), e));
+            }
+            Err(_) => {
+                // Out of descriptors or a connection reset before accept: wait, go on.
+                std::thread::sleep(Duration::from_millis(50));
+                continue;
+            }
+        };
+        if active.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
+            active.fetch_sub(1, Ordering::SeqCst);
+            let mut stream = stream;
+            let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+            let _ = write_response(
+                &mut stream,
+                503,
+                "Service Unavailable",
+                "text/plain",
+                b"busy\n",
+            );
+            continue;
+        }
+        let slot = Slot(active.clone());
+        let authority = authority.clone();
+        // A failed spawn drops the closure: the slot is released and the connection closed.
+        let _ = std::thread::Builder::new()
+            .name("eseal-tsa-conn".into())
+            .spawn(move || {
+                let _slot = slot;
+                handle(stream, &authority);
+            });
+    }
+}
+
+/// Errors after which accepting cannot work again.
+fn is_fatal_accept_error(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::InvalidInput | std::io::ErrorKind::NotConnected
+    )
+}
+
+/// One connection slot of the server, released when dropped.
+struct Slot(Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A parsed HTTP request.
+struct HttpRequest {
+    method: String,
+    content_type: Option<String>,
+    body: Vec<u8>,
+}
+
+/// Why a request gets no timestamp: the status to answer with.
+struct HttpRefusal(u16, &'static str, String);
+
+/// Reads one request from `stream` and answers it.
+fn handle(mut stream: TcpStream, authority: &Authority) {
+    let deadline = Instant::now() + SERVER_DEADLINE;
+    let _ = stream.set_nodelay(true);
+    let _ = stream.set_write_timeout(Some(SERVER_DEADLINE));
+    let Ok(mut reader) = stream.try_clone() else {
+        return;
+    };
+    let mut refusal = None;
+    let mut sent_continue = false;
+    let request = read_message(
+        &mut reader,
+        deadline,
+        MAX_HEAD + MAX_REQUEST_BODY,
+        |buf, eof| {
+            let Some(head) = parse_head(buf)? else {
+                return Ok(None);
+            };
+            let mut words = head.start.split(' ');
+            let method = words.next().unwrap_or_default().to_string();
+            let version = words.nth(1).unwrap_or_default();
+            if !version.starts_with("HTTP/1.") {
+                return Err(format!("not an HTTP/1.x request: {:?}", head.start));
+            }
+            let framing = match head.framing()? {
+                Framing::UntilClose if method == "POST" => {
+                    refusal = Some(HttpRefusal(
+                        411,
+                        "Length Required",
+                        "no Content-Length".into(),
+                    ));
+                    return Ok(Some(None));
+                }
+                Framing::UntilClose => Framing::Length(0),
+                framing => framing,
+            };
+            if let Framing::Length(n) = framing
+                && n > MAX_REQUEST_BODY
+            {
+                refusal = Some(HttpRefusal(
+                    413,
+                    "Content Too Large",
+                    format!("at most {MAX_REQUEST_BODY} bytes"),
+                ));
+                return Ok(Some(None));
+            }
+            if !sent_continue
+                && head
+                    .header("expect")
+                    .is_some_and(|e| e.eq_ignore_ascii_case("100-continue"))
+            {
+                sent_continue = true;
+                let _ = stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n");
+            }
+            let body = parse_body(framing, &buf[head.len..], eof)?;
+            if body.as_ref().is_some_and(|b| b.len() > MAX_REQUEST_BODY) {
+                refusal = Some(HttpRefusal(
+                    413,
+                    "Content Too Large",
+                    format!("at most {MAX_REQUEST_BODY} bytes"),
+                ));
+                return Ok(Some(None));
+            }
+            Ok(body.map(|body| {
+                Some(HttpRequest {
+                    method: method.clone(),
+                    content_type: head.header("content-type").map(str::to_string),
+                    body,
+                })
+            }))
+        },
+    );
+    let answer = match (request, refusal) {
+        (_, Some(refusal)) => Err(refusal),
+        (Ok(Some(request)), None) => check_request(request),
+        (Ok(None), None) => Err(HttpRefusal(400, "Bad Request", "no request".into())),
+        (Err(e), None) if e.kind() == std::io::ErrorKind::TimedOut => Err(HttpRefusal(
+            408,
+            "Request Timeout",
+            "the request did not arrive in time".into(),
+        )),
+        (Err(e), None) if e.kind() == std::io::ErrorKind::InvalidData => {
+            Err(HttpRefusal(400, "Bad Request", e.to_string()))
+        }
+        // The peer went away: nobody to answer.
+        (Err(_), None) => return,
+    };
+    let _ = match answer {
+        Ok(query) => {
+            let reply = authority.respond(&query);
+            write_response(&mut stream, 200, "OK", CONTENT_TYPE_REPLY, &reply)
+        }
+        Err(HttpRefusal(status, reason, text)) => {
+            let text = format!("{text}\n");
+            write_response(&mut stream, status, reason, "text/plain", text.as_bytes())
+        }
+    };
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+}
+
+/// The `TimeStampReq` of a well-formed timestamp query.
+fn check_request(request: HttpRequest) -> std::result::Result<Vec<u8>, HttpRefusal> {
+    if request.method != "POST" {
+        return Err(HttpRefusal(
+            405,
+            "Method Not Allowed",
+            "POST an application/timestamp-query".into(),
+        ));
+    }
+    if let Some(content_type) = &request.content_type {
+        let essence = content_type.split(';').next().unwrap_or_default().trim();
+        if !essence.eq_ignore_ascii_case(CONTENT_TYPE_QUERY) {
+            return Err(HttpRefusal(
+                415,
+                "Unsupported Media Type",
+                format!("{content_type} is not {CONTENT_TYPE_QUERY}"),
+            ));
+        }
+    }
+    Ok(request.body)
+}
+
+fn write_response(
+    stream: &mut TcpStream,
+    status: u16,
+    reason: &str,
+    content_type: &str,
+    body: &[u8],
+) -> std::io::Result<()> {
+    let mut message = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\n\
+         Content-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n",
+        body.len()
+    );
+    if status == 405 {
+        message.push_str("Allow: POST\r\n");
+    }
+    message.push_str("\r\n");
+    let mut bytes = message.into_bytes();
+    bytes.extend_from_slice(body);
+    stream.write_all(&bytes)?;
+    stream.flush()
+}
+
+/// Starts [`serve`] for `authority` on 127.0.0.1 at a free port in a thread of its own
+/// (for tests and local use) and returns its URL (`http://127.0.0.1:PORT/`) and the
+/// thread, which serves until the process ends.
+pub fn spawn_local(authority: Authority) -> Result<(String, std::thread::JoinHandle<Result<()>>)> {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).map_err(|e| Error::io("127.0.0.1:0", e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::io("127.0.0.1:0", e))?;
+    let authority = Arc::new(authority);
+    let handle = std::thread::Builder::new()
+        .name("eseal-tsa".into())
+        .spawn(move || serve(listener, authority))
+        .map_err(|e| Error::io("TSA thread", e))?;
+    Ok((format!("http://{addr}/"), handle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        let url = parse_url("http://127.0.0.1:8091/").unwrap();
+        assert_eq!(
+            url,
+            HttpUrl {
+                host: "127.0.0.1".into(),
+                port: 8091,
+                path: "/".into()
+            }
+        );
+        let url = parse_url("HTTP://tsa.example/ts?x=1#frag").unwrap();
+        assert_eq!((url.host.as_str(), url.port), ("tsa.example", 80));
+        assert_eq!(url.path, "/ts?x=1");
+        let url = parse_url("http://[::1]:9/a").unwrap();
+        assert_eq!(
+            (url.host.as_str(), url.port, url.path.as_str()),
+            ("::1", 9, "/a")
+        );
+        for bad in [
+            "https://tsa.example/",
+            "ftp://x/",
+            "http://",
+            "http://u:p@host/",
+            "http://host:99999/",
+            "http://[::1/",
+            "http://host/a b",
+        ] {
+            assert!(parse_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn heads_and_bodies() {
+        let msg = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nX: y\r\n\r\nabcdef";
+        let head = parse_head(msg).unwrap().unwrap();
+        assert_eq!(head.start, "HTTP/1.1 200 OK");
+        assert_eq!(head.framing(), Ok(Framing::Length(3)));
+        assert_eq!(
+            parse_body(Framing::Length(3), &msg[head.len..], false),
+            Ok(Some(b"abc".to_vec()))
+        );
+        assert_eq!(parse_head(b"HTTP/1.1 200 OK\r\n"), Ok(None));
+        assert_eq!(parse_body(Framing::Length(9), b"abc", false), Ok(None));
+        assert!(parse_body(Framing::Length(9), b"abc", true).is_err());
+        let chunked = b"3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nT: v\r\n\r\n";
+        assert_eq!(dechunk(chunked), Ok(Some(b"abcde".to_vec())));
+        for end in 0..chunked.len() {
+            assert_eq!(dechunk(&chunked[..end]), Ok(None), "{end}");
+        }
+        assert!(dechunk(b"zz\r\n").is_err());
+        assert!(dechunk(b"3\r\nabcX\r\n").is_err());
+        assert_eq!(
+            parse_body(Framing::UntilClose, b"xyz", true),
+            Ok(Some(b"xyz".to_vec()))
+        );
+    }
+
+    #[test]
+    fn accuracy_parts() {
+        let a = accuracy(1_000_000);
+        assert_eq!((a.seconds, a.millis, a.micros), (Some(1), None, None));
+        let a = accuracy(2_003_004);
+        assert_eq!((a.seconds, a.millis, a.micros), (Some(2), Some(3), Some(4)));
+    }
+}
