@@ -509,6 +509,45 @@ fn parse_url(url: &str) -> Result<HttpUrl> {
     })
 }
 
+/// A source of RFC 3161 timestamp tokens: a TSA over HTTP ([`HttpTsa`]), an in-process
+/// [`Authority`], or any closure `Fn(DigestAlgorithm, &[u8]) -> Result<Vec<u8>>`.
+pub trait Timestamper: Sync {
+    /// A DER `TimeStampToken` (RFC 3161 clause 2.4.2) whose message imprint is `digest`,
+    /// made with `algorithm`.
+    fn timestamp(&self, algorithm: DigestAlgorithm, digest: &[u8]) -> Result<Vec<u8>>;
+}
+
+impl<F> Timestamper for F
+where
+    F: Fn(DigestAlgorithm, &[u8]) -> Result<Vec<u8>> + Sync,
+{
+    fn timestamp(&self, algorithm: DigestAlgorithm, digest: &[u8]) -> Result<Vec<u8>> {
+        self(algorithm, digest)
+    }
+}
+
+impl Timestamper for Authority {
+    fn timestamp(&self, algorithm: DigestAlgorithm, digest: &[u8]) -> Result<Vec<u8>> {
+        Authority::timestamp(self, algorithm, digest).map(|token| token.der().to_vec())
+    }
+}
+
+/// A TSA reached over HTTP with [`request_timestamp`].
+#[derive(Clone, Debug)]
+pub struct HttpTsa {
+    /// The TSA's `http://` URL.
+    pub url: String,
+    /// How long one request may take.
+    pub timeout: Duration,
+}
+
+impl Timestamper for HttpTsa {
+    fn timestamp(&self, algorithm: DigestAlgorithm, digest: &[u8]) -> Result<Vec<u8>> {
+        let request = TimestampRequest::new(algorithm, digest.to_vec());
+        request_timestamp(&self.url, &request, self.timeout).map(|token| token.der().to_vec())
+    }
+}
+
 /// Asks the TSA at `url` (RFC 3161 clause 3.4: `POST` of the DER `TimeStampReq` as
 /// `application/timestamp-query`, answered by an `application/timestamp-reply`) and
 /// returns the token after [`token_from_response`]'s checks against `request`.

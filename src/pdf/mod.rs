@@ -23,10 +23,10 @@ pub const MAX_PDF_SIZE: u64 = 1 << 30;
 /// Spare capacity worth reserving after a PDF read for sealing: [`seal_pdf`] appends its
 /// update in place, without copying the document, when the buffer has this much room.
 pub const UPDATE_HEADROOM: usize = 1 << 20;
+pub use crate::cms::tsa::Timestamper;
 pub use ltv::{ValidationData, add_validation_data, certificates_in_signatures};
 pub use object::{Dict, ObjRef, Object, Stream};
 pub use sign::{
-    DocMdp, FieldLock, PdfSealOptions, Placement, SubFilter, Timestamper, add_document_timestamp,
-    seal_pdf,
+    DocMdp, FieldLock, PdfSealOptions, Placement, SubFilter, add_document_timestamp, seal_pdf,
 };
 pub use verify::verify_pdf;

@@ -10,6 +10,7 @@ use super::form::{FieldNode, field_tree};
 use super::object::{Dict, ObjRef, Object, Stream, dict, name, text_string};
 use super::text;
 use super::update::Update;
+use crate::cms::tsa::Timestamper;
 use crate::cms::{self, DigestAlgorithm, SignOptions};
 use crate::crypto::Signer;
 use crate::error::{Error, Result};
@@ -97,22 +98,6 @@ impl FieldLock {
             );
         }
         d
-    }
-}
-
-/// A source of RFC 3161 timestamp tokens: a TSA client or an in-process authority.
-pub trait Timestamper: Sync {
-    /// A DER `TimeStampToken` (RFC 3161 clause 2.4.2) whose message imprint is `digest`,
-    /// made with `algorithm`.
-    fn timestamp(&self, algorithm: DigestAlgorithm, digest: &[u8]) -> Result<Vec<u8>>;
-}
-
-impl<F> Timestamper for F
-where
-    F: Fn(DigestAlgorithm, &[u8]) -> Result<Vec<u8>> + Sync,
-{
-    fn timestamp(&self, algorithm: DigestAlgorithm, digest: &[u8]) -> Result<Vec<u8>> {
-        self(algorithm, digest)
     }
 }
 

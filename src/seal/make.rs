@@ -6,7 +6,9 @@ use super::structures::{
     CertList, ExtData, OID_ECDSA_SHA256, OID_SM2_SM3, PictureInfo, Seal, SealSignature,
 };
 use super::tlv::{self, tag};
-use super::verify::data_hash;
+use super::verify::{data_hash, ses_algorithm};
+use crate::cms::DigestAlgorithm;
+use crate::cms::tsa::Timestamper;
 use crate::crypto::{Algorithm, Signer};
 use crate::error::{Error, Result};
 use crate::pki::{Certificate, unix_seconds};
@@ -91,11 +93,80 @@ pub fn make_seal(
     maker_cert: &Certificate,
     maker: &dyn Signer,
 ) -> Result<Seal> {
+    Seal::from_der(&seal_der(request, maker_cert, maker, 4)?)
+}
+
+/// Makes a v5 seal (GM/T 0031-2025): header version 5, and the `timeStamp [0]`, an RFC
+/// 3161 token from `tsa` over the maker's signature value (SES-OFD.md §1), which proves
+/// the seal existed at its genTime.
+pub fn make_seal_v5(
+    request: &SealRequest,
+    maker_cert: &Certificate,
+    maker: &dyn Signer,
+    tsa: &dyn Timestamper,
+) -> Result<Seal> {
+    let der = seal_der(request, maker_cert, maker, 5)?;
+    let unstamped = Seal::from_der(&der)?;
+    Seal::from_der(&with_timestamp(
+        &der,
+        &unstamped.signature,
+        maker.algorithm(),
+        tsa,
+    )?)
+}
+
+/// Adds the `timeStamp [0]` of `SES_Signature` (GB/T 38540 clause 6.3): an RFC 3161 token
+/// from `tsa` over the signature value, proof that the signature existed at its genTime.
+pub fn timestamp_seal_signature(
+    signature: &SealSignature,
+    tsa: &dyn Timestamper,
+) -> Result<SealSignature> {
+    if signature.timestamp.is_some() {
+        return Err(Error::Invalid(
+            "the seal signature has a timestamp already".into(),
+        ));
+    }
+    let algorithm = ses_algorithm(&signature.signature_algorithm)
+        .ok_or_else(|| Error::UnsupportedAlgorithm(signature.signature_algorithm.clone()))?;
+    SealSignature::from_der(&with_timestamp(
+        signature.der(),
+        &signature.signature,
+        algorithm,
+        tsa,
+    )?)
+}
+
+/// `structure` (a DER SEQUENCE) with `timeStamp [0] EXPLICIT BIT STRING` appended: a token
+/// over `signed_value`, its imprint made with the hash that goes with `algorithm`.
+fn with_timestamp(
+    structure: &[u8],
+    signed_value: &[u8],
+    algorithm: Algorithm,
+    tsa: &dyn Timestamper,
+) -> Result<Vec<u8>> {
+    let digest_algorithm = DigestAlgorithm::for_signature(algorithm);
+    let token = tsa.timestamp(digest_algorithm, &digest_algorithm.digest(signed_value))?;
+    let kids = tlv::read_all(structure)?
+        .expect(tag::SEQUENCE, "seal structure")?
+        .children()?;
+    let stamp = tlv::encode(tag::CONTEXT_0, &tlv::bit_string(&token));
+    let mut parts: Vec<&[u8]> = kids.iter().map(|k| k.raw).collect();
+    parts.push(&stamp);
+    Ok(tlv::sequence(&parts))
+}
+
+/// The DER `SESeal` of `request` with header version `version` (4 or 5), without timestamp.
+fn seal_der(
+    request: &SealRequest,
+    maker_cert: &Certificate,
+    maker: &dyn Signer,
+    version: i64,
+) -> Result<Vec<u8>> {
     check_key(maker_cert, maker, "seal maker")?;
     let oid = ses_oid(maker.algorithm())?;
     let header = tlv::sequence(&[
         &ia5("ES", "id")?,
-        &tlv::integer(4),
+        &tlv::integer(version),
         &ia5(&request.vendor, "vid")?,
     ]);
     let (list_type, list) = match &request.cert_list {
@@ -158,13 +229,12 @@ pub fn make_seal(
     }
     let info = tlv::sequence(&info_parts.iter().map(Vec::as_slice).collect::<Vec<_>>());
     let signature = maker.sign(&info)?;
-    let seal = tlv::sequence(&[
+    Ok(tlv::sequence(&[
         &info,
         &tlv::encode(tag::OCTET_STRING, maker_cert.der()),
         &tlv::oid(oid)?,
         &tlv::bit_string(&signature),
-    ]);
-    Seal::from_der(&seal)
+    ]))
 }
 
 /// Signs `data` with `seal` (签章): `signer` (holding `signer_cert`'s key, which must be in

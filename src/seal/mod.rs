@@ -6,7 +6,7 @@ pub mod picture;
 mod structures;
 mod tlv;
 
-pub use make::{SealRequest, make_seal, sign_with_seal};
+pub use make::{SealRequest, make_seal, make_seal_v5, sign_with_seal, timestamp_seal_signature};
 pub use structures::{
     CertList, ExtData, MAX_SES_SIZE, OID_ECDSA_SHA256, OID_SM2_SM3, PictureInfo, Seal, SealHeader,
     SealProperty, SealSignature, SesVersion, TimeInfo,

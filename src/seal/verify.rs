@@ -6,8 +6,12 @@ use std::time::SystemTime;
 use sha2::Digest;
 
 use super::structures::{CertList, OID_ECDSA_SHA256, OID_SM2_SM3, Seal, SealSignature, TimeInfo};
+use crate::cms::TimestampToken;
 use crate::crypto::{Algorithm, signature_raw_to_der};
-use crate::pki::{Certificate, ChainValidation, TrustStore, Usage, rfc3339, unix_seconds};
+use crate::error::Result;
+use crate::pki::{
+    Certificate, ChainValidation, Findings, TrustStore, Usage, as_of_proof, rfc3339, unix_seconds,
+};
 use crate::report::{Reason, SignatureReport};
 
 /// The signature algorithm an SES `signAlgID` / `signatureAlgID` names.
@@ -101,11 +105,89 @@ pub fn verify_seal_with_chain(
     chain: &[Certificate],
     at: SystemTime,
 ) -> SignatureReport {
-    let mut checks = Checks::new();
-    seal_checks(seal, store, chain, at, &mut checks);
+    let mut timestamp = Checks::new();
+    let poe = token_poe(
+        "seal",
+        seal.timestamp.as_deref(),
+        &seal.signature,
+        store,
+        at,
+        &mut timestamp,
+    );
+    if let Some(poe) = poe
+        && seal.property.create_date > unix_seconds(poe)
+    {
+        timestamp.reasons.push(Reason::TimestampInvalid {
+            what: "seal".into(),
+            detail: format!(
+                "its genTime {} precedes the seal's createDate {}",
+                rfc3339(unix_seconds(poe)),
+                rfc3339(seal.property.create_date)
+            ),
+        });
+    }
+    let mut checks = checks_as_of_proof(at, poe, |t| {
+        let mut checks = Checks::new();
+        seal_checks(seal, store, chain, t, &mut checks);
+        checks
+    });
+    checks.reasons.extend(timestamp.reasons);
+    checks.warnings.extend(timestamp.warnings);
     let mut report = checks.into_report("seal");
     report.seal = Some(seal.property.name.clone());
     report
+}
+
+/// The checks `check` makes as of `at`, or as of the proof of existence `poe` where they
+/// only fail through later lapses ([`as_of_proof`]).
+fn checks_as_of_proof(
+    at: SystemTime,
+    poe: Option<SystemTime>,
+    check: impl Fn(SystemTime) -> Checks,
+) -> Checks {
+    let found = as_of_proof(at, poe, |t| {
+        let checks = check(t);
+        Findings {
+            reasons: checks.reasons,
+            warnings: checks.warnings,
+            value: checks.chain,
+        }
+    });
+    Checks {
+        reasons: found.reasons,
+        warnings: found.warnings,
+        chain: found.value,
+    }
+}
+
+/// S9 and G8 (SES-OFD.md §5): an RFC 3161 token over `signed_value` (the seal's or the
+/// signature's value), verified with `store` as of `at`. Its genTime is a proof of
+/// existence; a token that does not verify is a reason and proves nothing.
+fn token_poe(
+    what: &str,
+    token: Option<&[u8]>,
+    signed_value: &[u8],
+    store: &TrustStore,
+    at: SystemTime,
+    checks: &mut Checks,
+) -> Option<SystemTime> {
+    let token = match TimestampToken::from_der(token?) {
+        Ok(token) => token,
+        Err(e) => {
+            checks.reasons.push(Reason::TimestampInvalid {
+                what: what.into(),
+                detail: format!("not a DER TimeStampToken: {e}"),
+            });
+            return None;
+        }
+    };
+    let imprint = token.tst_info().digest_algorithm.digest(signed_value);
+    let verified = token.verify(what, &imprint, store, at);
+    checks.warnings.extend(verified.warnings);
+    if verified.gen_time.is_none() {
+        checks.reasons.extend(verified.reasons);
+    }
+    verified.gen_time
 }
 
 fn seal_checks(
@@ -153,23 +235,11 @@ fn seal_checks(
             valid_end: rfc3339(seal.property.valid_end),
         });
     }
-    timestamp_and_extensions("seal", seal.timestamp.as_deref(), &seal.ext_datas, checks);
+    critical_extensions(&seal.ext_datas, checks);
 }
 
-/// S9/S10 and G8: a timestamp is not yet proof of existence, and no critical extension is
-/// known.
-fn timestamp_and_extensions(
-    what: &str,
-    timestamp: Option<&[u8]>,
-    ext_datas: &[super::ExtData],
-    checks: &mut Checks,
-) {
-    if let Some(token) = timestamp {
-        checks.reasons.push(Reason::TimestampInvalid {
-            what: what.into(),
-            detail: timestamp_detail(token),
-        });
-    }
+/// S10: no extension eseal does not know is critical.
+fn critical_extensions(ext_datas: &[super::ExtData], checks: &mut Checks) {
     for ext in ext_datas.iter().filter(|e| e.critical) {
         checks.reasons.push(Reason::UnknownCriticalExtension {
             oid: ext.id.clone(),
@@ -177,29 +247,20 @@ fn timestamp_and_extensions(
     }
 }
 
-/// Timestamp tokens are not yet verified, so none serves as proof of existence.
-fn timestamp_detail(token: &[u8]) -> String {
-    match super::tlv::read_all(token) {
-        Ok(t) if t.tag == super::tlv::tag::SEQUENCE => {
-            "RFC 3161 tokens are not verified yet, so it proves no time".into()
-        }
-        _ => "not a DER TimeStampToken".into(),
-    }
-}
-
-/// Verifies a seal signature (签章验证) as of `at`; `data` is the signed data (for OFD the
-/// bytes of Signature.xml); without it the result cannot pass.
-pub fn verify_seal_signature(
+/// The checks of a seal signature that depend on the time `at`: its signature and
+/// certificate-list binding, the seal (as of its own proof of existence `seal_poe` where
+/// that helps), the signer's chain and the claimed signing time.
+fn signature_checks(
     signature: &SealSignature,
+    signer: &Result<Certificate>,
+    algorithm: Option<Algorithm>,
     store: &TrustStore,
     at: SystemTime,
-    data: Option<&[u8]>,
-) -> SignatureReport {
+    seal_poe: Option<SystemTime>,
+) -> Checks {
     let mut checks = Checks::new();
     let t = unix_seconds(at);
-    let signer = Certificate::from_der(&signature.signer_cert);
-    let algorithm = ses_algorithm(&signature.signature_algorithm);
-    match (&signer, algorithm) {
+    match (signer, algorithm) {
         (Err(e), _) => checks
             .reasons
             .push(Reason::Malformed(format!("signer certificate: {e}"))),
@@ -215,16 +276,19 @@ pub fn verify_seal_signature(
     if !in_cert_list(&signature.seal.property.cert_list, &signature.signer_cert) {
         checks.reasons.push(Reason::SignerNotInSealCertList);
     }
-    let mut seal = Checks::new();
-    seal_checks(&signature.seal, store, &[], at, &mut seal);
+    let seal = checks_as_of_proof(at, seal_poe, |t| {
+        let mut seal = Checks::new();
+        seal_checks(&signature.seal, store, &[], t, &mut seal);
+        seal
+    });
     checks.reasons.extend(seal.reasons);
     checks
         .warnings
         .extend(seal.warnings.into_iter().map(|w| format!("seal: {w}")));
-    if let Ok(cert) = &signer {
+    if let Ok(cert) = signer {
         checks.chain(store.validate(cert, &[], at, Usage::Signer));
     }
-    match (&signature.time_info, &signer) {
+    match (&signature.time_info, signer) {
         (TimeInfo::Time(time), Ok(cert)) => {
             let property = &signature.seal.property;
             let outside = [
@@ -250,12 +314,48 @@ pub fn verify_seal_signature(
             .push("the signing time is unreadable".into()),
         _ => {}
     }
-    timestamp_and_extensions(
+    checks
+}
+
+/// Verifies a seal signature (签章验证) as of `at`; `data` is the signed data (for OFD the
+/// bytes of Signature.xml); without it the result cannot pass.
+pub fn verify_seal_signature(
+    signature: &SealSignature,
+    store: &TrustStore,
+    at: SystemTime,
+    data: Option<&[u8]>,
+) -> SignatureReport {
+    let signer = Certificate::from_der(&signature.signer_cert);
+    let algorithm = ses_algorithm(&signature.signature_algorithm);
+    // The signature's timestamp proves the signature and the seal inside it; the seal's
+    // own timestamp proves the seal.
+    let mut timestamps = Checks::new();
+    let signature_poe = token_poe(
         "signature",
         signature.timestamp.as_deref(),
-        &signature.ext_datas,
-        &mut checks,
+        &signature.signature,
+        store,
+        at,
+        &mut timestamps,
     );
+    let seal_poe = token_poe(
+        "seal",
+        signature.seal.timestamp.as_deref(),
+        &signature.seal.signature,
+        store,
+        at,
+        &mut timestamps,
+    );
+    let seal_proof = match (signature_poe, seal_poe) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let mut checks = checks_as_of_proof(at, signature_poe, |t| {
+        signature_checks(signature, &signer, algorithm, store, t, seal_proof)
+    });
+    checks.reasons.extend(timestamps.reasons);
+    checks.warnings.extend(timestamps.warnings);
+    critical_extensions(&signature.ext_datas, &mut checks);
     match (data, algorithm) {
         (Some(data), Some(alg)) if data_hash(alg, data) != signature.data_hash => {
             checks.reasons.push(Reason::DataHashMismatch)

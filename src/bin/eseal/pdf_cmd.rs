@@ -6,9 +6,7 @@ use clap::Subcommand;
 use eseal::crypto::{Signer, SoftwareKey};
 use std::time::Duration;
 
-use eseal::cms::DigestAlgorithm;
-use eseal::cms::TimestampRequest;
-use eseal::cms::tsa::request_timestamp;
+use eseal::cms::tsa::HttpTsa;
 use eseal::pdf::{
     DocMdp, FieldLock, PdfSealOptions, Placement, SubFilter, Timestamper, ValidationData,
     add_document_timestamp, add_validation_data, seal_pdf,
@@ -56,17 +54,14 @@ pub struct LtvArgs {
 }
 
 impl LtvArgs {
-    /// A timestamper that asks the TSA over HTTP.
-    fn timestamper(
-        &self,
-    ) -> eseal::Result<impl Fn(DigestAlgorithm, &[u8]) -> eseal::Result<Vec<u8>> + Sync> {
+    /// The TSA to ask over HTTP.
+    fn timestamper(&self) -> eseal::Result<HttpTsa> {
         let url = self.tsa.clone().ok_or_else(|| {
             eseal::Error::Invalid("this level needs a timestamp authority: give --tsa URL".into())
         })?;
-        let timeout = Duration::from_secs(self.tsa_timeout);
-        Ok(move |algorithm: DigestAlgorithm, digest: &[u8]| {
-            let request = TimestampRequest::new(algorithm, digest.to_vec());
-            request_timestamp(&url, &request, timeout).map(|token| token.der().to_vec())
+        Ok(HttpTsa {
+            url,
+            timeout: Duration::from_secs(self.tsa_timeout),
         })
     }
 
