@@ -417,3 +417,173 @@ fn pdf_seal_by_keyword_and_verify_exit_codes() {
     );
     assert!(!d.join("never.pdf").exists());
 }
+
+#[test]
+fn timestamps_from_the_command_line_pdf_levels_and_stamped_seals() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(&[
+        "pki",
+        "init",
+        &p(d, "root"),
+        "--name",
+        "根CA",
+        "--alg",
+        "p256",
+    ]);
+    issue(d, "root", "office-ca", "办公室 CA", "p256", "office");
+    issue(d, "office", "seal-maker", "制章人", "p256", "maker");
+    issue(d, "office", "signer", "签章人", "p256", "signer");
+    issue(d, "office", "tsa", "时间戳服务", "p256", "tsa");
+    // The office's TSA, in this process, over HTTP.
+    let tsa_key = eseal::crypto::SoftwareKey::from_pem(
+        &std::fs::read_to_string(d.join("tsa.key")).unwrap(),
+        None,
+    )
+    .unwrap();
+    let mut tsa_certs =
+        eseal::pki::read_certificates(&std::fs::read(d.join("tsa.pem")).unwrap()).unwrap();
+    let tsa_cert = tsa_certs.remove(0);
+    let authority = eseal::cms::tsa::Authority::new(
+        std::sync::Arc::new(tsa_key),
+        tsa_cert,
+        tsa_certs,
+        "1.2.156.1.1",
+    )
+    .unwrap();
+    let (url, _server) = eseal::cms::tsa::spawn_local(authority).unwrap();
+
+    ok(&[
+        "seal",
+        "make",
+        "--maker-cert",
+        &p(d, "maker.pem"),
+        "--maker-key",
+        &p(d, "maker.key"),
+        "--signer-cert",
+        &p(d, "signer.pem"),
+        "--name",
+        "测试局电子证照专用章",
+        "--es-id",
+        "T0003",
+        "--office",
+        "测试局",
+        "--out",
+        &p(d, "v5.esl"),
+        "--tsa",
+        &url,
+    ]);
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&["seal", "inspect", &p(d, "v5.esl"), "--json"])).unwrap();
+    assert_eq!(json["version"], "V5");
+    let root = p(d, "root/ca.pem");
+    assert_eq!(
+        code(&eseal(&[
+            "verify",
+            &p(d, "v5.esl"),
+            "--trust",
+            &root,
+            "--chain",
+            &p(d, "signer.pem")
+        ])),
+        0
+    );
+
+    std::fs::write(d.join("doc.txt"), "the document").unwrap();
+    ok(&[
+        "seal",
+        "sign",
+        "--seal",
+        &p(d, "v5.esl"),
+        "--signer-cert",
+        &p(d, "signer.pem"),
+        "--signer-key",
+        &p(d, "signer.key"),
+        "--data",
+        &p(d, "doc.txt"),
+        "--out",
+        &p(d, "sv.dat"),
+        "--tsa",
+        &url,
+    ]);
+    let out = eseal(&[
+        "verify",
+        &p(d, "sv.dat"),
+        "--data",
+        &p(d, "doc.txt"),
+        "--trust",
+        &root,
+        "--chain",
+        &p(d, "signer.pem"),
+    ]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stdout));
+
+    std::fs::write(
+        d.join("plain.pdf"),
+        eseal::pdf::sample::plain_pdf(&["Licence"], 0),
+    )
+    .unwrap();
+    ok(&[
+        "pdf",
+        "seal",
+        "--in",
+        &p(d, "plain.pdf"),
+        "--out",
+        &p(d, "b-t.pdf"),
+        "--cert",
+        &p(d, "signer.pem"),
+        "--key",
+        &p(d, "signer.key"),
+        "--level",
+        "B-T",
+        "--tsa",
+        &url,
+    ]);
+    ok(&[
+        "pdf",
+        "extend",
+        "--in",
+        &p(d, "b-t.pdf"),
+        "--out",
+        &p(d, "b-lta.pdf"),
+        "--level",
+        "B-LTA",
+        "--tsa",
+        &url,
+        "--dss-cert",
+        &p(d, "tsa.pem"),
+    ]);
+    let out = eseal(&["verify", &p(d, "b-lta.pdf"), "--trust", &root, "--json"]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stdout));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let kinds: Vec<&str> = json["signatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["pdf-signature", "pdf-document-timestamp"]);
+    assert_eq!(
+        json["signatures"][0]["signing_time_source"],
+        "signature timestamp"
+    );
+    assert_eq!(json["signatures"][0]["modification"], "LTA_UPDATES");
+
+    // B-T without a TSA is a usage error.
+    let out = eseal(&[
+        "pdf",
+        "seal",
+        "--in",
+        &p(d, "plain.pdf"),
+        "--out",
+        &p(d, "x.pdf"),
+        "--cert",
+        &p(d, "signer.pem"),
+        "--key",
+        &p(d, "signer.key"),
+        "--level",
+        "B-T",
+    ]);
+    assert_eq!(code(&out), 64);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--tsa"));
+}

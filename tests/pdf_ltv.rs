@@ -263,3 +263,27 @@ fn a_wrong_imprint_or_a_tsa_without_the_eku_is_no_proof() {
         .unwrap();
     assert!(err.to_string().contains("timeStamping"), "{err}");
 }
+
+#[test]
+fn an_unreadable_dss_is_noted_and_adds_nothing() {
+    let office = PdfOffice::new(Algorithm::EcdsaP256Sha256);
+    let data = ValidationData {
+        certificates: vec![office.hierarchy.ca.der().to_vec()],
+        ..Default::default()
+    };
+    let mut lt = add_validation_data(office.sealed_pdf(), &data).unwrap();
+    // Break the last DSS stream's deflate data (after the signed bytes).
+    let marker = b"/Filter /FlateDecode";
+    let at = lt.windows(marker.len()).rposition(|w| w == marker).unwrap();
+    let data_at = at + lt[at..].windows(7).position(|w| w == b"stream\n").unwrap() + 7;
+    lt[data_at..data_at + 4].copy_from_slice(&[0xff; 4]);
+    let s = &verify_pdf(&lt, &office.hierarchy.store(), SystemTime::now())
+        .unwrap()
+        .signatures[0];
+    assert_eq!(s.indication, Indication::TotalPassed, "{:?}", s.reasons);
+    assert!(
+        s.warnings.iter().any(|w| w.contains("/DSS) is unreadable")),
+        "{:?}",
+        s.warnings
+    );
+}

@@ -56,8 +56,9 @@ struct SignatureField {
 pub fn verify_pdf(pdf: &[u8], store: &TrustStore, at: SystemTime) -> Result<Report> {
     let doc = Document::parse(pdf)?;
     let fields = signature_fields(&doc)?;
+    let mut warnings = Vec::new();
     let mut context = Context {
-        store: with_dss(&doc, store),
+        store: with_dss(&doc, store, &mut warnings),
         doc,
         at,
         trailing: false,
@@ -76,6 +77,9 @@ pub fn verify_pdf(pdf: &[u8], store: &TrustStore, at: SystemTime) -> Result<Repo
         signatures.push((order(field), verify_signature(&context, field).0));
     }
     signatures.sort_by_key(|(order, _)| *order);
+    for (_, report) in &mut signatures {
+        report.warnings.extend(warnings.iter().cloned());
+    }
     Ok(Report {
         validation_time: rfc3339(unix_seconds(at)),
         signatures: signatures.into_iter().map(|(_, s)| s).collect(),
@@ -104,10 +108,21 @@ impl Context<'_, '_> {
     }
 }
 
-/// `store` with the document's DSS added; `store` itself when there is none.
-fn with_dss<'s>(doc: &Document<'_>, store: &'s TrustStore) -> Cow<'s, TrustStore> {
-    let Ok(dss) = read_dss(doc) else {
-        return Cow::Borrowed(store);
+/// `store` with the document's DSS added; `store` itself when there is none. A DSS that
+/// cannot be read adds nothing and is noted in `warnings`.
+fn with_dss<'s>(
+    doc: &Document<'_>,
+    store: &'s TrustStore,
+    warnings: &mut Vec<String>,
+) -> Cow<'s, TrustStore> {
+    let dss = match read_dss(doc) {
+        Ok(dss) => dss,
+        Err(e) => {
+            warnings.push(format!(
+                "the document security store (/DSS) is unreadable: {e}"
+            ));
+            return Cow::Borrowed(store);
+        }
     };
     if dss.is_empty() {
         return Cow::Borrowed(store);

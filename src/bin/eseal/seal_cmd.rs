@@ -4,11 +4,13 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use clap::Subcommand;
+use eseal::cms::tsa::HttpTsa;
 use eseal::crypto::SoftwareKey;
 use eseal::pki::{Certificate, read_certificates, rfc3339};
 use eseal::seal::picture::{SealFont, SealPicture};
 use eseal::seal::{
-    CertList, PictureInfo, Seal, SealRequest, SealSignature, make_seal, sign_with_seal,
+    CertList, PictureInfo, Seal, SealRequest, SealSignature, make_seal, make_seal_v5,
+    sign_with_seal, timestamp_seal_signature,
 };
 
 use crate::{read_file, write_file};
@@ -53,6 +55,9 @@ pub enum Command {
         /// The seal file to write (.esl).
         #[arg(long)]
         out: PathBuf,
+        /// Make a v5 seal stamped by this timestamp authority (http:// URL).
+        #[arg(long)]
+        tsa: Option<String>,
     },
     /// Sign data with a seal: write an SES_Signature (SignedValue.dat).
     Sign {
@@ -74,6 +79,9 @@ pub enum Command {
         /// The signature file to write.
         #[arg(long)]
         out: PathBuf,
+        /// Stamp the signature by this timestamp authority (http:// URL).
+        #[arg(long)]
+        tsa: Option<String>,
     },
     /// Show what a seal or seal signature holds.
     Inspect {
@@ -113,6 +121,7 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             picture,
             font,
             out,
+            tsa,
         } => {
             let picture = match picture {
                 Some(path) => {
@@ -161,7 +170,11 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
                 picture,
                 ext_datas: Vec::new(),
             };
-            let seal = make_seal(&request, &certificate(&maker_cert)?, &key(&maker_key)?)?;
+            let (maker_cert, maker_key) = (certificate(&maker_cert)?, key(&maker_key)?);
+            let seal = match tsa {
+                Some(url) => make_seal_v5(&request, &maker_cert, &maker_key, &http_tsa(url))?,
+                None => make_seal(&request, &maker_cert, &maker_key)?,
+            };
             write_file(&out, seal.der())?;
             out!(
                 "seal {:?} ({} bytes) → {}",
@@ -177,6 +190,7 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             data,
             property_info,
             out,
+            tsa,
         } => {
             let seal = Seal::from_der(&read_file(&seal)?)?;
             let signature = sign_with_seal(
@@ -187,6 +201,10 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
                 &key(&signer_key)?,
                 SystemTime::now(),
             )?;
+            let signature = match tsa {
+                Some(url) => timestamp_seal_signature(&signature, &http_tsa(url))?,
+                None => signature,
+            };
             write_file(&out, signature.der())?;
             out!(
                 "seal signature with {:?} → {}",
@@ -214,6 +232,13 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
         }
     }
     Ok(0)
+}
+
+fn http_tsa(url: String) -> HttpTsa {
+    HttpTsa {
+        url,
+        timeout: Duration::from_secs(10),
+    }
 }
 
 fn subject(der: &[u8]) -> String {
