@@ -31,12 +31,6 @@ fn authority(office: &PdfOffice) -> Authority {
     .unwrap()
 }
 
-fn tokens(
-    tsa: &Authority,
-) -> impl Fn(DigestAlgorithm, &[u8]) -> eseal::Result<Vec<u8>> + Sync + '_ {
-    move |algorithm, digest| tsa.timestamp(algorithm, digest).map(|t| t.der().to_vec())
-}
-
 /// The office CA's CRL, revoking the signer at `revoked` if given, fresh for 30 days.
 fn ca_crl(h: &Hierarchy, signer: &eseal::pki::Certificate, revoked: Option<SystemTime>) -> Crl {
     let entries: Vec<RevokedEntry> = revoked
@@ -72,9 +66,8 @@ fn root_crl(h: &Hierarchy) -> Crl {
 
 /// `office`'s document sealed with a signature timestamp (B-T).
 fn b_t(office: &PdfOffice, tsa: &Authority) -> Vec<u8> {
-    let timestamper = tokens(tsa);
     let mut options = office.options([350.0, 80.0, 463.4, 193.4]);
-    options.timestamper = Some(&timestamper);
+    options.timestamper = Some(tsa);
     seal_pdf(eseal::pdf::sample::plain_pdf(&["B-T"], 0), &options).unwrap()
 }
 
@@ -202,8 +195,7 @@ fn b_lt_verifies_offline_from_its_dss_and_b_lta_adds_a_document_timestamp() {
     assert_eq!(s.modification.as_deref(), Some("LTA_UPDATES"));
     assert!(s.revocation.contains("CRL"), "{}", s.revocation);
 
-    let timestamper = tokens(&tsa);
-    let lta = add_document_timestamp(lt, &timestamper).unwrap();
+    let lta = add_document_timestamp(lt, &tsa).unwrap();
     let report = verify_pdf(&lta, &store, SystemTime::now()).unwrap();
     assert_eq!(report.signatures.len(), 2);
     assert_eq!(
@@ -223,8 +215,7 @@ fn a_document_timestamp_is_a_proof_of_existence_for_what_it_covers() {
     // B-B sealed, then a document timestamp; the signer revoked after it: still valid.
     let office = PdfOffice::new(Algorithm::EcdsaP256Sha256);
     let tsa = authority(&office);
-    let timestamper = tokens(&tsa);
-    let lta = add_document_timestamp(office.sealed_pdf(), &timestamper).unwrap();
+    let lta = add_document_timestamp(office.sealed_pdf(), &tsa).unwrap();
     let crl = ca_crl(&office.hierarchy, &office.signer, Some(days_from_now(1)));
     let store = store_with(&office, vec![crl, root_crl(&office.hierarchy)]);
     let s = &verify_pdf(&lta, &store, days_from_now(2))

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use eseal::crypto::Algorithm;
+use eseal::crypto::{Algorithm, SoftwareKey};
 use eseal::pki::{
     Certificate, Crl, DistinguishedName, OfficeCa, Profile, RevocationReason, TrustStore, Usage,
 };
@@ -14,7 +14,13 @@ use eseal::seal::{
     verify_seal_signature,
 };
 
-use eseal::pdf::{PdfSealOptions, Placement, seal_pdf, verify_pdf};
+use std::sync::Arc;
+
+use eseal::cms::tsa::Authority;
+use eseal::pdf::{
+    PdfSealOptions, Placement, ValidationData, add_document_timestamp, add_validation_data,
+    seal_pdf, verify_pdf,
+};
 
 use crate::write_file;
 
@@ -27,6 +33,11 @@ pub struct Args {
 
 const AUTHORITY: &str = "国家电子证照根CA";
 const OFFICE: &str = "某某市市场监督管理局";
+const LICENCE_LINES: [&str; 3] = [
+    "Business licence",
+    "Unified social credit code 91330100MA2XXXXXX1",
+    "Issued by the office: (office seal)",
+];
 
 pub fn run(args: Args) -> eseal::Result<u8> {
     let dir = match args.out {
@@ -183,14 +194,7 @@ pub fn run(args: Args) -> eseal::Result<u8> {
     ));
 
     step("the signer seals a PDF (PAdES, SM2): the seal is drawn where the text says so");
-    let pdf = eseal::pdf::sample::plain_pdf(
-        &[
-            "Business licence",
-            "Unified social credit code 91330100MA2XXXXXX1",
-            "Issued by the office: (office seal)",
-        ],
-        0,
-    );
+    let pdf = eseal::pdf::sample::plain_pdf(&LICENCE_LINES, 0);
     write_file(&dir.join("licence.pdf"), &pdf)?;
     let mut options = PdfSealOptions::new(signer_key, signer);
     options.chain = std::slice::from_ref(office.certificate());
@@ -220,8 +224,48 @@ pub fn run(args: Args) -> eseal::Result<u8> {
     }
     verdict(&verify_pdf(&tampered, &store, now)?.signatures[0]);
 
+    step("the office's timestamp authority stamps a second copy: PAdES B-LTA");
+    let (tsa_cert, tsa_key) = &issued[2];
+    let tsa = Authority::new(
+        Arc::new(SoftwareKey::from_pkcs8_der(&tsa_key.to_pkcs8_der())?),
+        tsa_cert.clone(),
+        vec![office.certificate().clone()],
+        "1.2.156.3088.1",
+    )?;
+    let current_crl = office.crl(7)?;
+    let mut options = PdfSealOptions::new(signer_key, signer);
+    options.chain = std::slice::from_ref(office.certificate());
+    options.seal = Some(&seal);
+    options.placement = Placement::Keyword {
+        keyword: "(office seal)".into(),
+        occurrence: 0,
+    };
+    options.timestamper = Some(&tsa);
+    let b_t = seal_pdf(eseal::pdf::sample::plain_pdf(&LICENCE_LINES, 0), &options)?;
+    let b_lt = add_validation_data(
+        b_t,
+        &ValidationData {
+            certificates: vec![tsa_cert.der().to_vec()],
+            crls: vec![current_crl.der().to_vec()],
+            ocsps: Vec::new(),
+        },
+    )?;
+    let b_lta = add_document_timestamp(b_lt, &tsa)?;
+    write_file(&dir.join("licence-lta.pdf"), &b_lta)?;
+    out!("   licence-lta.pdf: signature timestamp, DSS with the CRL, document timestamp");
+    for report in verify_pdf(&b_lta, &store, SystemTime::now())?.signatures {
+        out!("   {}:", report.kind);
+        verdict(&report);
+    }
+
     step("the office revokes the signer (key compromise) and publishes a CRL");
-    office.revoke(&signer.serial_hex(), RevocationReason::KeyCompromise, now)?;
+    // Revoked from a moment after the stamps above (timestamps count whole seconds).
+    let revoked_at = SystemTime::now() + Duration::from_secs(2);
+    office.revoke(
+        &signer.serial_hex(),
+        RevocationReason::KeyCompromise,
+        revoked_at,
+    )?;
     let crl = office.crl(7)?;
     write_file(&dir.join("office-ca.crl"), crl.der())?;
     out!(
@@ -231,7 +275,7 @@ pub fn run(args: Args) -> eseal::Result<u8> {
 
     step("the verifier checks again with the CRL");
     store.add_crl(Crl::from_der(crl.der())?);
-    let later = now + Duration::from_secs(1);
+    let later = revoked_at + Duration::from_secs(1);
     verdict(
         &store
             .validate(signer, &[], later, Usage::Signer)
@@ -239,8 +283,10 @@ pub fn run(args: Args) -> eseal::Result<u8> {
     );
     step("the sealed PDF, checked again with the CRL");
     verdict(&verify_pdf(&sealed, &store, later)?.signatures[0]);
+    step("the B-LTA copy: its timestamps prove it was sealed before the revocation");
+    verdict(&verify_pdf(&b_lta, &store, later)?.signatures[0]);
     step("as of a minute before the revocation the certificate was good");
-    let before = now - Duration::from_secs(60);
+    let before = revoked_at - Duration::from_secs(60);
     verdict(
         &store
             .validate(signer, &[], before, Usage::Signer)
