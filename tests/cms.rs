@@ -7,7 +7,7 @@ use std::fs;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use common::{Hierarchy, openssl, openssl_ok};
+use common::{Hierarchy, openssl, openssl_ok, pdf_signatures};
 use eseal::cms::{
     self, CmsVerification, DigestAlgorithm, OID_SIGNATURE_TIME_STAMP_TOKEN, SignOptions, SignedData,
 };
@@ -741,45 +741,6 @@ fn sm2_signature_verifies_with_eseal() {
 
 // 5. pyHanko's corpus: third-party signatures, among them Ed25519, Ed448, SKI sids, ESS
 // v1, no signed attributes and encapsulated content.
-
-/// Each signature of a corpus PDF: `/ByteRange [a b c d]` puts the CMS hex between
-/// offsets b and c (inside `<` and `>`) and the signed bytes in [a, a+b) and [c, c+d).
-fn pdf_signatures(pdf: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
-    let mut found = Vec::new();
-    let key = b"/ByteRange";
-    let mut from = 0;
-    while let Some(pos) = pdf[from..].windows(key.len()).position(|w| w == key) {
-        let start = from + pos + key.len();
-        from = start;
-        let Some(end) = pdf[start..].iter().position(|&b| b == b']') else {
-            break;
-        };
-        let text = String::from_utf8_lossy(&pdf[start..start + end]);
-        let numbers: Vec<usize> = text
-            .trim()
-            .trim_start_matches('[')
-            .split_whitespace()
-            .filter_map(|n| n.parse().ok())
-            .collect();
-        let [a, b, c, d] = numbers[..] else {
-            continue;
-        };
-        if a != 0 || b + 1 >= c || c + d > pdf.len() {
-            continue;
-        }
-        let hex_text: Vec<u8> = pdf[b + 1..c - 1]
-            .iter()
-            .copied()
-            .filter(|b| !b.is_ascii_whitespace())
-            .collect();
-        let Ok(cms) = hex::decode(hex_text) else {
-            continue;
-        };
-        let content = [&pdf[a..a + b], &pdf[c..c + d]].concat();
-        found.push((cms, content));
-    }
-    found
-}
 
 fn corpus(name: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -6,10 +6,9 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Once;
 use std::time::{Duration, SystemTime};
 
-use common::{Hierarchy, days_from_now, openssl_ok};
+use common::{Hierarchy, days_from_now, interop_harness as harness, openssl_ok};
 use eseal::crypto::{Algorithm, Signer};
 use eseal::pki::{
     self, Certificate, OcspCertStatus, OcspResponse, OcspSigner, Profile, RevocationReason,
@@ -825,31 +824,6 @@ fn eseal_verify_takes_ocsp_responses() {
 // ---------------------------------------------------------------------------------------
 // The interop harness's responder
 // ---------------------------------------------------------------------------------------
-
-fn harness() -> PathBuf {
-    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
-    let dir = PathBuf::from(home).join(".cache/eseal-interop");
-    assert!(
-        dir.join(".ready").exists(),
-        "the interop harness is not installed: run scripts/setup.sh"
-    );
-    static START: Once = Once::new();
-    START.call_once(|| {
-        let status = Command::new(dir.join("services.sh"))
-            .arg("status")
-            .output()
-            .unwrap();
-        if String::from_utf8_lossy(&status.stdout).contains("not running") {
-            let _ = Command::new(dir.join("services.sh")).arg("stop").output();
-            let started = Command::new(dir.join("services.sh"))
-                .arg("start")
-                .output()
-                .unwrap();
-            assert!(started.status.success(), "services.sh start failed");
-        }
-    });
-    dir
-}
 
 fn harness_cert(h: &Path, name: &str) -> Certificate {
     read_certificates(&std::fs::read(h.join(format!("pki/{name}.pem"))).unwrap())

@@ -4,40 +4,16 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use common::interop_harness as harness;
+
+use std::path::Path;
 use std::process::Command;
-use std::sync::Once;
 use std::time::SystemTime;
 
 use eseal::crypto::{Algorithm, SoftwareKey};
 use eseal::pdf::{DocMdp, FieldLock, PdfSealOptions, Placement, seal_pdf, verify_pdf};
 use eseal::pki::{Certificate, Crl, TrustStore, read_certificates};
 use eseal::report::{Indication, SubIndication};
-
-fn harness() -> PathBuf {
-    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
-    let dir = PathBuf::from(home).join(".cache/eseal-interop");
-    assert!(
-        dir.join(".ready").exists(),
-        "the interop harness is not installed: run scripts/setup.sh"
-    );
-    static START: Once = Once::new();
-    START.call_once(|| {
-        let status = Command::new(dir.join("services.sh"))
-            .arg("status")
-            .output()
-            .unwrap();
-        if String::from_utf8_lossy(&status.stdout).contains("not running") {
-            let _ = Command::new(dir.join("services.sh")).arg("stop").output();
-            let started = Command::new(dir.join("services.sh"))
-                .arg("start")
-                .output()
-                .unwrap();
-            assert!(started.status.success(), "services.sh start failed");
-        }
-    });
-    dir
-}
 
 /// What validate.sh said: the three tools' exit codes and the whole text.
 struct Validation {

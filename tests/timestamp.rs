@@ -11,10 +11,10 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Once};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use common::{Hierarchy, openssl_ok};
+use common::{Hierarchy, interop_harness as harness, openssl_ok, pdf_signatures};
 use eseal::Error;
 use eseal::cms::tsa::{self, Authority};
 use eseal::cms::{
@@ -305,31 +305,6 @@ fn sm2_tsa_is_checked_by_eseal() {
 
 // 2. eseal's client against the interop harness TSA (OpenSSL behind Python's HTTP server).
 
-fn harness() -> PathBuf {
-    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
-    let dir = PathBuf::from(home).join(".cache/eseal-interop");
-    assert!(
-        dir.join(".ready").exists(),
-        "the interop harness is not installed: run scripts/setup.sh"
-    );
-    static START: Once = Once::new();
-    START.call_once(|| {
-        let status = Command::new(dir.join("services.sh"))
-            .arg("status")
-            .output()
-            .unwrap();
-        if String::from_utf8_lossy(&status.stdout).contains("not running") {
-            let _ = Command::new(dir.join("services.sh")).arg("stop").output();
-            let started = Command::new(dir.join("services.sh"))
-                .arg("start")
-                .output()
-                .unwrap();
-            assert!(started.status.success(), "services.sh start failed");
-        }
-    });
-    dir
-}
-
 const HARNESS_TSA: &str = "http://127.0.0.1:8091/";
 
 /// The harness TSA's service may take a moment to come up after `services.sh start`.
@@ -537,43 +512,6 @@ fn pyhanko_tokens_verify_but_for_the_chain() {
         let wrong = token.verify("signature", &sha256(b"x"), &TrustStore::new(), tst.gen_time);
         assert_eq!(wrong.reasons.len(), 2);
     }
-}
-
-/// Each signature of a PDF: the CMS bytes in `/Contents` and the bytes `/ByteRange` covers.
-fn pdf_signatures(pdf: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
-    let mut found = Vec::new();
-    let key = b"/ByteRange";
-    let mut from = 0;
-    while let Some(pos) = pdf[from..].windows(key.len()).position(|w| w == key) {
-        let start = from + pos + key.len();
-        from = start;
-        let Some(end) = pdf[start..].iter().position(|&b| b == b']') else {
-            break;
-        };
-        let text = String::from_utf8_lossy(&pdf[start..start + end]);
-        let numbers: Vec<usize> = text
-            .trim()
-            .trim_start_matches('[')
-            .split_whitespace()
-            .filter_map(|n| n.parse().ok())
-            .collect();
-        let [a, b, c, d] = numbers[..] else {
-            continue;
-        };
-        if a != 0 || b + 1 >= c || c + d > pdf.len() {
-            continue;
-        }
-        let hex_text: Vec<u8> = pdf[b + 1..c - 1]
-            .iter()
-            .copied()
-            .filter(|b| !b.is_ascii_whitespace())
-            .collect();
-        let Ok(cms) = hex::decode(hex_text) else {
-            continue;
-        };
-        found.push((cms, [&pdf[a..a + b], &pdf[c..c + d]].concat()));
-    }
-    found
 }
 
 // 4. CMS with encapsulated content.

@@ -218,3 +218,71 @@ impl PdfOffice {
         eseal::pdf::seal_pdf(pdf, &self.options([350.0, 80.0, 463.4, 193.4])).unwrap()
     }
 }
+
+/// The interop harness of ../shared/interop (installed by scripts/setup.sh), with its
+/// loopback services started once per test process.
+pub fn interop_harness() -> std::path::PathBuf {
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+    let dir = std::path::PathBuf::from(home).join(".cache/eseal-interop");
+    assert!(
+        dir.join(".ready").exists(),
+        "the interop harness is not installed: run scripts/setup.sh"
+    );
+    static START: std::sync::Once = std::sync::Once::new();
+    START.call_once(|| {
+        let status = std::process::Command::new(dir.join("services.sh"))
+            .arg("status")
+            .output()
+            .unwrap();
+        if String::from_utf8_lossy(&status.stdout).contains("not running") {
+            let _ = std::process::Command::new(dir.join("services.sh"))
+                .arg("stop")
+                .output();
+            let started = std::process::Command::new(dir.join("services.sh"))
+                .arg("start")
+                .output()
+                .unwrap();
+            assert!(started.status.success(), "services.sh start failed");
+        }
+    });
+    dir
+}
+
+/// Each signature of a corpus PDF: `/ByteRange [a b c d]` puts the CMS hex between
+/// offsets b and c (inside `<` and `>`) and the signed bytes in [a, a+b) and [c, c+d).
+pub fn pdf_signatures(pdf: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut found = Vec::new();
+    let key = b"/ByteRange";
+    let mut from = 0;
+    while let Some(pos) = pdf[from..].windows(key.len()).position(|w| w == key) {
+        let start = from + pos + key.len();
+        from = start;
+        let Some(end) = pdf[start..].iter().position(|&b| b == b']') else {
+            break;
+        };
+        let text = String::from_utf8_lossy(&pdf[start..start + end]);
+        let numbers: Vec<usize> = text
+            .trim()
+            .trim_start_matches('[')
+            .split_whitespace()
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        let [a, b, c, d] = numbers[..] else {
+            continue;
+        };
+        if a != 0 || b + 1 >= c || c + d > pdf.len() {
+            continue;
+        }
+        let hex_text: Vec<u8> = pdf[b + 1..c - 1]
+            .iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect();
+        let Ok(cms) = hex::decode(hex_text) else {
+            continue;
+        };
+        let content = [&pdf[a..a + b], &pdf[c..c + d]].concat();
+        found.push((cms, content));
+    }
+    found
+}
