@@ -7,14 +7,14 @@ mod common;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use common::{Hierarchy, PdfOffice, days_from_now};
+use common::{PdfOffice, days_from_now};
 use eseal::cms::DigestAlgorithm;
 use eseal::cms::tsa::Authority;
 use eseal::crypto::Algorithm;
 use eseal::pdf::{
     ValidationData, add_document_timestamp, add_validation_data, seal_pdf, verify_pdf,
 };
-use eseal::pki::{Crl, Profile, RevocationReason, RevokedEntry, TrustStore, issue_crl};
+use eseal::pki::{Profile, TrustStore};
 use eseal::report::{Indication, SubIndication};
 
 /// A TSA under the office's own hierarchy.
@@ -31,52 +31,11 @@ fn authority(office: &PdfOffice) -> Authority {
     .unwrap()
 }
 
-/// The office CA's CRL, revoking the signer at `revoked` if given, fresh for 30 days.
-fn ca_crl(h: &Hierarchy, signer: &eseal::pki::Certificate, revoked: Option<SystemTime>) -> Crl {
-    let entries: Vec<RevokedEntry> = revoked
-        .map(|at| RevokedEntry {
-            serial: signer.serial().to_vec(),
-            revoked_at: eseal::pki::unix_seconds(at),
-            reason: Some(RevocationReason::KeyCompromise),
-        })
-        .into_iter()
-        .collect();
-    issue_crl(
-        &h.ca,
-        &h.ca_key,
-        2,
-        SystemTime::now(),
-        days_from_now(30),
-        &entries,
-    )
-    .unwrap()
-}
-
-fn root_crl(h: &Hierarchy) -> Crl {
-    issue_crl(
-        &h.root,
-        &h.root_key,
-        1,
-        SystemTime::now(),
-        days_from_now(30),
-        &[],
-    )
-    .unwrap()
-}
-
 /// `office`'s document sealed with a signature timestamp (B-T).
 fn b_t(office: &PdfOffice, tsa: &Authority) -> Vec<u8> {
     let mut options = office.options([350.0, 80.0, 463.4, 193.4]);
     options.timestamper = Some(tsa);
     seal_pdf(eseal::pdf::sample::plain_pdf(&["B-T"], 0), &options).unwrap()
-}
-
-fn store_with(office: &PdfOffice, crls: Vec<Crl>) -> TrustStore {
-    let mut store = office.hierarchy.store();
-    for crl in crls {
-        store.add_crl(crl);
-    }
-    store
 }
 
 #[test]
@@ -87,8 +46,9 @@ fn a_signature_timestamp_keeps_a_later_revoked_signer_valid() {
     let later = days_from_now(2);
 
     // Revoked a day after the timestamp: still TOTAL-PASSED, the revocation noted.
-    let crl = ca_crl(&office.hierarchy, &office.signer, Some(days_from_now(1)));
-    let store = store_with(&office, vec![crl, root_crl(&office.hierarchy)]);
+    let store = office
+        .hierarchy
+        .store_with_crls(Some((&office.signer, days_from_now(1))));
     let s = &verify_pdf(&pdf, &store, later).unwrap().signatures[0];
     assert_eq!(s.indication, Indication::TotalPassed, "{:?}", s.reasons);
     assert!(
@@ -104,8 +64,9 @@ fn a_signature_timestamp_keeps_a_later_revoked_signer_valid() {
     );
 
     // Revoked a day before the timestamp: TOTAL-FAILED / REVOKED.
-    let crl = ca_crl(&office.hierarchy, &office.signer, Some(days_from_now(-1)));
-    let store = store_with(&office, vec![crl, root_crl(&office.hierarchy)]);
+    let store = office
+        .hierarchy
+        .store_with_crls(Some((&office.signer, days_from_now(-1))));
     let s = &verify_pdf(&pdf, &store, later).unwrap().signatures[0];
     assert_eq!(s.indication, Indication::TotalFailed);
     assert_eq!(s.sub_indication, Some(SubIndication::Revoked));
@@ -166,10 +127,10 @@ fn b_lt_verifies_offline_from_its_dss_and_b_lta_adds_a_document_timestamp() {
     let tsa = authority(&office);
     let bt = b_t(&office, &tsa);
     let h = &office.hierarchy;
-    let ca_crl = ca_crl(h, &office.signer, None);
+    let [ca_crl, root_crl] = h.crls(None);
     let data = ValidationData {
         certificates: vec![h.ca.der().to_vec(), tsa.certificate().der().to_vec()],
-        crls: vec![ca_crl.der().to_vec(), root_crl(h).der().to_vec()],
+        crls: vec![ca_crl.der().to_vec(), root_crl.der().to_vec()],
         ocsps: Vec::new(),
     };
     let lt = add_validation_data(bt.clone(), &data).unwrap();
@@ -177,7 +138,7 @@ fn b_lt_verifies_offline_from_its_dss_and_b_lta_adds_a_document_timestamp() {
     // from the document.
     let mut store = TrustStore::new();
     store.add_anchor(h.root.clone()).unwrap();
-    store.add_crl(root_crl(h));
+    store.add_crl(root_crl);
     let s = &verify_pdf(&bt, &store, SystemTime::now())
         .unwrap()
         .signatures[0];
@@ -216,8 +177,9 @@ fn a_document_timestamp_is_a_proof_of_existence_for_what_it_covers() {
     let office = PdfOffice::new(Algorithm::EcdsaP256Sha256);
     let tsa = authority(&office);
     let lta = add_document_timestamp(office.sealed_pdf(), &tsa).unwrap();
-    let crl = ca_crl(&office.hierarchy, &office.signer, Some(days_from_now(1)));
-    let store = store_with(&office, vec![crl, root_crl(&office.hierarchy)]);
+    let store = office
+        .hierarchy
+        .store_with_crls(Some((&office.signer, days_from_now(1))));
     let s = &verify_pdf(&lta, &store, days_from_now(2))
         .unwrap()
         .signatures[0];

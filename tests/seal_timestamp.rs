@@ -11,7 +11,7 @@ use common::{Hierarchy, days_from_now};
 use eseal::cms::DigestAlgorithm;
 use eseal::cms::tsa::Authority;
 use eseal::crypto::Algorithm;
-use eseal::pki::{Profile, RevocationReason, RevokedEntry, issue_crl};
+use eseal::pki::Profile;
 use eseal::report::{Indication, SubIndication};
 use eseal::seal::picture::{SealFont, SealPicture};
 use eseal::seal::{
@@ -118,37 +118,7 @@ fn a_stamped_seal_signature_outlives_a_later_revocation_but_not_an_earlier_one()
         "one timestamp only"
     );
 
-    let store_revoking_at = |days: i64| {
-        let mut store = h.store();
-        let entry = RevokedEntry {
-            serial: signer.serial().to_vec(),
-            revoked_at: eseal::pki::unix_seconds(days_from_now(days)),
-            reason: Some(RevocationReason::KeyCompromise),
-        };
-        store.add_crl(
-            issue_crl(
-                &h.ca,
-                &h.ca_key,
-                2,
-                SystemTime::now(),
-                days_from_now(30),
-                &[entry],
-            )
-            .unwrap(),
-        );
-        store.add_crl(
-            issue_crl(
-                &h.root,
-                &h.root_key,
-                1,
-                SystemTime::now(),
-                days_from_now(30),
-                &[],
-            )
-            .unwrap(),
-        );
-        store
-    };
+    let store_revoking_at = |days: i64| h.store_with_crls(Some((&signer, days_from_now(days))));
     let later = days_from_now(2);
     let report = verify_seal_signature(&stamped, &store_revoking_at(1), later, Some(data));
     assert_eq!(

@@ -133,6 +133,33 @@ impl Hierarchy {
         (key, cert)
     }
 
+    /// Fresh CRLs for 30 days: the office CA's (revoking `revoked` at its time, key
+    /// compromise) and the root's.
+    pub fn crls(&self, revoked: Option<(&Certificate, SystemTime)>) -> [pki::Crl; 2] {
+        let entries: Vec<pki::RevokedEntry> = revoked
+            .map(|(cert, at)| pki::RevokedEntry {
+                serial: cert.serial().to_vec(),
+                revoked_at: pki::unix_seconds(at),
+                reason: Some(pki::RevocationReason::KeyCompromise),
+            })
+            .into_iter()
+            .collect();
+        let (now, next) = (SystemTime::now(), days_from_now(30));
+        [
+            pki::issue_crl(&self.ca, &self.ca_key, 2, now, next, &entries).unwrap(),
+            pki::issue_crl(&self.root, &self.root_key, 1, now, next, &[]).unwrap(),
+        ]
+    }
+
+    /// [`Hierarchy::store`] with [`Hierarchy::crls`].
+    pub fn store_with_crls(&self, revoked: Option<(&Certificate, SystemTime)>) -> pki::TrustStore {
+        let mut store = self.store();
+        for crl in self.crls(revoked) {
+            store.add_crl(crl);
+        }
+        store
+    }
+
     pub fn store(&self) -> pki::TrustStore {
         let mut store = pki::TrustStore::new();
         store.add_anchor(self.root.clone()).unwrap();
