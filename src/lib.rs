@@ -7,6 +7,12 @@
 //!   [`crypto::Signer`] trait with software and PKCS#11 keys, one verification entry point.
 //! - [`pki`]: an issuing office's small PKI (certificate profiles, CRLs) and the
 //!   [`pki::TrustStore`] that validates chains as of a given time.
+//! - [`seal`]: GB/T 38540 e-seals and seal signatures, and the round seal picture.
+//! - [`cms`]: CMS SignedData for PAdES, RFC 3161 timestamps and a timestamp authority.
+//! - [`pdf`]: PAdES sealing by incremental update (B-B to B-LTA) and verification with
+//!   modification analysis.
+//! - [`licence`]: electronic licence identifiers, the QR credential, status and trust lists.
+//! - [`registry`]: an issuing office's licence registry (SQLite).
 //! - [`report`]: the verification report shared by every verifier (ETSI EN 319 102-1 style).
 //!
 //! ```
@@ -51,8 +57,10 @@
 pub mod cms;
 pub mod crypto;
 mod error;
+pub mod licence;
 pub mod pdf;
 pub mod pki;
+pub mod registry;
 pub mod report;
 pub mod seal;
 pub mod speed;

@@ -109,7 +109,7 @@ pub fn run(budget: Duration) -> Result<Vec<Measurement>> {
     Ok(out)
 }
 
-/// The size of the sealed PDF that [`pdf_pairs`] measures.
+/// The size of the sealed PDF that `eseal speed` verifies and seals.
 pub const PDF_BYTES: usize = 20 << 20;
 
 /// A one-page PDF of about `size` bytes, the P-256 key and certificate that seal it, the

@@ -1,0 +1,270 @@
+//! The small CBOR subset (RFC 8949) the licence layers need (licence tokens, status list
+//! tokens, trust lists, COSE headers): integers, byte and text strings, arrays, maps,
+//! tags, `false`, `true` and `null`, with definite lengths only.
+//!
+//! Encoding is RFC 8949 clause 4.2.1 core deterministic encoding: shortest heads,
+//! definite lengths, map keys sorted by their encoded bytes, no floats. Decoding rejects
+//! indefinite lengths, floats, other simple values, duplicate map keys (clause 5.6),
+//! nesting deeper than [`MAX_DEPTH`] and trailing bytes.
+
+use std::collections::HashSet;
+
+/// The deepest nesting of arrays, maps and tags accepted (LICENCE.md §3).
+pub const MAX_DEPTH: usize = 16;
+
+/// A decoded CBOR data item (RFC 8949 clause 3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    /// Major type 0: an unsigned integer.
+    Uint(u64),
+    /// Major type 1: the negative integer `-1 - n`.
+    Nint(u64),
+    /// Major type 2: a byte string.
+    Bytes(Vec<u8>),
+    /// Major type 3: a text string (UTF-8).
+    Text(String),
+    /// Major type 4: an array.
+    Array(Vec<Value>),
+    /// Major type 5: a map, in the order given.
+    Map(Vec<(Value, Value)>),
+    /// Major type 6: a tagged item.
+    Tag(u64, Box<Value>),
+    /// Simple values 20 and 21.
+    Bool(bool),
+    /// Simple value 22.
+    Null,
+}
+
+impl Value {
+    /// The integer `i` (major type 0 or 1).
+    pub fn int(i: i64) -> Value {
+        if i >= 0 {
+            Value::Uint(i as u64)
+        } else {
+            Value::Nint((-1 - i) as u64)
+        }
+    }
+
+    /// A text string.
+    pub fn text(s: &str) -> Value {
+        Value::Text(s.to_string())
+    }
+
+    /// The integer, if it is one that fits an `i64`.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Uint(u) => i64::try_from(*u).ok(),
+            Value::Nint(n) => i64::try_from(*n).ok().map(|n| -1 - n),
+            _ => None,
+        }
+    }
+
+    /// The text, if a text string.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Value::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The bytes, if a byte string.
+    pub fn as_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Value::Bytes(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The entries, if a map.
+    pub fn as_map(&self) -> Option<&[(Value, Value)]> {
+        match self {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The items, if an array.
+    pub fn as_array(&self) -> Option<&[Value]> {
+        match self {
+            Value::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+}
+
+/// Looks `key` up in map entries.
+pub fn lookup<'a>(map: &'a [(Value, Value)], key: &Value) -> Option<&'a Value> {
+    map.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+}
+
+/// Writes an initial byte and argument in its shortest form (RFC 8949 clause 4.2.1).
+pub fn head(out: &mut Vec<u8>, major: u8, n: u64) {
+    let m = major << 5;
+    if n < 24 {
+        out.push(m | n as u8);
+    } else if n <= 0xff {
+        out.extend_from_slice(&[m | 24, n as u8]);
+    } else if n <= 0xffff {
+        out.push(m | 25);
+        out.extend_from_slice(&(n as u16).to_be_bytes());
+    } else if n <= 0xffff_ffff {
+        out.push(m | 26);
+        out.extend_from_slice(&(n as u32).to_be_bytes());
+    } else {
+        out.push(m | 27);
+        out.extend_from_slice(&n.to_be_bytes());
+    }
+}
+
+/// Writes a byte string.
+pub fn bytes(out: &mut Vec<u8>, b: &[u8]) {
+    head(out, 2, b.len() as u64);
+    out.extend_from_slice(b);
+}
+
+/// Encodes `value` deterministically; a map with two equal keys is an error.
+pub fn encode(value: &Value) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    encode_into(value, &mut out)?;
+    Ok(out)
+}
+
+fn encode_into(value: &Value, out: &mut Vec<u8>) -> Result<(), String> {
+    match value {
+        Value::Uint(n) => head(out, 0, *n),
+        Value::Nint(n) => head(out, 1, *n),
+        Value::Bytes(b) => bytes(out, b),
+        Value::Text(t) => {
+            head(out, 3, t.len() as u64);
+            out.extend_from_slice(t.as_bytes());
+        }
+        Value::Array(items) => {
+            head(out, 4, items.len() as u64);
+            for item in items {
+                encode_into(item, out)?;
+            }
+        }
+        Value::Map(entries) => {
+            let mut encoded = entries
+                .iter()
+                .map(|(k, v)| Ok((encode(k)?, encode(v)?)))
+                .collect::<Result<Vec<_>, String>>()?;
+            encoded.sort();
+            if encoded.windows(2).any(|w| w[0].0 == w[1].0) {
+                return Err("duplicate map key".into());
+            }
+            head(out, 5, encoded.len() as u64);
+            for (k, v) in encoded {
+                out.extend_from_slice(&k);
+                out.extend_from_slice(&v);
+            }
+        }
+        Value::Tag(tag, item) => {
+            head(out, 6, *tag);
+            encode_into(item, out)?;
+        }
+        Value::Bool(false) => out.push(0xf4),
+        Value::Bool(true) => out.push(0xf5),
+        Value::Null => out.push(0xf6),
+    }
+    Ok(())
+}
+
+/// Decodes exactly one data item filling `input`.
+pub fn decode(input: &[u8]) -> Result<Value, String> {
+    let mut d = Decoder { buf: input, pos: 0 };
+    let value = d.item(0)?;
+    if d.pos != input.len() {
+        return Err(format!("{} bytes after the data item", input.len() - d.pos));
+    }
+    Ok(value)
+}
+
+struct Decoder<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Decoder<'a> {
+    fn remaining(&self) -> usize {
+        self.buf.len() - self.pos
+    }
+
+    fn take(&mut self, n: u64) -> Result<&'a [u8], String> {
+        let n = usize::try_from(n).map_err(|_| "length out of range".to_string())?;
+        if n > self.remaining() {
+            return Err(format!("truncated at offset {}", self.pos));
+        }
+        let s = &self.buf[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(s)
+    }
+
+    fn head(&mut self) -> Result<(u8, u8, u64), String> {
+        let at = self.pos;
+        let initial = self.take(1)?[0];
+        let (major, ai) = (initial >> 5, initial & 0x1f);
+        let n = match ai {
+            0..=23 => u64::from(ai),
+            24..=27 => {
+                let b = self.take(1 << (ai - 24))?;
+                b.iter().fold(0u64, |acc, &x| (acc << 8) | u64::from(x))
+            }
+            31 => return Err(format!("indefinite length at offset {at}")),
+            _ => return Err(format!("reserved additional information at offset {at}")),
+        };
+        Ok((major, ai, n))
+    }
+
+    fn item(&mut self, depth: usize) -> Result<Value, String> {
+        let at = self.pos;
+        let (major, ai, n) = self.head()?;
+        let nested = || {
+            if depth >= MAX_DEPTH {
+                Err(format!("nesting deeper than {MAX_DEPTH} at offset {at}"))
+            } else {
+                Ok(depth + 1)
+            }
+        };
+        Ok(match major {
+            0 => Value::Uint(n),
+            1 => Value::Nint(n),
+            2 => Value::Bytes(self.take(n)?.to_vec()),
+            3 => Value::Text(
+                String::from_utf8(self.take(n)?.to_vec())
+                    .map_err(|_| format!("text string at offset {at} is not UTF-8"))?,
+            ),
+            4 => {
+                let depth = nested()?;
+                let mut items = Vec::with_capacity((n as usize).min(self.remaining()));
+                for _ in 0..n {
+                    items.push(self.item(depth)?);
+                }
+                Value::Array(items)
+            }
+            5 => {
+                let depth = nested()?;
+                let mut entries = Vec::with_capacity((n as usize).min(self.remaining()));
+                let mut seen = HashSet::new();
+                for _ in 0..n {
+                    let key_at = self.pos;
+                    let key = self.item(depth)?;
+                    let value = self.item(depth)?;
+                    if !seen.insert(encode(&key)?) {
+                        return Err(format!("duplicate map key at offset {key_at}"));
+                    }
+                    entries.push((key, value));
+                }
+                Value::Map(entries)
+            }
+            6 => Value::Tag(n, Box::new(self.item(nested()?)?)),
+            _ => match ai {
+                20 => Value::Bool(false),
+                21 => Value::Bool(true),
+                22 => Value::Null,
+                25..=27 => return Err(format!("floating-point number at offset {at}")),
+                _ => return Err(format!("unsupported simple value at offset {at}")),
+            },
+        })
+    }
+}

@@ -1,0 +1,798 @@
+//! The compact signed form of a licence for QR codes (LICENCE.md §3): CWT claims
+//! (RFC 8392) in a COSE_Sign1 (RFC 9052), zlib-compressed (RFC 1950), Base45-encoded
+//! (RFC 9285) behind the prefix `ZZ1:`.
+//!
+//! ```text
+//! QR string = "ZZ1:" Base45( zlib( COSE_Sign1 = 18([protected, {}, payload, signature]) ) )
+//! protected = { 1: alg, 4: kid }            kid = SHA-256(certificate DER)[..8]
+//! payload   = { 1: iss, 2: sub, 4: exp, 5: nbf, 6: iat,
+//!               65535: {"status_list": {"idx": n, "uri": t}}, -70002: { n, no, d, ... } }
+//! ```
+//!
+//! Decoding goes by [`Stage`]s and a failure names its stage: [`decode_qr`] runs PREFIX,
+//! BASE45, ZLIB, COSE and CLAIMS; [`DecodedToken::verify_with`] runs KID and SIGNATURE
+//! against one certificate. Binding, time and status checks belong to the trust list and
+//! status list layers.
+//!
+//! ```
+//! use eseal::crypto::{Algorithm, Signer, SoftwareKey};
+//! use eseal::licence::compact::{self, LicenceClaims};
+//! use eseal::pki::{self, DistinguishedName, Validity};
+//!
+//! let key = SoftwareKey::generate(Algorithm::EcdsaP256Sha256)?;
+//! let cert = pki::issue_root(
+//!     &DistinguishedName::common_name("某某市市场监督管理局"),
+//!     Validity::days_from_now(365),
+//!     &key,
+//! )?;
+//! let mut claims = LicenceClaims::new("1.2.156.3005.2.11100000000013338W032.11220000013544541J.2430599.001.F");
+//! claims.licence.name = Some("营业执照".into());
+//! let qr = compact::sign_licence(&claims, &key, &cert)?;
+//! assert!(qr.starts_with("ZZ1:"));
+//!
+//! let token = compact::decode_qr(&qr).unwrap();
+//! token.verify_with(&cert).unwrap();
+//! assert_eq!(token.claims, claims);
+//! # Ok::<(), eseal::Error>(())
+//! ```
+
+use std::fmt;
+
+use miniz_oxide::inflate::TINFLStatus;
+use sha2::{Digest, Sha256};
+
+pub use super::cbor;
+use super::cbor::Value;
+use super::cose;
+pub use super::cose::{COSE_ALG_SM2_SM3, SM2_COSE_DISTID, kid_of, sig_structure};
+use crate::crypto::{Algorithm, Signer};
+use crate::error::{Error, Result};
+use crate::pki::Certificate;
+
+/// The prefix of a version 1 licence QR string (LICENCE.md §3: ZZ = 证照, version 1).
+pub const QR_PREFIX: &str = "ZZ1:";
+/// The largest COSE structure accepted after inflation (LICENCE.md §3: 16 KiB).
+pub const MAX_INFLATED: usize = 16 * 1024;
+/// The longest QR string accepted before Base45 decoding.
+pub const MAX_QR_CHARS: usize = 64 * 1024;
+/// CWT claim key of the licence map (project-private, RFC 8392 clause 9.1).
+pub const CLAIM_LICENCE: i64 = -70002;
+/// CWT claim key of the status reference (draft-ietf-oauth-status-list, `status`).
+pub const CLAIM_STATUS: i64 = 65535;
+
+/// A decoding or verification stage of a licence QR (LICENCE.md §3), named by errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Stage {
+    /// The `ZZ1:` prefix.
+    Prefix,
+    /// Base45 (RFC 9285 clause 4.2; strict).
+    Base45,
+    /// zlib inflation (RFC 1950) within [`MAX_INFLATED`].
+    Zlib,
+    /// The COSE_Sign1 structure and its protected header (RFC 9052 clause 4.2).
+    Cose,
+    /// The CWT claims (RFC 8392): a licence map (−70002) and a `sub`.
+    Claims,
+    /// The `kid` against the certificate.
+    Kid,
+    /// The algorithm against the key type, and the signature (RFC 9052 clause 4.4).
+    Signature,
+}
+
+impl Stage {
+    /// The stage's name as reports print it, e.g. `BASE45`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Prefix => "PREFIX",
+            Stage::Base45 => "BASE45",
+            Stage::Zlib => "ZLIB",
+            Stage::Cose => "COSE",
+            Stage::Claims => "CLAIMS",
+            Stage::Kid => "KID",
+            Stage::Signature => "SIGNATURE",
+        }
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A licence QR that failed at `stage`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{stage}: {detail}")]
+pub struct CompactError {
+    /// The stage that failed.
+    pub stage: Stage,
+    /// What is wrong.
+    pub detail: String,
+}
+
+fn fail<T>(stage: Stage, detail: impl ToString) -> std::result::Result<T, CompactError> {
+    Err(CompactError {
+        stage,
+        detail: detail.to_string(),
+    })
+}
+
+/// A COSE signature algorithm of the compact form (LICENCE.md §3; RFC 9053 clause 2,
+/// RFC 8230 clause 2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CoseAlgorithm {
+    /// ES256 (−7): ECDSA P-256 with SHA-256, signature `r ‖ s` (RFC 9053 clause 2.1).
+    Es256,
+    /// EdDSA (−8) with Ed25519 (RFC 9053 clause 2.2); −19 (Ed25519, RFC 9864) is accepted.
+    EdDsa,
+    /// PS256 (−37): RSASSA-PSS, SHA-256, MGF1-SHA-256, salt 32 (RFC 8230 clause 2).
+    Ps256,
+    /// SM2-with-SM3 (−70001, project-private): `r ‖ s`, distinguishing ID
+    /// `1234567812345678` (GB/T 32918.2).
+    Sm2Sm3,
+}
+
+impl CoseAlgorithm {
+    /// The COSE `alg` value eseal writes.
+    pub fn value(self) -> i64 {
+        match self {
+            CoseAlgorithm::Es256 => -7,
+            CoseAlgorithm::EdDsa => -8,
+            CoseAlgorithm::Ps256 => -37,
+            CoseAlgorithm::Sm2Sm3 => COSE_ALG_SM2_SM3,
+        }
+    }
+
+    /// The algorithm of a COSE `alg` value, `None` if not one of the compact form's.
+    pub fn from_value(value: i64) -> Option<Self> {
+        Some(match value {
+            -7 => CoseAlgorithm::Es256,
+            -8 | -19 => CoseAlgorithm::EdDsa,
+            -37 => CoseAlgorithm::Ps256,
+            COSE_ALG_SM2_SM3 => CoseAlgorithm::Sm2Sm3,
+            _ => return None,
+        })
+    }
+
+    /// The COSE algorithm of a signer's [`Algorithm`], `None` if the compact form has none.
+    pub fn for_algorithm(algorithm: Algorithm) -> Option<Self> {
+        Some(match algorithm {
+            Algorithm::EcdsaP256Sha256 => CoseAlgorithm::Es256,
+            Algorithm::Ed25519 => CoseAlgorithm::EdDsa,
+            Algorithm::RsaPssSha256 => CoseAlgorithm::Ps256,
+            Algorithm::Sm2Sm3 => CoseAlgorithm::Sm2Sm3,
+            _ => return None,
+        })
+    }
+
+    /// The eseal [`Algorithm`] (and so the key type) this COSE algorithm needs.
+    pub fn algorithm(self) -> Algorithm {
+        match self {
+            CoseAlgorithm::Es256 => Algorithm::EcdsaP256Sha256,
+            CoseAlgorithm::EdDsa => Algorithm::Ed25519,
+            CoseAlgorithm::Ps256 => Algorithm::RsaPssSha256,
+            CoseAlgorithm::Sm2Sm3 => Algorithm::Sm2Sm3,
+        }
+    }
+}
+
+/// The status claim (65535): a reference into a Token Status List
+/// (draft-ietf-oauth-status-list clause 6.1), `{"status_list": {"idx": …, "uri": …}}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StatusReference {
+    /// `idx`: the licence's index in the list.
+    pub idx: u64,
+    /// `uri`: the list's URI.
+    pub uri: String,
+}
+
+/// The licence map (claim −70002, LICENCE.md §3), with its short CBOR keys.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LicenceFields {
+    /// `n` 证照名称.
+    pub name: Option<String>,
+    /// `no` 证照编号; not written when equal to [`LicenceFields::holder_code`].
+    pub number: Option<String>,
+    /// `d` 颁证日期 `yyyyMMdd` (the issuer leaves it out when it is iat's +08:00 date).
+    pub issue_date: Option<String>,
+    /// `rc` 属地编码 (the issuer leaves it out when it is the office's region).
+    pub region_code: Option<String>,
+    /// `h` 持证主体.
+    pub holder: Option<String>,
+    /// `ht` 持证主体代码类型代码, e.g. `001`.
+    pub holder_type: Option<String>,
+    /// `hc` 持证主体代码.
+    pub holder_code: Option<String>,
+    /// `hh` holder hash, see [`holder_hash`] (privacy option).
+    pub holder_hash: Option<[u8; 16]>,
+    /// `s` surface fields `template key → text` (`in_qr` fields only); written sorted.
+    pub surface: Vec<(String, String)>,
+    /// `rel` 关联证照标识.
+    pub related: Vec<String>,
+}
+
+impl LicenceFields {
+    /// 证照编号: `no`, or `hc` when `no` was left out for being equal to it.
+    pub fn effective_number(&self) -> Option<&str> {
+        self.number.as_deref().or(self.holder_code.as_deref())
+    }
+}
+
+/// The CWT claims of a licence token (RFC 8392 clause 3.1; LICENCE.md §3).
+///
+/// Times are NumericDate (seconds since the Unix epoch, RFC 8392 clause 2).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LicenceClaims {
+    /// `iss` (1): the issuing office code (USCC).
+    pub issuer: Option<String>,
+    /// `sub` (2): the licence identifier (GB/T 36904).
+    pub subject: String,
+    /// `exp` (4): the day after 有效期截止, 00:00 +08:00; `None` = 长期.
+    pub expires: Option<i64>,
+    /// `nbf` (5): 有效期起始, 00:00 +08:00.
+    pub not_before: Option<i64>,
+    /// `iat` (6): the signing time.
+    pub issued_at: Option<i64>,
+    /// `status` (65535).
+    pub status: Option<StatusReference>,
+    /// The licence map (−70002).
+    pub licence: LicenceFields,
+}
+
+/// The longest `sub` accepted (GB/T 36904 identifiers are ≤ 128 characters).
+const MAX_SUBJECT: usize = 128;
+
+impl LicenceClaims {
+    /// Claims with `sub` = `identifier` and nothing else.
+    pub fn new(identifier: &str) -> Self {
+        LicenceClaims {
+            subject: identifier.to_string(),
+            ..Default::default()
+        }
+    }
+
+    /// The claims as a deterministic CBOR map (RFC 8949 clause 4.2.1).
+    pub fn to_cbor(&self) -> Result<Vec<u8>> {
+        let mut claims = Vec::new();
+        let int = Value::int;
+        if let Some(iss) = &self.issuer {
+            claims.push((int(1), Value::text(iss)));
+        }
+        claims.push((int(2), Value::text(&self.subject)));
+        for (key, time) in [(4, self.expires), (5, self.not_before), (6, self.issued_at)] {
+            if let Some(t) = time {
+                claims.push((int(key), int(t)));
+            }
+        }
+        if let Some(status) = &self.status {
+            let reference = Value::Map(vec![
+                (Value::text("idx"), Value::Uint(status.idx)),
+                (Value::text("uri"), Value::text(&status.uri)),
+            ]);
+            claims.push((
+                int(CLAIM_STATUS),
+                Value::Map(vec![(Value::text("status_list"), reference)]),
+            ));
+        }
+        let l = &self.licence;
+        let mut map = Vec::new();
+        let mut text = |key: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                map.push((Value::text(key), Value::text(v)));
+            }
+        };
+        text("n", &l.name);
+        if l.number != l.holder_code {
+            text("no", &l.number);
+        }
+        text("d", &l.issue_date);
+        text("rc", &l.region_code);
+        text("h", &l.holder);
+        text("ht", &l.holder_type);
+        text("hc", &l.holder_code);
+        if let Some(hh) = &l.holder_hash {
+            map.push((Value::text("hh"), Value::Bytes(hh.to_vec())));
+        }
+        if !l.surface.is_empty() {
+            let s = l
+                .surface
+                .iter()
+                .map(|(k, v)| (Value::text(k), Value::text(v)))
+                .collect();
+            map.push((Value::text("s"), Value::Map(s)));
+        }
+        if !l.related.is_empty() {
+            let rel = l.related.iter().map(|r| Value::text(r)).collect();
+            map.push((Value::text("rel"), Value::Array(rel)));
+        }
+        claims.push((int(CLAIM_LICENCE), Value::Map(map)));
+        cbor::encode(&Value::Map(claims))
+            .map_err(|e| Error::Invalid(format!("licence claims: {e}")))
+    }
+
+    /// Reads claims from a CBOR payload; the CLAIMS stage's checks (a text `sub` of at
+    /// most 128 characters, a licence map) apply. Unknown claims and fields are ignored.
+    pub fn from_cbor(payload: &[u8]) -> std::result::Result<Self, String> {
+        let value = cbor::decode(payload)?;
+        let claims = value.as_map().ok_or("the payload is not a map")?;
+        let get = |key: i64| cbor::lookup(claims, &Value::int(key));
+        let text = |v: Option<&Value>, what: &str| -> std::result::Result<Option<String>, String> {
+            v.map(|v| {
+                v.as_text()
+                    .map(str::to_string)
+                    .ok_or_else(|| format!("{what} is not a text string"))
+            })
+            .transpose()
+        };
+        let time = |key: i64, what: &str| -> std::result::Result<Option<i64>, String> {
+            get(key)
+                .map(|v| {
+                    v.as_i64()
+                        .ok_or_else(|| format!("{what} is not an integer"))
+                })
+                .transpose()
+        };
+        let subject = text(get(2), "sub")?.ok_or("no `sub` claim")?;
+        if subject.is_empty() || subject.chars().count() > MAX_SUBJECT {
+            return Err(format!(
+                "`sub` is not a licence identifier ({} characters)",
+                subject.chars().count()
+            ));
+        }
+        let status = match get(CLAIM_STATUS) {
+            None => None,
+            Some(v) => {
+                let list = v
+                    .as_map()
+                    .and_then(|m| cbor::lookup(m, &Value::text("status_list")))
+                    .and_then(Value::as_map)
+                    .ok_or("`status` has no `status_list` map")?;
+                let idx = match cbor::lookup(list, &Value::text("idx")) {
+                    Some(Value::Uint(i)) => *i,
+                    _ => return Err("`status_list` has no unsigned `idx`".into()),
+                };
+                let uri = text(cbor::lookup(list, &Value::text("uri")), "`uri`")?
+                    .ok_or("`status_list` has no `uri`")?;
+                Some(StatusReference { idx, uri })
+            }
+        };
+        let licence = get(CLAIM_LICENCE)
+            .ok_or("no licence claim (-70002)")?
+            .as_map()
+            .ok_or("the licence claim (-70002) is not a map")?;
+        let field = |key: &str| cbor::lookup(licence, &Value::text(key));
+        let holder_hash = match field("hh") {
+            None => None,
+            Some(v) => Some(
+                v.as_bytes()
+                    .and_then(|b| <[u8; 16]>::try_from(b).ok())
+                    .ok_or("`hh` is not a 16-byte string")?,
+            ),
+        };
+        let surface = match field("s") {
+            None => Vec::new(),
+            Some(v) => v
+                .as_map()
+                .ok_or("`s` is not a map")?
+                .iter()
+                .map(|(k, v)| match (k.as_text(), v.as_text()) {
+                    (Some(k), Some(v)) => Ok((k.to_string(), v.to_string())),
+                    _ => Err("`s` has a non-text key or value".to_string()),
+                })
+                .collect::<std::result::Result<_, _>>()?,
+        };
+        let related = match field("rel") {
+            None => Vec::new(),
+            Some(v) => v
+                .as_array()
+                .ok_or("`rel` is not an array")?
+                .iter()
+                .map(|r| {
+                    r.as_text()
+                        .map(str::to_string)
+                        .ok_or_else(|| "`rel` has a non-text item".to_string())
+                })
+                .collect::<std::result::Result<_, _>>()?,
+        };
+        Ok(LicenceClaims {
+            issuer: text(get(1), "`iss`")?,
+            subject,
+            expires: time(4, "`exp`")?,
+            not_before: time(5, "`nbf`")?,
+            issued_at: time(6, "`iat`")?,
+            status,
+            licence: LicenceFields {
+                name: text(field("n"), "`n`")?,
+                number: text(field("no"), "`no`")?,
+                issue_date: text(field("d"), "`d`")?,
+                region_code: text(field("rc"), "`rc`")?,
+                holder: text(field("h"), "`h`")?,
+                holder_type: text(field("ht"), "`ht`")?,
+                holder_code: text(field("hc"), "`hc`")?,
+                holder_hash,
+                surface,
+                related,
+            },
+        })
+    }
+}
+
+/// Signs `payload` as a COSE_Sign1 (RFC 9052 clause 4.2) with tag 18, protected header
+/// `{1: alg, 4: kid}` (kid from [`kid_of`]) and an empty unprotected header.
+///
+/// The signer's algorithm must be ES256, EdDSA, PS256 or SM2-with-SM3
+/// ([`CoseAlgorithm::for_algorithm`]) and `cert` must certify the signer's key. ECDSA and
+/// SM2 signatures are converted from DER to `r ‖ s` (RFC 9053 clause 2.1).
+pub fn sign_cose(payload: &[u8], signer: &dyn Signer, cert: &Certificate) -> Result<Vec<u8>> {
+    CoseAlgorithm::for_algorithm(signer.algorithm()).ok_or_else(|| {
+        Error::UnsupportedAlgorithm(format!(
+            "{} in a licence QR (ES256, EdDSA, PS256 or SM2 only)",
+            signer.algorithm()
+        ))
+    })?;
+    cose::sign(payload, Vec::new(), signer, cert)
+}
+
+/// Signs `claims` and returns the QR string `"ZZ1:" + Base45(zlib(COSE_Sign1))`
+/// (LICENCE.md §3). The same claims and key give the same string for Ed25519; ECDSA,
+/// SM2 and PSS signatures are randomised, everything before the signature is
+/// deterministic.
+pub fn sign_licence(
+    claims: &LicenceClaims,
+    signer: &dyn Signer,
+    cert: &Certificate,
+) -> Result<String> {
+    let cose = sign_cose(&claims.to_cbor()?, signer, cert)?;
+    Ok(qr_string(&cose))
+}
+
+/// The QR string of a COSE structure: `"ZZ1:" + Base45(zlib level 9)`.
+pub fn qr_string(cose: &[u8]) -> String {
+    format!("{QR_PREFIX}{}", base45_encode(&zlib_compress(cose)))
+}
+
+/// zlib (RFC 1950) at level 9, the shorter of dynamic and fixed Huffman coding
+/// (RFC 1951 clause 3.2.6): for a few hundred bytes of mostly random and CJK data
+/// miniz_oxide's dynamic tables cost more than they save, where zlib picks fixed codes.
+fn zlib_compress(data: &[u8]) -> Vec<u8> {
+    use miniz_oxide::deflate::core::{
+        CompressionStrategy, CompressorOxide, TDEFLFlush, TDEFLStatus, compress,
+        create_comp_flags_from_zip_params,
+    };
+    let mut best = miniz_oxide::deflate::compress_to_vec_zlib(data, 9);
+    let flags = create_comp_flags_from_zip_params(9, 1, CompressionStrategy::Fixed as i32);
+    let mut compressor = CompressorOxide::new(flags);
+    let mut out = vec![0; data.len() * 2 + 64];
+    let (status, _, len) = compress(&mut compressor, data, &mut out, TDEFLFlush::Finish);
+    if status == TDEFLStatus::Done && len < best.len() {
+        out.truncate(len);
+        best = out;
+    }
+    best
+}
+
+/// A decoded, not yet verified licence token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodedToken {
+    /// The COSE_Sign1 bytes as inflated.
+    pub cose: Vec<u8>,
+    /// The protected header bytes as received (signed as they are).
+    pub protected: Vec<u8>,
+    /// The payload bytes as received.
+    pub payload: Vec<u8>,
+    /// The signature as received.
+    pub signature: Vec<u8>,
+    /// The algorithm of the protected header.
+    pub alg: CoseAlgorithm,
+    /// The `kid`: the protected header's, else the unprotected header's.
+    pub kid: Vec<u8>,
+    /// The claims.
+    pub claims: LicenceClaims,
+}
+
+/// Decodes a licence QR string through the PREFIX, BASE45, ZLIB, COSE and CLAIMS stages
+/// (LICENCE.md §3). Nothing is verified yet: see [`DecodedToken::verify_with`].
+pub fn decode_qr(qr: &str) -> std::result::Result<DecodedToken, CompactError> {
+    let Some(body) = qr.strip_prefix(QR_PREFIX) else {
+        let version = qr
+            .strip_prefix("ZZ")
+            .and_then(|r| r.split_once(':'))
+            .filter(|(v, _)| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()));
+        return match version {
+            Some((v, _)) => fail(Stage::Prefix, format!("version ZZ{v}: is not supported")),
+            None => fail(Stage::Prefix, "not a licence QR (no `ZZ1:` prefix)"),
+        };
+    };
+    if body.len() > MAX_QR_CHARS {
+        return fail(
+            Stage::Base45,
+            format!("{} characters, the limit is {MAX_QR_CHARS}", body.len()),
+        );
+    }
+    let compressed = base45_decode(body).or_else(|e| fail(Stage::Base45, e))?;
+    let cose = miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&compressed, MAX_INFLATED)
+        .or_else(|e| match e.status {
+        TINFLStatus::HasMoreOutput => fail(
+            Stage::Zlib,
+            format!("inflates to more than {MAX_INFLATED} bytes"),
+        ),
+        status => fail(Stage::Zlib, format!("not a zlib stream ({status:?})")),
+    })?;
+    decode_cose(&cose)
+}
+
+/// Decodes a COSE_Sign1 licence token through the COSE and CLAIMS stages: tag 18,
+/// 61(18(…)) or untagged; protected header with a known `alg` and a `kid` (protected
+/// wins over unprotected); an attached payload that is a licence CWT.
+pub fn decode_cose(cose: &[u8]) -> std::result::Result<DecodedToken, CompactError> {
+    if cose.len() > MAX_INFLATED {
+        return fail(
+            Stage::Cose,
+            format!("{} bytes, the limit is {MAX_INFLATED}", cose.len()),
+        );
+    }
+    let sign1 = cose::decode(cose, true).or_else(|e| fail(Stage::Cose, e))?;
+    let cose_err = |detail: &str| CompactError {
+        stage: Stage::Cose,
+        detail: detail.to_string(),
+    };
+    let alg_value = sign1.alg().map_err(|e| cose_err(&e))?;
+    let alg = CoseAlgorithm::from_value(alg_value)
+        .ok_or_else(|| cose_err(&format!("unsupported alg {alg_value}")))?;
+    let kid = sign1
+        .kid()
+        .map_err(|e| cose_err(&e))?
+        .ok_or_else(|| cose_err("no kid"))?
+        .to_vec();
+    let cose::Sign1 {
+        protected_bytes: protected,
+        payload,
+        signature,
+        ..
+    } = sign1;
+    let claims = LicenceClaims::from_cbor(&payload).or_else(|e| fail(Stage::Claims, e))?;
+    Ok(DecodedToken {
+        cose: cose.to_vec(),
+        protected,
+        payload,
+        signature,
+        alg,
+        kid,
+        claims,
+    })
+}
+
+impl DecodedToken {
+    /// Verifies the token against one signing certificate: the KID stage (`kid` =
+    /// [`kid_of`] the certificate), then the SIGNATURE stage (the `alg` fits the key
+    /// type, LICENCE.md §3; the signature over the `Sig_structure` of the bytes as
+    /// received, RFC 9052 clause 4.4).
+    pub fn verify_with(&self, cert: &Certificate) -> std::result::Result<(), CompactError> {
+        let kid = kid_of(cert);
+        if self.kid != kid {
+            return fail(
+                Stage::Kid,
+                format!(
+                    "kid {} is not the certificate's {}",
+                    hex::encode(&self.kid),
+                    hex::encode(kid)
+                ),
+            );
+        }
+        let key = cert
+            .public_key()
+            .or_else(|e| fail(Stage::Signature, format!("certificate key: {e}")))?;
+        let algorithm = self.alg.algorithm();
+        if algorithm.key_type() != key.key_type() {
+            return fail(
+                Stage::Signature,
+                format!(
+                    "alg {} does not fit the certificate's {:?} key",
+                    self.alg.value(),
+                    key.key_type()
+                ),
+            );
+        }
+        let verified = cose::verify_signature(
+            algorithm,
+            &key,
+            &self.protected,
+            &self.payload,
+            &self.signature,
+        );
+        verified.or_else(|e| fail(Stage::Signature, e))
+    }
+}
+
+/// The Base45 alphabet (RFC 9285 clause 4.2).
+const BASE45: &[u8; 45] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+
+/// Base45-encodes `data` (RFC 9285 clause 4).
+pub fn base45_encode(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len().div_ceil(2) * 3);
+    for chunk in data.chunks(2) {
+        let (mut n, digits) = match chunk {
+            [a, b] => (usize::from(*a) * 256 + usize::from(*b), 3),
+            [a] => (usize::from(*a), 2),
+            _ => unreachable!("chunks of 1 or 2"),
+        };
+        for _ in 0..digits {
+            out.push(char::from(BASE45[n % 45]));
+            n /= 45;
+        }
+    }
+    out
+}
+
+/// Strictly decodes Base45 (RFC 9285 clause 4.2): characters outside the alphabet, a
+/// dangling single character, a triplet above 65535 or a pair above 255 are errors.
+pub fn base45_decode(text: &str) -> std::result::Result<Vec<u8>, String> {
+    let digit = |(i, c): (usize, &u8)| {
+        BASE45
+            .iter()
+            .position(|a| a == c)
+            .ok_or_else(|| format!("character {:?} at {i} is not Base45", char::from(*c)))
+    };
+    let mut out = Vec::with_capacity(text.len() / 3 * 2 + 1);
+    let bytes = text.as_bytes();
+    for (k, chunk) in bytes.chunks(3).enumerate() {
+        let d = chunk
+            .iter()
+            .enumerate()
+            .map(|(j, c)| digit((k * 3 + j, c)))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        match d.as_slice() {
+            [c, d, e] => {
+                let n = c + d * 45 + e * 45 * 45;
+                let n = u16::try_from(n)
+                    .map_err(|_| format!("triplet at {} is {n}, above 65535", k * 3))?;
+                out.extend_from_slice(&n.to_be_bytes());
+            }
+            [c, d] => {
+                let n = c + d * 45;
+                out.push(u8::try_from(n).map_err(|_| format!("final pair is {n}, above 255"))?);
+            }
+            _ => return Err("a single dangling character at the end".into()),
+        }
+    }
+    Ok(out)
+}
+
+/// The holder hash of the privacy option (LICENCE.md §3):
+/// `SHA-256(salt ‖ UTF-8(holder_code))[..16]`.
+pub fn holder_hash(salt: &[u8; 10], holder_code: &str) -> [u8; 16] {
+    let mut h = Sha256::new();
+    h.update(salt);
+    h.update(holder_code.as_bytes());
+    let digest = h.finalize();
+    let mut out = [0; 16];
+    out.copy_from_slice(&digest[..16]);
+    out
+}
+
+/// The Base32 alphabet (RFC 4648 clause 6).
+const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/// The 16-character Base32 (RFC 4648 clause 6, no padding) of a salt, printed on the
+/// document as 核验码.
+pub fn salt_base32(salt: &[u8; 10]) -> String {
+    let mut bits = 0u128;
+    for b in salt {
+        bits = (bits << 8) | u128::from(*b);
+    }
+    (0..16)
+        .map(|i| char::from(BASE32[((bits >> (75 - 5 * i)) & 31) as usize]))
+        .collect()
+}
+
+/// Parses the 16-character Base32 核验码 back into the salt (case-insensitive).
+pub fn salt_from_base32(text: &str) -> Option<[u8; 10]> {
+    if text.len() != 16 {
+        return None;
+    }
+    let mut bits = 0u128;
+    for c in text.bytes() {
+        let v = BASE32.iter().position(|a| *a == c.to_ascii_uppercase())?;
+        bits = (bits << 5) | v as u128;
+    }
+    let mut salt = [0; 10];
+    for (i, b) in salt.iter_mut().enumerate() {
+        *b = (bits >> (72 - 8 * i)) as u8;
+    }
+    Some(salt)
+}
+
+/// The QR code symbol of a licence QR string: alphanumeric mode only, error correction
+/// level Q (LICENCE.md §3; ISO/IEC 18004 clause 7.4.4), the smallest version that fits.
+pub fn qr_code(qr: &str) -> Result<qrcode::QrCode> {
+    if let Some(c) = qr.bytes().find(|b| !BASE45.contains(b)) {
+        return Err(Error::Invalid(format!(
+            "{:?} cannot be written in QR alphanumeric mode",
+            char::from(c)
+        )));
+    }
+    for version in 1..=40 {
+        let mut bits = qrcode::bits::Bits::new(qrcode::Version::Normal(version));
+        if bits.push_alphanumeric_data(qr.as_bytes()).is_err()
+            || bits.push_terminator(qrcode::EcLevel::Q).is_err()
+        {
+            continue;
+        }
+        return qrcode::QrCode::with_bits(bits, qrcode::EcLevel::Q)
+            .map_err(|e| Error::Invalid(format!("QR code: {e}")));
+    }
+    Err(Error::Invalid(format!(
+        "{} characters do not fit a QR code at level Q",
+        qr.len()
+    )))
+}
+
+fn dark_modules(code: &qrcode::QrCode) -> Vec<bool> {
+    code.to_colors()
+        .into_iter()
+        .map(|c| c == qrcode::Color::Dark)
+        .collect()
+}
+
+/// Quiet zone around the symbol, in modules (ISO/IEC 18004 clause 6.3.8).
+const QUIET_ZONE: usize = 4;
+
+/// The QR code of `qr` as SVG: one path of dark modules, one unit per module, with the
+/// four-module quiet zone; scale it to ≥ 35 mm when printing.
+pub fn qr_svg(qr: &str) -> Result<String> {
+    let code = qr_code(qr)?;
+    let width = code.width();
+    let size = width + 2 * QUIET_ZONE;
+    let dark = dark_modules(&code);
+    let mut path = String::new();
+    for y in 0..width {
+        let mut x = 0;
+        while x < width {
+            if dark[y * width + x] {
+                let start = x;
+                while x < width && dark[y * width + x] {
+                    x += 1;
+                }
+                path.push_str(&format!(
+                    "M{} {}h{}v1h-{}z",
+                    start + QUIET_ZONE,
+                    y + QUIET_ZONE,
+                    x - start,
+                    x - start
+                ));
+            } else {
+                x += 1;
+            }
+        }
+    }
+    Ok(format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {size} {size}\" \
+         shape-rendering=\"crispEdges\"><rect width=\"{size}\" height=\"{size}\" fill=\"#fff\"/>\
+         <path fill=\"#000\" d=\"{path}\"/></svg>\n"
+    ))
+}
+
+/// The QR code of `qr` as a PNG, `scale` pixels per module (1–64), with the quiet zone.
+pub fn qr_png(qr: &str, scale: u32) -> Result<Vec<u8>> {
+    if !(1..=64).contains(&scale) {
+        return Err(Error::Invalid(format!("QR scale {scale}, expected 1–64")));
+    }
+    let code = qr_code(qr)?;
+    let width = code.width();
+    let dark = dark_modules(&code);
+    let scale = scale as usize;
+    let side = (width + 2 * QUIET_ZONE) * scale;
+    let mut pixmap = tiny_skia::Pixmap::new(side as u32, side as u32)
+        .ok_or_else(|| Error::Invalid("QR image too large".into()))?;
+    for (i, px) in pixmap.data_mut().chunks_exact_mut(4).enumerate() {
+        let (x, y) = ((i % side) / scale, (i / side) / scale);
+        let on = (QUIET_ZONE..QUIET_ZONE + width).contains(&x)
+            && (QUIET_ZONE..QUIET_ZONE + width).contains(&y)
+            && dark[(y - QUIET_ZONE) * width + (x - QUIET_ZONE)];
+        let v = if on { 0 } else { 255 };
+        px.copy_from_slice(&[v, v, v, 255]);
+    }
+    pixmap
+        .encode_png()
+        .map_err(|e| Error::Invalid(format!("QR PNG: {e}")))
+}

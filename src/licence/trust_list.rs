@@ -1,0 +1,872 @@
+//! Trust lists of issuing offices and their licence signing keys (LICENCE.md §4), and
+//! offline verification of licence QRs against them.
+//!
+//! ```text
+//! 18([ << {1: alg, 4: kid, 16: "application/vnd.eseal.trustlist+cwt", 33: signer cert} >>,
+//!      {},
+//!      << {1: iss, 4: exp, 6: iat, "seq": uint,
+//!          "off": [{"c": USCC, "n": name, "rg"?: region, "alt"?: [codes], "sl"?: [URI prefixes],
+//!                   "k": [{"x5": cert DER, "nb": time, "na": time,
+//!                          "use": "sign" / "verify-only", "rv"?: revoked-at}]}]} >>,
+//!      signature ])
+//! ```
+//!
+//! The list signer's certificate travels in the protected `x5chain` (33, leaf first) and
+//! must chain to a pinned root in the [`TrustStore`] for [`Usage::StatusList`]
+//! (`digitalSignature`). A verified list indexes its keys by `kid` (first 8 bytes of
+//! SHA-256 of the certificate DER); callers try **every** key a `kid` names.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::time::SystemTime;
+
+use super::cbor::{self, Value};
+use super::compact::{self, CompactError, LicenceClaims};
+use super::cose::{self, HEADER_ALG, HEADER_CRIT, HEADER_TYP};
+use crate::crypto::{Algorithm, Signer};
+use crate::error::{Error, Result};
+use crate::pki::{Certificate, TrustStore, Usage, unix_seconds};
+
+/// The protected `typ` (header 16) of a trust list.
+pub const TRUST_LIST_TYP: &str = "application/vnd.eseal.trustlist+cwt";
+/// The largest trust list accepted, in bytes.
+pub const MAX_TRUST_LIST: usize = 8 << 20;
+/// How far in the future an `iat` (of a list or a licence) may lie, in seconds.
+pub const CLOCK_SKEW: i64 = 300;
+/// COSE header label `x5chain` (RFC 9360 clause 2).
+const HEADER_X5CHAIN: i64 = 33;
+
+const CLAIM_ISS: i64 = 1;
+const CLAIM_EXP: i64 = 4;
+const CLAIM_IAT: i64 = 6;
+
+/// What a listed key may be used for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KeyUse {
+    /// `sign`: the office signs new licences with it.
+    Sign,
+    /// `verify-only`: a rotated-out key, kept while its licences are in force.
+    VerifyOnly,
+}
+
+impl KeyUse {
+    /// The value written in the list.
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyUse::Sign => "sign",
+            KeyUse::VerifyOnly => "verify-only",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "sign" => Some(KeyUse::Sign),
+            "verify-only" => Some(KeyUse::VerifyOnly),
+            _ => None,
+        }
+    }
+}
+
+/// A key of an office (`k` entry).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListedKey {
+    /// `x5`: the signing certificate.
+    pub certificate: Certificate,
+    /// `nb`: listed from, Unix seconds.
+    pub not_before: i64,
+    /// `na`: listed until, Unix seconds.
+    pub not_after: i64,
+    /// `use`.
+    pub key_use: KeyUse,
+    /// `rv`: revoked at (Unix seconds); every token under the key then fails.
+    pub revoked_at: Option<i64>,
+}
+
+impl ListedKey {
+    /// A key listed for the certificate's validity period.
+    pub fn new(certificate: Certificate, key_use: KeyUse) -> Self {
+        ListedKey {
+            not_before: certificate.not_before_unix(),
+            not_after: certificate.not_after_unix(),
+            certificate,
+            key_use,
+            revoked_at: None,
+        }
+    }
+
+    /// Sets `nb` and `na`.
+    pub fn listed(mut self, not_before: SystemTime, not_after: SystemTime) -> Self {
+        self.not_before = unix_seconds(not_before);
+        self.not_after = unix_seconds(not_after);
+        self
+    }
+
+    /// Marks the key revoked at `at`.
+    pub fn revoked(mut self, at: SystemTime) -> Self {
+        self.revoked_at = Some(unix_seconds(at));
+        self
+    }
+
+    /// The `kid` of the key's certificate.
+    pub fn kid(&self) -> [u8; 8] {
+        cose::kid_of(&self.certificate)
+    }
+}
+
+/// An issuing office (`off` entry).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Office {
+    /// `c`: the office's code (USCC).
+    pub code: String,
+    /// `n`: its name.
+    pub name: String,
+    /// `rg`: its region code.
+    pub region: Option<String>,
+    /// `alt`: other issuer-segment codes it signs for.
+    pub alt: Vec<String>,
+    /// `sl`: URI prefixes of its status lists.
+    pub status_lists: Vec<String>,
+    /// `k`: its keys.
+    pub keys: Vec<ListedKey>,
+}
+
+impl Office {
+    /// An office with a code and a name and nothing else.
+    pub fn new(code: &str, name: &str) -> Self {
+        Office {
+            code: code.into(),
+            name: name.into(),
+            ..Default::default()
+        }
+    }
+
+    /// Sets `rg`.
+    pub fn region(mut self, region: &str) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// Adds an `alt` code.
+    pub fn alt(mut self, code: &str) -> Self {
+        self.alt.push(code.into());
+        self
+    }
+
+    /// Adds a status list URI prefix.
+    pub fn status_list(mut self, prefix: &str) -> Self {
+        self.status_lists.push(prefix.into());
+        self
+    }
+
+    /// Adds a key.
+    pub fn key(mut self, key: ListedKey) -> Self {
+        self.keys.push(key);
+        self
+    }
+
+    /// Whether `code` is the office's code or one of its `alt` codes.
+    pub fn answers_to(&self, code: &str) -> bool {
+        self.code == code || self.alt.iter().any(|a| a == code)
+    }
+
+    /// Whether `uri` lies under one of the office's `sl` prefixes.
+    pub fn has_status_list(&self, uri: &str) -> bool {
+        self.status_lists
+            .iter()
+            .any(|p| uri.starts_with(p.as_str()))
+    }
+
+    fn to_value(&self) -> Value {
+        let texts = |v: &[String]| Value::Array(v.iter().map(|s| Value::text(s)).collect());
+        let mut map = vec![
+            (Value::text("c"), Value::text(&self.code)),
+            (Value::text("n"), Value::text(&self.name)),
+        ];
+        if let Some(rg) = &self.region {
+            map.push((Value::text("rg"), Value::text(rg)));
+        }
+        if !self.alt.is_empty() {
+            map.push((Value::text("alt"), texts(&self.alt)));
+        }
+        if !self.status_lists.is_empty() {
+            map.push((Value::text("sl"), texts(&self.status_lists)));
+        }
+        let keys = self
+            .keys
+            .iter()
+            .map(|k| {
+                let mut key = vec![
+                    (
+                        Value::text("x5"),
+                        Value::Bytes(k.certificate.der().to_vec()),
+                    ),
+                    (Value::text("nb"), Value::int(k.not_before)),
+                    (Value::text("na"), Value::int(k.not_after)),
+                    (Value::text("use"), Value::text(k.key_use.name())),
+                ];
+                if let Some(rv) = k.revoked_at {
+                    key.push((Value::text("rv"), Value::int(rv)));
+                }
+                Value::Map(key)
+            })
+            .collect();
+        map.push((Value::text("k"), Value::Array(keys)));
+        Value::Map(map)
+    }
+
+    fn from_value(value: &Value) -> std::result::Result<Self, String> {
+        let map = value.as_map().ok_or("an office is not a map")?;
+        let field = |k: &str| cbor::lookup(map, &Value::text(k));
+        let text = |k: &str| -> std::result::Result<Option<String>, String> {
+            field(k)
+                .map(|v| {
+                    v.as_text()
+                        .map(str::to_string)
+                        .ok_or_else(|| format!("office `{k}` is not text"))
+                })
+                .transpose()
+        };
+        let texts = |k: &str| -> std::result::Result<Vec<String>, String> {
+            match field(k) {
+                None => Ok(Vec::new()),
+                Some(v) => v
+                    .as_array()
+                    .ok_or_else(|| format!("office `{k}` is not an array"))?
+                    .iter()
+                    .map(|t| {
+                        t.as_text()
+                            .map(str::to_string)
+                            .ok_or_else(|| format!("office `{k}` has a non-text item"))
+                    })
+                    .collect(),
+            }
+        };
+        let code = text("c")?.ok_or("an office has no `c`")?;
+        let name = text("n")?.ok_or("an office has no `n`")?;
+        let keys = field("k")
+            .ok_or_else(|| format!("office {code} has no `k`"))?
+            .as_array()
+            .ok_or("office `k` is not an array")?
+            .iter()
+            .map(key_from_value)
+            .collect::<std::result::Result<_, _>>()?;
+        Ok(Office {
+            region: text("rg")?,
+            alt: texts("alt")?,
+            status_lists: texts("sl")?,
+            code,
+            name,
+            keys,
+        })
+    }
+}
+
+fn key_from_value(value: &Value) -> std::result::Result<ListedKey, String> {
+    let map = value.as_map().ok_or("a key is not a map")?;
+    let field = |k: &str| cbor::lookup(map, &Value::text(k));
+    let time = |k: &str| -> std::result::Result<Option<i64>, String> {
+        field(k)
+            .map(|v| {
+                v.as_i64()
+                    .ok_or_else(|| format!("key `{k}` is not an integer"))
+            })
+            .transpose()
+    };
+    let der = field("x5")
+        .and_then(Value::as_bytes)
+        .ok_or("a key has no `x5` byte string")?;
+    let certificate =
+        Certificate::from_der(der).map_err(|e| format!("a key's `x5` certificate: {e}"))?;
+    let key_use = field("use")
+        .and_then(Value::as_text)
+        .and_then(KeyUse::from_name)
+        .ok_or("a key's `use` is not `sign` or `verify-only`")?;
+    Ok(ListedKey {
+        not_before: time("nb")?.ok_or("a key has no `nb`")?,
+        not_after: time("na")?.ok_or("a key has no `na`")?,
+        revoked_at: time("rv")?,
+        certificate,
+        key_use,
+    })
+}
+
+/// A trust list's content: its issuer and offices.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrustList {
+    /// `iss`: who publishes the list.
+    pub issuer: String,
+    /// `off`: the offices.
+    pub offices: Vec<Office>,
+}
+
+impl TrustList {
+    /// An empty list published by `issuer`.
+    pub fn new(issuer: &str) -> Self {
+        TrustList {
+            issuer: issuer.into(),
+            offices: Vec::new(),
+        }
+    }
+
+    /// Adds an office.
+    pub fn office(mut self, office: Office) -> Self {
+        self.offices.push(office);
+        self
+    }
+}
+
+/// Signs `list` as a trust list with sequence number `seq`, issued at `iat`, stale after
+/// `exp`, by `signer` whose certificate `cert` goes in the protected `x5chain`.
+pub fn sign_trust_list(
+    list: &TrustList,
+    seq: u64,
+    iat: SystemTime,
+    exp: SystemTime,
+    signer: &dyn Signer,
+    cert: &Certificate,
+) -> Result<Vec<u8>> {
+    let (iat, exp) = (unix_seconds(iat), unix_seconds(exp));
+    if exp <= iat {
+        return Err(Error::Invalid("trust list exp not after its iat".into()));
+    }
+    let mut codes: Vec<&str> = list.offices.iter().map(|o| o.code.as_str()).collect();
+    codes.sort_unstable();
+    if codes.windows(2).any(|w| w[0] == w[1]) {
+        return Err(Error::Invalid("an office is listed twice".into()));
+    }
+    let int = Value::int;
+    let claims = cbor::encode(&Value::Map(vec![
+        (int(CLAIM_ISS), Value::text(&list.issuer)),
+        (int(CLAIM_IAT), int(iat)),
+        (int(CLAIM_EXP), int(exp)),
+        (Value::text("seq"), Value::Uint(seq)),
+        (
+            Value::text("off"),
+            Value::Array(list.offices.iter().map(Office::to_value).collect()),
+        ),
+    ]))
+    .map_err(|e| Error::Invalid(format!("trust list: {e}")))?;
+    cose::sign(
+        &claims,
+        vec![
+            (int(HEADER_TYP), Value::text(TRUST_LIST_TYP)),
+            (int(HEADER_X5CHAIN), Value::Bytes(cert.der().to_vec())),
+        ],
+        signer,
+        cert,
+    )
+}
+
+/// Why a trust list is not accepted.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TrustListError {
+    /// Larger than [`MAX_TRUST_LIST`].
+    #[error("trust list too large")]
+    TooLarge,
+    /// Not parseable (CBOR, COSE, claims).
+    #[error("malformed trust list: {0}")]
+    Malformed(String),
+    /// The protected `typ` is not [`TRUST_LIST_TYP`].
+    #[error("trust list typ is {0}, expected {TRUST_LIST_TYP}")]
+    WrongType(String),
+    /// The algorithm is unknown or does not fit the signer's key.
+    #[error("trust list algorithm: {0}")]
+    UnsupportedAlgorithm(String),
+    /// The `kid` is not that of the signer certificate in `x5chain`.
+    #[error("trust list kid {0} is not the signer certificate's")]
+    KidMismatch(String),
+    /// The list signer's certificate does not chain to a pinned root.
+    #[error("trust list signer {signer} is not trusted: {reasons}")]
+    UntrustedSigner {
+        /// The signer's subject.
+        signer: String,
+        /// Why, from chain validation.
+        reasons: String,
+    },
+    /// The signature does not verify.
+    #[error("trust list signature does not verify")]
+    BadSignature,
+    /// `seq` is lower than the last one seen.
+    #[error("trust list rollback: seq {seq} is lower than the last seen {last}")]
+    Rollback {
+        /// The list's `seq`.
+        seq: u64,
+        /// The last `seq` seen.
+        last: u64,
+    },
+    /// The list is past its `exp` (`TRUST_LIST_STALE`).
+    #[error("trust list stale: expired at {exp} (checked at {at})")]
+    Stale {
+        /// `exp`, Unix seconds.
+        exp: i64,
+        /// The time of the check, Unix seconds.
+        at: i64,
+    },
+    /// `iat` lies in the future beyond [`CLOCK_SKEW`], or outside the signer
+    /// certificate's validity.
+    #[error("trust list iat {iat} is not acceptable at {at}")]
+    BadIssuedAt {
+        /// `iat`, Unix seconds.
+        iat: i64,
+        /// The time of the check, Unix seconds.
+        at: i64,
+    },
+}
+
+/// Where a listed key sits in a [`VerifiedTrustList`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyRef<'a> {
+    /// The office listing the key.
+    pub office: &'a Office,
+    /// The key.
+    pub key: &'a ListedKey,
+}
+
+/// A trust list whose signature, signer chain, `typ`, `seq` and times have been checked.
+#[derive(Clone, Debug)]
+pub struct VerifiedTrustList {
+    issuer: String,
+    iat: i64,
+    exp: i64,
+    seq: u64,
+    offices: Vec<Office>,
+    signer: Certificate,
+    by_kid: HashMap<[u8; 8], Vec<(usize, usize)>>,
+}
+
+impl VerifiedTrustList {
+    /// `iss`.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// `iat`, Unix seconds.
+    pub fn issued_at(&self) -> i64 {
+        self.iat
+    }
+
+    /// `exp`, Unix seconds.
+    pub fn expires_at(&self) -> i64 {
+        self.exp
+    }
+
+    /// `seq`: remember it and pass it as `last_seq` next time.
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// The offices.
+    pub fn offices(&self) -> &[Office] {
+        &self.offices
+    }
+
+    /// The list signer's certificate.
+    pub fn signer(&self) -> &Certificate {
+        &self.signer
+    }
+
+    /// Every listed key whose certificate has `kid` (callers try each one).
+    pub fn keys_for_kid(&self, kid: [u8; 8]) -> Vec<KeyRef<'_>> {
+        self.by_kid
+            .get(&kid)
+            .map(|refs| {
+                refs.iter()
+                    .map(|&(o, k)| KeyRef {
+                        office: &self.offices[o],
+                        key: &self.offices[o].keys[k],
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The office listing `cert` as one of its keys.
+    pub fn office_for_key(&self, cert: &Certificate) -> Option<&Office> {
+        self.keys_for_kid(cose::kid_of(cert))
+            .into_iter()
+            .find(|r| r.key.certificate.der() == cert.der())
+            .map(|r| r.office)
+    }
+
+    /// The office whose listed, unrevoked key `cert` may sign the status list at `uri`
+    /// (LICENCE.md §5: a key of the office, the URI under its `sl`); the caller checks it
+    /// is the licence's office.
+    pub fn status_list_office(&self, cert: &Certificate, uri: &str) -> Option<&Office> {
+        self.keys_for_kid(cose::kid_of(cert))
+            .into_iter()
+            .find(|r| {
+                r.key.certificate.der() == cert.der()
+                    && r.key.revoked_at.is_none()
+                    && r.office.has_status_list(uri)
+            })
+            .map(|r| r.office)
+    }
+
+    /// The office with code `code`.
+    pub fn office(&self, code: &str) -> Option<&Office> {
+        self.offices.iter().find(|o| o.code == code)
+    }
+}
+
+/// Verifies a trust list as of `at` against the pinned roots in `store`.
+///
+/// Checks, in order: size, COSE_Sign1 (tag 18 or untagged), `typ`, `crit`, `alg`, the
+/// signer certificate from `x5chain` (its `kid`, its chain for [`Usage::StatusList`] at
+/// `at`), the signature, the claims, `seq` against `last_seq` (lower → rollback), `exp`
+/// (`at > exp` → [`TrustListError::Stale`]) and `iat` (not after `at` + 300 s, inside the
+/// signer certificate's validity).
+pub fn verify_trust_list(
+    bytes: &[u8],
+    store: &TrustStore,
+    at: SystemTime,
+    last_seq: Option<u64>,
+) -> std::result::Result<VerifiedTrustList, TrustListError> {
+    let malformed = |s: &str| TrustListError::Malformed(s.to_string());
+    if bytes.len() > MAX_TRUST_LIST {
+        return Err(TrustListError::TooLarge);
+    }
+    let sign1 = cose::decode(bytes, false).map_err(TrustListError::Malformed)?;
+    match sign1.protected_header(HEADER_TYP) {
+        Some(Value::Text(typ)) if typ == TRUST_LIST_TYP => {}
+        Some(other) => return Err(TrustListError::WrongType(format!("{other:?}"))),
+        None => return Err(TrustListError::WrongType("absent".into())),
+    }
+    if sign1.protected_header(HEADER_CRIT).is_some() {
+        return Err(malformed("crit header: no critical header is understood"));
+    }
+    let alg = match sign1.protected_header(HEADER_ALG) {
+        Some(v) => v
+            .as_i64()
+            .ok_or_else(|| malformed("alg is not an integer"))?,
+        None => return Err(malformed("no alg in the protected header")),
+    };
+    let algorithm = cose::algorithm_of(alg)
+        .ok_or_else(|| TrustListError::UnsupportedAlgorithm(format!("COSE algorithm {alg}")))?;
+    let mut chain = match sign1.protected_header(HEADER_X5CHAIN) {
+        Some(Value::Bytes(der)) => vec![der.as_slice()],
+        Some(Value::Array(items)) if !items.is_empty() => items
+            .iter()
+            .map(|i| i.as_bytes().ok_or_else(|| malformed("x5chain item")))
+            .collect::<std::result::Result<_, _>>()?,
+        _ => return Err(malformed("no x5chain (33) in the protected header")),
+    }
+    .into_iter()
+    .map(|der| {
+        Certificate::from_der(der)
+            .map_err(|e| TrustListError::Malformed(format!("x5chain certificate: {e}")))
+    })
+    .collect::<std::result::Result<Vec<_>, _>>()?;
+    let signer = chain.remove(0);
+    match sign1.kid().map_err(TrustListError::Malformed)? {
+        None => {}
+        Some(kid) if kid == cose::kid_of(&signer) => {}
+        Some(kid) => return Err(TrustListError::KidMismatch(hex::encode(kid))),
+    }
+    let public_key = signer
+        .public_key()
+        .map_err(|e| TrustListError::UnsupportedAlgorithm(e.to_string()))?;
+    if public_key.key_type() != algorithm.key_type() {
+        return Err(TrustListError::UnsupportedAlgorithm(format!(
+            "{algorithm} with a {:?} key",
+            public_key.key_type()
+        )));
+    }
+    let validation = store.validate(&signer, &chain, at, Usage::StatusList);
+    if !validation.is_valid() {
+        return Err(TrustListError::UntrustedSigner {
+            signer: signer.subject().to_string(),
+            reasons: validation
+                .reasons
+                .iter()
+                .map(|r| r.to_string())
+                .collect::<Vec<_>>()
+                .join("; "),
+        });
+    }
+    sign1
+        .verify(algorithm, &public_key)
+        .map_err(|_| TrustListError::BadSignature)?;
+
+    let claims = match cbor::decode(&sign1.payload).map_err(TrustListError::Malformed)? {
+        Value::Map(m) => m,
+        _ => return Err(malformed("claims are not a map")),
+    };
+    let get = |k: Value| cbor::lookup(&claims, &k).cloned();
+    let issuer = get(Value::int(CLAIM_ISS))
+        .and_then(|v| v.as_text().map(str::to_string))
+        .ok_or_else(|| malformed("iss (1) absent or not text"))?;
+    let time = |k: i64, name: &str| {
+        get(Value::int(k)).and_then(|v| v.as_i64()).ok_or_else(|| {
+            TrustListError::Malformed(format!("{name} ({k}) absent or not an integer"))
+        })
+    };
+    let iat = time(CLAIM_IAT, "iat")?;
+    let exp = time(CLAIM_EXP, "exp")?;
+    let seq = match get(Value::text("seq")) {
+        Some(Value::Uint(seq)) => seq,
+        _ => return Err(malformed("seq absent or not an unsigned integer")),
+    };
+    let offices = match get(Value::text("off")) {
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(Office::from_value)
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(TrustListError::Malformed)?,
+        _ => return Err(malformed("off absent or not an array")),
+    };
+    if let Some(last) = last_seq
+        && seq < last
+    {
+        return Err(TrustListError::Rollback { seq, last });
+    }
+    let at = unix_seconds(at);
+    if at > exp {
+        return Err(TrustListError::Stale { exp, at });
+    }
+    if iat > at.saturating_add(CLOCK_SKEW)
+        || iat < signer.not_before_unix()
+        || iat > signer.not_after_unix()
+    {
+        return Err(TrustListError::BadIssuedAt { iat, at });
+    }
+    let mut by_kid: HashMap<[u8; 8], Vec<(usize, usize)>> = HashMap::new();
+    let mut codes = std::collections::HashSet::new();
+    for (o, office) in offices.iter().enumerate() {
+        if !codes.insert(office.code.as_str()) {
+            return Err(TrustListError::Malformed(format!(
+                "office {} is listed twice",
+                office.code
+            )));
+        }
+        for (k, key) in office.keys.iter().enumerate() {
+            by_kid.entry(key.kid()).or_default().push((o, k));
+        }
+    }
+    Ok(VerifiedTrustList {
+        issuer,
+        iat,
+        exp,
+        seq,
+        offices,
+        signer,
+        by_kid,
+    })
+}
+
+/// The verdict of a licence QR (ETSI EN 319 102-1 style main indication).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Indication {
+    /// Signature, binding and time checks passed (status is checked separately against
+    /// the office's status list).
+    Passed,
+    /// The licence is definitely not valid.
+    TotalFailed,
+    /// No conclusion: e.g. an unknown signer or a licence not yet in force.
+    Indeterminate,
+}
+
+/// Why a licence QR did not pass.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LicenceFailure {
+    /// Decoding failed (PREFIX … CLAIMS).
+    #[error("{0}")]
+    Format(CompactError),
+    /// No listed key has the token's `kid` (KID; INDETERMINATE, unknown signer).
+    #[error("unknown signer: kid {0} is not listed")]
+    UnknownSigner(String),
+    /// Keys are listed under the `kid` but none verifies (SIGNATURE).
+    #[error("SIGNATURE: no listed key with this kid verifies ({0})")]
+    BadSignature(String),
+    /// The verifying key is revoked (`rv`): every token under it fails.
+    #[error("the signing key of {office} was revoked at {revoked_at}")]
+    KeyRevoked {
+        /// The office's code.
+        office: String,
+        /// `rv`, Unix seconds.
+        revoked_at: i64,
+    },
+    /// BINDING: `iss` is not the key's office, or `iat` is missing, in the future, or
+    /// not covered by the certificate and listing.
+    #[error("BINDING: {0}")]
+    Binding(String),
+    /// TIME: the licence is not yet in force (`at < nbf`).
+    #[error("TIME: not in force before {nbf}")]
+    NotYetValid {
+        /// `nbf`, Unix seconds.
+        nbf: i64,
+    },
+    /// TIME: the licence has expired (`at ≥ exp`).
+    #[error("TIME: expired at {exp}")]
+    Expired {
+        /// `exp`, Unix seconds.
+        exp: i64,
+    },
+}
+
+/// The outcome of [`verify_licence_qr`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LicenceVerification {
+    /// The main indication.
+    pub indication: Indication,
+    /// Why it is not [`Indication::Passed`].
+    pub reason: Option<LicenceFailure>,
+    /// The claims, once decoded.
+    pub claims: Option<LicenceClaims>,
+    /// The code of the office whose key verified the signature.
+    pub office: Option<String>,
+}
+
+impl LicenceVerification {
+    /// Whether the indication is [`Indication::Passed`].
+    pub fn is_passed(&self) -> bool {
+        self.indication == Indication::Passed
+    }
+}
+
+impl fmt::Display for LicenceVerification {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.indication, &self.reason) {
+            (Indication::Passed, _) => f.write_str("PASSED"),
+            (i, Some(r)) => write!(f, "{i:?}: {r}"),
+            (i, None) => write!(f, "{i:?}"),
+        }
+    }
+}
+
+/// Verifies a licence QR offline against a verified trust list as of `at` (LICENCE.md
+/// §3 stages up to TIME; STATUS is the status list's part).
+///
+/// Every listed key with the token's `kid` is tried (and a key whose type does not fit
+/// `alg` is skipped). With the verifying key: not revoked (`rv`); BINDING: `iss` is the
+/// office's code or one of its `alt` codes, `iat` present, not after `at` + 300 s, inside
+/// the certificate's validity and the key's listing (`nb`..`na`); TIME: `nbf ≤ at < exp`.
+pub fn verify_licence_qr(
+    qr: &str,
+    list: &VerifiedTrustList,
+    at: SystemTime,
+) -> LicenceVerification {
+    let mut outcome = LicenceVerification {
+        indication: Indication::TotalFailed,
+        reason: None,
+        claims: None,
+        office: None,
+    };
+    let fail = |mut o: LicenceVerification, indication, reason| {
+        o.indication = indication;
+        o.reason = Some(reason);
+        o
+    };
+    let token = match compact::decode_qr(qr) {
+        Ok(token) => token,
+        Err(e) => return fail(outcome, Indication::TotalFailed, LicenceFailure::Format(e)),
+    };
+    outcome.claims = Some(token.claims.clone());
+    let candidates = <[u8; 8]>::try_from(token.kid.as_slice())
+        .map(|kid| list.keys_for_kid(kid))
+        .unwrap_or_default();
+    if candidates.is_empty() {
+        return fail(
+            outcome,
+            Indication::Indeterminate,
+            LicenceFailure::UnknownSigner(hex::encode(&token.kid)),
+        );
+    }
+    let algorithm: Algorithm = token.alg.algorithm();
+    let mut errors = Vec::new();
+    let verified = candidates.into_iter().find(|r| {
+        let fits = r
+            .key
+            .certificate
+            .public_key()
+            .is_ok_and(|k| k.key_type() == algorithm.key_type());
+        if !fits {
+            errors.push(format!("{}: key type does not fit alg", r.office.code));
+            return false;
+        }
+        match token.verify_with(&r.key.certificate) {
+            Ok(()) => true,
+            Err(e) => {
+                errors.push(format!("{}: {e}", r.office.code));
+                false
+            }
+        }
+    });
+    let Some(KeyRef { office, key }) = verified else {
+        return fail(
+            outcome,
+            Indication::TotalFailed,
+            LicenceFailure::BadSignature(errors.join("; ")),
+        );
+    };
+    outcome.office = Some(office.code.clone());
+    if let Some(revoked_at) = key.revoked_at {
+        return fail(
+            outcome,
+            Indication::TotalFailed,
+            LicenceFailure::KeyRevoked {
+                office: office.code.clone(),
+                revoked_at,
+            },
+        );
+    }
+    let claims = &token.claims;
+    let binding = |detail: String| LicenceFailure::Binding(detail);
+    match claims.issuer.as_deref() {
+        Some(iss) if office.answers_to(iss) => {}
+        Some(iss) => {
+            return fail(
+                outcome,
+                Indication::TotalFailed,
+                binding(format!("iss {iss} is not office {}", office.code)),
+            );
+        }
+        None => return fail(outcome, Indication::TotalFailed, binding("no iss".into())),
+    }
+    let at = unix_seconds(at);
+    let Some(iat) = claims.issued_at else {
+        return fail(outcome, Indication::TotalFailed, binding("no iat".into()));
+    };
+    if iat > at.saturating_add(CLOCK_SKEW) {
+        return fail(
+            outcome,
+            Indication::TotalFailed,
+            binding(format!("iat {iat} is after the check time {at}")),
+        );
+    }
+    let cert = &key.certificate;
+    if iat < cert.not_before_unix()
+        || iat > cert.not_after_unix()
+        || iat < key.not_before
+        || iat > key.not_after
+    {
+        return fail(
+            outcome,
+            Indication::TotalFailed,
+            binding(format!(
+                "iat {iat} is outside the signing certificate's validity or listing"
+            )),
+        );
+    }
+    if let Some(nbf) = claims.not_before
+        && at < nbf
+    {
+        return fail(
+            outcome,
+            Indication::Indeterminate,
+            LicenceFailure::NotYetValid { nbf },
+        );
+    }
+    if let Some(exp) = claims.expires
+        && at >= exp
+    {
+        return fail(
+            outcome,
+            Indication::TotalFailed,
+            LicenceFailure::Expired { exp },
+        );
+    }
+    outcome.indication = Indication::Passed;
+    outcome
+}

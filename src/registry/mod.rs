@@ -1,0 +1,609 @@
+//! The issuing office's registry (LICENCE.md §7): serials, licences, their status history,
+//! status-list indices, idempotency keys and a hash-chained audit log.
+//!
+//! [`Registry`] is the storage-neutral interface; [`SqliteRegistry`] implements it on one
+//! SQLite file (`journal_mode=WAL`, `synchronous=FULL`, `foreign_keys=ON`, a busy timeout).
+//!
+//! # Guarantees
+//!
+//! - **Serials are never reused.** [`Registry::next_serial`] and [`Registry::issue`] take
+//!   the next value of a per-(type, year) counter that only increases (a trigger refuses a
+//!   decrease or a delete); serials are `YYYY` followed by a 7-digit counter.
+//! - **One transaction per issuance** (`BEGIN IMMEDIATE`): idempotency check, serial,
+//!   random free status-list index, the caller's closure (which signs), then the licence,
+//!   its first history row (op `01`), an audit entry and the idempotency row, then COMMIT.
+//!   Nothing the closure produced should leave the process before `issue` returns.
+//! - **Append-only history.** Triggers `RAISE(ABORT)` on DELETE of licences and status
+//!   history, on UPDATE/DELETE of the audit log, and on UPDATE of a licence's identity
+//!   columns.
+//! - **Tamper-evident audit log.** Entry `seq` stores
+//!   `hash = SHA-256(prev_hash ‖ CBOR[seq, at, operator, action, subject, detail])`
+//!   (RFC 8949 deterministic encoding, see [`audit_hash`]), the first `prev_hash` being 32
+//!   zero bytes; [`Registry::audit_verify`] recomputes the chain and names the first broken
+//!   `seq`.
+//! - **Forward-only migrations.** The schema is a list of embedded SQL migrations applied
+//!   in order, one transaction each, recorded in `PRAGMA user_version`, after a copy of
+//!   the database (`<file>.v<old version>.<time>.bak`, `VACUUM INTO`); a database written
+//!   by newer code is refused with [`RegistryError::TooNew`].
+//!
+//! # Moving an office to PostgreSQL
+//!
+//! Implement [`Registry`] for a PostgreSQL connection with the same tables, columns,
+//! constraints and triggers (the SQL in `schema.rs` is portable apart from `STRICT`,
+//! `BLOB` → `bytea`, `INTEGER` → `bigint`, and trigger bodies, which become a PL/pgSQL
+//! function raising an exception). Run each operation in one transaction at isolation
+//! level `SERIALIZABLE` (the equivalent of SQLite's `BEGIN IMMEDIATE` single writer) and
+//! retry on serialization failures (SQLSTATE `40001`); take the serial with
+//! `UPDATE serial_counters SET last = last + 1 … RETURNING last` inside that transaction.
+//! Copy the data table by table in `seq` order and check [`Registry::audit_verify`] on
+//! both sides: the hash chain does not depend on the database.
+
+mod schema;
+mod sqlite;
+
+use std::fmt;
+
+use sha2::{Digest, Sha256};
+
+use crate::licence::status_list::{Status, StatusList};
+
+pub use sqlite::SqliteRegistry;
+
+/// The newest schema version this code reads and writes (`PRAGMA user_version`).
+pub const SCHEMA_VERSION: u32 = schema::MIGRATIONS.len() as u32;
+
+/// The longest idempotency key accepted (ASCII characters).
+pub const MAX_IDEMPOTENCY_KEY: usize = 128;
+
+/// The genesis `prev_hash` of the audit chain.
+pub const AUDIT_GENESIS: [u8; 32] = [0; 32];
+
+/// Everything a registry operation can refuse or fail with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegistryError {
+    /// The database was written by newer code (its `user_version` is above
+    /// [`SCHEMA_VERSION`]); it is left untouched.
+    #[error("RegistryTooNew: database schema version {found}, this code knows up to {known}")]
+    TooNew {
+        /// The database's `user_version`.
+        found: u32,
+        /// [`SCHEMA_VERSION`].
+        known: u32,
+    },
+    /// The idempotency key was used before for a different request.
+    #[error("IdempotencyConflict: key {key:?} was used for a different request")]
+    IdempotencyConflict {
+        /// The key.
+        key: String,
+    },
+    /// The holder already has an active (01 valid or 02 suspended) licence of this type.
+    #[error("DuplicateActiveLicence: holder already has active licence {existing}")]
+    DuplicateActiveLicence {
+        /// The identifier of the active licence.
+        existing: String,
+    },
+    /// The status change is not allowed by the rules of LICENCE.md §1.
+    #[error("status transition refused: {0}")]
+    TransitionRefused(String),
+    /// No licence with this identifier.
+    #[error("no licence {0:?} in the registry")]
+    NotFound(String),
+    /// The 7-digit serial counter of a type and year is exhausted.
+    #[error("serials of type {type_code} for {year} are exhausted")]
+    SerialsExhausted {
+        /// The type code.
+        type_code: String,
+        /// The year.
+        year: u16,
+    },
+    /// Every index of the status list is taken.
+    #[error("status list {0} is full")]
+    StatusListFull(String),
+    /// The arguments cannot be used as given.
+    #[error("invalid registry request: {0}")]
+    Invalid(String),
+    /// The caller's issuance closure failed; the transaction was rolled back.
+    #[error("issuance aborted: {0}")]
+    Build(#[source] crate::Error),
+    /// The database failed.
+    #[error("registry database: {0}")]
+    Database(#[from] rusqlite::Error),
+}
+
+impl From<RegistryError> for crate::Error {
+    fn from(e: RegistryError) -> Self {
+        match e {
+            RegistryError::Build(inner) => inner,
+            other => crate::Error::Invalid(other.to_string()),
+        }
+    }
+}
+
+/// The result type of registry operations.
+pub type RegistryResult<T> = std::result::Result<T, RegistryError>;
+
+/// A licence status (LICENCE.md §1, MOHURD codes) with its status-list value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LicenceState {
+    /// `01` 有效 valid (list 0).
+    Valid,
+    /// `02` 暂扣 suspended (list 2).
+    Suspended,
+    /// `03` 撤销 revoked (list 1, final).
+    Revoked,
+    /// `04` 注销 cancelled (list 1, final).
+    Cancelled,
+    /// `07` 吊销 withdrawn (list 1, final).
+    Withdrawn,
+    /// `05` 失效 lapsed or superseded (list 1, final).
+    Lapsed,
+    /// `06` 转出 transferred out (list 3); back to valid only by op `10`.
+    TransferredOut,
+    /// `99` 其他, with the list value the operator picked (VALID, INVALID or SUSPENDED).
+    Other(Status),
+}
+
+impl LicenceState {
+    /// The two-digit status code.
+    pub fn code(self) -> &'static str {
+        match self {
+            LicenceState::Valid => "01",
+            LicenceState::Suspended => "02",
+            LicenceState::Revoked => "03",
+            LicenceState::Cancelled => "04",
+            LicenceState::Lapsed => "05",
+            LicenceState::TransferredOut => "06",
+            LicenceState::Withdrawn => "07",
+            LicenceState::Other(_) => "99",
+        }
+    }
+
+    /// The status-list entry.
+    pub fn list_status(self) -> Status {
+        match self {
+            LicenceState::Valid => Status::Valid,
+            LicenceState::Suspended => Status::Suspended,
+            LicenceState::Revoked
+            | LicenceState::Cancelled
+            | LicenceState::Withdrawn
+            | LicenceState::Lapsed => Status::Invalid,
+            LicenceState::TransferredOut => Status::Transferred,
+            LicenceState::Other(s) => s,
+        }
+    }
+
+    /// The state stored as `code` with list value `list_value`; `None` if unknown.
+    pub fn from_code(code: &str, list_value: u8) -> Option<LicenceState> {
+        Some(match code {
+            "01" => LicenceState::Valid,
+            "02" => LicenceState::Suspended,
+            "03" => LicenceState::Revoked,
+            "04" => LicenceState::Cancelled,
+            "05" => LicenceState::Lapsed,
+            "06" => LicenceState::TransferredOut,
+            "07" => LicenceState::Withdrawn,
+            "99" => LicenceState::Other(Status::from_bits(list_value)),
+            _ => return None,
+        })
+    }
+
+    /// Whether the state counts as active for `one_active_per_holder` (01 or 02).
+    pub fn is_active(self) -> bool {
+        matches!(self, LicenceState::Valid | LicenceState::Suspended)
+    }
+
+    /// Whether the state is final (status-list INVALID).
+    pub fn is_final(self) -> bool {
+        self.list_status() == Status::Invalid
+    }
+}
+
+impl fmt::Display for LicenceState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LicenceState::Other(s) => write!(f, "99/{}", s.value()),
+            s => f.write_str(s.code()),
+        }
+    }
+}
+
+/// A status-history operation code (LICENCE.md §1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OpCode {
+    /// `01` 新发 issued.
+    Issue,
+    /// `02` 延续 renewed (the old version lapses).
+    Renew,
+    /// `03` 暂扣 suspended.
+    Suspend,
+    /// `04` 过期失效 expired.
+    Expire,
+    /// `05` 注销/撤销/吊销/转出 cancelled, revoked, withdrawn or transferred out.
+    Terminate,
+    /// `06` 暂扣发还 suspension lifted.
+    Reinstate,
+    /// `07` 其他 other.
+    Other,
+    /// `08` 转入 transferred in.
+    TransferIn,
+    /// `09` 变更 changed (the old version is superseded).
+    Change,
+    /// `10` 取消转出 transfer cancelled.
+    CancelTransfer,
+}
+
+impl OpCode {
+    /// The two-digit op code.
+    pub fn code(self) -> &'static str {
+        match self {
+            OpCode::Issue => "01",
+            OpCode::Renew => "02",
+            OpCode::Suspend => "03",
+            OpCode::Expire => "04",
+            OpCode::Terminate => "05",
+            OpCode::Reinstate => "06",
+            OpCode::Other => "07",
+            OpCode::TransferIn => "08",
+            OpCode::Change => "09",
+            OpCode::CancelTransfer => "10",
+        }
+    }
+}
+
+/// Checks a status change against LICENCE.md §1.
+///
+/// - INVALID (03, 04, 05, 07, or 99 picked INVALID) is final.
+/// - 01 (or 99 picked VALID) → 02 by op 03; 02 → 01 by op 06 (also from 99 picked
+///   SUSPENDED).
+/// - 01 → 06 by op 05; 06 → 01 only by op 10.
+/// - → 03/04/07 by op 05; → 05 by op 02, 04 or 09.
+/// - → 99 by op 07 with a reason, picking VALID, INVALID or SUSPENDED.
+/// - 99 (VALID or SUSPENDED) → 01 by op 06 or 07.
+/// - A change to the same state, and ops 01 and 08 (issuance only), are refused.
+pub fn check_transition(
+    from: LicenceState,
+    to: LicenceState,
+    op: OpCode,
+    reason: Option<&str>,
+) -> RegistryResult<()> {
+    use LicenceState as S;
+    let refuse = |why: &str| {
+        Err(RegistryError::TransitionRefused(format!(
+            "{from} → {to} by op {}: {why}",
+            op.code()
+        )))
+    };
+    if from.is_final() {
+        return refuse("INVALID is final; a reversal issues a new version");
+    }
+    if from == to {
+        return refuse("the licence already has this status");
+    }
+    if let S::Other(pick) = to {
+        if pick == Status::Transferred {
+            return refuse("status 99 picks VALID, INVALID or SUSPENDED");
+        }
+        if reason.is_none_or(|r| r.trim().is_empty()) {
+            return refuse("status 99 requires a reason");
+        }
+    }
+    let allowed = match (from, to) {
+        (S::Valid | S::Other(Status::Valid), S::Suspended) => op == OpCode::Suspend,
+        (S::Suspended, S::Valid) => op == OpCode::Reinstate,
+        (S::Valid, S::TransferredOut) => op == OpCode::Terminate,
+        (S::TransferredOut, S::Valid) => op == OpCode::CancelTransfer,
+        (S::Other(Status::Suspended), S::Valid) => {
+            matches!(op, OpCode::Reinstate | OpCode::Other)
+        }
+        (S::Other(_), S::Valid) => op == OpCode::Other,
+        (_, S::Revoked | S::Cancelled | S::Withdrawn) => op == OpCode::Terminate,
+        (_, S::Lapsed) => {
+            matches!(op, OpCode::Renew | OpCode::Expire | OpCode::Change)
+        }
+        (_, S::Other(_)) => op == OpCode::Other,
+        _ => false,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        refuse("not an allowed transition")
+    }
+}
+
+/// What the caller asks to issue; everything that decides the licence except what the
+/// registry assigns (serial, status-list index).
+///
+/// The request hash for idempotency covers every field except `at`.
+#[derive(Clone, Debug)]
+pub struct IssueRequest {
+    /// The licence type code (definer USCC + 3 digits).
+    pub type_code: String,
+    /// The year the serial is taken from (`YYYY`, 1000–9999).
+    pub year: u16,
+    /// The licence version (1–999).
+    pub version: u16,
+    /// The holder code (e.g. 公民身份号码 or 统一社会信用代码).
+    pub holder: String,
+    /// The status list the licence gets an index in.
+    pub list_uri: String,
+    /// The caller's canonical form of the rest of the request (e.g. the licence's data as
+    /// canonical JSON); hashed for idempotency.
+    pub payload: Vec<u8>,
+    /// Refuse a second active licence of this type for this holder (default on); a stored
+    /// template of the type can turn the check off (see [`SqliteRegistry::put_template`]).
+    pub one_active_per_holder: bool,
+    /// Issuance time, Unix seconds (stored in the history and the audit log).
+    pub at: i64,
+}
+
+impl IssueRequest {
+    /// The SHA-256 of the request as stored with an idempotency key: of the CBOR array
+    /// `[type_code, year, version, holder, list_uri, payload, one_active_per_holder]`.
+    pub fn sha256(&self) -> [u8; 32] {
+        let mut c = Vec::new();
+        cbor_head(&mut c, 4, 7);
+        cbor_text(&mut c, &self.type_code);
+        cbor_head(&mut c, 0, u64::from(self.year));
+        cbor_head(&mut c, 0, u64::from(self.version));
+        cbor_text(&mut c, &self.holder);
+        cbor_text(&mut c, &self.list_uri);
+        cbor_head(&mut c, 2, self.payload.len() as u64);
+        c.extend_from_slice(&self.payload);
+        c.push(if self.one_active_per_holder {
+            0xf5
+        } else {
+            0xf4
+        });
+        Sha256::digest(&c).into()
+    }
+}
+
+/// A licence type's template (LICENCE.md §1): stored in the registry, published in the
+/// trust list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Template {
+    /// The type code.
+    pub type_code: String,
+    /// The type name.
+    pub name: String,
+    /// Refuse a second active licence of the type for a holder (default on).
+    pub one_active_per_holder: bool,
+    /// The template itself (surface fields, privacy default), CBOR or JSON.
+    pub body: Vec<u8>,
+}
+
+/// What the registry assigned, handed to the issuance closure inside the transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Assigned {
+    /// The new serial (`YYYY` + 7 digits).
+    pub serial: String,
+    /// The status list.
+    pub list_uri: String,
+    /// The random free index in it.
+    pub list_idx: u64,
+}
+
+/// What the issuance closure returns: the licence as it is stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewLicence {
+    /// The licence identifier (LICENCE.md §2), unique.
+    pub identifier: String,
+    /// The licence metadata (CBOR or JSON).
+    pub metadata: Vec<u8>,
+    /// The signed compact token.
+    pub token: Vec<u8>,
+    /// The QR text.
+    pub qr: String,
+    /// The salt of the hashed personal fields.
+    pub salt: Vec<u8>,
+}
+
+/// A licence as stored in the registry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IssuedRecord {
+    /// The licence identifier.
+    pub identifier: String,
+    /// The type code.
+    pub type_code: String,
+    /// The serial.
+    pub serial: String,
+    /// The version.
+    pub version: u16,
+    /// The holder code.
+    pub holder: String,
+    /// The metadata.
+    pub metadata: Vec<u8>,
+    /// The signed token.
+    pub token: Vec<u8>,
+    /// The QR text.
+    pub qr: String,
+    /// The salt.
+    pub salt: Vec<u8>,
+    /// The SHA-256 of the rendered document, once stored.
+    pub doc_sha256: Option<Vec<u8>>,
+    /// The current status.
+    pub status: LicenceState,
+    /// The status list.
+    pub list_uri: String,
+    /// The index in it.
+    pub list_idx: u64,
+    /// Issuance time, Unix seconds.
+    pub issued_at: i64,
+}
+
+/// The outcome of an issuance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Issued {
+    /// The stored licence.
+    pub record: IssuedRecord,
+    /// `true` if an idempotency key replayed an earlier issuance (nothing new was stored).
+    pub replayed: bool,
+}
+
+/// One row of a licence's status history.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryEntry {
+    /// 1-based position in the licence's history.
+    pub seq: u64,
+    /// Unix seconds.
+    pub at: i64,
+    /// The status before (`None` for issuance).
+    pub from: Option<String>,
+    /// The status after (code, `99/v` for 99).
+    pub to: String,
+    /// The op code.
+    pub op: String,
+    /// The reason given.
+    pub reason: Option<String>,
+    /// Who did it.
+    pub operator: String,
+}
+
+/// A status change request.
+#[derive(Clone, Copy, Debug)]
+pub struct StatusChange<'a> {
+    /// The new status.
+    pub to: LicenceState,
+    /// The op code.
+    pub op: OpCode,
+    /// The reason (required for 99).
+    pub reason: Option<&'a str>,
+    /// Who does it.
+    pub operator: &'a str,
+    /// When, Unix seconds.
+    pub at: i64,
+}
+
+/// The outcome of [`Registry::audit_verify`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AuditCheck {
+    /// Every entry links and hashes correctly.
+    Intact {
+        /// The number of entries.
+        entries: u64,
+        /// The head hash (genesis if empty), to be signed by the office.
+        head: [u8; 32],
+    },
+    /// The chain breaks first at this `seq` (wrong hash, wrong `prev_hash` or a gap).
+    Broken {
+        /// The first broken entry.
+        seq: u64,
+    },
+}
+
+/// An issuing office's registry (LICENCE.md §7).
+pub trait Registry {
+    /// Takes the next serial of `type_code` in `year`: `YYYY` followed by the 7-digit
+    /// counter, which only increases (a serial is never handed out twice, used or not).
+    fn next_serial(&mut self, type_code: &str, year: u16, operator: &str)
+    -> RegistryResult<String>;
+
+    /// Issues one licence in one transaction.
+    ///
+    /// With an idempotency key seen before: the same request (by [`IssueRequest::sha256`])
+    /// returns the stored record with `replayed = true` and takes no serial; a different
+    /// request is [`RegistryError::IdempotencyConflict`]. Otherwise the holder check
+    /// ([`RegistryError::DuplicateActiveLicence`]), serial, random free status-list index,
+    /// `build` (which signs), and the licence, history, audit and idempotency rows, then
+    /// COMMIT. An error from `build` rolls everything back (the serial is not consumed).
+    fn issue(
+        &mut self,
+        request: &IssueRequest,
+        build: &mut dyn FnMut(&Assigned) -> crate::Result<NewLicence>,
+        idempotency_key: Option<&str>,
+        operator: &str,
+    ) -> RegistryResult<Issued>;
+
+    /// Changes a licence's status by the rules of [`check_transition`], appending history
+    /// and audit rows; returns the previous status.
+    fn set_status(
+        &mut self,
+        identifier: &str,
+        change: StatusChange<'_>,
+    ) -> RegistryResult<LicenceState>;
+
+    /// The licence with this identifier.
+    fn licence(&self, identifier: &str) -> RegistryResult<Option<IssuedRecord>>;
+
+    /// The licence's status history, oldest first.
+    fn history(&self, identifier: &str) -> RegistryResult<Vec<HistoryEntry>>;
+
+    /// The status list `list_uri` as of now, built from the licences table.
+    fn status_list(&self, list_uri: &str) -> RegistryResult<StatusList>;
+
+    /// Recomputes the audit hash chain from the genesis.
+    fn audit_verify(&self) -> RegistryResult<AuditCheck>;
+}
+
+/// `SHA-256(prev_hash ‖ CBOR[seq, at, operator, action, subject, detail])`, the CBOR in
+/// RFC 8949 §4.2.1 deterministic encoding (`seq` unsigned, `at` integer, the rest text).
+pub fn audit_hash(
+    prev_hash: &[u8; 32],
+    seq: u64,
+    at: i64,
+    operator: &str,
+    action: &str,
+    subject: &str,
+    detail: &str,
+) -> [u8; 32] {
+    let mut c = Vec::with_capacity(64 + operator.len() + subject.len() + detail.len());
+    cbor_head(&mut c, 4, 6);
+    cbor_head(&mut c, 0, seq);
+    if at >= 0 {
+        cbor_head(&mut c, 0, at as u64);
+    } else {
+        cbor_head(&mut c, 1, !(at as u64));
+    }
+    for text in [operator, action, subject, detail] {
+        cbor_text(&mut c, text);
+    }
+    let mut h = Sha256::new();
+    h.update(prev_hash);
+    h.update(&c);
+    h.finalize().into()
+}
+
+fn cbor_head(out: &mut Vec<u8>, major: u8, value: u64) {
+    let m = major << 5;
+    if value < 24 {
+        out.push(m | value as u8);
+    } else if value <= 0xff {
+        out.extend_from_slice(&[m | 24, value as u8]);
+    } else if value <= 0xffff {
+        out.push(m | 25);
+        out.extend_from_slice(&(value as u16).to_be_bytes());
+    } else if value <= 0xffff_ffff {
+        out.push(m | 26);
+        out.extend_from_slice(&(value as u32).to_be_bytes());
+    } else {
+        out.push(m | 27);
+        out.extend_from_slice(&value.to_be_bytes());
+    }
+}
+
+fn cbor_text(out: &mut Vec<u8>, text: &str) {
+    cbor_head(out, 3, text.len() as u64);
+    out.extend_from_slice(text.as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_hash_cbor_layout() {
+        // [1, 2, "o", "a", "s", "d"] = 86 01 02 61 6f 61 61 61 73 61 64
+        let mut expect = Sha256::new();
+        expect.update([0u8; 32]);
+        expect.update([
+            0x86, 0x01, 0x02, 0x61, b'o', 0x61, b'a', 0x61, b's', 0x61, b'd',
+        ]);
+        let expect: [u8; 32] = expect.finalize().into();
+        assert_eq!(audit_hash(&AUDIT_GENESIS, 1, 2, "o", "a", "s", "d"), expect);
+        // Negative time: -1 is 0x20.
+        let mut c = Vec::new();
+        cbor_head(&mut c, 1, !(-1i64 as u64));
+        assert_eq!(c, [0x20]);
+    }
+}

@@ -1,0 +1,689 @@
+//! [`SqliteRegistry`]: the [`Registry`] on one SQLite file.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+
+use super::schema::MIGRATIONS;
+use super::{
+    AUDIT_GENESIS, Assigned, AuditCheck, HistoryEntry, IssueRequest, Issued, IssuedRecord,
+    LicenceState, MAX_IDEMPOTENCY_KEY, OpCode, Registry, RegistryError, RegistryResult,
+    SCHEMA_VERSION, StatusChange, Template, audit_hash, check_transition,
+};
+use crate::licence::status_list::{STATUS_LIST_STEP, StatusList};
+
+/// How long a writer waits for another writer's lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Random draws for a free status-list index before falling back to a scan.
+const INDEX_DRAWS: usize = 64;
+
+/// A [`Registry`] on one SQLite file.
+///
+/// One `SqliteRegistry` is one connection; several processes may open the same file (WAL,
+/// writers serialised by `BEGIN IMMEDIATE` and the busy timeout).
+#[derive(Debug)]
+pub struct SqliteRegistry {
+    conn: Connection,
+    list_capacity: u64,
+}
+
+impl SqliteRegistry {
+    /// Opens (creating if needed) the registry at `path` and brings its schema up to
+    /// [`SCHEMA_VERSION`]; a newer database is [`RegistryError::TooNew`].
+    ///
+    /// New status lists get [`STATUS_LIST_STEP`] entries.
+    pub fn open(path: impl AsRef<Path>) -> RegistryResult<Self> {
+        let mut conn = Connection::open(path.as_ref())?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(RegistryError::Invalid(format!(
+                "journal_mode WAL refused (got {mode})"
+            )));
+        }
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrate(&mut conn)?;
+        Ok(SqliteRegistry {
+            conn,
+            list_capacity: STATUS_LIST_STEP as u64,
+        })
+    }
+
+    /// Sets the capacity new status lists are created with (tests; at least 1). Lists
+    /// already in use keep theirs.
+    pub fn with_list_capacity(mut self, capacity: u64) -> Self {
+        self.list_capacity = capacity.max(1);
+        self
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> RegistryResult<u32> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// The last counter value handed out for `type_code` in `year` (0 if none).
+    pub fn serial_counter(&self, type_code: &str, year: u16) -> RegistryResult<u64> {
+        let last: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT last FROM serial_counters WHERE type_code = ?1 AND year = ?2",
+                params![type_code, year],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(last.unwrap_or(0) as u64)
+    }
+
+    /// Stores (or replaces) the template of a licence type, with an audit entry.
+    ///
+    /// A template with `one_active_per_holder = false` turns the holder check off for its
+    /// type whatever [`IssueRequest::one_active_per_holder`] says; without a template the
+    /// request decides.
+    pub fn put_template(
+        &mut self,
+        template: &Template,
+        operator: &str,
+        at: i64,
+    ) -> RegistryResult<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO templates (type_code, name, one_active_per_holder, body)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (type_code) DO UPDATE SET name = excluded.name,
+                 one_active_per_holder = excluded.one_active_per_holder, body = excluded.body",
+            params![
+                template.type_code,
+                template.name,
+                template.one_active_per_holder,
+                template.body
+            ],
+        )?;
+        let detail = serde_json::json!({
+            "name": template.name,
+            "one_active_per_holder": template.one_active_per_holder,
+            "body_sha256": hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&template.body)),
+        })
+        .to_string();
+        append_audit(&tx, at, operator, "template", &template.type_code, &detail)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Stores the SHA-256 of the rendered document of a licence (its own transaction).
+    pub fn set_doc_sha256(
+        &mut self,
+        identifier: &str,
+        sha256: &[u8; 32],
+        operator: &str,
+        at: i64,
+    ) -> RegistryResult<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = tx.execute(
+            "UPDATE licences SET doc_sha256 = ?2 WHERE identifier = ?1",
+            params![identifier, &sha256[..]],
+        )?;
+        if n == 0 {
+            return Err(RegistryError::NotFound(identifier.to_owned()));
+        }
+        append_audit(
+            &tx,
+            at,
+            operator,
+            "document",
+            identifier,
+            &serde_json::json!({ "sha256": hex::encode(sha256) }).to_string(),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// Applies the pending migrations, one transaction each.
+fn migrate(conn: &mut Connection) -> RegistryResult<()> {
+    let found: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(RegistryError::TooNew {
+            found,
+            known: SCHEMA_VERSION,
+        });
+    }
+    if found > 0 && found < SCHEMA_VERSION {
+        backup(conn, found)?;
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
+        // Re-check under the lock: another process may have migrated meanwhile.
+        let now: u32 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if now as usize > i {
+            continue;
+        }
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as u32)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// Copies the database to `<file>.v<version>.<unix time>.bak` (`VACUUM INTO`) before a
+/// migration; returns the copy's path (`None` for an in-memory database).
+fn backup(conn: &Connection, version: u32) -> RegistryResult<Option<String>> {
+    let Some(path) = conn.path().filter(|p| !p.is_empty()) else {
+        return Ok(None);
+    };
+    let now = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
+    let target = format!("{path}.v{version}.{now}.bak");
+    conn.execute("VACUUM INTO ?1", [&target])?;
+    Ok(Some(target))
+}
+
+/// Takes the next serial inside `tx`.
+fn take_serial(tx: &Transaction<'_>, type_code: &str, year: u16) -> RegistryResult<String> {
+    if !(1000..=9999).contains(&year) {
+        return Err(RegistryError::Invalid(format!("year {year} is not YYYY")));
+    }
+    if type_code.is_empty() {
+        return Err(RegistryError::Invalid("empty type code".into()));
+    }
+    let last: i64 = tx.query_row(
+        "INSERT INTO serial_counters (type_code, year, last) VALUES (?1, ?2, 1)
+         ON CONFLICT (type_code, year) DO UPDATE SET last = last + 1
+         RETURNING last",
+        params![type_code, year],
+        |r| r.get(0),
+    )?;
+    if last > 9_999_999 {
+        return Err(RegistryError::SerialsExhausted {
+            type_code: type_code.to_owned(),
+            year,
+        });
+    }
+    Ok(format!("{year:04}{last:07}"))
+}
+
+/// Appends one audit entry inside `tx`.
+fn append_audit(
+    tx: &Transaction<'_>,
+    at: i64,
+    operator: &str,
+    action: &str,
+    subject: &str,
+    detail: &str,
+) -> RegistryResult<()> {
+    let last: Option<(i64, Vec<u8>)> = tx
+        .query_row(
+            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (seq, prev) = match last {
+        None => (1u64, AUDIT_GENESIS),
+        Some((seq, hash)) => {
+            let prev: [u8; 32] = hash.as_slice().try_into().map_err(|_| {
+                RegistryError::Invalid(format!("audit entry {seq} has a malformed hash"))
+            })?;
+            (seq as u64 + 1, prev)
+        }
+    };
+    let hash = audit_hash(&prev, seq, at, operator, action, subject, detail);
+    tx.execute(
+        "INSERT INTO audit_log (seq, at, operator, action, subject, detail, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            seq as i64,
+            at,
+            operator,
+            action,
+            subject,
+            detail,
+            &prev[..],
+            &hash[..]
+        ],
+    )?;
+    Ok(())
+}
+
+/// A random free index in `[0, capacity)` of `list_uri`, creating the list if new.
+fn take_index(tx: &Transaction<'_>, list_uri: &str, new_capacity: u64) -> RegistryResult<u64> {
+    if list_uri.is_empty() {
+        return Err(RegistryError::Invalid("empty status list URI".into()));
+    }
+    tx.execute(
+        "INSERT INTO status_lists (uri, capacity) VALUES (?1, ?2) ON CONFLICT (uri) DO NOTHING",
+        params![list_uri, new_capacity as i64],
+    )?;
+    let (capacity, used): (i64, i64) = tx.query_row(
+        "SELECT capacity, (SELECT count(*) FROM licences WHERE list_uri = ?1)
+         FROM status_lists WHERE uri = ?1",
+        params![list_uri],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let capacity = capacity as u64;
+    if used as u64 >= capacity {
+        return Err(RegistryError::StatusListFull(list_uri.to_owned()));
+    }
+    let mut taken =
+        tx.prepare("SELECT EXISTS (SELECT 1 FROM licences WHERE list_uri = ?1 AND list_idx = ?2)")?;
+    for _ in 0..INDEX_DRAWS {
+        let idx = random_below(capacity)?;
+        let exists: bool = taken.query_row(params![list_uri, idx as i64], |r| r.get(0))?;
+        if !exists {
+            return Ok(idx);
+        }
+    }
+    // Dense list: scan forward from a random start for the first free index.
+    let start = random_below(capacity)?;
+    let mut used_idx: Vec<u64> = tx
+        .prepare("SELECT list_idx FROM licences WHERE list_uri = ?1")?
+        .query_map(params![list_uri], |r| r.get::<_, i64>(0))?
+        .map(|r| r.map(|v| v as u64))
+        .collect::<Result<_, _>>()?;
+    used_idx.sort_unstable();
+    (0..capacity)
+        .map(|k| (start + k) % capacity)
+        .find(|i| used_idx.binary_search(i).is_err())
+        .ok_or_else(|| RegistryError::StatusListFull(list_uri.to_owned()))
+}
+
+fn random_below(n: u64) -> RegistryResult<u64> {
+    use ring::rand::SecureRandom;
+    let rng = ring::rand::SystemRandom::new();
+    // Rejection sampling for a uniform value.
+    let zone = u64::MAX - (u64::MAX % n);
+    loop {
+        let mut b = [0u8; 8];
+        rng.fill(&mut b)
+            .map_err(|_| RegistryError::Invalid("no system randomness".into()))?;
+        let v = u64::from_le_bytes(b);
+        if v < zone {
+            return Ok(v % n);
+        }
+    }
+}
+
+const RECORD_COLUMNS: &str = "identifier, type_code, serial, version, holder, metadata, token, \
+     qr, salt, doc_sha256, status, list_value, list_uri, list_idx, issued_at";
+
+fn read_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<IssuedRecord> {
+    let code: String = r.get(10)?;
+    let value: u8 = r.get(11)?;
+    let status = LicenceState::from_code(&code, value).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            10,
+            rusqlite::types::Type::Text,
+            format!("unknown status code {code:?}").into(),
+        )
+    })?;
+    Ok(IssuedRecord {
+        identifier: r.get(0)?,
+        type_code: r.get(1)?,
+        serial: r.get(2)?,
+        version: r.get(3)?,
+        holder: r.get(4)?,
+        metadata: r.get(5)?,
+        token: r.get(6)?,
+        qr: r.get(7)?,
+        salt: r.get(8)?,
+        doc_sha256: r.get(9)?,
+        status,
+        list_uri: r.get(12)?,
+        list_idx: r.get::<_, i64>(13)? as u64,
+        issued_at: r.get(14)?,
+    })
+}
+
+fn load_record(conn: &Connection, identifier: &str) -> RegistryResult<Option<IssuedRecord>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {RECORD_COLUMNS} FROM licences WHERE identifier = ?1"),
+            params![identifier],
+            read_record,
+        )
+        .optional()?)
+}
+
+fn history_rows(conn: &Connection, identifier: &str) -> RegistryResult<Vec<HistoryEntry>> {
+    let mut stmt = conn.prepare(
+        r#"SELECT seq, at, "from", "to", op, reason, operator FROM status_history
+           WHERE licence = ?1 ORDER BY seq"#,
+    )?;
+    let rows = stmt
+        .query_map(params![identifier], |r| {
+            Ok(HistoryEntry {
+                seq: r.get::<_, i64>(0)? as u64,
+                at: r.get(1)?,
+                from: r.get(2)?,
+                to: r.get(3)?,
+                op: r.get(4)?,
+                reason: r.get(5)?,
+                operator: r.get(6)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+impl Registry for SqliteRegistry {
+    fn next_serial(
+        &mut self,
+        type_code: &str,
+        year: u16,
+        operator: &str,
+    ) -> RegistryResult<String> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let serial = take_serial(&tx, type_code, year)?;
+        let at = time::OffsetDateTime::now_utc().unix_timestamp();
+        append_audit(&tx, at, operator, "reserve-serial", type_code, &serial)?;
+        tx.commit()?;
+        Ok(serial)
+    }
+
+    fn issue(
+        &mut self,
+        request: &IssueRequest,
+        build: &mut dyn FnMut(&Assigned) -> crate::Result<super::NewLicence>,
+        idempotency_key: Option<&str>,
+        operator: &str,
+    ) -> RegistryResult<Issued> {
+        if let Some(key) = idempotency_key
+            && (key.is_empty()
+                || key.len() > MAX_IDEMPOTENCY_KEY
+                || !key.bytes().all(|b| b.is_ascii_graphic()))
+        {
+            return Err(RegistryError::Invalid(format!(
+                "idempotency key must be 1–{MAX_IDEMPOTENCY_KEY} printable ASCII characters"
+            )));
+        }
+        if !(1..=999).contains(&request.version) {
+            return Err(RegistryError::Invalid(format!(
+                "version {} is not 1–999",
+                request.version
+            )));
+        }
+        let request_sha = request.sha256();
+        let list_capacity = self.list_capacity;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+
+        // 1. Idempotency.
+        if let Some(key) = idempotency_key {
+            let seen: Option<(Vec<u8>, String)> = tx
+                .query_row(
+                    "SELECT request_sha256, identifier FROM idempotency WHERE key = ?1",
+                    params![key],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            if let Some((sha, identifier)) = seen {
+                if sha != request_sha {
+                    return Err(RegistryError::IdempotencyConflict {
+                        key: key.to_owned(),
+                    });
+                }
+                let record = load_record(&tx, &identifier)?
+                    .ok_or_else(|| RegistryError::NotFound(identifier.clone()))?;
+                return Ok(Issued {
+                    record,
+                    replayed: true,
+                });
+            }
+        }
+
+        // 2. One active licence of a type per holder.
+        let template_check: Option<bool> = tx
+            .query_row(
+                "SELECT one_active_per_holder FROM templates WHERE type_code = ?1",
+                params![request.type_code],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if request.one_active_per_holder && template_check.unwrap_or(true) {
+            let existing: Option<String> = tx
+                .query_row(
+                    "SELECT identifier FROM licences
+                     WHERE type_code = ?1 AND holder = ?2 AND status IN ('01', '02') LIMIT 1",
+                    params![request.type_code, request.holder],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(existing) = existing {
+                return Err(RegistryError::DuplicateActiveLicence { existing });
+            }
+        }
+
+        // 3. Serial and 4. status-list index.
+        let serial = take_serial(&tx, &request.type_code, request.year)?;
+        let list_idx = take_index(&tx, &request.list_uri, list_capacity)?;
+        let assigned = Assigned {
+            serial: serial.clone(),
+            list_uri: request.list_uri.clone(),
+            list_idx,
+        };
+
+        // 5. Sign.
+        let new = build(&assigned).map_err(RegistryError::Build)?;
+        if new.identifier.is_empty() {
+            return Err(RegistryError::Invalid("empty licence identifier".into()));
+        }
+
+        // 6. Licence, history, audit, idempotency.
+        let state = LicenceState::Valid;
+        tx.execute(
+            &format!(
+                "INSERT INTO licences ({RECORD_COLUMNS})
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULL, ?10, ?11, ?12, ?13, ?14)"
+            ),
+            params![
+                new.identifier,
+                request.type_code,
+                serial,
+                request.version,
+                request.holder,
+                new.metadata,
+                new.token,
+                new.qr,
+                new.salt,
+                state.code(),
+                state.list_status().value(),
+                request.list_uri,
+                list_idx as i64,
+                request.at,
+            ],
+        )?;
+        tx.execute(
+            r#"INSERT INTO status_history (licence, seq, at, "from", "to", op, reason, operator)
+               VALUES (?1, 1, ?2, NULL, ?3, ?4, NULL, ?5)"#,
+            params![
+                new.identifier,
+                request.at,
+                state.to_string(),
+                OpCode::Issue.code(),
+                operator
+            ],
+        )?;
+        let detail = serde_json::json!({
+            "type_code": request.type_code,
+            "serial": serial,
+            "version": request.version,
+            "list_uri": request.list_uri,
+            "list_idx": list_idx,
+            "request_sha256": hex::encode(request_sha),
+        })
+        .to_string();
+        append_audit(&tx, request.at, operator, "issue", &new.identifier, &detail)?;
+        if let Some(key) = idempotency_key {
+            tx.execute(
+                "INSERT INTO idempotency (key, request_sha256, identifier) VALUES (?1, ?2, ?3)",
+                params![key, &request_sha[..], new.identifier],
+            )?;
+        }
+        let record = load_record(&tx, &new.identifier)?
+            .ok_or_else(|| RegistryError::NotFound(new.identifier.clone()))?;
+        tx.commit()?;
+        Ok(Issued {
+            record,
+            replayed: false,
+        })
+    }
+
+    fn set_status(
+        &mut self,
+        identifier: &str,
+        change: StatusChange<'_>,
+    ) -> RegistryResult<LicenceState> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current = load_record(&tx, identifier)?
+            .ok_or_else(|| RegistryError::NotFound(identifier.to_owned()))?;
+        check_transition(current.status, change.to, change.op, change.reason)?;
+        tx.execute(
+            "UPDATE licences SET status = ?2, list_value = ?3 WHERE identifier = ?1",
+            params![
+                identifier,
+                change.to.code(),
+                change.to.list_status().value()
+            ],
+        )?;
+        let seq: i64 = tx.query_row(
+            "SELECT coalesce(max(seq), 0) + 1 FROM status_history WHERE licence = ?1",
+            params![identifier],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            r#"INSERT INTO status_history (licence, seq, at, "from", "to", op, reason, operator)
+               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"#,
+            params![
+                identifier,
+                seq,
+                change.at,
+                current.status.to_string(),
+                change.to.to_string(),
+                change.op.code(),
+                change.reason,
+                change.operator
+            ],
+        )?;
+        let detail = serde_json::json!({
+            "from": current.status.to_string(),
+            "to": change.to.to_string(),
+            "op": change.op.code(),
+            "reason": change.reason,
+        })
+        .to_string();
+        append_audit(
+            &tx,
+            change.at,
+            change.operator,
+            "set-status",
+            identifier,
+            &detail,
+        )?;
+        tx.commit()?;
+        Ok(current.status)
+    }
+
+    fn licence(&self, identifier: &str) -> RegistryResult<Option<IssuedRecord>> {
+        load_record(&self.conn, identifier)
+    }
+
+    fn history(&self, identifier: &str) -> RegistryResult<Vec<HistoryEntry>> {
+        history_rows(&self.conn, identifier)
+    }
+
+    fn status_list(&self, list_uri: &str) -> RegistryResult<StatusList> {
+        let tx = self.conn.unchecked_transaction()?;
+        let capacity: Option<i64> = tx
+            .query_row(
+                "SELECT capacity FROM status_lists WHERE uri = ?1",
+                params![list_uri],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let capacity = capacity.unwrap_or(self.list_capacity as i64) as usize;
+        let mut list = StatusList::new(capacity);
+        let mut stmt = tx.prepare(
+            "SELECT list_idx, list_value FROM licences WHERE list_uri = ?1 AND list_value != 0",
+        )?;
+        let rows = stmt.query_map(params![list_uri], |r| {
+            Ok((r.get::<_, i64>(0)? as usize, r.get::<_, u8>(1)?))
+        })?;
+        for row in rows {
+            let (idx, value) = row?;
+            list.grow(idx + 1);
+            list.set(idx, crate::licence::status_list::Status::from_bits(value))
+                .map_err(|e| RegistryError::Invalid(e.to_string()))?;
+        }
+        drop(stmt);
+        tx.finish()?;
+        Ok(list)
+    }
+
+    fn audit_verify(&self) -> RegistryResult<AuditCheck> {
+        let mut stmt = self.conn.prepare(
+            "SELECT seq, at, operator, action, subject, detail, prev_hash, hash
+             FROM audit_log ORDER BY seq",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut prev = AUDIT_GENESIS;
+        let mut expected_seq = 1u64;
+        while let Some(r) = rows.next()? {
+            let seq = r.get::<_, i64>(0)? as u64;
+            if seq != expected_seq {
+                return Ok(AuditCheck::Broken { seq: expected_seq });
+            }
+            let at: i64 = r.get(1)?;
+            let operator: String = r.get(2)?;
+            let action: String = r.get(3)?;
+            let subject: String = r.get(4)?;
+            let detail: String = r.get(5)?;
+            let stored_prev: Vec<u8> = r.get(6)?;
+            let stored_hash: Vec<u8> = r.get(7)?;
+            let hash = audit_hash(&prev, seq, at, &operator, &action, &subject, &detail);
+            if stored_prev != prev || stored_hash != hash {
+                return Ok(AuditCheck::Broken { seq });
+            }
+            prev = hash;
+            expected_seq += 1;
+        }
+        Ok(AuditCheck::Intact {
+            entries: expected_seq - 1,
+            head: prev,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backup_before_migration_is_a_full_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.db");
+        let mut reg = SqliteRegistry::open(&path).unwrap();
+        let serial = reg.next_serial("T001", 2026, "op").unwrap();
+        let copy = backup(&reg.conn, SCHEMA_VERSION).unwrap().unwrap();
+        assert!(copy.ends_with(".bak"));
+        let copy = SqliteRegistry::open(&copy).unwrap();
+        assert_eq!(copy.serial_counter("T001", 2026).unwrap(), 1);
+        assert_eq!(serial, "20260000001");
+        assert!(matches!(
+            copy.audit_verify().unwrap(),
+            AuditCheck::Intact { entries: 1, .. }
+        ));
+    }
+}
