@@ -39,6 +39,38 @@ use std::str::FromStr;
 
 use crate::{Error, Result};
 
+/// Equality, hashing and order by the listed fields alone: how a value was written (its
+/// case, kept for warnings) does not count.
+macro_rules! identity_by {
+    ($t:ty => $($field:ident),+) => {
+        impl PartialEq for $t {
+            fn eq(&self, other: &Self) -> bool {
+                ($(&self.$field,)+) == ($(&other.$field,)+)
+            }
+        }
+
+        impl Eq for $t {}
+
+        impl std::hash::Hash for $t {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                ($(&self.$field,)+).hash(state);
+            }
+        }
+
+        impl PartialOrd for $t {
+            fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(other))
+            }
+        }
+
+        impl Ord for $t {
+            fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+                ($(&self.$field,)+).cmp(&($(&other.$field,)+))
+            }
+        }
+    };
+}
+
 /// The root of every GB/T 36904 licence identifier, `1.2.156.3005.2` (LICENCE.md §2).
 pub const LICENCE_ID_ROOT: &str = "1.2.156.3005.2";
 
@@ -425,31 +457,7 @@ impl Uscc {
     }
 }
 
-impl PartialEq for Uscc {
-    fn eq(&self, other: &Self) -> bool {
-        self.code == other.code
-    }
-}
-
-impl Eq for Uscc {}
-
-impl std::hash::Hash for Uscc {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.code.hash(state);
-    }
-}
-
-impl PartialOrd for Uscc {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Uscc {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.code.cmp(&other.code)
-    }
-}
+identity_by!(Uscc => code);
 
 impl FromStr for Uscc {
     type Err = Error;
@@ -860,52 +868,7 @@ fn parse_version(v: &str) -> std::result::Result<u16, String> {
     }
 }
 
-impl PartialEq for LicenceId {
-    fn eq(&self, other: &Self) -> bool {
-        self.type_code == other.type_code
-            && self.issuer == other.issuer
-            && self.serial == other.serial
-            && self.version == other.version
-            && self.check == other.check
-    }
-}
-
-impl Eq for LicenceId {}
-
-impl std::hash::Hash for LicenceId {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.type_code.hash(state);
-        self.issuer.hash(state);
-        self.serial.hash(state);
-        self.version.hash(state);
-        self.check.hash(state);
-    }
-}
-
-impl PartialOrd for LicenceId {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for LicenceId {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (
-            &self.type_code,
-            &self.issuer,
-            &self.serial,
-            self.version,
-            self.check,
-        )
-            .cmp(&(
-                &other.type_code,
-                &other.issuer,
-                &other.serial,
-                other.version,
-                other.check,
-            ))
-    }
-}
+identity_by!(LicenceId => type_code, issuer, serial, version, check);
 
 impl FromStr for LicenceId {
     type Err = Error;
@@ -1104,31 +1067,7 @@ fn birth_date(year: u32, month: u32, day: u32) -> Option<time::Date> {
     time::Date::from_calendar_date(i32::try_from(year).ok()?, month, u8::try_from(day).ok()?).ok()
 }
 
-impl PartialEq for ResidentId {
-    fn eq(&self, other: &Self) -> bool {
-        self.number == other.number
-    }
-}
-
-impl Eq for ResidentId {}
-
-impl std::hash::Hash for ResidentId {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.number.hash(state);
-    }
-}
-
-impl PartialOrd for ResidentId {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for ResidentId {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.number.cmp(&other.number)
-    }
-}
+identity_by!(ResidentId => number);
 
 impl FromStr for ResidentId {
     type Err = Error;
