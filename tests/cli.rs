@@ -247,14 +247,20 @@ fn demo_tells_the_story() {
     }
 }
 
+/// A root in `d/root` and, under an office CA, a seal maker `maker` and a signer
+/// `signer`, all with `alg`.
+fn office(d: &Path, alg: &str) {
+    ok(&["pki", "init", &p(d, "root"), "--name", "根CA", "--alg", alg]);
+    issue(d, "root", "office-ca", "办公室 CA", alg, "office");
+    issue(d, "office", "seal-maker", "制章人", alg, "maker");
+    issue(d, "office", "signer", "签章人", alg, "signer");
+}
+
 #[test]
 fn seal_make_sign_inspect_and_verify() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    ok(&["pki", "init", &p(d, "root"), "--name", "根CA"]);
-    issue(d, "root", "office-ca", "办公室 CA", "sm2", "office");
-    issue(d, "office", "seal-maker", "制章人", "sm2", "maker");
-    issue(d, "office", "signer", "签章人", "sm2", "signer");
+    office(d, "sm2");
     ok(&[
         "seal",
         "make",
@@ -336,10 +342,7 @@ fn seal_make_sign_inspect_and_verify() {
 fn pdf_seal_by_keyword_and_verify_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    ok(&["pki", "init", &p(d, "root"), "--name", "根CA"]);
-    issue(d, "root", "office-ca", "办公室 CA", "p256", "office");
-    issue(d, "office", "seal-maker", "制章人", "p256", "maker");
-    issue(d, "office", "signer", "签章人", "p256", "signer");
+    office(d, "p256");
     ok(&[
         "seal",
         "make",
@@ -422,18 +425,7 @@ fn pdf_seal_by_keyword_and_verify_exit_codes() {
 fn timestamps_from_the_command_line_pdf_levels_and_stamped_seals() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    ok(&[
-        "pki",
-        "init",
-        &p(d, "root"),
-        "--name",
-        "根CA",
-        "--alg",
-        "p256",
-    ]);
-    issue(d, "root", "office-ca", "办公室 CA", "p256", "office");
-    issue(d, "office", "seal-maker", "制章人", "p256", "maker");
-    issue(d, "office", "signer", "签章人", "p256", "signer");
+    office(d, "p256");
     issue(d, "office", "tsa", "时间戳服务", "p256", "tsa");
     // The office's TSA, in this process, over HTTP.
     let tsa_key = eseal::crypto::SoftwareKey::from_pem(
