@@ -256,46 +256,70 @@ fn office(d: &Path, alg: &str) {
     issue(d, "office", "signer", "签章人", alg, "signer");
 }
 
+/// `eseal seal make` by `d`'s seal maker for its signer: seal `es_id` written to `out`,
+/// with `extra` arguments.
+fn make_seal(d: &Path, es_id: &str, out: &str, extra: &[&str]) {
+    let (maker_cert, maker_key, signer_cert, out) = (
+        p(d, "maker.pem"),
+        p(d, "maker.key"),
+        p(d, "signer.pem"),
+        p(d, out),
+    );
+    let args = [
+        "seal",
+        "make",
+        "--maker-cert",
+        &maker_cert,
+        "--maker-key",
+        &maker_key,
+        "--signer-cert",
+        &signer_cert,
+        "--name",
+        "测试局电子证照专用章",
+        "--es-id",
+        es_id,
+        "--office",
+        "测试局",
+        "--out",
+        &out,
+    ];
+    ok(&[&args[..], extra].concat());
+}
+
+/// `eseal seal sign` of `d/doc.txt` by `d`'s signer with `seal`, written to `out`.
+fn sign_with_seal(d: &Path, seal: &str, out: &str, extra: &[&str]) {
+    let (seal, signer_cert, signer_key, data, out) = (
+        p(d, seal),
+        p(d, "signer.pem"),
+        p(d, "signer.key"),
+        p(d, "doc.txt"),
+        p(d, out),
+    );
+    let args = [
+        "seal",
+        "sign",
+        "--seal",
+        &seal,
+        "--signer-cert",
+        &signer_cert,
+        "--signer-key",
+        &signer_key,
+        "--data",
+        &data,
+        "--out",
+        &out,
+    ];
+    ok(&[&args[..], extra].concat());
+}
+
 #[test]
 fn seal_make_sign_inspect_and_verify() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     office(d, "sm2");
-    ok(&[
-        "seal",
-        "make",
-        "--maker-cert",
-        &p(d, "maker.pem"),
-        "--maker-key",
-        &p(d, "maker.key"),
-        "--signer-cert",
-        &p(d, "signer.pem"),
-        "--name",
-        "测试局电子证照专用章",
-        "--es-id",
-        "T0001",
-        "--office",
-        "测试局",
-        "--purpose",
-        "电子证照专用章",
-        "--out",
-        &p(d, "office.esl"),
-    ]);
+    make_seal(d, "T0001", "office.esl", &["--purpose", "电子证照专用章"]);
     std::fs::write(d.join("doc.txt"), "the document").unwrap();
-    ok(&[
-        "seal",
-        "sign",
-        "--seal",
-        &p(d, "office.esl"),
-        "--signer-cert",
-        &p(d, "signer.pem"),
-        "--signer-key",
-        &p(d, "signer.key"),
-        "--data",
-        &p(d, "doc.txt"),
-        "--out",
-        &p(d, "sv.dat"),
-    ]);
+    sign_with_seal(d, "office.esl", "sv.dat", &[]);
     let json: serde_json::Value =
         serde_json::from_str(&ok(&["seal", "inspect", &p(d, "office.esl"), "--json"])).unwrap();
     assert_eq!(json["name"], "测试局电子证照专用章");
@@ -343,24 +367,7 @@ fn pdf_seal_by_keyword_and_verify_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     office(d, "p256");
-    ok(&[
-        "seal",
-        "make",
-        "--maker-cert",
-        &p(d, "maker.pem"),
-        "--maker-key",
-        &p(d, "maker.key"),
-        "--signer-cert",
-        &p(d, "signer.pem"),
-        "--name",
-        "测试局电子证照专用章",
-        "--es-id",
-        "T0002",
-        "--office",
-        "测试局",
-        "--out",
-        &p(d, "office.esl"),
-    ]);
+    make_seal(d, "T0002", "office.esl", &[]);
     let plain = eseal::pdf::sample::plain_pdf(&["Licence", "Seal: [here]"], 0);
     std::fs::write(d.join("plain.pdf"), &plain).unwrap();
     let seal_args = |keyword: &str, out: &str| {
@@ -445,26 +452,7 @@ fn timestamps_from_the_command_line_pdf_levels_and_stamped_seals() {
     .unwrap();
     let (url, _server) = eseal::cms::tsa::spawn_local(authority).unwrap();
 
-    ok(&[
-        "seal",
-        "make",
-        "--maker-cert",
-        &p(d, "maker.pem"),
-        "--maker-key",
-        &p(d, "maker.key"),
-        "--signer-cert",
-        &p(d, "signer.pem"),
-        "--name",
-        "测试局电子证照专用章",
-        "--es-id",
-        "T0003",
-        "--office",
-        "测试局",
-        "--out",
-        &p(d, "v5.esl"),
-        "--tsa",
-        &url,
-    ]);
+    make_seal(d, "T0003", "v5.esl", &["--tsa", &url]);
     let json: serde_json::Value =
         serde_json::from_str(&ok(&["seal", "inspect", &p(d, "v5.esl"), "--json"])).unwrap();
     assert_eq!(json["version"], "V5");
@@ -482,22 +470,7 @@ fn timestamps_from_the_command_line_pdf_levels_and_stamped_seals() {
     );
 
     std::fs::write(d.join("doc.txt"), "the document").unwrap();
-    ok(&[
-        "seal",
-        "sign",
-        "--seal",
-        &p(d, "v5.esl"),
-        "--signer-cert",
-        &p(d, "signer.pem"),
-        "--signer-key",
-        &p(d, "signer.key"),
-        "--data",
-        &p(d, "doc.txt"),
-        "--out",
-        &p(d, "sv.dat"),
-        "--tsa",
-        &url,
-    ]);
+    sign_with_seal(d, "v5.esl", "sv.dat", &["--tsa", &url]);
     let out = eseal(&[
         "verify",
         &p(d, "sv.dat"),
