@@ -30,9 +30,6 @@ impl ValidationData {
 
 const KEYS: [&[u8]; 3] = [b"Certs", b"CRLs", b"OCSPs"];
 
-/// The unsigned attribute that carries a signature timestamp (RFC 3161 appendix A).
-const OID_SIGNATURE_TIME_STAMP_TOKEN: &str = "1.2.840.113549.1.9.16.2.14";
-
 /// The certificates that the document's signatures, their signature timestamps and its
 /// document timestamps carry: what a DSS must hold besides the revocation data.
 pub fn certificates_in_signatures(doc: &Document<'_>) -> Result<Vec<Vec<u8>>> {
@@ -58,7 +55,7 @@ pub fn certificates_in_signatures(doc: &Document<'_>) -> Result<Vec<Vec<u8>>> {
             continue;
         };
         add(signed.certificates());
-        for token in signed.unsigned_attribute(OID_SIGNATURE_TIME_STAMP_TOKEN) {
+        for token in signed.unsigned_attribute(crate::cms::OID_SIGNATURE_TIME_STAMP_TOKEN) {
             if let Ok((token, _)) = SignedData::from_der_prefix(token) {
                 add(token.certificates());
             }

@@ -104,9 +104,6 @@ impl FieldLock {
 /// Bytes reserved in `/Contents` for one timestamp token with its TSA chain.
 const TOKEN_ROOM: usize = 8192;
 
-/// The unsigned attribute that carries a signature timestamp (RFC 3161 appendix A).
-const OID_SIGNATURE_TIME_STAMP_TOKEN: &str = "1.2.840.113549.1.9.16.2.14";
-
 /// Everything a seal needs besides the PDF.
 pub struct PdfSealOptions<'a> {
     /// The signing key.
@@ -592,7 +589,7 @@ fn signature_value(options: &PdfSealOptions<'_>, digest: &[u8]) -> Result<Vec<u8
     let (signed, _) = cms::SignedData::from_der_prefix(&cms)?;
     let imprint = DigestAlgorithm::Sha256.digest(signed.signature_value());
     let token = tsa.timestamp(DigestAlgorithm::Sha256, &imprint)?;
-    cms::add_unsigned_attribute(&cms, OID_SIGNATURE_TIME_STAMP_TOKEN, &token)
+    cms::add_unsigned_attribute(&cms, cms::OID_SIGNATURE_TIME_STAMP_TOKEN, &token)
 }
 
 fn rect_is_empty(rect: &[f64; 4]) -> bool {

@@ -28,9 +28,6 @@ const SUB_FILTERS: [&[u8]; 3] = [
     b"ETSI.RFC3161",
 ];
 
-/// The unsigned attribute that carries a signature timestamp (RFC 3161 appendix A).
-const OID_SIGNATURE_TIME_STAMP_TOKEN: &str = "1.2.840.113549.1.9.16.2.14";
-
 /// A signature field with a value, as found in the AcroForm.
 struct SignatureField {
     name: String,
@@ -657,7 +654,7 @@ fn signature_timestamp(
     checks: &mut Checks,
     extra: &mut ReportExtra,
 ) -> Option<SystemTime> {
-    let tokens = signed_data.unsigned_attribute(OID_SIGNATURE_TIME_STAMP_TOKEN);
+    let tokens = signed_data.unsigned_attribute(crate::cms::OID_SIGNATURE_TIME_STAMP_TOKEN);
     let mut earliest: Option<SystemTime> = None;
     for der in tokens {
         let token = match TimestampToken::from_der(der) {
