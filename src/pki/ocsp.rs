@@ -22,8 +22,6 @@
 //!   time revokes, a later one leaves the certificate good at that time, with a note.
 
 use std::fmt;
-use std::io::{Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
 use std::time::{Duration, SystemTime};
 
 use der::asn1::{AnyRef, BitStringRef, GeneralizedTime, Int, Null, ObjectIdentifier, OctetString};
@@ -662,6 +660,8 @@ impl OcspResponse {
         {
             return refuse("lacks the key usage digitalSignature".into());
         }
+        // producedAt is only known once the signature over it verifies.
+        check(responder)?;
         if self.produced_at < responder.not_before_unix()
             || self.produced_at > responder.not_after_unix()
         {
@@ -670,7 +670,6 @@ impl OcspResponse {
                 rfc3339(self.produced_at)
             ));
         }
-        check(responder)?;
         Ok(OcspSigner::Delegated {
             subject: responder.subject().to_string(),
             nocheck: has_nocheck(responder),
@@ -749,102 +748,15 @@ pub fn ocsp_request_der(cert: &Certificate, issuer: &Certificate) -> Vec<u8> {
 /// (RFC 6960 appendix A.1) and returns the DER response body.
 ///
 /// Only `http://` URLs are accepted (OCSP responses are signed; RFC 6960 uses plain HTTP).
-/// `timeout` bounds connecting and each read and write; bodies over 16 MiB are refused.
+/// `timeout` bounds the whole exchange ([`crate::http`]); replies over 16 MiB are refused.
 pub fn fetch_ocsp_response(url: &str, request: &[u8], timeout: Duration) -> Result<Vec<u8>> {
-    let fail = |what: String| Error::Invalid(format!("OCSP request to {url}: {what}"));
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or_else(|| fail("only http:// URLs are supported".into()))?;
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
-    if authority.is_empty() || authority.contains(['@', ' ', '\r', '\n']) || path.contains(' ') {
-        return Err(fail("not a usable URL".into()));
-    }
-    let has_port = authority
-        .rsplit_once(':')
-        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
-    let address = if has_port {
-        authority.to_string()
-    } else {
-        format!("{authority}:80")
-    };
-    let addrs = address
-        .to_socket_addrs()
-        .map_err(|e| fail(format!("cannot resolve {authority}: {e}")))?;
-    let mut stream = None;
-    let mut last_error = None;
-    for addr in addrs {
-        match TcpStream::connect_timeout(&addr, timeout) {
-            Ok(s) => {
-                stream = Some(s);
-                break;
-            }
-            Err(e) => last_error = Some(e),
-        }
-    }
-    let mut stream = stream.ok_or_else(|| {
-        fail(match last_error {
-            Some(e) => format!("cannot connect: {e}"),
-            None => format!("{authority} has no address"),
-        })
-    })?;
-    let io = |e: std::io::Error| fail(e.to_string());
-    stream.set_read_timeout(Some(timeout)).map_err(io)?;
-    stream.set_write_timeout(Some(timeout)).map_err(io)?;
-    let head = format!(
-        "POST {path} HTTP/1.0\r\nHost: {authority}\r\nContent-Type: application/ocsp-request\r\n\
-         Accept: application/ocsp-response\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        request.len()
-    );
-    stream.write_all(head.as_bytes()).map_err(io)?;
-    stream.write_all(request).map_err(io)?;
-    stream.flush().map_err(io)?;
-    let mut reply = Vec::new();
-    stream
-        .take(MAX_HTTP_RESPONSE as u64 + 1)
-        .read_to_end(&mut reply)
-        .map_err(io)?;
-    if reply.len() > MAX_HTTP_RESPONSE {
-        return Err(fail("the reply is too large".into()));
-    }
-    let end = reply
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| fail("no HTTP header in the reply".into()))?;
-    let header = String::from_utf8_lossy(&reply[..end]);
-    let mut lines = header.split("\r\n");
-    let status = lines.next().unwrap_or_default();
-    let code = status.split_whitespace().nth(1).unwrap_or_default();
-    if !status.starts_with("HTTP/1.") || code != "200" {
-        return Err(fail(format!("the responder answered `{status}`")));
-    }
-    let mut length = None;
-    for line in lines {
-        let Some((name, value)) = line.split_once(':') else {
-            continue;
-        };
-        let (name, value) = (name.trim(), value.trim());
-        if name.eq_ignore_ascii_case("transfer-encoding") && !value.eq_ignore_ascii_case("identity")
-        {
-            return Err(fail(format!("unsupported transfer encoding `{value}`")));
-        }
-        if name.eq_ignore_ascii_case("content-length") {
-            length = Some(
-                value
-                    .parse::<usize>()
-                    .map_err(|_| fail(format!("bad Content-Length `{value}`")))?,
-            );
-        }
-    }
-    let body = &reply[end + 4..];
-    match length {
-        Some(n) if n > body.len() => Err(fail(format!(
-            "the reply ended after {} of {n} bytes",
-            body.len()
-        ))),
-        Some(n) => Ok(body[..n].to_vec()),
-        None => Ok(body.to_vec()),
-    }
+    crate::http::post(&crate::http::Post {
+        url,
+        content_type: "application/ocsp-request",
+        accept: "application/ocsp-response",
+        body: request,
+        timeout,
+        max_reply: MAX_HTTP_RESPONSE,
+        peer: "the OCSP responder",
+    })
 }
