@@ -57,6 +57,7 @@
 pub mod cms;
 pub mod crypto;
 mod error;
+mod http;
 pub mod licence;
 pub mod pdf;
 pub mod pki;
