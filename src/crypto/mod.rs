@@ -55,3 +55,19 @@ pub fn signature_raw_to_der(raw: &[u8]) -> Result<Vec<u8>> {
     };
     der::Encode::to_der(&value).map_err(|e| Error::malformed("raw signature", e))
 }
+
+/// DER `ECDSA-Sig-Value` to fixed-size `r ‖ s`, each left-padded to `size` bytes (the
+/// inverse of [`signature_raw_to_der`]).
+pub fn signature_der_to_raw(signature: &[u8], size: usize) -> Result<Vec<u8>> {
+    let value: EcdsaSigValue<'_> = der::Decode::from_der(signature)
+        .map_err(|e| Error::Signing(format!("signature is not DER r, s: {e}")))?;
+    let mut out = vec![0; 2 * size];
+    for (i, int) in [value.r, value.s].iter().enumerate() {
+        let bytes = int.as_bytes();
+        if bytes.len() > size {
+            return Err(Error::Signing("signature integer too long".into()));
+        }
+        out[(i + 1) * size - bytes.len()..(i + 1) * size].copy_from_slice(bytes);
+    }
+    Ok(out)
+}

@@ -12,7 +12,8 @@
 
 use super::cbor::{self, Value};
 use crate::crypto::{
-    Algorithm, KeyType, PublicKey, SM2_DEFAULT_DISTID, Signer, signature_raw_to_der,
+    Algorithm, KeyType, PublicKey, SM2_DEFAULT_DISTID, Signer, signature_der_to_raw,
+    signature_raw_to_der,
 };
 use crate::error::{Error, Result};
 use crate::pki::Certificate;
@@ -120,7 +121,7 @@ pub fn sign(
     let protected = cbor::encode(&Value::Map(header)).map_err(Error::Invalid)?;
     let mut signature = signer.sign(&sig_structure(&protected, payload))?;
     if let Some(half) = raw_half_len(algorithm) {
-        signature = der_to_raw(&signature, half)?;
+        signature = signature_der_to_raw(&signature, half)?;
     }
     let mut out = Vec::with_capacity(protected.len() + payload.len() + signature.len() + 16);
     cbor::head(&mut out, 6, TAG_COSE_SIGN1);
@@ -129,29 +130,6 @@ pub fn sign(
     cbor::head(&mut out, 5, 0);
     cbor::bytes(&mut out, payload);
     cbor::bytes(&mut out, &signature);
-    Ok(out)
-}
-
-/// `ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }` (RFC 3279 clause 2.2.3).
-#[derive(der::Sequence)]
-struct SigValue<'a> {
-    r: der::asn1::UintRef<'a>,
-    s: der::asn1::UintRef<'a>,
-}
-
-/// DER `ECDSA-Sig-Value` to fixed-size `r ‖ s`, each left-padded to `size` bytes (the
-/// inverse of [`signature_raw_to_der`]).
-pub fn der_to_raw(signature: &[u8], size: usize) -> Result<Vec<u8>> {
-    let value: SigValue<'_> = der::Decode::from_der(signature)
-        .map_err(|e| Error::Signing(format!("signature is not DER r, s: {e}")))?;
-    let mut out = vec![0; 2 * size];
-    for (i, int) in [value.r, value.s].iter().enumerate() {
-        let bytes = int.as_bytes();
-        if bytes.len() > size {
-            return Err(Error::Signing("signature integer too long".into()));
-        }
-        out[(i + 1) * size - bytes.len()..(i + 1) * size].copy_from_slice(bytes);
-    }
     Ok(out)
 }
 
