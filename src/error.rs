@@ -46,6 +46,16 @@ pub enum Error {
     /// A request that cannot be carried out as given.
     #[error("invalid request: {0}")]
     Invalid(String),
+    /// A field of licence or template data does not pass the issuer's checks
+    /// (LICENCE.md §1–2); `field` is its path in the input, e.g. `surface.fr` or
+    /// `related[0]`.
+    #[error("{field}: {problem}")]
+    InvalidField {
+        /// The field's path in the input.
+        field: String,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// The text to anchor a seal to does not occur (that often) in the document.
     #[error("keyword {keyword:?} not found (occurrence {occurrence} asked for)")]
     KeywordNotFound {
@@ -61,6 +71,15 @@ pub enum Error {
         path: PathBuf,
         /// The I/O error.
         source: std::io::Error,
+    },
+    /// No CJK font for rendering text: the configured file does not exist.
+    #[error(
+        "CJK font not found: {}; set ESEAL_CJK_FONT or install fonts-droid-fallback",
+        path.display()
+    )]
+    FontNotFound {
+        /// Where the font was looked for.
+        path: PathBuf,
     },
 }
 

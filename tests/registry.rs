@@ -853,3 +853,52 @@ fn crash_safety() {
         AuditCheck::Intact { .. }
     ));
 }
+
+/// Every released schema migrates to the current one with its data: the fixture was
+/// written by schema 1 (three business licences, the first revoked, status lists of 16).
+#[test]
+fn migrates_from_every_released_schema() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("test-vectors/registry/schema-1.db");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    std::fs::copy(&fixture, &path).unwrap();
+    let before = Connection::open(&path).unwrap();
+    let old_version: u32 = before
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(old_version, 1);
+    drop(before);
+
+    let mut reg = SqliteRegistry::open(&path).unwrap();
+    assert_eq!(reg.schema_version().unwrap(), SCHEMA_VERSION);
+    assert!(matches!(
+        reg.audit_verify().unwrap(),
+        AuditCheck::Intact { entries: 4, .. }
+    ));
+    let list = reg
+        .status_list(eseal::licence::sample::STATUS_LIST_URI)
+        .unwrap();
+    let statuses: Vec<Status> = (0..list.len()).filter_map(|i| list.get(i)).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == Status::Invalid).count(),
+        1
+    );
+    // The migrated count of used indices lets exactly the 13 free ones be taken.
+    let mut issued = 0;
+    let err = loop {
+        match reg.issue(
+            &IssueRequest {
+                list_uri: eseal::licence::sample::STATUS_LIST_URI.to_owned(),
+                ..request(TYPE, &format!("M{issued}"))
+            },
+            &mut build(TYPE),
+            None,
+            OPERATOR,
+        ) {
+            Ok(_) => issued += 1,
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(issued, 13);
+    assert!(matches!(err, RegistryError::StatusListFull(_)), "{err}");
+}

@@ -251,6 +251,35 @@ impl LicenceClaims {
         }
     }
 
+    /// The issuing office's code: `iss`, or when it was left out the issuer segment of
+    /// `sub`. eseal's issuer leaves `iss` out when it equals that segment, as it always
+    /// does for its own identifiers; the binding check is the same either way.
+    pub fn effective_issuer(&self) -> Option<String> {
+        match &self.issuer {
+            Some(iss) => Some(iss.clone()),
+            None => self
+                .subject
+                .parse::<super::identifiers::LicenceId>()
+                .ok()
+                .map(|id| id.issuer_code().to_string()),
+        }
+    }
+
+    /// 有效期起始 as `nbf`, or when it was left out 00:00 China time of 颁证日期 (`d`, or
+    /// iat's China date when `d` was left out too): eseal's issuer leaves `nbf` out when
+    /// the validity starts on the issue date.
+    pub fn effective_not_before(&self) -> Option<i64> {
+        use super::model::Date;
+        if self.not_before.is_some() {
+            return self.not_before;
+        }
+        let date = match &self.licence.issue_date {
+            Some(d) => d.parse::<Date>().ok()?,
+            None => Date::of_unix(self.issued_at?)?,
+        };
+        Some(date.start_unix())
+    }
+
     /// The claims as a deterministic CBOR map (RFC 8949 clause 4.2.1).
     pub fn to_cbor(&self) -> Result<Vec<u8>> {
         let mut claims = Vec::new();

@@ -6,5 +6,8 @@ pub mod cbor;
 pub mod compact;
 pub mod cose;
 pub mod identifiers;
+pub mod issue;
+pub mod model;
+pub mod sample;
 pub mod status_list;
 pub mod trust_list;

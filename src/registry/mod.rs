@@ -441,6 +441,15 @@ pub struct Issued {
     pub replayed: bool,
 }
 
+/// One issuance of a batch ([`Registry::issue_batch`]).
+#[derive(Clone, Copy, Debug)]
+pub struct BatchItem<'a> {
+    /// What to issue.
+    pub request: &'a IssueRequest,
+    /// Its idempotency key, if any.
+    pub idempotency_key: Option<&'a str>,
+}
+
 /// One row of a licence's status history.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HistoryEntry {
@@ -514,6 +523,31 @@ pub trait Registry {
         idempotency_key: Option<&str>,
         operator: &str,
     ) -> RegistryResult<Issued>;
+
+    /// Issues several licences in one transaction (one `fsync` for the lot): each item
+    /// is [`Registry::issue`] inside its own savepoint, so an item that fails (a
+    /// duplicate holder, an idempotency conflict, an error from `build`, which gets the
+    /// item's index) is rolled back alone and reported in its place. Nothing is stored
+    /// until the whole batch commits; an error of the transaction itself stores none.
+    fn issue_batch(
+        &mut self,
+        items: &[BatchItem<'_>],
+        build: &mut dyn FnMut(usize, &Assigned) -> crate::Result<NewLicence>,
+        operator: &str,
+    ) -> RegistryResult<Vec<RegistryResult<Issued>>> {
+        Ok(items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                self.issue(
+                    item.request,
+                    &mut |assigned| build(i, assigned),
+                    item.idempotency_key,
+                    operator,
+                )
+            })
+            .collect())
+    }
 
     /// Changes a licence's status by the rules of [`check_transition`], appending history
     /// and audit rows; returns the previous status.

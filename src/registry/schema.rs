@@ -99,4 +99,12 @@ BEGIN SELECT RAISE(ABORT, 'idempotency records never change'); END;
 CREATE TRIGGER idempotency_no_delete BEFORE DELETE ON idempotency
 BEGIN SELECT RAISE(ABORT, 'idempotency records are never deleted'); END;
 "#,
+    // 2: status lists count their used indices, so issuance does not count licences.
+    r#"
+ALTER TABLE status_lists ADD COLUMN used INTEGER NOT NULL DEFAULT 0 CHECK (used >= 0);
+UPDATE status_lists
+SET used = (SELECT count(*) FROM licences WHERE licences.list_uri = status_lists.uri);
+CREATE TRIGGER status_lists_count_used AFTER INSERT ON licences
+BEGIN UPDATE status_lists SET used = used + 1 WHERE uri = NEW.list_uri; END;
+"#,
 ];

@@ -3,13 +3,13 @@
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::schema::MIGRATIONS;
 use super::{
-    AUDIT_GENESIS, Assigned, AuditCheck, HistoryEntry, IssueRequest, Issued, IssuedRecord,
-    LicenceState, MAX_IDEMPOTENCY_KEY, OpCode, Registry, RegistryError, RegistryResult,
-    SCHEMA_VERSION, StatusChange, Template, audit_hash, check_transition,
+    AUDIT_GENESIS, Assigned, AuditCheck, BatchItem, HistoryEntry, IssueRequest, Issued,
+    IssuedRecord, LicenceState, MAX_IDEMPOTENCY_KEY, OpCode, Registry, RegistryError,
+    RegistryResult, SCHEMA_VERSION, StatusChange, Template, audit_hash, check_transition,
 };
 use crate::licence::status_list::{STATUS_LIST_STEP, StatusList};
 
@@ -36,6 +36,7 @@ impl SqliteRegistry {
     /// New status lists get [`STATUS_LIST_STEP`] entries.
     pub fn open(path: impl AsRef<Path>) -> RegistryResult<Self> {
         let mut conn = Connection::open(path.as_ref())?;
+        conn.set_prepared_statement_cache_capacity(32);
         conn.busy_timeout(BUSY_TIMEOUT)?;
         let mode: String =
             conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
@@ -187,20 +188,20 @@ fn backup(conn: &Connection, version: u32) -> RegistryResult<Option<String>> {
 }
 
 /// Takes the next serial inside `tx`.
-fn take_serial(tx: &Transaction<'_>, type_code: &str, year: u16) -> RegistryResult<String> {
+fn take_serial(tx: &Connection, type_code: &str, year: u16) -> RegistryResult<String> {
     if !(1000..=9999).contains(&year) {
         return Err(RegistryError::Invalid(format!("year {year} is not YYYY")));
     }
     if type_code.is_empty() {
         return Err(RegistryError::Invalid("empty type code".into()));
     }
-    let last: i64 = tx.query_row(
-        "INSERT INTO serial_counters (type_code, year, last) VALUES (?1, ?2, 1)
-         ON CONFLICT (type_code, year) DO UPDATE SET last = last + 1
-         RETURNING last",
-        params![type_code, year],
-        |r| r.get(0),
-    )?;
+    let last: i64 = tx
+        .prepare_cached(
+            "INSERT INTO serial_counters (type_code, year, last) VALUES (?1, ?2, 1)
+             ON CONFLICT (type_code, year) DO UPDATE SET last = last + 1
+             RETURNING last",
+        )?
+        .query_row(params![type_code, year], |r| r.get(0))?;
     if last > 9_999_999 {
         return Err(RegistryError::SerialsExhausted {
             type_code: type_code.to_owned(),
@@ -212,7 +213,7 @@ fn take_serial(tx: &Transaction<'_>, type_code: &str, year: u16) -> RegistryResu
 
 /// Appends one audit entry inside `tx`.
 fn append_audit(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     at: i64,
     operator: &str,
     action: &str,
@@ -220,11 +221,8 @@ fn append_audit(
     detail: &str,
 ) -> RegistryResult<()> {
     let last: Option<(i64, Vec<u8>)> = tx
-        .query_row(
-            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let (seq, prev) = match last {
         None => (1u64, AUDIT_GENESIS),
@@ -236,44 +234,42 @@ fn append_audit(
         }
     };
     let hash = audit_hash(&prev, seq, at, operator, action, subject, detail);
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO audit_log (seq, at, operator, action, subject, detail, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
-            seq as i64,
-            at,
-            operator,
-            action,
-            subject,
-            detail,
-            &prev[..],
-            &hash[..]
-        ],
-    )?;
+    )?
+    .execute(params![
+        seq as i64,
+        at,
+        operator,
+        action,
+        subject,
+        detail,
+        &prev[..],
+        &hash[..]
+    ])?;
     Ok(())
 }
 
 /// A random free index in `[0, capacity)` of `list_uri`, creating the list if new.
-fn take_index(tx: &Transaction<'_>, list_uri: &str, new_capacity: u64) -> RegistryResult<u64> {
+fn take_index(tx: &Connection, list_uri: &str, new_capacity: u64) -> RegistryResult<u64> {
     if list_uri.is_empty() {
         return Err(RegistryError::Invalid("empty status list URI".into()));
     }
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO status_lists (uri, capacity) VALUES (?1, ?2) ON CONFLICT (uri) DO NOTHING",
-        params![list_uri, new_capacity as i64],
-    )?;
-    let (capacity, used): (i64, i64) = tx.query_row(
-        "SELECT capacity, (SELECT count(*) FROM licences WHERE list_uri = ?1)
-         FROM status_lists WHERE uri = ?1",
-        params![list_uri],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    )?
+    .execute(params![list_uri, new_capacity as i64])?;
+    let (capacity, used): (i64, i64) = tx
+        .prepare_cached("SELECT capacity, used FROM status_lists WHERE uri = ?1")?
+        .query_row(params![list_uri], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let capacity = capacity as u64;
     if used as u64 >= capacity {
         return Err(RegistryError::StatusListFull(list_uri.to_owned()));
     }
-    let mut taken =
-        tx.prepare("SELECT EXISTS (SELECT 1 FROM licences WHERE list_uri = ?1 AND list_idx = ?2)")?;
+    let mut taken = tx.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM licences WHERE list_uri = ?1 AND list_idx = ?2)",
+    )?;
     for _ in 0..INDEX_DRAWS {
         let idx = random_below(capacity)?;
         let exists: bool = taken.query_row(params![list_uri, idx as i64], |r| r.get(0))?;
@@ -344,11 +340,10 @@ fn read_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<IssuedRecord> {
 
 fn load_record(conn: &Connection, identifier: &str) -> RegistryResult<Option<IssuedRecord>> {
     Ok(conn
-        .query_row(
-            &format!("SELECT {RECORD_COLUMNS} FROM licences WHERE identifier = ?1"),
-            params![identifier],
-            read_record,
-        )
+        .prepare_cached(&format!(
+            "SELECT {RECORD_COLUMNS} FROM licences WHERE identifier = ?1"
+        ))?
+        .query_row(params![identifier], read_record)
         .optional()?)
 }
 
@@ -371,6 +366,144 @@ fn history_rows(conn: &Connection, identifier: &str) -> RegistryResult<Vec<Histo
         })?
         .collect::<Result<_, _>>()?;
     Ok(rows)
+}
+
+/// One issuance inside an open transaction or savepoint (see [`Registry::issue`]); the
+/// caller commits.
+fn issue_within(
+    tx: &Connection,
+    list_capacity: u64,
+    request: &IssueRequest,
+    build: &mut dyn FnMut(&Assigned) -> crate::Result<super::NewLicence>,
+    idempotency_key: Option<&str>,
+    operator: &str,
+) -> RegistryResult<Issued> {
+    if let Some(key) = idempotency_key
+        && (key.is_empty()
+            || key.len() > MAX_IDEMPOTENCY_KEY
+            || !key.bytes().all(|b| b.is_ascii_graphic()))
+    {
+        return Err(RegistryError::Invalid(format!(
+            "idempotency key must be 1–{MAX_IDEMPOTENCY_KEY} printable ASCII characters"
+        )));
+    }
+    if !(1..=999).contains(&request.version) {
+        return Err(RegistryError::Invalid(format!(
+            "version {} is not 1–999",
+            request.version
+        )));
+    }
+    let request_sha = request.sha256();
+
+    // 1. Idempotency.
+    if let Some(key) = idempotency_key {
+        let seen: Option<(Vec<u8>, String)> = tx
+            .prepare_cached("SELECT request_sha256, identifier FROM idempotency WHERE key = ?1")?
+            .query_row(params![key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        if let Some((sha, identifier)) = seen {
+            if sha != request_sha {
+                return Err(RegistryError::IdempotencyConflict {
+                    key: key.to_owned(),
+                });
+            }
+            let record = load_record(tx, &identifier)?
+                .ok_or_else(|| RegistryError::NotFound(identifier.clone()))?;
+            return Ok(Issued {
+                record,
+                replayed: true,
+            });
+        }
+    }
+
+    // 2. One active licence of a type per holder.
+    let template_check: Option<bool> = tx
+        .prepare_cached("SELECT one_active_per_holder FROM templates WHERE type_code = ?1")?
+        .query_row(params![request.type_code], |r| r.get(0))
+        .optional()?;
+    if request.one_active_per_holder && template_check.unwrap_or(true) {
+        let existing: Option<String> = tx
+            .prepare_cached(
+                "SELECT identifier FROM licences
+                 WHERE type_code = ?1 AND holder = ?2 AND status IN ('01', '02') LIMIT 1",
+            )?
+            .query_row(params![request.type_code, request.holder], |r| r.get(0))
+            .optional()?;
+        if let Some(existing) = existing {
+            return Err(RegistryError::DuplicateActiveLicence { existing });
+        }
+    }
+
+    // 3. Serial and 4. status-list index.
+    let serial = take_serial(tx, &request.type_code, request.year)?;
+    let list_idx = take_index(tx, &request.list_uri, list_capacity)?;
+    let assigned = Assigned {
+        serial: serial.clone(),
+        list_uri: request.list_uri.clone(),
+        list_idx,
+    };
+
+    // 5. Sign.
+    let new = build(&assigned).map_err(RegistryError::Build)?;
+    if new.identifier.is_empty() {
+        return Err(RegistryError::Invalid("empty licence identifier".into()));
+    }
+
+    // 6. Licence, history, audit, idempotency.
+    let state = LicenceState::Valid;
+    tx.prepare_cached(&format!(
+        "INSERT INTO licences ({RECORD_COLUMNS})
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULL, ?10, ?11, ?12, ?13, ?14)"
+    ))?
+    .execute(params![
+        new.identifier,
+        request.type_code,
+        serial,
+        request.version,
+        request.holder,
+        new.metadata,
+        new.token,
+        new.qr,
+        new.salt,
+        state.code(),
+        state.list_status().value(),
+        request.list_uri,
+        list_idx as i64,
+        request.at,
+    ])?;
+    tx.execute(
+        r#"INSERT INTO status_history (licence, seq, at, "from", "to", op, reason, operator)
+           VALUES (?1, 1, ?2, NULL, ?3, ?4, NULL, ?5)"#,
+        params![
+            new.identifier,
+            request.at,
+            state.to_string(),
+            OpCode::Issue.code(),
+            operator
+        ],
+    )?;
+    let detail = serde_json::json!({
+        "type_code": request.type_code,
+        "serial": serial,
+        "version": request.version,
+        "list_uri": request.list_uri,
+        "list_idx": list_idx,
+        "request_sha256": hex::encode(request_sha),
+    })
+    .to_string();
+    append_audit(tx, request.at, operator, "issue", &new.identifier, &detail)?;
+    if let Some(key) = idempotency_key {
+        tx.execute(
+            "INSERT INTO idempotency (key, request_sha256, identifier) VALUES (?1, ?2, ?3)",
+            params![key, &request_sha[..], new.identifier],
+        )?;
+    }
+    let record = load_record(tx, &new.identifier)?
+        .ok_or_else(|| RegistryError::NotFound(new.identifier.clone()))?;
+    Ok(Issued {
+        record,
+        replayed: false,
+    })
 }
 
 impl Registry for SqliteRegistry {
@@ -397,146 +530,50 @@ impl Registry for SqliteRegistry {
         idempotency_key: Option<&str>,
         operator: &str,
     ) -> RegistryResult<Issued> {
-        if let Some(key) = idempotency_key
-            && (key.is_empty()
-                || key.len() > MAX_IDEMPOTENCY_KEY
-                || !key.bytes().all(|b| b.is_ascii_graphic()))
-        {
-            return Err(RegistryError::Invalid(format!(
-                "idempotency key must be 1–{MAX_IDEMPOTENCY_KEY} printable ASCII characters"
-            )));
-        }
-        if !(1..=999).contains(&request.version) {
-            return Err(RegistryError::Invalid(format!(
-                "version {} is not 1–999",
-                request.version
-            )));
-        }
-        let request_sha = request.sha256();
         let list_capacity = self.list_capacity;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-
-        // 1. Idempotency.
-        if let Some(key) = idempotency_key {
-            let seen: Option<(Vec<u8>, String)> = tx
-                .query_row(
-                    "SELECT request_sha256, identifier FROM idempotency WHERE key = ?1",
-                    params![key],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            if let Some((sha, identifier)) = seen {
-                if sha != request_sha {
-                    return Err(RegistryError::IdempotencyConflict {
-                        key: key.to_owned(),
-                    });
-                }
-                let record = load_record(&tx, &identifier)?
-                    .ok_or_else(|| RegistryError::NotFound(identifier.clone()))?;
-                return Ok(Issued {
-                    record,
-                    replayed: true,
-                });
-            }
-        }
-
-        // 2. One active licence of a type per holder.
-        let template_check: Option<bool> = tx
-            .query_row(
-                "SELECT one_active_per_holder FROM templates WHERE type_code = ?1",
-                params![request.type_code],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if request.one_active_per_holder && template_check.unwrap_or(true) {
-            let existing: Option<String> = tx
-                .query_row(
-                    "SELECT identifier FROM licences
-                     WHERE type_code = ?1 AND holder = ?2 AND status IN ('01', '02') LIMIT 1",
-                    params![request.type_code, request.holder],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if let Some(existing) = existing {
-                return Err(RegistryError::DuplicateActiveLicence { existing });
-            }
-        }
-
-        // 3. Serial and 4. status-list index.
-        let serial = take_serial(&tx, &request.type_code, request.year)?;
-        let list_idx = take_index(&tx, &request.list_uri, list_capacity)?;
-        let assigned = Assigned {
-            serial: serial.clone(),
-            list_uri: request.list_uri.clone(),
-            list_idx,
-        };
-
-        // 5. Sign.
-        let new = build(&assigned).map_err(RegistryError::Build)?;
-        if new.identifier.is_empty() {
-            return Err(RegistryError::Invalid("empty licence identifier".into()));
-        }
-
-        // 6. Licence, history, audit, idempotency.
-        let state = LicenceState::Valid;
-        tx.execute(
-            &format!(
-                "INSERT INTO licences ({RECORD_COLUMNS})
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULL, ?10, ?11, ?12, ?13, ?14)"
-            ),
-            params![
-                new.identifier,
-                request.type_code,
-                serial,
-                request.version,
-                request.holder,
-                new.metadata,
-                new.token,
-                new.qr,
-                new.salt,
-                state.code(),
-                state.list_status().value(),
-                request.list_uri,
-                list_idx as i64,
-                request.at,
-            ],
+        let issued = issue_within(
+            &tx,
+            list_capacity,
+            request,
+            build,
+            idempotency_key,
+            operator,
         )?;
-        tx.execute(
-            r#"INSERT INTO status_history (licence, seq, at, "from", "to", op, reason, operator)
-               VALUES (?1, 1, ?2, NULL, ?3, ?4, NULL, ?5)"#,
-            params![
-                new.identifier,
-                request.at,
-                state.to_string(),
-                OpCode::Issue.code(),
-                operator
-            ],
-        )?;
-        let detail = serde_json::json!({
-            "type_code": request.type_code,
-            "serial": serial,
-            "version": request.version,
-            "list_uri": request.list_uri,
-            "list_idx": list_idx,
-            "request_sha256": hex::encode(request_sha),
-        })
-        .to_string();
-        append_audit(&tx, request.at, operator, "issue", &new.identifier, &detail)?;
-        if let Some(key) = idempotency_key {
-            tx.execute(
-                "INSERT INTO idempotency (key, request_sha256, identifier) VALUES (?1, ?2, ?3)",
-                params![key, &request_sha[..], new.identifier],
-            )?;
-        }
-        let record = load_record(&tx, &new.identifier)?
-            .ok_or_else(|| RegistryError::NotFound(new.identifier.clone()))?;
         tx.commit()?;
-        Ok(Issued {
-            record,
-            replayed: false,
-        })
+        Ok(issued)
+    }
+
+    fn issue_batch(
+        &mut self,
+        items: &[BatchItem<'_>],
+        build: &mut dyn FnMut(usize, &Assigned) -> crate::Result<super::NewLicence>,
+        operator: &str,
+    ) -> RegistryResult<Vec<RegistryResult<Issued>>> {
+        let list_capacity = self.list_capacity;
+        let mut tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut results = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let savepoint = tx.savepoint()?;
+            let result = issue_within(
+                &savepoint,
+                list_capacity,
+                item.request,
+                &mut |assigned| build(i, assigned),
+                item.idempotency_key,
+                operator,
+            );
+            if result.is_ok() {
+                savepoint.commit()?;
+            }
+            results.push(result);
+        }
+        tx.commit()?;
+        Ok(results)
     }
 
     fn set_status(

@@ -1,0 +1,104 @@
+//! A sample licence type and office (a provincial market regulator issuing 营业执照), for
+//! the demo, `eseal speed`, benchmarks and tests. The codes carry correct check
+//! characters; the names are invented.
+
+use super::identifiers::{IssuerCode, Uscc};
+use super::model::{FieldKind, LicenceRequest, OfficeIdentity, SurfaceField, Template};
+
+/// The business licence type code: definer 11100000000013338W, number 032.
+pub const BUSINESS_TYPE_CODE: &str = "11100000000013338W032";
+
+/// The sample office's code (USCC).
+pub const OFFICE_CODE: &str = "11220000013544541J";
+
+/// The sample office's status list.
+pub const STATUS_LIST_URI: &str = "https://zz.jl.gov.cn/sl/1";
+
+/// The sample office: 吉林省市场监督管理厅, region 220000.
+pub fn office() -> OfficeIdentity {
+    OfficeIdentity {
+        code: OFFICE_CODE.parse::<IssuerCode>().expect("a valid code"),
+        name: "吉林省市场监督管理厅".to_owned(),
+        region: "220000".parse().expect("a region code"),
+    }
+}
+
+fn field(key: &str, label: &str, kind: FieldKind, in_qr: bool) -> SurfaceField {
+    SurfaceField {
+        key: key.to_owned(),
+        label: label.to_owned(),
+        kind,
+        in_qr,
+        personal: false,
+        required: in_qr,
+    }
+}
+
+/// The 营业执照 template: 类型, 法定代表人, 注册资本 in the QR; 成立日期, 住所, 经营范围
+/// printed only.
+pub fn business_template() -> Template {
+    Template {
+        type_code: BUSINESS_TYPE_CODE.parse().expect("a valid type code"),
+        name: "营业执照".to_owned(),
+        definer_name: Some("国家市场监督管理总局".to_owned()),
+        fields: vec![
+            field("lx", "类型", FieldKind::Text, true),
+            field("fr", "法定代表人", FieldKind::Text, true),
+            field("zb", "注册资本", FieldKind::Text, true),
+            field("clrq", "成立日期", FieldKind::Date, false),
+            field("zs", "住所", FieldKind::Text, false),
+            field("jyfw", "经营范围", FieldKind::Text, false),
+        ],
+        privacy: None,
+        one_active_per_holder: true,
+    }
+}
+
+/// The USCC of the `n`-th sample company (`91220101MA` + 7 digits + check).
+pub fn company_code(n: u32) -> Uscc {
+    Uscc::new(&format!("91220101MA{:07}", n % 10_000_000)).expect("a valid body")
+}
+
+/// A business licence request for the `n`-th sample company.
+pub fn business_request(n: u32) -> LicenceRequest {
+    let surface = [
+        ("lx", "有限责任公司（自然人投资或控股）"),
+        ("fr", "张三"),
+        ("zb", "壹仟万元整"),
+        ("clrq", "20200315"),
+        ("zs", "吉林省长春市朝阳区人民大街1000号"),
+        (
+            "jyfw",
+            "软件开发；信息系统集成服务；数据处理和存储支持服务；电子证照技术咨询、技术服务。\
+             （依法须经批准的项目，经相关部门批准后方可开展经营活动）",
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let holder_name = if n == 0 {
+        "长春某某科技发展有限公司".to_owned()
+    } else {
+        format!("长春某某科技发展有限公司第{n}分公司")
+    };
+    LicenceRequest {
+        name: None,
+        number: None,
+        version: None,
+        issue_date: None,
+        valid_from: None,
+        valid_to: None,
+        region_code: None,
+        holder_name,
+        holder_type: super::model::HolderType::Uscc,
+        holder_type_name: None,
+        holder_code: company_code(n).to_string(),
+        service_item_name: None,
+        service_item_code: None,
+        related: Vec::new(),
+        surface,
+        attachments: Vec::new(),
+        annotation: None,
+        privacy: None,
+    }
+}
