@@ -84,14 +84,16 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn malformed(what: &'static str, detail: impl ToString) -> Self {
+    /// [`Error::Malformed`] for `what` with `detail`.
+    pub fn malformed(what: &'static str, detail: impl ToString) -> Self {
         Error::Malformed {
             what,
             detail: detail.to_string(),
         }
     }
 
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    /// [`Error::Io`] for `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
             source,

@@ -8,8 +8,9 @@ use std::time::Instant;
 
 use eseal::licence::status_list::{STATUS_LIST_STEP, Status};
 use eseal::registry::{
-    Assigned, AuditCheck, IssueRequest, Issued, LicenceState, NewLicence, OpCode, Registry,
-    RegistryError, SCHEMA_VERSION, SqliteRegistry, StatusChange, Template, check_transition,
+    Assigned, AuditCheck, BatchItem, IssueRequest, Issued, LicenceState, NewLicence, OpCode,
+    Registry, RegistryError, SCHEMA_VERSION, SqliteRegistry, StatusChange, Template,
+    check_transition,
 };
 use rusqlite::{Connection, ErrorCode};
 
@@ -718,7 +719,8 @@ fn small_status_list_fills_without_reuse() {
 }
 
 /// The child of [`crash_safety`]: with [`CRASH_DB_ENV`] set, issues licences forever,
-/// printing `issued SERIAL` after each commit; without it, does nothing.
+/// one at a time and in batches of 8 ([`Registry::issue_batch`]) by turns, printing
+/// `issued SERIAL` after each commit; without it, does nothing.
 #[test]
 fn crash_helper() {
     let Ok(path) = std::env::var(CRASH_DB_ENV) else {
@@ -727,23 +729,40 @@ fn crash_helper() {
     let mut reg = SqliteRegistry::open(&path).unwrap();
     let pid = std::process::id();
     let mut out = std::io::stdout().lock();
+    // Stay inside the transaction for a while so the kill often lands there.
+    let mut slow_build = |a: &Assigned| {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        build(TYPE)(a)
+    };
     for i in 0u64.. {
-        let req = request(TYPE, &format!("crash-{pid}-{i}"));
-        let key = format!("crash-{pid}-{i}");
-        let mut slow_build = |a: &Assigned| {
-            // Stay inside the transaction for a while so the kill often lands there.
-            std::thread::sleep(std::time::Duration::from_millis(2));
-            build(TYPE)(a)
+        let holders: Vec<String> = (0..if i % 2 == 0 { 1 } else { 8 })
+            .map(|k| format!("crash-{pid}-{i}-{k}"))
+            .collect();
+        let requests: Vec<IssueRequest> = holders.iter().map(|h| request(TYPE, h)).collect();
+        let serials: Vec<String> = if requests.len() == 1 {
+            let key = (i % 4 == 0).then_some(holders[0].as_str());
+            let issued = reg
+                .issue(&requests[0], &mut slow_build, key, OPERATOR)
+                .unwrap();
+            vec![issued.record.serial]
+        } else {
+            let items: Vec<BatchItem<'_>> = requests
+                .iter()
+                .zip(&holders)
+                .map(|(request, key)| BatchItem {
+                    request,
+                    idempotency_key: Some(key),
+                })
+                .collect();
+            reg.issue_batch(&items, &mut |_, a| slow_build(a), OPERATOR)
+                .unwrap()
+                .into_iter()
+                .map(|r| r.unwrap().record.serial)
+                .collect()
         };
-        let issued = reg
-            .issue(
-                &req,
-                &mut slow_build,
-                (i % 2 == 0).then_some(key.as_str()),
-                OPERATOR,
-            )
-            .unwrap();
-        writeln!(out, "issued {}", issued.record.serial).unwrap();
+        for serial in serials {
+            writeln!(out, "issued {serial}").unwrap();
+        }
         out.flush().unwrap();
     }
 }

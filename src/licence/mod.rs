@@ -2,6 +2,7 @@
 //! characters, the compact signed form carried in a QR code, the status list that
 //! revokes and suspends them, and the trust list of issuing offices and their keys.
 
+pub mod batch;
 pub mod cbor;
 pub mod compact;
 pub mod cose;

@@ -13,6 +13,9 @@
 //!   random free status-list index, the caller's closure (which signs), then the licence,
 //!   its first history row (op `01`), an audit entry and the idempotency row, then COMMIT.
 //!   Nothing the closure produced should leave the process before `issue` returns.
+//!   [`Registry::issue_batch`] runs many issuances in one transaction, each in its own
+//!   savepoint (one `fsync` for the batch; a refused item rolls back alone); a crash
+//!   before COMMIT loses the whole batch and nothing of it has left the process.
 //! - **Append-only history.** Triggers `RAISE(ABORT)` on DELETE of licences and status
 //!   history, on UPDATE/DELETE of the audit log, and on UPDATE of a licence's identity
 //!   columns.

@@ -118,6 +118,26 @@ impl SqliteRegistry {
         Ok(())
     }
 
+    /// The stored template of `type_code`, if any.
+    pub fn template(&self, type_code: &str) -> RegistryResult<Option<Template>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT type_code, name, one_active_per_holder, body FROM templates
+                 WHERE type_code = ?1",
+                params![type_code],
+                |r| {
+                    Ok(Template {
+                        type_code: r.get(0)?,
+                        name: r.get(1)?,
+                        one_active_per_holder: r.get(2)?,
+                        body: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
     /// Stores the SHA-256 of the rendered document of a licence (its own transaction).
     pub fn set_doc_sha256(
         &mut self,
