@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond Rust: the openssl CLI (interop checks), SoftHSM2
-# (the PKCS#11 tests), a CJK font (the seal picture) and the PDF interop harness
+# (the PKCS#11 tests), CJK fonts (the seal picture, the licence PDF) and the PDF interop harness
 # (pyHanko, poppler's pdfsig, qpdf) from ../shared/interop.
 # Safe to run again; does nothing when all are present.
 set -euo pipefail
@@ -10,6 +10,7 @@ need=()
 command -v openssl >/dev/null || need+=(openssl)
 [ -e /usr/lib/softhsm/libsofthsm2.so ] || need+=(softhsm2)
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
+[ -e /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] || need+=(fonts-droid-fallback)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

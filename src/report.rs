@@ -232,6 +232,76 @@ pub enum Reason {
         /// The proof of existence, RFC 3339.
         poe: String,
     },
+    /// A licence QR failed to decode at a stage of LICENCE.md §3 (PREFIX … CLAIMS).
+    LicenceFormat {
+        /// The stage, e.g. `BASE45`.
+        stage: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// No trust-list key has the licence token's `kid` (LICENCE.md §4: unknown signer).
+    UnknownSigner {
+        /// The `kid`, hex.
+        kid: String,
+    },
+    /// The trust list marks the key that verifies the licence revoked (LICENCE.md §4 `rv`):
+    /// every token under it fails.
+    KeyRevoked {
+        /// The office's code.
+        office: String,
+        /// `rv`, RFC 3339.
+        revoked_at: String,
+    },
+    /// The token does not belong to the key's office or time (LICENCE.md §3 BINDING).
+    Binding(String),
+    /// The licence is not in force yet (`at < nbf`, LICENCE.md §3 TIME).
+    NotYetValid {
+        /// `nbf`, RFC 3339.
+        not_before: String,
+    },
+    /// The licence's validity has ended (`at ≥ exp`, LICENCE.md §3 TIME).
+    Expired {
+        /// `exp`, RFC 3339.
+        expires: String,
+    },
+    /// The status list says INVALID: revoked, cancelled, withdrawn or lapsed (LICENCE.md §5).
+    LicenceRevoked {
+        /// The status list URI.
+        uri: String,
+        /// The licence's index in it.
+        index: u64,
+    },
+    /// The status list says SUSPENDED (LICENCE.md §5).
+    LicenceSuspended {
+        /// The status list URI.
+        uri: String,
+        /// The licence's index in it.
+        index: u64,
+    },
+    /// The status list says TRANSFERRED (LICENCE.md §5, value 3).
+    LicenceTransferred {
+        /// The status list URI.
+        uri: String,
+        /// The licence's index in it.
+        index: u64,
+    },
+    /// The licence's status could not be established (LICENCE.md §5: missing, expired,
+    /// unverifiable or unparsable list, index out of range): never valid, never revoked.
+    StatusUnknown {
+        /// The status list URI.
+        uri: String,
+        /// The licence's index in it.
+        index: u64,
+        /// Why.
+        detail: String,
+    },
+    /// The trust list is past its `exp` (LICENCE.md §4).
+    TrustListStale {
+        /// `exp`, RFC 3339.
+        expired_at: String,
+    },
+    /// The trust list cannot be used: malformed, untrusted signer, bad signature, rollback.
+    TrustListInvalid(String),
 }
 
 impl Reason {
@@ -272,6 +342,18 @@ impl Reason {
             Reason::DisallowedModification { .. } => "DISALLOWED_MODIFICATION",
             Reason::TrailingData => "TRAILING_DATA",
             Reason::CertificateExpiredBeforePoe { .. } => "CERTIFICATE_EXPIRED_BEFORE_POE",
+            Reason::LicenceFormat { .. } => "LICENCE_FORMAT",
+            Reason::UnknownSigner { .. } => "UNKNOWN_SIGNER",
+            Reason::KeyRevoked { .. } => "KEY_REVOKED",
+            Reason::Binding(_) => "BINDING",
+            Reason::NotYetValid { .. } => "NOT_YET_VALID",
+            Reason::Expired { .. } => "EXPIRED",
+            Reason::LicenceRevoked { .. } => "LICENCE_REVOKED",
+            Reason::LicenceSuspended { .. } => "LICENCE_SUSPENDED",
+            Reason::LicenceTransferred { .. } => "LICENCE_TRANSFERRED",
+            Reason::StatusUnknown { .. } => "STATUS_UNKNOWN",
+            Reason::TrustListStale { .. } => "TRUST_LIST_STALE",
+            Reason::TrustListInvalid(_) => "TRUST_LIST_INVALID",
         }
     }
 
@@ -318,6 +400,17 @@ impl Reason {
             Reason::MissingSigningCertificateAttr => (Indeterminate, SigConstraintsFailure),
             Reason::SigningCertificateMismatch => (Indeterminate, NoSigningCertificateFound),
             Reason::CertificateExpiredBeforePoe { .. } => (TotalFailed, Expired),
+            Reason::LicenceFormat { .. } => (TotalFailed, FormatFailure),
+            Reason::UnknownSigner { .. } => (Indeterminate, NoSigningCertificateFound),
+            Reason::KeyRevoked { .. } | Reason::LicenceRevoked { .. } => (TotalFailed, Revoked),
+            Reason::Binding(_) => (TotalFailed, SigConstraintsFailure),
+            Reason::NotYetValid { .. } => (Indeterminate, NotYetValid),
+            Reason::Expired { .. } => (TotalFailed, Expired),
+            Reason::LicenceSuspended { .. }
+            | Reason::LicenceTransferred { .. }
+            | Reason::StatusUnknown { .. }
+            | Reason::TrustListStale { .. } => (Indeterminate, TryLater),
+            Reason::TrustListInvalid(_) => (Indeterminate, NoCertificateChainFound),
         }
     }
 }
@@ -425,6 +518,34 @@ impl fmt::Display for Reason {
                 f,
                 "{subject} expired at {not_after}, before the signature's proof of existence at {poe}"
             ),
+            Reason::LicenceFormat { stage, detail } => write!(f, "{stage}: {detail}"),
+            Reason::UnknownSigner { kid } => {
+                write!(f, "no trust-list key has the licence's kid {kid}")
+            }
+            Reason::KeyRevoked { office, revoked_at } => {
+                write!(f, "the signing key of {office} was revoked at {revoked_at}")
+            }
+            Reason::Binding(d) => write!(f, "BINDING: {d}"),
+            Reason::NotYetValid { not_before } => {
+                write!(f, "the licence is not in force before {not_before}")
+            }
+            Reason::Expired { expires } => write!(f, "the licence expired at {expires}"),
+            Reason::LicenceRevoked { uri, index } => {
+                write!(f, "revoked: entry {index} of {uri} is INVALID")
+            }
+            Reason::LicenceSuspended { uri, index } => {
+                write!(f, "suspended: entry {index} of {uri} is SUSPENDED")
+            }
+            Reason::LicenceTransferred { uri, index } => {
+                write!(f, "transferred: entry {index} of {uri} is TRANSFERRED")
+            }
+            Reason::StatusUnknown { uri, index, detail } => {
+                write!(f, "status unknown: {detail} for {uri} (entry {index})")
+            }
+            Reason::TrustListStale { expired_at } => {
+                write!(f, "the trust list expired at {expired_at}")
+            }
+            Reason::TrustListInvalid(d) => write!(f, "unusable trust list: {d}"),
         }
     }
 }

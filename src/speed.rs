@@ -12,7 +12,7 @@ use sm2::dsa::signature::Verifier as _;
 
 use crate::crypto::{Algorithm, PublicKey, Signer, SoftwareKey, verify};
 use crate::error::Result;
-use crate::pki::{self, DistinguishedName, Profile, TrustStore, Usage, Validity};
+use crate::pki::{self, DistinguishedName, Profile, TrustStore, Usage, Validity, unix_seconds};
 
 /// One measured path beside its baseline.
 #[derive(Clone, Debug, Serialize)]
@@ -105,8 +105,164 @@ pub fn run(budget: Duration) -> Result<Vec<Measurement>> {
         )?);
     }
     out.push(ses_signature_pair(budget)?);
+    for algorithm in [
+        Algorithm::EcdsaP256Sha256,
+        Algorithm::Sm2Sm3,
+        Algorithm::Ed25519,
+    ] {
+        out.push(licence_pair(algorithm, budget)?);
+    }
     out.extend(pdf_pairs(budget)?);
     Ok(out)
+}
+
+/// The office code of the licence fixture.
+const LICENCE_OFFICE: &str = "11220000013544541J";
+/// The status list URI of the licence fixture.
+const LICENCE_STATUS_URI: &str = "https://zz.jl.gov.cn/sl/1";
+
+/// A licence QR, the verified trust list listing its office, and the office's status list
+/// (LICENCE.md §3–§5), everything signed with `algorithm`.
+pub struct LicenceFixture {
+    /// The licence QR string, about 600 characters like a typical business licence.
+    pub qr: String,
+    /// The trust list, verified.
+    pub trust: crate::licence::trust_list::VerifiedTrustList,
+    /// The office's status list, entry 4711 VALID.
+    pub status_lists: crate::licence::verify::StatusLists,
+}
+
+impl LicenceFixture {
+    /// Builds the fixture as of now.
+    pub fn new(algorithm: Algorithm) -> Result<Self> {
+        use crate::licence::status_list::{StatusList, sign_status_list};
+        use crate::licence::trust_list::{
+            KeyUse, ListedKey, Office, TrustList, sign_trust_list, verify_trust_list,
+        };
+        let (root_key, root) = new_cert(algorithm, Profile::Root, "speed root", None)?;
+        let issued = |profile, name| new_cert(algorithm, profile, name, Some((&root, &root_key)));
+        let (list_key, list_cert) = issued(Profile::StatusList, "speed trust list")?;
+        let (office_key, office_cert) = issued(Profile::Signer, "speed office")?;
+        let now = SystemTime::now();
+        let list = TrustList::new("speed").office(
+            Office::new(LICENCE_OFFICE, "吉林省市场监督管理厅")
+                .status_list("https://zz.jl.gov.cn/sl/")
+                .key(ListedKey::new(office_cert.clone(), KeyUse::Sign)),
+        );
+        let day = Duration::from_secs(86_400);
+        let list = sign_trust_list(&list, 1, now, now + day, &list_key, &list_cert)?;
+        let mut store = TrustStore::new();
+        store.add_anchor(root)?;
+        let trust = verify_trust_list(&list, &store, now, None)
+            .map_err(|e| crate::Error::Invalid(e.to_string()))?;
+        let token = sign_status_list(
+            &StatusList::new(1),
+            LICENCE_STATUS_URI,
+            now,
+            Duration::from_secs(3600),
+            now + day,
+            &office_key,
+            &office_cert,
+        )?;
+        let mut status_lists = crate::licence::verify::StatusLists::new();
+        status_lists.insert(LICENCE_STATUS_URI, token);
+        let qr = crate::licence::compact::sign_licence(
+            &licence_claims(unix_seconds(now))?,
+            &office_key,
+            &office_cert,
+        )?;
+        Ok(LicenceFixture {
+            qr,
+            trust,
+            status_lists,
+        })
+    }
+
+    /// Verifies the QR through every stage, STATUS included, as of `at`.
+    pub fn verify(&self, at: SystemTime) -> crate::licence::verify::LicenceVerification {
+        crate::licence::verify::verify_licence_qr(
+            &self.qr,
+            &self.trust,
+            crate::licence::verify::StatusCheck::Lists(&self.status_lists),
+            at,
+        )
+    }
+}
+
+/// The claims of LICENCE.md §3's measured business licence.
+fn licence_claims(now: i64) -> Result<crate::licence::compact::LicenceClaims> {
+    use crate::licence::compact::{LicenceClaims, StatusReference};
+    let mut claims =
+        LicenceClaims::new("1.2.156.3005.2.11100000000013338W032.11220000013544541J.2430599.001.F");
+    claims.issuer = Some(LICENCE_OFFICE.into());
+    claims.issued_at = Some(now - 60);
+    claims.not_before = Some(now - 86_400);
+    claims.status = Some(StatusReference {
+        idx: 4711,
+        uri: LICENCE_STATUS_URI.into(),
+    });
+    let l = &mut claims.licence;
+    l.name = Some("营业执照".into());
+    l.holder = Some("长春市某某科技有限公司".into());
+    l.holder_type = Some("001".into());
+    l.holder_code = Some(crate::licence::identifiers::Uscc::new("91220101MA0Y3ABCX")?.to_string());
+    l.surface = vec![
+        ("fr".into(), "张三".into()),
+        ("lx".into(), "有限责任公司（自然人投资或控股）".into()),
+        ("zb".into(), "壹佰万元整".into()),
+    ];
+    Ok(claims)
+}
+
+/// A full licence QR verify (decode, signature, binding, check characters, time, cached
+/// status lookup) beside the bare signature check over the same `Sig_structure`: ring for
+/// ES256 and Ed25519, the sm2 crate for SM2 with Z_A precomputed on both sides.
+fn licence_pair(algorithm: Algorithm, budget: Duration) -> Result<Measurement> {
+    use crate::licence::compact::{self, sig_structure};
+    use ring::signature as rs;
+    let fixture = LicenceFixture::new(algorithm)?;
+    let token =
+        compact::decode_qr(&fixture.qr).map_err(|e| crate::Error::Invalid(e.to_string()))?;
+    let message = sig_structure(&token.protected, &token.payload);
+    let signature = token.signature.clone();
+    let raw = fixture
+        .trust
+        .offices()
+        .first()
+        .and_then(|o| o.keys.first())
+        .ok_or_else(|| crate::Error::Invalid("fixture lists no key".into()))?
+        .certificate
+        .public_key()?
+        .raw()
+        .to_vec();
+    let now = SystemTime::now();
+    let ours = || fixture.verify(now).is_passed();
+    let (name, baseline) = match algorithm {
+        Algorithm::Sm2Sm3 => (
+            "licence QR verify (SM2)",
+            "sm2 crate verify (Z_A precomputed)",
+        ),
+        Algorithm::Ed25519 => ("licence QR verify (Ed25519)", "ring Ed25519 verify"),
+        _ => ("licence QR verify (ES256)", "ring ECDSA P-256 verify"),
+    };
+    if algorithm == Algorithm::Sm2Sm3 {
+        let key = sm2::dsa::VerifyingKey::from_sec1_bytes(compact::SM2_COSE_DISTID, &raw)
+            .map_err(|_| crate::Error::Invalid("SM2 key".into()))?;
+        let sig = sm2::dsa::Signature::from_slice(&signature)
+            .map_err(|_| crate::Error::Invalid("SM2 signature".into()))?;
+        return pair(name, baseline, budget, ours, || {
+            key.verify(&message, &sig).is_ok()
+        });
+    }
+    let ring_alg: &dyn rs::VerificationAlgorithm = match algorithm {
+        Algorithm::Ed25519 => &rs::ED25519,
+        _ => &rs::ECDSA_P256_SHA256_FIXED,
+    };
+    pair(name, baseline, budget, ours, || {
+        rs::UnparsedPublicKey::new(ring_alg, &raw)
+            .verify(&message, &signature)
+            .is_ok()
+    })
 }
 
 /// The size of the sealed PDF that `eseal speed` verifies and seals.

@@ -5,9 +5,11 @@
 use ring::rand::SecureRandom;
 
 use super::compact::{StatusReference, qr_string, sign_cose};
+use super::document::{CjkFont, render_pdf};
 use super::model::{Licence, LicenceRequest, OfficeIdentity, Template};
 use crate::crypto::Signer;
 use crate::error::{Error, Result};
+use crate::pdf::PdfSealOptions;
 use crate::pki::Certificate;
 use crate::registry::{Assigned, BatchItem, IssueRequest, IssuedRecord, NewLicence, Registry};
 
@@ -50,6 +52,24 @@ impl IssuedLicence {
         self.licence
             .privacy
             .then(|| super::compact::salt_base32(&salt))
+    }
+}
+
+impl IssuedLicence {
+    /// The printed licence: rendered in `font` (LICENCE.md §6), then sealed by
+    /// `sealing` (PAdES; its placement is set to the seal's place over the issuer name).
+    pub fn sealed_pdf(
+        &self,
+        template: &Template,
+        font: &CjkFont,
+        mut sealing: PdfSealOptions<'_>,
+    ) -> Result<Vec<u8>> {
+        let document = self
+            .licence
+            .document(template, &self.record.qr, self.verification_code());
+        let rendered = render_pdf(&document, font)?;
+        sealing.placement = rendered.seal_placement();
+        crate::pdf::seal_pdf(rendered.pdf, &sealing)
     }
 }
 

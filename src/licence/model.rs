@@ -817,6 +817,27 @@ impl Licence {
         })
     }
 
+    /// What the printed licence shows (LICENCE.md §6): title, number, the rows of
+    /// [`Licence::printed_fields`], issuer, issue date, identifier, the QR and, under the
+    /// privacy option, the 核验码.
+    pub fn document(
+        &self,
+        template: &Template,
+        qr: &str,
+        verification_code: Option<String>,
+    ) -> super::document::LicenceDocument {
+        super::document::LicenceDocument {
+            title: self.name.clone(),
+            number: Some(self.number.clone()),
+            fields: self.printed_fields(template),
+            issuer_name: self.issuer_name.clone(),
+            issue_date: self.issue_date.chinese(),
+            identifier: self.identifier.to_string(),
+            qr: qr.to_owned(),
+            verification_code,
+        }
+    }
+
     /// The rows printed on the licence, in order: holder, holder code, the surface fields
     /// (dates as 2026年01月01日), the validity period.
     pub fn printed_fields(&self, template: &Template) -> Vec<(String, String)> {

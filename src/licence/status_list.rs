@@ -264,6 +264,32 @@ pub enum StatusListError {
     /// The token cannot be parsed (CBOR, COSE, claims, zlib).
     #[error("malformed status list token: {0}")]
     Malformed(String),
+    /// No trust-list key has the token's `kid` (LICENCE.md §5: signed by a listed key).
+    #[error("no trust-list key has the status list's kid {0}")]
+    UnknownSigner(String),
+    /// The trust list marks the list signer's key revoked (LICENCE.md §4 `rv`).
+    #[error("the status list signer's key of office {office} is revoked")]
+    SignerKeyRevoked {
+        /// The signer's office code.
+        office: String,
+    },
+    /// The URI is not under the `sl` prefixes of the signer's office (LICENCE.md §5).
+    #[error("{uri:?} is not under a status list prefix of office {office}")]
+    UriNotUnderOffice {
+        /// The list's URI.
+        uri: String,
+        /// The signer's office code.
+        office: String,
+    },
+    /// The list is signed by a key of another office than the licence's (LICENCE.md §5:
+    /// "signed by a key of the same office as the licence `iss`").
+    #[error("status list signed by office {signer}, the licence is office {licence}'s")]
+    OtherOffice {
+        /// The list signer's office code.
+        signer: String,
+        /// The licence's office code.
+        licence: String,
+    },
 }
 
 /// A Status List Token whose signature, `typ`, `sub` and times have been checked.
@@ -307,6 +333,31 @@ impl VerifiedStatusList {
     pub fn algorithm(&self) -> Algorithm {
         self.algorithm
     }
+
+    /// The status of entry `index` as of `at` (LICENCE.md §5): `exp` first (a list
+    /// verified earlier may have expired since), then the entry; past `exp` or out of
+    /// range is [`LicenceStatus::Unknown`]. O(1).
+    pub fn status(&self, index: u64, at: SystemTime) -> LicenceStatus {
+        let at = unix_seconds(at);
+        if at > self.exp {
+            return LicenceStatus::Unknown {
+                reason: StatusListError::Expired { exp: self.exp, at },
+            };
+        }
+        let status = usize::try_from(index).ok().and_then(|i| self.list.get(i));
+        match status {
+            None => LicenceStatus::Unknown {
+                reason: StatusListError::IndexOutOfRange {
+                    index,
+                    len: self.list.len() as u64,
+                },
+            },
+            Some(Status::Valid) => LicenceStatus::Valid,
+            Some(Status::Invalid) => LicenceStatus::Revoked,
+            Some(Status::Suspended) => LicenceStatus::Suspended,
+            Some(Status::Transferred) => LicenceStatus::Transferred,
+        }
+    }
 }
 
 /// The status of a licence as its status list says.
@@ -338,38 +389,42 @@ pub fn status_of(
     index: u64,
     at: SystemTime,
 ) -> LicenceStatus {
-    let verified = match token {
-        Ok(verified) => verified,
-        Err(reason) => {
-            return LicenceStatus::Unknown {
-                reason: reason.clone(),
-            };
-        }
-    };
-    let at = unix_seconds(at);
-    if at > verified.exp {
-        return LicenceStatus::Unknown {
-            reason: StatusListError::Expired {
-                exp: verified.exp,
-                at,
-            },
-        };
-    }
-    let status = usize::try_from(index)
-        .ok()
-        .and_then(|i| verified.list.get(i));
-    match status {
-        None => LicenceStatus::Unknown {
-            reason: StatusListError::IndexOutOfRange {
-                index,
-                len: verified.list.len() as u64,
-            },
+    match token {
+        Ok(verified) => verified.status(index, at),
+        Err(reason) => LicenceStatus::Unknown {
+            reason: reason.clone(),
         },
-        Some(Status::Valid) => LicenceStatus::Valid,
-        Some(Status::Invalid) => LicenceStatus::Revoked,
-        Some(Status::Suspended) => LicenceStatus::Suspended,
-        Some(Status::Transferred) => LicenceStatus::Transferred,
     }
+}
+
+/// What a Status List Token says about itself before anything is verified: where to
+/// find its signer and which URI it claims to be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnverifiedStatusList {
+    /// The `kid` (protected wins over unprotected), if any.
+    pub kid: Option<Vec<u8>>,
+    /// The `sub` claim, if it is text.
+    pub uri: Option<String>,
+}
+
+/// Reads the `kid` and `sub` of a Status List Token without verifying it, to find the
+/// signer's certificate for [`verify_status_list`] and to file the token under its URI.
+pub fn peek_status_list(token: &[u8]) -> Result<UnverifiedStatusList, StatusListError> {
+    if token.len() > MAX_STATUS_LIST_TOKEN {
+        return Err(StatusListError::TooLarge);
+    }
+    let sign1 = cose::decode(token, false).map_err(StatusListError::Malformed)?;
+    let kid = sign1
+        .kid()
+        .map_err(StatusListError::Malformed)?
+        .map(<[u8]>::to_vec);
+    let uri = match cbor::decode(&sign1.payload).map_err(StatusListError::Malformed)? {
+        Value::Map(claims) => lookup(&claims, CLAIM_SUB)
+            .and_then(Value::as_text)
+            .map(str::to_string),
+        _ => None,
+    };
+    Ok(UnverifiedStatusList { kid, uri })
 }
 
 /// The COSE `kid` of a certificate: the first 8 bytes of SHA-256 of its DER.

@@ -1,5 +1,5 @@
-//! Trust lists of issuing offices and their licence signing keys (LICENCE.md §4), and
-//! offline verification of licence QRs against them.
+//! Trust lists of issuing offices and their licence signing keys (LICENCE.md §4).
+//! Verifying a licence QR against a verified list is [`super::verify`]'s part.
 //!
 //! ```text
 //! 18([ << {1: alg, 4: kid, 16: "application/vnd.eseal.trustlist+cwt", 33: signer cert} >>,
@@ -17,13 +17,14 @@
 //! SHA-256 of the certificate DER); callers try **every** key a `kid` names.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::time::SystemTime;
 
+use sm2::dsa::signature::Verifier as _;
+
 use super::cbor::{self, Value};
-use super::compact::{self, CompactError, LicenceClaims};
+use super::compact::CoseAlgorithm;
 use super::cose::{self, HEADER_ALG, HEADER_CRIT, HEADER_TYP};
-use crate::crypto::{Algorithm, Signer};
+use crate::crypto::{KeyType, Signer};
 use crate::error::{Error, Result};
 use crate::pki::{Certificate, TrustStore, Usage, unix_seconds};
 
@@ -414,13 +415,111 @@ pub enum TrustListError {
     },
 }
 
+/// A listed key's public key, parsed once when the list is verified, for the one COSE
+/// algorithm of its key type (LICENCE.md §3, "alg must match the key type"); an SM2 key
+/// carries its Z_A for the ID `1234567812345678` (LICENCE.md §9).
+#[derive(Clone, Debug)]
+enum PreparedKey {
+    /// ES256 (`r ‖ s`), EdDSA or PS256, verified by ring.
+    Ring(CoseAlgorithm, Vec<u8>),
+    /// SM2-with-SM3 (`r ‖ s`).
+    Sm2(Box<sm2::dsa::VerifyingKey>),
+}
+
+impl PreparedKey {
+    fn new(certificate: &Certificate) -> Option<Self> {
+        let key = certificate.public_key().ok()?;
+        let ring = |alg| Some(PreparedKey::Ring(alg, key.raw().to_vec()));
+        match key.key_type() {
+            KeyType::EcP256 => ring(CoseAlgorithm::Es256),
+            KeyType::Ed25519 => ring(CoseAlgorithm::EdDsa),
+            KeyType::Rsa => ring(CoseAlgorithm::Ps256),
+            KeyType::Sm2 => {
+                sm2::dsa::VerifyingKey::from_sec1_bytes(cose::SM2_COSE_DISTID, key.raw())
+                    .ok()
+                    .map(|k| PreparedKey::Sm2(Box::new(k)))
+            }
+            KeyType::EcP384 => None,
+        }
+    }
+
+    fn algorithm(&self) -> CoseAlgorithm {
+        match self {
+            PreparedKey::Ring(alg, _) => *alg,
+            PreparedKey::Sm2(_) => CoseAlgorithm::Sm2Sm3,
+        }
+    }
+
+    fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        use ring::signature as rs;
+        match self {
+            PreparedKey::Sm2(key) => sm2::dsa::Signature::from_slice(signature)
+                .is_ok_and(|sig| key.verify(message, &sig).is_ok()),
+            PreparedKey::Ring(alg, raw) => {
+                let ring_alg: &dyn rs::VerificationAlgorithm = match alg {
+                    CoseAlgorithm::Es256 => &rs::ECDSA_P256_SHA256_FIXED,
+                    CoseAlgorithm::EdDsa => &rs::ED25519,
+                    _ => &rs::RSA_PSS_2048_8192_SHA256,
+                };
+                rs::UnparsedPublicKey::new(ring_alg, raw)
+                    .verify(message, signature)
+                    .is_ok()
+            }
+        }
+    }
+}
+
 /// Where a listed key sits in a [`VerifiedTrustList`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub struct KeyRef<'a> {
     /// The office listing the key.
     pub office: &'a Office,
     /// The key.
     pub key: &'a ListedKey,
+    prepared: Option<&'a PreparedKey>,
+}
+
+impl PartialEq for KeyRef<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.office == other.office && self.key == other.key
+    }
+}
+
+impl Eq for KeyRef<'_> {}
+
+impl KeyRef<'_> {
+    /// Verifies a COSE signature (RFC 9052 clause 4.4) made with `alg` over `message`
+    /// (the `Sig_structure`) with this key: `alg` must be the one COSE algorithm of the
+    /// key's type (LICENCE.md §3) and the signature `r ‖ s` for ES256 and SM2.
+    pub fn verify_cose(
+        &self,
+        alg: CoseAlgorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> std::result::Result<(), String> {
+        let prepared = self
+            .prepared
+            .ok_or("the listed key is not usable for COSE signatures")?;
+        if prepared.algorithm() != alg {
+            return Err(format!(
+                "alg {} does not fit the listed key's type",
+                alg.value()
+            ));
+        }
+        if prepared.verify(message, signature) {
+            Ok(())
+        } else {
+            Err("the signature does not verify".into())
+        }
+    }
+}
+
+/// A listed key in the `kid` index: its office, its place there, its prepared key.
+#[derive(Clone, Debug)]
+struct IndexedKey {
+    office: usize,
+    key: usize,
+    prepared: Option<PreparedKey>,
 }
 
 /// A trust list whose signature, signer chain, `typ`, `seq` and times have been checked.
@@ -432,7 +531,7 @@ pub struct VerifiedTrustList {
     seq: u64,
     offices: Vec<Office>,
     signer: Certificate,
-    by_kid: HashMap<[u8; 8], Vec<(usize, usize)>>,
+    by_kid: HashMap<[u8; 8], Vec<IndexedKey>>,
 }
 
 impl VerifiedTrustList {
@@ -446,7 +545,7 @@ impl VerifiedTrustList {
         self.iat
     }
 
-    /// `exp`, Unix seconds.
+    /// `exp`, Unix seconds: past it the list is stale (`TRUST_LIST_STALE`, LICENCE.md §4).
     pub fn expires_at(&self) -> i64 {
         self.exp
     }
@@ -466,25 +565,24 @@ impl VerifiedTrustList {
         &self.signer
     }
 
+    /// Every listed key whose certificate has `kid`, without allocating (callers try each
+    /// one, LICENCE.md §4).
+    pub fn key_refs(&self, kid: [u8; 8]) -> impl Iterator<Item = KeyRef<'_>> {
+        self.by_kid.get(&kid).into_iter().flatten().map(|k| KeyRef {
+            office: &self.offices[k.office],
+            key: &self.offices[k.office].keys[k.key],
+            prepared: k.prepared.as_ref(),
+        })
+    }
+
     /// Every listed key whose certificate has `kid` (callers try each one).
     pub fn keys_for_kid(&self, kid: [u8; 8]) -> Vec<KeyRef<'_>> {
-        self.by_kid
-            .get(&kid)
-            .map(|refs| {
-                refs.iter()
-                    .map(|&(o, k)| KeyRef {
-                        office: &self.offices[o],
-                        key: &self.offices[o].keys[k],
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
+        self.key_refs(kid).collect()
     }
 
     /// The office listing `cert` as one of its keys.
     pub fn office_for_key(&self, cert: &Certificate) -> Option<&Office> {
-        self.keys_for_kid(cose::kid_of(cert))
-            .into_iter()
+        self.key_refs(cose::kid_of(cert))
             .find(|r| r.key.certificate.der() == cert.der())
             .map(|r| r.office)
     }
@@ -493,8 +591,7 @@ impl VerifiedTrustList {
     /// (LICENCE.md §5: a key of the office, the URI under its `sl`); the caller checks it
     /// is the licence's office.
     pub fn status_list_office(&self, cert: &Certificate, uri: &str) -> Option<&Office> {
-        self.keys_for_kid(cose::kid_of(cert))
-            .into_iter()
+        self.key_refs(cose::kid_of(cert))
             .find(|r| {
                 r.key.certificate.der() == cert.der()
                     && r.key.revoked_at.is_none()
@@ -630,7 +727,7 @@ pub fn verify_trust_list(
     {
         return Err(TrustListError::BadIssuedAt { iat, at });
     }
-    let mut by_kid: HashMap<[u8; 8], Vec<(usize, usize)>> = HashMap::new();
+    let mut by_kid: HashMap<[u8; 8], Vec<IndexedKey>> = HashMap::new();
     let mut codes = std::collections::HashSet::new();
     for (o, office) in offices.iter().enumerate() {
         if !codes.insert(office.code.as_str()) {
@@ -640,7 +737,11 @@ pub fn verify_trust_list(
             )));
         }
         for (k, key) in office.keys.iter().enumerate() {
-            by_kid.entry(key.kid()).or_default().push((o, k));
+            by_kid.entry(key.kid()).or_default().push(IndexedKey {
+                office: o,
+                key: k,
+                prepared: PreparedKey::new(&key.certificate),
+            });
         }
     }
     Ok(VerifiedTrustList {
@@ -652,221 +753,4 @@ pub fn verify_trust_list(
         signer,
         by_kid,
     })
-}
-
-/// The verdict of a licence QR (ETSI EN 319 102-1 style main indication).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Indication {
-    /// Signature, binding and time checks passed (status is checked separately against
-    /// the office's status list).
-    Passed,
-    /// The licence is definitely not valid.
-    TotalFailed,
-    /// No conclusion: e.g. an unknown signer or a licence not yet in force.
-    Indeterminate,
-}
-
-/// Why a licence QR did not pass.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum LicenceFailure {
-    /// Decoding failed (PREFIX … CLAIMS).
-    #[error("{0}")]
-    Format(CompactError),
-    /// No listed key has the token's `kid` (KID; INDETERMINATE, unknown signer).
-    #[error("unknown signer: kid {0} is not listed")]
-    UnknownSigner(String),
-    /// Keys are listed under the `kid` but none verifies (SIGNATURE).
-    #[error("SIGNATURE: no listed key with this kid verifies ({0})")]
-    BadSignature(String),
-    /// The verifying key is revoked (`rv`): every token under it fails.
-    #[error("the signing key of {office} was revoked at {revoked_at}")]
-    KeyRevoked {
-        /// The office's code.
-        office: String,
-        /// `rv`, Unix seconds.
-        revoked_at: i64,
-    },
-    /// BINDING: `iss` is not the key's office, or `iat` is missing, in the future, or
-    /// not covered by the certificate and listing.
-    #[error("BINDING: {0}")]
-    Binding(String),
-    /// TIME: the licence is not yet in force (`at < nbf`).
-    #[error("TIME: not in force before {nbf}")]
-    NotYetValid {
-        /// `nbf`, Unix seconds.
-        nbf: i64,
-    },
-    /// TIME: the licence has expired (`at ≥ exp`).
-    #[error("TIME: expired at {exp}")]
-    Expired {
-        /// `exp`, Unix seconds.
-        exp: i64,
-    },
-}
-
-/// The outcome of [`verify_licence_qr`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LicenceVerification {
-    /// The main indication.
-    pub indication: Indication,
-    /// Why it is not [`Indication::Passed`].
-    pub reason: Option<LicenceFailure>,
-    /// The claims, once decoded.
-    pub claims: Option<LicenceClaims>,
-    /// The code of the office whose key verified the signature.
-    pub office: Option<String>,
-}
-
-impl LicenceVerification {
-    /// Whether the indication is [`Indication::Passed`].
-    pub fn is_passed(&self) -> bool {
-        self.indication == Indication::Passed
-    }
-}
-
-impl fmt::Display for LicenceVerification {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.indication, &self.reason) {
-            (Indication::Passed, _) => f.write_str("PASSED"),
-            (i, Some(r)) => write!(f, "{i:?}: {r}"),
-            (i, None) => write!(f, "{i:?}"),
-        }
-    }
-}
-
-/// Verifies a licence QR offline against a verified trust list as of `at` (LICENCE.md
-/// §3 stages up to TIME; STATUS is the status list's part).
-///
-/// Every listed key with the token's `kid` is tried (and a key whose type does not fit
-/// `alg` is skipped). With the verifying key: not revoked (`rv`); BINDING: `iss` is the
-/// office's code or one of its `alt` codes, `iat` present, not after `at` + 300 s, inside
-/// the certificate's validity and the key's listing (`nb`..`na`); TIME: `nbf ≤ at < exp`.
-pub fn verify_licence_qr(
-    qr: &str,
-    list: &VerifiedTrustList,
-    at: SystemTime,
-) -> LicenceVerification {
-    let mut outcome = LicenceVerification {
-        indication: Indication::TotalFailed,
-        reason: None,
-        claims: None,
-        office: None,
-    };
-    let fail = |mut o: LicenceVerification, indication, reason| {
-        o.indication = indication;
-        o.reason = Some(reason);
-        o
-    };
-    let token = match compact::decode_qr(qr) {
-        Ok(token) => token,
-        Err(e) => return fail(outcome, Indication::TotalFailed, LicenceFailure::Format(e)),
-    };
-    outcome.claims = Some(token.claims.clone());
-    let candidates = <[u8; 8]>::try_from(token.kid.as_slice())
-        .map(|kid| list.keys_for_kid(kid))
-        .unwrap_or_default();
-    if candidates.is_empty() {
-        return fail(
-            outcome,
-            Indication::Indeterminate,
-            LicenceFailure::UnknownSigner(hex::encode(&token.kid)),
-        );
-    }
-    let algorithm: Algorithm = token.alg.algorithm();
-    let mut errors = Vec::new();
-    let verified = candidates.into_iter().find(|r| {
-        let fits = r
-            .key
-            .certificate
-            .public_key()
-            .is_ok_and(|k| k.key_type() == algorithm.key_type());
-        if !fits {
-            errors.push(format!("{}: key type does not fit alg", r.office.code));
-            return false;
-        }
-        match token.verify_with(&r.key.certificate) {
-            Ok(()) => true,
-            Err(e) => {
-                errors.push(format!("{}: {e}", r.office.code));
-                false
-            }
-        }
-    });
-    let Some(KeyRef { office, key }) = verified else {
-        return fail(
-            outcome,
-            Indication::TotalFailed,
-            LicenceFailure::BadSignature(errors.join("; ")),
-        );
-    };
-    outcome.office = Some(office.code.clone());
-    if let Some(revoked_at) = key.revoked_at {
-        return fail(
-            outcome,
-            Indication::TotalFailed,
-            LicenceFailure::KeyRevoked {
-                office: office.code.clone(),
-                revoked_at,
-            },
-        );
-    }
-    let claims = &token.claims;
-    let binding = |detail: String| LicenceFailure::Binding(detail);
-    match claims.issuer.as_deref() {
-        Some(iss) if office.answers_to(iss) => {}
-        Some(iss) => {
-            return fail(
-                outcome,
-                Indication::TotalFailed,
-                binding(format!("iss {iss} is not office {}", office.code)),
-            );
-        }
-        None => return fail(outcome, Indication::TotalFailed, binding("no iss".into())),
-    }
-    let at = unix_seconds(at);
-    let Some(iat) = claims.issued_at else {
-        return fail(outcome, Indication::TotalFailed, binding("no iat".into()));
-    };
-    if iat > at.saturating_add(CLOCK_SKEW) {
-        return fail(
-            outcome,
-            Indication::TotalFailed,
-            binding(format!("iat {iat} is after the check time {at}")),
-        );
-    }
-    let cert = &key.certificate;
-    if iat < cert.not_before_unix()
-        || iat > cert.not_after_unix()
-        || iat < key.not_before
-        || iat > key.not_after
-    {
-        return fail(
-            outcome,
-            Indication::TotalFailed,
-            binding(format!(
-                "iat {iat} is outside the signing certificate's validity or listing"
-            )),
-        );
-    }
-    if let Some(nbf) = claims.not_before
-        && at < nbf
-    {
-        return fail(
-            outcome,
-            Indication::Indeterminate,
-            LicenceFailure::NotYetValid { nbf },
-        );
-    }
-    if let Some(exp) = claims.expires
-        && at >= exp
-    {
-        return fail(
-            outcome,
-            Indication::TotalFailed,
-            LicenceFailure::Expired { exp },
-        );
-    }
-    outcome.indication = Indication::Passed;
-    outcome
 }

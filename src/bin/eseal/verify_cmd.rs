@@ -3,20 +3,30 @@
 use std::path::PathBuf;
 use std::time::SystemTime;
 
+use eseal::licence::trust_list::{TrustListError, VerifiedTrustList, verify_trust_list};
+use eseal::licence::verify::{LicenceVerification, StatusCheck, StatusLists, verify_licence_qr};
 use eseal::pki::{
     Certificate, Crl, TrustStore, Usage, parse_rfc3339, read_certificates, rfc3339, unix_seconds,
 };
-use eseal::report::Report;
+use eseal::report::{Reason, Report, SignatureReport};
 use eseal::seal::{Seal, SealSignature, verify_seal, verify_seal_signature};
 
 use crate::read_file;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The file to verify: a PDF, a certificate (PEM, optionally followed by its chain, or DER),
-    /// a GB/T 38540 seal (.esl), seal signature (SignedValue.dat) or RFC 3161 timestamp
-    /// token (DER TimeStampToken).
+    /// What to verify: a licence QR string (`ZZ1:...`), or a file holding one, a PDF, a
+    /// certificate (PEM, optionally followed by its chain, or DER), a GB/T 38540 seal
+    /// (.esl), seal signature (SignedValue.dat) or RFC 3161 timestamp token (DER
+    /// TimeStampToken).
     input: PathBuf,
+    /// For a licence QR: the trust list (COSE, LICENCE.md §4), verified against `--trust`.
+    #[arg(long)]
+    trust_list: Option<PathBuf>,
+    /// For a licence QR: Status List Tokens (LICENCE.md §5), each filed under its `sub`;
+    /// repeatable.
+    #[arg(long)]
+    status_list: Vec<PathBuf>,
     /// The data a seal signature signed (for OFD: the bytes of Signature.xml), or that a
     /// timestamp token covers.
     #[arg(long)]
@@ -74,14 +84,20 @@ pub fn run(args: Args) -> eseal::Result<u8> {
         Some(path) => Some(read_file(path)?),
         None => None,
     };
+    if let Some(qr) = args.input.to_str().filter(|s| is_licence_qr(s)) {
+        return verify_licence(&args, qr, &store, at);
+    }
     let mapped = crate::read_large_file(&args.input, eseal::pdf::MAX_PDF_SIZE)?;
     let input = &mapped[..];
+    if let Some(qr) = licence_qr_in(input) {
+        return verify_licence(&args, qr, &store, at);
+    }
     if input[..input.len().min(1024)]
         .windows(5)
         .any(|w| w == b"%PDF-")
     {
         let report = eseal::pdf::verify_pdf(input, &store, at)?;
-        return Ok(print_report(&args, &report));
+        return Ok(print_report(&args, &report, &[]));
     }
     if input.len() > eseal::pki::MAX_PKI_FILE {
         return Err(eseal::Error::TooLarge {
@@ -123,17 +139,117 @@ pub fn run(args: Args) -> eseal::Result<u8> {
         validation_time: rfc3339(unix_seconds(at)),
         signatures,
     };
-    Ok(print_report(&args, &report))
+    Ok(print_report(&args, &report, &[]))
 }
 
-fn print_report(args: &Args, report: &Report) -> u8 {
+/// Whether `text` starts like a licence QR string: `ZZ`, a version number, `:`
+/// (LICENCE.md §3).
+fn is_licence_qr(text: &str) -> bool {
+    text.strip_prefix("ZZ")
+        .and_then(|rest| rest.split_once(':'))
+        .is_some_and(|(v, _)| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The licence QR string a file holds, if that is all it holds (surrounding white space
+/// aside).
+fn licence_qr_in(bytes: &[u8]) -> Option<&str> {
+    if bytes.len() > eseal::licence::compact::MAX_QR_CHARS + 64 {
+        return None;
+    }
+    std::str::from_utf8(bytes.trim_ascii())
+        .ok()
+        .filter(|s| is_licence_qr(s))
+}
+
+/// Verifies a licence QR against the trust list (verified with the `--trust` anchors) and
+/// the status lists given.
+fn verify_licence(args: &Args, qr: &str, store: &TrustStore, at: SystemTime) -> eseal::Result<u8> {
+    let path = args.trust_list.as_ref().ok_or_else(|| {
+        eseal::Error::Invalid("a licence QR is verified against a --trust-list".into())
+    })?;
+    let bytes = crate::read_file_up_to(path, eseal::licence::trust_list::MAX_TRUST_LIST as u64, 0)?;
+    let mut lists = StatusLists::new();
+    for path in &args.status_list {
+        let token = crate::read_file_up_to(
+            path,
+            eseal::licence::status_list::MAX_STATUS_LIST_TOKEN as u64,
+            0,
+        )?;
+        lists.add(token).map_err(|e| eseal::Error::Malformed {
+            what: "status list",
+            detail: format!("{}: {e}", path.display()),
+        })?;
+    }
+    let (signature, fields) = match verify_trust_list(&bytes, store, at, None) {
+        Ok(trust) => licence_report(qr, &trust, &lists, at),
+        Err(e) => (trust_list_failure(e), Vec::new()),
+    };
+    let report = Report {
+        validation_time: rfc3339(unix_seconds(at)),
+        signatures: vec![signature],
+    };
+    Ok(print_report(args, &report, &fields))
+}
+
+fn licence_report(
+    qr: &str,
+    trust: &VerifiedTrustList,
+    lists: &StatusLists,
+    at: SystemTime,
+) -> (SignatureReport, Vec<(&'static str, String)>) {
+    let verification = verify_licence_qr(qr, trust, StatusCheck::Lists(lists), at);
+    (verification.to_report(), licence_fields(&verification))
+}
+
+/// The licence fields the human output shows: identifier, name, holder (or the privacy
+/// option's 持证主体 hash), number.
+fn licence_fields(verification: &LicenceVerification) -> Vec<(&'static str, String)> {
+    let Some(claims) = &verification.claims else {
+        return Vec::new();
+    };
+    let l = &claims.licence;
+    let holder = match (&l.holder, &l.holder_hash) {
+        (Some(h), _) => Some(h.clone()),
+        (None, Some(hh)) => Some(format!("(holder hash {})", hex::encode(hh))),
+        (None, None) => None,
+    };
+    [
+        ("identifier", Some(claims.subject.clone())),
+        ("name", l.name.clone()),
+        ("holder", holder),
+        ("number", l.effective_number().map(str::to_string)),
+    ]
+    .into_iter()
+    .filter_map(|(label, value)| value.map(|v| (label, v)))
+    .collect()
+}
+
+/// The report of a licence whose trust list cannot be used: stale or invalid,
+/// INDETERMINATE either way.
+fn trust_list_failure(error: TrustListError) -> SignatureReport {
+    let reason = match error {
+        TrustListError::Stale { exp, .. } => Reason::TrustListStale {
+            expired_at: rfc3339(exp),
+        },
+        other => Reason::TrustListInvalid(other.to_string()),
+    };
+    SignatureReport::new("licence", vec![reason])
+}
+
+fn print_report(args: &Args, report: &Report, fields: &[(&str, String)]) -> u8 {
     if args.json {
         out!(
             "{}",
             serde_json::to_string_pretty(&report).expect("report serialises")
         );
     } else {
-        print_human(&args.input, report);
+        let input = args.input.display().to_string();
+        let label = if is_licence_qr(&input) {
+            "licence QR"
+        } else {
+            &input
+        };
+        print_human(label, report, fields);
     }
     report.exit_code() as u8
 }
@@ -169,12 +285,11 @@ fn classify(bytes: &[u8]) -> eseal::Result<Input> {
     }
 }
 
-fn print_human(input: &std::path::Path, report: &Report) {
-    out!(
-        "{} — verified as of {}",
-        input.display(),
-        report.validation_time
-    );
+fn print_human(input: &str, report: &Report, fields: &[(&str, String)]) {
+    out!("{input} — verified as of {}", report.validation_time);
+    for (label, value) in fields {
+        out!("    {:<11} {value}", format!("{label}:"));
+    }
     if report.signatures.is_empty() {
         out!("nothing signed found");
     }
