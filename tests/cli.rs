@@ -552,3 +552,204 @@ fn timestamps_from_the_command_line_pdf_levels_and_stamped_seals() {
     assert_eq!(code(&out), 64);
     assert!(String::from_utf8_lossy(&out.stderr).contains("--tsa"));
 }
+
+/// An office on the command line: set up, template, one licence with its sealed document,
+/// a batch, status and trust lists, a QR verified offline, revoked, verified again.
+#[test]
+fn licence_office_from_the_command_line() {
+    use eseal::licence::sample;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    office(d, "p256");
+    issue(d, "root", "status-list", "吉林省证照目录", "p256", "lister");
+    make_seal(d, "L0001", "office.esl", &[]);
+    let jl = p(d, "jl");
+    ok(&[
+        "licence",
+        "init",
+        "--office",
+        &jl,
+        "--code",
+        sample::OFFICE_CODE,
+        "--name",
+        "吉林省市场监督管理厅",
+        "--region",
+        "220000",
+        "--status-list-uri",
+        sample::STATUS_LIST_URI,
+        "--key",
+        &p(d, "signer.key"),
+        "--cert",
+        &p(d, "signer.pem"),
+        "--seal",
+        &p(d, "office.esl"),
+    ]);
+    let template = write_json(d, "template.json", &sample::business_template());
+    ok(&["licence", "template", "--office", &jl, &template]);
+    let request = write_json(d, "request.json", &sample::business_request(0));
+    let type_code = sample::BUSINESS_TYPE_CODE;
+    let issue_args = [
+        "licence", "issue", "--office", &jl, "--type", type_code, "--in", &request,
+    ];
+    let out = ok(&[&issue_args[..], &["--out", &p(d, "out")]].concat());
+    let identifier = out.lines().next().unwrap().to_owned();
+    assert!(identifier.starts_with("1.2.156.3005.2.11100000000013338W032.11220000013544541J.2026"));
+    let qr = std::fs::read_to_string(d.join("out").join(format!("{identifier}.qr.txt"))).unwrap();
+    assert!(
+        qr.starts_with("ZZ1:") && qr.len() < 600,
+        "{} chars",
+        qr.len()
+    );
+    assert!(out.contains(&qr));
+    let svg = std::fs::read_to_string(d.join("out").join(format!("{identifier}.svg"))).unwrap();
+    assert!(
+        svg.starts_with("<?xml") || svg.starts_with("<svg"),
+        "{}",
+        &svg[..40]
+    );
+    let pdf = p(&d.join("out"), &format!("{identifier}.pdf"));
+    let verified = ok(&["verify", &pdf, "--trust", &p(d, "root/ca.pem")]);
+    assert!(verified.contains("TOTAL-PASSED"), "{verified}");
+    // The same request again: a second active licence for the holder is refused.
+    let again = eseal(&issue_args);
+    assert_eq!(code(&again), 64);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("DuplicateActiveLicence"));
+
+    // A batch: two good rows and one with a bad check character, in line order.
+    let good = |n: u32| sample::company_code(n).to_string();
+    std::fs::write(
+        d.join("batch.csv"),
+        format!(
+            "idempotency_key,holder_name,holder_type,holder_code,surface.lx,surface.fr,surface.zb,valid_to\n\
+             B1,甲公司,001,{},有限责任公司,李四,壹佰万元整,20301231\n\
+             B2,乙公司,001,91220101MA0000003X,有限责任公司,王五,壹佰万元整,\n\
+             B3,丙公司,001,{},有限责任公司,赵六,伍拾万元整,\n",
+            good(1),
+            good(2)
+        ),
+    )
+    .unwrap();
+    let batch = eseal(&[
+        "licence",
+        "issue",
+        "--office",
+        &jl,
+        "--type",
+        type_code,
+        "--batch",
+        &p(d, "batch.csv"),
+    ]);
+    assert_eq!(code(&batch), 65, "a refused row exits 65");
+    let rows: Vec<serde_json::Value> = String::from_utf8(batch.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert_eq!(rows[0]["line"], 2, "{rows:?}");
+    assert!(rows[0]["identifier"].as_str().is_some_and(|id| id.contains(".2026")), "{rows:?}");
+    assert_eq!(rows[1]["line"], 3);
+    assert!(
+        rows[1]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("holder_code: "),
+        "{}",
+        rows[1]
+    );
+    assert_eq!(rows[2]["line"], 4);
+    assert!(rows[2]["qr"].as_str().unwrap().starts_with("ZZ1:"));
+
+    // Lists, then the QR verified offline by someone who pins only the root.
+    let publish = |name: &str| {
+        ok(&[
+            "licence",
+            "status-list",
+            "--office",
+            &jl,
+            "--out",
+            &p(d, name),
+        ]);
+        p(d, name)
+    };
+    let before = publish("status-1.cwt");
+    ok(&[
+        "licence",
+        "trust-list",
+        "--key",
+        &p(d, "lister.key"),
+        "--cert",
+        &p(d, "lister.pem"),
+        "--issuer",
+        "吉林省",
+        "--office",
+        &jl,
+        "--seq",
+        "1",
+        "--out",
+        &p(d, "trust.cwt"),
+    ]);
+    let verify_qr = |status: &str| {
+        eseal(&[
+            "verify",
+            &qr,
+            "--trust-list",
+            &p(d, "trust.cwt"),
+            "--status-list",
+            status,
+            "--trust",
+            &p(d, "root/ca.pem"),
+            "--json",
+        ])
+    };
+    let passed = verify_qr(&before);
+    assert_eq!(
+        code(&passed),
+        0,
+        "{}",
+        String::from_utf8_lossy(&passed.stdout)
+    );
+    ok(&[
+        "licence",
+        "revoke",
+        "--office",
+        &jl,
+        &identifier,
+        "--reason",
+        "吊销：虚假登记",
+    ]);
+    let shown = ok(&["licence", "show", "--office", &jl, &identifier]);
+    assert!(shown.contains("status:      07"), "{shown}");
+    assert!(
+        shown.contains("01 → 07 (op 05) by eseal: 吊销：虚假登记"),
+        "{shown}"
+    );
+    // The old list still says VALID; the new one says revoked.
+    assert_eq!(code(&verify_qr(&before)), 0);
+    let after = publish("status-2.cwt");
+    let revoked = verify_qr(&after);
+    assert_eq!(code(&revoked), 2);
+    let report: serde_json::Value = serde_json::from_slice(&revoked.stdout).unwrap();
+    assert_eq!(
+        report["signatures"][0]["reasons"][0]["code"],
+        "LICENCE_REVOKED"
+    );
+    // Revoked is final.
+    let reinstate = eseal(&[
+        "licence",
+        "reinstate",
+        "--office",
+        &jl,
+        &identifier,
+        "--reason",
+        "复议",
+    ]);
+    assert_eq!(code(&reinstate), 64);
+    assert!(String::from_utf8_lossy(&reinstate.stderr).contains("INVALID is final"));
+}
+
+/// Writes `value` as JSON into `d/name` and returns the path.
+fn write_json(d: &Path, name: &str, value: &impl serde::Serialize) -> String {
+    std::fs::write(d.join(name), serde_json::to_vec_pretty(value).unwrap()).unwrap();
+    p(d, name)
+}

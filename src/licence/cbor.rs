@@ -180,6 +180,9 @@ pub fn decode(input: &[u8]) -> Result<Value, String> {
     Ok(value)
 }
 
+/// Maps up to this many entries find duplicate keys by comparing them pairwise.
+const SMALL_MAP: u64 = 32;
+
 struct Decoder<'a> {
     buf: &'a [u8],
     pos: usize,
@@ -244,13 +247,26 @@ impl<'a> Decoder<'a> {
             }
             5 => {
                 let depth = nested()?;
-                let mut entries = Vec::with_capacity((n as usize).min(self.remaining()));
+                let mut entries: Vec<(Value, Value)> =
+                    Vec::with_capacity((n as usize).min(self.remaining()));
+                // Small maps (every licence map) compare keys directly; larger ones by
+                // their encodings, so a hostile map costs linear time.
                 let mut seen = HashSet::new();
-                for _ in 0..n {
+                for i in 0..n {
                     let key_at = self.pos;
                     let key = self.item(depth)?;
                     let value = self.item(depth)?;
-                    if !seen.insert(encode(&key)?) {
+                    let duplicate = if i < SMALL_MAP {
+                        entries.iter().any(|(k, _)| *k == key)
+                    } else {
+                        if seen.is_empty() {
+                            for (k, _) in &entries {
+                                seen.insert(encode(k)?);
+                            }
+                        }
+                        !seen.insert(encode(&key)?)
+                    };
+                    if duplicate {
                         return Err(format!("duplicate map key at offset {key_at}"));
                     }
                     entries.push((key, value));

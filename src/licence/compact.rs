@@ -653,36 +653,43 @@ pub fn base45_encode(data: &[u8]) -> String {
     out
 }
 
+/// The value of each byte as a Base45 digit, 0xff for bytes outside the alphabet.
+const BASE45_VALUE: [u8; 256] = {
+    let mut table = [0xff; 256];
+    let mut i = 0;
+    while i < BASE45.len() {
+        table[BASE45[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
 /// Strictly decodes Base45 (RFC 9285 clause 4.2): characters outside the alphabet, a
 /// dangling single character, a triplet above 65535 or a pair above 255 are errors.
 pub fn base45_decode(text: &str) -> std::result::Result<Vec<u8>, String> {
-    let digit = |(i, c): (usize, &u8)| {
-        BASE45
-            .iter()
-            .position(|a| a == c)
-            .ok_or_else(|| format!("character {:?} at {i} is not Base45", char::from(*c)))
-    };
-    let mut out = Vec::with_capacity(text.len() / 3 * 2 + 1);
     let bytes = text.as_bytes();
-    for (k, chunk) in bytes.chunks(3).enumerate() {
-        let d = chunk
-            .iter()
-            .enumerate()
-            .map(|(j, c)| digit((k * 3 + j, c)))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        match d.as_slice() {
-            [c, d, e] => {
-                let n = c + d * 45 + e * 45 * 45;
-                let n = u16::try_from(n)
-                    .map_err(|_| format!("triplet at {} is {n}, above 65535", k * 3))?;
-                out.extend_from_slice(&n.to_be_bytes());
-            }
-            [c, d] => {
-                let n = c + d * 45;
-                out.push(u8::try_from(n).map_err(|_| format!("final pair is {n}, above 255"))?);
-            }
-            _ => return Err("a single dangling character at the end".into()),
+    let digit = |i: usize| match BASE45_VALUE[usize::from(bytes[i])] {
+        0xff => Err(format!(
+            "character {:?} at {i} is not Base45",
+            char::from(bytes[i])
+        )),
+        v => Ok(u32::from(v)),
+    };
+    let mut out = Vec::with_capacity(bytes.len() / 3 * 2 + 1);
+    let mut i = 0;
+    while i + 3 <= bytes.len() {
+        let n = digit(i)? + digit(i + 1)? * 45 + digit(i + 2)? * 45 * 45;
+        let n = u16::try_from(n).map_err(|_| format!("triplet at {i} is {n}, above 65535"))?;
+        out.extend_from_slice(&n.to_be_bytes());
+        i += 3;
+    }
+    match bytes.len() - i {
+        0 => {}
+        2 => {
+            let n = digit(i)? + digit(i + 1)? * 45;
+            out.push(u8::try_from(n).map_err(|_| format!("final pair is {n}, above 255"))?);
         }
+        _ => return Err("a single dangling character at the end".into()),
     }
     Ok(out)
 }

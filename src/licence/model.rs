@@ -516,7 +516,12 @@ fn from_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T> {
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        let problem = inner.to_string();
+        // The path names the field; serde_json's " at line L column M" would point into
+        // JSON a batch row was turned into.
+        let mut problem = inner.to_string();
+        if let Some(at) = problem.rfind(" at line ") {
+            problem.truncate(at);
+        }
         // serde_json reports a missing field at the enclosing path.
         match problem.split_once("missing field `") {
             Some((_, rest)) => {

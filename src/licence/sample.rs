@@ -54,9 +54,14 @@ pub fn business_template() -> Template {
     }
 }
 
-/// The USCC of the `n`-th sample company (`91220101MA` + 7 digits + check).
+/// The USCC of the `n`-th sample company: `91220101`, an organisation code `MA` + 6
+/// digits + its GB 11714 check character, and the GB 32100 check character.
 pub fn company_code(n: u32) -> Uscc {
-    Uscc::new(&format!("91220101MA{:07}", n % 10_000_000)).expect("a valid body")
+    "0123456789X"
+        .chars()
+        .map(|c| Uscc::new(&format!("91220101MA{:06}{c}", n % 1_000_000)).expect("a valid body"))
+        .find(|u| u.check_organisation_code().is_ok())
+        .expect("one check character fits")
 }
 
 /// A business licence request for the `n`-th sample company.

@@ -9,6 +9,7 @@ macro_rules! out {
 }
 
 mod demo;
+mod licence_cmd;
 mod pdf_cmd;
 mod pki_cmd;
 mod seal_cmd;
@@ -46,6 +47,10 @@ enum Command {
     /// GB/T 38540 seals: make, sign, inspect.
     #[command(subcommand)]
     Seal(seal_cmd::Command),
+    /// Electronic licences: init, template, issue, revoke, suspend, reinstate, show,
+    /// status-list, render, trust-list.
+    #[command(subcommand)]
+    Licence(licence_cmd::Command),
     /// PDF: seal (PAdES with a visible e-seal).
     #[command(subcommand)]
     Pdf(pdf_cmd::Command),
@@ -71,6 +76,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Pki(cmd) => pki_cmd::run(cmd),
         Command::Seal(cmd) => seal_cmd::run(cmd),
+        Command::Licence(cmd) => licence_cmd::run(cmd),
         Command::Pdf(cmd) => pdf_cmd::run(cmd),
         Command::Tsa(cmd) => tsa_cmd::run(cmd),
         Command::Verify(args) => verify_cmd::run(args),

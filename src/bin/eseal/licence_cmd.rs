@@ -1,0 +1,693 @@
+//! `eseal licence`: an issuing office's licences — set-up, templates, issuance (one or a
+//! batch), revocation, status lists, the printed document and the trust list.
+//!
+//! An office lives in a directory: `office.json` (who it is, where its keys are) and
+//! `registry.db` (the SQLite registry).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use clap::Subcommand;
+use eseal::crypto::SoftwareKey;
+use eseal::licence::batch::{BatchFormat, read_batch};
+use eseal::licence::document::CjkFont;
+use eseal::licence::issue::{self, IssuedLicence, IssuingOffice};
+use eseal::licence::model::{LicenceRequest, OfficeIdentity, Template};
+use eseal::licence::status_list::sign_status_list;
+use eseal::licence::trust_list::{KeyUse, ListedKey, Office, TrustList, sign_trust_list};
+use eseal::pdf::PdfSealOptions;
+use eseal::pki::{Certificate, parse_rfc3339, read_certificates, unix_seconds};
+use eseal::registry::{LicenceState, OpCode, Registry, SqliteRegistry, StatusChange};
+use serde::{Deserialize, Serialize};
+
+use crate::pdf_cmd::load_key;
+use crate::{read_file, read_file_up_to, write_file};
+
+/// Licences issued per registry transaction in a batch.
+const BATCH_CHUNK: usize = 256;
+
+/// The office's configuration file in its directory.
+const OFFICE_FILE: &str = "office.json";
+
+/// The registry file in the office directory.
+const REGISTRY_FILE: &str = "registry.db";
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Set up an office directory: office.json and an empty registry.
+    Init {
+        /// The office directory (created if missing).
+        #[arg(long)]
+        office: PathBuf,
+        /// 证照颁发机构代码: the office's USCC.
+        #[arg(long)]
+        code: String,
+        /// 证照颁发机构: the office's name.
+        #[arg(long)]
+        name: String,
+        /// The office's region code (GB/T 2260, 6 digits).
+        #[arg(long)]
+        region: String,
+        /// The URI of the status list new licences go in.
+        #[arg(long)]
+        status_list_uri: String,
+        /// The licence-signing key (PKCS#8 PEM/DER or PKCS#12).
+        #[arg(long)]
+        key: PathBuf,
+        /// Its certificate (PEM), as the trust list lists it.
+        #[arg(long)]
+        cert: PathBuf,
+        /// The office's e-seal (.esl) for sealing licence documents.
+        #[arg(long)]
+        seal: Option<PathBuf>,
+        /// The key that seals documents (PAdES); the licence-signing key by default.
+        #[arg(long)]
+        seal_key: Option<PathBuf>,
+        /// Its certificate (PEM, with its chain), in the e-seal's certList.
+        #[arg(long)]
+        seal_cert: Option<PathBuf>,
+    },
+    /// Store a licence type's template (JSON) in the office's registry.
+    Template {
+        /// The office directory.
+        #[arg(long)]
+        office: PathBuf,
+        /// The template (JSON).
+        file: PathBuf,
+    },
+    /// Issue one licence from JSON, or a batch from CSV / JSON lines.
+    Issue {
+        /// The office directory.
+        #[arg(long)]
+        office: PathBuf,
+        /// The licence type code (a stored template).
+        #[arg(long = "type")]
+        type_code: String,
+        /// One licence request (JSON).
+        #[arg(long = "in", conflicts_with = "batch")]
+        input: Option<PathBuf>,
+        /// A batch: .csv (header row of field names, surface.KEY columns) or .jsonl.
+        #[arg(long)]
+        batch: Option<PathBuf>,
+        /// The idempotency key of a single request (e.g. the 办件 number).
+        #[arg(long, conflicts_with = "batch")]
+        idempotency_key: Option<String>,
+        /// Who issues (audit log).
+        #[arg(long, default_value = "eseal")]
+        operator: String,
+        /// Issuance time (RFC 3339); now by default.
+        #[arg(long)]
+        at: Option<String>,
+        /// Write each licence's QR text, QR image (SVG) and document (PDF) here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Revoke a licence (final): 03 撤销, 04 注销, 07 吊销 (default).
+    Revoke {
+        #[command(flatten)]
+        change: ChangeArgs,
+        /// The new status code: 03 revoked, 04 cancelled, 07 withdrawn.
+        #[arg(long, default_value = "07", value_parser = ["03", "04", "07"])]
+        status: String,
+    },
+    /// Suspend a licence (暂扣, reversible).
+    Suspend {
+        #[command(flatten)]
+        change: ChangeArgs,
+    },
+    /// Lift a suspension (暂扣发还).
+    Reinstate {
+        #[command(flatten)]
+        change: ChangeArgs,
+    },
+    /// A licence's record and status history.
+    Show {
+        /// The office directory.
+        #[arg(long)]
+        office: PathBuf,
+        /// The licence identifier.
+        identifier: String,
+    },
+    /// Sign and write the office's status list (Token Status List CWT).
+    StatusList {
+        /// The office directory.
+        #[arg(long)]
+        office: PathBuf,
+        /// The list's URI; the office's by default.
+        #[arg(long)]
+        uri: Option<String>,
+        /// The signed list to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Seconds after which verifiers refetch.
+        #[arg(long, default_value_t = 3600)]
+        ttl: u64,
+        /// Hours until the list expires (verifiers then say UNKNOWN).
+        #[arg(long, default_value_t = 48)]
+        valid_hours: u64,
+    },
+    /// Render a licence as a PDF and seal it with the office's e-seal.
+    Render {
+        /// The office directory.
+        #[arg(long)]
+        office: PathBuf,
+        /// The licence identifier.
+        identifier: String,
+        /// The PDF to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Sign a trust list of offices (their codes, names, regions, status-list prefixes and
+    /// licence-signing certificates).
+    TrustList {
+        /// The list signer's key.
+        #[arg(long)]
+        key: PathBuf,
+        /// The list signer's certificate (PEM).
+        #[arg(long)]
+        cert: PathBuf,
+        /// Who publishes the list (e.g. a province).
+        #[arg(long)]
+        issuer: String,
+        /// An office directory to list; repeatable.
+        #[arg(long, required = true)]
+        office: Vec<PathBuf>,
+        /// The list's sequence number (verifiers refuse a lower one than seen).
+        #[arg(long)]
+        seq: u64,
+        /// Days until the list is stale.
+        #[arg(long, default_value_t = 7)]
+        valid_days: u64,
+        /// The signed list to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// What a status change needs.
+#[derive(clap::Args)]
+pub struct ChangeArgs {
+    /// The office directory.
+    #[arg(long)]
+    office: PathBuf,
+    /// The licence identifier.
+    identifier: String,
+    /// Why (recorded in the history and the audit log).
+    #[arg(long)]
+    reason: String,
+    /// Who does it.
+    #[arg(long, default_value = "eseal")]
+    operator: String,
+}
+
+/// `office.json`.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OfficeConfig {
+    identity: OfficeIdentity,
+    status_list_uri: String,
+    key: PathBuf,
+    cert: PathBuf,
+    #[serde(default)]
+    seal: Option<PathBuf>,
+    #[serde(default)]
+    seal_key: Option<PathBuf>,
+    #[serde(default)]
+    seal_cert: Option<PathBuf>,
+}
+
+impl OfficeConfig {
+    fn read(dir: &Path) -> eseal::Result<OfficeConfig> {
+        serde_json::from_slice(&read_file(&dir.join(OFFICE_FILE))?)
+            .map_err(|e| eseal::Error::malformed("office.json", e))
+    }
+}
+
+/// An office directory, opened.
+struct OfficeDir {
+    config: OfficeConfig,
+    registry: SqliteRegistry,
+    key: SoftwareKey,
+    cert: Certificate,
+}
+
+impl OfficeDir {
+    fn open(dir: &Path) -> eseal::Result<OfficeDir> {
+        let config = OfficeConfig::read(dir)?;
+        let registry = SqliteRegistry::open(dir.join(REGISTRY_FILE))?;
+        let (key, _) = load_key(&config.key, None)?;
+        let cert = first_certificate(&config.cert)?;
+        Ok(OfficeDir {
+            config,
+            registry,
+            key,
+            cert,
+        })
+    }
+
+    /// The registry and the office as the issuer uses them, borrowed together.
+    fn issuing(&mut self) -> (&mut SqliteRegistry, IssuingOffice<'_>) {
+        let office = IssuingOffice {
+            identity: self.config.identity.clone(),
+            signer: &self.key,
+            certificate: &self.cert,
+            status_list_uri: self.config.status_list_uri.clone(),
+        };
+        (&mut self.registry, office)
+    }
+
+    fn template(&self, type_code: &str) -> eseal::Result<Template> {
+        let stored = self.registry.template(type_code)?.ok_or_else(|| {
+            eseal::Error::Invalid(format!(
+                "no template for type {type_code}: add one with `eseal licence template`"
+            ))
+        })?;
+        Template::from_json(&stored.body)
+    }
+}
+
+fn first_certificate(path: &Path) -> eseal::Result<Certificate> {
+    read_certificates(&read_file(path)?)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| eseal::Error::Invalid(format!("{} holds no certificate", path.display())))
+}
+
+fn absolute(path: &Path) -> eseal::Result<PathBuf> {
+    std::fs::canonicalize(path).map_err(|e| eseal::Error::io(path, e))
+}
+
+fn time_arg(at: &Option<String>) -> eseal::Result<SystemTime> {
+    match at {
+        Some(text) => parse_rfc3339(text),
+        None => Ok(SystemTime::now()),
+    }
+}
+
+pub fn run(cmd: Command) -> eseal::Result<u8> {
+    match cmd {
+        Command::Init {
+            office,
+            code,
+            name,
+            region,
+            status_list_uri,
+            key,
+            cert,
+            seal,
+            seal_key,
+            seal_cert,
+        } => {
+            let identity = OfficeIdentity {
+                code: code.parse()?,
+                name,
+                region: region.parse()?,
+            };
+            std::fs::create_dir_all(&office).map_err(|e| eseal::Error::io(&office, e))?;
+            let config = OfficeConfig {
+                identity,
+                status_list_uri,
+                key: absolute(&key)?,
+                cert: absolute(&cert)?,
+                seal: seal.as_deref().map(absolute).transpose()?,
+                seal_key: seal_key.as_deref().map(absolute).transpose()?,
+                seal_cert: seal_cert.as_deref().map(absolute).transpose()?,
+            };
+            let json = serde_json::to_vec_pretty(&config).expect("config serialises");
+            write_file(&office.join(OFFICE_FILE), &json)?;
+            // Opening checks the key and certificate and creates the registry.
+            OfficeDir::open(&office)?;
+            out!(
+                "office {} ready in {}",
+                config.identity.name,
+                office.display()
+            );
+            Ok(0)
+        }
+        Command::Template { office, file } => {
+            let mut dir = OfficeDir::open(&office)?;
+            let template = Template::from_json(&read_file(&file)?)?;
+            let now = unix_seconds(SystemTime::now());
+            dir.registry
+                .put_template(&template.registry_template(), "eseal", now)?;
+            out!("template {} ({}) stored", template.type_code, template.name);
+            Ok(0)
+        }
+        Command::Issue {
+            office,
+            type_code,
+            input,
+            batch,
+            idempotency_key,
+            operator,
+            at,
+            out,
+        } => {
+            let mut dir = OfficeDir::open(&office)?;
+            let template = dir.template(&type_code)?;
+            let at = unix_seconds(time_arg(&at)?);
+            if let Some(path) = &out {
+                std::fs::create_dir_all(path).map_err(|e| eseal::Error::io(path, e))?;
+            }
+            match (input, batch) {
+                (Some(input), None) => {
+                    let request = LicenceRequest::from_json(&read_file(&input)?)?;
+                    let sealer = out
+                        .as_ref()
+                        .map(|_| Sealer::load(&dir.config))
+                        .transpose()?;
+                    let (registry, office) = dir.issuing();
+                    let issued = issue::issue(
+                        registry,
+                        &office,
+                        &template,
+                        &request,
+                        idempotency_key.as_deref(),
+                        &operator,
+                        at,
+                    )?;
+                    print_issued(&issued);
+                    if let (Some(path), Some(sealer)) = (&out, &sealer) {
+                        write_outputs(sealer, &template, &issued, path)?;
+                    }
+                    Ok(0)
+                }
+                (None, Some(batch)) => {
+                    issue_batch(&mut dir, &template, &batch, &operator, at, &out)
+                }
+                _ => Err(eseal::Error::Invalid(
+                    "give one request (--in FILE.json) or a batch (--batch FILE.csv|.jsonl)".into(),
+                )),
+            }
+        }
+        Command::Revoke { change, status } => {
+            let to = LicenceState::from_code(&status, 1).expect("a listed status code");
+            set_status(change, to, OpCode::Terminate)
+        }
+        Command::Suspend { change } => set_status(change, LicenceState::Suspended, OpCode::Suspend),
+        Command::Reinstate { change } => set_status(change, LicenceState::Valid, OpCode::Reinstate),
+        Command::Show { office, identifier } => {
+            let dir = OfficeDir::open(&office)?;
+            let record = dir
+                .registry
+                .licence(&identifier)?
+                .ok_or_else(|| eseal::Error::Invalid(format!("no licence {identifier}")))?;
+            out!("{}", record.identifier);
+            out!("  status:      {}", record.status);
+            out!("  status list: {} #{}", record.list_uri, record.list_idx);
+            out!("  QR:          {}", record.qr);
+            for h in dir.registry.history(&identifier)? {
+                out!(
+                    "  {} {} → {} (op {}) by {}{}",
+                    eseal::pki::rfc3339(h.at),
+                    h.from.as_deref().unwrap_or("—"),
+                    h.to,
+                    h.op,
+                    h.operator,
+                    h.reason.map(|r| format!(": {r}")).unwrap_or_default()
+                );
+            }
+            Ok(0)
+        }
+        Command::StatusList {
+            office,
+            uri,
+            out,
+            ttl,
+            valid_hours,
+        } => {
+            let dir = OfficeDir::open(&office)?;
+            let uri = uri.unwrap_or_else(|| dir.config.status_list_uri.clone());
+            let list = dir.registry.status_list(&uri)?;
+            let now = SystemTime::now();
+            let token = sign_status_list(
+                &list,
+                &uri,
+                now,
+                Duration::from_secs(ttl),
+                now + Duration::from_secs(valid_hours * 3600),
+                &dir.key,
+                &dir.cert,
+            )?;
+            write_file(&out, &token)?;
+            out!(
+                "status list {uri}: {} entries, {} bytes signed, valid {valid_hours} h → {}",
+                list.len(),
+                token.len(),
+                out.display()
+            );
+            Ok(0)
+        }
+        Command::Render {
+            office,
+            identifier,
+            out,
+        } => {
+            let dir = OfficeDir::open(&office)?;
+            let record = dir
+                .registry
+                .licence(&identifier)?
+                .ok_or_else(|| eseal::Error::Invalid(format!("no licence {identifier}")))?;
+            let issued = IssuedLicence {
+                licence: eseal::licence::model::Licence::from_json(&record.metadata)?,
+                record,
+                replayed: true,
+                warnings: Vec::new(),
+            };
+            let template = dir.template(&issued.record.type_code)?;
+            let pdf = Sealer::load(&dir.config)?.document(&template, &issued)?;
+            write_file(&out, &pdf)?;
+            out!("{} → {}", identifier, out.display());
+            Ok(0)
+        }
+        Command::TrustList {
+            key,
+            cert,
+            issuer,
+            office,
+            seq,
+            valid_days,
+            out,
+        } => {
+            let (key, _) = load_key(&key, None)?;
+            let cert = first_certificate(&cert)?;
+            let mut list = TrustList::new(&issuer);
+            for dir in &office {
+                let config = OfficeConfig::read(dir)?;
+                let signing = first_certificate(&config.cert)?;
+                let prefix = status_list_prefix(&config.status_list_uri);
+                list = list.office(
+                    Office::new(&config.identity.code.to_string(), &config.identity.name)
+                        .region(config.identity.region.as_str())
+                        .status_list(prefix)
+                        .key(ListedKey::new(signing, KeyUse::Sign)),
+                );
+            }
+            let now = SystemTime::now();
+            let token = sign_trust_list(
+                &list,
+                seq,
+                now,
+                now + Duration::from_secs(valid_days * 86_400),
+                &key,
+                &cert,
+            )?;
+            write_file(&out, &token)?;
+            out!(
+                "trust list {issuer} #{seq}: {} offices, {} bytes → {}",
+                office.len(),
+                token.len(),
+                out.display()
+            );
+            Ok(0)
+        }
+    }
+}
+
+/// The prefix under which an office publishes status lists: its list URI up to the last
+/// `/`.
+fn status_list_prefix(uri: &str) -> &str {
+    uri.rfind('/').map_or(uri, |i| &uri[..=i])
+}
+
+fn set_status(change: ChangeArgs, to: LicenceState, op: OpCode) -> eseal::Result<u8> {
+    let mut dir = OfficeDir::open(&change.office)?;
+    let at = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let from = dir.registry.set_status(
+        &change.identifier,
+        StatusChange {
+            to,
+            op,
+            reason: Some(&change.reason),
+            operator: &change.operator,
+            at,
+        },
+    )?;
+    out!(
+        "{}: {from} → {to} ({}); publish a new status list",
+        change.identifier,
+        change.reason
+    );
+    Ok(0)
+}
+
+fn print_issued(issued: &IssuedLicence) {
+    let replay = if issued.replayed { " (replayed)" } else { "" };
+    out!("{}{replay}", issued.record.identifier);
+    out!("  {} — {}", issued.licence.name, issued.licence.holder_name);
+    out!(
+        "  status list {} #{}",
+        issued.record.list_uri,
+        issued.record.list_idx
+    );
+    if let Some(code) = issued.verification_code() {
+        out!("  核验码 {code}");
+    }
+    out!(
+        "  QR ({} chars): {}",
+        issued.record.qr.len(),
+        issued.record.qr
+    );
+    for w in &issued.warnings {
+        eprintln!("eseal: warning: {w}");
+    }
+}
+
+fn issue_batch(
+    dir: &mut OfficeDir,
+    template: &Template,
+    path: &Path,
+    operator: &str,
+    at: i64,
+    out: &Option<PathBuf>,
+) -> eseal::Result<u8> {
+    let format = BatchFormat::from_file_name(&path.to_string_lossy()).ok_or_else(|| {
+        eseal::Error::Invalid(format!("{}: a batch is .csv or .jsonl", path.display()))
+    })?;
+    let bytes = read_file_up_to(path, eseal::licence::batch::MAX_BATCH_INPUT as u64, 0)?;
+    let rows = read_batch(&bytes, format)?;
+    let bar = indicatif::ProgressBar::new(rows.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} licences, {per_sec}, {eta} left",
+        )
+        .expect("a valid progress template"),
+    );
+    let (mut issued_count, mut refused) = (0usize, 0usize);
+    let sealer = out
+        .as_ref()
+        .map(|_| Sealer::load(&dir.config))
+        .transpose()?;
+    let (registry, office) = dir.issuing();
+    for chunk in rows.chunks(BATCH_CHUNK) {
+        let requests: Vec<_> = chunk
+            .iter()
+            .filter_map(|(_, row)| row.as_ref().ok().cloned())
+            .collect();
+        let mut results =
+            issue::issue_batch(registry, &office, template, &requests, operator, at)?.into_iter();
+        for (line, row) in chunk {
+            let result = match row {
+                Ok(_) => results
+                    .next()
+                    .expect("one result per request")
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            match result {
+                Ok(issued) => {
+                    issued_count += 1;
+                    out!(
+                        "{}",
+                        serde_json::json!({
+                            "line": line,
+                            "identifier": issued.record.identifier,
+                            "replayed": issued.replayed,
+                            "qr": issued.record.qr,
+                        })
+                    );
+                    if let (Some(path), Some(sealer)) = (out, &sealer) {
+                        write_outputs(sealer, template, &issued, path)?;
+                    }
+                }
+                Err(e) => {
+                    refused += 1;
+                    out!("{}", serde_json::json!({ "line": line, "error": e }));
+                }
+            }
+        }
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish_and_clear();
+    eprintln!("eseal: {issued_count} issued, {refused} refused");
+    Ok(if refused == 0 {
+        0
+    } else {
+        crate::EXIT_UNREADABLE
+    })
+}
+
+/// Writes `<identifier>.qr.txt`, `.svg` and the sealed `.pdf` into `dir_out`.
+fn write_outputs(
+    sealer: &Sealer,
+    template: &Template,
+    issued: &IssuedLicence,
+    dir_out: &Path,
+) -> eseal::Result<()> {
+    let base = dir_out.join(&issued.record.identifier);
+    let with = |ext: &str| base.with_file_name(format!("{}.{ext}", issued.record.identifier));
+    write_file(&with("qr.txt"), issued.record.qr.as_bytes())?;
+    write_file(
+        &with("svg"),
+        eseal::licence::compact::qr_svg(&issued.record.qr)?.as_bytes(),
+    )?;
+    write_file(&with("pdf"), &sealer.document(template, issued)?)?;
+    Ok(())
+}
+
+/// What seals licence documents: the office's e-seal and the key and certificate that
+/// sign with it, and the CJK font the document is set in.
+struct Sealer {
+    key: SoftwareKey,
+    chain: Vec<Certificate>,
+    seal: eseal::seal::Seal,
+    font: CjkFont,
+}
+
+impl Sealer {
+    fn load(config: &OfficeConfig) -> eseal::Result<Sealer> {
+        let seal_path = config.seal.as_ref().ok_or_else(|| {
+            eseal::Error::Invalid(
+                "the office has no e-seal for documents: `eseal licence init --seal FILE.esl`"
+                    .into(),
+            )
+        })?;
+        let seal = eseal::seal::Seal::from_der(&read_file(seal_path)?)?;
+        let (key, _) = load_key(config.seal_key.as_ref().unwrap_or(&config.key), None)?;
+        let chain = read_certificates(&read_file(
+            config.seal_cert.as_ref().unwrap_or(&config.cert),
+        )?)?;
+        if chain.is_empty() {
+            return Err(eseal::Error::Invalid(
+                "the office's sealing certificate file holds no certificate".into(),
+            ));
+        }
+        Ok(Sealer {
+            key,
+            chain,
+            seal,
+            font: CjkFont::from_env()?,
+        })
+    }
+
+    /// The licence document, rendered and sealed.
+    fn document(&self, template: &Template, issued: &IssuedLicence) -> eseal::Result<Vec<u8>> {
+        let mut options = PdfSealOptions::new(&self.key, &self.chain[0]);
+        options.chain = &self.chain[1..];
+        options.seal = Some(&self.seal);
+        options.reason = Some(issued.licence.name.clone());
+        issued.sealed_pdf(template, &self.font, options)
+    }
+}
