@@ -150,7 +150,7 @@ impl LicenceFixture {
                 .key(ListedKey::new(office_cert.clone(), KeyUse::Sign)),
         );
         let day = Duration::from_secs(86_400);
-        let list = sign_trust_list(&list, 1, now, now + day, &list_key, &list_cert)?;
+        let list = sign_trust_list(&list, 1, now, now + day, &list_key, &list_cert, &[])?;
         let mut store = TrustStore::new();
         store.add_anchor(root)?;
         let trust = verify_trust_list(&list, &store, now, None)

@@ -230,7 +230,17 @@ fn demo_tells_the_story() {
     assert!(out.contains("→ TOTAL-PASSED"), "{out}");
     assert!(out.contains("→ TOTAL-FAILED / REVOKED"), "{out}");
     assert!(out.contains("→ TOTAL-FAILED / HASH_FAILURE"), "{out}");
+    assert!(out.contains("LICENCE_REVOKED: revoked: entry"), "{out}");
     for file in [
+        "registry.db",
+        "template.json",
+        "licence.qr.txt",
+        "licence-qr.svg",
+        "licence.pdf",
+        "licence-lta.pdf",
+        "trust-list.cwt",
+        "status-list.cwt",
+        "status-list-2.cwt",
         "seal.esl",
         "seal.png",
         "seal.svg",
@@ -647,7 +657,12 @@ fn licence_office_from_the_command_line() {
         .collect();
     assert_eq!(rows.len(), 3, "{rows:?}");
     assert_eq!(rows[0]["line"], 2, "{rows:?}");
-    assert!(rows[0]["identifier"].as_str().is_some_and(|id| id.contains(".2026")), "{rows:?}");
+    assert!(
+        rows[0]["identifier"]
+            .as_str()
+            .is_some_and(|id| id.contains(".2026")),
+        "{rows:?}"
+    );
     assert_eq!(rows[1]["line"], 3);
     assert!(
         rows[1]["error"]

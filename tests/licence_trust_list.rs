@@ -74,6 +74,7 @@ impl Fixture {
             days_from_now(exp_days),
             &self.list_key,
             &self.list_cert,
+            &[],
         )
         .unwrap()
     }
@@ -100,6 +101,27 @@ fn sign_and_verify_p256_and_sm2() {
         verify_trust_list(&bytes, &f.hierarchy.store(), SystemTime::now(), None).unwrap();
         verify_trust_list(&bytes, &f.hierarchy.store(), SystemTime::now(), Some(3)).unwrap();
     }
+}
+
+/// A verifier that pins only the root needs the list signer's intermediate in `x5chain`.
+#[test]
+fn x5chain_carries_the_intermediates() {
+    let f = Fixture::new(Algorithm::EcdsaP256Sha256);
+    let mut root_only = eseal::pki::TrustStore::new();
+    root_only.add_anchor(f.hierarchy.root.clone()).unwrap();
+    let now = SystemTime::now();
+    let sign = |chain: &[Certificate]| {
+        let (iat, exp) = (now - Duration::from_secs(60), days_from_now(1));
+        sign_trust_list(&f.list(), 1, iat, exp, &f.list_key, &f.list_cert, chain).unwrap()
+    };
+    let err = verify_trust_list(&sign(&[]), &root_only, now, None).unwrap_err();
+    assert!(
+        matches!(err, TrustListError::UntrustedSigner { .. }),
+        "{err}"
+    );
+    let chained = sign(std::slice::from_ref(&f.hierarchy.ca));
+    let list = verify_trust_list(&chained, &root_only, now, None).unwrap();
+    assert_eq!(list.signer(), &f.list_cert);
 }
 
 #[test]

@@ -105,6 +105,7 @@ impl Fixture {
             days_from_now(1),
             &list_key,
             &list_cert,
+            &[],
         )
         .unwrap();
         let trust = verify_trust_list(&bytes, &hierarchy.store(), SystemTime::now(), None).unwrap();
@@ -736,6 +737,7 @@ fn cli_verifies_licence_qr_strings() {
         days_from_now(1),
         &f.list_key,
         &f.list_cert,
+        &[],
     )
     .unwrap();
     let list = write(d, "trust-list.cwt", &bytes);

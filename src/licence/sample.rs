@@ -11,6 +11,9 @@ pub const BUSINESS_TYPE_CODE: &str = "11100000000013338W032";
 /// The sample office's code (USCC).
 pub const OFFICE_CODE: &str = "11220000013544541J";
 
+/// The sample office's name.
+pub const OFFICE_NAME: &str = "吉林省市场监督管理厅";
+
 /// The sample office's status list.
 pub const STATUS_LIST_URI: &str = "https://zz.jl.gov.cn/sl/1";
 
@@ -18,7 +21,7 @@ pub const STATUS_LIST_URI: &str = "https://zz.jl.gov.cn/sl/1";
 pub fn office() -> OfficeIdentity {
     OfficeIdentity {
         code: OFFICE_CODE.parse::<IssuerCode>().expect("a valid code"),
-        name: "吉林省市场监督管理厅".to_owned(),
+        name: OFFICE_NAME.to_owned(),
         region: "220000".parse().expect("a region code"),
     }
 }

@@ -317,7 +317,9 @@ impl TrustList {
 }
 
 /// Signs `list` as a trust list with sequence number `seq`, issued at `iat`, stale after
-/// `exp`, by `signer` whose certificate `cert` goes in the protected `x5chain`.
+/// `exp`, by `signer` whose certificate `cert` goes in the protected `x5chain` (RFC 9360
+/// clause 2), followed by the intermediate certificates `chain` up to the pinned root, so a
+/// verifier needs the root alone.
 pub fn sign_trust_list(
     list: &TrustList,
     seq: u64,
@@ -325,6 +327,7 @@ pub fn sign_trust_list(
     exp: SystemTime,
     signer: &dyn Signer,
     cert: &Certificate,
+    chain: &[Certificate],
 ) -> Result<Vec<u8>> {
     let (iat, exp) = (unix_seconds(iat), unix_seconds(exp));
     if exp <= iat {
@@ -347,11 +350,20 @@ pub fn sign_trust_list(
         ),
     ]))
     .map_err(|e| Error::Invalid(format!("trust list: {e}")))?;
+    let x5chain = match chain {
+        [] => Value::Bytes(cert.der().to_vec()),
+        _ => Value::Array(
+            std::iter::once(cert)
+                .chain(chain)
+                .map(|c| Value::Bytes(c.der().to_vec()))
+                .collect(),
+        ),
+    };
     cose::sign(
         &claims,
         vec![
             (int(HEADER_TYP), Value::text(TRUST_LIST_TYP)),
-            (int(HEADER_X5CHAIN), Value::Bytes(cert.der().to_vec())),
+            (int(HEADER_X5CHAIN), x5chain),
         ],
         signer,
         cert,

@@ -18,9 +18,20 @@ use std::sync::Arc;
 
 use eseal::cms::tsa::Authority;
 use eseal::pdf::{
-    PdfSealOptions, Placement, ValidationData, add_document_timestamp, add_validation_data,
-    seal_pdf, verify_pdf,
+    PdfSealOptions, ValidationData, add_document_timestamp, add_validation_data, verify_pdf,
 };
+
+use eseal::licence::compact::qr_svg;
+use eseal::licence::document::CjkFont;
+use eseal::licence::issue::{self, IssuingOffice};
+use eseal::licence::sample;
+use eseal::licence::status_list::sign_status_list;
+use eseal::licence::trust_list::{
+    KeyUse, ListedKey, Office, TrustList, sign_trust_list, verify_trust_list,
+};
+use eseal::licence::verify::{StatusCheck, StatusLists, verify_licence_qr};
+use eseal::pki::unix_seconds;
+use eseal::registry::{LicenceState, OpCode, Registry, SqliteRegistry, StatusChange};
 
 use crate::write_file;
 
@@ -32,12 +43,7 @@ pub struct Args {
 }
 
 const AUTHORITY: &str = "国家电子证照根CA";
-const OFFICE: &str = "某某市市场监督管理局";
-const LICENCE_LINES: [&str; 3] = [
-    "Business licence",
-    "Unified social credit code 91330100MA2XXXXXX1",
-    "Issued by the office: (office seal)",
-];
+const OFFICE: &str = sample::OFFICE_NAME;
 
 pub fn run(args: Args) -> eseal::Result<u8> {
     let dir = match args.out {
@@ -149,7 +155,7 @@ pub fn run(args: Args) -> eseal::Result<u8> {
     let seal = make_seal(
         &SealRequest {
             vendor: "eseal".into(),
-            es_id: "3301000000001".into(),
+            es_id: "2200000000001".into(),
             seal_type: 1,
             name: format!("{OFFICE}电子证照专用章"),
             cert_list: CertList::Certificates(vec![signer.der().to_vec()]),
@@ -172,7 +178,7 @@ pub fn run(args: Args) -> eseal::Result<u8> {
     verdict(&verify_seal(&seal, &store, now));
 
     step("the signer signs a document with the seal; a verifier checks it");
-    let document = "营业执照 统一社会信用代码 91330100MA2XXXXXX1".as_bytes();
+    let document = "营业执照 统一社会信用代码 91220101MA0000001X".as_bytes();
     write_file(&dir.join("document.txt"), document)?;
     let signature = sign_with_seal(&seal, document, "document.txt", signer, signer_key, now)?;
     write_file(&dir.join("signed-value.dat"), signature.der())?;
@@ -185,7 +191,7 @@ pub fn run(args: Args) -> eseal::Result<u8> {
     ));
 
     step("someone changes the document: the seal signature no longer fits it");
-    let changed = "营业执照 统一社会信用代码 91330100MA2YYYYYY1".as_bytes();
+    let changed = "营业执照 统一社会信用代码 91220101MA0000002X".as_bytes();
     verdict(&verify_seal_signature(
         &signature,
         &store,
@@ -193,36 +199,124 @@ pub fn run(args: Args) -> eseal::Result<u8> {
         Some(changed),
     ));
 
-    step("the signer seals a PDF (PAdES, SM2): the seal is drawn where the text says so");
-    let pdf = eseal::pdf::sample::plain_pdf(&LICENCE_LINES, 0);
-    write_file(&dir.join("licence.pdf"), &pdf)?;
+    step("the office opens its licence registry and stores the 营业执照 template");
+    let mut registry = SqliteRegistry::open(dir.join("registry.db"))?;
+    let template = sample::business_template();
+    write_file(&dir.join("template.json"), &template.to_json())?;
+    registry.put_template(&template.registry_template(), "demo", unix_seconds(now))?;
+    out!(
+        "   registry.db: SQLite (WAL, synchronous=FULL); template.json: {} fields, {} in the QR",
+        template.fields.len(),
+        template.fields.iter().filter(|f| f.in_qr).count()
+    );
+
+    step("the office issues a business licence: identifier, serial, signed QR credential (SM2)");
+    let office_identity = sample::office();
+    let issuing = IssuingOffice {
+        identity: office_identity.clone(),
+        signer: signer_key,
+        certificate: signer,
+        status_list_uri: sample::STATUS_LIST_URI.into(),
+    };
+    let request = sample::business_request(0);
+    write_file(&dir.join("licence-request.json"), &request.canonical_json())?;
+    let licence = issue::issue(
+        &mut registry,
+        &issuing,
+        &template,
+        &request,
+        Some("JL-2026-000001"),
+        "窗口 01",
+        unix_seconds(now),
+    )?;
+    let identifier = licence.record.identifier.clone();
+    let qr = licence.record.qr.clone();
+    write_file(&dir.join("licence.qr.txt"), qr.as_bytes())?;
+    write_file(&dir.join("licence-qr.svg"), qr_svg(&qr)?.as_bytes())?;
+    out!("   {identifier}");
+    out!(
+        "   licence.qr.txt: {} characters (ZZ1: + Base45(zlib(COSE_Sign1))), licence-qr.svg",
+        qr.len()
+    );
+
+    step("the licence is printed: rendered as a PDF with its QR code, sealed with the e-seal");
+    let font = CjkFont::from_env()?;
     let mut options = PdfSealOptions::new(signer_key, signer);
     options.chain = std::slice::from_ref(office.certificate());
     options.seal = Some(&seal);
-    options.placement = Placement::Keyword {
-        keyword: "(office seal)".into(),
-        occurrence: 0,
-    };
-    options.reason = Some("营业执照".into());
-    let sealed = seal_pdf(pdf, &options)?;
-    write_file(&dir.join("licence-sealed.pdf"), &sealed)?;
+    options.reason = Some(template.name.clone());
+    let sealed = licence.sealed_pdf(&template, &font, options)?;
+    write_file(&dir.join("licence.pdf"), &sealed)?;
     out!(
-        "   licence-sealed.pdf: {} bytes, one incremental update",
+        "   licence.pdf: {} bytes, PAdES B-B, the seal over the office name",
         sealed.len()
     );
     let pdf_report = verify_pdf(&sealed, &store, now)?;
     verdict(&pdf_report.signatures[0]);
     out!(
-        "   same as: eseal verify {0}/licence-sealed.pdf --trust {0}/root.pem",
+        "   same as: eseal verify {0}/licence.pdf --trust {0}/root.pem",
         dir.display()
     );
 
-    step("someone edits the credit code inside the sealed PDF: the digest no longer matches");
+    step("someone changes one byte of the printed page: the digest no longer matches");
     let mut tampered = sealed.clone();
-    if let Some(at) = tampered.windows(10).position(|w| w == b"MA2XXXXXX1") {
-        tampered[at + 3] = b'Y';
+    if let Some(at) = sealed.windows(7).position(|w| w == b"stream\n") {
+        tampered[at + 20] ^= 0x01;
     }
     verdict(&verify_pdf(&tampered, &store, now)?.signatures[0]);
+
+    step("the province publishes its trust list; the office its status list");
+    let (lister, lister_key) = &issued[3];
+    let day = Duration::from_secs(86_400);
+    let trust_list = sign_trust_list(
+        &TrustList::new("吉林省").office(
+            Office::new(sample::OFFICE_CODE, OFFICE)
+                .region(office_identity.region.as_str())
+                .status_list("https://zz.jl.gov.cn/sl/")
+                .key(ListedKey::new(signer.clone(), KeyUse::Sign)),
+        ),
+        1,
+        now,
+        now + 7 * day,
+        lister_key,
+        lister,
+        std::slice::from_ref(office.certificate()),
+    )?;
+    write_file(&dir.join("trust-list.cwt"), &trust_list)?;
+    let publish = |name: &str, registry: &SqliteRegistry| -> eseal::Result<Vec<u8>> {
+        let at = SystemTime::now();
+        let token = sign_status_list(
+            &registry.status_list(sample::STATUS_LIST_URI)?,
+            sample::STATUS_LIST_URI,
+            at,
+            Duration::from_secs(3600),
+            at + 2 * day,
+            signer_key,
+            signer,
+        )?;
+        write_file(&dir.join(name), &token)?;
+        Ok(token)
+    };
+    let status_list = publish("status-list.cwt", &registry)?;
+    out!(
+        "   trust-list.cwt: {} bytes; status-list.cwt: {} bytes for 131,072 entries",
+        trust_list.len(),
+        status_list.len()
+    );
+
+    step("a bank in another province scans the QR and verifies it offline");
+    let trust = verify_trust_list(&trust_list, &store, now, None)
+        .map_err(|e| eseal::Error::Invalid(e.to_string()))?;
+    let check_qr = |status_list: &[u8]| {
+        let mut lists = StatusLists::new();
+        lists.insert(sample::STATUS_LIST_URI, status_list.to_vec());
+        verify_licence_qr(&qr, &trust, StatusCheck::Lists(&lists), SystemTime::now()).to_report()
+    };
+    verdict(&check_qr(&status_list));
+    out!(
+        "   same as: eseal verify \"$(cat {0}/licence.qr.txt)\" --trust-list {0}/trust-list.cwt \\\n            --status-list {0}/status-list.cwt --trust {0}/root.pem",
+        dir.display()
+    );
 
     step("the office's timestamp authority stamps a second copy: PAdES B-LTA");
     let (tsa_cert, tsa_key) = &issued[2];
@@ -236,12 +330,8 @@ pub fn run(args: Args) -> eseal::Result<u8> {
     let mut options = PdfSealOptions::new(signer_key, signer);
     options.chain = std::slice::from_ref(office.certificate());
     options.seal = Some(&seal);
-    options.placement = Placement::Keyword {
-        keyword: "(office seal)".into(),
-        occurrence: 0,
-    };
     options.timestamper = Some(&tsa);
-    let b_t = seal_pdf(eseal::pdf::sample::plain_pdf(&LICENCE_LINES, 0), &options)?;
+    let b_t = licence.sealed_pdf(&template, &font, options)?;
     let b_lt = add_validation_data(
         b_t,
         &ValidationData {
@@ -257,6 +347,25 @@ pub fn run(args: Args) -> eseal::Result<u8> {
         out!("   {}:", report.kind);
         verdict(&report);
     }
+
+    step("the office revokes the licence (吊销) and publishes a new status list");
+    registry.set_status(
+        &identifier,
+        StatusChange {
+            to: LicenceState::Withdrawn,
+            op: OpCode::Terminate,
+            reason: Some("吊销：提交虚假材料取得登记"),
+            operator: "执法科 李四",
+            at: unix_seconds(SystemTime::now()),
+        },
+    )?;
+    let status_list = publish("status-list-2.cwt", &registry)?;
+    out!(
+        "   status-list-2.cwt: entry {} is now INVALID",
+        licence.record.list_idx
+    );
+    step("the bank scans the QR again");
+    verdict(&check_qr(&status_list));
 
     step("the office revokes the signer (key compromise) and publishes a CRL");
     // Revoked from a moment after the stamps above (timestamps count whole seconds).
@@ -281,9 +390,9 @@ pub fn run(args: Args) -> eseal::Result<u8> {
             .validate(signer, &[], later, Usage::Signer)
             .to_report("certificate"),
     );
-    step("the sealed PDF, checked again with the CRL");
+    step("the sealed licence PDF, checked again with the CRL");
     verdict(&verify_pdf(&sealed, &store, later)?.signatures[0]);
-    step("the B-LTA copy: its timestamps prove it was sealed before the revocation");
+    step("the B-LTA copy: its timestamps prove it was sealed before the signer's revocation");
     verdict(&verify_pdf(&b_lta, &store, later)?.signatures[0]);
     step("as of a minute before the revocation the certificate was good");
     let before = revoked_at - Duration::from_secs(60);

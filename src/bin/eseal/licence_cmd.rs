@@ -163,7 +163,8 @@ pub enum Command {
         /// The list signer's key.
         #[arg(long)]
         key: PathBuf,
-        /// The list signer's certificate (PEM).
+        /// The list signer's certificate (PEM), followed by its intermediates up to the
+        /// root, which go in the list so verifiers need the root alone.
         #[arg(long)]
         cert: PathBuf,
         /// Who publishes the list (e.g. a province).
@@ -470,7 +471,13 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             out,
         } => {
             let (key, _) = load_key(&key, None)?;
-            let cert = first_certificate(&cert)?;
+            let chain = read_certificates(&read_file(&cert)?)?;
+            let Some((cert, chain)) = chain.split_first() else {
+                return Err(eseal::Error::Invalid(format!(
+                    "{} holds no certificate",
+                    cert.display()
+                )));
+            };
             let mut list = TrustList::new(&issuer);
             for dir in &office {
                 let config = OfficeConfig::read(dir)?;
@@ -490,7 +497,8 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
                 now,
                 now + Duration::from_secs(valid_days * 86_400),
                 &key,
-                &cert,
+                cert,
+                chain,
             )?;
             write_file(&out, &token)?;
             out!(
