@@ -12,6 +12,7 @@ use sm2::dsa::signature::Verifier as _;
 
 use crate::crypto::{Algorithm, PublicKey, Signer, SoftwareKey, verify};
 use crate::error::Result;
+use crate::licence::sample;
 use crate::pki::{self, DistinguishedName, Profile, TrustStore, Usage, Validity, unix_seconds};
 
 /// One measured path beside its baseline.
@@ -116,11 +117,6 @@ pub fn run(budget: Duration) -> Result<Vec<Measurement>> {
     Ok(out)
 }
 
-/// The office code of the licence fixture.
-const LICENCE_OFFICE: &str = "11220000013544541J";
-/// The status list URI of the licence fixture.
-const LICENCE_STATUS_URI: &str = "https://zz.jl.gov.cn/sl/1";
-
 /// A licence QR, the verified trust list listing its office, and the office's status list
 /// (LICENCE.md §3–§5), everything signed with `algorithm`.
 pub struct LicenceFixture {
@@ -145,7 +141,7 @@ impl LicenceFixture {
         let (office_key, office_cert) = issued(Profile::Signer, "speed office")?;
         let now = SystemTime::now();
         let list = TrustList::new("speed").office(
-            Office::new(LICENCE_OFFICE, "吉林省市场监督管理厅")
+            Office::new(sample::OFFICE_CODE, sample::OFFICE_NAME)
                 .status_list("https://zz.jl.gov.cn/sl/")
                 .key(ListedKey::new(office_cert.clone(), KeyUse::Sign)),
         );
@@ -157,7 +153,7 @@ impl LicenceFixture {
             .map_err(|e| crate::Error::Invalid(e.to_string()))?;
         let token = sign_status_list(
             &StatusList::new(1),
-            LICENCE_STATUS_URI,
+            sample::STATUS_LIST_URI,
             now,
             Duration::from_secs(3600),
             now + day,
@@ -165,7 +161,7 @@ impl LicenceFixture {
             &office_cert,
         )?;
         let mut status_lists = crate::licence::verify::StatusLists::new();
-        status_lists.insert(LICENCE_STATUS_URI, token);
+        status_lists.insert(sample::STATUS_LIST_URI, token);
         let qr = crate::licence::compact::sign_licence(
             &licence_claims(unix_seconds(now))?,
             &office_key,
@@ -189,29 +185,16 @@ impl LicenceFixture {
     }
 }
 
-/// The claims of LICENCE.md §3's measured business licence.
+/// The claims of the sample business licence as the issuer signs them (LICENCE.md §3).
 fn licence_claims(now: i64) -> Result<crate::licence::compact::LicenceClaims> {
-    use crate::licence::compact::{LicenceClaims, StatusReference};
-    let mut claims =
-        LicenceClaims::new("1.2.156.3005.2.11100000000013338W032.11220000013544541J.2430599.001.F");
-    claims.issuer = Some(LICENCE_OFFICE.into());
-    claims.issued_at = Some(now - 60);
-    claims.not_before = Some(now - 86_400);
-    claims.status = Some(StatusReference {
+    let template = sample::business_template();
+    let office = sample::office();
+    let licence = sample::business_request(0).to_licence(&template, &office, "20260000001", now)?;
+    let status = crate::licence::compact::StatusReference {
         idx: 4711,
-        uri: LICENCE_STATUS_URI.into(),
-    });
-    let l = &mut claims.licence;
-    l.name = Some("营业执照".into());
-    l.holder = Some("长春市某某科技有限公司".into());
-    l.holder_type = Some("001".into());
-    l.holder_code = Some(crate::licence::identifiers::Uscc::new("91220101MA0Y3ABCX")?.to_string());
-    l.surface = vec![
-        ("fr".into(), "张三".into()),
-        ("lx".into(), "有限责任公司（自然人投资或控股）".into()),
-        ("zb".into(), "壹佰万元整".into()),
-    ];
-    Ok(claims)
+        uri: sample::STATUS_LIST_URI.into(),
+    };
+    licence.claims(&template, office.region, now - 60, status, None)
 }
 
 /// A full licence QR verify (decode, signature, binding, check characters, time, cached

@@ -97,6 +97,112 @@ pub fn lookup<'a>(map: &'a [(Value, Value)], key: &Value) -> Option<&'a Value> {
     map.iter().find(|(k, _)| k == key).map(|(_, v)| v)
 }
 
+/// A decoded CBOR data item whose strings borrow from the input: what a verifier reads
+/// once and keeps only a few fields of ([`decode_ref`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ValueRef<'a> {
+    /// Major type 0: an unsigned integer.
+    Uint(u64),
+    /// Major type 1: the negative integer `-1 - n`.
+    Nint(u64),
+    /// Major type 2: a byte string.
+    Bytes(&'a [u8]),
+    /// Major type 3: a text string (UTF-8).
+    Text(&'a str),
+    /// Major type 4: an array.
+    Array(Vec<ValueRef<'a>>),
+    /// Major type 5: a map, in the order given.
+    Map(Vec<(ValueRef<'a>, ValueRef<'a>)>),
+    /// Major type 6: a tagged item.
+    Tag(u64, Box<ValueRef<'a>>),
+    /// Simple values 20 and 21.
+    Bool(bool),
+    /// Simple value 22.
+    Null,
+}
+
+impl<'a> ValueRef<'a> {
+    /// The integer `i` (major type 0 or 1).
+    pub fn int(i: i64) -> ValueRef<'a> {
+        if i >= 0 {
+            ValueRef::Uint(i as u64)
+        } else {
+            ValueRef::Nint((-1 - i) as u64)
+        }
+    }
+
+    /// The item with its strings copied.
+    pub fn to_owned_value(&self) -> Value {
+        match self {
+            ValueRef::Uint(n) => Value::Uint(*n),
+            ValueRef::Nint(n) => Value::Nint(*n),
+            ValueRef::Bytes(b) => Value::Bytes(b.to_vec()),
+            ValueRef::Text(t) => Value::Text((*t).to_owned()),
+            ValueRef::Array(items) => {
+                Value::Array(items.iter().map(Self::to_owned_value).collect())
+            }
+            ValueRef::Map(entries) => Value::Map(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.to_owned_value(), v.to_owned_value()))
+                    .collect(),
+            ),
+            ValueRef::Tag(tag, item) => Value::Tag(*tag, Box::new(item.to_owned_value())),
+            ValueRef::Bool(b) => Value::Bool(*b),
+            ValueRef::Null => Value::Null,
+        }
+    }
+
+    /// The integer, if it is one that fits an `i64`.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            ValueRef::Uint(u) => i64::try_from(*u).ok(),
+            ValueRef::Nint(n) => i64::try_from(*n).ok().map(|n| -1 - n),
+            _ => None,
+        }
+    }
+
+    /// The text, if a text string.
+    pub fn as_text(&self) -> Option<&'a str> {
+        match self {
+            ValueRef::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The bytes, if a byte string.
+    pub fn as_bytes(&self) -> Option<&'a [u8]> {
+        match self {
+            ValueRef::Bytes(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The entries, if a map.
+    pub fn as_map(&self) -> Option<&[(ValueRef<'a>, ValueRef<'a>)]> {
+        match self {
+            ValueRef::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The items, if an array.
+    pub fn as_array(&self) -> Option<&[ValueRef<'a>]> {
+        match self {
+            ValueRef::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+}
+
+/// Looks `key` up in borrowed map entries.
+pub fn lookup_ref<'m, 'a>(
+    map: &'m [(ValueRef<'a>, ValueRef<'a>)],
+    key: &ValueRef<'_>,
+) -> Option<&'m ValueRef<'a>> {
+    map.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+}
+
 /// Writes an initial byte and argument in its shortest form (RFC 8949 clause 4.2.1).
 pub fn head(out: &mut Vec<u8>, major: u8, n: u64) {
     let m = major << 5;
@@ -172,6 +278,11 @@ fn encode_into(value: &Value, out: &mut Vec<u8>) -> Result<(), String> {
 
 /// Decodes exactly one data item filling `input`.
 pub fn decode(input: &[u8]) -> Result<Value, String> {
+    decode_ref(input).map(|v| v.to_owned_value())
+}
+
+/// Decodes exactly one data item filling `input`, borrowing its strings.
+pub fn decode_ref(input: &[u8]) -> Result<ValueRef<'_>, String> {
     let mut d = Decoder { buf: input, pos: 0 };
     let value = d.item(0)?;
     if d.pos != input.len() {
@@ -219,7 +330,7 @@ impl<'a> Decoder<'a> {
         Ok((major, ai, n))
     }
 
-    fn item(&mut self, depth: usize) -> Result<Value, String> {
+    fn item(&mut self, depth: usize) -> Result<ValueRef<'a>, String> {
         let at = self.pos;
         let (major, ai, n) = self.head()?;
         let nested = || {
@@ -230,11 +341,11 @@ impl<'a> Decoder<'a> {
             }
         };
         Ok(match major {
-            0 => Value::Uint(n),
-            1 => Value::Nint(n),
-            2 => Value::Bytes(self.take(n)?.to_vec()),
-            3 => Value::Text(
-                String::from_utf8(self.take(n)?.to_vec())
+            0 => ValueRef::Uint(n),
+            1 => ValueRef::Nint(n),
+            2 => ValueRef::Bytes(self.take(n)?),
+            3 => ValueRef::Text(
+                std::str::from_utf8(self.take(n)?)
                     .map_err(|_| format!("text string at offset {at} is not UTF-8"))?,
             ),
             4 => {
@@ -243,11 +354,11 @@ impl<'a> Decoder<'a> {
                 for _ in 0..n {
                     items.push(self.item(depth)?);
                 }
-                Value::Array(items)
+                ValueRef::Array(items)
             }
             5 => {
                 let depth = nested()?;
-                let mut entries: Vec<(Value, Value)> =
+                let mut entries: Vec<(ValueRef<'a>, ValueRef<'a>)> =
                     Vec::with_capacity((n as usize).min(self.remaining()));
                 // Small maps (every licence map) compare keys directly; larger ones by
                 // their encodings, so a hostile map costs linear time.
@@ -261,23 +372,23 @@ impl<'a> Decoder<'a> {
                     } else {
                         if seen.is_empty() {
                             for (k, _) in &entries {
-                                seen.insert(encode(k)?);
+                                seen.insert(encode(&k.to_owned_value())?);
                             }
                         }
-                        !seen.insert(encode(&key)?)
+                        !seen.insert(encode(&key.to_owned_value())?)
                     };
                     if duplicate {
                         return Err(format!("duplicate map key at offset {key_at}"));
                     }
                     entries.push((key, value));
                 }
-                Value::Map(entries)
+                ValueRef::Map(entries)
             }
-            6 => Value::Tag(n, Box::new(self.item(nested()?)?)),
+            6 => ValueRef::Tag(n, Box::new(self.item(nested()?)?)),
             _ => match ai {
-                20 => Value::Bool(false),
-                21 => Value::Bool(true),
-                22 => Value::Null,
+                20 => ValueRef::Bool(false),
+                21 => ValueRef::Bool(true),
+                22 => ValueRef::Null,
                 25..=27 => return Err(format!("floating-point number at offset {at}")),
                 _ => return Err(format!("unsupported simple value at offset {at}")),
             },

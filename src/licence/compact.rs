@@ -38,11 +38,10 @@
 
 use std::fmt;
 
-use miniz_oxide::inflate::TINFLStatus;
 use sha2::{Digest, Sha256};
 
 pub use super::cbor;
-use super::cbor::Value;
+use super::cbor::{Value, ValueRef};
 use super::cose;
 pub use super::cose::{COSE_ALG_SM2_SM3, SM2_COSE_DISTID, kid_of, sig_structure};
 use crate::crypto::{Algorithm, Signer};
@@ -342,17 +341,18 @@ impl LicenceClaims {
     /// Reads claims from a CBOR payload; the CLAIMS stage's checks (a text `sub` of at
     /// most 128 characters, a licence map) apply. Unknown claims and fields are ignored.
     pub fn from_cbor(payload: &[u8]) -> std::result::Result<Self, String> {
-        let value = cbor::decode(payload)?;
+        let value = cbor::decode_ref(payload)?;
         let claims = value.as_map().ok_or("the payload is not a map")?;
-        let get = |key: i64| cbor::lookup(claims, &Value::int(key));
-        let text = |v: Option<&Value>, what: &str| -> std::result::Result<Option<String>, String> {
-            v.map(|v| {
-                v.as_text()
-                    .map(str::to_string)
-                    .ok_or_else(|| format!("{what} is not a text string"))
-            })
-            .transpose()
-        };
+        let get = |key: i64| cbor::lookup_ref(claims, &ValueRef::int(key));
+        let text =
+            |v: Option<&ValueRef<'_>>, what: &str| -> std::result::Result<Option<String>, String> {
+                v.map(|v| {
+                    v.as_text()
+                        .map(str::to_string)
+                        .ok_or_else(|| format!("{what} is not a text string"))
+                })
+                .transpose()
+            };
         let time = |key: i64, what: &str| -> std::result::Result<Option<i64>, String> {
             get(key)
                 .map(|v| {
@@ -373,14 +373,14 @@ impl LicenceClaims {
             Some(v) => {
                 let list = v
                     .as_map()
-                    .and_then(|m| cbor::lookup(m, &Value::text("status_list")))
-                    .and_then(Value::as_map)
+                    .and_then(|m| cbor::lookup_ref(m, &ValueRef::Text("status_list")))
+                    .and_then(ValueRef::as_map)
                     .ok_or("`status` has no `status_list` map")?;
-                let idx = match cbor::lookup(list, &Value::text("idx")) {
-                    Some(Value::Uint(i)) => *i,
+                let idx = match cbor::lookup_ref(list, &ValueRef::Text("idx")) {
+                    Some(ValueRef::Uint(i)) => *i,
                     _ => return Err("`status_list` has no unsigned `idx`".into()),
                 };
-                let uri = text(cbor::lookup(list, &Value::text("uri")), "`uri`")?
+                let uri = text(cbor::lookup_ref(list, &ValueRef::Text("uri")), "`uri`")?
                     .ok_or("`status_list` has no `uri`")?;
                 Some(StatusReference { idx, uri })
             }
@@ -389,7 +389,7 @@ impl LicenceClaims {
             .ok_or("no licence claim (-70002)")?
             .as_map()
             .ok_or("the licence claim (-70002) is not a map")?;
-        let field = |key: &str| cbor::lookup(licence, &Value::text(key));
+        let field = |key: &str| cbor::lookup_ref(licence, &ValueRef::Text(key));
         let holder_hash = match field("hh") {
             None => None,
             Some(v) => Some(
@@ -539,28 +539,34 @@ pub fn decode_qr(qr: &str) -> std::result::Result<DecodedToken, CompactError> {
         );
     }
     let compressed = base45_decode(body).or_else(|e| fail(Stage::Base45, e))?;
-    let cose = miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&compressed, MAX_INFLATED)
-        .or_else(|e| match e.status {
-        TINFLStatus::HasMoreOutput => fail(
-            Stage::Zlib,
-            format!("inflates to more than {MAX_INFLATED} bytes"),
-        ),
-        status => fail(Stage::Zlib, format!("not a zlib stream ({status:?})")),
-    })?;
-    decode_cose(&cose)
+    let cose =
+        fdeflate::decompress_to_vec_bounded(&compressed, MAX_INFLATED).or_else(|e| match e {
+            fdeflate::BoundedDecompressionError::OutputTooLarge { .. } => fail(
+                Stage::Zlib,
+                format!("inflates to more than {MAX_INFLATED} bytes"),
+            ),
+            fdeflate::BoundedDecompressionError::DecompressionError { inner } => {
+                fail(Stage::Zlib, format!("not a zlib stream ({inner:?})"))
+            }
+        })?;
+    decode_cose_owned(cose)
 }
 
 /// Decodes a COSE_Sign1 licence token through the COSE and CLAIMS stages: tag 18,
 /// 61(18(…)) or untagged; protected header with a known `alg` and a `kid` (protected
 /// wins over unprotected); an attached payload that is a licence CWT.
 pub fn decode_cose(cose: &[u8]) -> std::result::Result<DecodedToken, CompactError> {
+    decode_cose_owned(cose.to_vec())
+}
+
+fn decode_cose_owned(cose: Vec<u8>) -> std::result::Result<DecodedToken, CompactError> {
     if cose.len() > MAX_INFLATED {
         return fail(
             Stage::Cose,
             format!("{} bytes, the limit is {MAX_INFLATED}", cose.len()),
         );
     }
-    let sign1 = cose::decode(cose, true).or_else(|e| fail(Stage::Cose, e))?;
+    let sign1 = cose::decode(&cose, true).or_else(|e| fail(Stage::Cose, e))?;
     let cose_err = |detail: &str| CompactError {
         stage: Stage::Cose,
         detail: detail.to_string(),
@@ -581,7 +587,7 @@ pub fn decode_cose(cose: &[u8]) -> std::result::Result<DecodedToken, CompactErro
     } = sign1;
     let claims = LicenceClaims::from_cbor(&payload).or_else(|e| fail(Stage::Claims, e))?;
     Ok(DecodedToken {
-        cose: cose.to_vec(),
+        cose,
         protected,
         payload,
         signature,
@@ -676,12 +682,20 @@ pub fn base45_decode(text: &str) -> std::result::Result<Vec<u8>, String> {
         v => Ok(u32::from(v)),
     };
     let mut out = Vec::with_capacity(bytes.len() / 3 * 2 + 1);
-    let mut i = 0;
-    while i + 3 <= bytes.len() {
-        let n = digit(i)? + digit(i + 1)? * 45 + digit(i + 2)? * 45 * 45;
-        let n = u16::try_from(n).map_err(|_| format!("triplet at {i} is {n}, above 65535"))?;
+    let triplets = bytes.chunks_exact(3);
+    let i = bytes.len() - triplets.remainder().len();
+    for (k, t) in triplets.enumerate() {
+        let [a, b, c] = [t[0], t[1], t[2]].map(|x| u32::from(BASE45_VALUE[usize::from(x)]));
+        // Digits are below 45; the 0xff of a character outside the alphabet sets bit 7.
+        if (a | b | c) & 0x80 != 0 {
+            for j in 0..3 {
+                digit(k * 3 + j)?;
+            }
+        }
+        let n = a + b * 45 + c * 45 * 45;
+        let n =
+            u16::try_from(n).map_err(|_| format!("triplet at {} is {n}, above 65535", k * 3))?;
         out.extend_from_slice(&n.to_be_bytes());
-        i += 3;
     }
     match bytes.len() - i {
         0 => {}

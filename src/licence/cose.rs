@@ -10,7 +10,7 @@
 //!   checks the algorithm against the key type, then the signature over the
 //!   `Sig_structure` of the bytes as received.
 
-use super::cbor::{self, Value};
+use super::cbor::{self, Value, ValueRef};
 use crate::crypto::{
     Algorithm, KeyType, PublicKey, SM2_DEFAULT_DISTID, Signer, signature_der_to_raw,
     signature_raw_to_der,
@@ -164,47 +164,53 @@ pub struct Sign1 {
 /// Decodes a COSE_Sign1: tag 18, untagged, or 61(18(…)) when `allow_cwt_tag`; four
 /// items of the right types; an attached payload; a protected header that is a map.
 pub fn decode(input: &[u8], allow_cwt_tag: bool) -> std::result::Result<Sign1, String> {
-    let value = cbor::decode(input)?;
+    let value = cbor::decode_ref(input)?;
     let (tagging, inner) = match value {
-        Value::Tag(TAG_CWT, inner) if allow_cwt_tag => match *inner {
-            Value::Tag(TAG_COSE_SIGN1, sign1) => (Tagging::Cwt, *sign1),
+        ValueRef::Tag(TAG_CWT, inner) if allow_cwt_tag => match *inner {
+            ValueRef::Tag(TAG_COSE_SIGN1, sign1) => (Tagging::Cwt, *sign1),
             _ => return Err("tag 61 (CWT) does not hold a COSE_Sign1".into()),
         },
-        Value::Tag(TAG_COSE_SIGN1, sign1) => (Tagging::Sign1, *sign1),
-        Value::Tag(tag, _) => return Err(format!("tag {tag}, expected 18 (COSE_Sign1)")),
+        ValueRef::Tag(TAG_COSE_SIGN1, sign1) => (Tagging::Sign1, *sign1),
+        ValueRef::Tag(tag, _) => return Err(format!("tag {tag}, expected 18 (COSE_Sign1)")),
         untagged => (Tagging::Untagged, untagged),
     };
-    let Value::Array(items) = inner else {
+    let ValueRef::Array(items) = inner else {
         return Err("COSE_Sign1 is not an array".into());
     };
-    let [protected, unprotected, payload, signature] = <[Value; 4]>::try_from(items)
+    let [protected, unprotected, payload, signature] = <[ValueRef<'_>; 4]>::try_from(items)
         .map_err(|items| format!("COSE_Sign1 has {} items, not 4", items.len()))?;
-    let (Value::Bytes(protected_bytes), Value::Map(unprotected), Value::Bytes(signature)) =
+    let (ValueRef::Bytes(protected_bytes), ValueRef::Map(unprotected), ValueRef::Bytes(signature)) =
         (protected, unprotected, signature)
     else {
         return Err("COSE_Sign1 items have the wrong types".into());
     };
     let payload = match payload {
-        Value::Bytes(p) => p,
-        Value::Null => return Err("detached payload".into()),
+        ValueRef::Bytes(p) => p,
+        ValueRef::Null => return Err("detached payload".into()),
         _ => return Err("the payload is not a byte string".into()),
     };
     let protected = if protected_bytes.is_empty() {
         Vec::new()
     } else {
-        match cbor::decode(&protected_bytes).map_err(|e| format!("protected header: {e}"))? {
-            Value::Map(m) => m,
+        match cbor::decode_ref(protected_bytes).map_err(|e| format!("protected header: {e}"))? {
+            ValueRef::Map(m) => owned_entries(&m),
             _ => return Err("the protected header is not a map".into()),
         }
     };
     Ok(Sign1 {
         tagging,
-        protected_bytes,
+        protected_bytes: protected_bytes.to_vec(),
         protected,
-        unprotected,
-        payload,
-        signature,
+        unprotected: owned_entries(&unprotected),
+        payload: payload.to_vec(),
+        signature: signature.to_vec(),
     })
+}
+
+fn owned_entries(map: &[(ValueRef<'_>, ValueRef<'_>)]) -> Vec<(Value, Value)> {
+    map.iter()
+        .map(|(k, v)| (k.to_owned_value(), v.to_owned_value()))
+        .collect()
 }
 
 impl Sign1 {

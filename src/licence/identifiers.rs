@@ -163,14 +163,19 @@ impl fmt::Display for Warning {
 
 /// ISO/IEC 7064 MOD 37,36 over `body`, which must be `[0-9A-Z]*` (LICENCE.md §2).
 fn mod37_36(body: impl IntoIterator<Item = u8>) -> Option<char> {
+    // p stays in 1..=36 and v in 0..=35, so each modulo is one conditional subtraction:
+    // s = (p + v) mod 36 taken in 1..=36, p = 2s mod 37 (never 0, 37 being prime).
     let mut p: u32 = 36;
     for b in body {
         let v = alnum_value(b)?;
-        let mut s = (p + v) % 36;
-        if s == 0 {
-            s = 36;
+        let mut s = p + v;
+        if s > 36 {
+            s -= 36;
         }
-        p = (2 * s) % 37;
+        p = 2 * s;
+        if p >= 37 {
+            p -= 37;
+        }
     }
     let c = (37 - p) % 36;
     Some(char::from(ALNUM[c as usize]))
