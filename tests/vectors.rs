@@ -104,3 +104,101 @@ fn pdf_vectors_give_the_expected_verdicts() {
     }
     assert_eq!(checked, 16);
 }
+
+/// The licence QR vectors (LICENCE.md §8, in the EU DCC test-data layout): every stage a
+/// case lists decodes to the next, each EXPECTEDRESULTS step holds as stated (false = must
+/// fail), and `eseal verify` against the trust and status lists beside them gives the
+/// verdict in ESEALVERIFY.
+#[test]
+fn licence_vectors_give_the_expected_results() {
+    use eseal::licence::compact::{self, Stage};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("test-vectors/licence");
+    let mut names: Vec<_> = std::fs::read_dir(root.join("cases"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    for path in &names {
+        let case: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy();
+        let qr = case["PREFIX"].as_str().unwrap();
+        let expected = &case["EXPECTEDRESULTS"];
+        let step = |key: &str| expected[key].as_bool();
+        let hex = |key: &str| case[key].as_str().map(|h| hex::decode(h).unwrap());
+        let clock = eseal::pki::parse_rfc3339(case["TESTCTX"]["VALIDATIONCLOCK"].as_str().unwrap())
+            .unwrap();
+        let decoded = compact::decode_qr(qr);
+        let failed_stage = decoded.as_ref().err().map(|e| e.stage);
+        for (key, stage) in [
+            ("EXPECTEDDECODE", Stage::Prefix),
+            ("EXPECTEDB45DECODE", Stage::Base45),
+            ("EXPECTEDCOMPRESSION", Stage::Zlib),
+        ] {
+            if let Some(ok) = step(key) {
+                assert_eq!(failed_stage != Some(stage), ok, "{name}: {key}");
+            }
+        }
+        if let Some(compressed) = hex("COMPRESSED") {
+            let body = case["BASE45"].as_str().unwrap();
+            assert_eq!(compact::base45_decode(body).unwrap(), compressed, "{name}");
+        }
+        if let Ok(token) = &decoded {
+            assert_eq!(Some(&token.cose), hex("COSE").as_ref(), "{name}: COSE");
+            assert_eq!(Some(&token.payload), hex("CBOR").as_ref(), "{name}: CBOR");
+            let der = base64::Engine::decode(
+                &base64::engine::general_purpose::STANDARD,
+                case["TESTCTX"]["CERTIFICATE"].as_str().unwrap(),
+            )
+            .unwrap();
+            let cert = eseal::pki::Certificate::from_der(&der).unwrap();
+            if let Some(ok) = step("EXPECTEDVERIFY") {
+                assert_eq!(
+                    token.verify_with(&cert).is_ok(),
+                    ok,
+                    "{name}: EXPECTEDVERIFY"
+                );
+            }
+            if let Some(ok) = step("EXPECTEDEXPIRATIONCHECK") {
+                let now = eseal::pki::unix_seconds(clock);
+                let in_force = token.claims.expires.is_none_or(|exp| now < exp);
+                assert_eq!(in_force, ok, "{name}: EXPECTEDEXPIRATIONCHECK");
+            }
+        }
+
+        let verdict = &case["ESEALVERIFY"];
+        let out = Command::new(env!("CARGO_BIN_EXE_eseal"))
+            .current_dir(&root)
+            .args([
+                "verify",
+                qr,
+                "--trust-list",
+                "trust-list.cwt",
+                "--status-list",
+                "status-list.cwt",
+                "--trust",
+                "root.pem",
+                "--at",
+                case["TESTCTX"]["VALIDATIONCLOCK"].as_str().unwrap(),
+                "--json",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code().map(i64::from),
+            verdict["exit"].as_i64(),
+            "{name}"
+        );
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let s = &report["signatures"][0];
+        assert_eq!(s["indication"], verdict["indication"], "{name}");
+        assert_eq!(s["sub_indication"], verdict["sub_indication"], "{name}");
+        assert_eq!(s["reasons"][0]["code"], verdict["reason"], "{name}");
+        let warnings = s["warnings"].as_array().unwrap();
+        match verdict["warning"].as_str() {
+            Some(w) => assert!(warnings.iter().any(|x| x == w), "{name}: {warnings:?}"),
+            None => assert!(warnings.is_empty(), "{name}: {warnings:?}"),
+        }
+    }
+    assert_eq!(names.len(), 13);
+}
