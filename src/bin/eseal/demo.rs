@@ -42,6 +42,11 @@ pub struct Args {
     out: Option<PathBuf>,
 }
 
+/// The font the demo draws the seal and the licence with, so it runs where no CJK font is
+/// installed: WenQuanYi Micro Hei (Apache-2.0) cut to the demo's characters by
+/// `scripts/demo-font.sh`.
+const DEMO_FONT: &[u8] = include_bytes!("../../../assets/demo-cjk.ttf");
+
 const AUTHORITY: &str = "国家电子证照根CA";
 const OFFICE: &str = sample::OFFICE_NAME;
 
@@ -148,7 +153,7 @@ pub fn run(args: Args) -> eseal::Result<u8> {
         purpose: Some("电子证照专用章".into()),
         ..SealPicture::new(OFFICE)
     };
-    let font = SealFont::system()?;
+    let font = SealFont::from_bytes(DEMO_FONT.to_vec(), 0)?;
     let png = picture.to_png(&font, 512)?;
     write_file(&dir.join("seal.png"), &png)?;
     write_file(&dir.join("seal.svg"), picture.to_svg(&font)?.as_bytes())?;
@@ -240,7 +245,7 @@ pub fn run(args: Args) -> eseal::Result<u8> {
     );
 
     step("the licence is printed: rendered as a PDF with its QR code, sealed with the e-seal");
-    let font = CjkFont::from_env()?;
+    let font = CjkFont::from_bytes(DEMO_FONT.to_vec(), 0)?;
     let mut options = PdfSealOptions::new(signer_key, signer);
     options.chain = std::slice::from_ref(office.certificate());
     options.seal = Some(&seal);
