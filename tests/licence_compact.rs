@@ -609,3 +609,50 @@ fn limits_and_aliases() {
     assert_eq!(token.alg, CoseAlgorithm::EdDsa);
     token.verify_with(&cert).unwrap();
 }
+
+/// The independent Python implementation verifies the committed licence vectors
+/// (test-vectors/licence, issued through eseal's issuance path) that are not SM2 and
+/// whose signature step is listed: it accepts exactly those marked EXPECTEDVERIFY true and
+/// reads the same `sub`.
+#[test]
+fn python_verifies_the_licence_vectors() {
+    let python = python();
+    let cases = Path::new(env!("CARGO_MANIFEST_DIR")).join("test-vectors/licence/cases");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(cases).unwrap() {
+        let path = entry.unwrap().path();
+        let case: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let (Some(expected), Some(cose)) = (
+            case["EXPECTEDRESULTS"]["EXPECTEDVERIFY"].as_bool(),
+            case["COSE"].as_str(),
+        ) else {
+            continue;
+        };
+        let der = base64::Engine::decode(
+            &base64::engine::general_purpose::STANDARD,
+            case["TESTCTX"]["CERTIFICATE"].as_str().unwrap(),
+        )
+        .unwrap();
+        let cert = Certificate::from_der(&der).unwrap();
+        if cert.public_key().unwrap().key_type() == eseal::crypto::KeyType::Sm2 {
+            continue;
+        }
+        let spki = pem::encode(&pem::Pem::new("PUBLIC KEY", cert.spki_der()));
+        let out = Command::new(&python)
+            .arg(script())
+            .args(["verify", cose, &spki])
+            .output()
+            .unwrap();
+        let name = path.display();
+        assert_eq!(out.status.success(), expected, "{name}");
+        if expected {
+            let stdout = String::from_utf8(out.stdout).unwrap();
+            let claims: serde_json::Value =
+                serde_json::from_str(stdout.lines().nth(1).unwrap()).unwrap();
+            assert_eq!(claims["2"], case["JSON"]["sub"], "{name}: {stdout}");
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 9);
+}
