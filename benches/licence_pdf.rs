@@ -10,7 +10,9 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use eseal::crypto::Algorithm;
+use eseal::licence::compact::{StatusReference, sign_licence};
 use eseal::licence::document::{CjkFont, LicenceDocument, render_pdf};
+use eseal::licence::sample;
 
 const GOAL: f64 = 50.0;
 
@@ -74,43 +76,27 @@ fn per_second(budget: Duration, mut f: impl FnMut()) -> f64 {
     f64::from(runs) / start.elapsed().as_secs_f64()
 }
 
-/// A 营业执照 with a long 经营范围 and a 580-character QR text.
+/// The sample 营业执照 as issued: its model, template and a signed QR.
 fn licence() -> LicenceDocument {
-    let rows = [
-        ("统一社会信用代码", "91110108MA01ABCD2X"),
-        ("名称", "北京某某科技有限公司"),
-        ("类型", "有限责任公司（自然人投资或控股）"),
-        ("法定代表人", "张三"),
-        ("注册资本", "人民币壹仟万元整"),
-        ("成立日期", "2020年05月18日"),
-        ("营业期限", "2020年05月18日 至 长期"),
-        ("住所", "北京市海淀区中关村大街1号某某大厦10层1001室"),
-        (
-            "经营范围",
-            "技术开发、技术咨询、技术交流、技术转让、技术推广、技术服务；软件开发；\
-             信息系统集成服务；数据处理和存储支持服务；计算机系统服务；电子产品销售；\
-             计算机软硬件及辅助设备零售；通讯设备销售；办公设备销售；会议及展览服务；\
-             企业管理咨询；货物进出口；技术进出口；进出口代理。\
-             （除依法须经批准的项目外，凭营业执照依法自主开展经营活动）",
-        ),
-        ("登记机关", "北京市海淀区市场监督管理局"),
-        ("有效期至", "长期"),
-    ];
-    let alphabet = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
-    let qr: String = (0..576u32)
-        .map(|i| char::from(alphabet[(i.wrapping_mul(2_654_435_761) >> 7) as usize % 45]))
-        .collect();
-    LicenceDocument {
-        title: "营业执照".into(),
-        number: Some("110108000202605180001".into()),
-        fields: rows
-            .iter()
-            .map(|(label, value)| ((*label).into(), (*value).into()))
-            .collect(),
-        issuer_name: "北京市海淀区市场监督管理局".into(),
-        issue_date: "2026年01月01日".into(),
-        identifier: "1.2.156.3005.2.11100000000013338W032.11220000013544541J.2430599.001.F".into(),
-        qr: format!("ZZ1:{qr}"),
-        verification_code: Some("7K3M-Q9XD".into()),
-    }
+    let template = sample::business_template();
+    let office = sample::office();
+    let at = eseal::pki::unix_seconds(std::time::SystemTime::now());
+    let licence = sample::business_request(0)
+        .to_licence(&template, &office, "20260000001", at)
+        .expect("the sample request");
+    let (key, cert) = common::Hierarchy::new(Algorithm::EcdsaP256Sha256).leaf(
+        eseal::pki::Profile::Signer,
+        sample::OFFICE_NAME,
+        -1,
+        365,
+    );
+    let status = StatusReference {
+        idx: 4711,
+        uri: sample::STATUS_LIST_URI.into(),
+    };
+    let claims = licence
+        .claims(&template, office.region, at, status, None)
+        .expect("claims");
+    let qr = sign_licence(&claims, &key, &cert).expect("signed");
+    licence.document(&template, &qr, None)
 }

@@ -749,6 +749,12 @@ fn licence_office_from_the_command_line() {
         report["signatures"][0]["reasons"][0]["code"],
         "LICENCE_REVOKED"
     );
+    // Each publication signed the audit head; the log still matches them.
+    let audit = ok(&["licence", "audit", "--office", &jl]);
+    assert!(
+        audit.contains("audit log intact") && audit.contains("2 signed heads match"),
+        "{audit}"
+    );
     // Revoked is final.
     let reinstate = eseal(&[
         "licence",

@@ -921,3 +921,107 @@ fn migrates_from_every_released_schema() {
     assert_eq!(issued, 13);
     assert!(matches!(err, RegistryError::StatusListFull(_)), "{err}");
 }
+
+/// A signed audit head finds what the hash chain alone cannot: a database whose log was
+/// rewritten with every hash recomputed, or cut short.
+#[test]
+fn signed_audit_head_finds_a_rewritten_database() {
+    use eseal::crypto::{Algorithm, SoftwareKey};
+    use eseal::registry::head::{check_audit_head, sign_audit_head, verify_audit_head};
+    let dir = tempfile::tempdir().unwrap();
+    let mut reg = open(dir.path());
+    for i in 0..4 {
+        issue(&mut reg, TYPE, &format!("H{i}"));
+    }
+    let key = SoftwareKey::generate(Algorithm::Sm2Sm3).unwrap();
+    let cert = eseal::pki::issue_root(
+        &eseal::pki::DistinguishedName::common_name("吉林省市场监督管理厅"),
+        eseal::pki::Validity::days_from_now(30),
+        &key,
+    )
+    .unwrap();
+    let (signed, token) = sign_audit_head(
+        &reg,
+        "11220000013544541J",
+        std::time::SystemTime::now(),
+        &key,
+        &cert,
+    )
+    .unwrap();
+    let head = verify_audit_head(&token, &cert).unwrap();
+    assert_eq!(head, signed);
+    assert_eq!(head.entries, 4);
+    // More entries after the head are fine.
+    issue(&mut reg, TYPE, "H4");
+    assert!(matches!(
+        check_audit_head(&reg, &head).unwrap(),
+        AuditCheck::Intact { entries: 5, .. }
+    ));
+    // A token signed by another key, or altered, is refused.
+    let other = SoftwareKey::generate(Algorithm::Sm2Sm3).unwrap();
+    let other_cert = eseal::pki::issue_root(
+        &eseal::pki::DistinguishedName::common_name("他人"),
+        eseal::pki::Validity::days_from_now(30),
+        &other,
+    )
+    .unwrap();
+    assert!(verify_audit_head(&token, &other_cert).is_err());
+    let mut altered = token.clone();
+    let at = altered.len() - 70;
+    altered[at] ^= 1;
+    assert!(verify_audit_head(&altered, &cert).is_err());
+    drop(reg);
+
+    // Rewrite entry 2 and recompute every hash after it: the chain is consistent again.
+    let conn = Connection::open(dir.path().join("registry.db")).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER audit_log_no_update;
+         UPDATE audit_log SET operator = 'mallory' WHERE seq = 2;",
+    )
+    .unwrap();
+    let rows: Vec<(i64, i64, String, String, String, String)> = conn
+        .prepare("SELECT seq, at, operator, action, subject, detail FROM audit_log ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut prev = [0u8; 32];
+    for (seq, at, operator, action, subject, detail) in rows {
+        let hash = eseal::registry::audit_hash(
+            &prev, seq as u64, at, &operator, &action, &subject, &detail,
+        );
+        conn.execute(
+            "UPDATE audit_log SET prev_hash = ?2, hash = ?3 WHERE seq = ?1",
+            rusqlite::params![seq, &prev[..], &hash[..]],
+        )
+        .unwrap();
+        prev = hash;
+    }
+    let reg = open(dir.path());
+    assert!(matches!(
+        reg.audit_verify().unwrap(),
+        AuditCheck::Intact { entries: 5, .. }
+    ));
+    assert_eq!(
+        check_audit_head(&reg, &head).unwrap(),
+        AuditCheck::Broken { seq: 4 }
+    );
+    // Cut short below the signed head.
+    drop(reg);
+    conn.execute_batch("DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq >= 3;")
+        .unwrap();
+    assert_eq!(
+        check_audit_head(&open(dir.path()), &head).unwrap(),
+        AuditCheck::Broken { seq: 3 }
+    );
+}

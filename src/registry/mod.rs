@@ -41,6 +41,7 @@
 //! Copy the data table by table in `seq` order and check [`Registry::audit_verify`] on
 //! both sides: the hash chain does not depend on the database.
 
+pub mod head;
 mod schema;
 mod sqlite;
 
@@ -571,6 +572,9 @@ pub trait Registry {
 
     /// Recomputes the audit hash chain from the genesis.
     fn audit_verify(&self) -> RegistryResult<AuditCheck>;
+
+    /// The stored hash of audit entry `seq` (the genesis hash for 0); `None` past the end.
+    fn audit_hash_at(&self, seq: u64) -> RegistryResult<Option<[u8; 32]>>;
 }
 
 /// `SHA-256(prev_hash ‖ CBOR[seq, at, operator, action, subject, detail])`, the CBOR in

@@ -721,6 +721,27 @@ impl Registry for SqliteRegistry {
             head: prev,
         })
     }
+
+    fn audit_hash_at(&self, seq: u64) -> RegistryResult<Option<[u8; 32]>> {
+        if seq == 0 {
+            return Ok(Some(AUDIT_GENESIS));
+        }
+        let stored: Option<Vec<u8>> = self
+            .conn
+            .query_row(
+                "SELECT hash FROM audit_log WHERE seq = ?1",
+                params![seq as i64],
+                |r| r.get(0),
+            )
+            .optional()?;
+        stored
+            .map(|h| {
+                <[u8; 32]>::try_from(h.as_slice()).map_err(|_| {
+                    RegistryError::Invalid(format!("audit entry {seq} has a malformed hash"))
+                })
+            })
+            .transpose()
+    }
 }
 
 #[cfg(test)]

@@ -17,7 +17,8 @@ use eseal::licence::status_list::sign_status_list;
 use eseal::licence::trust_list::{KeyUse, ListedKey, Office, TrustList, sign_trust_list};
 use eseal::pdf::PdfSealOptions;
 use eseal::pki::{Certificate, parse_rfc3339, read_certificates, unix_seconds};
-use eseal::registry::{LicenceState, OpCode, Registry, SqliteRegistry, StatusChange};
+use eseal::registry::head::{check_audit_head, sign_audit_head, verify_audit_head};
+use eseal::registry::{AuditCheck, LicenceState, OpCode, Registry, SqliteRegistry, StatusChange};
 use serde::{Deserialize, Serialize};
 
 use crate::pdf_cmd::load_key;
@@ -28,6 +29,9 @@ const BATCH_CHUNK: usize = 256;
 
 /// The office's configuration file in its directory.
 const OFFICE_FILE: &str = "office.json";
+
+/// The folder of signed audit heads in the office directory.
+const AUDIT_HEADS: &str = "audit-heads";
 
 /// The registry file in the office directory.
 const REGISTRY_FILE: &str = "registry.db";
@@ -128,7 +132,18 @@ pub enum Command {
         /// The licence identifier.
         identifier: String,
     },
-    /// Sign and write the office's status list (Token Status List CWT).
+    /// Check the registry's audit log: the hash chain, and the signed heads in
+    /// OFFICE/audit-heads (or the one given), so a rewritten database is found.
+    Audit {
+        /// The office directory.
+        #[arg(long)]
+        office: PathBuf,
+        /// One signed audit head to check instead of all in OFFICE/audit-heads.
+        #[arg(long)]
+        head: Option<PathBuf>,
+    },
+    /// Sign and write the office's status list (Token Status List CWT); the office also
+    /// signs its audit log's head into OFFICE/audit-heads.
     StatusList {
         /// The office directory.
         #[arg(long)]
@@ -437,7 +452,60 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
                 token.len(),
                 out.display()
             );
+            let code = dir.config.identity.code.to_string();
+            let (head, token) = sign_audit_head(&dir.registry, &code, now, &dir.key, &dir.cert)?;
+            let heads = office.join(AUDIT_HEADS);
+            std::fs::create_dir_all(&heads).map_err(|e| eseal::Error::io(&heads, e))?;
+            let path = heads.join(format!("{:010}.cwt", head.entries));
+            write_file(&path, &token)?;
+            out!(
+                "audit head: {} entries, {} → {}",
+                head.entries,
+                hex::encode(head.head),
+                path.display()
+            );
             Ok(0)
+        }
+        Command::Audit { office, head } => {
+            let dir = OfficeDir::open(&office)?;
+            let heads = match head {
+                Some(path) => vec![path],
+                None => {
+                    let mut paths: Vec<PathBuf> = std::fs::read_dir(office.join(AUDIT_HEADS))
+                        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+                        .unwrap_or_default();
+                    paths.sort();
+                    paths
+                }
+            };
+            let mut check = dir.registry.audit_verify()?;
+            for path in &heads {
+                if let AuditCheck::Broken { .. } = check {
+                    break;
+                }
+                let head = verify_audit_head(&read_file(path)?, &dir.cert)?;
+                check = check_audit_head(&dir.registry, &head)?;
+                if let AuditCheck::Broken { seq } = check {
+                    out!(
+                        "{}: the database no longer holds what the office signed (entry {seq})",
+                        path.display()
+                    );
+                }
+            }
+            match check {
+                AuditCheck::Intact { entries, head } => {
+                    out!(
+                        "audit log intact: {entries} entries, head {}, {} signed heads match",
+                        hex::encode(head),
+                        heads.len()
+                    );
+                    Ok(0)
+                }
+                AuditCheck::Broken { seq } => {
+                    out!("audit log broken at entry {seq}");
+                    Ok(crate::EXIT_UNREADABLE)
+                }
+            }
         }
         Command::Render {
             office,
