@@ -724,6 +724,19 @@ fn licence_office_from_the_command_line() {
         "{}",
         String::from_utf8_lossy(&passed.stdout)
     );
+    // The trust list carries the template: the human report labels the surface fields.
+    let human = ok(&[
+        "verify",
+        &qr,
+        "--trust-list",
+        &p(d, "trust.cwt"),
+        "--status-list",
+        &before,
+        "--trust",
+        &p(d, "root/ca.pem"),
+    ]);
+    assert!(human.contains("    法定代表人: 张三\n"), "{human}");
+    assert!(human.contains("[1] licence: TOTAL-PASSED"), "{human}");
     ok(&[
         "licence",
         "revoke",

@@ -275,3 +275,39 @@ fn listed_keys_verify_cose_signatures_of_their_own_alg() {
         assert!(err.contains("does not fit"), "{err}");
     }
 }
+
+/// The list publishes licence type templates (`ty`); a template that fails its checks
+/// makes the list malformed.
+#[test]
+fn templates_travel_in_the_list() {
+    use eseal::licence::sample;
+    let f = Fixture::new(Algorithm::EcdsaP256Sha256);
+    let template = sample::business_template();
+    let list = f.list().template(template.clone());
+    let verified = verify_trust_list(
+        &f.sign(&list, 1, 1),
+        &f.hierarchy.store(),
+        SystemTime::now(),
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        verified.template(sample::BUSINESS_TYPE_CODE),
+        Some(&template)
+    );
+    assert_eq!(verified.template("11100000000013338W001"), None);
+
+    let mut bad = template;
+    bad.fields[0].key = "Type".into();
+    let err = verify_trust_list(
+        &f.sign(&f.list().template(bad), 1, 1),
+        &f.hierarchy.store(),
+        SystemTime::now(),
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        TrustListError::Malformed("ty: fields[0].key: keys are 1–4 of a-z and 0-9".into())
+    );
+}

@@ -203,6 +203,54 @@ pub fn lookup_ref<'m, 'a>(
     map.iter().find(|(k, _)| k == key).map(|(_, v)| v)
 }
 
+/// A JSON value as CBOR (RFC 8949 clause 6.2): objects become maps with text keys,
+/// integers integers; a JSON number that is not an integer is refused (no floats).
+pub fn from_json(json: &serde_json::Value) -> Result<Value, String> {
+    use serde_json::Value as J;
+    Ok(match json {
+        J::Null => Value::Null,
+        J::Bool(b) => Value::Bool(*b),
+        J::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => Value::Uint(u),
+            (None, Some(i)) => Value::int(i),
+            _ => return Err(format!("{n} is not an integer")),
+        },
+        J::String(s) => Value::text(s),
+        J::Array(items) => Value::Array(items.iter().map(from_json).collect::<Result<_, _>>()?),
+        J::Object(map) => Value::Map(
+            map.iter()
+                .map(|(k, v)| Ok((Value::text(k), from_json(v)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+    })
+}
+
+/// The JSON form of a CBOR item from [`from_json`]; byte strings, tags and maps with
+/// non-text keys have none.
+pub fn to_json(value: &Value) -> Result<serde_json::Value, String> {
+    use serde_json::Value as J;
+    Ok(match value {
+        Value::Null => J::Null,
+        Value::Bool(b) => J::Bool(*b),
+        Value::Uint(u) => J::from(*u),
+        Value::Nint(_) => J::from(value.as_i64().ok_or("integer out of range")?),
+        Value::Text(t) => J::from(t.as_str()),
+        Value::Array(items) => J::Array(items.iter().map(to_json).collect::<Result<_, _>>()?),
+        Value::Map(entries) => J::Object(
+            entries
+                .iter()
+                .map(|(k, v)| {
+                    let key = k.as_text().ok_or("a map key is not text")?;
+                    Ok((key.to_owned(), to_json(v)?))
+                })
+                .collect::<Result<_, String>>()?,
+        ),
+        Value::Bytes(_) | Value::Tag(..) => {
+            return Err("byte strings and tags have no JSON form".into());
+        }
+    })
+}
+
 /// Writes an initial byte and argument in its shortest form (RFC 8949 clause 4.2.1).
 pub fn head(out: &mut Vec<u8>, major: u8, n: u64) {
     let m = major << 5;

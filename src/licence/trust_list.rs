@@ -24,6 +24,7 @@ use sm2::dsa::signature::Verifier as _;
 use super::cbor::{self, Value};
 use super::compact::CoseAlgorithm;
 use super::cose::{self, HEADER_ALG, HEADER_CRIT, HEADER_TYP};
+use super::model::Template;
 use crate::crypto::{KeyType, Signer};
 use crate::error::{Error, Result};
 use crate::pki::{Certificate, TrustStore, Usage, unix_seconds};
@@ -291,13 +292,16 @@ fn key_from_value(value: &Value) -> std::result::Result<ListedKey, String> {
     })
 }
 
-/// A trust list's content: its issuer and offices.
+/// A trust list's content: its issuer, offices and licence type templates.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TrustList {
     /// `iss`: who publishes the list.
     pub issuer: String,
     /// `off`: the offices.
     pub offices: Vec<Office>,
+    /// `ty`: the licence types' templates (LICENCE.md §1), so a verifier can label the
+    /// surface fields of a QR; each in the CBOR form of its JSON (`template.json`).
+    pub templates: Vec<Template>,
 }
 
 impl TrustList {
@@ -305,13 +309,19 @@ impl TrustList {
     pub fn new(issuer: &str) -> Self {
         TrustList {
             issuer: issuer.into(),
-            offices: Vec::new(),
+            ..Default::default()
         }
     }
 
     /// Adds an office.
     pub fn office(mut self, office: Office) -> Self {
         self.offices.push(office);
+        self
+    }
+
+    /// Adds a licence type's template.
+    pub fn template(mut self, template: Template) -> Self {
+        self.templates.push(template);
         self
     }
 }
@@ -347,6 +357,19 @@ pub fn sign_trust_list(
         (
             Value::text("off"),
             Value::Array(list.offices.iter().map(Office::to_value).collect()),
+        ),
+        (
+            Value::text("ty"),
+            Value::Array(
+                list.templates
+                    .iter()
+                    .map(|t| {
+                        let json = serde_json::to_value(t).expect("a template serialises");
+                        cbor::from_json(&json)
+                    })
+                    .collect::<std::result::Result<_, _>>()
+                    .map_err(|e| Error::Invalid(format!("trust list template: {e}")))?,
+            ),
         ),
     ]))
     .map_err(|e| Error::Invalid(format!("trust list: {e}")))?;
@@ -542,6 +565,7 @@ pub struct VerifiedTrustList {
     exp: i64,
     seq: u64,
     offices: Vec<Office>,
+    templates: Vec<Template>,
     signer: Certificate,
     by_kid: HashMap<[u8; 8], Vec<IndexedKey>>,
 }
@@ -570,6 +594,13 @@ impl VerifiedTrustList {
     /// The offices.
     pub fn offices(&self) -> &[Office] {
         &self.offices
+    }
+
+    /// The template of licence type `type_code`, if the list publishes it.
+    pub fn template(&self, type_code: &str) -> Option<&Template> {
+        self.templates
+            .iter()
+            .find(|t| t.type_code.to_string() == type_code)
     }
 
     /// The list signer's certificate.
@@ -724,6 +755,15 @@ pub fn verify_trust_list(
             .map_err(TrustListError::Malformed)?,
         _ => return Err(malformed("off absent or not an array")),
     };
+    let templates = match get(Value::text("ty")) {
+        None => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(template_from_value)
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(TrustListError::Malformed)?,
+        Some(_) => return Err(malformed("ty not an array")),
+    };
     if let Some(last) = last_seq
         && seq < last
     {
@@ -762,7 +802,15 @@ pub fn verify_trust_list(
         exp,
         seq,
         offices,
+        templates,
         signer,
         by_kid,
     })
+}
+
+/// A `ty` entry as a checked template (the CBOR form of `template.json`).
+fn template_from_value(value: &Value) -> std::result::Result<Template, String> {
+    let json = cbor::to_json(value).map_err(|e| format!("ty: {e}"))?;
+    let bytes = serde_json::to_vec(&json).expect("JSON serialises");
+    Template::from_json(&bytes).map_err(|e| format!("ty: {e}"))
 }

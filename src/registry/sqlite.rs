@@ -123,19 +123,20 @@ impl SqliteRegistry {
         Ok(self
             .conn
             .query_row(
-                "SELECT type_code, name, one_active_per_holder, body FROM templates
-                 WHERE type_code = ?1",
+                &format!("SELECT {TEMPLATE_COLUMNS} FROM templates WHERE type_code = ?1"),
                 params![type_code],
-                |r| {
-                    Ok(Template {
-                        type_code: r.get(0)?,
-                        name: r.get(1)?,
-                        one_active_per_holder: r.get(2)?,
-                        body: r.get(3)?,
-                    })
-                },
+                read_template,
             )
             .optional()?)
+    }
+
+    /// Every stored template, by type code.
+    pub fn templates(&self) -> RegistryResult<Vec<Template>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {TEMPLATE_COLUMNS} FROM templates ORDER BY type_code"
+        ))?;
+        let rows = stmt.query_map([], read_template)?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Stores the SHA-256 of the rendered document of a licence (its own transaction).
@@ -329,6 +330,17 @@ fn random_below(n: u64) -> RegistryResult<u64> {
 
 const RECORD_COLUMNS: &str = "identifier, type_code, serial, version, holder, metadata, token, \
      qr, salt, doc_sha256, status, list_value, list_uri, list_idx, issued_at";
+
+const TEMPLATE_COLUMNS: &str = "type_code, name, one_active_per_holder, body";
+
+fn read_template(r: &rusqlite::Row<'_>) -> rusqlite::Result<Template> {
+    Ok(Template {
+        type_code: r.get(0)?,
+        name: r.get(1)?,
+        one_active_per_holder: r.get(2)?,
+        body: r.get(3)?,
+    })
+}
 
 fn read_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<IssuedRecord> {
     let code: String = r.get(10)?;

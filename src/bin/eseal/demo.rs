@@ -274,7 +274,7 @@ pub fn run(args: Args) -> eseal::Result<u8> {
     let (lister, lister_key) = &issued[3];
     let day = Duration::from_secs(86_400);
     let trust_list = sign_trust_list(
-        &TrustList::new("吉林省").office(
+        &TrustList::new("吉林省").template(template.clone()).office(
             Office::new(sample::OFFICE_CODE, OFFICE)
                 .region(office_identity.region.as_str())
                 .status_list("https://zz.jl.gov.cn/sl/")

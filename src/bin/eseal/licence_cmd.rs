@@ -5,7 +5,7 @@
 //! `registry.db` (the SQLite registry).
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use clap::Subcommand;
 use eseal::crypto::SoftwareKey;
@@ -173,7 +173,7 @@ pub enum Command {
         out: PathBuf,
     },
     /// Sign a trust list of offices (their codes, names, regions, status-list prefixes and
-    /// licence-signing certificates).
+    /// licence-signing certificates) and of the licence templates their registries hold.
     TrustList {
         /// The list signer's key.
         #[arg(long)]
@@ -549,6 +549,15 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             let mut list = TrustList::new(&issuer);
             for dir in &office {
                 let config = OfficeConfig::read(dir)?;
+                for stored in SqliteRegistry::open(dir.join(REGISTRY_FILE))?.templates()? {
+                    if !list
+                        .templates
+                        .iter()
+                        .any(|t| t.type_code.to_string() == stored.type_code)
+                    {
+                        list = list.template(Template::from_json(&stored.body)?);
+                    }
+                }
                 let signing = first_certificate(&config.cert)?;
                 let prefix = status_list_prefix(&config.status_list_uri);
                 list = list.office(
@@ -588,9 +597,7 @@ fn status_list_prefix(uri: &str) -> &str {
 
 fn set_status(change: ChangeArgs, to: LicenceState, op: OpCode) -> eseal::Result<u8> {
     let mut dir = OfficeDir::open(&change.office)?;
-    let at = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
+    let at = unix_seconds(SystemTime::now());
     let from = dir.registry.set_status(
         &change.identifier,
         StatusChange {

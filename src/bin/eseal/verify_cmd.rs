@@ -196,14 +196,21 @@ fn licence_report(
     trust: &VerifiedTrustList,
     lists: &StatusLists,
     at: SystemTime,
-) -> (SignatureReport, Vec<(&'static str, String)>) {
+) -> (SignatureReport, Vec<(String, String)>) {
     let verification = verify_licence_qr(qr, trust, StatusCheck::Lists(lists), at);
-    (verification.to_report(), licence_fields(&verification))
+    (
+        verification.to_report(),
+        licence_fields(&verification, trust),
+    )
 }
 
 /// The licence fields the human output shows: identifier, name, holder (or the privacy
-/// option's 持证主体 hash), number.
-fn licence_fields(verification: &LicenceVerification) -> Vec<(&'static str, String)> {
+/// option's 持证主体 hash), number, and the surface fields under the labels of their type's
+/// template when the trust list publishes it (else under their keys).
+fn licence_fields(
+    verification: &LicenceVerification,
+    trust: &VerifiedTrustList,
+) -> Vec<(String, String)> {
     let Some(claims) = &verification.claims else {
         return Vec::new();
     };
@@ -213,15 +220,30 @@ fn licence_fields(verification: &LicenceVerification) -> Vec<(&'static str, Stri
         (None, Some(hh)) => Some(format!("(holder hash {})", hex::encode(hh))),
         (None, None) => None,
     };
-    [
+    let mut fields: Vec<(String, String)> = [
         ("identifier", Some(claims.subject.clone())),
         ("name", l.name.clone()),
         ("holder", holder),
         ("number", l.effective_number().map(str::to_string)),
     ]
     .into_iter()
-    .filter_map(|(label, value)| value.map(|v| (label, v)))
-    .collect()
+    .filter_map(|(label, value)| value.map(|v| (label.to_owned(), v)))
+    .collect();
+    let template = verification
+        .identifier
+        .as_ref()
+        .and_then(|id| trust.template(&id.type_code().to_string()));
+    let mut surface: Vec<_> = l.surface.iter().collect();
+    if let Some(t) = template {
+        surface.sort_by_key(|(key, _)| t.fields.iter().position(|f| &f.key == key));
+    }
+    for (key, value) in surface {
+        let label = template
+            .and_then(|t| t.field(key))
+            .map_or_else(|| key.clone(), |f| f.label.clone());
+        fields.push((label, value.clone()));
+    }
+    fields
 }
 
 /// The report of a licence whose trust list cannot be used: stale or invalid,
@@ -236,7 +258,7 @@ fn trust_list_failure(error: TrustListError) -> SignatureReport {
     SignatureReport::new("licence", vec![reason])
 }
 
-fn print_report(args: &Args, report: &Report, fields: &[(&str, String)]) -> u8 {
+fn print_report(args: &Args, report: &Report, fields: &[(String, String)]) -> u8 {
     if args.json {
         out!(
             "{}",
@@ -285,10 +307,18 @@ fn classify(bytes: &[u8]) -> eseal::Result<Input> {
     }
 }
 
-fn print_human(input: &str, report: &Report, fields: &[(&str, String)]) {
+fn print_human(input: &str, report: &Report, fields: &[(String, String)]) {
     out!("{input} — verified as of {}", report.validation_time);
     for (label, value) in fields {
-        out!("    {:<11} {value}", format!("{label}:"));
+        // CJK labels take two columns a character.
+        let width: usize = label
+            .chars()
+            .map(|c| if c >= '\u{2e80}' { 2 } else { 1 })
+            .sum();
+        out!(
+            "    {label}:{} {value}",
+            " ".repeat(10usize.saturating_sub(width))
+        );
     }
     if report.signatures.is_empty() {
         out!("nothing signed found");
