@@ -240,16 +240,15 @@ fn resident_check(body: &[u8]) -> Option<char> {
     Some(char::from(RESIDENT_CHECK[(sum % 11) as usize]))
 }
 
-/// Uppercases ASCII `s` after checking every character is an ASCII letter or digit;
-/// returns the uppercased text and whether it had lowercase letters.
-fn upper_alnum(s: &str) -> std::result::Result<(String, bool), String> {
+/// Checks every character of `s` is an ASCII letter or digit; returns whether any letter
+/// is lowercase.
+fn alnum_has_lowercase(s: &str) -> std::result::Result<bool, String> {
     if let Some((i, c)) = s.char_indices().find(|(_, c)| !c.is_ascii_alphanumeric()) {
         return Err(format!(
             "character {c:?} at byte {i} is not a letter or digit"
         ));
     }
-    let lower = s.bytes().any(|b| b.is_ascii_lowercase());
-    Ok((s.to_ascii_uppercase(), lower))
+    Ok(s.bytes().any(|b| b.is_ascii_lowercase()))
 }
 
 fn bad(field: &str, expected: char, found: char) -> std::result::Result<(), BadCheckCharacter> {
@@ -358,14 +357,13 @@ impl Uscc {
         if s.len() != 18 {
             return Err(format!("{} bytes, expected 18 characters", s.len()));
         }
-        let (upper, lowercase) = upper_alnum(s)?;
+        let lowercase = alnum_has_lowercase(s)?;
         if lowercase && !allow_lower {
             return Err("lowercase letters".into());
         }
-        let code: [u8; 18] = upper
-            .as_bytes()
-            .try_into()
-            .map_err(|_| "expected 18 characters".to_owned())?;
+        let code: [u8; 18] = <[u8; 18]>::try_from(s.as_bytes())
+            .map_err(|_| "expected 18 characters".to_owned())?
+            .map(|b| b.to_ascii_uppercase());
         if let Some(i) = code.iter().position(|&b| uscc_value(b).is_none()) {
             return Err(format!(
                 "character '{}' at position {} is not in the GB 32100 alphabet",
@@ -852,7 +850,7 @@ fn check_serial(serial: &str, allow_lower: bool) -> std::result::Result<bool, St
             serial.len()
         ));
     }
-    let (_, lower) = upper_alnum(serial).map_err(|d| format!("serial: {d}"))?;
+    let lower = alnum_has_lowercase(serial).map_err(|d| format!("serial: {d}"))?;
     if lower && !allow_lower {
         return Err("serial: lowercase letters".into());
     }
