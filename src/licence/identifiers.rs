@@ -727,12 +727,19 @@ impl LicenceId {
     /// The MOD 37,36 check character computed over type code + issuer code + serial +
     /// version, without dots or root (LICENCE.md §2).
     pub fn computed_check_character(&self) -> char {
-        let body = format!(
-            "{}{}{}{:03}",
-            self.type_code, self.issuer, self.serial, self.version
-        );
+        let issuer = match &self.issuer {
+            IssuerCode::Uscc(u) => u.as_str(),
+            IssuerCode::Region(r) => r.as_str(),
+        };
+        let v = self.version;
+        let version = [v / 100, v / 10 % 10, v % 10].map(|d| b'0' + d as u8);
+        let body = (self.type_code.definer.as_str().bytes())
+            .chain(self.type_code.number)
+            .chain(issuer.bytes())
+            .chain(self.serial.bytes())
+            .chain(version);
         // Every stored character is in 0-9A-Z, so this never falls back.
-        mod37_36(body.bytes()).unwrap_or('?')
+        mod37_36(body).unwrap_or('?')
     }
 
     /// Whether the check characters verify (LICENCE.md §2): the identifier's own first, then
