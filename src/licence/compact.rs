@@ -539,17 +539,29 @@ pub fn decode_qr(qr: &str) -> std::result::Result<DecodedToken, CompactError> {
         );
     }
     let compressed = base45_decode(body).or_else(|e| fail(Stage::Base45, e))?;
-    let cose =
-        fdeflate::decompress_to_vec_bounded(&compressed, MAX_INFLATED).or_else(|e| match e {
-            fdeflate::BoundedDecompressionError::OutputTooLarge { .. } => fail(
+    let cose = inflate(&compressed)?;
+    decode_cose_owned(cose)
+}
+
+/// ZLIB stage: inflates a zlib stream (RFC 1950) of at most [`MAX_INFLATED`] bytes with
+/// libdeflate; each thread reuses its decompressor and output buffer from QR to QR.
+fn inflate(compressed: &[u8]) -> std::result::Result<Vec<u8>, CompactError> {
+    use libdeflater::{DecompressionError, Decompressor};
+    thread_local! {
+        static INFLATER: std::cell::RefCell<(Decompressor, Vec<u8>)> =
+            std::cell::RefCell::new((Decompressor::new(), vec![0; MAX_INFLATED]));
+    }
+    INFLATER.with(|cell| {
+        let (decompressor, buffer) = &mut *cell.borrow_mut();
+        match decompressor.zlib_decompress(compressed, buffer) {
+            Ok(len) => Ok(buffer[..len].to_vec()),
+            Err(DecompressionError::InsufficientSpace) => fail(
                 Stage::Zlib,
                 format!("inflates to more than {MAX_INFLATED} bytes"),
             ),
-            fdeflate::BoundedDecompressionError::DecompressionError { inner } => {
-                fail(Stage::Zlib, format!("not a zlib stream ({inner:?})"))
-            }
-        })?;
-    decode_cose_owned(cose)
+            Err(DecompressionError::BadData) => fail(Stage::Zlib, "not a zlib stream"),
+        }
+    })
 }
 
 /// Decodes a COSE_Sign1 licence token through the COSE and CLAIMS stages: tag 18,
