@@ -410,7 +410,7 @@ impl<'a> Decoder<'a> {
                     Vec::with_capacity((n as usize).min(self.remaining()));
                 // Small maps (every licence map) compare keys directly; larger ones by
                 // their encodings, so a hostile map costs linear time.
-                let mut seen = HashSet::new();
+                let mut seen: Option<HashSet<Vec<u8>>> = None;
                 for i in 0..n {
                     let key_at = self.pos;
                     let key = self.item(depth)?;
@@ -418,11 +418,15 @@ impl<'a> Decoder<'a> {
                     let duplicate = if i < SMALL_MAP {
                         entries.iter().any(|(k, _)| *k == key)
                     } else {
-                        if seen.is_empty() {
-                            for (k, _) in &entries {
-                                seen.insert(encode(&k.to_owned_value())?);
-                            }
-                        }
+                        let seen = match &mut seen {
+                            Some(seen) => seen,
+                            None => seen.insert(
+                                entries
+                                    .iter()
+                                    .map(|(k, _)| encode(&k.to_owned_value()))
+                                    .collect::<Result<_, _>>()?,
+                            ),
+                        };
                         !seen.insert(encode(&key.to_owned_value())?)
                     };
                     if duplicate {
