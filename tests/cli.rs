@@ -747,6 +747,13 @@ fn licence_office_from_the_command_line() {
         "吊销：虚假登记",
     ]);
     let shown = ok(&["licence", "show", "--office", &jl, &identifier]);
+    let pdf_sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+        std::fs::read(&pdf).unwrap(),
+    ));
+    assert!(
+        shown.contains(&format!("document:    SHA-256 {pdf_sha256}")),
+        "{shown}"
+    );
     assert!(shown.contains("status:      07"), "{shown}");
     assert!(
         shown.contains("01 → 07 (op 05) by eseal: 吊销：虚假登记"),

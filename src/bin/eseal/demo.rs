@@ -252,6 +252,8 @@ pub fn run(args: Args) -> eseal::Result<u8> {
     options.reason = Some(template.name.clone());
     let sealed = licence.sealed_pdf(&template, &font, options)?;
     write_file(&dir.join("licence.pdf"), &sealed)?;
+    let sha256: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(&sealed).into();
+    registry.set_doc_sha256(&identifier, &sha256, "窗口 01", unix_seconds(now))?;
     out!(
         "   licence.pdf: {} bytes, PAdES B-B, the seal over the office name",
         sealed.len()

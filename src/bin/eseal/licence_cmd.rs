@@ -161,7 +161,8 @@ pub enum Command {
         #[arg(long, default_value_t = 48)]
         valid_hours: u64,
     },
-    /// Render a licence as a PDF and seal it with the office's e-seal.
+    /// Render a licence as a PDF and seal it with the office's e-seal (again, if need be);
+    /// the document's SHA-256 is stored with the licence.
     Render {
         /// The office directory.
         #[arg(long)]
@@ -171,6 +172,9 @@ pub enum Command {
         /// The PDF to write.
         #[arg(long)]
         out: PathBuf,
+        /// Who renders (audit log).
+        #[arg(long, default_value = "eseal")]
+        operator: String,
     },
     /// Sign a trust list of offices (their codes, names, regions, status-list prefixes and
     /// licence-signing certificates) and of the licence templates their registries hold.
@@ -384,7 +388,7 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
                     )?;
                     print_issued(&issued);
                     if let (Some(path), Some(sealer)) = (&out, &sealer) {
-                        write_outputs(sealer, &template, &issued, path)?;
+                        write_outputs(registry, sealer, &template, &issued, path, &operator)?;
                     }
                     Ok(0)
                 }
@@ -411,6 +415,9 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             out!("{}", record.identifier);
             out!("  status:      {}", record.status);
             out!("  status list: {} #{}", record.list_uri, record.list_idx);
+            if let Some(sha256) = &record.doc_sha256 {
+                out!("  document:    SHA-256 {}", hex::encode(sha256));
+            }
             out!("  QR:          {}", record.qr);
             for h in dir.registry.history(&identifier)? {
                 out!(
@@ -511,8 +518,9 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             office,
             identifier,
             out,
+            operator,
         } => {
-            let dir = OfficeDir::open(&office)?;
+            let mut dir = OfficeDir::open(&office)?;
             let record = dir
                 .registry
                 .licence(&identifier)?
@@ -524,7 +532,8 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
                 warnings: Vec::new(),
             };
             let template = dir.template(&issued.record.type_code)?;
-            let pdf = Sealer::load(&dir.config)?.document(&template, &issued)?;
+            let sealer = Sealer::load(&dir.config)?;
+            let pdf = sealer.document(&mut dir.registry, &template, &issued, &operator)?;
             write_file(&out, &pdf)?;
             out!("{} → {}", identifier, out.display());
             Ok(0)
@@ -692,7 +701,7 @@ fn issue_batch(
                         })
                     );
                     if let (Some(path), Some(sealer)) = (out, &sealer) {
-                        write_outputs(sealer, template, &issued, path)?;
+                        write_outputs(registry, sealer, template, &issued, path, operator)?;
                     }
                 }
                 Err(e) => {
@@ -712,22 +721,25 @@ fn issue_batch(
     })
 }
 
-/// Writes `<identifier>.qr.txt`, `.svg` and the sealed `.pdf` into `dir_out`.
+/// Writes `<identifier>.qr.txt`, `.svg` and the sealed `.pdf` into `dir_out`, and records
+/// the document's SHA-256 in the registry.
 fn write_outputs(
+    registry: &mut SqliteRegistry,
     sealer: &Sealer,
     template: &Template,
     issued: &IssuedLicence,
     dir_out: &Path,
+    operator: &str,
 ) -> eseal::Result<()> {
-    let base = dir_out.join(&issued.record.identifier);
-    let with = |ext: &str| base.with_file_name(format!("{}.{ext}", issued.record.identifier));
+    let id = &issued.record.identifier;
+    let with = |ext: &str| dir_out.join(format!("{id}.{ext}"));
     write_file(&with("qr.txt"), issued.record.qr.as_bytes())?;
     write_file(
         &with("svg"),
         eseal::licence::compact::qr_svg(&issued.record.qr)?.as_bytes(),
     )?;
-    write_file(&with("pdf"), &sealer.document(template, issued)?)?;
-    Ok(())
+    let pdf = sealer.document(registry, template, issued, operator)?;
+    write_file(&with("pdf"), &pdf)
 }
 
 /// What seals licence documents: the office's e-seal and the key and certificate that
@@ -765,12 +777,23 @@ impl Sealer {
         })
     }
 
-    /// The licence document, rendered and sealed.
-    fn document(&self, template: &Template, issued: &IssuedLicence) -> eseal::Result<Vec<u8>> {
+    /// The licence document, rendered and sealed; its SHA-256 is stored with the licence
+    /// (in its own transaction, LICENCE.md §7).
+    fn document(
+        &self,
+        registry: &mut SqliteRegistry,
+        template: &Template,
+        issued: &IssuedLicence,
+        operator: &str,
+    ) -> eseal::Result<Vec<u8>> {
         let mut options = PdfSealOptions::new(&self.key, &self.chain[0]);
         options.chain = &self.chain[1..];
         options.seal = Some(&self.seal);
         options.reason = Some(issued.licence.name.clone());
-        issued.sealed_pdf(template, &self.font, options)
+        let pdf = issued.sealed_pdf(template, &self.font, options)?;
+        let sha256: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(&pdf).into();
+        let at = unix_seconds(SystemTime::now());
+        registry.set_doc_sha256(&issued.record.identifier, &sha256, operator, at)?;
+        Ok(pdf)
     }
 }
