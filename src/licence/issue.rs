@@ -97,10 +97,10 @@ pub fn issue(
     operator: &str,
     at: i64,
 ) -> Result<IssuedLicence> {
-    let registry_request = registry_request(office, template, request, at)?;
+    let checked = check(office, template, request, at)?;
     let issued = registry.issue(
-        &registry_request,
-        &mut |assigned| build(office, template, request, assigned, at),
+        &checked.request,
+        &mut |assigned| build(office, template, &checked.licence, assigned, at),
         idempotency_key,
         operator,
     )?;
@@ -118,17 +118,17 @@ pub fn issue_batch(
     operator: &str,
     at: i64,
 ) -> Result<Vec<Result<IssuedLicence>>> {
-    let checked: Vec<Result<IssueRequest>> = requests
+    let checked: Vec<Result<Checked>> = requests
         .iter()
-        .map(|r| registry_request(office, template, &r.request, at))
+        .map(|r| check(office, template, &r.request, at))
         .collect();
-    let mut positions = Vec::new();
+    let mut licences = Vec::new();
     let mut items = Vec::new();
-    for (i, check) in checked.iter().enumerate() {
-        if let Ok(registry_request) = check {
-            positions.push(i);
+    for (i, checked) in checked.iter().enumerate() {
+        if let Ok(checked) = checked {
+            licences.push(&checked.licence);
             items.push(BatchItem {
-                request: registry_request,
+                request: &checked.request,
                 idempotency_key: requests[i].idempotency_key.as_deref(),
             });
         }
@@ -136,67 +136,63 @@ pub fn issue_batch(
     let mut stored = registry
         .issue_batch(
             &items,
-            &mut |k, assigned| {
-                build(
-                    office,
-                    template,
-                    &requests[positions[k]].request,
-                    assigned,
-                    at,
-                )
-            },
+            &mut |k, assigned| build(office, template, licences[k], assigned, at),
             operator,
         )?
         .into_iter();
     Ok(checked
         .into_iter()
-        .map(|check| {
-            check?;
+        .map(|checked| {
+            checked?;
             let issued = stored.next().expect("one result per item")?;
             finish(issued.record, issued.replayed)
         })
         .collect())
 }
 
-/// The registry's view of a request, after the request's own checks (a dry run with
-/// serial `0`, so a refused request takes no serial).
-fn registry_request(
+/// A request that passed the issuer's checks: the licence it makes (under a placeholder
+/// serial `0`, so a refused request takes no serial) and the registry's view of it.
+struct Checked {
+    licence: Licence,
+    request: IssueRequest,
+}
+
+fn check(
     office: &IssuingOffice<'_>,
     template: &Template,
     request: &LicenceRequest,
     at: i64,
-) -> Result<IssueRequest> {
+) -> Result<Checked> {
     let licence = request.to_licence(template, &office.identity, "0", at)?;
-    let year = issue_year(at)?;
-    Ok(IssueRequest {
+    let request = IssueRequest {
         type_code: template.type_code.to_string(),
-        year,
+        year: issue_year(at)?,
         version: licence.version,
-        holder: licence.holder_code,
+        holder: licence.holder_code.clone(),
         list_uri: office.status_list_uri.clone(),
         payload: request.canonical_json(),
         one_active_per_holder: template.one_active_per_holder,
         at,
-    })
+    };
+    Ok(Checked { licence, request })
 }
 
+/// The year serials are taken from: the issuance's year in China time.
 fn issue_year(at: i64) -> Result<u16> {
-    let date = super::model::Date::of_unix(at)
-        .ok_or_else(|| Error::Invalid(format!("issuance time {at} is out of range")))?;
-    date.to_string()[..4]
-        .parse()
-        .map_err(|_| Error::Invalid(format!("issuance time {at} is out of range")))
+    super::model::Date::of_unix(at)
+        .and_then(|date| u16::try_from(date.year()).ok())
+        .ok_or_else(|| Error::Invalid(format!("issuance time {at} is out of range")))
 }
 
-/// Inside the transaction: the licence with its serial, signed.
+/// Inside the transaction: the checked licence under its serial, signed.
 fn build(
     office: &IssuingOffice<'_>,
     template: &Template,
-    request: &LicenceRequest,
+    checked: &Licence,
     assigned: &Assigned,
     at: i64,
 ) -> Result<NewLicence> {
-    let licence = request.to_licence(template, &office.identity, &assigned.serial, at)?;
+    let licence = checked.with_serial(&assigned.serial)?;
     let salt = if licence.privacy {
         let mut salt = [0u8; 10];
         ring::rand::SystemRandom::new()

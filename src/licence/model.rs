@@ -54,6 +54,11 @@ impl Date {
             .map(|t| Date(t.to_offset(CHINA).date()))
     }
 
+    /// The year.
+    pub fn year(self) -> i32 {
+        self.0.year()
+    }
+
     /// 00:00 China time on this date, as Unix seconds (the CWT `nbf`, LICENCE.md §3).
     pub fn start_unix(self) -> i64 {
         self.0.midnight().assume_offset(CHINA).unix_timestamp()
@@ -751,6 +756,20 @@ impl Licence {
     /// Reads a stored licence (the registry's metadata).
     pub fn from_json(bytes: &[u8]) -> Result<Licence> {
         from_json(bytes)
+    }
+
+    /// The same licence under the identifier of `serial` (type, issuer and version kept).
+    pub fn with_serial(&self, serial: &str) -> Result<Licence> {
+        let identifier = LicenceId::new(
+            self.type_code.clone(),
+            self.issuer_code.clone(),
+            serial,
+            self.version,
+        )?;
+        Ok(Licence {
+            identifier,
+            ..self.clone()
+        })
     }
 
     /// The licence as JSON (what the registry stores as metadata).

@@ -12,14 +12,11 @@ use super::{AuditCheck, Registry, RegistryResult};
 use crate::crypto::Signer;
 use crate::error::{Error, Result};
 use crate::licence::cbor::{self, Value, ValueRef};
-use crate::licence::cose;
+use crate::licence::cose::{self, HEADER_TYP};
 use crate::pki::{Certificate, unix_seconds};
 
 /// The `typ` of an audit-head token.
 pub const AUDIT_HEAD_TYP: &str = "application/vnd.eseal.audit-head+cwt";
-
-/// COSE header label `typ` (RFC 9596).
-const HEADER_TYP: i64 = 16;
 
 /// The largest audit-head token read.
 const MAX_AUDIT_HEAD: usize = 16 * 1024;
