@@ -12,6 +12,7 @@
 //! - [`pdf`]: PAdES sealing by incremental update (B-B to B-LTA) and verification with
 //!   modification analysis.
 //! - [`licence`]: electronic licence identifiers, the QR credential, status and trust lists.
+//! - [`ofd`]: OFD packages: reading them safely, verifying and adding seal signatures.
 //! - [`registry`]: an issuing office's licence registry (SQLite).
 //! - [`report`]: the verification report shared by every verifier (ETSI EN 319 102-1 style).
 //!
@@ -59,6 +60,7 @@ pub mod crypto;
 mod error;
 mod http;
 pub mod licence;
+pub mod ofd;
 pub mod pdf;
 pub mod pki;
 pub mod registry;
