@@ -1,7 +1,8 @@
 //! Licence QR decoding (LICENCE.md §3): `licence::compact::decode_qr` on the input as
 //! UTF-8 (when it is) and as Latin-1 characters, behind the `ZZ1:` prefix too, so that
 //! the Base45, zlib, COSE and CLAIMS stages get exercised; then `decode_cose` on the raw
-//! bytes and the CBOR decoder with a re-encoding round trip.
+//! bytes and the CBOR decoder with a re-encoding round trip; claims that decode must
+//! survive `to_cbor` → `decode`.
 #![no_main]
 
 use eseal::licence::compact::{self, cbor};
@@ -23,5 +24,11 @@ fuzz_target!(|data: &[u8]| {
         let again = cbor::decode(&encoded).expect("canonical CBOR decodes");
         assert_eq!(cbor::encode(&again).as_ref(), Ok(&encoded));
     }
-    let _ = compact::LicenceClaims::from_cbor(data);
+    if let Ok(claims) = compact::LicenceClaims::decode(data) {
+        let owned = compact::LicenceClaims::from_cbor(data).expect("the same decoder");
+        assert_eq!(owned, claims.to_owned_claims());
+        let encoded = claims.to_cbor().expect("decoded claims encode");
+        let again = compact::LicenceClaims::decode(&encoded).expect("encoded claims decode");
+        assert_eq!(again.to_cbor().ok(), Some(encoded));
+    }
 });

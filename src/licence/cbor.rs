@@ -340,7 +340,109 @@ pub fn decode_ref(input: &[u8]) -> Result<ValueRef<'_>, String> {
 }
 
 /// Maps up to this many entries find duplicate keys by comparing them pairwise.
-const SMALL_MAP: u64 = 32;
+pub const SMALL_MAP: u64 = 32;
+
+/// A forward reader over CBOR data items for decoders that know the shape they expect:
+/// each call reads one head, or one head and its string, and answers `None` for anything
+/// else (wrong type, truncation, indefinite length, a simple value or float), so that the
+/// caller can fall back to [`decode_ref`] for the exact error. Heads, lengths and UTF-8
+/// are checked as [`decode_ref`] checks them; duplicate keys and nesting are the caller's.
+pub struct Reader<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    /// A reader at the start of `input`.
+    pub fn new(input: &'a [u8]) -> Self {
+        Reader { rest: input }
+    }
+
+    /// Whether every byte has been read.
+    pub fn is_at_end(&self) -> bool {
+        self.rest.is_empty()
+    }
+
+    /// The major type and argument of the next head (definite lengths only).
+    fn any_head(&mut self) -> Option<(u8, u64)> {
+        let (&initial, rest) = self.rest.split_first()?;
+        let (major, ai) = (initial >> 5, initial & 0x1f);
+        let (n, rest) = match ai {
+            0..=23 => (u64::from(ai), rest),
+            24 => rest
+                .split_first_chunk::<1>()
+                .map(|(b, r)| (u64::from(b[0]), r))?,
+            25 => rest
+                .split_first_chunk::<2>()
+                .map(|(b, r)| (u64::from(u16::from_be_bytes(*b)), r))?,
+            26 => rest
+                .split_first_chunk::<4>()
+                .map(|(b, r)| (u64::from(u32::from_be_bytes(*b)), r))?,
+            27 => rest
+                .split_first_chunk::<8>()
+                .map(|(b, r)| (u64::from_be_bytes(*b), r))?,
+            _ => return None,
+        };
+        self.rest = rest;
+        Some((major, n))
+    }
+
+    fn head(&mut self, major: u8) -> Option<u64> {
+        match self.any_head()? {
+            (m, n) if m == major => Some(n),
+            _ => None,
+        }
+    }
+
+    fn take(&mut self, n: u64) -> Option<&'a [u8]> {
+        let n = usize::try_from(n).ok()?;
+        let (taken, rest) = self.rest.split_at_checked(n)?;
+        self.rest = rest;
+        Some(taken)
+    }
+
+    /// A map head: its number of entries.
+    pub fn map(&mut self) -> Option<u64> {
+        self.head(5)
+    }
+
+    /// An array head: its number of items.
+    pub fn array(&mut self) -> Option<u64> {
+        self.head(4)
+    }
+
+    /// A tag head: the tag number.
+    pub fn tag(&mut self) -> Option<u64> {
+        self.head(6)
+    }
+
+    /// An unsigned integer.
+    pub fn uint(&mut self) -> Option<u64> {
+        self.head(0)
+    }
+
+    /// An integer (major type 0 or 1) within `i64`.
+    pub fn int(&mut self) -> Option<i64> {
+        let (major, n) = self.any_head()?;
+        let n = i64::try_from(n).ok()?;
+        match major {
+            0 => Some(n),
+            1 => Some(-1 - n),
+            _ => None,
+        }
+    }
+
+    /// A byte string.
+    pub fn bytes(&mut self) -> Option<&'a [u8]> {
+        let n = self.head(2)?;
+        self.take(n)
+    }
+
+    /// A text string (UTF-8 checked).
+    pub fn text(&mut self) -> Option<&'a str> {
+        let n = self.head(3)?;
+        std::str::from_utf8(self.take(n)?).ok()
+    }
+}
 
 struct Decoder<'a> {
     buf: &'a [u8],

@@ -177,55 +177,97 @@ impl CoseAlgorithm {
 
 /// The status claim (65535): a reference into a Token Status List
 /// (draft-ietf-oauth-status-list clause 6.1), `{"status_list": {"idx": …, "uri": …}}`.
+///
+/// `S` is the text type: owned `String` (the default, what the issuer builds) or `&str`
+/// borrowing from a decoded payload (what the verifier reads).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct StatusReference {
+pub struct StatusReference<S = String> {
     /// `idx`: the licence's index in the list.
     pub idx: u64,
     /// `uri`: the list's URI.
-    pub uri: String,
+    pub uri: S,
 }
 
-/// The licence map (claim −70002, LICENCE.md §3), with its short CBOR keys.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LicenceFields {
-    /// `n` 证照名称.
-    pub name: Option<String>,
-    /// `no` 证照编号; not written when equal to [`LicenceFields::holder_code`].
-    pub number: Option<String>,
-    /// `d` 颁证日期 `yyyyMMdd` (the issuer leaves it out when it is iat's +08:00 date).
-    pub issue_date: Option<String>,
-    /// `rc` 属地编码 (the issuer leaves it out when it is the office's region).
-    pub region_code: Option<String>,
-    /// `h` 持证主体.
-    pub holder: Option<String>,
-    /// `ht` 持证主体代码类型代码, e.g. `001`.
-    pub holder_type: Option<String>,
-    /// `hc` 持证主体代码.
-    pub holder_code: Option<String>,
-    /// `hh` holder hash, see [`holder_hash`] (privacy option).
-    pub holder_hash: Option<[u8; 16]>,
-    /// `s` surface fields `template key → text` (`in_qr` fields only); written sorted.
-    pub surface: Vec<(String, String)>,
-    /// `rel` 关联证照标识.
-    pub related: Vec<String>,
-}
-
-impl LicenceFields {
-    /// 证照编号: `no`, or `hc` when `no` was left out for being equal to it.
-    pub fn effective_number(&self) -> Option<&str> {
-        self.number.as_deref().or(self.holder_code.as_deref())
+impl<S: AsRef<str>> StatusReference<S> {
+    /// The reference with its own `uri`.
+    pub fn to_owned_reference(&self) -> StatusReference {
+        StatusReference {
+            idx: self.idx,
+            uri: self.uri.as_ref().to_string(),
+        }
     }
 }
 
-/// The CWT claims of a licence token (RFC 8392 clause 3.1; LICENCE.md §3).
+/// The licence map (claim −70002, LICENCE.md §3), with its short CBOR keys; `S` as for
+/// [`StatusReference`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LicenceFields<S = String> {
+    /// `n` 证照名称.
+    pub name: Option<S>,
+    /// `no` 证照编号; not written when equal to [`LicenceFields::holder_code`].
+    pub number: Option<S>,
+    /// `d` 颁证日期 `yyyyMMdd` (the issuer leaves it out when it is iat's +08:00 date).
+    pub issue_date: Option<S>,
+    /// `rc` 属地编码 (the issuer leaves it out when it is the office's region).
+    pub region_code: Option<S>,
+    /// `h` 持证主体.
+    pub holder: Option<S>,
+    /// `ht` 持证主体代码类型代码, e.g. `001`.
+    pub holder_type: Option<S>,
+    /// `hc` 持证主体代码.
+    pub holder_code: Option<S>,
+    /// `hh` holder hash, see [`holder_hash`] (privacy option).
+    pub holder_hash: Option<[u8; 16]>,
+    /// `s` surface fields `template key → text` (`in_qr` fields only); written sorted.
+    pub surface: Vec<(S, S)>,
+    /// `rel` 关联证照标识.
+    pub related: Vec<S>,
+}
+
+impl<S: AsRef<str>> LicenceFields<S> {
+    /// 证照编号: `no`, or `hc` when `no` was left out for being equal to it.
+    pub fn effective_number(&self) -> Option<&str> {
+        self.number
+            .as_ref()
+            .or(self.holder_code.as_ref())
+            .map(AsRef::as_ref)
+    }
+
+    /// The fields with their own strings.
+    pub fn to_owned_fields(&self) -> LicenceFields {
+        let own = |v: &Option<S>| v.as_ref().map(|v| v.as_ref().to_string());
+        LicenceFields {
+            name: own(&self.name),
+            number: own(&self.number),
+            issue_date: own(&self.issue_date),
+            region_code: own(&self.region_code),
+            holder: own(&self.holder),
+            holder_type: own(&self.holder_type),
+            holder_code: own(&self.holder_code),
+            holder_hash: self.holder_hash,
+            surface: (self.surface.iter())
+                .map(|(k, v)| (k.as_ref().to_string(), v.as_ref().to_string()))
+                .collect(),
+            related: self
+                .related
+                .iter()
+                .map(|r| r.as_ref().to_string())
+                .collect(),
+        }
+    }
+}
+
+/// The CWT claims of a licence token (RFC 8392 clause 3.1; LICENCE.md §3); `S` as for
+/// [`StatusReference`]: [`LicenceClaims::decode`] borrows from the payload,
+/// [`LicenceClaims::from_cbor`] copies.
 ///
 /// Times are NumericDate (seconds since the Unix epoch, RFC 8392 clause 2).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LicenceClaims {
+pub struct LicenceClaims<S = String> {
     /// `iss` (1): the issuing office code (USCC).
-    pub issuer: Option<String>,
+    pub issuer: Option<S>,
     /// `sub` (2): the licence identifier (GB/T 36904).
-    pub subject: String,
+    pub subject: S,
     /// `exp` (4): the day after 有效期截止, 00:00 +08:00; `None` = 长期.
     pub expires: Option<i64>,
     /// `nbf` (5): 有效期起始, 00:00 +08:00.
@@ -233,9 +275,9 @@ pub struct LicenceClaims {
     /// `iat` (6): the signing time.
     pub issued_at: Option<i64>,
     /// `status` (65535).
-    pub status: Option<StatusReference>,
+    pub status: Option<StatusReference<S>>,
     /// The licence map (−70002).
-    pub licence: LicenceFields,
+    pub licence: LicenceFields<S>,
 }
 
 /// The longest `sub` accepted (GB/T 36904 identifiers are ≤ 128 characters).
@@ -250,14 +292,39 @@ impl LicenceClaims {
         }
     }
 
+    /// Reads claims from a CBOR payload into owned strings: [`LicenceClaims::decode`],
+    /// copied.
+    pub fn from_cbor(payload: &[u8]) -> std::result::Result<Self, String> {
+        LicenceClaims::decode(payload).map(|c| c.to_owned_claims())
+    }
+}
+
+impl<S: AsRef<str>> LicenceClaims<S> {
+    /// The claims with their own strings.
+    pub fn to_owned_claims(&self) -> LicenceClaims {
+        LicenceClaims {
+            issuer: self.issuer.as_ref().map(|i| i.as_ref().to_string()),
+            subject: self.subject.as_ref().to_string(),
+            expires: self.expires,
+            not_before: self.not_before,
+            issued_at: self.issued_at,
+            status: self
+                .status
+                .as_ref()
+                .map(StatusReference::to_owned_reference),
+            licence: self.licence.to_owned_fields(),
+        }
+    }
+
     /// The issuing office's code: `iss`, or when it was left out the issuer segment of
     /// `sub`. eseal's issuer leaves `iss` out when it equals that segment, as it always
     /// does for its own identifiers; the binding check is the same either way.
     pub fn effective_issuer(&self) -> Option<String> {
         match &self.issuer {
-            Some(iss) => Some(iss.clone()),
+            Some(iss) => Some(iss.as_ref().to_string()),
             None => self
                 .subject
+                .as_ref()
                 .parse::<super::identifiers::LicenceId>()
                 .ok()
                 .map(|id| id.issuer_code().to_string()),
@@ -273,7 +340,7 @@ impl LicenceClaims {
             return self.not_before;
         }
         let date = match &self.licence.issue_date {
-            Some(d) => d.parse::<Date>().ok()?,
+            Some(d) => d.as_ref().parse::<Date>().ok()?,
             None => Date::of_unix(self.issued_at?)?,
         };
         Some(date.start_unix())
@@ -284,9 +351,9 @@ impl LicenceClaims {
         let mut claims = Vec::new();
         let int = Value::int;
         if let Some(iss) = &self.issuer {
-            claims.push((int(1), Value::text(iss)));
+            claims.push((int(1), Value::text(iss.as_ref())));
         }
-        claims.push((int(2), Value::text(&self.subject)));
+        claims.push((int(2), Value::text(self.subject.as_ref())));
         for (key, time) in [(4, self.expires), (5, self.not_before), (6, self.issued_at)] {
             if let Some(t) = time {
                 claims.push((int(key), int(t)));
@@ -295,7 +362,7 @@ impl LicenceClaims {
         if let Some(status) = &self.status {
             let reference = Value::Map(vec![
                 (Value::text("idx"), Value::Uint(status.idx)),
-                (Value::text("uri"), Value::text(&status.uri)),
+                (Value::text("uri"), Value::text(status.uri.as_ref())),
             ]);
             claims.push((
                 int(CLAIM_STATUS),
@@ -304,13 +371,13 @@ impl LicenceClaims {
         }
         let l = &self.licence;
         let mut map = Vec::new();
-        let mut text = |key: &str, v: &Option<String>| {
+        let mut text = |key: &str, v: &Option<S>| {
             if let Some(v) = v {
-                map.push((Value::text(key), Value::text(v)));
+                map.push((Value::text(key), Value::text(v.as_ref())));
             }
         };
         text("n", &l.name);
-        if l.number != l.holder_code {
+        if l.number.as_ref().map(AsRef::as_ref) != l.holder_code.as_ref().map(AsRef::as_ref) {
             text("no", &l.number);
         }
         text("d", &l.issue_date);
@@ -325,34 +392,84 @@ impl LicenceClaims {
             let s = l
                 .surface
                 .iter()
-                .map(|(k, v)| (Value::text(k), Value::text(v)))
+                .map(|(k, v)| (Value::text(k.as_ref()), Value::text(v.as_ref())))
                 .collect();
             map.push((Value::text("s"), Value::Map(s)));
         }
         if !l.related.is_empty() {
-            let rel = l.related.iter().map(|r| Value::text(r)).collect();
+            let rel = l.related.iter().map(|r| Value::text(r.as_ref())).collect();
             map.push((Value::text("rel"), Value::Array(rel)));
         }
         claims.push((int(CLAIM_LICENCE), Value::Map(map)));
         cbor::encode(&Value::Map(claims))
             .map_err(|e| Error::Invalid(format!("licence claims: {e}")))
     }
+}
 
-    /// Reads claims from a CBOR payload; the CLAIMS stage's checks (a text `sub` of at
-    /// most 128 characters, a licence map) apply. Unknown claims and fields are ignored.
-    pub fn from_cbor(payload: &[u8]) -> std::result::Result<Self, String> {
+impl<'a> LicenceClaims<&'a str> {
+    /// Reads claims from a CBOR payload, borrowing their text; the CLAIMS stage's checks
+    /// (a text `sub` of at most 128 characters, a licence map) apply. Unknown claims and
+    /// fields are ignored.
+    pub fn decode(payload: &'a [u8]) -> std::result::Result<Self, String> {
+        match Self::decode_expected(payload) {
+            Some(claims) => Ok(claims),
+            None => Self::decode_any(payload),
+        }
+    }
+
+    /// The claims when `payload` holds exactly the claims and fields eseal writes, each
+    /// once and of its type, in one pass without building a tree; `None` for anything
+    /// else, which [`Self::decode_any`] then accepts or refuses with the exact error.
+    fn decode_expected(payload: &'a [u8]) -> Option<Self> {
+        let mut r = cbor::Reader::new(payload);
+        let mut claims = LicenceClaims::default();
+        let mut seen = 0u8;
+        for _ in 0..r.map()? {
+            let key = r.int()?;
+            let bit = match key {
+                1 => 0,
+                2 => 1,
+                4 => 2,
+                5 => 3,
+                6 => 4,
+                CLAIM_STATUS => 5,
+                CLAIM_LICENCE => 6,
+                _ => return None,
+            };
+            if seen & (1 << bit) != 0 {
+                return None;
+            }
+            seen |= 1 << bit;
+            match key {
+                1 => claims.issuer = Some(r.text()?),
+                2 => claims.subject = r.text()?,
+                4 => claims.expires = Some(r.int()?),
+                5 => claims.not_before = Some(r.int()?),
+                6 => claims.issued_at = Some(r.int()?),
+                CLAIM_STATUS => claims.status = Some(read_status(&mut r)?),
+                _ => claims.licence = read_fields(&mut r)?,
+            }
+        }
+        let sub_ok = !claims.subject.is_empty() && claims.subject.chars().count() <= MAX_SUBJECT;
+        let complete = seen & 0b100_0010 == 0b100_0010;
+        (r.is_at_end() && complete && sub_ok).then_some(claims)
+    }
+
+    /// The tree-building decoder behind [`Self::decode`]: any well-formed payload, unknown
+    /// claims and fields ignored, with the exact error otherwise.
+    fn decode_any(payload: &'a [u8]) -> std::result::Result<Self, String> {
         let value = cbor::decode_ref(payload)?;
         let claims = value.as_map().ok_or("the payload is not a map")?;
         let get = |key: i64| cbor::lookup_ref(claims, &ValueRef::int(key));
-        let text =
-            |v: Option<&ValueRef<'_>>, what: &str| -> std::result::Result<Option<String>, String> {
-                v.map(|v| {
-                    v.as_text()
-                        .map(str::to_string)
-                        .ok_or_else(|| format!("{what} is not a text string"))
-                })
-                .transpose()
-            };
+        let text = |v: Option<&ValueRef<'a>>,
+                    what: &str|
+         -> std::result::Result<Option<&'a str>, String> {
+            v.map(|v| {
+                v.as_text()
+                    .ok_or_else(|| format!("{what} is not a text string"))
+            })
+            .transpose()
+        };
         let time = |key: i64, what: &str| -> std::result::Result<Option<i64>, String> {
             get(key)
                 .map(|v| {
@@ -405,7 +522,7 @@ impl LicenceClaims {
                 .ok_or("`s` is not a map")?
                 .iter()
                 .map(|(k, v)| match (k.as_text(), v.as_text()) {
-                    (Some(k), Some(v)) => Ok((k.to_string(), v.to_string())),
+                    (Some(k), Some(v)) => Ok((k, v)),
                     _ => Err("`s` has a non-text key or value".to_string()),
                 })
                 .collect::<std::result::Result<_, _>>()?,
@@ -418,7 +535,6 @@ impl LicenceClaims {
                 .iter()
                 .map(|r| {
                     r.as_text()
-                        .map(str::to_string)
                         .ok_or_else(|| "`rel` has a non-text item".to_string())
                 })
                 .collect::<std::result::Result<_, _>>()?,
@@ -444,6 +560,80 @@ impl LicenceClaims {
             },
         })
     }
+}
+
+/// `{"status_list": {"idx": uint, "uri": text}}` and nothing else, for
+/// [`LicenceClaims::decode_expected`].
+fn read_status<'a>(r: &mut cbor::Reader<'a>) -> Option<StatusReference<&'a str>> {
+    if r.map()? != 1 || r.text()? != "status_list" || r.map()? != 2 {
+        return None;
+    }
+    let (mut idx, mut uri) = (None, None);
+    for _ in 0..2 {
+        match r.text()? {
+            "idx" if idx.is_none() => idx = Some(r.uint()?),
+            "uri" if uri.is_none() => uri = Some(r.text()?),
+            _ => return None,
+        }
+    }
+    Some(StatusReference {
+        idx: idx?,
+        uri: uri?,
+    })
+}
+
+/// The licence map with the fields eseal writes, each once and of its type, for
+/// [`LicenceClaims::decode_expected`].
+fn read_fields<'a>(r: &mut cbor::Reader<'a>) -> Option<LicenceFields<&'a str>> {
+    let mut fields = LicenceFields::default();
+    let mut seen = 0u16;
+    for _ in 0..r.map()? {
+        let key = r.text()?;
+        let (bit, slot) = match key {
+            "n" => (0, Some(&mut fields.name)),
+            "no" => (1, Some(&mut fields.number)),
+            "d" => (2, Some(&mut fields.issue_date)),
+            "rc" => (3, Some(&mut fields.region_code)),
+            "h" => (4, Some(&mut fields.holder)),
+            "ht" => (5, Some(&mut fields.holder_type)),
+            "hc" => (6, Some(&mut fields.holder_code)),
+            "hh" => (7, None),
+            "s" => (8, None),
+            "rel" => (9, None),
+            _ => return None,
+        };
+        if seen & (1 << bit) != 0 {
+            return None;
+        }
+        seen |= 1 << bit;
+        match (slot, key) {
+            (Some(slot), _) => *slot = Some(r.text()?),
+            (None, "hh") => fields.holder_hash = Some(<[u8; 16]>::try_from(r.bytes()?).ok()?),
+            (None, "s") => {
+                let n = r.map()?;
+                if n > cbor::SMALL_MAP {
+                    return None;
+                }
+                let mut surface: Vec<(&str, &str)> = Vec::with_capacity(n as usize);
+                for _ in 0..n {
+                    let (k, v) = (r.text()?, r.text()?);
+                    if surface.iter().any(|(seen, _)| *seen == k) {
+                        return None;
+                    }
+                    surface.push((k, v));
+                }
+                fields.surface = surface;
+            }
+            _ => {
+                let n = r.array()?;
+                if n > cbor::SMALL_MAP {
+                    return None;
+                }
+                fields.related = (0..n).map(|_| r.text()).collect::<Option<_>>()?;
+            }
+        }
+    }
+    Some(fields)
 }
 
 /// Signs `payload` as a COSE_Sign1 (RFC 9052 clause 4.2) with tag 18, protected header
@@ -519,9 +709,33 @@ pub struct DecodedToken {
     pub claims: LicenceClaims,
 }
 
+/// A decoded, not yet verified licence token borrowing from its COSE bytes
+/// ([`decode_cose_ref`]): the verifier's view, with nothing copied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenRef<'a> {
+    /// The protected header bytes as received (signed as they are).
+    pub protected: &'a [u8],
+    /// The payload bytes as received.
+    pub payload: &'a [u8],
+    /// The signature as received.
+    pub signature: &'a [u8],
+    /// The algorithm of the protected header.
+    pub alg: CoseAlgorithm,
+    /// The `kid`: the protected header's, else the unprotected header's.
+    pub kid: &'a [u8],
+    /// The claims.
+    pub claims: LicenceClaims<&'a str>,
+}
+
 /// Decodes a licence QR string through the PREFIX, BASE45, ZLIB, COSE and CLAIMS stages
 /// (LICENCE.md §3). Nothing is verified yet: see [`DecodedToken::verify_with`].
 pub fn decode_qr(qr: &str) -> std::result::Result<DecodedToken, CompactError> {
+    decode_cose_owned(inflate_qr(qr)?)
+}
+
+/// The PREFIX, BASE45 and ZLIB stages of a licence QR string (LICENCE.md §3): the
+/// COSE_Sign1 bytes, for [`decode_cose_ref`].
+pub fn inflate_qr(qr: &str) -> std::result::Result<Vec<u8>, CompactError> {
     let Some(body) = qr.strip_prefix(QR_PREFIX) else {
         let version = qr
             .strip_prefix("ZZ")
@@ -538,21 +752,21 @@ pub fn decode_qr(qr: &str) -> std::result::Result<DecodedToken, CompactError> {
             format!("{} characters, the limit is {MAX_QR_CHARS}", body.len()),
         );
     }
-    let compressed = base45_decode(body).or_else(|e| fail(Stage::Base45, e))?;
-    let cose = inflate(&compressed)?;
-    decode_cose_owned(cose)
+    base45_inflate(body)
 }
 
-/// ZLIB stage: inflates a zlib stream (RFC 1950) of at most [`MAX_INFLATED`] bytes with
-/// libdeflate; each thread reuses its decompressor and output buffer from QR to QR.
-fn inflate(compressed: &[u8]) -> std::result::Result<Vec<u8>, CompactError> {
+/// BASE45 and ZLIB stages: decodes Base45 and inflates the zlib stream (RFC 1950) of at
+/// most [`MAX_INFLATED`] bytes with libdeflate; each thread reuses its decompressor and
+/// buffers from QR to QR.
+fn base45_inflate(body: &str) -> std::result::Result<Vec<u8>, CompactError> {
     use libdeflater::{DecompressionError, Decompressor};
     thread_local! {
-        static INFLATER: std::cell::RefCell<(Decompressor, Vec<u8>)> =
-            std::cell::RefCell::new((Decompressor::new(), vec![0; MAX_INFLATED]));
+        static INFLATER: std::cell::RefCell<(Decompressor, Vec<u8>, Vec<u8>)> =
+            std::cell::RefCell::new((Decompressor::new(), vec![0; MAX_INFLATED], Vec::new()));
     }
     INFLATER.with(|cell| {
-        let (decompressor, buffer) = &mut *cell.borrow_mut();
+        let (decompressor, buffer, compressed) = &mut *cell.borrow_mut();
+        base45_decode_into(body, compressed).or_else(|e| fail(Stage::Base45, e))?;
         match decompressor.zlib_decompress(compressed, buffer) {
             Ok(len) => Ok(buffer[..len].to_vec()),
             Err(DecompressionError::InsufficientSpace) => fail(
@@ -572,32 +786,17 @@ pub fn decode_cose(cose: &[u8]) -> std::result::Result<DecodedToken, CompactErro
 }
 
 fn decode_cose_owned(cose: Vec<u8>) -> std::result::Result<DecodedToken, CompactError> {
-    if cose.len() > MAX_INFLATED {
-        return fail(
-            Stage::Cose,
-            format!("{} bytes, the limit is {MAX_INFLATED}", cose.len()),
-        );
-    }
-    let sign1 = cose::decode(&cose, true).or_else(|e| fail(Stage::Cose, e))?;
-    let cose_err = |detail: &str| CompactError {
-        stage: Stage::Cose,
-        detail: detail.to_string(),
-    };
-    let alg_value = sign1.alg().map_err(|e| cose_err(&e))?;
-    let alg = CoseAlgorithm::from_value(alg_value)
-        .ok_or_else(|| cose_err(&format!("unsupported alg {alg_value}")))?;
-    let kid = sign1
-        .kid()
-        .map_err(|e| cose_err(&e))?
-        .ok_or_else(|| cose_err("no kid"))?
-        .to_vec();
-    let cose::Sign1 {
-        protected_bytes: protected,
-        payload,
-        signature,
-        ..
-    } = sign1;
-    let claims = LicenceClaims::from_cbor(&payload).or_else(|e| fail(Stage::Claims, e))?;
+    let token = decode_cose_ref(&cose)?;
+    let (protected, payload, signature) = (
+        token.protected.to_vec(),
+        token.payload.to_vec(),
+        token.signature.to_vec(),
+    );
+    let (alg, kid, claims) = (
+        token.alg,
+        token.kid.to_vec(),
+        token.claims.to_owned_claims(),
+    );
     Ok(DecodedToken {
         cose,
         protected,
@@ -609,46 +808,163 @@ fn decode_cose_owned(cose: Vec<u8>) -> std::result::Result<DecodedToken, Compact
     })
 }
 
+/// [`decode_cose`] without copying: the token borrows from `cose`.
+pub fn decode_cose_ref(cose: &[u8]) -> std::result::Result<TokenRef<'_>, CompactError> {
+    if cose.len() > MAX_INFLATED {
+        return fail(
+            Stage::Cose,
+            format!("{} bytes, the limit is {MAX_INFLATED}", cose.len()),
+        );
+    }
+    if let Some(sign1) = sign1_expected(cose)
+        && let Some(alg) = CoseAlgorithm::from_value(sign1.alg)
+    {
+        let claims = LicenceClaims::decode(sign1.payload).or_else(|e| fail(Stage::Claims, e))?;
+        return Ok(TokenRef {
+            protected: sign1.protected,
+            payload: sign1.payload,
+            signature: sign1.signature,
+            alg,
+            kid: sign1.kid,
+            claims,
+        });
+    }
+    let sign1 = cose::decode_ref(cose, true).or_else(|e| fail(Stage::Cose, e))?;
+    let cose_err = |detail: &str| CompactError {
+        stage: Stage::Cose,
+        detail: detail.to_string(),
+    };
+    let alg_value = sign1.alg().map_err(|e| cose_err(&e))?;
+    let alg = CoseAlgorithm::from_value(alg_value)
+        .ok_or_else(|| cose_err(&format!("unsupported alg {alg_value}")))?;
+    let kid = sign1
+        .kid()
+        .map_err(|e| cose_err(&e))?
+        .ok_or_else(|| cose_err("no kid"))?;
+    let claims = LicenceClaims::decode(sign1.payload).or_else(|e| fail(Stage::Claims, e))?;
+    Ok(TokenRef {
+        protected: sign1.protected_bytes,
+        payload: sign1.payload,
+        signature: sign1.signature,
+        alg,
+        kid,
+        claims,
+    })
+}
+
+/// The parts of a COSE_Sign1 as eseal writes it (tag 18, a protected header of `alg`
+/// and `kid` only, an empty unprotected header), found in one pass.
+struct ExpectedSign1<'a> {
+    protected: &'a [u8],
+    alg: i64,
+    kid: &'a [u8],
+    payload: &'a [u8],
+    signature: &'a [u8],
+}
+
+/// The COSE_Sign1 `cose` when it has exactly the shape eseal writes; `None` for anything
+/// else, which [`cose::decode_ref`] then accepts or refuses with the exact error.
+fn sign1_expected(cose: &[u8]) -> Option<ExpectedSign1<'_>> {
+    let mut r = cbor::Reader::new(cose);
+    if r.tag()? != cose::TAG_COSE_SIGN1 || r.array()? != 4 {
+        return None;
+    }
+    let protected = r.bytes()?;
+    if r.map()? != 0 {
+        return None;
+    }
+    let (payload, signature) = (r.bytes()?, r.bytes()?);
+    if !r.is_at_end() {
+        return None;
+    }
+    let mut header = cbor::Reader::new(protected);
+    if header.map()? != 2 {
+        return None;
+    }
+    let (mut alg, mut kid) = (None, None);
+    for _ in 0..2 {
+        match header.int()? {
+            cose::HEADER_ALG if alg.is_none() => alg = Some(header.int()?),
+            cose::HEADER_KID if kid.is_none() => kid = Some(header.bytes()?),
+            _ => return None,
+        }
+    }
+    Some(ExpectedSign1 {
+        protected,
+        alg: alg?,
+        kid: kid?,
+        payload,
+        signature,
+    })
+    .filter(|_| header.is_at_end())
+}
+
 impl DecodedToken {
     /// Verifies the token against one signing certificate: the KID stage (`kid` =
     /// [`kid_of`] the certificate), then the SIGNATURE stage (the `alg` fits the key
     /// type, LICENCE.md §3; the signature over the `Sig_structure` of the bytes as
     /// received, RFC 9052 clause 4.4).
     pub fn verify_with(&self, cert: &Certificate) -> std::result::Result<(), CompactError> {
-        let kid = kid_of(cert);
-        if self.kid != kid {
-            return fail(
-                Stage::Kid,
-                format!(
-                    "kid {} is not the certificate's {}",
-                    hex::encode(&self.kid),
-                    hex::encode(kid)
-                ),
-            );
-        }
-        let key = cert
-            .public_key()
-            .or_else(|e| fail(Stage::Signature, format!("certificate key: {e}")))?;
-        let algorithm = self.alg.algorithm();
-        if algorithm.key_type() != key.key_type() {
-            return fail(
-                Stage::Signature,
-                format!(
-                    "alg {} does not fit the certificate's {:?} key",
-                    self.alg.value(),
-                    key.key_type()
-                ),
-            );
-        }
-        let verified = cose::verify_signature(
-            algorithm,
-            &key,
+        verify_parts(
+            &self.kid,
+            self.alg,
             &self.protected,
             &self.payload,
             &self.signature,
-        );
-        verified.or_else(|e| fail(Stage::Signature, e))
+            cert,
+        )
     }
+}
+
+impl TokenRef<'_> {
+    /// [`DecodedToken::verify_with`] of the borrowed token.
+    pub fn verify_with(&self, cert: &Certificate) -> std::result::Result<(), CompactError> {
+        verify_parts(
+            self.kid,
+            self.alg,
+            self.protected,
+            self.payload,
+            self.signature,
+            cert,
+        )
+    }
+}
+
+fn verify_parts(
+    token_kid: &[u8],
+    alg: CoseAlgorithm,
+    protected: &[u8],
+    payload: &[u8],
+    signature: &[u8],
+    cert: &Certificate,
+) -> std::result::Result<(), CompactError> {
+    let kid = kid_of(cert);
+    if token_kid != kid {
+        return fail(
+            Stage::Kid,
+            format!(
+                "kid {} is not the certificate's {}",
+                hex::encode(token_kid),
+                hex::encode(kid)
+            ),
+        );
+    }
+    let key = cert
+        .public_key()
+        .or_else(|e| fail(Stage::Signature, format!("certificate key: {e}")))?;
+    let algorithm = alg.algorithm();
+    if algorithm.key_type() != key.key_type() {
+        return fail(
+            Stage::Signature,
+            format!(
+                "alg {} does not fit the certificate's {:?} key",
+                alg.value(),
+                key.key_type()
+            ),
+        );
+    }
+    let verified = cose::verify_signature(algorithm, &key, protected, payload, signature);
+    verified.or_else(|e| fail(Stage::Signature, e))
 }
 
 /// The Base45 alphabet (RFC 9285 clause 4.2).
@@ -685,39 +1001,83 @@ const BASE45_VALUE: [u8; 256] = {
 /// Strictly decodes Base45 (RFC 9285 clause 4.2): characters outside the alphabet, a
 /// dangling single character, a triplet above 65535 or a pair above 255 are errors.
 pub fn base45_decode(text: &str) -> std::result::Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    base45_decode_into(text, &mut out)?;
+    Ok(out)
+}
+
+/// [`base45_decode`] into `out`, replacing what it held.
+fn base45_decode_into(text: &str, out: &mut Vec<u8>) -> std::result::Result<(), String> {
     let bytes = text.as_bytes();
-    let digit = |i: usize| match BASE45_VALUE[usize::from(bytes[i])] {
-        0xff => Err(format!(
-            "character {:?} at {i} is not Base45",
-            char::from(bytes[i])
-        )),
-        v => Ok(u32::from(v)),
-    };
-    let mut out = Vec::with_capacity(bytes.len() / 3 * 2 + 1);
     let triplets = bytes.chunks_exact(3);
-    let i = bytes.len() - triplets.remainder().len();
-    for (k, t) in triplets.enumerate() {
+    let tail = triplets.remainder();
+    out.clear();
+    out.reserve(triplets.len() * 2 + 1);
+    out.resize(triplets.len() * 2, 0);
+    // Digits are below 45, the 0xff of a character outside the alphabet sets bit 7, and a
+    // triplet above 65535 sets a bit above 15: any of them sends the input to
+    // `base45_error` for the exact error.
+    let mut bad = 0u32;
+    for (t, o) in triplets.zip(out.chunks_exact_mut(2)) {
         let [a, b, c] = [t[0], t[1], t[2]].map(|x| u32::from(BASE45_VALUE[usize::from(x)]));
-        // Digits are below 45; the 0xff of a character outside the alphabet sets bit 7.
-        if (a | b | c) & 0x80 != 0 {
-            for j in 0..3 {
-                digit(k * 3 + j)?;
-            }
-        }
         let n = a + b * 45 + c * 45 * 45;
-        let n =
-            u16::try_from(n).map_err(|_| format!("triplet at {} is {n}, above 65535", k * 3))?;
-        out.extend_from_slice(&n.to_be_bytes());
+        bad |= ((a | b | c) & 0x80) | (n >> 16);
+        o.copy_from_slice(&[(n >> 8) as u8, n as u8]);
     }
-    match bytes.len() - i {
-        0 => {}
-        2 => {
-            let n = digit(i)? + digit(i + 1)? * 45;
-            out.push(u8::try_from(n).map_err(|_| format!("final pair is {n}, above 255"))?);
+    if bad != 0 {
+        return Err(base45_error(bytes));
+    }
+    match tail {
+        [] => {}
+        [a, b] => {
+            let digit = |x: &u8| match BASE45_VALUE[usize::from(*x)] {
+                0xff => None,
+                v => Some(u32::from(v)),
+            };
+            match (digit(a), digit(b)) {
+                (Some(a), Some(b)) => {
+                    let n = a + b * 45;
+                    out.push(u8::try_from(n).map_err(|_| format!("final pair is {n}, above 255"))?);
+                }
+                _ => return Err(base45_error(bytes)),
+            }
         }
         _ => return Err("a single dangling character at the end".into()),
     }
-    Ok(out)
+    Ok(())
+}
+
+/// The first error in the triplets or final pair of Base45 text `bytes` that
+/// [`base45_decode`] refused.
+fn base45_error(bytes: &[u8]) -> String {
+    let digit = |i: usize, x: u8| match BASE45_VALUE[usize::from(x)] {
+        0xff => Err(format!(
+            "character {:?} at {i} is not Base45",
+            char::from(x)
+        )),
+        v => Ok(u32::from(v)),
+    };
+    let triplets = bytes.chunks_exact(3);
+    let tail_at = bytes.len() - triplets.remainder().len();
+    for (k, t) in triplets.enumerate() {
+        let (mut n, mut scale) = (0, 1);
+        for (j, x) in t.iter().enumerate() {
+            match digit(k * 3 + j, *x) {
+                Ok(v) => n += v * scale,
+                Err(e) => return e,
+            }
+            scale *= 45;
+        }
+        if n > 0xffff {
+            return format!("triplet at {} is {n}, above 65535", k * 3);
+        }
+    }
+    for (i, x) in bytes.iter().enumerate().skip(tail_at) {
+        if let Err(e) = digit(i, *x) {
+            return e;
+        }
+    }
+    "not Base45".into()
 }
 
 /// The holder hash of the privacy option (LICENCE.md §3):
@@ -857,4 +1217,114 @@ pub fn qr_png(qr: &str, scale: u32) -> Result<Vec<u8>> {
     pixmap
         .encode_png()
         .map_err(|e| Error::Invalid(format!("QR PNG: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The claims of the sample business licence, with every field the issuer writes.
+    fn sample_payload() -> Vec<u8> {
+        use super::super::sample;
+        let (template, office) = (sample::business_template(), sample::office());
+        let licence = sample::business_request(0)
+            .to_licence(&template, &office, "20260000001", 1_772_416_800)
+            .unwrap();
+        let status = StatusReference {
+            idx: 4711,
+            uri: sample::STATUS_LIST_URI.to_string(),
+        };
+        let mut claims = licence
+            .claims(&template, office.region, 1_772_416_800, status, None)
+            .unwrap();
+        claims.issuer = Some(sample::OFFICE_CODE.into());
+        claims.licence.holder_hash = Some([7; 16]);
+        claims.licence.related = vec!["a".into(), "b".into()];
+        claims.licence.number = Some("no".into());
+        claims.to_cbor().unwrap()
+    }
+
+    /// Every payload one byte away from `payload` (changed, dropped, or cut off there).
+    fn neighbours(payload: &[u8]) -> impl Iterator<Item = Vec<u8>> + '_ {
+        (0..payload.len()).flat_map(move |i| {
+            let changed = [0x00, 0x01, 0x17, 0x18, 0x40, 0x60, 0xa0, 0xf6, 0xff]
+                .into_iter()
+                .map(move |b| {
+                    let mut p = payload.to_vec();
+                    p[i] = b;
+                    p
+                });
+            let dropped = [payload[..i].iter(), payload[i + 1..].iter()]
+                .into_iter()
+                .flatten()
+                .copied()
+                .collect();
+            changed.chain([dropped, payload[..i].to_vec()])
+        })
+    }
+
+    #[test]
+    fn one_pass_claims_agree_with_the_tree_decoder() {
+        let payload = sample_payload();
+        let claims = LicenceClaims::decode_expected(&payload).expect("the issuer's shape");
+        assert_eq!(Ok(&claims), LicenceClaims::decode_any(&payload).as_ref());
+        assert_eq!(claims.licence.related, ["a", "b"]);
+        assert!(!claims.licence.surface.is_empty());
+        let (mut fast, mut slow_only) = (0, 0);
+        for p in neighbours(&payload) {
+            match LicenceClaims::decode_expected(&p) {
+                Some(c) => {
+                    assert_eq!(Ok(c), LicenceClaims::decode_any(&p), "{}", hex::encode(&p));
+                    fast += 1;
+                }
+                None => slow_only += usize::from(LicenceClaims::decode_any(&p).is_ok()),
+            }
+        }
+        // Both paths are exercised: text changes keep the shape, unknown keys do not.
+        assert!(fast > 0 && slow_only > 0, "{fast} {slow_only}");
+    }
+
+    #[test]
+    fn one_pass_cose_agrees_with_the_tree_decoder() {
+        let signer = crate::crypto::SoftwareKey::generate(Algorithm::Ed25519).unwrap();
+        let cert = crate::pki::issue_root(
+            &crate::pki::DistinguishedName::common_name("kid"),
+            crate::pki::Validity::days_from_now(1),
+            &signer,
+        )
+        .unwrap();
+        let cose = sign_cose(&sample_payload(), &signer, &cert).unwrap();
+        let mut fast = 0;
+        for c in neighbours(&cose).chain([cose.clone()]) {
+            let Some(expected) = sign1_expected(&c) else {
+                continue;
+            };
+            fast += 1;
+            let tree = cose::decode_ref(&c, true).expect("the tree decoder accepts it");
+            assert_eq!(tree.tagging, cose::Tagging::Sign1);
+            assert_eq!(tree.protected_bytes, expected.protected);
+            assert_eq!(tree.payload, expected.payload);
+            assert_eq!(tree.signature, expected.signature);
+            assert_eq!(tree.alg(), Ok(expected.alg));
+            assert_eq!(tree.kid(), Ok(Some(expected.kid)));
+        }
+        assert!(fast > 1);
+    }
+
+    #[test]
+    fn base45_errors_name_the_first_fault() {
+        assert_eq!(base45_decode("QED8WEX0"), Ok(b"ietf!".to_vec()));
+        let cases = [
+            ("AB", "final pair is 505, above 255"),
+            ("GGW", "triplet at 0 is 65536, above 65535"),
+            ("0000a0", "character 'a' at 4 is not Base45"),
+            ("00a:::", "character 'a' at 2 is not Base45"),
+            (":::a0", "triplet at 0 is 91124, above 65535"),
+            ("000a", "a single dangling character at the end"),
+            ("000a0", "character 'a' at 3 is not Base45"),
+        ];
+        for (text, error) in cases {
+            assert_eq!(base45_decode(text), Err(error.to_string()), "{text}");
+        }
+    }
 }

@@ -6,7 +6,8 @@
 //!   unprotected header; `kid` is the first 8 bytes of SHA-256 of the signing certificate
 //!   DER ([`kid_of`], the EU DCC rule). ECDSA and SM2 signatures are carried as raw
 //!   `r ‖ s` (RFC 9053 clause 2.1).
-//! - [`decode`] accepts tag 18, untagged, and (if asked) 61(18(…)); [`verify_signature`]
+//! - [`decode`] (copying) and [`decode_ref`] (borrowing) accept tag 18, untagged, and (if
+//!   asked) 61(18(…)); [`verify_signature`]
 //!   checks the algorithm against the key type, then the signature over the
 //!   `Sig_structure` of the bytes as received.
 
@@ -161,9 +162,32 @@ pub struct Sign1 {
     pub signature: Vec<u8>,
 }
 
+/// A decoded, not yet verified COSE_Sign1 borrowing from its encoding: what [`decode_ref`]
+/// returns, and [`Sign1`] before it takes copies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sign1Ref<'a> {
+    /// How it was tagged.
+    pub tagging: Tagging,
+    /// The protected header bytes as received (signed as they are).
+    pub protected_bytes: &'a [u8],
+    /// The protected header map (empty when the bytes are empty).
+    pub protected: Vec<(ValueRef<'a>, ValueRef<'a>)>,
+    /// The unprotected header map.
+    pub unprotected: Vec<(ValueRef<'a>, ValueRef<'a>)>,
+    /// The attached payload as received.
+    pub payload: &'a [u8],
+    /// The signature as received.
+    pub signature: &'a [u8],
+}
+
 /// Decodes a COSE_Sign1: tag 18, untagged, or 61(18(…)) when `allow_cwt_tag`; four
 /// items of the right types; an attached payload; a protected header that is a map.
 pub fn decode(input: &[u8], allow_cwt_tag: bool) -> std::result::Result<Sign1, String> {
+    decode_ref(input, allow_cwt_tag).map(|s| s.to_owned_sign1())
+}
+
+/// [`decode`] without copying: the result borrows from `input`.
+pub fn decode_ref(input: &[u8], allow_cwt_tag: bool) -> std::result::Result<Sign1Ref<'_>, String> {
     let value = cbor::decode_ref(input)?;
     let (tagging, inner) = match value {
         ValueRef::Tag(TAG_CWT, inner) if allow_cwt_tag => match *inner {
@@ -193,17 +217,17 @@ pub fn decode(input: &[u8], allow_cwt_tag: bool) -> std::result::Result<Sign1, S
         Vec::new()
     } else {
         match cbor::decode_ref(protected_bytes).map_err(|e| format!("protected header: {e}"))? {
-            ValueRef::Map(m) => owned_entries(&m),
+            ValueRef::Map(m) => m,
             _ => return Err("the protected header is not a map".into()),
         }
     };
-    Ok(Sign1 {
+    Ok(Sign1Ref {
         tagging,
-        protected_bytes: protected_bytes.to_vec(),
+        protected_bytes,
         protected,
-        unprotected: owned_entries(&unprotected),
-        payload: payload.to_vec(),
-        signature: signature.to_vec(),
+        unprotected,
+        payload,
+        signature,
     })
 }
 
@@ -211,6 +235,43 @@ fn owned_entries(map: &[(ValueRef<'_>, ValueRef<'_>)]) -> Vec<(Value, Value)> {
     map.iter()
         .map(|(k, v)| (k.to_owned_value(), v.to_owned_value()))
         .collect()
+}
+
+impl<'a> Sign1Ref<'a> {
+    /// The structure with its own copies of the bytes.
+    pub fn to_owned_sign1(&self) -> Sign1 {
+        Sign1 {
+            tagging: self.tagging,
+            protected_bytes: self.protected_bytes.to_vec(),
+            protected: owned_entries(&self.protected),
+            unprotected: owned_entries(&self.unprotected),
+            payload: self.payload.to_vec(),
+            signature: self.signature.to_vec(),
+        }
+    }
+
+    /// The `alg` of the protected header: `Err` when absent or not an integer.
+    pub fn alg(&self) -> std::result::Result<i64, String> {
+        cbor::lookup_ref(&self.protected, &ValueRef::int(HEADER_ALG))
+            .ok_or("no alg in the protected header")?
+            .as_i64()
+            .ok_or_else(|| "alg is not an integer".to_string())
+    }
+
+    /// The `kid`: the protected header's, else the unprotected header's; `Err` when it is
+    /// not a byte string, `Ok(None)` when absent.
+    pub fn kid(&self) -> std::result::Result<Option<&'a [u8]>, String> {
+        let label = ValueRef::int(HEADER_KID);
+        match cbor::lookup_ref(&self.protected, &label)
+            .or_else(|| cbor::lookup_ref(&self.unprotected, &label))
+        {
+            None => Ok(None),
+            Some(v) => v
+                .as_bytes()
+                .map(Some)
+                .ok_or_else(|| "kid is not a byte string".to_string()),
+        }
+    }
 }
 
 impl Sign1 {

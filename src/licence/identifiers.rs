@@ -161,40 +161,59 @@ impl fmt::Display for Warning {
 // Check-character arithmetic
 // ---------------------------------------------------------------------------------------
 
-/// ISO/IEC 7064 MOD 37,36 over `body`, which must be `[0-9A-Z]*` (LICENCE.md §2).
-fn mod37_36(body: impl IntoIterator<Item = u8>) -> Option<char> {
+/// ISO/IEC 7064 MOD 37,36 over the concatenated `parts`, which must be `[0-9A-Z]*`
+/// (LICENCE.md §2).
+fn mod37_36(parts: &[&[u8]]) -> Option<char> {
     // p stays in 1..=36 and v in 0..=35, so each modulo is one conditional subtraction:
     // s = (p + v) mod 36 taken in 1..=36, p = 2s mod 37 (never 0, 37 being prime).
     let mut p: u32 = 36;
-    for b in body {
+    for &b in parts.iter().copied().flatten() {
         let v = alnum_value(b)?;
-        let mut s = p + v;
-        if s > 36 {
-            s -= 36;
-        }
+        // Without branches: the digits are data, so branches on them mispredict.
+        let s = p + v;
+        let s = s - 36 * u32::from(s > 36);
         p = 2 * s;
-        if p >= 37 {
-            p -= 37;
-        }
+        p -= 37 * u32::from(p >= 37);
     }
     let c = (37 - p) % 36;
     Some(char::from(ALNUM[c as usize]))
 }
 
 fn alnum_value(b: u8) -> Option<u32> {
-    match b {
-        b'0'..=b'9' => Some(u32::from(b - b'0')),
-        b'A'..=b'Z' => Some(u32::from(b - b'A') + 10),
-        _ => None,
+    match ALNUM_VALUE[usize::from(b)] {
+        0xff => None,
+        v => Some(u32::from(v)),
     }
 }
 
+/// The value of each byte in [`ALNUM`], 0xff for bytes outside it.
+const ALNUM_VALUE: [u8; 256] = {
+    let mut table = [0xff; 256];
+    let mut i = 0;
+    while i < ALNUM.len() {
+        table[ALNUM[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
 fn uscc_value(b: u8) -> Option<u32> {
-    USCC_ALPHABET
-        .iter()
-        .position(|&c| c == b)
-        .and_then(|i| u32::try_from(i).ok())
+    match USCC_VALUE[usize::from(b)] {
+        0xff => None,
+        v => Some(u32::from(v)),
+    }
 }
+
+/// The value of each byte in [`USCC_ALPHABET`], 0xff for bytes outside it.
+const USCC_VALUE: [u8; 256] = {
+    let mut table = [0xff; 256];
+    let mut i = 0;
+    while i < USCC_ALPHABET.len() {
+        table[USCC_ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
 
 /// GB 32100 check character of the first 17 characters (LICENCE.md §2).
 fn uscc_check(body: &[u8]) -> Option<char> {
@@ -243,6 +262,9 @@ fn resident_check(body: &[u8]) -> Option<char> {
 /// Checks every character of `s` is an ASCII letter or digit; returns whether any letter
 /// is lowercase.
 fn alnum_has_lowercase(s: &str) -> std::result::Result<bool, String> {
+    if s.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Ok(s.bytes().any(|b| b.is_ascii_lowercase()));
+    }
     if let Some((i, c)) = s.char_indices().find(|(_, c)| !c.is_ascii_alphanumeric()) {
         return Err(format!(
             "character {c:?} at byte {i} is not a letter or digit"
@@ -583,6 +605,14 @@ pub enum IssuerCode {
 }
 
 impl IssuerCode {
+    /// The code as text, uppercase (LICENCE.md §1).
+    pub fn as_str(&self) -> &str {
+        match self {
+            IssuerCode::Uscc(u) => u.as_str(),
+            IssuerCode::Region(r) => r.as_str(),
+        }
+    }
+
     fn parse_detail(s: &str) -> std::result::Result<Self, String> {
         match s.len() {
             18 => Uscc::parse_detail(s, true).map(IssuerCode::Uscc),
@@ -642,7 +672,7 @@ impl From<RegionCode> for IssuerCode {
 pub struct LicenceId {
     type_code: TypeCode,
     issuer: IssuerCode,
-    serial: String,
+    serial: Serial,
     version: u16,
     check: char,
     lowercase: bool,
@@ -690,7 +720,7 @@ impl LicenceId {
                 }),
                 r => r,
             },
-            serial: serial.to_owned(),
+            serial: Serial::new(serial),
             version,
             check: '0',
             lowercase: false,
@@ -711,7 +741,7 @@ impl LicenceId {
 
     /// The serial (流水号), `[0-9A-Z]{1,32}` (LICENCE.md §2).
     pub fn serial(&self) -> &str {
-        &self.serial
+        self.serial.as_str()
     }
 
     /// The version (证照版本号), 1–999, printed with 3 digits (LICENCE.md §1).
@@ -733,13 +763,15 @@ impl LicenceId {
         };
         let v = self.version;
         let version = [v / 100, v / 10 % 10, v % 10].map(|d| b'0' + d as u8);
-        let body = (self.type_code.definer.as_str().bytes())
-            .chain(self.type_code.number)
-            .chain(issuer.bytes())
-            .chain(self.serial.bytes())
-            .chain(version);
+        let body = [
+            self.type_code.definer.as_str().as_bytes(),
+            &self.type_code.number,
+            issuer.as_bytes(),
+            self.serial.as_str().as_bytes(),
+            &version,
+        ];
         // Every stored character is in 0-9A-Z, so this never falls back.
-        mod37_36(body).unwrap_or('?')
+        mod37_36(&body).unwrap_or('?')
     }
 
     /// Whether the check characters verify (LICENCE.md §2): the identifier's own first, then
@@ -813,12 +845,19 @@ impl LicenceId {
             .strip_prefix(LICENCE_ID_ROOT)
             .and_then(|r| r.strip_prefix('.'))
             .ok_or_else(|| format!("does not start with the root {LICENCE_ID_ROOT}."))?;
-        let parts: Vec<&str> = rest.split('.').collect();
-        let [type_code, issuer, serial, version, check] = parts[..] else {
+        let mut parts = rest.split('.');
+        let (Some(type_code), Some(issuer), Some(serial), Some(version), Some(check), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
             return Err(format!(
                 "{} dot-separated parts after the root, expected 5 (type code, issuer code, \
                  serial, version, check character)",
-                parts.len()
+                rest.split('.').count()
             ));
         };
         let type_code = TypeCode::parse_detail(type_code).map_err(|d| format!("type code: {d}"))?;
@@ -840,11 +879,45 @@ impl LicenceId {
         Ok(LicenceId {
             type_code,
             issuer,
-            serial: serial.to_ascii_uppercase(),
+            serial: Serial::new(serial),
             version,
             check,
             lowercase,
         })
+    }
+}
+
+/// A serial held inline, uppercased: up to 32 ASCII alphanumerics padded with zero bytes,
+/// which no serial contains, so the derived order is that of the text.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct Serial([u8; 32]);
+
+impl Serial {
+    /// `serial` uppercased; [`check_serial`] has accepted it (more than 32 bytes would be
+    /// cut).
+    fn new(serial: &str) -> Self {
+        let mut bytes = [0; 32];
+        for (b, s) in bytes.iter_mut().zip(serial.bytes()) {
+            *b = s.to_ascii_uppercase();
+        }
+        Serial(bytes)
+    }
+
+    fn as_str(&self) -> &str {
+        let len = self.0.iter().position(|&b| b == 0).unwrap_or(self.0.len());
+        std::str::from_utf8(self.0.get(..len).unwrap_or_default()).unwrap_or("")
+    }
+}
+
+impl fmt::Debug for Serial {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Serial {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -1130,11 +1203,7 @@ mod tests {
     #[test]
     fn worked_examples() {
         assert_eq!(
-            mod37_36(
-                b"11100000000013338W03211220000013544541J2430599001"
-                    .iter()
-                    .copied()
-            ),
+            mod37_36(&[b"11100000000013338W03211220000013544541J2430599001"]),
             Some('F')
         );
         assert_eq!(uscc_check(b"11100000000013338"), Some('W'));

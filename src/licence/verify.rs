@@ -13,7 +13,7 @@ use std::fmt;
 use std::sync::OnceLock;
 use std::time::SystemTime;
 
-use super::compact::{self, CompactError, DecodedToken, LicenceClaims, LicenceFields, Stage};
+use super::compact::{self, CompactError, LicenceClaims, LicenceFields, Stage, TokenRef};
 use super::compact::{StatusReference, sig_structure};
 use super::identifiers::{LicenceId, ResidentId, Uscc, Warning};
 use super::status_list::{
@@ -100,23 +100,23 @@ impl StatusLists {
     /// the list that says so.
     fn status(
         &self,
-        reference: &StatusReference,
+        reference: &StatusReference<&str>,
         office: &Office,
         trust: &VerifiedTrustList,
         at: SystemTime,
     ) -> (LicenceStatus, Option<i64>) {
         let unknown = |reason| (LicenceStatus::Unknown { reason }, None);
-        let Some(entry) = self.entries.get(&reference.uri) else {
+        let Some(entry) = self.entries.get(reference.uri) else {
             return unknown(StatusListError::Missing);
         };
         let fresh;
         let cached = entry
             .verified
-            .get_or_init(|| CheckedList::new(&entry.token, &reference.uri, trust, at));
+            .get_or_init(|| CheckedList::new(&entry.token, reference.uri, trust, at));
         let checked = if cached.is_for(trust) {
             cached
         } else {
-            fresh = CheckedList::new(&entry.token, &reference.uri, trust, at);
+            fresh = CheckedList::new(&entry.token, reference.uri, trust, at);
             &fresh
         };
         match &checked.outcome {
@@ -409,8 +409,8 @@ pub struct LicenceVerification {
     pub failure: Option<LicenceFailure>,
     /// What did not change the verdict but a person should know.
     pub warnings: Vec<LicenceWarning>,
-    /// The claims, once decoded (not yet trustworthy when the signature failed).
-    pub claims: Option<LicenceClaims>,
+    /// The COSE_Sign1 bytes, kept once the token decoded, for [`Self::claims`].
+    cose: Option<Vec<u8>>,
     /// The parsed `sub`, once the signature verified.
     pub identifier: Option<LicenceId>,
     /// The office whose key verified the signature.
@@ -420,6 +420,13 @@ pub struct LicenceVerification {
 }
 
 impl LicenceVerification {
+    /// The claims, once decoded (not yet trustworthy when the signature failed); they
+    /// borrow from the token the result keeps.
+    pub fn claims(&self) -> Option<LicenceClaims<&str>> {
+        let cose = self.cose.as_deref()?;
+        compact::decode_cose_ref(cose).ok().map(|t| t.claims)
+    }
+
     /// The main indication: that of the failure's [`Reason`], TOTAL-PASSED without one.
     pub fn indication(&self) -> Indication {
         self.failure
@@ -444,7 +451,7 @@ impl LicenceVerification {
             .office
             .as_ref()
             .map(|o| format!("{} {}", o.code, o.name));
-        report.signing_time = self.claims.as_ref().and_then(|c| c.issued_at).map(rfc3339);
+        report.signing_time = self.claims().and_then(|c| c.issued_at).map(rfc3339);
         report.signing_time_source = report.signing_time.as_ref().map(|_| "claimed".into());
         report.revocation = self.status.to_string();
         report.warnings = self.warnings.iter().map(ToString::to_string).collect();
@@ -482,25 +489,33 @@ pub fn verify_licence_qr(
     at: SystemTime,
 ) -> LicenceVerification {
     let mut outcome = LicenceVerification::default();
-    match compact::decode_qr(qr) {
-        Ok(token) => {
-            outcome.failure = run_stages(&token, trust, status, at, &mut outcome).err();
-            outcome.claims = Some(token.claims);
+    let cose = match compact::inflate_qr(qr) {
+        Ok(cose) => cose,
+        Err(e) => {
+            outcome.failure = Some(LicenceFailure::Format(e));
+            return outcome;
         }
-        Err(e) => outcome.failure = Some(LicenceFailure::Format(e)),
+    };
+    match compact::decode_cose_ref(&cose) {
+        Ok(token) => outcome.failure = run_stages(&token, trust, status, at, &mut outcome).err(),
+        Err(e) => {
+            outcome.failure = Some(LicenceFailure::Format(e));
+            return outcome;
+        }
     }
+    outcome.cose = Some(cose);
     outcome
 }
 
 fn run_stages(
-    token: &DecodedToken,
+    token: &TokenRef<'_>,
     trust: &VerifiedTrustList,
     status: StatusCheck<'_>,
     at: SystemTime,
     out: &mut LicenceVerification,
 ) -> Result<(), LicenceFailure> {
     let claims = &token.claims;
-    let identifier = parse_subject(&claims.subject)?;
+    let identifier = parse_subject(claims.subject)?;
     let now = unix_seconds(at);
     if now > trust.expires_at() {
         return Err(LicenceFailure::TrustListStale {
@@ -531,20 +546,20 @@ fn parse_subject(subject: &str) -> Result<LicenceId, LicenceFailure> {
 
 /// KID and SIGNATURE: the first listed key with the token's `kid` that verifies.
 fn verify_signature<'a>(
-    token: &DecodedToken,
+    token: &TokenRef<'_>,
     trust: &'a VerifiedTrustList,
 ) -> Result<KeyRef<'a>, LicenceFailure> {
-    let message = sig_structure(&token.protected, &token.payload);
+    let message = sig_structure(token.protected, token.payload);
     let mut errors = Vec::new();
-    let kid = <[u8; 8]>::try_from(token.kid.as_slice()).ok();
+    let kid = <[u8; 8]>::try_from(token.kid).ok();
     for key in kid.into_iter().flat_map(|kid| trust.key_refs(kid)) {
-        match key.verify_cose(token.alg, &message, &token.signature) {
+        match key.verify_cose(token.alg, &message, token.signature) {
             Ok(()) => return Ok(key),
             Err(e) => errors.push(format!("{}: {e}", key.office.code)),
         }
     }
     Err(if errors.is_empty() {
-        LicenceFailure::UnknownSigner(hex::encode(&token.kid))
+        LicenceFailure::UnknownSigner(hex::encode(token.kid))
     } else {
         LicenceFailure::BadSignature(errors.join("; "))
     })
@@ -561,14 +576,14 @@ fn check_key_not_revoked(key: KeyRef<'_>) -> Result<(), LicenceFailure> {
 }
 
 fn check_binding(
-    claims: &LicenceClaims,
+    claims: &LicenceClaims<&str>,
     identifier: &LicenceId,
     key: KeyRef<'_>,
     now: i64,
 ) -> Result<(), LicenceFailure> {
     let office = key.office;
     let fail = |detail: String| Err(LicenceFailure::Binding(detail));
-    match claims.issuer.as_deref() {
+    match claims.issuer {
         Some(iss) if iss == office.code => {}
         Some(iss) => {
             return fail(format!(
@@ -579,8 +594,8 @@ fn check_binding(
         // Left out as the sub issuer segment, which is checked next.
         None => {}
     }
-    let segment = identifier.issuer_code().to_string();
-    if !office.answers_to(&segment) {
+    let segment = identifier.issuer_code().as_str();
+    if !office.answers_to(segment) {
         return fail(format!(
             "the sub issuer segment {segment} is neither office {}'s code nor one of its alt codes",
             office.code
@@ -604,10 +619,10 @@ fn check_binding(
 }
 
 /// CHECK CHARACTERS (LICENCE.md §2 "Rule"): warnings only.
-fn check_characters(identifier: &LicenceId, fields: &LicenceFields) -> Vec<LicenceWarning> {
+fn check_characters(identifier: &LicenceId, fields: &LicenceFields<&str>) -> Vec<LicenceWarning> {
     let tag = |claim| move |warning| LicenceWarning::Identifier { claim, warning };
     let mut warnings: Vec<_> = identifier.warnings().into_iter().map(tag("sub")).collect();
-    let holder = match (fields.holder_type.as_deref(), fields.holder_code.as_deref()) {
+    let holder = match (fields.holder_type, fields.holder_code) {
         (Some(HOLDER_TYPE_USCC), Some(code)) => code.parse::<Uscc>().map(|u| u.warnings()),
         (Some(HOLDER_TYPE_RESIDENT_ID), Some(code)) => {
             code.parse::<ResidentId>().map(|r| r.warnings())
@@ -621,7 +636,7 @@ fn check_characters(identifier: &LicenceId, fields: &LicenceFields) -> Vec<Licen
     warnings
 }
 
-fn check_time(claims: &LicenceClaims, now: i64) -> Result<(), LicenceFailure> {
+fn check_time(claims: &LicenceClaims<&str>, now: i64) -> Result<(), LicenceFailure> {
     if let Some(nbf) = claims.effective_not_before()
         && now < nbf
     {
@@ -636,7 +651,7 @@ fn check_time(claims: &LicenceClaims, now: i64) -> Result<(), LicenceFailure> {
 }
 
 fn check_status(
-    claims: &LicenceClaims,
+    claims: &LicenceClaims<&str>,
     office: &Office,
     trust: &VerifiedTrustList,
     check: StatusCheck<'_>,
@@ -657,18 +672,19 @@ fn check_status(
         return Ok(());
     };
     let (status, as_of) = lists.status(reference, office, trust, at);
+    let owned = || reference.to_owned_reference();
     let failure = match &status {
         LicenceStatus::Valid => None,
-        LicenceStatus::Revoked => Some(LicenceFailure::Revoked(reference.clone())),
-        LicenceStatus::Suspended => Some(LicenceFailure::Suspended(reference.clone())),
-        LicenceStatus::Transferred => Some(LicenceFailure::Transferred(reference.clone())),
+        LicenceStatus::Revoked => Some(LicenceFailure::Revoked(owned())),
+        LicenceStatus::Suspended => Some(LicenceFailure::Suspended(owned())),
+        LicenceStatus::Transferred => Some(LicenceFailure::Transferred(owned())),
         LicenceStatus::Unknown { reason } => Some(LicenceFailure::StatusUnknown {
-            reference: reference.clone(),
+            reference: owned(),
             reason: reason.clone(),
         }),
     };
     out.status = StatusOutcome::Checked {
-        reference: reference.clone(),
+        reference: owned(),
         status,
         as_of,
     };

@@ -10,6 +10,9 @@ pub struct Args {
     /// Print the measurements as JSON.
     #[arg(long)]
     json: bool,
+    /// Measure only the pairs whose name contains this text, e.g. `licence QR`.
+    #[arg(long, default_value = "")]
+    only: String,
 }
 
 pub fn run(args: Args) -> eseal::Result<u8> {
@@ -18,7 +21,8 @@ pub fn run(args: Args) -> eseal::Result<u8> {
             "--seconds must be in (0, 600]".into(),
         ));
     }
-    let measurements = eseal::speed::run(Duration::from_secs_f64(args.seconds))?;
+    let measurements =
+        eseal::speed::run_matching(Duration::from_secs_f64(args.seconds), &args.only)?;
     if args.json {
         out!(
             "{}",
