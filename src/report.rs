@@ -302,6 +302,33 @@ pub enum Reason {
     },
     /// The trust list cannot be used: malformed, untrusted signer, bad signature, rollback.
     TrustListInvalid(String),
+    /// A file an OFD signature references is not in the package (SES-OFD.md §6).
+    ReferencedFileMissing {
+        /// Its package path.
+        path: String,
+    },
+    /// A file an OFD signature references differs from its `CheckValue` (SES-OFD.md §6).
+    ReferenceDigestMismatch {
+        /// Its package path.
+        path: String,
+    },
+    /// An OFD `CheckMethod` that is unknown or too weak (MD5, SHA-1) (SES-OFD.md §6).
+    UnsupportedDigest {
+        /// The `CheckMethod` as written.
+        method: String,
+    },
+    /// The OFD `Seal.esl` differs from the seal inside `SignedValue.dat` (SES-OFD.md §6).
+    SealFileMismatch,
+    /// A package file no reference of the OFD signature protects (SES-OFD.md §6).
+    UnprotectedFile {
+        /// Its package path.
+        path: String,
+    },
+    /// An OFD `StampAnnot`'s `PageRef` names no page of `Document.xml` (SES-OFD.md §6).
+    StampPageMissing {
+        /// The `StampAnnot`'s `ID`.
+        id: String,
+    },
 }
 
 impl Reason {
@@ -354,6 +381,12 @@ impl Reason {
             Reason::StatusUnknown { .. } => "STATUS_UNKNOWN",
             Reason::TrustListStale { .. } => "TRUST_LIST_STALE",
             Reason::TrustListInvalid(_) => "TRUST_LIST_INVALID",
+            Reason::ReferencedFileMissing { .. } => "REFERENCED_FILE_MISSING",
+            Reason::ReferenceDigestMismatch { .. } => "REFERENCE_DIGEST_MISMATCH",
+            Reason::UnsupportedDigest { .. } => "UNSUPPORTED_DIGEST",
+            Reason::SealFileMismatch => "SEAL_FILE_MISMATCH",
+            Reason::UnprotectedFile { .. } => "UNPROTECTED_FILE",
+            Reason::StampPageMissing { .. } => "STAMP_PAGE_MISSING",
         }
     }
 
@@ -411,6 +444,14 @@ impl Reason {
             | Reason::StatusUnknown { .. }
             | Reason::TrustListStale { .. } => (Indeterminate, TryLater),
             Reason::TrustListInvalid(_) => (Indeterminate, NoCertificateChainFound),
+            Reason::ReferencedFileMissing { .. } | Reason::ReferenceDigestMismatch { .. } => {
+                (TotalFailed, HashFailure)
+            }
+            Reason::UnsupportedDigest { .. } => (Indeterminate, CryptoConstraintsFailure),
+            Reason::SealFileMismatch | Reason::StampPageMissing { .. } => {
+                (TotalFailed, FormatFailure)
+            }
+            Reason::UnprotectedFile { .. } => (Indeterminate, SigConstraintsFailure),
         }
     }
 }
@@ -546,6 +587,36 @@ impl fmt::Display for Reason {
                 write!(f, "the trust list expired at {expired_at}")
             }
             Reason::TrustListInvalid(d) => write!(f, "unusable trust list: {d}"),
+            Reason::ReferencedFileMissing { path } => {
+                write!(
+                    f,
+                    "{path} is referenced by the signature but not in the package"
+                )
+            }
+            Reason::ReferenceDigestMismatch { path } => {
+                write!(
+                    f,
+                    "{path} differs from the digest the signature holds for it"
+                )
+            }
+            Reason::UnsupportedDigest { method } => {
+                write!(f, "CheckMethod {method} is unknown or too weak")
+            }
+            Reason::SealFileMismatch => {
+                f.write_str("Seal.esl differs from the seal inside SignedValue.dat")
+            }
+            Reason::UnprotectedFile { path } => {
+                write!(
+                    f,
+                    "{path} is in the package but not protected by the signature"
+                )
+            }
+            Reason::StampPageMissing { id } => {
+                write!(
+                    f,
+                    "StampAnnot {id} refers to a page Document.xml does not have"
+                )
+            }
         }
     }
 }

@@ -32,9 +32,21 @@ pub struct Measurement {
 
 const MESSAGE: &[u8] = b"eseal speed: the bytes a verifier hashes and checks";
 
+/// A published RSA-2048 test key (PKCS#8 DER, made once with `openssl genpkey -algorithm
+/// RSA -pkeyopt rsa_keygen_bits:2048` and `openssl pkcs8 -topk8 -nocrypt`), public in this
+/// repository and so good for nothing but measuring: eseal cannot generate RSA keys.
+const RSA_TEST_KEY: &[u8] = include_bytes!("speed_rsa2048_key.der");
+
 /// Measures every pair, spending about `budget` on each.
 pub fn run(budget: Duration) -> Result<Vec<Measurement>> {
+    run_matching(budget, "")
+}
+
+/// Measures the pairs whose name contains `filter` (every pair when it is empty),
+/// spending about `budget` on each; the fixtures of the others are not built.
+pub fn run_matching(budget: Duration, filter: &str) -> Result<Vec<Measurement>> {
     let mut out = Vec::new();
+    let want = |name: &str| name.contains(filter);
 
     let ring_algs: [(
         &str,
@@ -53,6 +65,9 @@ pub fn run(budget: Duration) -> Result<Vec<Measurement>> {
         ),
     ];
     for (name, algorithm, ring_alg) in ring_algs {
+        if !want(name) {
+            continue;
+        }
         let key = SoftwareKey::generate(algorithm)?;
         let signature = key.sign(MESSAGE)?;
         let public = PublicKey::from_spki_der(key.public_key_spki())?;
@@ -70,23 +85,9 @@ pub fn run(budget: Duration) -> Result<Vec<Measurement>> {
         )?);
     }
 
-    let sm2_key = SoftwareKey::generate(Algorithm::Sm2Sm3)?;
-    let sm2_signature = sm2_key.sign(MESSAGE)?;
-    let sm2_raw = PublicKey::from_spki_der(sm2_key.public_key_spki())?
-        .raw()
-        .to_vec();
-    let bare_sm2 =
-        sm2::dsa::VerifyingKey::from_sec1_bytes(crate::crypto::SM2_DEFAULT_DISTID, &sm2_raw)
-            .expect("generated key is valid");
-    let bare_sm2_sig = sm2::dsa::Signature::from_der(&sm2_signature).expect("own signature");
-    out.push(pair(
-        "SM2 verify",
-        "sm2 crate verify (key prepared)",
-        budget,
-        || verify(Algorithm::Sm2Sm3, &sm2_raw, MESSAGE, &sm2_signature).is_ok(),
-        || bare_sm2.verify(MESSAGE, &bare_sm2_sig).is_ok(),
-    )?);
-
+    if want("SM2 verify") {
+        out.push(sm2_pair(budget)?);
+    }
     for (name, algorithm) in [
         (
             "chain validation, P-256, 3 certificates",
@@ -94,6 +95,9 @@ pub fn run(budget: Duration) -> Result<Vec<Measurement>> {
         ),
         ("chain validation, SM2, 3 certificates", Algorithm::Sm2Sm3),
     ] {
+        if !want(name) {
+            continue;
+        }
         let (store, leaf) = demo_chain(algorithm)?;
         let tbs_checks = signature_checks(&store, &leaf)?;
         let now = SystemTime::now();
@@ -105,20 +109,58 @@ pub fn run(budget: Duration) -> Result<Vec<Measurement>> {
             || tbs_checks.iter().all(|check| check()),
         )?);
     }
-    out.push(ses_signature_pair(budget)?);
+    if want(SES_PAIR) {
+        out.push(ses_signature_pair(budget)?);
+    }
     for algorithm in [
         Algorithm::EcdsaP256Sha256,
         Algorithm::Sm2Sm3,
         Algorithm::Ed25519,
+        Algorithm::RsaPssSha256,
     ] {
-        out.push(licence_pair(algorithm, budget)?);
+        let (name, _) = licence_pair_names(algorithm);
+        if want(name) {
+            out.push(licence_pair(algorithm, budget)?);
+        }
     }
-    out.extend(pdf_pairs(budget)?);
+    if want(PDF_VERIFY_PAIR) || want(PDF_SEAL_PAIR) {
+        out.extend(pdf_pairs(budget)?);
+    }
+    if want(OFD_VERIFY_PAIR) {
+        out.push(ofd_pair(budget)?);
+    }
     Ok(out)
 }
 
+/// eseal's SM2 verify beside the sm2 crate's.
+fn sm2_pair(budget: Duration) -> Result<Measurement> {
+    let sm2_key = SoftwareKey::generate(Algorithm::Sm2Sm3)?;
+    let sm2_signature = sm2_key.sign(MESSAGE)?;
+    let sm2_raw = PublicKey::from_spki_der(sm2_key.public_key_spki())?
+        .raw()
+        .to_vec();
+    let bare_sm2 =
+        sm2::dsa::VerifyingKey::from_sec1_bytes(crate::crypto::SM2_DEFAULT_DISTID, &sm2_raw)
+            .expect("generated key is valid");
+    let bare_sm2_sig = sm2::dsa::Signature::from_der(&sm2_signature).expect("own signature");
+    pair(
+        "SM2 verify",
+        "sm2 crate verify (key prepared)",
+        budget,
+        || verify(Algorithm::Sm2Sm3, &sm2_raw, MESSAGE, &sm2_signature).is_ok(),
+        || bare_sm2.verify(MESSAGE, &bare_sm2_sig).is_ok(),
+    )
+}
+
+const SES_PAIR: &str = "SES signature verify (signer + seal, parsed)";
+const PDF_VERIFY_PAIR: &str = "PDF verify, 20 MB, P-256";
+const PDF_SEAL_PAIR: &str = "PDF seal, 20 MB, P-256 (with input copy)";
+const OFD_VERIFY_PAIR: &str = "OFD verify, 20 MB, SM2 seal (package read included)";
+const OFD_BYTES: usize = 20 << 20;
+
 /// A licence QR, the verified trust list listing its office, and the office's status list
-/// (LICENCE.md §3–§5), everything signed with `algorithm`.
+/// (LICENCE.md §3–§5), everything signed with `algorithm`; for RSA-PSS the office's key
+/// is the fixed [`RSA_TEST_KEY`] and the root and trust list signer use P-256.
 pub struct LicenceFixture {
     /// The licence QR string, about 600 characters like a typical business licence.
     pub qr: String,
@@ -135,10 +177,15 @@ impl LicenceFixture {
         use crate::licence::trust_list::{
             KeyUse, ListedKey, Office, TrustList, sign_trust_list, verify_trust_list,
         };
-        let (root_key, root) = new_cert(algorithm, Profile::Root, "speed root", None)?;
-        let issued = |profile, name| new_cert(algorithm, profile, name, Some((&root, &root_key)));
-        let (list_key, list_cert) = issued(Profile::StatusList, "speed trust list")?;
-        let (office_key, office_cert) = issued(Profile::Signer, "speed office")?;
+        let ca_algorithm = match algorithm.key_type() {
+            crate::crypto::KeyType::Rsa => Algorithm::EcdsaP256Sha256,
+            _ => algorithm,
+        };
+        let (root_key, root) = new_cert(ca_algorithm, Profile::Root, "speed root", None)?;
+        let issued =
+            |algorithm, profile, name| new_cert(algorithm, profile, name, Some((&root, &root_key)));
+        let (list_key, list_cert) = issued(ca_algorithm, Profile::StatusList, "speed trust list")?;
+        let (office_key, office_cert) = issued(algorithm, Profile::Signer, "speed office")?;
         let now = SystemTime::now();
         let list = TrustList::new("speed").office(
             Office::new(sample::OFFICE_CODE, sample::OFFICE_NAME)
@@ -197,9 +244,22 @@ fn licence_claims(now: i64) -> Result<crate::licence::compact::LicenceClaims> {
     licence.claims(&template, office.region, now - 60, status, None)
 }
 
+/// The names of the licence pair of `algorithm`: eseal's side and the baseline.
+fn licence_pair_names(algorithm: Algorithm) -> (&'static str, &'static str) {
+    match algorithm {
+        Algorithm::Sm2Sm3 => (
+            "licence QR verify (SM2)",
+            "sm2 crate verify (Z_A precomputed)",
+        ),
+        Algorithm::Ed25519 => ("licence QR verify (Ed25519)", "ring Ed25519 verify"),
+        Algorithm::RsaPssSha256 => ("licence QR verify (PS256)", "ring RSA-PSS verify"),
+        _ => ("licence QR verify (ES256)", "ring ECDSA P-256 verify"),
+    }
+}
+
 /// A full licence QR verify (decode, signature, binding, check characters, time, cached
 /// status lookup) beside the bare signature check over the same `Sig_structure`: ring for
-/// ES256 and Ed25519, the sm2 crate for SM2 with Z_A precomputed on both sides.
+/// ES256, Ed25519 and PS256, the sm2 crate for SM2 with Z_A precomputed on both sides.
 fn licence_pair(algorithm: Algorithm, budget: Duration) -> Result<Measurement> {
     use crate::licence::compact::{self, sig_structure};
     use ring::signature as rs;
@@ -220,14 +280,7 @@ fn licence_pair(algorithm: Algorithm, budget: Duration) -> Result<Measurement> {
         .to_vec();
     let now = SystemTime::now();
     let ours = || fixture.verify(now).is_passed();
-    let (name, baseline) = match algorithm {
-        Algorithm::Sm2Sm3 => (
-            "licence QR verify (SM2)",
-            "sm2 crate verify (Z_A precomputed)",
-        ),
-        Algorithm::Ed25519 => ("licence QR verify (Ed25519)", "ring Ed25519 verify"),
-        _ => ("licence QR verify (ES256)", "ring ECDSA P-256 verify"),
-    };
+    let (name, baseline) = licence_pair_names(algorithm);
     if algorithm == Algorithm::Sm2Sm3 {
         let key = sm2::dsa::VerifyingKey::from_sec1_bytes(compact::SM2_COSE_DISTID, &raw)
             .map_err(|_| crate::Error::Invalid("SM2 key".into()))?;
@@ -239,6 +292,7 @@ fn licence_pair(algorithm: Algorithm, budget: Duration) -> Result<Measurement> {
     }
     let ring_alg: &dyn rs::VerificationAlgorithm = match algorithm {
         Algorithm::Ed25519 => &rs::ED25519,
+        Algorithm::RsaPssSha256 => &rs::RSA_PSS_2048_8192_SHA256,
         _ => &rs::ECDSA_P256_SHA256_FIXED,
     };
     pair(name, baseline, budget, ours, || {
@@ -308,7 +362,7 @@ fn pdf_pairs(budget: Duration) -> Result<Vec<Measurement>> {
             .is_empty()
     };
     let verify = pair(
-        "PDF verify, 20 MB, P-256",
+        PDF_VERIFY_PAIR,
         "SHA-256 of the file (ring)",
         budget,
         || crate::pdf::verify_pdf(&f.sealed, &f.store, now).is_ok_and(|r| r.exit_code() == 0),
@@ -316,7 +370,7 @@ fn pdf_pairs(budget: Duration) -> Result<Vec<Measurement>> {
     )?;
     let options = crate::pdf::PdfSealOptions::new(&f.key, &f.certificate);
     let seal = pair(
-        "PDF seal, 20 MB, P-256 (with input copy)",
+        PDF_SEAL_PAIR,
         "SHA-256 of the file (ring)",
         budget,
         || {
@@ -333,31 +387,92 @@ fn pdf_pairs(budget: Duration) -> Result<Vec<Measurement>> {
 
 /// A seal signature by an SM2 signer with an SM2 seal, both certificates trusted directly,
 /// so that verification makes exactly two signature checks: the signer's and the maker's.
-fn ses_signature_pair(budget: Duration) -> Result<Measurement> {
-    use crate::seal::{CertList, PictureInfo, SealRequest, SealSignature};
-    let (root_key, root) = new_cert(Algorithm::Sm2Sm3, Profile::Root, "speed root", None)?;
-    let key = |profile, name| new_cert(Algorithm::Sm2Sm3, profile, name, Some((&root, &root_key)));
-    let (maker_key, maker) = key(Profile::SealMaker, "speed seal maker")?;
-    let (signer_key, signer) = key(Profile::Signer, "speed signer")?;
-    let now = SystemTime::now();
-    let request = SealRequest {
-        vendor: "eseal".into(),
-        es_id: "speed".into(),
-        seal_type: 1,
-        name: "speed seal".into(),
-        cert_list: CertList::Certificates(vec![signer.der().to_vec()]),
-        created: now - Duration::from_secs(60),
-        valid_start: now - Duration::from_secs(60),
-        valid_end: now + Duration::from_secs(86_400),
-        picture: PictureInfo {
-            picture_type: "PNG".into(),
-            data: vec![0; 16 << 10],
-            width_mm: 40,
-            height_mm: 40,
+/// An SM2 office for seal signatures: root, seal maker, signer, and a seal listing it.
+struct SesFixture {
+    store: TrustStore,
+    maker: pki::Certificate,
+    signer_key: SoftwareKey,
+    signer: pki::Certificate,
+    seal: crate::seal::Seal,
+}
+
+impl SesFixture {
+    fn new() -> Result<Self> {
+        use crate::seal::{CertList, PictureInfo, SealRequest};
+        let (root_key, root) = new_cert(Algorithm::Sm2Sm3, Profile::Root, "speed root", None)?;
+        let key =
+            |profile, name| new_cert(Algorithm::Sm2Sm3, profile, name, Some((&root, &root_key)));
+        let (maker_key, maker) = key(Profile::SealMaker, "speed seal maker")?;
+        let (signer_key, signer) = key(Profile::Signer, "speed signer")?;
+        let now = SystemTime::now();
+        let request = SealRequest {
+            vendor: "eseal".into(),
+            es_id: "speed".into(),
+            seal_type: 1,
+            name: "speed seal".into(),
+            cert_list: CertList::Certificates(vec![signer.der().to_vec()]),
+            created: now - Duration::from_secs(60),
+            valid_start: now - Duration::from_secs(60),
+            valid_end: now + Duration::from_secs(86_400),
+            picture: PictureInfo {
+                picture_type: "PNG".into(),
+                data: vec![0; 16 << 10],
+                width_mm: 40,
+                height_mm: 40,
+            },
+            ext_datas: Vec::new(),
+        };
+        let seal = crate::seal::make_seal(&request, &maker, &maker_key)?;
+        let mut store = TrustStore::new();
+        store.add_anchor(root)?;
+        Ok(SesFixture {
+            store,
+            maker,
+            signer_key,
+            signer,
+            seal,
+        })
+    }
+}
+
+/// Verifying a sealed 20 MB OFD (reading the package from its bytes, every reference,
+/// the seal signature) beside one SM3 pass over its files.
+fn ofd_pair(budget: Duration) -> Result<Measurement> {
+    use crate::ofd::{OfdSealOptions, Package, VerifyOptions, seal_ofd, verify_ofd};
+    let f = SesFixture::new()?;
+    let plain = crate::ofd::sample::plain_ofd(&["eseal speed", "营业执照"], OFD_BYTES)?;
+    let options = OfdSealOptions::new(&f.seal, &f.signer_key, &f.signer);
+    let sealed = seal_ofd(&Package::read(plain)?, &options)?;
+    let files = Package::read(&sealed[..])?;
+    let options = VerifyOptions::default();
+    pair(
+        OFD_VERIFY_PAIR,
+        "SM3 of its files",
+        budget,
+        || {
+            Package::read(&sealed[..]).is_ok_and(|package| {
+                verify_ofd(&package, &f.store, SystemTime::now(), &options)
+                    .is_ok_and(|report| report.exit_code() == 0)
+            })
         },
-        ext_datas: Vec::new(),
-    };
-    let seal = crate::seal::make_seal(&request, &maker, &maker_key)?;
+        || {
+            files.entries().iter().all(|entry| {
+                !black_box(<sm3::Sm3 as sha2::Digest>::digest(black_box(entry.data()))).is_empty()
+            })
+        },
+    )
+}
+
+fn ses_signature_pair(budget: Duration) -> Result<Measurement> {
+    use crate::seal::SealSignature;
+    let SesFixture {
+        store: _,
+        maker,
+        signer_key,
+        signer,
+        seal,
+    } = SesFixture::new()?;
+    let now = SystemTime::now();
     let signature = crate::seal::sign_with_seal(
         &seal,
         MESSAGE,
@@ -388,7 +503,7 @@ fn ses_signature_pair(budget: Duration) -> Result<Measurement> {
         bare(&maker, seal.signed_bytes(), &seal.signature),
     ];
     pair(
-        "SES signature verify (signer + seal, parsed)",
+        SES_PAIR,
         "its 2 SM2 verifications, bare",
         budget,
         || {
@@ -438,15 +553,20 @@ fn signature_checks(store: &TrustStore, leaf: &pki::Certificate) -> Result<Vec<C
     Ok(checks)
 }
 
-/// A new key of `algorithm` and its certificate of `profile`, issued by `issuer` (a root
-/// when `None`), valid for a day.
+/// A new key of `algorithm` (for RSA, [`RSA_TEST_KEY`]) and its certificate of `profile`,
+/// issued by `issuer` (a root when `None`), valid for a day.
 fn new_cert(
     algorithm: Algorithm,
     profile: Profile,
     name: &str,
     issuer: Option<(&pki::Certificate, &SoftwareKey)>,
 ) -> Result<(SoftwareKey, pki::Certificate)> {
-    let key = SoftwareKey::generate(algorithm)?;
+    let key = match algorithm.key_type() {
+        crate::crypto::KeyType::Rsa => {
+            SoftwareKey::from_pkcs8_der(RSA_TEST_KEY)?.with_algorithm(algorithm)?
+        }
+        _ => SoftwareKey::generate(algorithm)?,
+    };
     let subject = DistinguishedName::common_name(name);
     let validity = Validity::days_from_now(1);
     let cert = match issuer {

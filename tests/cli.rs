@@ -237,6 +237,7 @@ fn demo_tells_the_story() {
         "licence.qr.txt",
         "licence-qr.svg",
         "licence.pdf",
+        "licence.ofd",
         "licence-lta.pdf",
         "trust-list.cwt",
         "status-list.cwt",
@@ -754,6 +755,24 @@ fn licence_office_from_the_command_line() {
         shown.contains(&format!("document:    SHA-256 {pdf_sha256}")),
         "{shown}"
     );
+    // The same licence as OFD (the document the registry records is then this one), sealed with a GB/T 38540 seal signature.
+    let ofd = p(d, "licence.ofd");
+    ok(&["ofd", "render", "--office", &jl, &identifier, "--out", &ofd]);
+    // An SES signature carries the signer's certificate alone: the office CA is given.
+    let verified = ok(&[
+        "verify",
+        &ofd,
+        "--trust",
+        &p(d, "root/ca.pem"),
+        "--chain",
+        &p(d, "office/ca.pem"),
+    ]);
+    assert!(verified.contains("TOTAL-PASSED"), "{verified}");
+    let shown = ok(&["licence", "show", "--office", &jl, &identifier]);
+    let ofd_sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+        std::fs::read(&ofd).unwrap(),
+    ));
+    assert!(shown.contains(&ofd_sha256), "{shown}");
     assert!(shown.contains("status:      07"), "{shown}");
     assert!(
         shown.contains("01 → 07 (op 05) by eseal: 吊销：虚假登记"),

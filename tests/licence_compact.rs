@@ -427,37 +427,12 @@ fn qr_images() {
 /// A Python with cbor2 and cryptography: `ESEAL_INTEROP_PYTHON`, the shared interop venv
 /// if it has them, else a venv made under target/.
 fn python() -> PathBuf {
-    let has_modules = |python: &Path| {
-        Command::new(python)
-            .args(["-c", "import cbor2, cryptography"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if let Some(p) = std::env::var_os("ESEAL_INTEROP_PYTHON") {
-        return p.into();
-    }
-    if let Some(home) = std::env::var_os("HOME") {
-        let shared = Path::new(&home).join(".cache/eseal-interop/venv/bin/python");
-        if has_modules(&shared) {
-            return shared;
-        }
-    }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/licence-interop-venv");
-    let python = venv.join("bin/python");
-    if !has_modules(&python) {
-        let made = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .status()
-            .expect("python3 must be installed");
-        assert!(made.success(), "python3 -m venv failed");
-        let pip = Command::new(&python)
-            .args(["-m", "pip", "install", "-q", "cbor2", "cryptography"])
-            .status()
-            .unwrap();
-        assert!(pip.success(), "pip install cbor2 cryptography failed");
-    }
-    python
+    common::python_with(
+        "ESEAL_INTEROP_PYTHON",
+        "licence-interop-venv",
+        &["cbor2", "cryptography"],
+        &["cbor2", "cryptography"],
+    )
 }
 
 fn script() -> PathBuf {

@@ -28,23 +28,9 @@ const SCOPE: &str = "技术开发、技术咨询、技术交流、技术转让�
 
 const ISSUER: &str = "北京市海淀区市场监督管理局";
 
-fn font() -> CjkFont {
-    CjkFont::from_env().expect("the CJK font: run scripts/setup.sh (fonts-droid-fallback)")
-}
-
 /// A ~580-character QR text of Base45 characters, the same every time.
 fn qr_text() -> String {
-    const BASE45: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
-    let mut state: u32 = 0x2545_F491;
-    let body: String = (0..576)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            char::from(BASE45[(state % 45) as usize])
-        })
-        .collect();
-    format!("ZZ1:{body}")
+    common::qr_text(0x2545_F491, 576)
 }
 
 fn business_licence() -> LicenceDocument {
@@ -77,7 +63,7 @@ fn business_licence() -> LicenceDocument {
 }
 
 fn rendered() -> RenderedLicence {
-    render_pdf(&business_licence(), &font()).unwrap()
+    render_pdf(&business_licence(), &common::cjk_font()).unwrap()
 }
 
 /// Runs a tool the setup script installs; a missing tool fails the test.
@@ -112,7 +98,7 @@ fn page_content(pdf: &[u8]) -> String {
 
 #[test]
 fn the_same_input_gives_the_same_bytes() {
-    let font = font();
+    let font = common::cjk_font();
     let first = render_pdf(&business_licence(), &font).unwrap();
     let second = render_pdf(&business_licence(), &font).unwrap();
     assert!(first.pdf.starts_with(b"%PDF-"));
@@ -327,7 +313,7 @@ fn the_rendered_licence_seals_and_verifies_at_the_seal_rectangle() {
 fn a_character_the_font_lacks_is_named() {
     let mut doc = business_licence();
     doc.fields[3].1 = "张三𐤀".into();
-    match render_pdf(&doc, &font()) {
+    match render_pdf(&doc, &common::cjk_font()) {
         Err(Error::Invalid(message)) => {
             assert!(
                 message.contains('𐤀') && message.contains("U+10900"),
@@ -358,7 +344,7 @@ fn a_missing_font_file_is_font_not_found() {
 fn rows_that_do_not_fit_on_the_page_are_refused() {
     let mut doc = business_licence();
     doc.fields.push(("备注".into(), SCOPE.repeat(6)));
-    match render_pdf(&doc, &font()) {
+    match render_pdf(&doc, &common::cjk_font()) {
         Err(Error::Invalid(message)) => assert!(message.contains("备注"), "{message}"),
         other => panic!("expected the page to overflow, got {other:?}"),
     }
@@ -368,5 +354,8 @@ fn rows_that_do_not_fit_on_the_page_are_refused() {
 fn a_qr_text_outside_alphanumeric_mode_is_refused() {
     let mut doc = business_licence();
     doc.qr = "zz1:lower case".into();
-    assert!(matches!(render_pdf(&doc, &font()), Err(Error::Invalid(_))));
+    assert!(matches!(
+        render_pdf(&doc, &common::cjk_font()),
+        Err(Error::Invalid(_))
+    ));
 }

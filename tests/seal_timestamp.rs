@@ -65,11 +65,31 @@ fn a_v5_seal_is_stamped_and_stays_valid_after_its_period() {
     for algorithm in [Algorithm::Sm2Sm3, Algorithm::EcdsaP256Sha256] {
         let o = office(algorithm);
         let (maker_key, maker) = o.hierarchy.leaf(Profile::SealMaker, "制章人", -1, 365);
-        let (_, signer) = o.hierarchy.leaf(Profile::Signer, "签章人", -1, 365);
+        let (signer_key, signer) = o.hierarchy.leaf(Profile::Signer, "签章人", -1, 365);
         let seal = make_seal_v5(&request(&signer, 30), &maker, &maker_key, &o.tsa).unwrap();
         assert_eq!(seal.version, SesVersion::V5);
         assert_eq!(seal.header.version, 5);
         let store = o.hierarchy.store();
+        // Its signatures are v5 too (TBS_Sign.version follows the seal).
+        let data = b"a v5 signature";
+        let signature =
+            sign_with_seal(&seal, data, "doc", &signer, &signer_key, SystemTime::now()).unwrap();
+        assert_eq!(signature.tbs_version, 5);
+        let report = verify_seal_signature(&signature, &store, SystemTime::now(), Some(data));
+        assert_eq!(
+            report.indication,
+            Indication::TotalPassed,
+            "{:?}",
+            report.reasons
+        );
+        assert!(
+            report
+                .warnings
+                .iter()
+                .all(|w| !w.contains("TBS_Sign.version")),
+            "{:?}",
+            report.warnings
+        );
         let report = verify_seal(&seal, &store, SystemTime::now());
         assert_eq!(
             report.indication,

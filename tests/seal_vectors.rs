@@ -3,44 +3,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use eseal::pki::{TrustStore, parse_rfc3339, read_certificates};
+use eseal::pki::{TrustStore, parse_rfc3339};
 use eseal::report::{Indication, SignatureReport, SubIndication};
 use eseal::seal::{Seal, SealSignature, SesVersion, verify_seal, verify_seal_signature};
 
-fn vector(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/vectors/ses")
-        .join(name)
-}
-
-fn read(name: &str) -> Vec<u8> {
-    std::fs::read(vector(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
-/// The ofdrw test root, from its legacy PKCS#12 with the openssl CLI.
-fn ofdrw_root() -> TrustStore {
-    let dir = tempfile::tempdir().unwrap();
-    let pem = common::openssl_ok(
-        dir.path(),
-        &[
-            "pkcs12",
-            "-legacy",
-            "-in",
-            vector("ROOT.p12").to_str().unwrap(),
-            "-nokeys",
-            "-passin",
-            "pass:123456",
-        ],
-    );
-    let mut store = TrustStore::new();
-    for cert in read_certificates(pem.as_bytes()).unwrap() {
-        store.add_anchor(cert).unwrap();
-    }
-    store
-}
+use common::ofdrw::{read, root as ofdrw_root};
 
 fn t() -> SystemTime {
     parse_rfc3339("2021-06-01T00:00:00Z").unwrap()
@@ -163,33 +132,14 @@ fn v5_seal_signature_is_cryptographically_sound_but_indeterminate_now() {
 
 #[test]
 fn ofdrw_signing_key_makes_seals_that_verify_under_the_ofdrw_root() {
-    use eseal::crypto::{Algorithm, Signer, SoftwareKey};
-    use eseal::seal::{CertList, PictureInfo, SealRequest, make_seal, sign_with_seal};
+    use eseal::crypto::{Algorithm, Signer};
+    use eseal::seal::sign_with_seal;
     // ofdrw's SM2 key is SEC1 (`EC PRIVATE KEY`); its certificate is valid 2021-07-29 → 2023-07-29.
-    let key =
-        SoftwareKey::from_pem(&String::from_utf8(read("sign_key.pem")).unwrap(), None).unwrap();
+    let (key, cert) = common::ofdrw::signer();
     assert_eq!(key.algorithm(), Algorithm::Sm2Sm3);
-    let cert = read_certificates(&read("sign_cert.pem")).unwrap().remove(0);
     assert_eq!(key.public_key_spki(), cert.spki_der());
     let at = parse_rfc3339("2022-06-01T00:00:00Z").unwrap();
-    let request = SealRequest {
-        vendor: "eseal".into(),
-        es_id: "ofdrw-key".into(),
-        seal_type: 1,
-        name: "ofdrw 密钥测试章".into(),
-        cert_list: CertList::Certificates(vec![cert.der().to_vec()]),
-        created: parse_rfc3339("2022-01-01T00:00:00Z").unwrap(),
-        valid_start: parse_rfc3339("2022-01-01T00:00:00Z").unwrap(),
-        valid_end: parse_rfc3339("2023-01-01T00:00:00Z").unwrap(),
-        picture: PictureInfo {
-            picture_type: "PNG".into(),
-            data: read("StampImg.png"),
-            width_mm: 40,
-            height_mm: 40,
-        },
-        ext_datas: Vec::new(),
-    };
-    let seal = make_seal(&request, &cert, &key).unwrap();
+    let seal = common::ofdrw::signer_seal(&key, &cert, "ofdrw-key", "ofdrw 密钥测试章");
     let xml = read("Signature.xml");
     let signature = sign_with_seal(
         &seal,

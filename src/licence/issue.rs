@@ -5,10 +5,11 @@
 use ring::rand::SecureRandom;
 
 use super::compact::{StatusReference, qr_string, sign_cose};
-use super::document::{CjkFont, render_pdf};
+use super::document::{CjkFont, render_ofd, render_pdf};
 use super::model::{Licence, LicenceRequest, OfficeIdentity, Template};
 use crate::crypto::Signer;
 use crate::error::{Error, Result};
+use crate::ofd::{OfdSealOptions, Package, seal_ofd};
 use crate::pdf::PdfSealOptions;
 use crate::pki::Certificate;
 use crate::registry::{Assigned, BatchItem, IssueRequest, IssuedRecord, NewLicence, Registry};
@@ -70,6 +71,23 @@ impl IssuedLicence {
         let rendered = render_pdf(&document, font)?;
         sealing.placement = rendered.seal_placement();
         crate::pdf::seal_pdf(rendered.pdf, &sealing)
+    }
+
+    /// The printed licence as OFD (GB/T 36905): rendered in `font` like the PDF, then
+    /// sealed by `sealing` (a GB/T 38540 seal signature; its placement is set to the
+    /// seal's place over the issuer name).
+    pub fn sealed_ofd(
+        &self,
+        template: &Template,
+        font: &CjkFont,
+        mut sealing: OfdSealOptions<'_>,
+    ) -> Result<Vec<u8>> {
+        let document = self
+            .licence
+            .document(template, &self.record.qr, self.verification_code());
+        let rendered = render_ofd(&document, font)?;
+        sealing.placement = rendered.seal_placement();
+        seal_ofd(&Package::read(rendered.into_bytes())?, &sealing)
     }
 }
 

@@ -11,6 +11,7 @@
 //! [`Package::rewrite`] writes a new package in which the given entries are replaced or
 //! added and every other entry is copied byte for byte, compressed data included.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{Cursor, Write};
 
@@ -72,10 +73,10 @@ impl Entry {
     }
 }
 
-/// An OFD package read into memory.
+/// An OFD package read into memory; it borrows the package's bytes or owns them.
 #[derive(Clone, Debug)]
-pub struct Package {
-    source: Vec<u8>,
+pub struct Package<'a> {
+    source: Cow<'a, [u8]>,
     entries: Vec<Entry>,
     index: HashMap<String, usize>,
 }
@@ -88,16 +89,22 @@ fn zip_error(error: zip::result::ZipError) -> Error {
     malformed(error)
 }
 
-impl Package {
-    /// Reads a package with the default [`Limits`].
-    pub fn read(bytes: Vec<u8>) -> Result<Self> {
+impl<'a> Package<'a> {
+    /// Reads a package (`Vec<u8>` or `&[u8]`) with the default [`Limits`].
+    pub fn read(bytes: impl Into<Cow<'a, [u8]>>) -> Result<Self> {
         Self::read_with_limits(bytes, &Limits::default())
     }
 
     /// Reads a package, refusing anything outside `limits`.
-    pub fn read_with_limits(bytes: Vec<u8>, limits: &Limits) -> Result<Self> {
+    pub fn read_with_limits(bytes: impl Into<Cow<'a, [u8]>>, limits: &Limits) -> Result<Self> {
+        let bytes = bytes.into();
         let (entries, index) = {
-            let mut archive = ZipArchive::new(Cursor::new(bytes.as_slice())).map_err(zip_error)?;
+            let mut archive = ZipArchive::new(Cursor::new(&*bytes)).map_err(zip_error)?;
+            // The archive keeps one entry per name; a second entry of the same name would
+            // be what another reader shows.
+            if archive.has_duplicate_names() {
+                return Err(malformed("the central directory names a file twice"));
+            }
             if archive.len() > limits.max_entries {
                 return Err(malformed(format!(
                     "{} entries, the limit is {}",
@@ -227,8 +234,7 @@ impl Package {
         for name in changed.keys() {
             check_name(name)?;
         }
-        let mut archive =
-            ZipArchive::new(Cursor::new(self.source.as_slice())).map_err(zip_error)?;
+        let mut archive = ZipArchive::new(Cursor::new(&*self.source)).map_err(zip_error)?;
         let mut writer = ZipWriter::new(Cursor::new(Vec::with_capacity(self.source.len())));
         let mut written = Vec::new();
         for i in 0..archive.len() {

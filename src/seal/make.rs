@@ -3,7 +3,7 @@
 use std::time::SystemTime;
 
 use super::structures::{
-    CertList, ExtData, OID_ECDSA_SHA256, OID_SM2_SM3, PictureInfo, Seal, SealSignature,
+    CertList, ExtData, OID_ECDSA_SHA256, OID_SM2_SM3, PictureInfo, Seal, SealSignature, SesVersion,
 };
 use super::tlv::{self, tag};
 use super::verify::{data_hash, ses_algorithm};
@@ -238,7 +238,7 @@ fn seal_der(
 }
 
 /// Signs `data` with `seal` (签章): `signer` (holding `signer_cert`'s key, which must be in
-/// the seal's certificate list) signs a v4 `TBS_Sign` with the data's hash (SM3 for SM2,
+/// the seal's certificate list) signs a `TBS_Sign` (v4, or v5 for a v5 seal) with the data's hash (SM3 for SM2,
 /// SHA-256 for P-256), `property_info` and the signing time `at`.
 pub fn sign_with_seal(
     seal: &Seal,
@@ -266,8 +266,12 @@ pub fn sign_with_seal(
     }
     let algorithm = signer.algorithm();
     let oid = ses_oid(algorithm)?;
+    let version = match seal.version {
+        SesVersion::V5 => 5,
+        _ => 4,
+    };
     let tbs = tlv::sequence(&[
-        &tlv::integer(4),
+        &tlv::integer(version),
         seal.der(),
         &tlv::generalized_time(unix_seconds(at))?,
         &tlv::bit_string(&data_hash(algorithm, data)),

@@ -1,7 +1,9 @@
 //! Helpers shared by the integration tests: a small PKI and the openssl CLI.
 #![allow(dead_code)]
 
-use std::path::Path;
+pub mod ofdrw;
+
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, SystemTime};
 
@@ -312,4 +314,93 @@ pub fn pdf_signatures(pdf: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
         found.push((cms, content));
     }
     found
+}
+
+/// `openssl dgst -sm3 -verify` with the SES distinguishing ID (SES-OFD.md §7): `sig` (DER)
+/// over `tbs` by the key of `cert`, in the folder `d`; returns OpenSSL's answer.
+pub fn openssl_sm2_verify(d: &Path, cert: &Certificate, tbs: &[u8], sig: &[u8]) -> String {
+    std::fs::write(d.join("cert.pem"), cert.to_pem()).unwrap();
+    let public = openssl_ok(d, &["x509", "-in", "cert.pem", "-pubkey", "-noout"]);
+    std::fs::write(d.join("pub.pem"), public).unwrap();
+    std::fs::write(d.join("tbs.der"), tbs).unwrap();
+    std::fs::write(d.join("sig.der"), sig).unwrap();
+    openssl_ok(
+        d,
+        &[
+            "dgst",
+            "-sm3",
+            "-verify",
+            "pub.pem",
+            "-sigopt",
+            "distid:1234567812345678",
+            "-signature",
+            "sig.der",
+            "tbs.der",
+        ],
+    )
+    .trim()
+    .to_string()
+}
+
+/// The CJK font licence documents are set in (`ESEAL_CJK_FONT` or fonts-droid-fallback).
+pub fn cjk_font() -> eseal::licence::document::CjkFont {
+    eseal::licence::document::CjkFont::from_env()
+        .expect("the CJK font: run scripts/setup.sh (fonts-droid-fallback)")
+}
+
+/// `len` Base45 characters after `ZZ1:`, the same every time for a `seed`: a QR text of
+/// a realistic length for layout tests.
+pub fn qr_text(seed: u32, len: usize) -> String {
+    const BASE45: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+    let mut state = seed;
+    let body: String = (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            char::from(BASE45[(state % 45) as usize])
+        })
+        .collect();
+    format!("ZZ1:{body}")
+}
+
+/// A Python 3 that imports `modules`: `$env_var` if set, else the interop harness's
+/// venv if it has them, else a venv `target/VENV` where `packages` are installed from
+/// PyPI when missing.
+pub fn python_with(env_var: &str, venv: &str, modules: &[&str], packages: &[&str]) -> PathBuf {
+    if let Some(p) = std::env::var_os(env_var) {
+        return p.into();
+    }
+    let imports = format!("import {}", modules.join(", "));
+    let has_modules = |python: &Path| {
+        Command::new(python)
+            .args(["-c", &imports])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if let Some(home) = std::env::var_os("HOME") {
+        let shared = Path::new(&home).join(".cache/eseal-interop/venv/bin/python");
+        if has_modules(&shared) {
+            return shared;
+        }
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join(venv);
+    let python = venv.join("bin/python");
+    if !has_modules(&python) {
+        let made = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .expect("python3 must be installed");
+        assert!(made.success(), "python3 -m venv failed");
+        let pip = Command::new(&python)
+            .args(["-m", "pip", "install", "-q"])
+            .args(packages)
+            .status()
+            .unwrap();
+        assert!(pip.success(), "pip install {packages:?} failed");
+    }
+    python
 }

@@ -17,6 +17,7 @@ use eseal::seal::{
 use std::sync::Arc;
 
 use eseal::cms::tsa::Authority;
+use eseal::ofd::{OfdSealOptions, Package, VerifyOptions, verify_ofd};
 use eseal::pdf::{
     PdfSealOptions, ValidationData, add_document_timestamp, add_validation_data, verify_pdf,
 };
@@ -271,6 +272,34 @@ pub fn run(args: Args) -> eseal::Result<u8> {
         tampered[at + 20] ^= 0x01;
     }
     verdict(&verify_pdf(&tampered, &store, now)?.signatures[0]);
+
+    step("the licence is also issued as OFD (GB/T 36905), sealed with a GB/T 38540 seal signature");
+    let ofd = licence.sealed_ofd(
+        &template,
+        &font,
+        OfdSealOptions::new(&seal, signer_key, signer),
+    )?;
+    write_file(&dir.join("licence.ofd"), &ofd)?;
+    let ofd = Package::read(ofd)?;
+    out!(
+        "   licence.ofd: {} bytes; Signature.xml holds the SM3 of every file but the signature list",
+        ofd.bytes().len()
+    );
+    verdict(&verify_ofd(&ofd, &store, now, &VerifyOptions::default())?.signatures[0]);
+    out!(
+        "   same as: eseal verify {0}/licence.ofd --trust {0}/root.pem --chain {0}/office-ca/ca.pem",
+        dir.display()
+    );
+
+    step("someone edits the OFD's page: the reference digest no longer matches");
+    let page = "/Doc_0/Pages/Page_0/Content.xml";
+    let edited = String::from_utf8_lossy(ofd.get(page).unwrap_or_default()).replacen(
+        sample::OFFICE_NAME,
+        "某某公司",
+        1,
+    );
+    let edited = Package::read(ofd.rewrite(&[(page, edited.as_bytes())])?)?;
+    verdict(&verify_ofd(&edited, &store, now, &VerifyOptions::default())?.signatures[0]);
 
     step("the province publishes its trust list; the office its status list");
     let (lister, lister_key) = &issued[3];

@@ -15,6 +15,7 @@ use eseal::licence::issue::{self, IssuedLicence, IssuingOffice};
 use eseal::licence::model::{LicenceRequest, OfficeIdentity, Template};
 use eseal::licence::status_list::sign_status_list;
 use eseal::licence::trust_list::{KeyUse, ListedKey, Office, TrustList, sign_trust_list};
+use eseal::ofd::OfdSealOptions;
 use eseal::pdf::PdfSealOptions;
 use eseal::pki::{Certificate, parse_rfc3339, read_certificates, unix_seconds};
 use eseal::registry::head::{check_audit_head, sign_audit_head, verify_audit_head};
@@ -519,25 +520,7 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             identifier,
             out,
             operator,
-        } => {
-            let mut dir = OfficeDir::open(&office)?;
-            let record = dir
-                .registry
-                .licence(&identifier)?
-                .ok_or_else(|| eseal::Error::Invalid(format!("no licence {identifier}")))?;
-            let issued = IssuedLicence {
-                licence: eseal::licence::model::Licence::from_json(&record.metadata)?,
-                record,
-                replayed: true,
-                warnings: Vec::new(),
-            };
-            let template = dir.template(&issued.record.type_code)?;
-            let sealer = Sealer::load(&dir.config)?;
-            let pdf = sealer.document(&mut dir.registry, &template, &issued, &operator)?;
-            write_file(&out, &pdf)?;
-            out!("{} → {}", identifier, out.display());
-            Ok(0)
-        }
+        } => render(&office, &identifier, &out, &operator, Format::Pdf),
         Command::TrustList {
             key,
             cert,
@@ -744,6 +727,46 @@ fn write_outputs(
 
 /// What seals licence documents: the office's e-seal and the key and certificate that
 /// sign with it, and the CJK font the document is set in.
+/// The form of a printed licence.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// PDF sealed with PAdES.
+    Pdf,
+    /// OFD sealed with a GB/T 38540 seal signature.
+    Ofd,
+}
+
+/// Renders the licence `identifier` of the office in `office` as `format`, seals it with
+/// the office's e-seal and writes it to `out`; its SHA-256 is stored with the licence.
+pub fn render(
+    office: &Path,
+    identifier: &str,
+    out: &Path,
+    operator: &str,
+    format: Format,
+) -> eseal::Result<u8> {
+    let mut dir = OfficeDir::open(office)?;
+    let record = dir
+        .registry
+        .licence(identifier)?
+        .ok_or_else(|| eseal::Error::Invalid(format!("no licence {identifier}")))?;
+    let issued = IssuedLicence {
+        licence: eseal::licence::model::Licence::from_json(&record.metadata)?,
+        record,
+        replayed: true,
+        warnings: Vec::new(),
+    };
+    let template = dir.template(&issued.record.type_code)?;
+    let sealer = Sealer::load(&dir.config)?;
+    let document = match format {
+        Format::Pdf => sealer.document(&mut dir.registry, &template, &issued, operator)?,
+        Format::Ofd => sealer.ofd_document(&mut dir.registry, &template, &issued, operator)?,
+    };
+    write_file(out, &document)?;
+    out!("{} → {}", identifier, out.display());
+    Ok(0)
+}
+
 struct Sealer {
     key: SoftwareKey,
     chain: Vec<Certificate>,
@@ -791,9 +814,32 @@ impl Sealer {
         options.seal = Some(&self.seal);
         options.reason = Some(issued.licence.name.clone());
         let pdf = issued.sealed_pdf(template, &self.font, options)?;
-        let sha256: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(&pdf).into();
-        let at = unix_seconds(SystemTime::now());
-        registry.set_doc_sha256(&issued.record.identifier, &sha256, operator, at)?;
-        Ok(pdf)
+        stored(registry, issued, pdf, operator)
     }
+
+    /// [`Sealer::document`] as OFD.
+    fn ofd_document(
+        &self,
+        registry: &mut SqliteRegistry,
+        template: &Template,
+        issued: &IssuedLicence,
+        operator: &str,
+    ) -> eseal::Result<Vec<u8>> {
+        let options = OfdSealOptions::new(&self.seal, &self.key, &self.chain[0]);
+        let ofd = issued.sealed_ofd(template, &self.font, options)?;
+        stored(registry, issued, ofd, operator)
+    }
+}
+
+/// Stores the SHA-256 of a licence's `document` with it and hands the document back.
+fn stored(
+    registry: &mut SqliteRegistry,
+    issued: &IssuedLicence,
+    document: Vec<u8>,
+    operator: &str,
+) -> eseal::Result<Vec<u8>> {
+    let sha256: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(&document).into();
+    let at = unix_seconds(SystemTime::now());
+    registry.set_doc_sha256(&issued.record.identifier, &sha256, operator, at)?;
+    Ok(document)
 }

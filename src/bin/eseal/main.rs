@@ -10,6 +10,7 @@ macro_rules! out {
 
 mod demo;
 mod licence_cmd;
+mod ofd_cmd;
 mod pdf_cmd;
 mod pki_cmd;
 mod seal_cmd;
@@ -54,6 +55,9 @@ enum Command {
     /// PDF: seal (PAdES with a visible e-seal).
     #[command(subcommand)]
     Pdf(pdf_cmd::Command),
+    /// OFD: seal (GB/T 38540 seal signatures), render licences.
+    #[command(subcommand)]
+    Ofd(ofd_cmd::Command),
     /// RFC 3161 timestamps: serve (a TSA over HTTP), request (a token for a file).
     #[command(subcommand)]
     Tsa(tsa_cmd::Command),
@@ -78,6 +82,7 @@ fn main() -> ExitCode {
         Command::Seal(cmd) => seal_cmd::run(cmd),
         Command::Licence(cmd) => licence_cmd::run(cmd),
         Command::Pdf(cmd) => pdf_cmd::run(cmd),
+        Command::Ofd(cmd) => ofd_cmd::run(cmd),
         Command::Tsa(cmd) => tsa_cmd::run(cmd),
         Command::Verify(args) => verify_cmd::run(args),
         Command::Speed(args) => speed_cmd::run(args),
