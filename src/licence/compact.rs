@@ -673,6 +673,10 @@ pub fn qr_string(cose: &[u8]) -> String {
 /// zlib (RFC 1950) at level 9, the shorter of dynamic and fixed Huffman coding
 /// (RFC 1951 clause 3.2.6): for a few hundred bytes of mostly random and CJK data
 /// miniz_oxide's dynamic tables cost more than they save, where zlib picks fixed codes.
+/// When coding saves less than a twentieth of the size (an RSA signature is most of a
+/// PS256 token and does not compress), the data is stored (level 0) instead, as long as
+/// the QR stays within [`super::issue::QR_MAX_CHARS`]: a few more QR characters, and
+/// every verifier copies the bytes instead of decoding them.
 fn zlib_compress(data: &[u8]) -> Vec<u8> {
     use miniz_oxide::deflate::core::{
         CompressionStrategy, CompressorOxide, TDEFLFlush, TDEFLStatus, compress,
@@ -686,6 +690,12 @@ fn zlib_compress(data: &[u8]) -> Vec<u8> {
     if status == TDEFLStatus::Done && len < best.len() {
         out.truncate(len);
         best = out;
+    }
+    let stored = miniz_oxide::deflate::compress_to_vec_zlib(data, 0);
+    let saving = stored.len().saturating_sub(best.len());
+    let stored_chars = QR_PREFIX.len() + stored.len().div_ceil(2) * 3;
+    if saving * 20 < stored.len() && stored_chars <= super::issue::QR_MAX_CHARS {
+        return stored;
     }
     best
 }
