@@ -131,18 +131,15 @@ pub fn seal_ofd(package: &Package, options: &OfdSealOptions<'_>) -> Result<Vec<u
         .transpose()?;
     let earlier = listed.as_ref().map_or(&[][..], |l| l.signatures.as_slice());
     for entry in earlier {
-        if let Some(xml) = package.get(&entry.base_loc) {
-            let earlier = parse_signature(xml, &entry.base_loc)?;
-            if earlier
-                .references
-                .iter()
-                .any(|r| r.file_ref == signatures_path)
-            {
-                return Err(invalid(format!(
-                    "signature {} locks the document: it protects {signatures_path}",
-                    entry.id
-                )));
-            }
+        let locks = package
+            .get(&entry.base_loc)
+            .and_then(|xml| parse_signature(xml, &entry.base_loc).ok())
+            .is_some_and(|xml| xml.references.iter().any(|r| r.file_ref == signatures_path));
+        if locks {
+            return Err(invalid(format!(
+                "signature {} locks the document: it protects {signatures_path}",
+                entry.id
+            )));
         }
     }
 
@@ -169,19 +166,16 @@ pub fn seal_ofd(package: &Package, options: &OfdSealOptions<'_>) -> Result<Vec<u
     let new_list = with_signature_entry(signatures_xml, id, &signature_path)?;
 
     let mut references = Vec::new();
-    let changed = |path: &str| {
-        changes
-            .iter()
-            .find(|(p, _)| p == path)
-            .map(|(_, d)| d.clone())
-    };
     for entry in package.entries() {
         let path = entry.path();
         if path == signatures_path {
             continue;
         }
-        let data = changed(&path).unwrap_or_else(|| entry.data().to_vec());
-        references.push((path, sm3::Sm3::digest(&data)));
+        let data = changes
+            .iter()
+            .find(|(changed, _)| *changed == path)
+            .map_or(entry.data(), |(_, data)| data.as_slice());
+        references.push((path, sm3::Sm3::digest(data)));
     }
     references.push((seal_path.clone(), sm3::Sm3::digest(options.seal.der())));
     if options.lock {
