@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# Installs what the tests need beyond Rust: the openssl CLI (interop checks), SoftHSM2
-# (the PKCS#11 tests), CJK fonts (the seal picture, the licence PDF) and the PDF interop harness
-# (pyHanko, poppler's pdfsig, qpdf) from ../shared/interop.
+# Installs what the tests need beyond Rust: the openssl CLI (interop checks), gcc, make,
+# pkg-config and valgrind (the C ABI tests), SoftHSM2 (the PKCS#11 tests), CJK fonts (the
+# seal picture, the licence PDF) and the PDF interop harness (pyHanko, poppler's pdfsig,
+# qpdf) from ../shared/interop.
 # Safe to run again; does nothing when all are present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v openssl >/dev/null || need+=(openssl)
+# The C ABI tests (tests/c_abi.rs): a C compiler with the sanitizers, make, pkg-config, valgrind.
+command -v gcc >/dev/null || need+=(gcc libc6-dev)
+command -v make >/dev/null || need+=(make)
+command -v pkg-config >/dev/null || need+=(pkg-config)
+command -v valgrind >/dev/null || need+=(valgrind)
 [ -e /usr/lib/softhsm/libsofthsm2.so ] || need+=(softhsm2)
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 [ -e /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] || need+=(fonts-droid-fallback)

@@ -15,6 +15,9 @@
 //! - [`ofd`]: OFD packages: reading them safely, verifying and adding seal signatures.
 //! - [`registry`]: an issuing office's licence registry (SQLite).
 //! - [`report`]: the verification report shared by every verifier (ETSI EN 319 102-1 style).
+//! - [`verify`]: one entry point that tells what a buffer holds and verifies it.
+//! - [`ffi`]: the C ABI (`include/eseal.h`): opaque handles, status codes, no panic
+//!   crosses the boundary.
 //!
 //! ```
 //! use std::time::SystemTime;
@@ -52,12 +55,14 @@
 //! assert_eq!(misuse.reasons[0].code(), "USAGE_NOT_ALLOWED");
 //! # Ok::<(), eseal::Error>(())
 //! ```
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod cms;
 pub mod crypto;
 mod error;
+#[allow(unsafe_code)]
+pub mod ffi;
 mod http;
 pub mod licence;
 pub mod ofd;
@@ -67,5 +72,6 @@ pub mod registry;
 pub mod report;
 pub mod seal;
 pub mod speed;
+pub mod verify;
 
 pub use error::{Error, Result};

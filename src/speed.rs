@@ -129,6 +129,9 @@ pub fn run_matching(budget: Duration, filter: &str) -> Result<Vec<Measurement>> 
     if want(OFD_VERIFY_PAIR) {
         out.push(ofd_pair(budget)?);
     }
+    if want(C_ABI_PAIR) {
+        out.push(c_abi_licence_pair(budget)?);
+    }
     Ok(out)
 }
 
@@ -656,4 +659,36 @@ pub fn table(measurements: &[Measurement]) -> String {
         ));
     }
     s
+}
+
+const C_ABI_PAIR: &str = "C ABI licence QR verify";
+
+/// A licence QR (ES256) verified through the C ABI as a C caller does it (`eseal_verify`,
+/// `eseal_report_indication`, `eseal_report_free` on a shared trust store) beside the Rust
+/// API on the same QR, trust list and status list (the library's verify dispatch, report
+/// included).
+fn c_abi_licence_pair(budget: Duration) -> Result<Measurement> {
+    let LicenceFixture {
+        qr,
+        trust,
+        status_lists,
+    } = LicenceFixture::new(Algorithm::EcdsaP256Sha256)?;
+    let handle = crate::ffi::LicenceStoreHandle::new(trust, status_lists);
+    let (trust, lists) = handle
+        .parts()
+        .ok_or_else(|| crate::Error::Invalid("the C ABI trust store is not live".into()))?;
+    let rust_api = || {
+        let Some(qr) = crate::verify::licence_qr_in(qr.as_bytes()) else {
+            return false;
+        };
+        let verified = crate::verify::verify_licence(qr, Ok(trust), lists, SystemTime::now());
+        verified.report.indication() == Some(crate::report::Indication::TotalPassed)
+    };
+    pair(
+        C_ABI_PAIR,
+        "Rust API licence QR verify",
+        budget,
+        || handle.verify_qr(&qr),
+        rust_api,
+    )
 }

@@ -157,6 +157,19 @@ fn garbage_bytes_are_malformed() {
 }
 
 #[test]
+fn a_pem_bundle_cut_short_is_malformed() {
+    let pem = test_certificate().to_pem();
+    let bundle = format!("{pem}{pem}");
+    assert_eq!(read_certificates(bundle.as_bytes()).unwrap().len(), 2);
+    let cut = &bundle[..bundle.len() - 40];
+    let error = read_certificates(cut.as_bytes()).unwrap_err().to_string();
+    assert_eq!(
+        error,
+        "malformed PEM: 1 of 2 CERTIFICATE blocks are not complete"
+    );
+}
+
+#[test]
 fn pem_with_broken_base64_is_malformed() {
     let cert = test_certificate();
     let pem = cert.to_pem();

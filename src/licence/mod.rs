@@ -10,6 +10,7 @@ pub mod document;
 pub mod identifiers;
 pub mod issue;
 pub mod model;
+pub mod office;
 pub mod sample;
 pub mod status_list;
 pub mod trust_list;

@@ -234,16 +234,27 @@ impl Certificate {
 }
 
 /// Reads every certificate in `input`: a PEM bundle (`CERTIFICATE` blocks; other blocks
-/// are skipped) or one DER certificate.
+/// are skipped, a `CERTIFICATE` block cut short is an error) or one DER certificate.
 pub fn read_certificates(input: &[u8]) -> Result<Vec<Certificate>> {
     check_size("certificate file", input.len())?;
     if let Some(start) = pem_start(input) {
         let blocks = pem::parse_many(&input[start..]).map_err(|e| Error::malformed("PEM", e))?;
-        blocks
+        let certificates: Vec<Certificate> = blocks
             .iter()
             .filter(|b| b.tag() == "CERTIFICATE")
             .map(|b| Certificate::from_der(b.contents()))
-            .collect()
+            .collect::<Result<_>>()?;
+        let begun = memchr::memmem::find_iter(input, b"-----BEGIN CERTIFICATE-----").count();
+        if certificates.len() < begun {
+            return Err(Error::malformed(
+                "PEM",
+                format!(
+                    "{} of {begun} CERTIFICATE blocks are not complete",
+                    begun - certificates.len()
+                ),
+            ));
+        }
+        Ok(certificates)
     } else {
         Ok(vec![Certificate::from_der(input)?])
     }

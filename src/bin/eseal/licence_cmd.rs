@@ -8,34 +8,22 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use clap::Subcommand;
-use eseal::crypto::SoftwareKey;
 use eseal::licence::batch::{BatchFormat, read_batch};
-use eseal::licence::document::CjkFont;
-use eseal::licence::issue::{self, IssuedLicence, IssuingOffice};
+use eseal::licence::issue::{self, IssuedLicence};
 use eseal::licence::model::{LicenceRequest, OfficeIdentity, Template};
-use eseal::licence::status_list::sign_status_list;
+use eseal::licence::office::{
+    AUDIT_HEADS, OFFICE_FILE, OfficeConfig, OfficeDir, REGISTRY_FILE, Sealer, first_certificate,
+};
 use eseal::licence::trust_list::{KeyUse, ListedKey, Office, TrustList, sign_trust_list};
-use eseal::ofd::OfdSealOptions;
-use eseal::pdf::PdfSealOptions;
-use eseal::pki::{Certificate, parse_rfc3339, read_certificates, unix_seconds};
-use eseal::registry::head::{check_audit_head, sign_audit_head, verify_audit_head};
-use eseal::registry::{AuditCheck, LicenceState, OpCode, Registry, SqliteRegistry, StatusChange};
-use serde::{Deserialize, Serialize};
+use eseal::pki::{parse_rfc3339, read_certificates, unix_seconds};
+use eseal::registry::head::{check_audit_head, verify_audit_head};
+use eseal::registry::{AuditCheck, LicenceState, OpCode, Registry, SqliteRegistry};
 
 use crate::pdf_cmd::load_key;
 use crate::{read_file, read_file_up_to, write_file};
 
 /// Licences issued per registry transaction in a batch.
 const BATCH_CHUNK: usize = 256;
-
-/// The office's configuration file in its directory.
-const OFFICE_FILE: &str = "office.json";
-
-/// The folder of signed audit heads in the office directory.
-const AUDIT_HEADS: &str = "audit-heads";
-
-/// The registry file in the office directory.
-const REGISTRY_FILE: &str = "registry.db";
 
 #[derive(Subcommand)]
 pub enum Command {
@@ -221,79 +209,6 @@ pub struct ChangeArgs {
     operator: String,
 }
 
-/// `office.json`.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct OfficeConfig {
-    identity: OfficeIdentity,
-    status_list_uri: String,
-    key: PathBuf,
-    cert: PathBuf,
-    #[serde(default)]
-    seal: Option<PathBuf>,
-    #[serde(default)]
-    seal_key: Option<PathBuf>,
-    #[serde(default)]
-    seal_cert: Option<PathBuf>,
-}
-
-impl OfficeConfig {
-    fn read(dir: &Path) -> eseal::Result<OfficeConfig> {
-        serde_json::from_slice(&read_file(&dir.join(OFFICE_FILE))?)
-            .map_err(|e| eseal::Error::malformed("office.json", e))
-    }
-}
-
-/// An office directory, opened.
-struct OfficeDir {
-    config: OfficeConfig,
-    registry: SqliteRegistry,
-    key: SoftwareKey,
-    cert: Certificate,
-}
-
-impl OfficeDir {
-    fn open(dir: &Path) -> eseal::Result<OfficeDir> {
-        let config = OfficeConfig::read(dir)?;
-        let registry = SqliteRegistry::open(dir.join(REGISTRY_FILE))?;
-        let (key, _) = load_key(&config.key, None)?;
-        let cert = first_certificate(&config.cert)?;
-        Ok(OfficeDir {
-            config,
-            registry,
-            key,
-            cert,
-        })
-    }
-
-    /// The registry and the office as the issuer uses them, borrowed together.
-    fn issuing(&mut self) -> (&mut SqliteRegistry, IssuingOffice<'_>) {
-        let office = IssuingOffice {
-            identity: self.config.identity.clone(),
-            signer: &self.key,
-            certificate: &self.cert,
-            status_list_uri: self.config.status_list_uri.clone(),
-        };
-        (&mut self.registry, office)
-    }
-
-    fn template(&self, type_code: &str) -> eseal::Result<Template> {
-        let stored = self.registry.template(type_code)?.ok_or_else(|| {
-            eseal::Error::Invalid(format!(
-                "no template for type {type_code}: add one with `eseal licence template`"
-            ))
-        })?;
-        Template::from_json(&stored.body)
-    }
-}
-
-fn first_certificate(path: &Path) -> eseal::Result<Certificate> {
-    read_certificates(&read_file(path)?)?
-        .into_iter()
-        .next()
-        .ok_or_else(|| eseal::Error::Invalid(format!("{} holds no certificate", path.display())))
-}
-
 fn absolute(path: &Path) -> eseal::Result<PathBuf> {
     std::fs::canonicalize(path).map_err(|e| eseal::Error::io(path, e))
 }
@@ -373,23 +288,17 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             match (input, batch) {
                 (Some(input), None) => {
                     let request = LicenceRequest::from_json(&read_file(&input)?)?;
-                    let sealer = out
-                        .as_ref()
-                        .map(|_| Sealer::load(&dir.config))
-                        .transpose()?;
-                    let (registry, office) = dir.issuing();
-                    let issued = issue::issue(
-                        registry,
-                        &office,
-                        &template,
+                    let (issued, pdf) = dir.issue(
+                        &type_code,
                         &request,
                         idempotency_key.as_deref(),
                         &operator,
                         at,
+                        out.is_some(),
                     )?;
                     print_issued(&issued);
-                    if let (Some(path), Some(sealer)) = (&out, &sealer) {
-                        write_outputs(registry, sealer, &template, &issued, path, &operator)?;
+                    if let (Some(path), Some(pdf)) = (&out, &pdf) {
+                        write_outputs(&issued, pdf, path)?;
                     }
                     Ok(0)
                 }
@@ -441,31 +350,21 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             valid_hours,
         } => {
             let dir = OfficeDir::open(&office)?;
-            let uri = uri.unwrap_or_else(|| dir.config.status_list_uri.clone());
-            let list = dir.registry.status_list(&uri)?;
             let now = SystemTime::now();
-            let token = sign_status_list(
-                &list,
-                &uri,
+            let (entries, token) = dir.status_list(
+                uri.as_deref(),
                 now,
                 Duration::from_secs(ttl),
-                now + Duration::from_secs(valid_hours * 3600),
-                &dir.key,
-                &dir.cert,
+                Duration::from_secs(valid_hours * 3600),
             )?;
+            let uri = uri.unwrap_or_else(|| dir.config.status_list_uri.clone());
             write_file(&out, &token)?;
             out!(
-                "status list {uri}: {} entries, {} bytes signed, valid {valid_hours} h → {}",
-                list.len(),
+                "status list {uri}: {entries} entries, {} bytes signed, valid {valid_hours} h → {}",
                 token.len(),
                 out.display()
             );
-            let code = dir.config.identity.code.to_string();
-            let (head, token) = sign_audit_head(&dir.registry, &code, now, &dir.key, &dir.cert)?;
-            let heads = office.join(AUDIT_HEADS);
-            std::fs::create_dir_all(&heads).map_err(|e| eseal::Error::io(&heads, e))?;
-            let path = heads.join(format!("{:010}.cwt", head.entries));
-            write_file(&path, &token)?;
+            let (head, path) = dir.sign_audit_head(now)?;
             out!(
                 "audit head: {} entries, {} → {}",
                 head.entries,
@@ -491,7 +390,7 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
                 if let AuditCheck::Broken { .. } = check {
                     break;
                 }
-                let head = verify_audit_head(&read_file(path)?, &dir.cert)?;
+                let head = verify_audit_head(&read_file(path)?, dir.certificate())?;
                 check = check_audit_head(&dir.registry, &head)?;
                 if let AuditCheck::Broken { seq } = check {
                     out!(
@@ -590,15 +489,13 @@ fn status_list_prefix(uri: &str) -> &str {
 fn set_status(change: ChangeArgs, to: LicenceState, op: OpCode) -> eseal::Result<u8> {
     let mut dir = OfficeDir::open(&change.office)?;
     let at = unix_seconds(SystemTime::now());
-    let from = dir.registry.set_status(
+    let from = dir.set_status(
         &change.identifier,
-        StatusChange {
-            to,
-            op,
-            reason: Some(&change.reason),
-            operator: &change.operator,
-            at,
-        },
+        to,
+        op,
+        &change.reason,
+        &change.operator,
+        at,
     )?;
     out!(
         "{}: {from} → {to} ({}); publish a new status list",
@@ -684,7 +581,8 @@ fn issue_batch(
                         })
                     );
                     if let (Some(path), Some(sealer)) = (out, &sealer) {
-                        write_outputs(registry, sealer, template, &issued, path, operator)?;
+                        let pdf = sealer.document(registry, template, &issued, operator)?;
+                        write_outputs(&issued, &pdf, path)?;
                     }
                 }
                 Err(e) => {
@@ -704,16 +602,8 @@ fn issue_batch(
     })
 }
 
-/// Writes `<identifier>.qr.txt`, `.svg` and the sealed `.pdf` into `dir_out`, and records
-/// the document's SHA-256 in the registry.
-fn write_outputs(
-    registry: &mut SqliteRegistry,
-    sealer: &Sealer,
-    template: &Template,
-    issued: &IssuedLicence,
-    dir_out: &Path,
-    operator: &str,
-) -> eseal::Result<()> {
+/// Writes `<identifier>.qr.txt`, `.svg` and the sealed `.pdf` into `dir_out`.
+fn write_outputs(issued: &IssuedLicence, pdf: &[u8], dir_out: &Path) -> eseal::Result<()> {
     let id = &issued.record.identifier;
     let with = |ext: &str| dir_out.join(format!("{id}.{ext}"));
     write_file(&with("qr.txt"), issued.record.qr.as_bytes())?;
@@ -721,12 +611,9 @@ fn write_outputs(
         &with("svg"),
         eseal::licence::compact::qr_svg(&issued.record.qr)?.as_bytes(),
     )?;
-    let pdf = sealer.document(registry, template, issued, operator)?;
-    write_file(&with("pdf"), &pdf)
+    write_file(&with("pdf"), pdf)
 }
 
-/// What seals licence documents: the office's e-seal and the key and certificate that
-/// sign with it, and the CJK font the document is set in.
 /// The form of a printed licence.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -765,81 +652,4 @@ pub fn render(
     write_file(out, &document)?;
     out!("{} → {}", identifier, out.display());
     Ok(0)
-}
-
-struct Sealer {
-    key: SoftwareKey,
-    chain: Vec<Certificate>,
-    seal: eseal::seal::Seal,
-    font: CjkFont,
-}
-
-impl Sealer {
-    fn load(config: &OfficeConfig) -> eseal::Result<Sealer> {
-        let seal_path = config.seal.as_ref().ok_or_else(|| {
-            eseal::Error::Invalid(
-                "the office has no e-seal for documents: `eseal licence init --seal FILE.esl`"
-                    .into(),
-            )
-        })?;
-        let seal = eseal::seal::Seal::from_der(&read_file(seal_path)?)?;
-        let (key, _) = load_key(config.seal_key.as_ref().unwrap_or(&config.key), None)?;
-        let chain = read_certificates(&read_file(
-            config.seal_cert.as_ref().unwrap_or(&config.cert),
-        )?)?;
-        if chain.is_empty() {
-            return Err(eseal::Error::Invalid(
-                "the office's sealing certificate file holds no certificate".into(),
-            ));
-        }
-        Ok(Sealer {
-            key,
-            chain,
-            seal,
-            font: CjkFont::from_env()?,
-        })
-    }
-
-    /// The licence document, rendered and sealed; its SHA-256 is stored with the licence
-    /// (in its own transaction, LICENCE.md §7).
-    fn document(
-        &self,
-        registry: &mut SqliteRegistry,
-        template: &Template,
-        issued: &IssuedLicence,
-        operator: &str,
-    ) -> eseal::Result<Vec<u8>> {
-        let mut options = PdfSealOptions::new(&self.key, &self.chain[0]);
-        options.chain = &self.chain[1..];
-        options.seal = Some(&self.seal);
-        options.reason = Some(issued.licence.name.clone());
-        let pdf = issued.sealed_pdf(template, &self.font, options)?;
-        stored(registry, issued, pdf, operator)
-    }
-
-    /// [`Sealer::document`] as OFD.
-    fn ofd_document(
-        &self,
-        registry: &mut SqliteRegistry,
-        template: &Template,
-        issued: &IssuedLicence,
-        operator: &str,
-    ) -> eseal::Result<Vec<u8>> {
-        let options = OfdSealOptions::new(&self.seal, &self.key, &self.chain[0]);
-        let ofd = issued.sealed_ofd(template, &self.font, options)?;
-        stored(registry, issued, ofd, operator)
-    }
-}
-
-/// Stores the SHA-256 of a licence's `document` with it and hands the document back.
-fn stored(
-    registry: &mut SqliteRegistry,
-    issued: &IssuedLicence,
-    document: Vec<u8>,
-    operator: &str,
-) -> eseal::Result<Vec<u8>> {
-    let sha256: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(&document).into();
-    let at = unix_seconds(SystemTime::now());
-    registry.set_doc_sha256(&issued.record.identifier, &sha256, operator, at)?;
-    Ok(document)
 }

@@ -4,13 +4,12 @@ use std::io::Read;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use clap::Subcommand;
 use eseal::cms::tsa::{self, Authority};
-use eseal::cms::{DigestAlgorithm, TimestampRequest, TimestampToken};
-use eseal::pki::{TrustStore, read_certificates, rfc3339, unix_seconds};
-use eseal::report::{Reason, SignatureReport};
+use eseal::cms::{DigestAlgorithm, TimestampRequest};
+use eseal::pki::{read_certificates, rfc3339, unix_seconds};
 
 use crate::{read_file, write_file};
 
@@ -155,48 +154,4 @@ fn hash_file(path: &Path, digest: DigestAlgorithm) -> eseal::Result<Vec<u8>> {
         }
         hasher.update(&buf[..n]);
     }
-}
-
-/// `eseal verify` of a timestamp token: the token's checks for `data` (its imprint
-/// algorithm's digest), or without data everything but the imprint, which is then
-/// `DATA_NOT_CHECKED`. `signing_time` is the `genTime`.
-pub fn verify_report(
-    token: &TimestampToken,
-    store: &TrustStore,
-    at: SystemTime,
-    data: Option<&[u8]>,
-) -> SignatureReport {
-    let tst = token.tst_info();
-    let imprint = match data {
-        Some(data) => tst.digest_algorithm.digest(data),
-        None => tst.message_imprint.clone(),
-    };
-    let verification = token.verify("token", &imprint, store, at);
-    let mut reasons = verification.reasons.clone();
-    if data.is_none() {
-        reasons.push(Reason::DataNotChecked);
-    }
-    let mut report = SignatureReport::new("timestamp", reasons);
-    report.signer = verification.tsa.as_ref().map(|c| c.subject().to_string());
-    report.signing_time = Some(rfc3339(unix_seconds(tst.gen_time)));
-    // genTime is proven only by a token that verifies; otherwise it is the TSA's word.
-    let source = if verification.is_valid() {
-        "timestamp"
-    } else {
-        "claimed"
-    };
-    report.signing_time_source = Some(source.into());
-    if let Some(chain) = &verification.chain {
-        report.chain = chain.chain.iter().map(|c| c.summary()).collect();
-        report.revocation = chain.revocation.clone();
-    }
-    report.warnings = verification.warnings;
-    report.warnings.push(format!(
-        "policy {}, serial {}, imprint {} {}",
-        tst.policy,
-        hex::encode(&tst.serial),
-        tst.digest_algorithm.name(),
-        hex::encode(&tst.message_imprint)
-    ));
-    report
 }
