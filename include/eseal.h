@@ -22,8 +22,8 @@
  *   (eseal_report_*, eseal_bytes_*) return NULL / 0 / ESEAL_TOTAL_FAILED for them and set
  *   the last error.
  * - No panic crosses the boundary: a caught panic returns ESEAL_PANIC.
- * - A trust store may be shared by many threads for eseal_verify (it is only read);
- *   adding to it while another thread verifies is not allowed.
+ * - A trust store may be shared by any number of threads: verifications read it
+ *   together, and an addition waits for them (and they for it).
  * - Times are Unix seconds; ESEAL_NOW (INT64_MIN) means the current time.
  */
 
@@ -131,8 +131,8 @@ typedef struct eseal_report eseal_report;
 typedef struct eseal_signer eseal_signer;
 
 /**
- * A trust store: what [`super::eseal_verify`] trusts. Threads may share one for
- * verification; adding to it while another thread verifies is not allowed.
+ * A trust store: what [`super::eseal_verify`] trusts. Any number of threads may share
+ * one: verifications read it together, and an addition waits for them and they for it.
  */
 typedef struct eseal_trust_store eseal_trust_store;
 
@@ -251,7 +251,7 @@ void eseal_office_free(struct eseal_office *office);
  *
  * # Safety
  *
- * `store` is a trust store not changed during the call; `(data, len)` is a readable
+ * `store` is a trust store (other threads may use it too); `(data, len)` is a readable
  * buffer, or NULL with `len` 0; `out` is NULL or points to a writable pointer.
  */
 enum eseal_status eseal_verify(const struct eseal_trust_store *store,
@@ -487,7 +487,7 @@ enum eseal_status eseal_trust_store_new(struct eseal_trust_store **out);
  *
  * # Safety
  *
- * `store` is a trust store no other thread uses during the call; `(data, len)` is a
+ * `store` is a trust store (other threads may use it too); `(data, len)` is a
  * readable buffer, or NULL with `len` 0.
  */
 enum eseal_status eseal_trust_store_add_anchors(struct eseal_trust_store *store,

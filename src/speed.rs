@@ -674,9 +674,15 @@ fn c_abi_licence_pair(budget: Duration) -> Result<Measurement> {
         status_lists,
     } = LicenceFixture::new(Algorithm::EcdsaP256Sha256)?;
     let handle = crate::ffi::LicenceStoreHandle::new(trust, status_lists);
-    let (trust, lists) = handle
+    let parts = handle
         .parts()
         .ok_or_else(|| crate::Error::Invalid("the C ABI trust store is not live".into()))?;
+    let (trust, lists) = (
+        parts.trust_list.as_ref().ok_or_else(|| {
+            crate::Error::Invalid("the C ABI trust store has no trust list".into())
+        })?,
+        &parts.status_lists,
+    );
     let rust_api = || {
         let Some(qr) = crate::verify::licence_qr_in(qr.as_bytes()) else {
             return false;

@@ -686,7 +686,7 @@ fn a_panic_is_caught_at_the_boundary() {
 }
 
 #[test]
-fn eight_threads_share_one_trust_store() {
+fn eight_threads_share_one_trust_store_while_another_adds_to_it() {
     let world = licence_world(Status::Valid);
     let office = PdfOffice::new(Algorithm::EcdsaP256Sha256);
     let pdf = office.sealed_pdf();
@@ -705,6 +705,22 @@ fn eight_threads_share_one_trust_store() {
     }
     let shared = store as usize;
     let results: Vec<Vec<(eseal_indication, Option<String>)>> = std::thread::scope(|scope| {
+        // Meanwhile another thread keeps adding to the store: additions wait for the
+        // verifications and the verifications for them.
+        let ca = &ca;
+        scope.spawn(move || {
+            for _ in 0..50 {
+                // SAFETY: a live store shared with the verifying threads, a readable buffer.
+                let status = unsafe {
+                    eseal_trust_store_add_intermediates(
+                        shared as *mut eseal_trust_store,
+                        ca.as_ptr(),
+                        ca.len(),
+                    )
+                };
+                assert_eq!(status, ESEAL_OK);
+            }
+        });
         let handles: Vec<_> = (0..8)
             .map(|_| {
                 let (qr, pdf) = (&world.qr, &pdf);

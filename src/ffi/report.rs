@@ -11,7 +11,7 @@ use crate::verify::{DocumentOptions, licence_qr_in, verify_document, verify_lice
 use super::args::{bytes_in, c_string, out_ptr};
 use super::handles::{self, Kind};
 use super::status::{FfiError, FfiResult, eseal_indication, eseal_status, guard, guard_value};
-use super::trust_store::{eseal_trust_store, time_arg};
+use super::trust_store::{TrustStoreParts, eseal_trust_store, time_arg};
 
 /// A verification report: the verdict of each signature found, and the report as JSON.
 #[allow(non_camel_case_types)]
@@ -95,7 +95,7 @@ fn rfc3339_of(time: &str) -> String {
 }
 
 /// Verifies `store`'s licence trust list can be used as of `at` and the QR against it.
-fn verify_qr(store: &eseal_trust_store, qr: &str, at: std::time::SystemTime) -> FfiResult<Report> {
+fn verify_qr(store: &TrustStoreParts, qr: &str, at: std::time::SystemTime) -> FfiResult<Report> {
     let trust = store.trust_list.as_ref().ok_or_else(|| {
         FfiError::new(
             eseal_status::ESEAL_INVALID_ARGUMENT,
@@ -123,7 +123,7 @@ fn verify_qr(store: &eseal_trust_store, qr: &str, at: std::time::SystemTime) -> 
 ///
 /// # Safety
 ///
-/// `store` is a trust store not changed during the call; `(data, len)` is a readable
+/// `store` is a trust store (other threads may use it too); `(data, len)` is a readable
 /// buffer, or NULL with `len` 0; `out` is NULL or points to a writable pointer.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eseal_verify(
@@ -146,8 +146,9 @@ pub unsafe extern "C" fn eseal_verify(
             ));
         }
         let at = time_arg(at);
+        let store = store.read();
         let report = match licence_qr_in(data) {
-            Some(qr) => verify_qr(store, qr, at)?,
+            Some(qr) => verify_qr(&store, qr, at)?,
             None => verify_document(data, &store.store, at, &DocumentOptions::default())?,
         };
         *out = handles::into_handle(eseal_report::new(report), Kind::Report);
@@ -374,15 +375,11 @@ impl LicenceStoreHandle {
         }
     }
 
-    /// The trust list and status lists, for the Rust API side.
-    pub(crate) fn parts(
-        &self,
-    ) -> Option<(
-        &crate::licence::trust_list::VerifiedTrustList,
-        &crate::licence::verify::StatusLists,
-    )> {
-        let store = handles::borrow(self.ptr, Kind::TrustStore, "store").ok()?;
-        Some((store.trust_list.as_ref()?, &store.status_lists))
+    /// The store's parts (its trust list and status lists), for the Rust API side.
+    pub(crate) fn parts(&self) -> Option<std::sync::RwLockReadGuard<'_, TrustStoreParts>> {
+        let store: &eseal_trust_store =
+            handles::borrow(self.ptr, Kind::TrustStore, "store").ok()?;
+        Some(store.read())
     }
 
     /// Verifies the licence `qr` as a C caller does ([`eseal_verify`],

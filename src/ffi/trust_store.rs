@@ -1,6 +1,7 @@
 //! `eseal_trust_store`: anchors, intermediates and CRLs for chains, and the licence trust
 //! list and status lists for licence QR strings.
 
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::licence::trust_list::{TrustListError, VerifiedTrustList, verify_trust_list};
@@ -11,10 +12,15 @@ use super::args::{bytes_in, certificates_in, out_ptr};
 use super::handles::{self, Kind};
 use super::status::{ESEAL_NOW, FfiError, FfiResult, eseal_status, guard};
 
-/// A trust store: what [`super::eseal_verify`] trusts. Threads may share one for
-/// verification; adding to it while another thread verifies is not allowed.
+/// A trust store: what [`super::eseal_verify`] trusts. Any number of threads may share
+/// one: verifications read it together, and an addition waits for them and they for it.
 #[allow(non_camel_case_types)]
 pub struct eseal_trust_store {
+    parts: RwLock<TrustStoreParts>,
+}
+
+/// What a trust store holds.
+pub(crate) struct TrustStoreParts {
     pub(crate) store: TrustStore,
     pub(crate) trust_list: Option<VerifiedTrustList>,
     pub(crate) status_lists: StatusLists,
@@ -28,10 +34,22 @@ impl eseal_trust_store {
         status_lists: StatusLists,
     ) -> Self {
         eseal_trust_store {
-            store,
-            trust_list,
-            status_lists,
+            parts: RwLock::new(TrustStoreParts {
+                store,
+                trust_list,
+                status_lists,
+            }),
         }
+    }
+
+    /// The parts, for reading; verifications share them.
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, TrustStoreParts> {
+        self.parts.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The parts, for a change.
+    fn write(&self) -> RwLockWriteGuard<'_, TrustStoreParts> {
+        self.parts.write().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -77,7 +95,7 @@ pub unsafe extern "C" fn eseal_trust_store_new(out: *mut *mut eseal_trust_store)
     })
 }
 
-/// The store behind `store` for a change, and the bytes `(data, len)`, not empty.
+/// The store behind `store`, and the bytes `(data, len)`, not empty.
 ///
 /// # Safety
 ///
@@ -86,8 +104,8 @@ unsafe fn store_and_data<'a>(
     store: *mut eseal_trust_store,
     data: *const u8,
     len: usize,
-) -> FfiResult<(&'a mut eseal_trust_store, &'a [u8])> {
-    let store = handles::borrow_mut(store, Kind::TrustStore, "store")?;
+) -> FfiResult<(&'a eseal_trust_store, &'a [u8])> {
+    let store = handles::borrow(store, Kind::TrustStore, "store")?;
     // SAFETY: `(data, len)` is a readable buffer or NULL (the caller's contract).
     let data = unsafe { bytes_in(data, len, "data") }?;
     non_empty(data, "data")?;
@@ -98,7 +116,7 @@ unsafe fn store_and_data<'a>(
 ///
 /// # Safety
 ///
-/// `store` is a trust store no other thread uses during the call; `(data, len)` is a
+/// `store` is a trust store (other threads may use it too); `(data, len)` is a
 /// readable buffer, or NULL with `len` 0.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eseal_trust_store_add_anchors(
@@ -109,8 +127,10 @@ pub unsafe extern "C" fn eseal_trust_store_add_anchors(
     guard(|| {
         // SAFETY: forwarded from the caller's contract.
         let (store, data) = unsafe { store_and_data(store, data, len) }?;
-        for cert in certificates_in(data, "data")? {
-            store.store.add_anchor(cert)?;
+        let certificates = certificates_in(data, "data")?;
+        let mut parts = store.write();
+        for cert in certificates {
+            parts.store.add_anchor(cert)?;
         }
         Ok(())
     })
@@ -131,8 +151,10 @@ pub unsafe extern "C" fn eseal_trust_store_add_intermediates(
     guard(|| {
         // SAFETY: forwarded from the caller's contract.
         let (store, data) = unsafe { store_and_data(store, data, len) }?;
-        for cert in certificates_in(data, "data")? {
-            store.store.add_intermediate(cert);
+        let certificates = certificates_in(data, "data")?;
+        let mut parts = store.write();
+        for cert in certificates {
+            parts.store.add_intermediate(cert);
         }
         Ok(())
     })
@@ -152,7 +174,8 @@ pub unsafe extern "C" fn eseal_trust_store_add_crl(
     guard(|| {
         // SAFETY: forwarded from the caller's contract.
         let (store, data) = unsafe { store_and_data(store, data, len) }?;
-        store.store.add_crl(Crl::from_pem_or_der(data)?);
+        let crl = Crl::from_pem_or_der(data)?;
+        store.write().store.add_crl(crl);
         Ok(())
     })
 }
@@ -174,10 +197,11 @@ pub unsafe extern "C" fn eseal_trust_store_add_trust_list(
     guard(|| {
         // SAFETY: forwarded from the caller's contract.
         let (store, data) = unsafe { store_and_data(store, data, len) }?;
-        let last_seq = store.trust_list.as_ref().map(VerifiedTrustList::seq);
-        let verified = verify_trust_list(data, &store.store, time_arg(at), last_seq)
+        let mut parts = store.write();
+        let last_seq = parts.trust_list.as_ref().map(VerifiedTrustList::seq);
+        let verified = verify_trust_list(data, &parts.store, time_arg(at), last_seq)
             .map_err(trust_list_error)?;
-        store.trust_list = Some(verified);
+        parts.trust_list = Some(verified);
         Ok(())
     })
 }
@@ -208,7 +232,7 @@ pub unsafe extern "C" fn eseal_trust_store_add_status_list(
     guard(|| {
         // SAFETY: forwarded from the caller's contract.
         let (store, data) = unsafe { store_and_data(store, data, len) }?;
-        store.status_lists.add(data.to_vec()).map_err(|e| {
+        store.write().status_lists.add(data.to_vec()).map_err(|e| {
             FfiError::new(
                 eseal_status::ESEAL_MALFORMED_INPUT,
                 format!("status list: {e}"),
