@@ -998,15 +998,7 @@ pub fn base45_encode(data: &[u8]) -> String {
 }
 
 /// The value of each byte as a Base45 digit, 0xff for bytes outside the alphabet.
-const BASE45_VALUE: [u8; 256] = {
-    let mut table = [0xff; 256];
-    let mut i = 0;
-    while i < BASE45.len() {
-        table[BASE45[i] as usize] = i as u8;
-        i += 1;
-    }
-    table
-};
+const BASE45_VALUE: [u8; 256] = super::identifiers::digit_values(BASE45);
 
 /// Strictly decodes Base45 (RFC 9285 clause 4.2): characters outside the alphabet, a
 /// dangling single character, a triplet above 65535 or a pair above 255 are errors.

@@ -187,15 +187,19 @@ fn alnum_value(b: u8) -> Option<u32> {
 }
 
 /// The value of each byte in [`ALNUM`], 0xff for bytes outside it.
-const ALNUM_VALUE: [u8; 256] = {
+const ALNUM_VALUE: [u8; 256] = digit_values(ALNUM);
+
+/// The position of each byte in `alphabet` (at most 255 characters), 0xff for bytes
+/// outside it: a table that turns a character into its digit value.
+pub(crate) const fn digit_values(alphabet: &[u8]) -> [u8; 256] {
     let mut table = [0xff; 256];
     let mut i = 0;
-    while i < ALNUM.len() {
-        table[ALNUM[i] as usize] = i as u8;
+    while i < alphabet.len() {
+        table[alphabet[i] as usize] = i as u8;
         i += 1;
     }
     table
-};
+}
 
 fn uscc_value(b: u8) -> Option<u32> {
     match USCC_VALUE[usize::from(b)] {
@@ -205,15 +209,7 @@ fn uscc_value(b: u8) -> Option<u32> {
 }
 
 /// The value of each byte in [`USCC_ALPHABET`], 0xff for bytes outside it.
-const USCC_VALUE: [u8; 256] = {
-    let mut table = [0xff; 256];
-    let mut i = 0;
-    while i < USCC_ALPHABET.len() {
-        table[USCC_ALPHABET[i] as usize] = i as u8;
-        i += 1;
-    }
-    table
-};
+const USCC_VALUE: [u8; 256] = digit_values(USCC_ALPHABET);
 
 /// GB 32100 check character of the first 17 characters (LICENCE.md §2).
 fn uscc_check(body: &[u8]) -> Option<char> {

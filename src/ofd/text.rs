@@ -9,6 +9,7 @@
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
+use super::xml::numbers;
 use crate::error::{Error, Result};
 
 /// One glyph: its character and the centre of its box, in mm (page space, y down).
@@ -24,13 +25,6 @@ const MAX_GLYPHS: usize = 1 << 20;
 
 fn malformed(path: &str, detail: impl std::fmt::Display) -> Error {
     Error::malformed("OFD page content", format!("{path}: {detail}"))
-}
-
-/// Numbers separated by spaces, as in `Boundary` and `CTM`.
-fn numbers(text: &str) -> Option<Vec<f64>> {
-    text.split_ascii_whitespace()
-        .map(|n| n.parse().ok().filter(|v: &f64| v.is_finite()))
-        .collect()
 }
 
 /// The `DeltaX` list with `g N d` expanded, at most `limit` entries.

@@ -313,13 +313,17 @@ fn required_attribute<'a>(element: &'a Element, name: &str, path: &str) -> Resul
         .ok_or_else(|| malformed(path, format!("{} without {name}", element.name)))
 }
 
-/// Four numbers `x y w h` (separated by white space or commas).
-fn parse_box(text: &str, what: &str, path: &str) -> Result<[f64; 4]> {
-    let numbers: Vec<f64> = text
-        .split(|c: char| c.is_whitespace() || c == ',')
+/// Finite numbers separated by white space or commas, as in `Boundary` and `CTM`.
+pub(super) fn numbers(text: &str) -> Option<Vec<f64>> {
+    text.split(|c: char| c.is_whitespace() || c == ',')
         .filter(|s| !s.is_empty())
         .map(|s| s.parse::<f64>().ok().filter(|n| n.is_finite()))
-        .collect::<Option<_>>()
+        .collect()
+}
+
+/// Four numbers `x y w h` (separated by white space or commas).
+fn parse_box(text: &str, what: &str, path: &str) -> Result<[f64; 4]> {
+    let numbers = numbers(text)
         .ok_or_else(|| malformed(path, format!("{what} {text:?} is not four numbers")))?;
     <[f64; 4]>::try_from(numbers)
         .map_err(|_| malformed(path, format!("{what} {text:?} is not four numbers")))
