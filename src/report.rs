@@ -329,9 +329,38 @@ pub enum Reason {
         /// The `StampAnnot`'s `ID`.
         id: String,
     },
+    /// An SM2 signature verifies only with a distinguishing ID other than the one GB/T
+    /// 35276 prescribes (`1234567812345678`) — usually the empty ID OpenSSL 3.0 uses
+    /// without `-sigopt distid:…`: the signer must sign again with the standard ID.
+    Sm2IdMismatch {
+        /// Whose signature: the certificate's subject, or the signed object.
+        subject: String,
+        /// The distinguishing ID the signature must use.
+        expected: String,
+    },
 }
 
 impl Reason {
+    /// Why a signature by `subject`'s `key` over `message` does not verify:
+    /// [`Reason::Sm2IdMismatch`] when it is an SM2 signature made with the empty
+    /// distinguishing ID, else `otherwise`.
+    pub(crate) fn signature_failure(
+        key: &crate::crypto::PublicKey,
+        message: &[u8],
+        signature: &[u8],
+        subject: &str,
+        otherwise: Reason,
+    ) -> Reason {
+        if key.verifies_with_empty_sm2_id(message, signature) {
+            Reason::Sm2IdMismatch {
+                subject: subject.to_string(),
+                expected: crate::crypto::SM2_DEFAULT_DISTID.to_string(),
+            }
+        } else {
+            otherwise
+        }
+    }
+
     /// A stable machine-readable code, e.g. `CERTIFICATE_EXPIRED`.
     pub fn code(&self) -> &'static str {
         match self {
@@ -387,6 +416,7 @@ impl Reason {
             Reason::SealFileMismatch => "SEAL_FILE_MISMATCH",
             Reason::UnprotectedFile { .. } => "UNPROTECTED_FILE",
             Reason::StampPageMissing { .. } => "STAMP_PAGE_MISSING",
+            Reason::Sm2IdMismatch { .. } => "SM2_ID_MISMATCH",
         }
     }
 
@@ -452,6 +482,7 @@ impl Reason {
                 (TotalFailed, FormatFailure)
             }
             Reason::UnprotectedFile { .. } => (Indeterminate, SigConstraintsFailure),
+            Reason::Sm2IdMismatch { .. } => (TotalFailed, SigCryptoFailure),
         }
     }
 }
@@ -617,6 +648,12 @@ impl fmt::Display for Reason {
                     "StampAnnot {id} refers to a page Document.xml does not have"
                 )
             }
+            Reason::Sm2IdMismatch { subject, expected } => write!(
+                f,
+                "the SM2 signature of {subject} verifies only with another distinguishing ID \
+                 (made without `distid:{expected}`, e.g. OpenSSL's empty default); sign again \
+                 with the standard ID"
+            ),
         }
     }
 }

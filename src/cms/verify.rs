@@ -188,12 +188,18 @@ impl SignedData {
                     Some(attrs) => Some(Cow::Borrowed(attrs.set_der.as_slice())),
                     None => content.map(|f| Cow::Owned(f())),
                 };
-                let valid = message.map(|message| {
-                    cert.public_key()
-                        .and_then(|key| key.verify(algorithm, &message, &signer.signature))
-                });
-                if let Some(Err(_)) = valid {
-                    out.fail(Reason::SignatureInvalid);
+                if let Some(message) = message {
+                    match cert.public_key() {
+                        Ok(key) if key.verify(algorithm, &message, &signer.signature).is_ok() => {}
+                        Ok(key) => out.fail(Reason::signature_failure(
+                            &key,
+                            &message,
+                            &signer.signature,
+                            cert.subject(),
+                            Reason::SignatureInvalid,
+                        )),
+                        Err(_) => out.fail(Reason::SignatureInvalid),
+                    }
                 }
             }
             (Some(_), None) => out

@@ -67,15 +67,11 @@ pub enum KeyType {
 }
 
 /// DER contents (without the outer SEQUENCE) of the `AlgorithmIdentifier`s used here.
-pub(crate) mod alg_id {
+mod alg_id {
     pub const SM2_SM3: &[u8] = &[0x06, 0x08, 0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x83, 0x75];
     /// Some issuers send SM2-with-SM3 with explicit NULL parameters.
     pub const SM2_SM3_NULL: &[u8] = &[
         0x06, 0x08, 0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x83, 0x75, 0x05, 0x00,
-    ];
-    pub const EC_PUBLIC_KEY_SM2: &[u8] = &[
-        0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x81, 0x1c, 0xcf,
-        0x55, 0x01, 0x82, 0x2d,
     ];
 }
 
@@ -228,6 +224,22 @@ impl Algorithm {
                     hex::encode(contents)
                 ))
             })
+    }
+
+    /// The same signature scheme and hash for a key of `key_type`: the ECDSA signature
+    /// identifiers do not name the curve, so `ecdsa-with-SHA384` read as P-384 becomes
+    /// P-256 with SHA-384 for a P-256 key. `None` when the key cannot make this signature.
+    pub fn for_key(self, key_type: KeyType) -> Option<Algorithm> {
+        use Algorithm::*;
+        let resolved = match (self, key_type) {
+            (EcdsaP256Sha256 | EcdsaP384Sha256, KeyType::EcP256) => EcdsaP256Sha256,
+            (EcdsaP256Sha256 | EcdsaP384Sha256, KeyType::EcP384) => EcdsaP384Sha256,
+            (EcdsaP256Sha384 | EcdsaP384Sha384, KeyType::EcP256) => EcdsaP256Sha384,
+            (EcdsaP256Sha384 | EcdsaP384Sha384, KeyType::EcP384) => EcdsaP384Sha384,
+            (other, key) if other.key_type() == key => other,
+            _ => return None,
+        };
+        Some(resolved)
     }
 
     /// The algorithm `eseal` signs with by default for a key type.

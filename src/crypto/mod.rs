@@ -7,7 +7,6 @@ pub mod pkcs11;
 mod software;
 mod verify;
 
-pub(crate) use algorithm::alg_id;
 pub use algorithm::{Algorithm, KeyType, SM2_DEFAULT_DISTID};
 pub use software::SoftwareKey;
 pub use verify::{PublicKey, verify, verify_sm2};

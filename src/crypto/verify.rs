@@ -57,6 +57,13 @@ impl PublicKey {
         &self.raw
     }
 
+    /// Whether `signature` over `message` verifies as SM2 with the empty distinguishing ID
+    /// (what OpenSSL 3.0 signs with unless told `-sigopt distid:…`); always false for
+    /// other key types. Asked after a signature failed with the standard ID, to name why.
+    pub fn verifies_with_empty_sm2_id(&self, message: &[u8], signature: &[u8]) -> bool {
+        self.key_type == KeyType::Sm2 && verify_sm2("", &self.raw, message, signature).is_ok()
+    }
+
     /// Verifies `signature` over `message` with `algorithm`, which must fit the key type.
     pub fn verify(&self, algorithm: Algorithm, message: &[u8], signature: &[u8]) -> Result<()> {
         if algorithm.key_type() != self.key_type {

@@ -496,7 +496,20 @@ fn bare_sm2_signer(
     match signer {
         Some(cert) => Some((cert.clone(), candidates.clone())),
         None => {
-            outcome.reasons.push(Reason::SignatureInvalid);
+            let empty_id = candidates.iter().find_map(|cert| {
+                let key = cert.public_key().ok()?;
+                let reason = Reason::signature_failure(
+                    &key,
+                    xml_bytes,
+                    value,
+                    cert.subject(),
+                    Reason::SignatureInvalid,
+                );
+                (reason != Reason::SignatureInvalid).then_some(reason)
+            });
+            outcome
+                .reasons
+                .push(empty_id.unwrap_or(Reason::SignatureInvalid));
             None
         }
     }

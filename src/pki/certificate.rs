@@ -1,11 +1,13 @@
 //! Parsed X.509 certificates (RFC 5280) and reading them from PEM or DER.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use crate::crypto::PublicKey;
+use super::extensions::Extensions;
+use crate::crypto::{Algorithm, PublicKey};
 use crate::error::{Error, Result};
 use crate::report::CertificateSummary;
 
@@ -53,6 +55,17 @@ pub struct Certificate {
     is_ca: bool,
     spki: Vec<u8>,
     subject_key_id: Option<Vec<u8>>,
+    signed: Arc<Signed>,
+    extensions: Arc<Extensions>,
+}
+
+/// The signed part of a certificate, its signature and the algorithm (or why it is not
+/// one eseal verifies).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Signed {
+    pub algorithm: std::result::Result<Algorithm, String>,
+    pub tbs: Vec<u8>,
+    pub signature: Vec<u8>,
 }
 
 impl Certificate {
@@ -124,6 +137,15 @@ impl Certificate {
             is_ca,
             spki: cert.public_key().raw.to_vec(),
             subject_key_id,
+            signed: Arc::new(Signed {
+                algorithm: Algorithm::from_signature_alg_id(&algorithm_contents(
+                    &cert.signature_algorithm,
+                ))
+                .map_err(|e| e.to_string()),
+                tbs: cert.tbs_certificate.as_ref().to_vec(),
+                signature: cert.signature_value.data.to_vec(),
+            }),
+            extensions: Arc::new(Extensions::read(&cert)),
         })
     }
 
@@ -210,6 +232,21 @@ impl Certificate {
         PublicKey::from_spki_der(&self.spki)
     }
 
+    /// The signed part, the signature and its algorithm.
+    pub(crate) fn signed(&self) -> &Signed {
+        &self.signed
+    }
+
+    /// What the extensions say, for path validation.
+    pub(crate) fn extensions(&self) -> &Extensions {
+        &self.extensions
+    }
+
+    /// Whether subject and issuer are the same name (RFC 5280 clause 6.1: self-issued).
+    pub fn is_self_issued(&self) -> bool {
+        self.subject_der == self.issuer_der
+    }
+
     /// The subject key identifier extension's value, if present.
     pub fn subject_key_id(&self) -> Option<&[u8]> {
         self.subject_key_id.as_deref()
@@ -231,6 +268,16 @@ impl Certificate {
             sha256: hex::encode(self.sha256()),
         }
     }
+}
+
+/// The DER contents of an `AlgorithmIdentifier` SEQUENCE: the OID, then the parameters.
+fn algorithm_contents(alg: &x509_parser::x509::AlgorithmIdentifier<'_>) -> Vec<u8> {
+    use x509_parser::der_parser::asn1_rs::ToDer;
+    let mut out = alg.algorithm.to_der_vec().unwrap_or_default();
+    if let Some(params) = &alg.parameters {
+        out.extend(params.to_der_vec().unwrap_or_default());
+    }
+    out
 }
 
 /// Reads every certificate in `input`: a PEM bundle (`CERTIFICATE` blocks; other blocks

@@ -2,19 +2,21 @@
 //! certificate profiles, CRLs, OCSP responses, the [`TrustStore`] and chain validation as
 //! of a given time.
 //!
-//! Chain building and X.509 checks are rustls-webpki's; its known limits hold here too:
-//! `directoryName` name constraints are not enforced (a CA with such constraints is
-//! rejected as `ChainConstraint`), and any unknown critical extension rejects the chain.
-//! Certificates eseal issues use neither.
+//! Paths are built and validated by eseal itself (RFC 5280 clause 6.1, [`Policy`]): every
+//! signature algorithm the crypto layer verifies, self-issued certificates, name
+//! constraints on directory, DNS, IP and e-mail names, policy constraints, a default and a
+//! strict profile. The x509-limbo suite runs in the tests.
 
 mod certificate;
 mod crl;
+mod extensions;
 mod issue;
+mod names;
 mod ocsp;
 mod office;
+mod path;
 mod poe;
 mod trust;
-mod webpki_algs;
 
 pub use certificate::{
     Certificate, KeyUsageBits, MAX_PKI_FILE, OID_KP_TIME_STAMPING, parse_rfc3339,
@@ -28,5 +30,6 @@ pub use ocsp::{
     OcspResponderId, OcspResponse, OcspSigner, SingleStatus, fetch_ocsp_response, ocsp_request_der,
 };
 pub use office::OfficeCa;
+pub use path::Policy;
 pub use poe::{Findings, as_of_proof};
 pub use trust::{ChainValidation, TrustStore, Usage};

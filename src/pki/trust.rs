@@ -1,17 +1,15 @@
-//! The trust store and chain validation as of a given time: rustls-webpki builds and checks
-//! the path (SM2 plugged in), eseal's policy checks the leaf's usage and revocation.
+//! The trust store and chain validation as of a given time: [`super::path`] builds and
+//! checks the path (RFC 5280 clause 6.1), eseal's policy checks the leaf's usage and
+//! revocation.
 
-use std::time::{Duration, SystemTime};
-
-use rustls_pki_types::{CertificateDer, TrustAnchor, UnixTime};
-use webpki::{EndEntityCert, ExtendedKeyUsageValidator, KeyPurposeIdIter};
+use std::time::SystemTime;
 
 use super::certificate::{
     Certificate, OID_KP_TIME_STAMPING, read_certificates, rfc3339, unix_seconds,
 };
 use super::crl::{Crl, RevocationReason};
 use super::ocsp::{OcspCertStatus, OcspResponse, OcspSigner};
-use super::webpki_algs;
+use super::path::{self, Policy};
 use crate::error::Result;
 use crate::report::{Reason, SignatureReport};
 
@@ -45,19 +43,14 @@ impl std::str::FromStr for Usage {
     }
 }
 
-#[derive(Clone)]
-struct Anchor {
-    certificate: Certificate,
-    anchor: TrustAnchor<'static>,
-}
-
 /// Trust anchors, intermediate certificates, CRLs and OCSP responses that verification
 /// relies on.
 ///
 /// Build it once and share it: validation takes `&self` and the store is `Sync`.
 #[derive(Clone, Default)]
 pub struct TrustStore {
-    anchors: Vec<Anchor>,
+    anchors: Vec<Certificate>,
+    policy: Policy,
     intermediates: Vec<Certificate>,
     crls: Vec<Crl>,
     ocsp: Vec<OcspResponse>,
@@ -102,15 +95,20 @@ impl TrustStore {
     /// Trusts `certificate` as an anchor. A directly trusted certificate may also be the
     /// end-entity certificate itself, self-signed or not.
     pub fn add_anchor(&mut self, certificate: Certificate) -> Result<()> {
-        let der = CertificateDer::from(certificate.der());
-        let anchor = webpki::anchor_from_trusted_cert(&der)
-            .map_err(|e| crate::Error::malformed("trust anchor", format!("{e:?}")))?
-            .to_owned();
-        self.anchors.push(Anchor {
-            certificate,
-            anchor,
-        });
+        if !self.anchors.contains(&certificate) {
+            self.anchors.push(certificate);
+        }
         Ok(())
+    }
+
+    /// Judges paths with `policy` (the default profile unless set).
+    pub fn set_policy(&mut self, policy: Policy) {
+        self.policy = policy;
+    }
+
+    /// The path validation profile in use.
+    pub fn policy(&self) -> Policy {
+        self.policy
     }
 
     /// Trusts every certificate in `input` (PEM bundle or DER); returns how many.
@@ -143,7 +141,7 @@ impl TrustStore {
 
     /// The trust anchors.
     pub fn anchors(&self) -> impl Iterator<Item = &Certificate> {
-        self.anchors.iter().map(|a| &a.certificate)
+        self.anchors.iter()
     }
 
     /// Validates `leaf` for `usage` as of `at`, with `chain` as extra intermediates
@@ -161,18 +159,24 @@ impl TrustStore {
             revocation: "not checked".into(),
             warnings: Vec::new(),
         };
-        if let Some(anchor) = self
-            .anchors
-            .iter()
-            .find(|a| a.certificate.der() == leaf.der())
-        {
+        let t = unix_seconds(at);
+        if self.anchors.contains(leaf) {
             result
                 .warnings
                 .push("the certificate is trusted directly".into());
-            check_validity_period(&anchor.certificate, at, &mut result.reasons);
+            match path::check_pinned(leaf, t, self.policy) {
+                Ok(warnings) => result.warnings.extend(warnings),
+                Err(reason) => result.reasons.push(reason),
+            }
         } else {
-            match self.build_path(leaf, chain, at, usage) {
-                Ok(path) => result.chain = path,
+            let anchors: Vec<&Certificate> = self.anchors.iter().collect();
+            let intermediates: Vec<&Certificate> =
+                chain.iter().chain(&self.intermediates).collect();
+            match path::build(leaf, &anchors, &intermediates, t, self.policy) {
+                Ok(found) => {
+                    result.chain = found.certs.into_iter().cloned().collect();
+                    result.warnings.extend(found.warnings);
+                }
                 Err(reason) => {
                     result.reasons.push(reason);
                     return result;
@@ -182,66 +186,6 @@ impl TrustStore {
         check_usage(leaf, usage, &mut result.reasons);
         self.check_revocation(at, &mut result);
         result
-    }
-
-    fn build_path(
-        &self,
-        leaf: &Certificate,
-        chain: &[Certificate],
-        at: SystemTime,
-        usage: Usage,
-    ) -> std::result::Result<Vec<Certificate>, Reason> {
-        let leaf_der = CertificateDer::from(leaf.der());
-        let end_entity = EndEntityCert::try_from(&leaf_der).map_err(|e| match e {
-            webpki::Error::UnsupportedCertVersion => Reason::ChainConstraint(format!(
-                "{} is not an X.509 v3 certificate",
-                leaf.subject()
-            )),
-            e => Reason::Malformed(format!("certificate: {e:?}")),
-        })?;
-        let anchors: Vec<TrustAnchor<'_>> = self.anchors.iter().map(|a| a.anchor.clone()).collect();
-        let candidates: Vec<&Certificate> = chain.iter().chain(&self.intermediates).collect();
-        let intermediates: Vec<CertificateDer<'_>> = candidates
-            .iter()
-            .map(|c| CertificateDer::from(c.der()))
-            .collect();
-        let verify_at = |t: i64| {
-            end_entity.verify_for_usage(
-                webpki_algs::ALL,
-                &anchors,
-                &intermediates,
-                UnixTime::since_unix_epoch(Duration::from_secs(t.max(0) as u64)),
-                EkuPolicy(usage),
-                None,
-                None,
-            )
-        };
-        let path = verify_at(unix_seconds(at)).map_err(|e| {
-            // A certificate out of its validity that chains to nothing trusted anyway: the
-            // missing chain is the finding (ETSI EN 319 102-1 checks the chain first).
-            let outside_validity = matches!(
-                e,
-                webpki::Error::CertExpired { .. } | webpki::Error::CertNotValidYet { .. }
-            );
-            let middle = leaf.not_before_unix() / 2 + leaf.not_after_unix() / 2;
-            match verify_at(middle) {
-                Err(webpki::Error::UnknownIssuer) if outside_validity => Reason::UnknownIssuer,
-                _ => reason_for(e, leaf, &candidates, at),
-            }
-        })?;
-        let mut certs = vec![leaf.clone()];
-        for cert in path.intermediate_certificates() {
-            let found = candidates.iter().find(|c| c.der() == cert.der().as_ref());
-            certs.extend(found.map(|c| (*c).clone()));
-        }
-        let anchor_spki = path.anchor().subject_public_key_info.as_ref();
-        if let Some(a) = self.anchors.iter().find(|a| {
-            a.anchor.subject_public_key_info.as_ref() == anchor_spki
-                && a.anchor.subject.as_ref() == path.anchor().subject.as_ref()
-        }) {
-            certs.push(a.certificate.clone());
-        }
-        Ok(certs)
     }
 
     /// RFC 5280 clause 6.3 with the supplied CRLs and OCSP responses: every certificate
@@ -528,21 +472,6 @@ fn decide(cert: &Certificate, ca: bool, evidence: &[Evidence], missing: &str, t:
     }
 }
 
-fn check_validity_period(cert: &Certificate, at: SystemTime, reasons: &mut Vec<Reason>) {
-    let t = unix_seconds(at);
-    if t > cert.not_after_unix() {
-        reasons.push(Reason::CertificateExpired {
-            subject: cert.subject().to_string(),
-            not_after: rfc3339(cert.not_after_unix()),
-        });
-    } else if t < cert.not_before_unix() {
-        reasons.push(Reason::CertificateNotYetValid {
-            subject: cert.subject().to_string(),
-            not_before: rfc3339(cert.not_before_unix()),
-        });
-    }
-}
-
 /// The key usage rules of eseal's policy for the leaf.
 fn check_usage(leaf: &Certificate, usage: Usage, reasons: &mut Vec<Reason>) {
     let ku = leaf.key_usage();
@@ -577,62 +506,6 @@ fn check_usage(leaf: &Certificate, usage: Usage, reasons: &mut Vec<Reason>) {
                     "a critical extended key usage of timeStamping alone",
                 )),
             }
-        }
-    }
-}
-
-/// Maps a webpki error to the named reason; finds which certificate is out of its
-/// validity period.
-fn reason_for(
-    error: webpki::Error,
-    leaf: &Certificate,
-    candidates: &[&Certificate],
-    at: SystemTime,
-) -> Reason {
-    use webpki::Error as E;
-    match error {
-        E::CertExpired { .. } | E::CertNotValidYet { .. } | E::InvalidCertValidity => {
-            let mut reasons = Vec::new();
-            for cert in std::iter::once(leaf).chain(candidates.iter().copied()) {
-                check_validity_period(cert, at, &mut reasons);
-                if let Some(r) = reasons.pop() {
-                    return r;
-                }
-            }
-            Reason::ChainConstraint(format!("{error:?}"))
-        }
-        E::UnknownIssuer => Reason::UnknownIssuer,
-        E::InvalidSignatureForPublicKey => Reason::BadCertificateSignature {
-            subject: leaf.subject().to_string(),
-        },
-        E::UnsupportedSignatureAlgorithmContext(_) | E::SignatureAlgorithmMismatch => {
-            Reason::UnsupportedAlgorithm(format!("{error:?}"))
-        }
-        E::RequiredEkuNotFoundContext(_) | E::EmptyEkuExtension => Reason::UsageNotAllowed {
-            subject: leaf.subject().to_string(),
-            required: "an extended key usage for this use".into(),
-        },
-        E::BadDer | E::BadDerTime | E::TrailingData(_) | E::MalformedExtensions => {
-            Reason::Malformed(format!("{error:?}"))
-        }
-        other => Reason::ChainConstraint(format!("{other:?}")),
-    }
-}
-
-/// Extended key usage as webpki checks it on every certificate of the path: for
-/// timestamping, an EKU that is present must include `id-kp-timeStamping` (the leaf's own
-/// EKU is required by [`check_usage`]); other uses accept any extended key usage.
-struct EkuPolicy(Usage);
-
-const EKU_TIME_STAMPING: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08];
-
-impl ExtendedKeyUsageValidator for EkuPolicy {
-    fn validate(&self, iter: KeyPurposeIdIter<'_, '_>) -> std::result::Result<(), webpki::Error> {
-        match self.0 {
-            Usage::Timestamping => {
-                webpki::KeyUsage::required_if_present(EKU_TIME_STAMPING).validate(iter)
-            }
-            _ => iter.into_iter().try_for_each(|id| id.map(|_| ())),
         }
     }
 }

@@ -32,6 +32,19 @@ pub(crate) fn data_hash(algorithm: Algorithm, data: &[u8]) -> Vec<u8> {
 }
 
 /// Verifies an SES signature value: SM2 as DER or raw `r || s`, ECDSA likewise.
+/// Why `cert`'s signature does not verify (see [`Reason::signature_failure`]).
+fn signature_failure(
+    cert: &Certificate,
+    message: &[u8],
+    signature: &[u8],
+    otherwise: Reason,
+) -> Reason {
+    match cert.public_key() {
+        Ok(key) => Reason::signature_failure(&key, message, signature, cert.subject(), otherwise),
+        Err(_) => otherwise,
+    }
+}
+
 fn check_signature(
     algorithm: Algorithm,
     cert: &Certificate,
@@ -211,7 +224,12 @@ fn seal_checks(
             seal.signature_algorithm.clone(),
         )),
         Some(alg) if !check_signature(alg, &maker, seal.signed_bytes(), &seal.signature) => {
-            checks.reasons.push(Reason::SealSignatureInvalid)
+            checks.reasons.push(signature_failure(
+                &maker,
+                seal.signed_bytes(),
+                &seal.signature,
+                Reason::SealSignatureInvalid,
+            ))
         }
         Some(_) => {}
     }
@@ -269,7 +287,12 @@ fn signature_checks(
         )),
         (Ok(cert), Some(alg)) => {
             if !check_signature(alg, cert, signature.signed_bytes(), &signature.signature) {
-                checks.reasons.push(Reason::SignatureInvalid);
+                checks.reasons.push(signature_failure(
+                    cert,
+                    signature.signed_bytes(),
+                    &signature.signature,
+                    Reason::SignatureInvalid,
+                ));
             }
         }
     }
