@@ -445,6 +445,21 @@ fn a_sloppy_root_warns_by_default_and_fails_the_strict_profile() {
         verdict(&store, &leaf, &[]),
         (Indication::Indeterminate, vec!["CHAIN_CONSTRAINT"])
     );
+    // The same from the command line: `--strict` makes the flaw fail the chain.
+    let cli = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_eseal"))
+            .arg("verify")
+            .arg(d.join("leaf.pem"))
+            .arg("--trust")
+            .arg(d.join("root.pem"))
+            .args(extra)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(cli(&[]), Some(0));
+    assert_eq!(cli(&["--strict"]), Some(1));
     // A root outside its validity is no anchor in either profile.
     store.set_policy(Policy::default());
     let later = SystemTime::now() + std::time::Duration::from_secs(40 * 86_400);

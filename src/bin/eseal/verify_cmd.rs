@@ -5,7 +5,7 @@ use std::time::SystemTime;
 
 use eseal::licence::trust_list::verify_trust_list;
 use eseal::licence::verify::StatusLists;
-use eseal::pki::{Crl, TrustStore, Usage, parse_rfc3339, read_certificates};
+use eseal::pki::{Crl, Policy, TrustStore, Usage, parse_rfc3339, read_certificates};
 use eseal::report::Report;
 use eseal::verify::{
     DocumentOptions, is_licence_qr, licence_qr_in, verify_document,
@@ -51,6 +51,11 @@ pub struct Args {
     /// What the certificate must be fit for: any, signer, seal-maker, tsa, status-list.
     #[arg(long, default_value = "any")]
     usage: Usage,
+    /// Judge certificate paths with the strict profile (pyca/cryptography's): flaws that
+    /// the default profile reports as warnings (the anchor's own basic constraints and key
+    /// usage, AKI/SKI, serial numbers, criticality flags) fail the chain.
+    #[arg(long)]
+    strict: bool,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -66,6 +71,9 @@ pub fn run(args: Args) -> eseal::Result<u8> {
         None => SystemTime::now(),
     };
     let mut store = TrustStore::new();
+    if args.strict {
+        store.set_policy(Policy::strict());
+    }
     for path in &args.trust {
         if store.add_anchors_from(&read_file(path)?)? == 0 {
             return Err(eseal::Error::Invalid(format!(
