@@ -822,6 +822,182 @@ fn eseal_verify_takes_ocsp_responses() {
 }
 
 // ---------------------------------------------------------------------------------------
+// Strictness (RFC 6960, RFC 8954): a response that may not vouch leaves the status unknown
+// ---------------------------------------------------------------------------------------
+
+/// `der` (an issuer-signed response) with an unknown critical extension added to its
+/// `responseExtensions` or (`in_single`) to its first `SingleResponse`, signed again
+/// with `key`.
+fn with_critical_extension(der: &[u8], key: &dyn Signer, in_single: bool) -> Vec<u8> {
+    use der::asn1::{Any, BitString, ContextSpecific, OctetString};
+    use der::{Decode, Encode, Tag, TagMode, TagNumber};
+    let explicit = |n: u32, value: Any| {
+        Any::encode_from(&ContextSpecific {
+            tag_number: TagNumber(n),
+            tag_mode: TagMode::Explicit,
+            value,
+        })
+        .unwrap()
+    };
+    let extensions = Any::encode_from(&vec![x509_cert::ext::Extension {
+        extn_id: "1.2.3.4.7".parse().unwrap(),
+        critical: true,
+        extn_value: OctetString::new(vec![0x05, 0x00]).unwrap(),
+    }])
+    .unwrap();
+    let sequence = |any: &Any| Vec::<Any>::from_der(&any.to_der().unwrap()).unwrap();
+    let mut outer = Vec::<Any>::from_der(der).unwrap();
+    let mut bytes = Vec::<Any>::from_der(outer[1].value()).unwrap();
+    let mut basic = Vec::<Any>::from_der(bytes[1].value()).unwrap();
+    let mut tbs = sequence(&basic[0]);
+    if in_single {
+        let at = tbs
+            .iter()
+            .position(|e| der::Tagged::tag(e) == Tag::Sequence)
+            .unwrap();
+        let mut singles = sequence(&tbs[at]);
+        let mut first = sequence(&singles[0]);
+        first.push(explicit(1, extensions));
+        singles[0] = Any::encode_from(&first).unwrap();
+        tbs[at] = Any::encode_from(&singles).unwrap();
+    } else {
+        tbs.push(explicit(1, extensions));
+    }
+    let tbs = tbs.to_der().unwrap();
+    let signature = key.sign(&tbs).unwrap();
+    basic[0] = Any::from_der(&tbs).unwrap();
+    basic[2] = Any::encode_from(&BitString::from_bytes(&signature).unwrap()).unwrap();
+    bytes[1] = Any::encode_from(&OctetString::new(basic.to_der().unwrap()).unwrap()).unwrap();
+    outer[1] = explicit(0, Any::encode_from(&bytes).unwrap());
+    outer.to_der().unwrap()
+}
+
+#[test]
+fn responses_that_may_not_vouch_leave_the_status_unknown() {
+    let lab = Lab::new();
+    let now = SystemTime::now();
+
+    // An unauthorised responder: certified by the issuer, without id-kp-OCSPSigning.
+    let response = lab.response(&lab.good, "plain", &["-ndays", "1"]);
+    let result = lab
+        .store(&[&response])
+        .validate(&lab.good, &[], now, Usage::Signer);
+    assert_eq!(result.reasons, vec![no_information(&lab.good)]);
+    assert_eq!(verdict(&lab.store(&[&response]), &lab.good, now), unknown());
+
+    // A response from the future (thisUpdate beyond OCSP_CLOCK_SKEW after the time) and
+    // one past its nextUpdate do not vouch.
+    let response = lab.response(&lab.good, "ocsp", &["-nmin", "60"]);
+    let status = response.status_of(&lab.good, &lab.h.ca).unwrap();
+    let store = lab.store(&[&response]);
+    let outside = Reason::RevocationUnknown {
+        subject: lab.good.subject().to_string(),
+        detail: format!(
+            "the OCSP response speaks for {} to {}, not for the validation time",
+            rfc3339(status.this_update),
+            rfc3339(status.this_update + 3600)
+        ),
+    };
+    for at in [
+        now - pki::OCSP_CLOCK_SKEW - Duration::from_secs(60),
+        now + Duration::from_secs(3700),
+    ] {
+        assert_eq!(verdict(&store, &lab.good, at), unknown());
+        assert_eq!(
+            store.validate(&lab.good, &[], at, Usage::Signer).reasons,
+            vec![outside.clone()]
+        );
+    }
+    assert_eq!(verdict(&store, &lab.good, now), passed());
+
+    // An unknown critical extension, in the response or in the SingleResponse.
+    let signed = lab.response(&lab.good, "ca", &["-ndays", "1"]);
+    assert_eq!(verdict(&lab.store(&[&signed]), &lab.good, now), passed());
+    for in_single in [false, true] {
+        let der = with_critical_extension(signed.der(), &lab.h.ca_key, in_single);
+        let response = OcspResponse::from_der(&der).unwrap();
+        let err = response
+            .verify_signature(&lab.h.ca)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("unknown critical extension 1.2.3.4.7"),
+            "{err}"
+        );
+        let result = lab
+            .store(&[&response])
+            .validate(&lab.good, &[], now, Usage::Signer);
+        assert_eq!(result.reasons, vec![no_information(&lab.good)]);
+        assert!(
+            has_warning(&result.warnings, "unknown critical extension 1.2.3.4.7"),
+            "{:?}",
+            result.warnings
+        );
+    }
+}
+
+#[test]
+fn a_nonce_sent_must_come_back() {
+    let lab = Lab::new();
+    let nonce = [0x5a; 16];
+    let request = pki::ocsp_request_der_with_nonce(&lab.good, &lab.h.ca, &nonce).unwrap();
+    lab.write("nonce-req.der", &request);
+    let text = openssl_ok(
+        lab.dir.path(),
+        &["ocsp", "-reqin", "nonce-req.der", "-req_text"],
+    );
+    assert!(text.contains(&format!("0410{}", "5A".repeat(16))), "{text}");
+    assert!(pki::ocsp_request_der_with_nonce(&lab.good, &lab.h.ca, &[]).is_err());
+    assert!(pki::ocsp_request_der_with_nonce(&lab.good, &lab.h.ca, &[0; 33]).is_err());
+
+    // OpenSSL's responder copies the nonce into its answer.
+    let der = lab.respond_to(&request, "index.txt", "ca", "ocsp", &["-ndays", "1"]);
+    let response = OcspResponse::from_der(&der).unwrap();
+    let mut value = vec![0x04, 16];
+    value.extend_from_slice(&nonce);
+    assert_eq!(response.nonce(), Some(value.as_slice()));
+    let now = SystemTime::now();
+    let matching = response.clone().expecting_nonce(&nonce);
+    assert!(matching.check_nonce().is_ok());
+    assert_eq!(verdict(&lab.store(&[&matching]), &lab.good, now), passed());
+
+    let other = response.expecting_nonce(&[0xa5; 16]);
+    let err = other.check_nonce().unwrap_err().to_string();
+    assert!(
+        err.contains("nonce is not the nonce of the request"),
+        "{err}"
+    );
+    let store = lab.store(&[&other]);
+    assert_eq!(verdict(&store, &lab.good, now), unknown());
+    let result = store.validate(&lab.good, &[], now, Usage::Signer);
+    assert_eq!(result.reasons, vec![no_information(&lab.good)]);
+    assert!(
+        has_warning(&result.warnings, "nonce is not the nonce of the request"),
+        "{:?}",
+        result.warnings
+    );
+
+    // A response without a nonce (signed ahead of time) is still used, as OpenSSL does.
+    let plain = lab
+        .response(&lab.good, "ocsp", &["-ndays", "1"])
+        .expecting_nonce(&nonce);
+    assert_eq!(plain.nonce(), None);
+    assert_eq!(verdict(&lab.store(&[&plain]), &lab.good, now), passed());
+}
+
+#[test]
+fn the_same_response_is_held_once() {
+    let lab = Lab::new();
+    let response = lab.response(&lab.good, "ocsp", &["-ndays", "1"]);
+    let mut store = lab.h.store();
+    for _ in 0..1000 {
+        store.add_ocsp_response(response.clone());
+    }
+    assert_eq!(store.ocsp_responses().count(), 1);
+    assert_eq!(verdict(&store, &lab.good, SystemTime::now()), passed());
+}
+
+// ---------------------------------------------------------------------------------------
 // The interop harness's responder
 // ---------------------------------------------------------------------------------------
 

@@ -11,7 +11,11 @@ use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoRef};
 use x509_cert::certificate::{Rfc5280, Version};
 use x509_cert::crl::{CertificateList, RevokedCert, TbsCertList};
 use x509_cert::ext::ToExtension;
-use x509_cert::ext::pkix::{AuthorityKeyIdentifier, CrlNumber, CrlReason, SubjectKeyIdentifier};
+use x509_cert::ext::pkix::crl::dp::IssuingDistributionPoint;
+use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
+use x509_cert::ext::pkix::{
+    AuthorityKeyIdentifier, CrlDistributionPoints, CrlNumber, CrlReason, SubjectKeyIdentifier,
+};
 use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::Time;
@@ -144,6 +148,9 @@ pub struct RevokedEntry {
 
 /// A parsed and size-checked CRL.
 ///
+/// Parsing accepts any well-formed CRL; what keeps it from deciding a certificate's status
+/// is said by [`Crl::defect`] (the CRL itself) and [`Crl::unusable_for`] (one certificate).
+///
 /// ```text
 /// CertificateList ::= SEQUENCE {
 ///     tbsCertList          TBSCertList,
@@ -159,7 +166,31 @@ pub struct Crl {
     next_update: Option<i64>,
     crl_number: Option<Vec<u8>>,
     entries: Vec<RevokedEntry>,
+    /// The `issuingDistributionPoint` extension's value, as encoded.
+    idp_der: Option<Vec<u8>>,
+    idp: Option<IssuingDistributionPoint>,
+    delta: bool,
+    defect: Option<String>,
 }
+
+/// `cRLNumber` (RFC 5280 clause 5.2.3).
+const OID_CRL_NUMBER: &str = "2.5.29.20";
+/// `deltaCRLIndicator` (RFC 5280 clause 5.2.4).
+const OID_DELTA_CRL_INDICATOR: &str = "2.5.29.27";
+/// `issuingDistributionPoint` (RFC 5280 clause 5.2.5).
+const OID_ISSUING_DISTRIBUTION_POINT: &str = "2.5.29.28";
+/// `cRLDistributionPoints` (RFC 5280 clause 4.2.1.13).
+const OID_CRL_DISTRIBUTION_POINTS: &str = "2.5.29.31";
+/// `certificateIssuer` (RFC 5280 clause 5.3.3): only in indirect CRLs.
+const OID_CERTIFICATE_ISSUER: &str = "2.5.29.29";
+/// CRL extensions whose meaning eseal knows besides the three above:
+/// `authorityKeyIdentifier`, `issuerAltName`, `freshestCRL` (RFC 5280 clauses 5.2.1, 5.2.2,
+/// 5.2.6) and `authorityInfoAccess` (clause 5.2.7).
+const KNOWN_CRL_EXTENSIONS: [&str; 4] =
+    ["2.5.29.35", "2.5.29.18", "2.5.29.46", "1.3.6.1.5.5.7.1.1"];
+/// CRL entry extensions whose meaning eseal knows: `reasonCode` and `invalidityDate` (RFC
+/// 5280 clauses 5.3.1, 5.3.2) and `holdInstructionCode` (RFC 3280 clause 5.3.2).
+const KNOWN_ENTRY_EXTENSIONS: [&str; 3] = ["2.5.29.21", "2.5.29.23", "2.5.29.24"];
 
 /// The three parts of a signed X.509 object (certificate or CRL).
 #[derive(der::Sequence)]
@@ -190,6 +221,62 @@ impl Crl {
             })
             .collect();
         let crl_number = crl.crl_number().map(|n| n.to_bytes_be());
+        let mut defects = Vec::new();
+        if crl.tbs_cert_list.signature != crl.signature_algorithm {
+            defects.push(
+                "its signed and outer signature algorithms differ (RFC 5280 clause 5.1.1.2)"
+                    .to_string(),
+            );
+        }
+        if crl_number.is_none() {
+            defects.push("it has no cRLNumber (RFC 5280 clause 5.2.3)".into());
+        }
+        let (mut idp_der, mut idp, mut delta) = (None, None, false);
+        for ext in crl.extensions() {
+            let oid = ext.oid.to_id_string();
+            match oid.as_str() {
+                OID_CRL_NUMBER if ext.critical => {
+                    defects.push("its cRLNumber is marked critical (RFC 5280 clause 5.2.3)".into());
+                }
+                OID_DELTA_CRL_INDICATOR => delta = true,
+                OID_ISSUING_DISTRIBUTION_POINT => {
+                    idp_der = Some(ext.value.to_vec());
+                    match IssuingDistributionPoint::from_der(ext.value) {
+                        Ok(point) => {
+                            defects.extend(idp_defect(&point));
+                            idp = Some(point);
+                        }
+                        Err(e) => {
+                            defects.push(format!("its issuingDistributionPoint is malformed: {e}"))
+                        }
+                    }
+                }
+                OID_CRL_NUMBER => {}
+                other if ext.critical && !KNOWN_CRL_EXTENSIONS.contains(&other) => {
+                    defects.push(format!("it has an unknown critical extension {other}"));
+                }
+                _ => {}
+            }
+        }
+        for entry in crl.iter_revoked_certificates() {
+            for ext in entry.extensions() {
+                let oid = ext.oid.to_id_string();
+                if oid == OID_CERTIFICATE_ISSUER {
+                    defects.push(format!(
+                        "the entry for serial {} names a certificate issuer (indirect CRLs are not evaluated)",
+                        hex::encode(entry.raw_serial())
+                    ));
+                } else if ext.critical && !KNOWN_ENTRY_EXTENSIONS.contains(&oid.as_str()) {
+                    defects.push(format!(
+                        "the entry for serial {} has an unknown critical extension {oid}",
+                        hex::encode(entry.raw_serial())
+                    ));
+                }
+            }
+        }
+        if delta {
+            defects.push("it is a delta CRL (deltaCRLIndicator), not a complete CRL".into());
+        }
         Ok(Crl {
             der: der.to_vec(),
             issuer: crl.issuer().to_string(),
@@ -198,6 +285,10 @@ impl Crl {
             next_update: crl.next_update().map(|t| t.timestamp()),
             crl_number,
             entries,
+            idp_der,
+            idp,
+            delta,
+            defect: defects.into_iter().next(),
         })
     }
 
@@ -263,6 +354,77 @@ impl Crl {
         self.entries.iter().find(|e| e.serial == serial)
     }
 
+    /// Whether this is a delta CRL (`deltaCRLIndicator`, RFC 5280 clause 5.2.4).
+    pub fn is_delta(&self) -> bool {
+        self.delta
+    }
+
+    /// The `issuingDistributionPoint` extension's value as encoded (RFC 5280 clause 5.2.5),
+    /// if present: with the issuer, it names the CRL's scope.
+    pub fn issuing_distribution_point_der(&self) -> Option<&[u8]> {
+        self.idp_der.as_deref()
+    }
+
+    /// Why this CRL can decide no certificate's status, if so: no `cRLNumber` or a critical
+    /// one (RFC 5280 clause 5.2.3), an unknown critical CRL or entry extension (clauses 5.2,
+    /// 5.3), an entry with `certificateIssuer` (indirect CRLs are not evaluated), an
+    /// `issuingDistributionPoint` with `onlySomeReasons`, `indirectCRL`,
+    /// `onlyContainsAttributeCerts` or a `nameRelativeToCRLIssuer` (clause 5.2.5), a delta
+    /// CRL (clause 5.2.4: not a complete CRL), or differing signature algorithms (clause
+    /// 5.1.1.2). The first such finding.
+    pub fn defect(&self) -> Option<&str> {
+        self.defect.as_deref()
+    }
+
+    /// Whether this CRL supersedes `other` of the same issuer and scope: a higher
+    /// `cRLNumber`, or an equal one with a later `thisUpdate` (RFC 5280 clause 5.2.3). A CRL
+    /// without a number is older than one with a number.
+    pub fn is_newer_than(&self, other: &Crl) -> bool {
+        let number = |c: &Crl| {
+            c.crl_number.as_deref().map(|n| {
+                let start = n.iter().position(|b| *b != 0).unwrap_or(n.len());
+                (n.len() - start, n[start..].to_vec())
+            })
+        };
+        (number(self), self.this_update) > (number(other), other.this_update)
+    }
+
+    /// Why this CRL, issued by `issuer` (its signature checked with
+    /// [`Self::verify_issued_by`]), cannot decide `cert`'s status, if it cannot (RFC 5280
+    /// clause 6.3.3): a [`Self::defect`]; `issuer` has a key usage extension without
+    /// `cRLSign` (clause 4.2.1.3; no key usage extension restricts nothing); or its
+    /// `issuingDistributionPoint` leaves `cert` out: `onlyContainsUserCerts` for a CA,
+    /// `onlyContainsCACerts` for an end entity, a `distributionPoint` none of whose names
+    /// is a `fullName` of `cert`'s `cRLDistributionPoints`.
+    pub fn unusable_for(&self, cert: &Certificate, issuer: &Certificate) -> Option<String> {
+        if let Some(defect) = &self.defect {
+            return Some(defect.clone());
+        }
+        if issuer.key_usage().is_some_and(|ku| !ku.crl_sign) {
+            return Some(format!(
+                "its issuer {} has a key usage without cRLSign (RFC 5280 clause 4.2.1.3)",
+                issuer.subject()
+            ));
+        }
+        let idp = self.idp.as_ref()?;
+        if idp.only_contains_user_certs && cert.is_ca() {
+            return Some("it covers only end-entity certificates (onlyContainsUserCerts)".into());
+        }
+        if idp.only_contains_ca_certs && !cert.is_ca() {
+            return Some("it covers only CA certificates (onlyContainsCACerts)".into());
+        }
+        match &idp.distribution_point {
+            Some(DistributionPointName::FullName(names)) => {
+                let listed = distribution_point_names(cert);
+                (!names.iter().any(|n| listed.contains(n))).then(|| {
+                    "its issuingDistributionPoint names no distribution point of the certificate"
+                        .to_string()
+                })
+            }
+            _ => None,
+        }
+    }
+
     /// Checks that `issuer` issued this CRL: names match and the signature verifies with its
     /// key.
     pub fn verify_issued_by(&self, issuer: &Certificate) -> Result<()> {
@@ -275,6 +437,61 @@ impl Crl {
         }
         verify_signed(&self.der, issuer)
     }
+}
+
+/// What eseal does not evaluate in an `issuingDistributionPoint` (RFC 5280 clause 5.2.5).
+fn idp_defect(idp: &IssuingDistributionPoint) -> Option<String> {
+    let only = [
+        idp.only_contains_user_certs,
+        idp.only_contains_ca_certs,
+        idp.only_contains_attribute_certs,
+    ];
+    let why = if only.iter().filter(|f| **f).count() > 1 {
+        "sets more than one of onlyContainsUserCerts, onlyContainsCACerts and onlyContainsAttributeCerts"
+    } else if idp.only_some_reasons.is_some() {
+        "limits it to some reasons (onlySomeReasons), which eseal does not evaluate"
+    } else if idp.indirect_crl {
+        "makes it an indirect CRL (indirectCRL), which eseal does not evaluate"
+    } else if idp.only_contains_attribute_certs {
+        "limits it to attribute certificates (onlyContainsAttributeCerts)"
+    } else if matches!(
+        idp.distribution_point,
+        Some(DistributionPointName::NameRelativeToCRLIssuer(_))
+    ) {
+        "names its distribution point relative to the issuer, which eseal does not evaluate"
+    } else {
+        return None;
+    };
+    Some(format!("its issuingDistributionPoint {why}"))
+}
+
+/// The `fullName`s of `cert`'s `cRLDistributionPoints` (RFC 5280 clause 4.2.1.13) that
+/// the certificate's issuer itself publishes (no `cRLIssuer`).
+fn distribution_point_names(cert: &Certificate) -> Vec<GeneralName> {
+    use x509_parser::prelude::X509Certificate;
+    let Ok((_, parsed)) = X509Certificate::from_der(cert.der()) else {
+        return Vec::new();
+    };
+    let Some(ext) = parsed
+        .extensions()
+        .iter()
+        .find(|e| e.oid.to_id_string() == OID_CRL_DISTRIBUTION_POINTS)
+    else {
+        return Vec::new();
+    };
+    let Ok(points) = CrlDistributionPoints::from_der(ext.value) else {
+        return Vec::new();
+    };
+    points
+        .0
+        .into_iter()
+        .filter(|p| p.crl_issuer.is_none())
+        .filter_map(|p| match p.distribution_point {
+            Some(DistributionPointName::FullName(names)) => Some(names),
+            _ => None,
+        })
+        .flatten()
+        .collect()
 }
 
 /// Splits a signed X.509 object (certificate or CRL) into its signature algorithm, the

@@ -16,6 +16,7 @@ mod ocsp;
 mod office;
 mod path;
 mod poe;
+mod revocation_data;
 mod trust;
 
 pub use certificate::{
@@ -28,6 +29,7 @@ pub use issue::{DistinguishedName, Profile, Validity, issue, issue_root};
 pub use ocsp::{
     OCSP_CLOCK_SKEW, OCSP_MAX_AGE_WITHOUT_NEXT_UPDATE, OID_KP_OCSP_SIGNING, OcspCertStatus,
     OcspResponderId, OcspResponse, OcspSigner, SingleStatus, fetch_ocsp_response, ocsp_request_der,
+    ocsp_request_der_with_nonce,
 };
 pub use office::OfficeCa;
 pub use path::Policy;

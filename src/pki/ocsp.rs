@@ -11,10 +11,14 @@
 //!   usage `id-kp-OCSPSigning` and was within its validity at `producedAt`
 //!   ([`OcspResponse::verify_signature`]); the `id-pkix-ocsp-nocheck` extension of a
 //!   delegated responder is reported, the responder's own revocation is not checked,
-//! - no extension eseal does not know is marked critical,
+//! - no extension eseal does not know is marked critical, in the response or in any
+//!   `SingleResponse`,
+//! - when it answers a request sent with a nonce ([`OcspResponse::expecting_nonce`]), its
+//!   nonce, if it has one, is that nonce ([`OcspResponse::check_nonce`]),
 //! - and, for the statuses `good` and `unknown`, it covers the validation time
 //!   ([`SingleStatus::covers`]): `thisUpdate ≤ at ≤ nextUpdate`, or, without a
-//!   `nextUpdate`, `thisUpdate ≤ at ≤ thisUpdate +` [`OCSP_MAX_AGE_WITHOUT_NEXT_UPDATE`];
+//!   `nextUpdate`, `thisUpdate ≤ at ≤ thisUpdate +` [`OCSP_MAX_AGE_WITHOUT_NEXT_UPDATE`]
+//!   (a `nextUpdate` before `thisUpdate` covers nothing);
 //!   a `thisUpdate` up to [`OCSP_CLOCK_SKEW`] after `at` still counts (a response fetched
 //!   just now from a responder whose clock runs a little ahead).
 //!   A `revoked` status dates itself with its `revocationTime` and is used like a CRL
@@ -50,6 +54,8 @@ pub const OID_KP_OCSP_SIGNING: &str = "1.3.6.1.5.5.7.3.9";
 
 /// `id-pkix-ocsp-basic` (RFC 6960 clause 4.2.1).
 const OID_OCSP_BASIC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.1");
+/// `id-pkix-ocsp-nonce` (RFC 6960 clause 4.4.1, RFC 8954).
+const OID_OCSP_NONCE: &str = "1.3.6.1.5.5.7.48.1.2";
 /// `id-pkix-ocsp-nocheck` (RFC 6960 clause 4.2.2.2.1).
 const OID_OCSP_NOCHECK: &str = "1.3.6.1.5.5.7.48.1.5";
 /// Extensions whose meaning eseal knows: `id-pkix-ocsp-nonce` and
@@ -374,12 +380,14 @@ impl SingleStatus {
     }
 
     /// Whether the status speaks for the time `at`: `thisUpdate −` [`OCSP_CLOCK_SKEW`]
-    /// `≤ at ≤` [`Self::valid_until`].
+    /// `≤ at ≤` [`Self::valid_until`], and a `nextUpdate` is not before `thisUpdate`.
     pub fn covers(&self, at: SystemTime) -> bool {
         let t = unix_seconds(at);
-        self.this_update
-            .saturating_sub(OCSP_CLOCK_SKEW.as_secs() as i64)
-            <= t
+        self.next_update.is_none_or(|next| next >= self.this_update)
+            && self
+                .this_update
+                .saturating_sub(OCSP_CLOCK_SKEW.as_secs() as i64)
+                <= t
             && t <= self.valid_until()
     }
 }
@@ -450,6 +458,10 @@ pub struct OcspResponse {
     entries: Vec<Entry>,
     certs: Vec<Certificate>,
     unknown_critical: Vec<String>,
+    /// The response's `id-pkix-ocsp-nonce` extension value.
+    nonce: Option<Vec<u8>>,
+    /// The nonce extension value of the request this response answers, if it had one.
+    sent_nonce: Option<Vec<u8>>,
 }
 
 impl OcspResponse {
@@ -518,6 +530,12 @@ impl OcspResponse {
             }
         };
         note_critical(&data.response_extensions);
+        let nonce = data
+            .response_extensions
+            .iter()
+            .flatten()
+            .find(|e| e.extn_id.to_string() == OID_OCSP_NONCE)
+            .map(|e| e.extn_value.as_bytes().to_vec());
         let mut entries = Vec::with_capacity(data.responses.len());
         for single in &data.responses {
             note_critical(&single.single_extensions);
@@ -554,7 +572,36 @@ impl OcspResponse {
             entries,
             certs,
             unknown_critical,
+            nonce,
+            sent_nonce: None,
         })
+    }
+
+    /// Marks the response as the answer to a request sent with `nonce`
+    /// ([`ocsp_request_der_with_nonce`]): [`Self::check_nonce`] then holds it to it.
+    pub fn expecting_nonce(mut self, nonce: &[u8]) -> Self {
+        self.sent_nonce = Some(nonce_value(nonce));
+        self
+    }
+
+    /// The value of the response's `id-pkix-ocsp-nonce` extension (RFC 8954: a DER
+    /// `OCTET STRING` holding the nonce), if it has one.
+    pub fn nonce(&self) -> Option<&[u8]> {
+        self.nonce.as_deref()
+    }
+
+    /// Checks the nonce of a response to a request sent with one
+    /// ([`Self::expecting_nonce`]): a different nonce is an error (RFC 8954 clause 2.1;
+    /// a replayed or misdirected answer). A response without a nonce is accepted, as
+    /// OpenSSL accepts it (responders that sign responses ahead of time omit it); its
+    /// `thisUpdate` and `nextUpdate` still bound it.
+    pub fn check_nonce(&self) -> Result<()> {
+        match (&self.sent_nonce, &self.nonce) {
+            (Some(sent), Some(got)) if sent != got => Err(Error::Invalid(
+                "the OCSP response's nonce is not the nonce of the request".into(),
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// The DER encoding.
@@ -719,6 +766,44 @@ fn has_nocheck(cert: &Certificate) -> bool {
 /// A DER `OCSPRequest` for `cert`, issued by `issuer`: one `CertID` with SHA-1 (what
 /// every responder answers), no nonce, no signature.
 pub fn ocsp_request_der(cert: &Certificate, issuer: &Certificate) -> Vec<u8> {
+    request_der(cert, issuer, None)
+}
+
+/// [`ocsp_request_der`] with an `id-pkix-ocsp-nonce` request extension carrying `nonce`
+/// (RFC 8954: 1 to 32 octets, e.g. random ones); give the response
+/// [`OcspResponse::expecting_nonce`] with the same octets.
+pub fn ocsp_request_der_with_nonce(
+    cert: &Certificate,
+    issuer: &Certificate,
+    nonce: &[u8],
+) -> Result<Vec<u8>> {
+    if !(1..=32).contains(&nonce.len()) {
+        return Err(Error::Invalid(format!(
+            "an OCSP nonce has 1 to 32 octets, not {}",
+            nonce.len()
+        )));
+    }
+    let extension = x509_cert::ext::Extension {
+        extn_id: ObjectIdentifier::new_unwrap(OID_OCSP_NONCE),
+        critical: false,
+        extn_value: OctetString::new(nonce_value(nonce))
+            .map_err(|e| Error::Invalid(format!("OCSP nonce: {e}")))?,
+    };
+    Ok(request_der(cert, issuer, Some(vec![extension])))
+}
+
+/// The `id-pkix-ocsp-nonce` extension value for `nonce`: `Nonce ::= OCTET STRING`.
+fn nonce_value(nonce: &[u8]) -> Vec<u8> {
+    OctetString::new(nonce)
+        .and_then(|o| o.to_der())
+        .unwrap_or_default()
+}
+
+fn request_der(
+    cert: &Certificate,
+    issuer: &Certificate,
+    request_extensions: Option<Extensions>,
+) -> Vec<u8> {
     let hash = CertIdHash::Sha1;
     let key = public_key_bits(issuer).unwrap_or_default();
     let octets = |bytes: Vec<u8>| OctetString::new(bytes).expect("a hash fits an OCTET STRING");
@@ -738,7 +823,7 @@ pub fn ocsp_request_der(cert: &Certificate, issuer: &Certificate) -> Vec<u8> {
                 },
                 single_request_extensions: None,
             }],
-            request_extensions: None,
+            request_extensions,
         },
     };
     request.to_der().expect("an OCSP request encodes")

@@ -10,6 +10,7 @@ use super::certificate::{
 use super::crl::{Crl, RevocationReason};
 use super::ocsp::{OcspCertStatus, OcspResponse, OcspSigner};
 use super::path::{self, Policy};
+use super::revocation_data::{CrlSet, OcspSet};
 use crate::error::Result;
 use crate::report::{Reason, SignatureReport};
 
@@ -52,8 +53,8 @@ pub struct TrustStore {
     anchors: Vec<Certificate>,
     policy: Policy,
     intermediates: Vec<Certificate>,
-    crls: Vec<Crl>,
-    ocsp: Vec<OcspResponse>,
+    crls: CrlSet,
+    ocsp: OcspSet,
 }
 
 /// The outcome of validating one certificate chain.
@@ -126,17 +127,41 @@ impl TrustStore {
         self.intermediates.push(certificate);
     }
 
-    /// Adds a CRL; it is used for the certificates of the issuer that signed it.
+    /// Adds a CRL; it is used for the certificates of the issuer that signed it, when
+    /// nothing keeps it from deciding them ([`Crl::unusable_for`]).
+    ///
+    /// Per issuer and scope (the `issuingDistributionPoint`, RFC 5280 clause 5.2.5) the
+    /// newest CRL decides ([`Crl::is_newer_than`]): a CRL held already, or one a held CRL
+    /// from the same key supersedes, is not added again, and one that supersedes held CRLs
+    /// replaces them. Whether two CRLs come from the same key is known once a certificate
+    /// of their issuer is in the store; until then an older one is kept beside the newer,
+    /// and is used only if the newer one's signature does not verify.
     pub fn add_crl(&mut self, crl: Crl) {
-        self.crls.push(crl);
+        let known: Vec<&Certificate> = self
+            .anchors
+            .iter()
+            .chain(&self.intermediates)
+            .filter(|c| c.subject_der() == crl.issuer_der())
+            .collect();
+        self.crls.insert(crl, &known);
     }
 
-    /// Adds an OCSP response; it is used for the certificates it gives a status for, when
-    /// its signer is their issuer or a responder the issuer delegated to (see
-    /// [`OcspResponse::verify_signature`] and, for the times it speaks for,
-    /// [`super::SingleStatus::covers`]).
+    /// Adds an OCSP response unless the store holds it already; it is used for the
+    /// certificates it gives a status for, when its signer is their issuer or a responder
+    /// the issuer delegated to (see [`OcspResponse::verify_signature`] and, for the times
+    /// it speaks for, [`super::SingleStatus::covers`]).
     pub fn add_ocsp_response(&mut self, response: OcspResponse) {
-        self.ocsp.push(response);
+        self.ocsp.insert(response);
+    }
+
+    /// The CRLs held ([`Self::add_crl`]).
+    pub fn crls(&self) -> impl Iterator<Item = &Crl> {
+        self.crls.iter()
+    }
+
+    /// The OCSP responses held ([`Self::add_ocsp_response`]).
+    pub fn ocsp_responses(&self) -> impl Iterator<Item = &OcspResponse> {
+        self.ocsp.iter()
     }
 
     /// The trust anchors.
@@ -226,40 +251,64 @@ impl TrustStore {
         result.revocation = findings.join("; ");
     }
 
-    /// What the newest CRL from `cert`'s issuer, signed by `issuer`, says about it.
+    /// What the CRLs from `cert`'s issuer say about it: per scope, the newest CRL whose
+    /// signature `issuer`'s key verifies (older ones never override it); one that may not
+    /// decide `cert` ([`Crl::unusable_for`]) is noted in `warnings` and vouches for nothing.
     fn crl_evidence(
         &self,
         cert: &Certificate,
         issuer: &Certificate,
         t: i64,
         warnings: &mut Vec<String>,
-    ) -> Option<Evidence> {
-        let mut usable: Vec<&Crl> = Vec::new();
-        for crl in self
-            .crls
-            .iter()
-            .filter(|c| c.issuer_der() == cert.issuer_der())
-        {
-            match crl.verify_issued_by(issuer) {
-                Ok(()) => usable.push(crl),
-                Err(e) => warnings.push(format!("ignored a CRL from {}: {e}", crl.issuer())),
+    ) -> Vec<Evidence> {
+        let mut evidence = Vec::new();
+        for scope in self.crls.scopes_of(cert.issuer_der()) {
+            let mut newest = None;
+            for crl in scope {
+                match crl.verify_issued_by(issuer) {
+                    Ok(()) => {
+                        newest = Some(crl);
+                        break;
+                    }
+                    Err(e) => warnings.push(format!("ignored a CRL from {}: {e}", crl.issuer())),
+                }
             }
+            let Some(crl) = newest else { continue };
+            let source = format!("CRL of {}", rfc3339(crl.this_update_unix()));
+            if let Some(why) = crl.unusable_for(cert, issuer) {
+                warnings.push(format!(
+                    "did not use the {source} from {} for {}: {why}",
+                    crl.issuer(),
+                    cert.subject()
+                ));
+                evidence.push(Evidence {
+                    source,
+                    issued: crl.this_update_unix(),
+                    revoked: None,
+                    not_covering: Some((
+                        format!("the newest CRL from its issuer cannot be used: {why}"),
+                        "unusable CRL",
+                    )),
+                });
+                continue;
+            }
+            let stale = crl.next_update_unix().filter(|next| t > *next);
+            evidence.push(Evidence {
+                source,
+                issued: crl.this_update_unix(),
+                revoked: crl.find(cert.serial()).map(|e| (e.revoked_at, e.reason)),
+                not_covering: stale.map(|next| {
+                    (
+                        format!(
+                            "the newest CRL from its issuer expired at {}",
+                            rfc3339(next)
+                        ),
+                        "stale CRL",
+                    )
+                }),
+            });
         }
-        let crl = usable.into_iter().max_by_key(|c| c.this_update_unix())?;
-        let stale = crl.next_update_unix().filter(|next| t > *next);
-        Some(Evidence {
-            source: format!("CRL of {}", rfc3339(crl.this_update_unix())),
-            revoked: crl.find(cert.serial()).map(|e| (e.revoked_at, e.reason)),
-            not_covering: stale.map(|next| {
-                (
-                    format!(
-                        "the newest CRL from its issuer expired at {}",
-                        rfc3339(next)
-                    ),
-                    "stale CRL",
-                )
-            }),
-        })
+        evidence
     }
 
     /// What the OCSP responses that name `cert` say about it; responses whose signer may
@@ -273,11 +322,14 @@ impl TrustStore {
         warnings: &mut Vec<String>,
     ) -> Vec<Evidence> {
         let mut evidence = Vec::new();
-        for response in &self.ocsp {
+        for response in self.ocsp.iter() {
             let Some(single) = response.status_of(cert, issuer) else {
                 continue;
             };
-            let signer = match response.verify_signature(issuer) {
+            let signer = match response
+                .verify_signature(issuer)
+                .and_then(|signer| response.check_nonce().map(|()| signer))
+            {
                 Ok(signer) => signer,
                 Err(e) => {
                     warnings.push(format!(
@@ -323,6 +375,7 @@ impl TrustStore {
             };
             evidence.push(Evidence {
                 source,
+                issued: single.this_update,
                 revoked: match single.status {
                     OcspCertStatus::Revoked { revoked_at, reason } => Some((revoked_at, reason)),
                     _ => None,
@@ -339,6 +392,8 @@ impl TrustStore {
 struct Evidence {
     /// Where it comes from, e.g. `CRL of 2026-11-23T14:00:00Z`.
     source: String,
+    /// When it was issued: the CRL's or the `SingleResponse`'s `thisUpdate`, Unix seconds.
+    issued: i64,
     /// The revocation it records: `revocationDate` / `revocationTime` and reason.
     revoked: Option<(i64, Option<RevocationReason>)>,
     /// Why it does not vouch for an unrevoked certificate at the validation time (a stale
@@ -382,8 +437,9 @@ struct Decision {
 
 /// The revocation verdict for `cert` (`ca`: a CA certificate of the chain) from all the
 /// evidence about it: a revocation from any source wins (a hold counts, below a
-/// revocation), then any source that vouches for it, else its status is unknown —
-/// a reason for the leaf, a warning for a CA. `missing` says why there is no evidence.
+/// revocation, unless a newer source vouches for the certificate), then any source that
+/// vouches for it, else its status is unknown — a reason for the leaf, a warning for a
+/// CA. `missing` says why there is no evidence.
 fn decide(cert: &Certificate, ca: bool, evidence: &[Evidence], missing: &str, t: i64) -> Decision {
     let subject = cert.subject();
     let unknown = |detail: String, short: &str| {
@@ -405,9 +461,18 @@ fn decide(cert: &Certificate, ca: bool, evidence: &[Evidence], missing: &str, t:
             }
         }
     };
+    let released_later = |hold: &Evidence| {
+        evidence.iter().any(|e| {
+            e.issued > hold.issued
+                && matches!(e.finding(t), Finding::Good | Finding::ReleasedFromHold)
+        })
+    };
     let Some((best, finding)) = evidence
         .iter()
-        .map(|e| (e, e.finding(t)))
+        .map(|e| match e.finding(t) {
+            Finding::OnHold if released_later(e) => (e, Finding::Unknown),
+            f => (e, f),
+        })
         .rev()
         .max_by_key(|(_, f)| *f)
     else {
