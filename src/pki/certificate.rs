@@ -5,6 +5,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use sha2::{Digest, Sha256};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
+use super::roles::oid_text;
 use crate::crypto::PublicKey;
 use crate::error::{Error, Result};
 use crate::report::CertificateSummary;
@@ -82,7 +83,7 @@ impl Certificate {
             match ext.parsed_extension() {
                 x509_parser::extensions::ParsedExtension::ExtendedKeyUsage(eku) => {
                     let mut oids: Vec<String> =
-                        eku.other.iter().map(|o| o.to_id_string()).collect();
+                        eku.other.iter().map(|o| oid_text(o.as_bytes())).collect();
                     let known = [
                         (eku.any, "2.5.29.37.0"),
                         (eku.server_auth, "1.3.6.1.5.5.7.3.1"),

@@ -13,6 +13,7 @@ mod issue;
 mod ocsp;
 mod office;
 mod poe;
+mod roles;
 mod trust;
 mod webpki_algs;
 
@@ -29,4 +30,8 @@ pub use ocsp::{
 };
 pub use office::OfficeCa;
 pub use poe::{Findings, as_of_proof};
+pub use roles::{
+    OID_ANY_EXTENDED_KEY_USAGE, OID_ESEAL_ROLES, OID_KP_DOCUMENT_SIGNER, OID_KP_LICENCE_SIGNER,
+    OID_KP_SEAL_MAKER, OID_KP_STATUS_LIST_SIGNER, OID_KP_TSL_SIGNING, ROLE_PURPOSES,
+};
 pub use trust::{ChainValidation, TrustStore, Usage};
