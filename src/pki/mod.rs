@@ -1,6 +1,7 @@
 //! The issuing office's small PKI and the trust decisions that verification stands on:
 //! certificate profiles, CRLs, OCSP responses, the [`TrustStore`] and chain validation as
-//! of a given time.
+//! of a given time. Every leaf profile carries its role as an extended key usage
+//! ([`ROLE_PURPOSES`]); [`Usage::check`] keeps each certificate to its role.
 //!
 //! Chain building and X.509 checks are rustls-webpki's; its known limits hold here too:
 //! `directoryName` name constraints are not enforced (a CA with such constraints is
