@@ -85,7 +85,7 @@ fn licence() -> LicenceDocument {
         .to_licence(&template, &office, "20260000001", at)
         .expect("the sample request");
     let (key, cert) = common::Hierarchy::new(Algorithm::EcdsaP256Sha256).leaf(
-        eseal::pki::Profile::Signer,
+        eseal::pki::Profile::LicenceSigner,
         sample::OFFICE_NAME,
         -1,
         365,

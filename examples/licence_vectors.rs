@@ -147,8 +147,14 @@ fn main() -> eseal::Result<()> {
     let issuer = (&root, &root_key);
     let lister = leaf(
         Algorithm::EcdsaP256Sha256,
-        Profile::StatusList,
+        Profile::TrustList,
         "测试省证照目录",
+        issuer,
+    );
+    let status_signer = leaf(
+        Algorithm::EcdsaP256Sha256,
+        Profile::StatusList,
+        "测试证照状态列表",
         issuer,
     );
     let office_keys: Vec<(&str, SoftwareKey, Certificate)> = [
@@ -159,13 +165,13 @@ fn main() -> eseal::Result<()> {
     ]
     .into_iter()
     .map(|(name, alg)| {
-        let (key, cert) = leaf(alg, Profile::Signer, sample::OFFICE_NAME, issuer);
+        let (key, cert) = leaf(alg, Profile::LicenceSigner, sample::OFFICE_NAME, issuer);
         (name, key, cert)
     })
     .collect();
     let unlisted = leaf(
         Algorithm::EcdsaP256Sha256,
-        Profile::Signer,
+        Profile::LicenceSigner,
         "未列入的签名人",
         issuer,
     );
@@ -176,6 +182,7 @@ fn main() -> eseal::Result<()> {
     for (_, _, cert) in &office_keys {
         office = office.key(ListedKey::new(cert.clone(), KeyUse::Sign));
     }
+    office = office.key(ListedKey::new(status_signer.1.clone(), KeyUse::Sign));
     let trust_list = sign_trust_list(
         &TrustList::new("测试省").office(office),
         1,
@@ -195,8 +202,8 @@ fn main() -> eseal::Result<()> {
         t("2026-06-01T12:00:00Z"),
         Duration::from_secs(3600),
         t("2026-06-03T12:00:00Z"),
-        es256_key,
-        es256_cert,
+        &status_signer.0,
+        &status_signer.1,
     )?;
     fs::write(out.join("root.pem"), root.to_pem()).expect("writable");
     fs::write(out.join("trust-list.cwt"), &trust_list).expect("writable");

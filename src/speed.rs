@@ -187,13 +187,16 @@ impl LicenceFixture {
         let (root_key, root) = new_cert(ca_algorithm, Profile::Root, "speed root", None)?;
         let issued =
             |algorithm, profile, name| new_cert(algorithm, profile, name, Some((&root, &root_key)));
-        let (list_key, list_cert) = issued(ca_algorithm, Profile::StatusList, "speed trust list")?;
-        let (office_key, office_cert) = issued(algorithm, Profile::Signer, "speed office")?;
+        let (list_key, list_cert) = issued(ca_algorithm, Profile::TrustList, "speed trust list")?;
+        let (office_key, office_cert) = issued(algorithm, Profile::LicenceSigner, "speed office")?;
+        let (status_key, status_cert) =
+            issued(ca_algorithm, Profile::StatusList, "speed status list")?;
         let now = SystemTime::now();
         let list = TrustList::new("speed").office(
             Office::new(sample::OFFICE_CODE, sample::OFFICE_NAME)
                 .status_list("https://zz.jl.gov.cn/sl/")
-                .key(ListedKey::new(office_cert.clone(), KeyUse::Sign)),
+                .key(ListedKey::new(office_cert.clone(), KeyUse::Sign))
+                .key(ListedKey::new(status_cert.clone(), KeyUse::Sign)),
         );
         let day = Duration::from_secs(86_400);
         let list = sign_trust_list(&list, 1, now, now + day, &list_key, &list_cert, &[])?;
@@ -207,8 +210,8 @@ impl LicenceFixture {
             now,
             Duration::from_secs(3600),
             now + day,
-            &office_key,
-            &office_cert,
+            &status_key,
+            &status_cert,
         )?;
         let mut status_lists = crate::licence::verify::StatusLists::new();
         status_lists.insert(sample::STATUS_LIST_URI, token);

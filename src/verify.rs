@@ -131,12 +131,16 @@ fn licence_fields(
     fields
 }
 
-/// The report of a licence whose trust list cannot be used: stale or invalid,
-/// INDETERMINATE either way.
+/// The report of a licence whose trust list cannot be used: stale, invalid or signed by a
+/// key that may not sign trust lists, INDETERMINATE either way.
 pub fn trust_list_failure(error: TrustListError) -> SignatureReport {
     let reason = match error {
         TrustListError::Stale { exp, .. } => Reason::TrustListStale {
             expired_at: rfc3339(exp),
+        },
+        TrustListError::SignerNotAllowed { signer, required } => Reason::UsageNotAllowed {
+            subject: signer,
+            required,
         },
         other => Reason::TrustListInvalid(other.to_string()),
     };

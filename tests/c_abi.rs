@@ -203,7 +203,9 @@ fn prepare_inputs(d: &Path) {
         ("root", "office-ca", "办公室 CA", "office"),
         ("office", "seal-maker", "制章人", "maker"),
         ("office", "signer", "签章人", "signer"),
-        ("root", "status-list", "吉林省证照目录", "lister"),
+        ("office", "licence-signer", "证照签名", "licencer"),
+        ("office", "status-list", "证照状态列表", "statuser"),
+        ("root", "trust-list", "吉林省证照目录", "lister"),
     ] {
         eseal(&[
             "pki",
@@ -291,11 +293,19 @@ fn prepare_inputs(d: &Path) {
         "--status-list-uri",
         sample::STATUS_LIST_URI,
         "--key",
-        &p("signer.key"),
+        &p("licencer.key"),
         "--cert",
-        &p("signer.pem"),
+        &p("licencer.pem"),
+        "--status-list-key",
+        &p("statuser.key"),
+        "--status-list-cert",
+        &p("statuser.pem"),
         "--seal",
         s(&d.join("seal.esl")),
+        "--seal-key",
+        &p("signer.key"),
+        "--seal-cert",
+        &p("signer.pem"),
     ]);
     write_json(&d.join("template.json"), &sample::business_template());
     eseal(&[

@@ -572,7 +572,23 @@ fn licence_office_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     office(d, "p256");
-    issue(d, "root", "status-list", "吉林省证照目录", "p256", "lister");
+    issue(d, "root", "trust-list", "吉林省证照目录", "p256", "lister");
+    issue(
+        d,
+        "office",
+        "licence-signer",
+        "证照签名",
+        "p256",
+        "licencer",
+    );
+    issue(
+        d,
+        "office",
+        "status-list",
+        "证照状态列表",
+        "p256",
+        "statuser",
+    );
     make_seal(d, "L0001", "office.esl", &[]);
     let jl = p(d, "jl");
     ok(&[
@@ -589,11 +605,19 @@ fn licence_office_from_the_command_line() {
         "--status-list-uri",
         sample::STATUS_LIST_URI,
         "--key",
-        &p(d, "signer.key"),
+        &p(d, "licencer.key"),
         "--cert",
-        &p(d, "signer.pem"),
+        &p(d, "licencer.pem"),
+        "--status-list-key",
+        &p(d, "statuser.key"),
+        "--status-list-cert",
+        &p(d, "statuser.pem"),
         "--seal",
         &p(d, "office.esl"),
+        "--seal-key",
+        &p(d, "signer.key"),
+        "--seal-cert",
+        &p(d, "signer.pem"),
     ]);
     let template = write_json(d, "template.json", &sample::business_template());
     ok(&["licence", "template", "--office", &jl, &template]);

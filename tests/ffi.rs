@@ -217,15 +217,22 @@ struct LicenceWorld {
 
 fn licence_world(status: Status) -> LicenceWorld {
     let hierarchy = Hierarchy::new(Algorithm::EcdsaP256Sha256);
-    let (list_key, list_cert) = hierarchy.leaf(Profile::StatusList, "吉林省证照目录", -1, 365);
+    let (list_key, list_cert) = hierarchy.leaf(Profile::TrustList, "吉林省证照目录", -1, 365);
     let (office_key, office_cert) =
-        hierarchy.leaf(Profile::Signer, "吉林省市场监督管理厅", -1, 365);
+        hierarchy.leaf(Profile::LicenceSigner, "吉林省市场监督管理厅", -1, 365);
+    let (status_key, status_cert) = hierarchy.leaf(
+        Profile::StatusList,
+        "吉林省市场监督管理厅 状态列表",
+        -1,
+        365,
+    );
     let now = SystemTime::now();
     let day = Duration::from_secs(86_400);
     let list = TrustList::new("吉林省").office(
         Office::new(sample::OFFICE_CODE, sample::OFFICE_NAME)
             .status_list("https://zz.jl.gov.cn/sl/")
-            .key(ListedKey::new(office_cert.clone(), KeyUse::Sign)),
+            .key(ListedKey::new(office_cert.clone(), KeyUse::Sign))
+            .key(ListedKey::new(status_cert.clone(), KeyUse::Sign)),
     );
     let trust_list = sign_trust_list(
         &list,
@@ -246,8 +253,8 @@ fn licence_world(status: Status) -> LicenceWorld {
         now,
         Duration::from_secs(3600),
         now + day,
-        &office_key,
-        &office_cert,
+        &status_key,
+        &status_cert,
     )
     .unwrap();
     let at = unix_seconds(now);
@@ -761,11 +768,23 @@ fn eight_threads_share_one_trust_store_while_another_adds_to_it() {
 /// that lists the office.
 fn office_dir(dir: &std::path::Path, hierarchy: &Hierarchy) -> Vec<u8> {
     use eseal::licence::office::{OfficeConfig, REGISTRY_FILE};
-    let (key, cert) = hierarchy.leaf(Profile::Signer, sample::OFFICE_NAME, -1, 365);
-    let seal = test_seal(hierarchy, &cert, "2200000000001");
-    std::fs::write(dir.join("signer.key"), key.to_pkcs8_pem().as_bytes()).unwrap();
-    let chain = format!("{}{}", cert.to_pem(), hierarchy.ca.to_pem());
-    std::fs::write(dir.join("signer.pem"), chain).unwrap();
+    let (key, cert) = hierarchy.leaf(Profile::LicenceSigner, sample::OFFICE_NAME, -1, 365);
+    let (seal_key, seal_cert) = hierarchy.leaf(Profile::Signer, "签章人", -1, 365);
+    let (status_key, status_cert) = hierarchy.leaf(Profile::StatusList, "状态列表", -1, 365);
+    let seal = test_seal(hierarchy, &seal_cert, "2200000000001");
+    let pem = |c: &Certificate| format!("{}{}", c.to_pem(), hierarchy.ca.to_pem());
+    for (name, key, cert) in [
+        ("signer", &key, &cert),
+        ("seal", &seal_key, &seal_cert),
+        ("status", &status_key, &status_cert),
+    ] {
+        std::fs::write(
+            dir.join(format!("{name}.key")),
+            key.to_pkcs8_pem().as_bytes(),
+        )
+        .unwrap();
+        std::fs::write(dir.join(format!("{name}.pem")), pem(cert)).unwrap();
+    }
     std::fs::write(dir.join("office.esl"), seal.der()).unwrap();
     let config = OfficeConfig {
         identity: sample::office(),
@@ -773,8 +792,10 @@ fn office_dir(dir: &std::path::Path, hierarchy: &Hierarchy) -> Vec<u8> {
         key: dir.join("signer.key"),
         cert: dir.join("signer.pem"),
         seal: Some(dir.join("office.esl")),
-        seal_key: None,
-        seal_cert: None,
+        seal_key: Some(dir.join("seal.key")),
+        seal_cert: Some(dir.join("seal.pem")),
+        status_list_key: Some(dir.join("status.key")),
+        status_list_cert: Some(dir.join("status.pem")),
     };
     std::fs::write(
         dir.join("office.json"),
@@ -790,11 +811,12 @@ fn office_dir(dir: &std::path::Path, hierarchy: &Hierarchy) -> Vec<u8> {
             unix_seconds(now),
         )
         .unwrap();
-    let (list_key, list_cert) = hierarchy.leaf(Profile::StatusList, "吉林省证照目录", -1, 365);
+    let (list_key, list_cert) = hierarchy.leaf(Profile::TrustList, "吉林省证照目录", -1, 365);
     let list = TrustList::new("吉林省").office(
         Office::new(sample::OFFICE_CODE, sample::OFFICE_NAME)
             .status_list("https://zz.jl.gov.cn/sl/")
-            .key(ListedKey::new(cert, KeyUse::Sign)),
+            .key(ListedKey::new(cert, KeyUse::Sign))
+            .key(ListedKey::new(status_cert, KeyUse::Sign)),
     );
     let day = Duration::from_secs(86_400);
     sign_trust_list(

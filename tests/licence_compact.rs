@@ -20,7 +20,7 @@ const IDENTIFIER: &str = "1.2.156.3005.2.11100000000013338W032.11220000013544541
 
 /// A signer certificate from eseal's own PKI (root → office CA → signer).
 fn signer(algorithm: Algorithm) -> (SoftwareKey, Certificate) {
-    Hierarchy::new(algorithm).leaf(Profile::Signer, "签章人 张三", -1, 365)
+    Hierarchy::new(algorithm).leaf(Profile::LicenceSigner, "签章人 张三", -1, 365)
 }
 
 /// The typical business licence of LICENCE.md §3's measurement.

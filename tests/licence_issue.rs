@@ -19,7 +19,7 @@ const AT: i64 = 1_772_416_800;
 
 fn office_key() -> (SoftwareKey, Certificate) {
     Hierarchy::new(Algorithm::EcdsaP256Sha256).leaf(
-        Profile::Signer,
+        Profile::LicenceSigner,
         "吉林省市场监督管理厅",
         -1,
         365,

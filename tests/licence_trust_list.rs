@@ -29,16 +29,18 @@ struct Fixture {
     a_new: (SoftwareKey, Certificate),
     /// Office B: one key.
     b: (SoftwareKey, Certificate),
+    /// Office A's status-list key.
+    a_sl: (SoftwareKey, Certificate),
 }
 
 impl Fixture {
     fn new(algorithm: Algorithm) -> Self {
         let hierarchy = Hierarchy::new(algorithm);
-        let (list_key, list_cert) =
-            hierarchy.leaf(Profile::StatusList, "省级信任列表签名", -1, 365);
-        let a_old = hierarchy.leaf(Profile::Signer, "甲局 旧", -20, 365);
-        let a_new = hierarchy.leaf(Profile::Signer, "甲局 新", -1, 365);
-        let b = hierarchy.leaf(Profile::Signer, "乙局", -1, 365);
+        let (list_key, list_cert) = hierarchy.leaf(Profile::TrustList, "省级信任列表签名", -1, 365);
+        let a_old = hierarchy.leaf(Profile::LicenceSigner, "甲局 旧", -20, 365);
+        let a_new = hierarchy.leaf(Profile::LicenceSigner, "甲局 新", -1, 365);
+        let b = hierarchy.leaf(Profile::LicenceSigner, "乙局", -1, 365);
+        let a_sl = hierarchy.leaf(Profile::StatusList, "甲局 状态列表", -1, 365);
         Fixture {
             hierarchy,
             list_key,
@@ -46,6 +48,7 @@ impl Fixture {
             a_old,
             a_new,
             b,
+            a_sl,
         }
     }
 
@@ -57,7 +60,8 @@ impl Fixture {
                     .alt(OFFICE_A_ALT)
                     .status_list("https://zz.jl.gov.cn/sl/")
                     .key(ListedKey::new(self.a_old.1.clone(), KeyUse::VerifyOnly))
-                    .key(ListedKey::new(self.a_new.1.clone(), KeyUse::Sign)),
+                    .key(ListedKey::new(self.a_new.1.clone(), KeyUse::Sign))
+                    .key(ListedKey::new(self.a_sl.1.clone(), KeyUse::Sign)),
             )
             .office(
                 Office::new(OFFICE_B, "北京市市场监督管理局")
@@ -225,16 +229,14 @@ fn kid_index_two_offices_and_rotation() {
     let a = v.office(OFFICE_A).unwrap();
     assert!(a.answers_to(OFFICE_A_ALT) && !a.answers_to(OFFICE_B));
     assert!(a.has_status_list("https://zz.jl.gov.cn/sl/3"));
-    assert_eq!(a.keys.len(), 2);
-    // Status list signers: a listed key, the URI under the office's `sl`.
+    assert_eq!(a.keys.len(), 3);
+    // Status list signers: a listed status-list key, the URI under the office's `sl`.
     let uri = "https://zz.jl.gov.cn/sl/3";
-    assert_eq!(
-        v.status_list_office(&f.a_new.1, uri).unwrap().code,
-        OFFICE_A
-    );
+    assert_eq!(v.status_list_office(&f.a_sl.1, uri).unwrap().code, OFFICE_A);
+    assert!(v.status_list_office(&f.a_new.1, uri).is_none());
     assert!(v.status_list_office(&f.b.1, uri).is_none());
     assert!(
-        v.status_list_office(&f.a_new.1, "https://evil.example/sl/3")
+        v.status_list_office(&f.a_sl.1, "https://evil.example/sl/3")
             .is_none()
     );
     assert!(v.status_list_office(&f.list_cert, uri).is_none());

@@ -69,6 +69,8 @@ struct Fixture {
     a_old: Key,
     a: Key,
     b: Key,
+    a_sl: Key,
+    b_sl: Key,
     trust: VerifiedTrustList,
 }
 
@@ -80,22 +82,26 @@ impl Fixture {
     /// A fixture whose trust list `edit` may change before it is signed.
     fn with(algorithm: Algorithm, edit: impl FnOnce(&mut TrustList)) -> Self {
         let hierarchy = Hierarchy::new(algorithm);
-        let (list_key, list_cert) = hierarchy.leaf(Profile::StatusList, "信任列表签名", -1, 365);
-        let a_old = hierarchy.leaf(Profile::Signer, "甲局 旧", -20, 365);
-        let a = hierarchy.leaf(Profile::Signer, "甲局", -1, 365);
-        let b = hierarchy.leaf(Profile::Signer, "乙局", -1, 365);
+        let (list_key, list_cert) = hierarchy.leaf(Profile::TrustList, "信任列表签名", -1, 365);
+        let a_old = hierarchy.leaf(Profile::LicenceSigner, "甲局 旧", -20, 365);
+        let a = hierarchy.leaf(Profile::LicenceSigner, "甲局", -1, 365);
+        let b = hierarchy.leaf(Profile::LicenceSigner, "乙局", -1, 365);
+        let a_sl = hierarchy.leaf(Profile::StatusList, "甲局 状态列表", -1, 365);
+        let b_sl = hierarchy.leaf(Profile::StatusList, "乙局 状态列表", -1, 365);
         let mut list = TrustList::new("吉林省电子证照信任列表")
             .office(
                 Office::new(&office_a(), "吉林省市场监督管理厅")
                     .alt(&office_a_alt())
                     .status_list(A_SL)
                     .key(ListedKey::new(a_old.1.clone(), KeyUse::VerifyOnly))
-                    .key(ListedKey::new(a.1.clone(), KeyUse::Sign)),
+                    .key(ListedKey::new(a.1.clone(), KeyUse::Sign))
+                    .key(ListedKey::new(a_sl.1.clone(), KeyUse::Sign)),
             )
             .office(
                 Office::new(&office_b(), "北京市市场监督管理局")
                     .status_list(B_SL)
-                    .key(ListedKey::new(b.1.clone(), KeyUse::Sign)),
+                    .key(ListedKey::new(b.1.clone(), KeyUse::Sign))
+                    .key(ListedKey::new(b_sl.1.clone(), KeyUse::Sign)),
             );
         edit(&mut list);
         let bytes = sign_trust_list(
@@ -116,6 +122,8 @@ impl Fixture {
             a_old,
             a,
             b,
+            a_sl,
+            b_sl,
             trust,
         }
     }
@@ -219,7 +227,7 @@ fn valid_licence_passes_every_stage() {
     ] {
         let f = Fixture::new(algorithm);
         let qr = sign(&claims(&office_a(), A_URI, INDEX), &f.a);
-        let l = lists(&[(A_URI, fresh_token(&f.a, A_URI, Status::Valid))]);
+        let l = lists(&[(A_URI, fresh_token(&f.a_sl, A_URI, Status::Valid))]);
         let r = f.verify(&qr, &l);
         assert!(r.is_passed(), "{algorithm}: {r}");
         assert_eq!(r.indication(), Indication::TotalPassed);
@@ -269,7 +277,7 @@ fn revoked_suspended_transferred() {
         ),
     ];
     for (status, indication, code) in cases {
-        let r = f.verify(&qr, &lists(&[(A_URI, fresh_token(&f.a, A_URI, status))]));
+        let r = f.verify(&qr, &lists(&[(A_URI, fresh_token(&f.a_sl, A_URI, status))]));
         let expected = match status {
             Status::Invalid => LicenceFailure::Revoked(reference(A_URI, INDEX)),
             Status::Suspended => LicenceFailure::Suspended(reference(A_URI, INDEX)),
@@ -286,7 +294,7 @@ fn revoked_suspended_transferred() {
 fn missing_list_is_status_unknown() {
     let f = Fixture::new(Algorithm::EcdsaP256Sha256);
     let qr = sign(&claims(&office_a(), A_URI, INDEX), &f.a);
-    let other = lists(&[(B_URI, fresh_token(&f.b, B_URI, Status::Invalid))]);
+    let other = lists(&[(B_URI, fresh_token(&f.b_sl, B_URI, Status::Invalid))]);
     for l in [StatusLists::new(), other] {
         let r = f.verify(&qr, &l);
         assert_status_unknown(&r, A_URI, INDEX, StatusListError::Missing);
@@ -303,7 +311,7 @@ fn expired_list_is_status_unknown() {
     let f = Fixture::new(Algorithm::EcdsaP256Sha256);
     let qr = sign(&claims(&office_a(), A_URI, INDEX), &f.a);
     let token = list_token(
-        &f.a,
+        &f.a_sl,
         A_URI,
         Status::Invalid,
         days_from_now(-3),
@@ -331,7 +339,7 @@ fn list_of_another_office_is_status_unknown() {
     let qr = sign(&claims(&office_a(), B_URI, INDEX), &f.a);
     let r = f.verify(
         &qr,
-        &lists(&[(B_URI, fresh_token(&f.b, B_URI, Status::Invalid))]),
+        &lists(&[(B_URI, fresh_token(&f.b_sl, B_URI, Status::Invalid))]),
     );
     assert_status_unknown(
         &r,
@@ -349,7 +357,10 @@ fn list_uri_not_under_the_office_prefix_is_status_unknown() {
     let f = Fixture::new(Algorithm::EcdsaP256Sha256);
     let uri = "https://evil.example/sl/1";
     let qr = sign(&claims(&office_a(), uri, INDEX), &f.a);
-    let r = f.verify(&qr, &lists(&[(uri, fresh_token(&f.a, uri, Status::Valid))]));
+    let r = f.verify(
+        &qr,
+        &lists(&[(uri, fresh_token(&f.a_sl, uri, Status::Valid))]),
+    );
     assert_status_unknown(
         &r,
         uri,
@@ -368,7 +379,7 @@ fn list_sub_other_than_the_uri_is_status_unknown() {
     let other = "https://zz.jl.gov.cn/sl/2";
     let r = f.verify(
         &qr,
-        &lists(&[(A_URI, fresh_token(&f.a, other, Status::Valid))]),
+        &lists(&[(A_URI, fresh_token(&f.a_sl, other, Status::Valid))]),
     );
     assert_status_unknown(
         &r,
@@ -388,7 +399,7 @@ fn index_out_of_range_is_status_unknown() {
     let qr = sign(&claims(&office_a(), A_URI, idx), &f.a);
     let r = f.verify(
         &qr,
-        &lists(&[(A_URI, fresh_token(&f.a, A_URI, Status::Valid))]),
+        &lists(&[(A_URI, fresh_token(&f.a_sl, A_URI, Status::Valid))]),
     );
     assert_status_unknown(
         &r,
@@ -405,7 +416,7 @@ fn index_out_of_range_is_status_unknown() {
 fn tampered_list_signature_is_status_unknown() {
     let f = Fixture::new(Algorithm::EcdsaP256Sha256);
     let qr = sign(&claims(&office_a(), A_URI, INDEX), &f.a);
-    let mut token = fresh_token(&f.a, A_URI, Status::Invalid);
+    let mut token = fresh_token(&f.a_sl, A_URI, Status::Invalid);
     *token.last_mut().unwrap() ^= 1;
     let r = f.verify(&qr, &lists(&[(A_URI, token)]));
     assert_status_unknown(&r, A_URI, INDEX, StatusListError::BadSignature);
@@ -415,7 +426,7 @@ fn tampered_list_signature_is_status_unknown() {
 fn list_by_an_unlisted_or_revoked_key_is_status_unknown() {
     let f = Fixture::with(Algorithm::EcdsaP256Sha256, |_| {});
     let qr = sign(&claims(&office_a(), A_URI, INDEX), &f.a);
-    let stranger = f.hierarchy.leaf(Profile::Signer, "未列入", -1, 365);
+    let stranger = f.hierarchy.leaf(Profile::StatusList, "未列入", -1, 365);
     let token = fresh_token(&stranger, A_URI, Status::Valid);
     let kid = hex::encode(compact::kid_of(&stranger.1));
     let r = f.verify(&qr, &lists(&[(A_URI, token)]));
@@ -441,7 +452,7 @@ fn list_by_an_unlisted_or_revoked_key_is_status_unknown() {
 #[test]
 fn sub_issuer_segment_must_be_the_office_or_an_alt() {
     let f = Fixture::new(Algorithm::EcdsaP256Sha256);
-    let l = lists(&[(A_URI, fresh_token(&f.a, A_URI, Status::Valid))]);
+    let l = lists(&[(A_URI, fresh_token(&f.a_sl, A_URI, Status::Valid))]);
     let mut c = claims(&office_a(), A_URI, INDEX);
     c.subject = identifier(&office_b());
     let r = f.verify(&sign(&c, &f.a), &l);
@@ -470,7 +481,7 @@ fn sub_issuer_segment_must_be_the_office_or_an_alt() {
 #[test]
 fn bad_check_characters_are_warnings() {
     let f = Fixture::new(Algorithm::EcdsaP256Sha256);
-    let l = lists(&[(A_URI, fresh_token(&f.a, A_URI, Status::Valid))]);
+    let l = lists(&[(A_URI, fresh_token(&f.a_sl, A_URI, Status::Valid))]);
     let good = identifier(&office_a());
     let found = if good.ends_with('0') { '1' } else { '0' };
     let expected = good.chars().last().unwrap();
@@ -531,14 +542,14 @@ fn bad_check_characters_are_warnings() {
 #[test]
 fn signer_and_time_stages() {
     let f = Fixture::new(Algorithm::EcdsaP256Sha256);
-    let l = lists(&[(A_URI, fresh_token(&f.a, A_URI, Status::Valid))]);
+    let l = lists(&[(A_URI, fresh_token(&f.a_sl, A_URI, Status::Valid))]);
     let now = unix_seconds(SystemTime::now());
 
     // The old verify-only key still verifies.
     let r = f.verify(&sign(&claims(&office_a(), A_URI, INDEX), &f.a_old), &l);
     assert!(r.is_passed(), "{r}");
 
-    let stranger = f.hierarchy.leaf(Profile::Signer, "未列入", -1, 365);
+    let stranger = f.hierarchy.leaf(Profile::LicenceSigner, "未列入", -1, 365);
     let r = f.verify(&sign(&claims(&office_a(), A_URI, INDEX), &stranger), &l);
     assert_eq!(
         r.failure,
@@ -622,7 +633,7 @@ fn revoked_key_and_forged_signature_fail() {
         *key = key.clone().revoked(days_from_now(-5));
         old = key.revoked_at;
     });
-    let l = lists(&[(A_URI, fresh_token(&f.a, A_URI, Status::Valid))]);
+    let l = lists(&[(A_URI, fresh_token(&f.a_sl, A_URI, Status::Valid))]);
     let r = f.verify(&sign(&claims(&office_a(), A_URI, INDEX), &f.a_old), &l);
     assert_eq!(
         r.failure,
@@ -685,7 +696,8 @@ fn status_lists_file_tokens_under_their_sub() {
     let mut l = StatusLists::new();
     assert!(l.is_empty());
     assert_eq!(
-        l.add(fresh_token(&f.a, A_URI, Status::Suspended)).unwrap(),
+        l.add(fresh_token(&f.a_sl, A_URI, Status::Suspended))
+            .unwrap(),
         A_URI
     );
     assert_eq!(l.len(), 1);
@@ -730,7 +742,8 @@ fn cli_verifies_licence_qr_strings() {
         &TrustList::new("吉林省电子证照信任列表").office(
             Office::new(&office_a(), "吉林省市场监督管理厅")
                 .status_list(A_SL)
-                .key(ListedKey::new(f.a.1.clone(), KeyUse::Sign)),
+                .key(ListedKey::new(f.a.1.clone(), KeyUse::Sign))
+                .key(ListedKey::new(f.a_sl.1.clone(), KeyUse::Sign)),
         ),
         1,
         SystemTime::now() - Duration::from_secs(60),
@@ -751,8 +764,8 @@ fn cli_verifies_licence_qr_strings() {
         SystemTime::now() - Duration::from_secs(60),
         Duration::from_secs(3600),
         days_from_now(2),
-        &f.a.0,
-        &f.a.1,
+        &f.a_sl.0,
+        &f.a_sl.1,
     )
     .unwrap();
     let status = write(d, "status.cwt", &token);

@@ -12,11 +12,14 @@ use eseal::crypto::Algorithm;
 use eseal::pki::{self, Profile, RevocationReason, RevokedEntry, Usage};
 use eseal::report::{Indication, Reason, SubIndication};
 
-const PROFILES: [(Profile, Usage); 4] = [
+const PROFILES: [(Profile, Usage); 7] = [
     (Profile::Signer, Usage::Signer),
     (Profile::SealMaker, Usage::SealMaker),
     (Profile::Timestamping, Usage::Timestamping),
     (Profile::StatusList, Usage::StatusList),
+    (Profile::LicenceSigner, Usage::LicenceSigner),
+    (Profile::TrustList, Usage::TrustListSigner),
+    (Profile::Ocsp, Usage::OcspSigner),
 ];
 
 fn openssl_verify_issued_chains(algorithm: Algorithm) {

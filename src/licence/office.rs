@@ -15,7 +15,7 @@ use crate::licence::model::{LicenceRequest, OfficeIdentity, Template};
 use crate::licence::status_list::sign_status_list;
 use crate::ofd::OfdSealOptions;
 use crate::pdf::PdfSealOptions;
-use crate::pki::{Certificate, read_certificates, unix_seconds};
+use crate::pki::{Certificate, Usage, read_certificates, unix_seconds};
 use crate::registry::head::{AuditHead, sign_audit_head};
 use crate::registry::{IssuedRecord, LicenceState, OpCode, Registry, SqliteRegistry, StatusChange};
 use crate::{Error, Result};
@@ -39,17 +39,23 @@ pub struct OfficeConfig {
     pub status_list_uri: String,
     /// The licence-signing key (PKCS#8 PEM/DER).
     pub key: PathBuf,
-    /// Its certificate (PEM), as the trust list lists it.
+    /// Its certificate (PEM, a licence signer), as the trust list lists it.
     pub cert: PathBuf,
     /// The office's e-seal (.esl) for sealing licence documents.
     #[serde(default)]
     pub seal: Option<PathBuf>,
-    /// The key that seals documents; the licence-signing key when absent.
+    /// The key that seals documents (a document signer's, 签章人).
     #[serde(default)]
     pub seal_key: Option<PathBuf>,
-    /// Its certificate with its chain; the licence-signing certificate when absent.
+    /// Its certificate with its chain.
     #[serde(default)]
     pub seal_cert: Option<PathBuf>,
+    /// The key that signs the office's status lists.
+    #[serde(default)]
+    pub status_list_key: Option<PathBuf>,
+    /// Its certificate (PEM, a status-list signer), as the trust list lists it.
+    #[serde(default)]
+    pub status_list_cert: Option<PathBuf>,
 }
 
 impl OfficeConfig {
@@ -60,7 +66,8 @@ impl OfficeConfig {
     }
 }
 
-/// An office directory, opened: its configuration, registry and licence-signing key.
+/// An office directory, opened: its configuration, registry, licence-signing key and
+/// status-list key.
 pub struct OfficeDir {
     dir: PathBuf,
     /// The configuration read from `office.json`.
@@ -69,23 +76,45 @@ pub struct OfficeDir {
     pub registry: SqliteRegistry,
     key: SoftwareKey,
     cert: Certificate,
+    status_list_signer: Option<(SoftwareKey, Certificate)>,
 }
 
 impl OfficeDir {
-    /// Opens the office in `dir`: reads `office.json`, loads the key and certificate and
-    /// opens (or creates) the registry.
+    /// Opens the office in `dir`: reads `office.json`, loads the keys and certificates
+    /// (each certificate must carry its role, DESIGN.md "Roles") and opens (or creates)
+    /// the registry.
     pub fn open(dir: &Path) -> Result<OfficeDir> {
         let config = OfficeConfig::read(dir)?;
-        let registry = SqliteRegistry::open(dir.join(REGISTRY_FILE))?;
         let (key, _) = load_key(&config.key, None)?;
-        let cert = first_certificate(&config.cert)?;
+        let cert = role_certificate(&config.cert, Usage::LicenceSigner)?;
+        let status_list_signer = match (&config.status_list_key, &config.status_list_cert) {
+            (Some(key), Some(cert)) => Some((
+                load_key(key, None)?.0,
+                role_certificate(cert, Usage::StatusList)?,
+            )),
+            (None, None) => None,
+            _ => {
+                return Err(Error::Invalid(
+                    "office.json names a status-list key without its certificate or the \
+                     reverse"
+                        .into(),
+                ));
+            }
+        };
+        let registry = SqliteRegistry::open(dir.join(REGISTRY_FILE))?;
         Ok(OfficeDir {
             dir: dir.to_path_buf(),
             config,
             registry,
             key,
             cert,
+            status_list_signer,
         })
+    }
+
+    /// The status-list signing certificate, if the office has one.
+    pub fn status_list_certificate(&self) -> Option<&Certificate> {
+        self.status_list_signer.as_ref().map(|(_, cert)| cert)
     }
 
     /// The licence-signing key.
@@ -191,9 +220,17 @@ impl OfficeDir {
         ttl: Duration,
         valid_for: Duration,
     ) -> Result<(usize, Vec<u8>)> {
+        let (key, cert) = self.status_list_signer.as_ref().ok_or_else(|| {
+            Error::Invalid(
+                "the office has no status-list key (its licence-signing key may not sign \
+                 status lists): `eseal licence init --status-list-key KEY \
+                 --status-list-cert CERT`"
+                    .into(),
+            )
+        })?;
         let uri = uri.unwrap_or(&self.config.status_list_uri);
         let list = self.registry.status_list(uri)?;
-        let token = sign_status_list(&list, uri, now, ttl, now + valid_for, &self.key, &self.cert)?;
+        let token = sign_status_list(&list, uri, now, ttl, now + valid_for, key, cert)?;
         Ok((list.len(), token))
     }
 
@@ -229,15 +266,21 @@ impl Sealer {
             )
         })?;
         let seal = crate::seal::Seal::from_der(&read_file(seal_path)?)?;
-        let (key, _) = load_key(config.seal_key.as_ref().unwrap_or(&config.key), None)?;
-        let chain = read_certificates(&read_file(
-            config.seal_cert.as_ref().unwrap_or(&config.cert),
-        )?)?;
-        if chain.is_empty() {
+        let (Some(key_path), Some(cert_path)) = (&config.seal_key, &config.seal_cert) else {
+            return Err(Error::Invalid(
+                "the office has no document-signing key (its licence-signing key may not \
+                 sign documents): `eseal licence init --seal-key KEY --seal-cert CERT`"
+                    .into(),
+            ));
+        };
+        let (key, _) = load_key(key_path, None)?;
+        let chain = read_certificates(&read_file(cert_path)?)?;
+        let Some(signer) = chain.first() else {
             return Err(Error::Invalid(
                 "the office's sealing certificate file holds no certificate".into(),
             ));
-        }
+        };
+        role_checked(signer, cert_path, Usage::Signer)?;
         Ok(Sealer {
             key,
             chain,
@@ -334,6 +377,24 @@ pub fn first_certificate(path: &Path) -> Result<Certificate> {
         .into_iter()
         .next()
         .ok_or_else(|| Error::Invalid(format!("{} holds no certificate", path.display())))
+}
+
+/// The first certificate in `path`, which must be fit for `usage` (DESIGN.md "Roles").
+fn role_certificate(path: &Path, usage: Usage) -> Result<Certificate> {
+    let cert = first_certificate(path)?;
+    role_checked(&cert, path, usage)?;
+    Ok(cert)
+}
+
+/// Refuses `cert` (read from `path`) unless it may act as `usage`.
+fn role_checked(cert: &Certificate, path: &Path, usage: Usage) -> Result<()> {
+    usage.check(cert).map_err(|reason| {
+        Error::Invalid(format!(
+            "{}: {reason} (a {} certificate is needed)",
+            path.display(),
+            usage.name()
+        ))
+    })
 }
 
 /// Reads a configuration, key, certificate or seal file of at most

@@ -290,6 +290,15 @@ pub enum StatusListError {
         /// The licence's office code.
         licence: String,
     },
+    /// The listed key that signed the list is no status-list signer (`USAGE_NOT_ALLOWED`,
+    /// DESIGN.md "Roles"), e.g. the office's licence signer.
+    #[error("USAGE_NOT_ALLOWED: {subject} may not sign status lists: it needs {required}")]
+    UsageNotAllowed {
+        /// The signer certificate's subject.
+        subject: String,
+        /// What the role needs, from [`crate::pki::Usage::check`].
+        required: String,
+    },
 }
 
 /// A Status List Token whose signature, `typ`, `sub` and times have been checked.

@@ -12,8 +12,9 @@
 //! ```
 //!
 //! The list signer's certificate travels in the protected `x5chain` (33, leaf first) and
-//! must chain to a pinned root in the [`TrustStore`] for [`Usage::StatusList`]
-//! (`digitalSignature`). A verified list indexes its keys by `kid` (first 8 bytes of
+//! must chain to a pinned root in the [`TrustStore`] for [`Usage::TrustListSigner`]
+//! (ETSI TS 119 612 `id-tsl-kp-tslSigning`: a province's list signer, never an office's
+//! key). A verified list indexes its keys by `kid` (first 8 bytes of
 //! SHA-256 of the certificate DER); callers try **every** key a `kid` names.
 
 use std::collections::HashMap;
@@ -28,6 +29,7 @@ use super::model::Template;
 use crate::crypto::{KeyType, Signer};
 use crate::error::{Error, Result};
 use crate::pki::{Certificate, TrustStore, Usage, unix_seconds};
+use crate::report::Reason;
 
 /// The protected `typ` (header 16) of a trust list.
 pub const TRUST_LIST_TYP: &str = "application/vnd.eseal.trustlist+cwt";
@@ -448,6 +450,15 @@ pub enum TrustListError {
         /// The time of the check, Unix seconds.
         at: i64,
     },
+    /// The list signer's certificate may not sign trust lists (`USAGE_NOT_ALLOWED`): it
+    /// is no trust-list signer (DESIGN.md "Roles"), e.g. an office's licence signer.
+    #[error("USAGE_NOT_ALLOWED: {signer} may not sign trust lists: it needs {required}")]
+    SignerNotAllowed {
+        /// The signer's subject.
+        signer: String,
+        /// What the role needs, from [`Usage::check`].
+        required: String,
+    },
 }
 
 /// A listed key's public key, parsed once when the list is verified, for the one COSE
@@ -631,9 +642,12 @@ impl VerifiedTrustList {
     }
 
     /// The office whose listed, unrevoked key `cert` may sign the status list at `uri`
-    /// (LICENCE.md §5: a key of the office, the URI under its `sl`); the caller checks it
-    /// is the licence's office.
+    /// (LICENCE.md §5: a status-list signer's key of the office, the URI under its `sl`);
+    /// the caller checks it is the licence's office.
     pub fn status_list_office(&self, cert: &Certificate, uri: &str) -> Option<&Office> {
+        if Usage::StatusList.check(cert).is_err() {
+            return None;
+        }
         self.key_refs(cose::kid_of(cert))
             .find(|r| {
                 r.key.certificate.der() == cert.der()
@@ -652,7 +666,7 @@ impl VerifiedTrustList {
 /// Verifies a trust list as of `at` against the pinned roots in `store`.
 ///
 /// Checks, in order: size, COSE_Sign1 (tag 18 or untagged), `typ`, `crit`, `alg`, the
-/// signer certificate from `x5chain` (its `kid`, its chain for [`Usage::StatusList`] at
+/// signer certificate from `x5chain` (its `kid`, its chain for [`Usage::TrustListSigner`] at
 /// `at`), the signature, the claims, `seq` against `last_seq` (lower → rollback), `exp`
 /// (`at > exp` → [`TrustListError::Stale`]) and `iat` (not after `at` + 300 s, inside the
 /// signer certificate's validity).
@@ -712,7 +726,17 @@ pub fn verify_trust_list(
             public_key.key_type()
         )));
     }
-    let validation = store.validate(&signer, &chain, at, Usage::StatusList);
+    let validation = store.validate(&signer, &chain, at, Usage::TrustListSigner);
+    if let Some(Reason::UsageNotAllowed { required, .. }) = validation
+        .reasons
+        .iter()
+        .find(|r| matches!(r, Reason::UsageNotAllowed { .. }))
+    {
+        return Err(TrustListError::SignerNotAllowed {
+            signer: signer.subject().to_string(),
+            required: required.clone(),
+        });
+    }
     if !validation.is_valid() {
         return Err(TrustListError::UntrustedSigner {
             signer: signer.subject().to_string(),

@@ -20,7 +20,7 @@ use super::status_list::{
     LicenceStatus, StatusListError, VerifiedStatusList, peek_status_list, verify_status_list,
 };
 use super::trust_list::{CLOCK_SKEW, KeyRef, Office, VerifiedTrustList};
-use crate::pki::{rfc3339, unix_seconds};
+use crate::pki::{Usage, rfc3339, unix_seconds};
 pub use crate::report::Indication;
 use crate::report::{Reason, SignatureReport};
 
@@ -174,10 +174,21 @@ fn verify_signed_list(
     Err(last)
 }
 
+/// Whether the listed `key` that signed a status list may publish the one at `uri`: not
+/// revoked, a status-list signer (its certificate's role, DESIGN.md "Roles"), `uri` under
+/// its office's `sl` (LICENCE.md §5).
 fn signer_may_publish(key: KeyRef<'_>, uri: &str) -> Result<(), StatusListError> {
     let office = || key.office.code.clone();
     if key.key.revoked_at.is_some() {
         return Err(StatusListError::SignerKeyRevoked { office: office() });
+    }
+    let cert = &key.key.certificate;
+    if let Err(reason) = Usage::StatusList.check(cert) {
+        let (subject, required) = match reason {
+            Reason::UsageNotAllowed { subject, required } => (subject, required),
+            other => (cert.subject().to_string(), other.to_string()),
+        };
+        return Err(StatusListError::UsageNotAllowed { subject, required });
     }
     if !key.office.has_status_list(uri) {
         return Err(StatusListError::UriNotUnderOffice {
@@ -261,6 +272,16 @@ pub enum LicenceFailure {
         /// Why there is no answer.
         reason: StatusListError,
     },
+    /// The listed key that verified the licence is no licence signer (DESIGN.md "Roles").
+    #[error(
+        "the key that signed the licence, {subject}, is no licence signer: it needs {required}"
+    )]
+    UsageNotAllowed {
+        /// The signer certificate's subject.
+        subject: String,
+        /// What the role needs, from [`Usage::check`].
+        required: String,
+    },
 }
 
 impl LicenceFailure {
@@ -297,6 +318,14 @@ impl LicenceFailure {
             LicenceFailure::Transferred(r) => Reason::LicenceTransferred {
                 uri: r.uri.clone(),
                 index: r.idx,
+            },
+            LicenceFailure::StatusUnknown {
+                reason: StatusListError::UsageNotAllowed { subject, required },
+                ..
+            }
+            | LicenceFailure::UsageNotAllowed { subject, required } => Reason::UsageNotAllowed {
+                subject: subject.clone(),
+                required: required.clone(),
             },
             LicenceFailure::StatusUnknown { reference, reason } => Reason::StatusUnknown {
                 uri: reference.uri.clone(),
@@ -474,7 +503,8 @@ impl fmt::Display for LicenceVerification {
 /// - PREFIX … CLAIMS: [`compact::decode_qr`], and `sub` parses as a [`LicenceId`];
 /// - the trust list is not past its `exp` (TRUST_LIST_STALE, §4);
 /// - KID, SIGNATURE: every listed key with the token's `kid` is tried (§4); none listed →
-///   INDETERMINATE, none verifying → TOTAL-FAILED; a revoked key (`rv`) fails;
+///   INDETERMINATE, none verifying → TOTAL-FAILED; a key whose certificate is no licence
+///   signer fails (USAGE_NOT_ALLOWED, DESIGN.md "Roles"); a revoked key (`rv`) fails;
 /// - BINDING: `iss`, if present, = the key's office code; the `sub` issuer segment =
 ///   that code or an `alt`; `iat` present, not after `at` + 300 s, inside the certificate's validity and
 ///   the key's listing (`nb`..`na`);
@@ -527,6 +557,7 @@ fn run_stages(
         code: key.office.code.clone(),
         name: key.office.name.clone(),
     });
+    check_key_role(key)?;
     check_key_not_revoked(key)?;
     check_binding(claims, &identifier, key, now)?;
     out.warnings = check_characters(&identifier, &claims.licence);
@@ -563,6 +594,22 @@ fn verify_signature<'a>(
     } else {
         LicenceFailure::BadSignature(errors.join("; "))
     })
+}
+
+/// The key that verified the licence is a licence signer (DESIGN.md "Roles").
+fn check_key_role(key: KeyRef<'_>) -> Result<(), LicenceFailure> {
+    let cert = &key.key.certificate;
+    Usage::LicenceSigner
+        .check(cert)
+        .map_err(|reason| match reason {
+            Reason::UsageNotAllowed { subject, required } => {
+                LicenceFailure::UsageNotAllowed { subject, required }
+            }
+            other => LicenceFailure::UsageNotAllowed {
+                subject: cert.subject().to_string(),
+                required: other.to_string(),
+            },
+        })
 }
 
 fn check_key_not_revoked(key: KeyRef<'_>) -> Result<(), LicenceFailure> {

@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::extensions::Extensions;
+use super::roles::oid_text;
 use crate::crypto::{Algorithm, PublicKey};
 use crate::error::{Error, Result};
 use crate::report::CertificateSummary;
@@ -95,7 +96,7 @@ impl Certificate {
             match ext.parsed_extension() {
                 x509_parser::extensions::ParsedExtension::ExtendedKeyUsage(eku) => {
                     let mut oids: Vec<String> =
-                        eku.other.iter().map(|o| o.to_id_string()).collect();
+                        eku.other.iter().map(|o| oid_text(o.as_bytes())).collect();
                     let known = [
                         (eku.any, "2.5.29.37.0"),
                         (eku.server_auth, "1.3.6.1.5.5.7.3.1"),

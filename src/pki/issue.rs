@@ -10,37 +10,63 @@ use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned, SubjectPublicKey
 use x509_cert::TbsCertificate;
 use x509_cert::builder::{Builder, CertificateBuilder, profile::BuilderProfile};
 use x509_cert::ext::pkix::{
-    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages,
-    SubjectKeyIdentifier,
+    AuthorityKeyIdentifier, BasicConstraints, KeyUsage, KeyUsages, SubjectKeyIdentifier,
 };
 use x509_cert::ext::{Extension, ToExtension};
 use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity as X509Validity};
 
-use super::certificate::{Certificate, OID_KP_TIME_STAMPING};
+use super::certificate::Certificate;
+use super::roles::oid_content;
+use super::trust::Usage;
 use crate::crypto::{Algorithm, PublicKey, Signer};
 use crate::error::{Error, Result};
 
-/// The certificate profiles of an issuing office's PKI.
+/// The certificate profiles of an issuing office's PKI: the two CAs and one leaf profile
+/// per role, each leaf carrying its role's extended key usage ([`Profile::purpose`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Profile {
     /// The authority's self-signed root: `cA TRUE`, `keyCertSign | cRLSign`.
     Root,
     /// An issuing office's CA under the root: `cA TRUE, pathLen 0`, `keyCertSign | cRLSign`.
     OfficeCa,
-    /// A seal maker (制章人), who signs GB/T 38540 seals: `digitalSignature | nonRepudiation`.
+    /// A seal maker (制章人), who signs GB/T 38540 seals: `digitalSignature |
+    /// nonRepudiation`, EKU seal maker.
     SealMaker,
-    /// A signer (签章人), who signs documents with a seal: `digitalSignature | nonRepudiation`.
+    /// A document signer (签章人), who signs documents with a seal: `digitalSignature |
+    /// nonRepudiation`, EKU document signer.
     Signer,
+    /// An office's licence (QR) signer: `digitalSignature`, EKU licence signer.
+    LicenceSigner,
+    /// The signer of an office's licence status lists: `digitalSignature`, EKU status-list
+    /// signer.
+    StatusList,
+    /// A province's trust-list signer (never an office's): `digitalSignature |
+    /// nonRepudiation`, EKU `id-tsl-kp-tslSigning` (ETSI TS 119 612).
+    TrustList,
     /// A timestamping authority (RFC 3161 clause 2.3): `digitalSignature`, critical EKU
     /// `id-kp-timeStamping` alone.
     Timestamping,
-    /// The signer of licence status lists: `digitalSignature`.
-    StatusList,
+    /// A delegated OCSP responder (RFC 6960 clause 4.2.2.2): `digitalSignature`, EKU
+    /// `id-kp-OCSPSigning`, `id-pkix-ocsp-nocheck`.
+    Ocsp,
 }
 
 impl Profile {
+    /// Every profile.
+    pub const ALL: [Profile; 9] = [
+        Profile::Root,
+        Profile::OfficeCa,
+        Profile::SealMaker,
+        Profile::Signer,
+        Profile::LicenceSigner,
+        Profile::StatusList,
+        Profile::TrustList,
+        Profile::Timestamping,
+        Profile::Ocsp,
+    ];
+
     /// The name used on the command line, e.g. `seal-maker`.
     pub fn name(self) -> &'static str {
         match self {
@@ -48,8 +74,11 @@ impl Profile {
             Profile::OfficeCa => "office-ca",
             Profile::SealMaker => "seal-maker",
             Profile::Signer => "signer",
-            Profile::Timestamping => "tsa",
+            Profile::LicenceSigner => "licence-signer",
             Profile::StatusList => "status-list",
+            Profile::TrustList => "trust-list",
+            Profile::Timestamping => "tsa",
+            Profile::Ocsp => "ocsp",
         }
     }
 
@@ -57,23 +86,35 @@ impl Profile {
     pub fn is_ca(self) -> bool {
         matches!(self, Profile::Root | Profile::OfficeCa)
     }
+
+    /// The role a certificate of this profile acts in; [`Usage::Any`] for the CAs.
+    pub fn usage(self) -> Usage {
+        match self {
+            Profile::Root | Profile::OfficeCa => Usage::Any,
+            Profile::SealMaker => Usage::SealMaker,
+            Profile::Signer => Usage::Signer,
+            Profile::LicenceSigner => Usage::LicenceSigner,
+            Profile::StatusList => Usage::StatusList,
+            Profile::TrustList => Usage::TrustListSigner,
+            Profile::Timestamping => Usage::Timestamping,
+            Profile::Ocsp => Usage::OcspSigner,
+        }
+    }
+
+    /// The extended key purpose the profile's certificates carry (`None` for the CAs).
+    pub fn purpose(self) -> Option<&'static str> {
+        self.usage().purpose().map(|(oid, _)| oid)
+    }
 }
 
 impl FromStr for Profile {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self> {
-        [
-            Profile::Root,
-            Profile::OfficeCa,
-            Profile::SealMaker,
-            Profile::Signer,
-            Profile::Timestamping,
-            Profile::StatusList,
-        ]
-        .into_iter()
-        .find(|p| p.name() == s)
-        .ok_or_else(|| Error::Invalid(format!("unknown profile `{s}`")))
+        Profile::ALL
+            .into_iter()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| Error::Invalid(format!("unknown profile `{s}`")))
     }
 }
 
@@ -247,6 +288,16 @@ fn build(
     )
 }
 
+/// `ExtKeyUsageSyntax ::= SEQUENCE SIZE (1..MAX) OF KeyPurposeId` with `purpose` alone,
+/// by hand: eseal's purposes have 128-bit arcs, beyond what `const-oid` holds.
+fn ext_key_usage_der(purpose: &str) -> Vec<u8> {
+    let content = oid_content(purpose).unwrap_or_default();
+    // One short OID: both lengths stay below 128 (X.690 short form).
+    let mut out = vec![0x30, content.len() as u8 + 2, 0x06, content.len() as u8];
+    out.extend(content);
+    out
+}
+
 /// A random positive 16-byte serial (RFC 5280 clause 4.1.2.2): never reused in practice.
 fn random_serial() -> [u8; 16] {
     use ring::rand::SecureRandom;
@@ -296,16 +347,32 @@ impl BuilderProfile for OfficeProfile {
 
         let usages = match self.profile {
             Profile::Root | Profile::OfficeCa => KeyUsages::KeyCertSign | KeyUsages::CRLSign,
-            Profile::SealMaker | Profile::Signer => {
+            Profile::SealMaker | Profile::Signer | Profile::TrustList => {
                 KeyUsages::DigitalSignature | KeyUsages::NonRepudiation
             }
-            Profile::Timestamping | Profile::StatusList => KeyUsages::DigitalSignature.into(),
+            Profile::LicenceSigner
+            | Profile::StatusList
+            | Profile::Timestamping
+            | Profile::Ocsp => KeyUsages::DigitalSignature.into(),
         };
         push((true, &KeyUsage(usages)).to_extension(subject, &[])?);
 
-        if self.profile == Profile::Timestamping {
-            let eku = ExtendedKeyUsage(vec![ObjectIdentifier::new_unwrap(OID_KP_TIME_STAMPING)]);
-            push((true, &eku).to_extension(subject, &[])?);
+        if let Some(purpose) = self.profile.purpose() {
+            // RFC 3161 clause 2.3 wants timeStamping critical; the others restrict their
+            // certificates just as firmly.
+            push(Extension {
+                extn_id: ObjectIdentifier::new_unwrap("2.5.29.37"),
+                critical: true,
+                extn_value: der::asn1::OctetString::new(ext_key_usage_der(purpose))?,
+            });
+        }
+        if self.profile == Profile::Ocsp {
+            // id-pkix-ocsp-nocheck (RFC 6960 clause 4.2.2.2.1): NULL.
+            push(Extension {
+                extn_id: ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.5"),
+                critical: false,
+                extn_value: der::asn1::OctetString::new(vec![0x05, 0x00])?,
+            });
         }
 
         let ski = SubjectKeyIdentifier::try_from(spk)?;

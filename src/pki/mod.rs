@@ -1,6 +1,7 @@
 //! The issuing office's small PKI and the trust decisions that verification stands on:
 //! certificate profiles, CRLs, OCSP responses, the [`TrustStore`] and chain validation as
-//! of a given time.
+//! of a given time. Every leaf profile carries its role as an extended key usage
+//! ([`ROLE_PURPOSES`]); [`Usage::check`] keeps each certificate to its role.
 //!
 //! Paths are built and validated by eseal itself (RFC 5280 clause 6.1, [`Policy`]): every
 //! signature algorithm the crypto layer verifies, self-issued certificates, name
@@ -17,6 +18,7 @@ mod office;
 mod path;
 mod poe;
 mod revocation_data;
+mod roles;
 mod trust;
 
 pub use certificate::{
@@ -34,4 +36,8 @@ pub use ocsp::{
 pub use office::OfficeCa;
 pub use path::Policy;
 pub use poe::{Findings, as_of_proof};
+pub use roles::{
+    OID_ANY_EXTENDED_KEY_USAGE, OID_ESEAL_ROLES, OID_KP_DOCUMENT_SIGNER, OID_KP_LICENCE_SIGNER,
+    OID_KP_SEAL_MAKER, OID_KP_STATUS_LIST_SIGNER, OID_KP_TSL_SIGNING, ROLE_PURPOSES,
+};
 pub use trust::{ChainValidation, TrustStore, Usage};

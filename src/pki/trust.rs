@@ -8,25 +8,139 @@ use super::certificate::{
     Certificate, OID_KP_TIME_STAMPING, read_certificates, rfc3339, unix_seconds,
 };
 use super::crl::{Crl, RevocationReason};
+use super::ocsp::OID_KP_OCSP_SIGNING;
 use super::ocsp::{OcspCertStatus, OcspResponse, OcspSigner};
 use super::path::{self, Policy};
 use super::revocation_data::{CrlSet, OcspSet};
+use super::roles::{
+    OID_KP_DOCUMENT_SIGNER, OID_KP_LICENCE_SIGNER, OID_KP_SEAL_MAKER, OID_KP_STATUS_LIST_SIGNER,
+    OID_KP_TSL_SIGNING, ROLE_PURPOSES,
+};
 use crate::error::Result;
 use crate::report::{Reason, SignatureReport};
 
-/// What the leaf certificate is to be used for; the policy layer checks its key usage.
+/// What the leaf certificate is to be used for: the role it must act in (DESIGN.md
+/// "Roles"). [`Usage::check`] holds the rules; they look at the leaf alone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Usage {
     /// No usage check beyond the chain itself.
     Any,
-    /// Signing GB/T 38540 seals (制章人): `digitalSignature` or `nonRepudiation`.
+    /// Signing GB/T 38540 seals (制章人): the seal-maker purpose, or no eseal role and
+    /// `digitalSignature` or `nonRepudiation`.
     SealMaker,
-    /// Signing documents with a seal (签章人): `digitalSignature` and `nonRepudiation`.
+    /// Signing documents with a seal (签章人): the document-signer purpose, or no eseal
+    /// role; `digitalSignature` and `nonRepudiation` either way.
     Signer,
     /// RFC 3161 timestamps: critical EKU with `id-kp-timeStamping` only.
     Timestamping,
-    /// Signing licence status lists: `digitalSignature`.
+    /// Signing licence status lists: the status-list purpose and `digitalSignature`.
     StatusList,
+    /// Signing licence QRs: the licence-signer purpose and `digitalSignature`.
+    LicenceSigner,
+    /// Signing licence trust lists: ETSI TS 119 612 `id-tsl-kp-tslSigning` and
+    /// `digitalSignature` or `nonRepudiation`.
+    TrustListSigner,
+    /// Signing OCSP responses for an issuer (RFC 6960 clause 4.2.2.2): `id-kp-OCSPSigning`
+    /// and `digitalSignature`.
+    OcspSigner,
+}
+
+impl Usage {
+    /// The name used on the command line, e.g. `seal-maker`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Usage::Any => "any",
+            Usage::SealMaker => "seal-maker",
+            Usage::Signer => "signer",
+            Usage::Timestamping => "tsa",
+            Usage::StatusList => "status-list",
+            Usage::LicenceSigner => "licence-signer",
+            Usage::TrustListSigner => "trust-list",
+            Usage::OcspSigner => "ocsp",
+        }
+    }
+
+    /// The extended key purpose of the role and its name, `None` for [`Usage::Any`].
+    pub fn purpose(self) -> Option<(&'static str, &'static str)> {
+        Some(match self {
+            Usage::Any => return None,
+            Usage::SealMaker => (OID_KP_SEAL_MAKER, "seal maker"),
+            Usage::Signer => (OID_KP_DOCUMENT_SIGNER, "document signer"),
+            Usage::Timestamping => (OID_KP_TIME_STAMPING, "timeStamping"),
+            Usage::StatusList => (OID_KP_STATUS_LIST_SIGNER, "status-list signer"),
+            Usage::LicenceSigner => (OID_KP_LICENCE_SIGNER, "licence signer"),
+            Usage::TrustListSigner => (OID_KP_TSL_SIGNING, "tslSigning"),
+            Usage::OcspSigner => (OID_KP_OCSP_SIGNING, "OCSPSigning"),
+        })
+    }
+
+    /// Whether `leaf` may act in this role, by its own extensions:
+    ///
+    /// - a CA certificate (`cA TRUE`) acts as a leaf for [`Usage::Any`] only, even when
+    ///   trusted directly;
+    /// - a certificate carrying any role purpose ([`ROLE_PURPOSES`]) acts only in the
+    ///   roles it names; `anyExtendedKeyUsage` names none;
+    /// - one carrying none (another PKI's) is judged by key usage for seals and documents,
+    ///   and never signs a trust list, a status list, a licence or an OCSP response;
+    /// - timestamping needs a critical EKU of `id-kp-timeStamping` alone (RFC 3161
+    ///   clause 2.3).
+    ///
+    /// A refusal is [`Reason::UsageNotAllowed`] naming what was needed.
+    pub fn check(self, leaf: &Certificate) -> std::result::Result<(), Reason> {
+        let Some((purpose, role)) = self.purpose() else {
+            return Ok(());
+        };
+        let refuse = |what: String| {
+            Err(Reason::UsageNotAllowed {
+                subject: leaf.subject().to_string(),
+                required: what,
+            })
+        };
+        if leaf.is_ca() {
+            return refuse(format!(
+                "an end-entity certificate for the {role} role, not a CA certificate"
+            ));
+        }
+        let oids = leaf.ext_key_usage().map_or(&[][..], |(_, oids)| oids);
+        let has_role = oids.iter().any(|o| ROLE_PURPOSES.contains(&o.as_str()));
+        let timestamping = self == Usage::Timestamping;
+        if !timestamping && (has_role || self.needs_purpose()) && !oids.iter().any(|o| o == purpose)
+        {
+            return refuse(format!("the extended key usage {role} ({purpose})"));
+        }
+        let ku = leaf.key_usage();
+        match self {
+            Usage::Any => Ok(()),
+            Usage::Signer if !ku.is_some_and(|k| k.digital_signature && k.non_repudiation) => {
+                refuse("key usage digitalSignature and nonRepudiation".into())
+            }
+            Usage::SealMaker | Usage::TrustListSigner
+                if !ku.is_some_and(|k| k.digital_signature || k.non_repudiation) =>
+            {
+                refuse("key usage digitalSignature or nonRepudiation".into())
+            }
+            Usage::StatusList | Usage::LicenceSigner | Usage::OcspSigner
+                if !ku.is_some_and(|k| k.digital_signature) =>
+            {
+                refuse("key usage digitalSignature".into())
+            }
+            Usage::Timestamping => {
+                if ku.is_some_and(|k| !k.digital_signature && !k.non_repudiation) {
+                    return refuse("key usage digitalSignature".into());
+                }
+                match leaf.ext_key_usage() {
+                    Some((true, oids)) if oids == [OID_KP_TIME_STAMPING] => Ok(()),
+                    _ => refuse("a critical extended key usage of timeStamping alone".into()),
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether the role is one eseal defines, which only its own purpose grants.
+    fn needs_purpose(self) -> bool {
+        !matches!(self, Usage::Any | Usage::SealMaker | Usage::Signer)
+    }
 }
 
 impl std::str::FromStr for Usage {
@@ -39,6 +153,9 @@ impl std::str::FromStr for Usage {
             "signer" => Usage::Signer,
             "tsa" | "timestamping" => Usage::Timestamping,
             "status-list" => Usage::StatusList,
+            "licence-signer" => Usage::LicenceSigner,
+            "trust-list" => Usage::TrustListSigner,
+            "ocsp" => Usage::OcspSigner,
             other => return Err(crate::Error::Invalid(format!("unknown usage `{other}`"))),
         })
     }
@@ -170,7 +287,9 @@ impl TrustStore {
     }
 
     /// Validates `leaf` for `usage` as of `at`, with `chain` as extra intermediates
-    /// (e.g. those that came with a signature).
+    /// (e.g. those that came with a signature). The leaf's role ([`Usage::check`]) is
+    /// checked first: a certificate that may not act in it is refused with
+    /// [`Reason::UsageNotAllowed`] alone.
     pub fn validate(
         &self,
         leaf: &Certificate,
@@ -184,6 +303,12 @@ impl TrustStore {
             revocation: "not checked".into(),
             warnings: Vec::new(),
         };
+        // The leaf's role is its own (DESIGN.md "Roles"): a certificate that may not act
+        // in it is refused before any path is built, whatever its path.
+        check_usage(leaf, usage, &mut result.reasons);
+        if !result.reasons.is_empty() {
+            return result;
+        }
         let t = unix_seconds(at);
         if self.anchors.contains(leaf) {
             result
@@ -208,7 +333,6 @@ impl TrustStore {
                 }
             }
         }
-        check_usage(leaf, usage, &mut result.reasons);
         self.check_revocation(at, &mut result);
         result
     }
@@ -537,40 +661,9 @@ fn decide(cert: &Certificate, ca: bool, evidence: &[Evidence], missing: &str, t:
     }
 }
 
-/// The key usage rules of eseal's policy for the leaf.
+/// eseal's role rules for the leaf ([`Usage::check`]).
 fn check_usage(leaf: &Certificate, usage: Usage, reasons: &mut Vec<Reason>) {
-    let ku = leaf.key_usage();
-    let missing = |what: &str| Reason::UsageNotAllowed {
-        subject: leaf.subject().to_string(),
-        required: what.to_string(),
-    };
-    match usage {
-        Usage::Any => {}
-        Usage::Signer => {
-            if !ku.is_some_and(|k| k.digital_signature && k.non_repudiation) {
-                reasons.push(missing("key usage digitalSignature and nonRepudiation"));
-            }
-        }
-        Usage::SealMaker => {
-            if !ku.is_some_and(|k| k.digital_signature || k.non_repudiation) {
-                reasons.push(missing("key usage digitalSignature or nonRepudiation"));
-            }
-        }
-        Usage::StatusList => {
-            if !ku.is_some_and(|k| k.digital_signature) {
-                reasons.push(missing("key usage digitalSignature"));
-            }
-        }
-        Usage::Timestamping => {
-            if ku.is_some_and(|k| !k.digital_signature && !k.non_repudiation) {
-                reasons.push(missing("key usage digitalSignature"));
-            }
-            match leaf.ext_key_usage() {
-                Some((true, oids)) if oids == [OID_KP_TIME_STAMPING] => {}
-                _ => reasons.push(missing(
-                    "a critical extended key usage of timeStamping alone",
-                )),
-            }
-        }
+    if let Err(reason) = usage.check(leaf) {
+        reasons.push(reason);
     }
 }

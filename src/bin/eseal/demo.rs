@@ -104,6 +104,7 @@ pub fn run(args: Args) -> eseal::Result<u8> {
         (Profile::SealMaker, format!("{OFFICE} 制章人")),
         (Profile::Signer, format!("{OFFICE} 签章人 张三")),
         (Profile::Timestamping, format!("{OFFICE} 时间戳服务")),
+        (Profile::LicenceSigner, format!("{OFFICE} 证照签名")),
         (Profile::StatusList, format!("{OFFICE} 证照状态列表")),
     ] {
         let subject = DistinguishedName {
@@ -125,6 +126,8 @@ pub fn run(args: Args) -> eseal::Result<u8> {
     }
     let (maker, maker_key) = &issued[0];
     let (signer, signer_key) = &issued[1];
+    let (licence_signer, licence_key) = &issued[3];
+    let (status_signer, status_key) = &issued[4];
 
     let mut store = TrustStore::new();
     store.add_anchor(root.certificate().clone())?;
@@ -220,8 +223,8 @@ pub fn run(args: Args) -> eseal::Result<u8> {
     let office_identity = sample::office();
     let issuing = IssuingOffice {
         identity: office_identity.clone(),
-        signer: signer_key,
-        certificate: signer,
+        signer: licence_key,
+        certificate: licence_signer,
         status_list_uri: sample::STATUS_LIST_URI.into(),
     };
     let request = sample::business_request(0);
@@ -302,21 +305,39 @@ pub fn run(args: Args) -> eseal::Result<u8> {
     verdict(&verify_ofd(&edited, &store, now, &VerifyOptions::default())?.signatures[0]);
 
     step("the province publishes its trust list; the office its status list");
-    let (lister, lister_key) = &issued[3];
+    let (lister, lister_key) = root.issue_with_new_key(
+        Profile::TrustList,
+        &DistinguishedName {
+            common_name: "吉林省 证照信任列表签名".into(),
+            organization: Some("吉林省政务服务和数字化建设管理局".into()),
+            ..Default::default()
+        },
+        Algorithm::Sm2Sm3,
+        730,
+    )?;
+    write_file(
+        &dir.join("trust-list-signer.pem"),
+        lister.to_pem().as_bytes(),
+    )?;
+    show(
+        &lister,
+        "trust-list-signer.pem (the province's, no office's)",
+    );
     let day = Duration::from_secs(86_400);
     let trust_list = sign_trust_list(
         &TrustList::new("吉林省").template(template.clone()).office(
             Office::new(sample::OFFICE_CODE, OFFICE)
                 .region(office_identity.region.as_str())
                 .status_list("https://zz.jl.gov.cn/sl/")
-                .key(ListedKey::new(signer.clone(), KeyUse::Sign)),
+                .key(ListedKey::new(licence_signer.clone(), KeyUse::Sign))
+                .key(ListedKey::new(status_signer.clone(), KeyUse::Sign)),
         ),
         1,
         now,
         now + 7 * day,
-        lister_key,
-        lister,
-        std::slice::from_ref(office.certificate()),
+        &lister_key,
+        &lister,
+        &[],
     )?;
     write_file(&dir.join("trust-list.cwt"), &trust_list)?;
     let publish = |name: &str, registry: &SqliteRegistry| -> eseal::Result<Vec<u8>> {
@@ -327,8 +348,8 @@ pub fn run(args: Args) -> eseal::Result<u8> {
             at,
             Duration::from_secs(3600),
             at + 2 * day,
-            signer_key,
-            signer,
+            status_key,
+            status_signer,
         )?;
         write_file(&dir.join(name), &token)?;
         Ok(token)

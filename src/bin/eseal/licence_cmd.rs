@@ -47,13 +47,19 @@ pub enum Command {
         /// The licence-signing key (PKCS#8 PEM/DER or PKCS#12).
         #[arg(long)]
         key: PathBuf,
-        /// Its certificate (PEM), as the trust list lists it.
+        /// Its certificate (PEM, profile licence-signer), as the trust list lists it.
         #[arg(long)]
         cert: PathBuf,
-        /// The office's e-seal (.esl) for sealing licence documents.
+        /// The key that signs the office's status lists.
         #[arg(long)]
+        status_list_key: PathBuf,
+        /// Its certificate (PEM, profile status-list), as the trust list lists it.
+        #[arg(long)]
+        status_list_cert: PathBuf,
+        /// The office's e-seal (.esl) for sealing licence documents.
+        #[arg(long, requires_all = ["seal_key", "seal_cert"])]
         seal: Option<PathBuf>,
-        /// The key that seals documents (PAdES); the licence-signing key by default.
+        /// The key that seals documents (PAdES), a document signer's (profile signer).
         #[arg(long)]
         seal_key: Option<PathBuf>,
         /// Its certificate (PEM, with its chain), in the e-seal's certList.
@@ -165,8 +171,9 @@ pub enum Command {
         #[arg(long, default_value = "eseal")]
         operator: String,
     },
-    /// Sign a trust list of offices (their codes, names, regions, status-list prefixes and
-    /// licence-signing certificates) and of the licence templates their registries hold.
+    /// Sign a trust list of offices (their codes, names, regions, status-list prefixes,
+    /// licence-signing and status-list certificates) and of the licence templates their
+    /// registries hold, with a trust-list signer's key (profile trust-list).
     TrustList {
         /// The list signer's key.
         #[arg(long)]
@@ -230,6 +237,8 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             status_list_uri,
             key,
             cert,
+            status_list_key,
+            status_list_cert,
             seal,
             seal_key,
             seal_cert,
@@ -248,6 +257,8 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
                 seal: seal.as_deref().map(absolute).transpose()?,
                 seal_key: seal_key.as_deref().map(absolute).transpose()?,
                 seal_cert: seal_cert.as_deref().map(absolute).transpose()?,
+                status_list_key: Some(absolute(&status_list_key)?),
+                status_list_cert: Some(absolute(&status_list_cert)?),
             };
             let json = serde_json::to_vec_pretty(&config).expect("config serialises");
             write_file(&office.join(OFFICE_FILE), &json)?;
@@ -451,12 +462,15 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
                 }
                 let signing = first_certificate(&config.cert)?;
                 let prefix = status_list_prefix(&config.status_list_uri);
-                list = list.office(
+                let mut listed =
                     Office::new(&config.identity.code.to_string(), &config.identity.name)
                         .region(config.identity.region.as_str())
                         .status_list(prefix)
-                        .key(ListedKey::new(signing, KeyUse::Sign)),
-                );
+                        .key(ListedKey::new(signing, KeyUse::Sign));
+                if let Some(path) = &config.status_list_cert {
+                    listed = listed.key(ListedKey::new(first_certificate(path)?, KeyUse::Sign));
+                }
+                list = list.office(listed);
             }
             let now = SystemTime::now();
             let token = sign_trust_list(

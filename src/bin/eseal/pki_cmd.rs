@@ -33,7 +33,8 @@ pub enum Command {
         /// The issuing CA directory.
         #[arg(long)]
         ca: PathBuf,
-        /// office-ca, seal-maker, signer, tsa or status-list.
+        /// office-ca, seal-maker, signer, licence-signer, status-list, trust-list (a
+        /// province's list signer), tsa or ocsp (a root is made by `pki init`).
         #[arg(long)]
         profile: Profile,
         /// Common name of the subject.

@@ -48,7 +48,8 @@ pub struct Args {
     /// Verify as of this time (RFC 3339); now by default.
     #[arg(long)]
     at: Option<String>,
-    /// What the certificate must be fit for: any, signer, seal-maker, tsa, status-list.
+    /// What the certificate must be fit for: any, signer, seal-maker, licence-signer,
+    /// status-list, trust-list, tsa, ocsp.
     #[arg(long, default_value = "any")]
     usage: Usage,
     /// Judge certificate paths with the strict profile (pyca/cryptography's): flaws that
