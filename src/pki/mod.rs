@@ -28,5 +28,6 @@ pub use ocsp::{
     OcspResponderId, OcspResponse, OcspSigner, SingleStatus, fetch_ocsp_response, ocsp_request_der,
 };
 pub use office::OfficeCa;
+pub(crate) use office::write_atomic;
 pub use poe::{Findings, as_of_proof};
 pub use trust::{ChainValidation, TrustStore, Usage};
