@@ -533,7 +533,12 @@ enum eseal_status eseal_trust_store_add_trust_list(struct eseal_trust_store *sto
 
 /**
  * Adds a licence status list (Token Status List CWT, LICENCE.md §5), filed under its
- * URI; it is verified against the trust list when a licence names it.
+ * URI; it is verified against the trust list when a licence names it. For one URI the
+ * list with the latest `iat` decides, whatever the order of adding: a list older than
+ * one already added changes nothing and gives `ESEAL_REFUSED` (`STATUS_LIST_SUPERSEDED`
+ * in the last error); a different list with the same `iat` makes that URI's status
+ * unknown until a newer list is added, and gives `ESEAL_REFUSED`
+ * (`STATUS_LIST_CONFLICT`).
  *
  * # Safety
  *

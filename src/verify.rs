@@ -48,30 +48,54 @@ pub struct LicenceReport {
 /// Whether `text` starts like a licence QR string: `ZZ`, a version number, `:`
 /// (LICENCE.md §3).
 pub fn is_licence_qr(text: &str) -> bool {
-    text.strip_prefix("ZZ")
-        .and_then(|rest| rest.split_once(':'))
-        .is_some_and(|(v, _)| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+    starts_like_licence_qr(text.as_bytes())
 }
 
-/// The licence QR string `bytes` hold, if that is all they hold (surrounding white space
-/// aside).
-pub fn licence_qr_in(bytes: &[u8]) -> Option<&str> {
-    if bytes.len() > crate::licence::compact::MAX_QR_CHARS + 64 {
-        return None;
-    }
-    std::str::from_utf8(bytes.trim_ascii())
-        .ok()
-        .filter(|s| is_licence_qr(s))
+fn starts_like_licence_qr(bytes: &[u8]) -> bool {
+    let Some(rest) = bytes.strip_prefix(b"ZZ") else {
+        return false;
+    };
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    digits > 0 && rest.get(digits) == Some(&b':')
+}
+
+/// The licence QR string `bytes` hold, if they start like one (surrounding white space
+/// aside), whatever their length: a QR string too long, or not UTF-8 (its bytes outside
+/// UTF-8 become U+FFFD, which is not Base45), is a licence QR that fails its stages, not
+/// some other kind of input.
+pub fn licence_qr_in(bytes: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
+    let bytes = bytes.trim_ascii();
+    starts_like_licence_qr(bytes).then(|| String::from_utf8_lossy(bytes))
+}
+
+/// The report of a licence QR that fails PREFIX … CLAIMS (TOTAL-FAILED, LICENCE_FORMAT),
+/// `None` when it decodes: decoding needs no trust list, so a malformed QR is reported as
+/// such whatever trust was given.
+pub fn licence_format_failure(qr: &str, at: SystemTime) -> Option<LicenceReport> {
+    let failure = crate::licence::verify::format_failure(qr)?;
+    Some(LicenceReport {
+        report: Report {
+            validation_time: rfc3339(unix_seconds(at)),
+            signatures: vec![SignatureReport::new("licence", vec![failure.reason()])],
+        },
+        fields: Vec::new(),
+    })
 }
 
 /// Verifies a licence QR against a trust list (already verified, or the reason it could
-/// not be) and the status lists given, as of `at`.
+/// not be) and the status lists given, as of `at`. A QR that does not decode is
+/// TOTAL-FAILED (LICENCE_FORMAT) even when the trust list cannot be used.
 pub fn verify_licence(
     qr: &str,
     trust: std::result::Result<&VerifiedTrustList, TrustListError>,
     lists: &StatusLists,
     at: SystemTime,
 ) -> LicenceReport {
+    if trust.is_err()
+        && let Some(report) = licence_format_failure(qr, at)
+    {
+        return report;
+    }
     let (signature, fields) = match trust {
         Ok(trust) => {
             let verification = verify_licence_qr(qr, trust, StatusCheck::Lists(lists), at);

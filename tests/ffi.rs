@@ -213,6 +213,8 @@ struct LicenceWorld {
     qr: String,
     trust_list: Vec<u8>,
     status_list: Vec<u8>,
+    /// The same list two hours earlier, every entry VALID.
+    stale_status_list: Vec<u8>,
 }
 
 fn licence_world(status: Status) -> LicenceWorld {
@@ -257,6 +259,16 @@ fn licence_world(status: Status) -> LicenceWorld {
         &status_cert,
     )
     .unwrap();
+    let stale_status_list = sign_status_list(
+        &StatusList::new(5000),
+        sample::STATUS_LIST_URI,
+        now - Duration::from_secs(7200),
+        Duration::from_secs(3600),
+        now + day,
+        &office_key,
+        &office_cert,
+    )
+    .unwrap();
     let at = unix_seconds(now);
     let template = sample::business_template();
     let office = sample::office();
@@ -276,6 +288,7 @@ fn licence_world(status: Status) -> LicenceWorld {
         qr,
         trust_list,
         status_list,
+        stale_status_list,
     }
 }
 
@@ -1061,4 +1074,81 @@ fn truncated_certificate_bundles_are_malformed() {
         eseal_signer_free(signer);
         eseal_trust_store_free(store);
     }
+}
+
+/// Adds a status list to `store`: the status and the last error.
+fn add_status_list(store: *mut eseal_trust_store, token: &[u8]) -> (eseal_status, Option<String>) {
+    // SAFETY: a live store and a readable buffer.
+    let status = unsafe { eseal_trust_store_add_status_list(store, token.as_ptr(), token.len()) };
+    (status, last_error())
+}
+
+/// LICENCE.md §5 "newest wins" in the C trust store: a revoked licence stays REVOKED when
+/// the list from before the revocation is added after the newer one (refused, named
+/// STATUS_LIST_SUPERSEDED) or before it.
+#[test]
+fn trust_store_keeps_the_newest_status_list() {
+    let world = licence_world(Status::Invalid);
+    let revoked = (
+        ESEAL_TOTAL_FAILED,
+        Some("REVOKED".to_string()),
+        Some("LICENCE_REVOKED".to_string()),
+    );
+    // Newer first (licence_store adds it), then the stale one: refused.
+    let store = licence_store(&world);
+    let (status, error) = add_status_list(store, &world.stale_status_list);
+    assert_eq!(status, ESEAL_REFUSED);
+    let error = error.unwrap();
+    assert!(
+        error.starts_with(&format!(
+            "STATUS_LIST_SUPERSEDED: the status list {} issued at ",
+            sample::STATUS_LIST_URI
+        )),
+        "{error}"
+    );
+    let (status, report) = verify(store, world.qr.as_bytes());
+    assert_eq!(status, ESEAL_OK);
+    assert_eq!(verdict(report), revoked);
+    // SAFETY: freed once.
+    unsafe { eseal_trust_store_free(store) };
+
+    // Stale first, then the newer one: both accepted, the newer decides.
+    let store = store_with(&[&world.root]);
+    // SAFETY: a live store and a readable buffer.
+    let status = unsafe {
+        eseal_trust_store_add_trust_list(
+            store,
+            world.trust_list.as_ptr(),
+            world.trust_list.len(),
+            ESEAL_NOW,
+        )
+    };
+    assert_eq!(status, ESEAL_OK);
+    assert_eq!(add_status_list(store, &world.stale_status_list).0, ESEAL_OK);
+    let (status, report) = verify(store, world.qr.as_bytes());
+    assert_eq!(status, ESEAL_OK);
+    assert_eq!(verdict(report), (ESEAL_TOTAL_PASSED, None, None));
+    assert_eq!(add_status_list(store, &world.status_list).0, ESEAL_OK);
+    let (status, report) = verify(store, world.qr.as_bytes());
+    assert_eq!(status, ESEAL_OK);
+    assert_eq!(verdict(report), revoked);
+    // The same list again changes nothing.
+    assert_eq!(add_status_list(store, &world.status_list).0, ESEAL_OK);
+    // SAFETY: freed once.
+    unsafe { eseal_trust_store_free(store) };
+
+    // A malformed QR is TOTAL-FAILED / FORMAT_FAILURE even in a store without a trust list.
+    let bare = store_with(&[&world.root]);
+    let (status, report) = verify(bare, b"ZZ1:abc");
+    assert_eq!(status, ESEAL_OK, "{:?}", last_error());
+    assert_eq!(
+        verdict(report),
+        (
+            ESEAL_TOTAL_FAILED,
+            Some("FORMAT_FAILURE".into()),
+            Some("LICENCE_FORMAT".into())
+        )
+    );
+    // SAFETY: freed once.
+    unsafe { eseal_trust_store_free(bare) };
 }

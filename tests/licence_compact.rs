@@ -250,13 +250,12 @@ fn every_stage_fails_by_name() {
             Stage::Claims
         );
     }
-    // {2: "X", -70002: {}, 3: [[...]]}: 16 levels pass, 17 fail.
+    // {2: "X", 3: [[...]], -70002: {}}: 16 levels pass, 17 fail.
     let nested = |arrays: usize| {
-        let mut p = vec![
-            0xa3, 0x02, 0x61, 0x58, 0x3a, 0x00, 0x01, 0x11, 0x71, 0xa0, 0x03,
-        ];
+        let mut p = vec![0xa3, 0x02, 0x61, 0x58, 0x03];
         p.extend(std::iter::repeat_n(0x81, arrays - 1));
         p.push(0x80);
+        p.extend([0x3a, 0x00, 0x01, 0x11, 0x71, 0xa0]);
         p
     };
     let ok = compact::decode_qr(&signed_payload(&nested(15), &key, &cert)).unwrap();
@@ -639,4 +638,210 @@ fn python_verifies_the_licence_vectors() {
         checked += 1;
     }
     assert_eq!(checked, 9);
+}
+
+/// A COSE_Sign1 written head by head (tag 18, `protected`, `{}`, `payload`), signed with
+/// the Ed25519 `key` over exactly these bytes: whatever else is wrong, the signature holds.
+fn sign1_raw(protected: &[u8], payload: &[u8], key: &SoftwareKey) -> Vec<u8> {
+    let signature = key
+        .sign(&compact::sig_structure(protected, payload))
+        .unwrap();
+    let mut cose = vec![0xd2, 0x84];
+    cbor::bytes(&mut cose, protected);
+    cose.push(0xa0);
+    cbor::bytes(&mut cose, payload);
+    cbor::bytes(&mut cose, &signature);
+    cose
+}
+
+/// A map written with its entries in the order given, each entry encoded on its own: a
+/// way to write what the deterministic encoder never would.
+fn map_as_given(head: &[u8], entries: &[(Value, Value)]) -> Vec<u8> {
+    let mut out = head.to_vec();
+    for (k, v) in entries {
+        out.extend(cbor::encode(k).unwrap());
+        out.extend(cbor::encode(v).unwrap());
+    }
+    out
+}
+
+/// Decoding `qr` fails at `stage` with exactly `detail`, and a verifier reports it as
+/// TOTAL-FAILED / FORMAT_FAILURE with the reason LICENCE_FORMAT.
+fn assert_format(qr: &str, stage: Stage, detail: &str) {
+    use eseal::licence::verify::{LicenceFailure, format_failure};
+    use eseal::report::{Indication, SubIndication};
+    let err = compact::decode_qr(qr).unwrap_err();
+    assert_eq!((err.stage, err.detail.as_str()), (stage, detail));
+    let reason = LicenceFailure::Format(err).reason();
+    assert_eq!(reason.code(), "LICENCE_FORMAT");
+    assert_eq!(
+        reason.verdict(),
+        (Indication::TotalFailed, SubIndication::FormatFailure)
+    );
+    assert_eq!(format_failure(qr).map(|f| f.reason()), Some(reason));
+}
+
+/// LICENCE.md §3, RFC 8949 §4.2.1, RFC 9052: a token is read as strictly as eseal writes
+/// it. Each variant re-encodes a real token with one thing changed and is signed again, so
+/// that only the strictness rule can refuse it.
+#[test]
+fn only_the_deterministic_encoding_is_accepted() {
+    let (key, cert) = signer(Algorithm::Ed25519);
+    let claims = business_claims();
+    let payload = claims.to_cbor().unwrap();
+    let kid = compact::kid_of(&cert);
+    let protected = cbor::encode(&Value::Map(vec![
+        (Value::int(1), Value::int(-8)),
+        (Value::int(4), Value::Bytes(kid.to_vec())),
+    ]))
+    .unwrap();
+    let qr = |cose: &[u8]| compact::qr_string(cose);
+    // The hand-written token is the issuer's token, byte for byte, and verifies.
+    let good = sign1_raw(&protected, &payload, &key);
+    assert_eq!(good, compact::sign_cose(&payload, &key, &cert).unwrap());
+    let token = compact::decode_qr(&qr(&good)).unwrap();
+    token.verify_with(&cert).unwrap();
+    assert_eq!(token.claims, claims);
+
+    let Value::Map(entries) = cbor::decode(&payload).unwrap() else {
+        panic!("the claims are a map")
+    };
+    let n = entries.len() as u8;
+    assert_eq!(payload[0], 0xa0 | n);
+    let first_entry = map_as_given(&[], &entries[..1]).len();
+
+    // A head longer than needed: the claims map's entry count in one extra byte.
+    let long_head = [&[0xb8, n][..], &payload[1..]].concat();
+    assert_format(
+        &qr(&sign1_raw(&protected, &long_head, &key)),
+        Stage::Claims,
+        "head at offset 0 is not in its shortest form",
+    );
+    // Map keys swapped (`sub` before `iss`).
+    let mut swapped = entries.clone();
+    swapped.swap(0, 1);
+    let swapped = map_as_given(&payload[..1], &swapped);
+    let second_key_at = 1 + map_as_given(&[], &entries[1..2]).len();
+    assert_format(
+        &qr(&sign1_raw(&protected, &swapped, &key)),
+        Stage::Claims,
+        &format!("map key at offset {second_key_at} is out of order"),
+    );
+    // A key twice (`iss` repeated, same value).
+    let mut twice = entries.clone();
+    twice.insert(1, entries[0].clone());
+    let twice = map_as_given(&[0xa0 | (n + 1)], &twice);
+    assert_format(
+        &qr(&sign1_raw(&protected, &twice, &key)),
+        Stage::Claims,
+        &format!("duplicate map key at offset {}", 1 + first_entry),
+    );
+    // The claims map with an indefinite length.
+    let indefinite = [&[0xbf][..], &payload[1..], &[0xff]].concat();
+    assert_format(
+        &qr(&sign1_raw(&protected, &indefinite, &key)),
+        Stage::Claims,
+        "indefinite length at offset 0",
+    );
+    // A float: claim 7 (cti's place, after iat) as the half-precision 1.0.
+    let mut with_float = entries.clone();
+    let at = with_float
+        .iter()
+        .position(|(k, _)| k == &Value::int(6))
+        .unwrap()
+        + 1;
+    with_float.insert(at, (Value::int(7), Value::int(0)));
+    let mut float = map_as_given(&[0xa0 | (n + 1)], &with_float);
+    let float_at = 1 + map_as_given(&[], &with_float[..at]).len() + 1;
+    assert_eq!(float[float_at], 0x00);
+    float.splice(float_at..=float_at, [0xf9, 0x3c, 0x00]);
+    assert_format(
+        &qr(&sign1_raw(&protected, &float, &key)),
+        Stage::Claims,
+        &format!("floating-point number at offset {float_at}"),
+    );
+    // A tag inside the claims: `sub` as 18("…").
+    let mut tagged = entries.clone();
+    tagged[1].1 = Value::Tag(18, Box::new(tagged[1].1.clone()));
+    let tagged = map_as_given(&payload[..1], &tagged);
+    assert_format(
+        &qr(&sign1_raw(&protected, &tagged, &key)),
+        Stage::Claims,
+        &format!(
+            "tag 18 inside a data item at offset {}",
+            1 + first_entry + 1
+        ),
+    );
+    // `exp` not after `iat`.
+    let mut expired = claims.clone();
+    expired.expires = expired.issued_at;
+    let iat = expired.issued_at.unwrap();
+    assert_format(
+        &qr(&sign1_raw(&protected, &expired.to_cbor().unwrap(), &key)),
+        Stage::Claims,
+        &format!("`exp` {iat} is not after `iat` {iat}"),
+    );
+
+    // The protected header: `alg` −8 in two bytes, and keys swapped.
+    let long_alg = [&[0xa2, 0x01, 0x38, 0x07][..], &protected[3..]].concat();
+    assert_format(
+        &qr(&sign1_raw(&long_alg, &payload, &key)),
+        Stage::Cose,
+        "protected header: head at offset 2 is not in its shortest form",
+    );
+    let kid_first = [&[0xa2][..], &protected[3..], &protected[1..3]].concat();
+    assert_format(
+        &qr(&sign1_raw(&kid_first, &payload, &key)),
+        Stage::Cose,
+        &format!(
+            "protected header: map key at offset {} is out of order",
+            protected.len() - 2
+        ),
+    );
+    // A `crit` header naming a label eseal does not understand.
+    let crit = cbor::encode(&Value::Map(vec![
+        (Value::int(1), Value::int(-8)),
+        (Value::int(2), Value::Array(vec![Value::int(-70099)])),
+        (Value::int(4), Value::Bytes(kid.to_vec())),
+        (Value::int(-70099), Value::Bool(true)),
+    ]))
+    .unwrap();
+    assert_format(
+        &qr(&sign1_raw(&crit, &payload, &key)),
+        Stage::Cose,
+        "crit header: label -70099 not understood",
+    );
+    // The COSE array's head in two bytes; a tag the format does not use around it.
+    let long_array = [&[0xd2, 0x98, 0x04][..], &good[2..]].concat();
+    assert_format(
+        &qr(&long_array),
+        Stage::Cose,
+        "head at offset 1 is not in its shortest form",
+    );
+    let other_tag = [&[0xc1][..], &good[..]].concat();
+    assert_format(
+        &qr(&other_tag),
+        Stage::Cose,
+        "tag 1 at offset 0 is not used",
+    );
+
+    // Bytes after the zlib stream.
+    let compressed = compact::base45_decode(&qr(&good)[4..]).unwrap();
+    let trailing = [&compressed[..], b"\x00\x00\x00"].concat();
+    assert_format(
+        &format!("ZZ1:{}", compact::base45_encode(&trailing)),
+        Stage::Zlib,
+        "3 bytes after the zlib stream",
+    );
+    // A QR string over the length limit.
+    let long = format!("ZZ1:{}", "0".repeat(compact::MAX_QR_CHARS + 3));
+    assert_format(
+        &long,
+        Stage::Base45,
+        &format!(
+            "QR string too long: {} characters, the limit is {}",
+            compact::MAX_QR_CHARS + 3,
+            compact::MAX_QR_CHARS
+        ),
+    );
 }

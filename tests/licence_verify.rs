@@ -826,3 +826,327 @@ fn cli_verifies_licence_qr_strings() {
         "STATUS_UNKNOWN"
     );
 }
+
+/// LICENCE.md §5 "newest wins": a list older than one at hand (a replay within its
+/// validity) never changes the verdict, in whichever order the two were added.
+#[test]
+fn an_older_status_list_never_overrides_a_newer_one() {
+    use eseal::licence::verify::Filed;
+    let f = Fixture::new(Algorithm::EcdsaP256Sha256);
+    let qr = sign(&claims(&office_a(), A_URI, INDEX), &f.a);
+    let now = SystemTime::now();
+    let (old_at, new_at) = (
+        now - Duration::from_secs(7200),
+        now - Duration::from_secs(60),
+    );
+    let before = list_token(&f.a, A_URI, Status::Valid, old_at, days_from_now(1));
+    let after = list_token(&f.a, A_URI, Status::Invalid, new_at, days_from_now(2));
+    let (old_iat, new_iat) = (unix_seconds(old_at), unix_seconds(new_at));
+    let superseded = LicenceWarning::StatusListSuperseded {
+        uri: A_URI.into(),
+        iat: old_iat,
+        newest: new_iat,
+    };
+    for (first, second, filed) in [
+        (
+            &after,
+            &before,
+            Filed::Superseded {
+                iat: old_iat,
+                newest: new_iat,
+            },
+        ),
+        (&before, &after, Filed::Newest),
+    ] {
+        let mut l = StatusLists::new();
+        assert_eq!(l.insert(A_URI, first.clone()), Filed::Newest);
+        assert_eq!(l.insert(A_URI, second.clone()), filed);
+        assert_eq!(l.insert(A_URI, after.clone()), Filed::Duplicate);
+        let r = f.verify(&qr, &l);
+        assert_eq!(
+            r.failure,
+            Some(LicenceFailure::Revoked(reference(A_URI, INDEX))),
+            "{r}"
+        );
+        assert_eq!(r.indication(), Indication::TotalFailed);
+        assert_eq!(codes(&r), ["LICENCE_REVOKED"]);
+        assert_eq!(r.warnings, std::slice::from_ref(&superseded));
+        assert!(
+            r.to_report().warnings[0].starts_with(&format!(
+                "STATUS_LIST_SUPERSEDED: the status list {A_URI} issued at "
+            )),
+            "{:?}",
+            r.to_report().warnings
+        );
+        assert!(
+            matches!(r.status, StatusOutcome::Checked { as_of: Some(iat), .. } if iat == new_iat)
+        );
+    }
+    // Read from files (`add`): the same, and the remark names both times.
+    let mut l = StatusLists::new();
+    assert_eq!(
+        l.file(after.clone()).unwrap(),
+        (A_URI.to_string(), Filed::Newest)
+    );
+    let (uri, filed) = l.file(before.clone()).unwrap();
+    assert_eq!(filed.remark(&uri), Some(superseded.to_string()));
+    assert_eq!(codes(&f.verify(&qr, &l)), ["LICENCE_REVOKED"]);
+}
+
+/// Two different lists of one URI with the same `iat` contradict each other: the status is
+/// unknown (never valid, never revoked) until a newer list arrives; the order of adding
+/// does not matter.
+#[test]
+fn status_lists_with_the_same_iat_and_different_content_conflict() {
+    use eseal::licence::verify::Filed;
+    let f = Fixture::new(Algorithm::EcdsaP256Sha256);
+    let qr = sign(&claims(&office_a(), A_URI, INDEX), &f.a);
+    let at = SystemTime::now() - Duration::from_secs(600);
+    let iat = unix_seconds(at);
+    let valid = list_token(&f.a, A_URI, Status::Valid, at, days_from_now(1));
+    let invalid = list_token(&f.a, A_URI, Status::Invalid, at, days_from_now(1));
+    for (first, second) in [(&valid, &invalid), (&invalid, &valid)] {
+        let mut l = StatusLists::new();
+        assert_eq!(l.insert(A_URI, first.clone()), Filed::Newest);
+        assert_eq!(l.insert(A_URI, second.clone()), Filed::Conflict { iat });
+        let r = f.verify(&qr, &l);
+        assert_status_unknown(
+            &r,
+            A_URI,
+            INDEX,
+            StatusListError::Conflict {
+                uri: A_URI.into(),
+                iat,
+            },
+        );
+        // A newer list settles it, and the two older ones are reported.
+        let newer = fresh_token(&f.a, A_URI, Status::Valid);
+        assert_eq!(l.insert(A_URI, newer), Filed::Newest);
+        let r = f.verify(&qr, &l);
+        assert!(r.is_passed(), "{r}");
+        assert!(matches!(
+            &r.warnings[..],
+            [LicenceWarning::StatusListSuperseded { iat: old, .. }] if *old == iat
+        ));
+    }
+}
+
+/// A status list that cannot be read may be the newest list of any URI: the status is
+/// unknown, not valid.
+#[test]
+fn an_unreadable_status_list_leaves_the_status_unknown() {
+    let f = Fixture::new(Algorithm::EcdsaP256Sha256);
+    let qr = sign(&claims(&office_a(), A_URI, INDEX), &f.a);
+    let mut l = lists(&[(A_URI, fresh_token(&f.a, A_URI, Status::Valid))]);
+    let error = l.add(b"not a status list".to_vec()).unwrap_err();
+    l.add_unreadable(format!("list.cwt: {error}"));
+    let r = f.verify(&qr, &l);
+    assert_status_unknown(
+        &r,
+        A_URI,
+        INDEX,
+        StatusListError::Unreadable(format!("list.cwt: {error}")),
+    );
+}
+
+/// `eseal verify` keeps the newest status list per URI whatever the order of
+/// `--status-list`, names the stale one, refuses a trust-list rollback (`--min-seq`, and
+/// `--trust-list-state`, which it keeps up to date), reports an unreadable status list as
+/// STATUS_UNKNOWN and a malformed QR as LICENCE_FORMAT with or without a trust list.
+#[test]
+fn cli_newest_status_list_and_no_trust_list_rollback() {
+    let f = Fixture::new(Algorithm::EcdsaP256Sha256);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let trust_list = |seq: u64| {
+        sign_trust_list(
+            &TrustList::new("吉林省电子证照信任列表").office(
+                Office::new(&office_a(), "吉林省市场监督管理厅")
+                    .status_list(A_SL)
+                    .key(ListedKey::new(f.a.1.clone(), KeyUse::Sign)),
+            ),
+            seq,
+            SystemTime::now() - Duration::from_secs(60),
+            days_from_now(1),
+            &f.list_key,
+            &f.list_cert,
+            &[],
+        )
+        .unwrap()
+    };
+    let list_5 = write(d, "trust-5.cwt", &trust_list(5));
+    let list_6 = write(d, "trust-6.cwt", &trust_list(6));
+    let root = write(d, "root.pem", f.hierarchy.root.to_pem().as_bytes());
+    let ca = write(d, "ca.pem", f.hierarchy.ca.to_pem().as_bytes());
+    let now = SystemTime::now();
+    let before = write(
+        d,
+        "before.cwt",
+        &list_token(
+            &f.a,
+            A_URI,
+            Status::Valid,
+            now - Duration::from_secs(7200),
+            days_from_now(1),
+        ),
+    );
+    let after = write(
+        d,
+        "after.cwt",
+        &list_token(
+            &f.a,
+            A_URI,
+            Status::Invalid,
+            now - Duration::from_secs(60),
+            days_from_now(1),
+        ),
+    );
+    let qr = sign(&claims(&office_a(), A_URI, INDEX), &f.a);
+    let trust = ["--trust", &root, "--chain", &ca, "--json"];
+    let verify = |extra: &[&str]| run(&[&["verify", &qr][..], &trust, extra].concat());
+
+    for order in [[&before, &after], [&after, &before]] {
+        let (code, json) = verify(&[
+            "--trust-list",
+            &list_5,
+            "--status-list",
+            order[0],
+            "--status-list",
+            order[1],
+        ]);
+        assert_eq!(code, 2, "{json}");
+        let signature = &json["signatures"][0];
+        assert_eq!(signature["indication"], "TOTAL-FAILED");
+        assert_eq!(signature["reasons"][0]["code"], "LICENCE_REVOKED");
+        let warnings = signature["warnings"].as_array().unwrap();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("STATUS_LIST_SUPERSEDED: the status list {A_URI}")),
+            "{warnings:?}"
+        );
+    }
+
+    // An unreadable status list: STATUS_UNKNOWN (INDETERMINATE, exit 1), not exit 65.
+    let junk = write(d, "junk.cwt", b"\xd2\x84junk");
+    let (code, json) = verify(&[
+        "--trust-list",
+        &list_5,
+        "--status-list",
+        &after,
+        "--status-list",
+        &junk,
+    ]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(json["signatures"][0]["indication"], "INDETERMINATE");
+    assert_eq!(
+        json["signatures"][0]["reasons"][0]["code"],
+        "STATUS_UNKNOWN"
+    );
+    let message = json["signatures"][0]["reasons"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert!(
+        message.contains(&format!("a status list given cannot be read ({junk}: ")),
+        "{message}"
+    );
+
+    // --min-seq: a list below it is a rollback.
+    let (code, json) = verify(&[
+        "--trust-list",
+        &list_5,
+        "--status-list",
+        &after,
+        "--min-seq",
+        "6",
+    ]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(json["signatures"][0]["indication"], "INDETERMINATE");
+    assert_eq!(
+        json["signatures"][0]["reasons"][0]["code"],
+        "TRUST_LIST_INVALID"
+    );
+    assert!(
+        json.to_string()
+            .contains("trust list rollback: seq 5 is lower than the last seen 6"),
+        "{json}"
+    );
+    let (code, _) = verify(&[
+        "--trust-list",
+        &list_6,
+        "--status-list",
+        &after,
+        "--min-seq",
+        "6",
+    ]);
+    assert_eq!(code, 2);
+
+    // --trust-list-state: seq 6 is recorded, then seq 5 is a rollback; the file names it.
+    let state = d.join("state").join("trust-seq.json");
+    std::fs::create_dir(d.join("state")).unwrap();
+    let state_arg = state.display().to_string();
+    let with_state = |list: &str| {
+        verify(&[
+            "--trust-list",
+            list,
+            "--status-list",
+            &after,
+            "--trust-list-state",
+            &state_arg,
+        ])
+    };
+    assert_eq!(with_state(&list_5).0, 2);
+    let seen: serde_json::Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    assert_eq!(seen, serde_json::json!({"吉林省电子证照信任列表": 5}));
+    assert_eq!(with_state(&list_6).0, 2);
+    let seen: serde_json::Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    assert_eq!(seen, serde_json::json!({"吉林省电子证照信任列表": 6}));
+    let (code, json) = with_state(&list_5);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(
+        json["signatures"][0]["reasons"][0]["code"],
+        "TRUST_LIST_INVALID"
+    );
+    assert!(
+        json.to_string()
+            .contains("trust list rollback: seq 5 is lower than the last seen 6"),
+        "{json}"
+    );
+    let seen: serde_json::Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    assert_eq!(seen, serde_json::json!({"吉林省电子证照信任列表": 6}));
+    assert_eq!(
+        std::fs::read_dir(d.join("state")).unwrap().count(),
+        1,
+        "no temporary file is left"
+    );
+
+    // A malformed QR is LICENCE_FORMAT (TOTAL-FAILED, exit 2) with a trust list, with an
+    // unusable one, and with none; a QR string too long is one too.
+    let bad = format!("{}x", &qr[..qr.len() - 1]);
+    let long = write(
+        d,
+        "long.txt",
+        format!("ZZ1:{}", "0".repeat(70_000)).as_bytes(),
+    );
+    for (input, extra) in [
+        (&bad, vec!["--trust-list", &list_5]),
+        (&bad, vec!["--trust-list", &junk]),
+        (&bad, vec![]),
+        (&long, vec![]),
+    ] {
+        let (code, json) = run(&[&["verify", input.as_str()][..], &trust, &extra].concat());
+        assert_eq!(code, 2, "{extra:?} {json}");
+        let signature = &json["signatures"][0];
+        assert_eq!(signature["indication"], "TOTAL-FAILED");
+        assert_eq!(signature["sub_indication"], "FORMAT_FAILURE");
+        assert_eq!(signature["reasons"][0]["code"], "LICENCE_FORMAT");
+    }
+    let (_, json) = run(&[&["verify", long.as_str()][..], &trust].concat());
+    assert!(
+        json.to_string()
+            .contains("QR string too long: 70000 characters"),
+        "{json}"
+    );
+}

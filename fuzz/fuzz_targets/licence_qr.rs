@@ -1,8 +1,8 @@
 //! Licence QR decoding (LICENCE.md §3): `licence::compact::decode_qr` on the input as
 //! UTF-8 (when it is) and as Latin-1 characters, behind the `ZZ1:` prefix too, so that
 //! the Base45, zlib, COSE and CLAIMS stages get exercised; then `decode_cose` on the raw
-//! bytes and the CBOR decoder with a re-encoding round trip; claims that decode must
-//! survive `to_cbor` → `decode`.
+//! bytes and the CBOR decoder, whose input must be the one deterministic encoding that
+//! re-encoding gives back; claims that decode must survive `to_cbor` → `decode`.
 #![no_main]
 
 use eseal::licence::compact::{self, cbor};
@@ -19,8 +19,9 @@ fuzz_target!(|data: &[u8]| {
     let _ = compact::decode_qr(&compact::qr_string(data));
     let _ = compact::decode_cose(data);
     if let Ok(value) = cbor::decode(data) {
-        // Re-encoding is canonical: it decodes and re-encodes to the same bytes.
+        // Only the deterministic encoding decodes, so re-encoding gives the input back.
         let encoded = cbor::encode(&value).expect("decoded maps have no duplicate keys");
+        assert_eq!(encoded, data, "a second encoding of one data item decoded");
         let again = cbor::decode(&encoded).expect("canonical CBOR decodes");
         assert_eq!(cbor::encode(&again).as_ref(), Ok(&encoded));
     }

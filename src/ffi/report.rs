@@ -6,7 +6,9 @@ use std::sync::OnceLock;
 use crate::licence::trust_list::TrustListError;
 use crate::pki::unix_seconds;
 use crate::report::{Indication, Report};
-use crate::verify::{DocumentOptions, licence_qr_in, verify_document, verify_licence};
+use crate::verify::{
+    DocumentOptions, licence_format_failure, licence_qr_in, verify_document, verify_licence,
+};
 
 use super::args::{bytes_in, c_string, out_ptr};
 use super::handles::{self, Kind};
@@ -96,6 +98,11 @@ fn rfc3339_of(time: &str) -> String {
 
 /// Verifies `store`'s licence trust list can be used as of `at` and the QR against it.
 fn verify_qr(store: &TrustStoreParts, qr: &str, at: std::time::SystemTime) -> FfiResult<Report> {
+    if store.trust_list.is_none()
+        && let Some(failed) = licence_format_failure(qr, at)
+    {
+        return Ok(failed.report);
+    }
     let trust = store.trust_list.as_ref().ok_or_else(|| {
         FfiError::new(
             eseal_status::ESEAL_INVALID_ARGUMENT,
@@ -148,7 +155,7 @@ pub unsafe extern "C" fn eseal_verify(
         let at = time_arg(at);
         let store = store.read();
         let report = match licence_qr_in(data) {
-            Some(qr) => verify_qr(&store, qr, at)?,
+            Some(qr) => verify_qr(&store, &qr, at)?,
             None => verify_document(data, &store.store, at, &DocumentOptions::default())?,
         };
         *out = handles::into_handle(eseal_report::new(report), Kind::Report);

@@ -218,7 +218,12 @@ fn trust_list_error(error: TrustListError) -> FfiError {
 }
 
 /// Adds a licence status list (Token Status List CWT, LICENCE.md §5), filed under its
-/// URI; it is verified against the trust list when a licence names it.
+/// URI; it is verified against the trust list when a licence names it. For one URI the
+/// list with the latest `iat` decides, whatever the order of adding: a list older than
+/// one already added changes nothing and gives `ESEAL_REFUSED` (`STATUS_LIST_SUPERSEDED`
+/// in the last error); a different list with the same `iat` makes that URI's status
+/// unknown until a newer list is added, and gives `ESEAL_REFUSED`
+/// (`STATUS_LIST_CONFLICT`).
 ///
 /// # Safety
 ///
@@ -232,13 +237,20 @@ pub unsafe extern "C" fn eseal_trust_store_add_status_list(
     guard(|| {
         // SAFETY: forwarded from the caller's contract.
         let (store, data) = unsafe { store_and_data(store, data, len) }?;
-        store.write().status_lists.add(data.to_vec()).map_err(|e| {
-            FfiError::new(
-                eseal_status::ESEAL_MALFORMED_INPUT,
-                format!("status list: {e}"),
-            )
-        })?;
-        Ok(())
+        let (uri, filed) = store
+            .write()
+            .status_lists
+            .file(data.to_vec())
+            .map_err(|e| {
+                FfiError::new(
+                    eseal_status::ESEAL_MALFORMED_INPUT,
+                    format!("status list: {e}"),
+                )
+            })?;
+        match filed.remark(&uri) {
+            Some(remark) => Err(FfiError::new(eseal_status::ESEAL_REFUSED, remark)),
+            None => Ok(()),
+        }
     })
 }
 

@@ -3,11 +3,13 @@
 //! tags, `false`, `true` and `null`, with definite lengths only.
 //!
 //! Encoding is RFC 8949 clause 4.2.1 core deterministic encoding: shortest heads,
-//! definite lengths, map keys sorted by their encoded bytes, no floats. Decoding rejects
-//! indefinite lengths, floats, other simple values, duplicate map keys (clause 5.6),
-//! nesting deeper than [`MAX_DEPTH`] and trailing bytes.
-
-use std::collections::HashSet;
+//! definite lengths, map keys sorted by their encoded bytes, no floats. Decoding accepts
+//! only that encoding, so that a data item has one encoding: it rejects heads longer than
+//! needed ([`is_shortest`]), map keys out of that order or repeated ([`key_follows`],
+//! clause 5.6), indefinite lengths, floats, other simple values, tags other than
+//! [`TAGS`] or inside an array or map, nesting deeper than [`MAX_DEPTH`] and trailing
+//! bytes. [`Reader`] and [`decode_ref`] apply the same two functions as they read each
+//! head and key: there is no second pass.
 
 /// The deepest nesting of arrays, maps and tags accepted (LICENCE.md §3).
 pub const MAX_DEPTH: usize = 16;
@@ -90,6 +92,30 @@ impl Value {
             _ => None,
         }
     }
+}
+
+/// The tags the licence formats use, only ever around the outermost data item: COSE_Sign1
+/// (18, RFC 9052 clause 4.2) and CWT (61, RFC 8392 clause 6).
+pub const TAGS: [u64; 2] = [18, 61];
+
+/// Whether the argument `n` of a head with additional information `ai` is written in its
+/// shortest form (RFC 8949 clause 4.2.1: 0–23 in the initial byte, then the fewest of 1,
+/// 2, 4 or 8 bytes).
+pub fn is_shortest(ai: u8, n: u64) -> bool {
+    match ai {
+        24 => n >= 24,
+        25 => n > 0xff,
+        26 => n > 0xffff,
+        27 => n > 0xffff_ffff,
+        _ => true,
+    }
+}
+
+/// Whether a map key encoded as `key` may follow the key encoded as `previous` (empty for
+/// the first key): RFC 8949 clause 4.2.1 sorts keys by the bytewise lexicographic order of
+/// their encodings, and strictly increasing keys cannot repeat (clause 5.6).
+pub fn key_follows(previous: &[u8], key: &[u8]) -> bool {
+    previous < key
 }
 
 /// Looks `key` up in map entries.
@@ -332,21 +358,23 @@ pub fn decode(input: &[u8]) -> Result<Value, String> {
 /// Decodes exactly one data item filling `input`, borrowing its strings.
 pub fn decode_ref(input: &[u8]) -> Result<ValueRef<'_>, String> {
     let mut d = Decoder { buf: input, pos: 0 };
-    let value = d.item(0)?;
+    let value = d.item(0, true)?;
     if d.pos != input.len() {
         return Err(format!("{} bytes after the data item", input.len() - d.pos));
     }
     Ok(value)
 }
 
-/// Maps up to this many entries find duplicate keys by comparing them pairwise.
+/// The most entries or items a one-pass reader takes in a nested map or array before it
+/// leaves the input to [`decode_ref`].
 pub const SMALL_MAP: u64 = 32;
 
 /// A forward reader over CBOR data items for decoders that know the shape they expect:
 /// each call reads one head, or one head and its string, and answers `None` for anything
-/// else (wrong type, truncation, indefinite length, a simple value or float), so that the
-/// caller can fall back to [`decode_ref`] for the exact error. Heads, lengths and UTF-8
-/// are checked as [`decode_ref`] checks them; duplicate keys and nesting are the caller's.
+/// else (wrong type, truncation, a head not in its shortest form, indefinite length, a
+/// simple value or float), so that the caller can fall back to [`decode_ref`] for the
+/// exact error. Heads, lengths and UTF-8 are checked as [`decode_ref`] checks them; key
+/// order goes through [`Reader::key`]; nesting is the caller's.
 pub struct Reader<'a> {
     rest: &'a [u8],
 }
@@ -382,8 +410,29 @@ impl<'a> Reader<'a> {
                 .map(|(b, r)| (u64::from_be_bytes(*b), r))?,
             _ => return None,
         };
+        if !is_shortest(ai, n) {
+            return None;
+        }
         self.rest = rest;
         Some((major, n))
+    }
+
+    /// A map key read by `read`, which must follow `previous` (the encoding of the key
+    /// before it, empty for the first) by [`key_follows`]; `previous` then holds this
+    /// key's encoding.
+    pub fn key<T>(
+        &mut self,
+        previous: &mut &'a [u8],
+        read: impl FnOnce(&mut Self) -> Option<T>,
+    ) -> Option<T> {
+        let start = self.rest;
+        let key = read(self)?;
+        let encoded = &start[..start.len() - self.rest.len()];
+        if !key_follows(previous, encoded) {
+            return None;
+        }
+        *previous = encoded;
+        Some(key)
     }
 
     fn head(&mut self, major: u8) -> Option<u64> {
@@ -477,10 +526,17 @@ impl<'a> Decoder<'a> {
             31 => return Err(format!("indefinite length at offset {at}")),
             _ => return Err(format!("reserved additional information at offset {at}")),
         };
+        // Major type 7 has no argument to shorten: floats and simple values are refused
+        // by name in `item`.
+        if major != 7 && !is_shortest(ai, n) {
+            return Err(format!("head at offset {at} is not in its shortest form"));
+        }
         Ok((major, ai, n))
     }
 
-    fn item(&mut self, depth: usize) -> Result<ValueRef<'a>, String> {
+    /// One data item; `outermost` while no array or map encloses it (tags may only
+    /// appear there).
+    fn item(&mut self, depth: usize, outermost: bool) -> Result<ValueRef<'a>, String> {
         let at = self.pos;
         let (major, ai, n) = self.head()?;
         let nested = || {
@@ -502,7 +558,7 @@ impl<'a> Decoder<'a> {
                 let depth = nested()?;
                 let mut items = Vec::with_capacity((n as usize).min(self.remaining()));
                 for _ in 0..n {
-                    items.push(self.item(depth)?);
+                    items.push(self.item(depth, false)?);
                 }
                 ValueRef::Array(items)
             }
@@ -510,35 +566,27 @@ impl<'a> Decoder<'a> {
                 let depth = nested()?;
                 let mut entries: Vec<(ValueRef<'a>, ValueRef<'a>)> =
                     Vec::with_capacity((n as usize).min(self.remaining()));
-                // Small maps (every licence map) compare keys directly; larger ones by
-                // their encodings, so a hostile map costs linear time.
-                let mut seen: Option<HashSet<Vec<u8>>> = None;
-                for i in 0..n {
+                let mut previous: &[u8] = &[];
+                for _ in 0..n {
                     let key_at = self.pos;
-                    let key = self.item(depth)?;
-                    let value = self.item(depth)?;
-                    let duplicate = if i < SMALL_MAP {
-                        entries.iter().any(|(k, _)| *k == key)
-                    } else {
-                        let seen = match &mut seen {
-                            Some(seen) => seen,
-                            None => seen.insert(
-                                entries
-                                    .iter()
-                                    .map(|(k, _)| encode(&k.to_owned_value()))
-                                    .collect::<Result<_, _>>()?,
-                            ),
-                        };
-                        !seen.insert(encode(&key.to_owned_value())?)
-                    };
-                    if duplicate {
-                        return Err(format!("duplicate map key at offset {key_at}"));
+                    let key = self.item(depth, false)?;
+                    let encoded = &self.buf[key_at..self.pos];
+                    if !key_follows(previous, encoded) {
+                        return Err(if previous == encoded {
+                            format!("duplicate map key at offset {key_at}")
+                        } else {
+                            format!("map key at offset {key_at} is out of order")
+                        });
                     }
+                    previous = encoded;
+                    let value = self.item(depth, false)?;
                     entries.push((key, value));
                 }
                 ValueRef::Map(entries)
             }
-            6 => ValueRef::Tag(n, Box::new(self.item(nested()?)?)),
+            6 if !outermost => return Err(format!("tag {n} inside a data item at offset {at}")),
+            6 if !TAGS.contains(&n) => return Err(format!("tag {n} at offset {at} is not used")),
+            6 => ValueRef::Tag(n, Box::new(self.item(nested()?, true)?)),
             _ => match ai {
                 20 => ValueRef::Bool(false),
                 21 => ValueRef::Bool(true),

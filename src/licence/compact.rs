@@ -408,12 +408,18 @@ impl<S: AsRef<str>> LicenceClaims<S> {
 
 impl<'a> LicenceClaims<&'a str> {
     /// Reads claims from a CBOR payload, borrowing their text; the CLAIMS stage's checks
-    /// (a text `sub` of at most 128 characters, a licence map) apply. Unknown claims and
-    /// fields are ignored.
+    /// (a text `sub` of at most 128 characters, a licence map, `exp` after `iat`) apply.
+    /// Unknown claims and fields are ignored.
     pub fn decode(payload: &'a [u8]) -> std::result::Result<Self, String> {
-        match Self::decode_expected(payload) {
-            Some(claims) => Ok(claims),
-            None => Self::decode_any(payload),
+        let claims = match Self::decode_expected(payload) {
+            Some(claims) => claims,
+            None => Self::decode_any(payload)?,
+        };
+        match (claims.expires, claims.issued_at) {
+            (Some(exp), Some(iat)) if exp <= iat => {
+                Err(format!("`exp` {exp} is not after `iat` {iat}"))
+            }
+            _ => Ok(claims),
         }
     }
 
@@ -423,9 +429,9 @@ impl<'a> LicenceClaims<&'a str> {
     fn decode_expected(payload: &'a [u8]) -> Option<Self> {
         let mut r = cbor::Reader::new(payload);
         let mut claims = LicenceClaims::default();
-        let mut seen = 0u8;
+        let (mut seen, mut previous) = (0u8, &[][..]);
         for _ in 0..r.map()? {
-            let key = r.int()?;
+            let key = r.key(&mut previous, cbor::Reader::int)?;
             let bit = match key {
                 1 => 0,
                 2 => 1,
@@ -568,9 +574,9 @@ fn read_status<'a>(r: &mut cbor::Reader<'a>) -> Option<StatusReference<&'a str>>
     if r.map()? != 1 || r.text()? != "status_list" || r.map()? != 2 {
         return None;
     }
-    let (mut idx, mut uri) = (None, None);
+    let (mut idx, mut uri, mut previous) = (None, None, &[][..]);
     for _ in 0..2 {
-        match r.text()? {
+        match r.key(&mut previous, cbor::Reader::text)? {
             "idx" if idx.is_none() => idx = Some(r.uint()?),
             "uri" if uri.is_none() => uri = Some(r.text()?),
             _ => return None,
@@ -586,9 +592,9 @@ fn read_status<'a>(r: &mut cbor::Reader<'a>) -> Option<StatusReference<&'a str>>
 /// [`LicenceClaims::decode_expected`].
 fn read_fields<'a>(r: &mut cbor::Reader<'a>) -> Option<LicenceFields<&'a str>> {
     let mut fields = LicenceFields::default();
-    let mut seen = 0u16;
+    let (mut seen, mut previous) = (0u16, &[][..]);
     for _ in 0..r.map()? {
-        let key = r.text()?;
+        let key = r.key(&mut previous, cbor::Reader::text)?;
         let (bit, slot) = match key {
             "n" => (0, Some(&mut fields.name)),
             "no" => (1, Some(&mut fields.number)),
@@ -615,12 +621,10 @@ fn read_fields<'a>(r: &mut cbor::Reader<'a>) -> Option<LicenceFields<&'a str>> {
                     return None;
                 }
                 let mut surface: Vec<(&str, &str)> = Vec::with_capacity(n as usize);
+                let mut previous = &[][..];
                 for _ in 0..n {
-                    let (k, v) = (r.text()?, r.text()?);
-                    if surface.iter().any(|(seen, _)| *seen == k) {
-                        return None;
-                    }
-                    surface.push((k, v));
+                    let k = r.key(&mut previous, cbor::Reader::text)?;
+                    surface.push((k, r.text()?));
                 }
                 fields.surface = surface;
             }
@@ -759,31 +763,38 @@ pub fn inflate_qr(qr: &str) -> std::result::Result<Vec<u8>, CompactError> {
     if body.len() > MAX_QR_CHARS {
         return fail(
             Stage::Base45,
-            format!("{} characters, the limit is {MAX_QR_CHARS}", body.len()),
+            format!(
+                "QR string too long: {} characters, the limit is {MAX_QR_CHARS}",
+                body.len()
+            ),
         );
     }
     base45_inflate(body)
 }
 
 /// BASE45 and ZLIB stages: decodes Base45 and inflates the zlib stream (RFC 1950) of at
-/// most [`MAX_INFLATED`] bytes with libdeflate; each thread reuses its decompressor and
-/// buffers from QR to QR.
+/// most [`MAX_INFLATED`] bytes with libdeflate, which must take every byte; each thread
+/// reuses its decompressor and buffers from QR to QR.
 fn base45_inflate(body: &str) -> std::result::Result<Vec<u8>, CompactError> {
-    use libdeflater::{DecompressionError, Decompressor};
+    use super::inflate::{InflateError, Inflater};
     thread_local! {
-        static INFLATER: std::cell::RefCell<(Decompressor, Vec<u8>, Vec<u8>)> =
-            std::cell::RefCell::new((Decompressor::new(), vec![0; MAX_INFLATED], Vec::new()));
+        static INFLATER: std::cell::RefCell<(Inflater, Vec<u8>, Vec<u8>)> =
+            std::cell::RefCell::new((Inflater::new(), vec![0; MAX_INFLATED], Vec::new()));
     }
     INFLATER.with(|cell| {
-        let (decompressor, buffer, compressed) = &mut *cell.borrow_mut();
+        let (inflater, buffer, compressed) = &mut *cell.borrow_mut();
         base45_decode_into(body, compressed).or_else(|e| fail(Stage::Base45, e))?;
-        match decompressor.zlib_decompress(compressed, buffer) {
-            Ok(len) => Ok(buffer[..len].to_vec()),
-            Err(DecompressionError::InsufficientSpace) => fail(
+        match inflater.zlib(compressed, buffer) {
+            Ok((taken, len)) if taken == compressed.len() => Ok(buffer[..len].to_vec()),
+            Ok((taken, _)) => fail(
+                Stage::Zlib,
+                format!("{} bytes after the zlib stream", compressed.len() - taken),
+            ),
+            Err(InflateError::TooLarge) => fail(
                 Stage::Zlib,
                 format!("inflates to more than {MAX_INFLATED} bytes"),
             ),
-            Err(DecompressionError::BadData) => fail(Stage::Zlib, "not a zlib stream"),
+            Err(InflateError::BadData) => fail(Stage::Zlib, "not a zlib stream"),
         }
     })
 }
@@ -844,6 +855,7 @@ pub fn decode_cose_ref(cose: &[u8]) -> std::result::Result<TokenRef<'_>, Compact
         stage: Stage::Cose,
         detail: detail.to_string(),
     };
+    sign1.refuse_crit().map_err(|e| cose_err(&e))?;
     let alg_value = sign1.alg().map_err(|e| cose_err(&e))?;
     let alg = CoseAlgorithm::from_value(alg_value)
         .ok_or_else(|| cose_err(&format!("unsupported alg {alg_value}")))?;
@@ -891,9 +903,9 @@ fn sign1_expected(cose: &[u8]) -> Option<ExpectedSign1<'_>> {
     if header.map()? != 2 {
         return None;
     }
-    let (mut alg, mut kid) = (None, None);
+    let (mut alg, mut kid, mut previous) = (None, None, &[][..]);
     for _ in 0..2 {
-        match header.int()? {
+        match header.key(&mut previous, cbor::Reader::int)? {
             cose::HEADER_ALG if alg.is_none() => alg = Some(header.int()?),
             cose::HEADER_KID if kid.is_none() => kid = Some(header.bytes()?),
             _ => return None,

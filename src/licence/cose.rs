@@ -250,6 +250,29 @@ impl<'a> Sign1Ref<'a> {
         }
     }
 
+    /// `Err` naming the labels when the protected header has a `crit` (RFC 9052 clause
+    /// 3.1): eseal understands no header beyond those of RFC 9052 itself, which `crit`
+    /// may not list, so every label there is one it does not understand.
+    pub fn refuse_crit(&self) -> std::result::Result<(), String> {
+        match cbor::lookup_ref(&self.protected, &ValueRef::int(HEADER_CRIT)) {
+            None => Ok(()),
+            Some(ValueRef::Array(labels)) if !labels.is_empty() => {
+                let labels: Vec<String> = labels
+                    .iter()
+                    .map(|l| match l {
+                        ValueRef::Text(t) => format!("{t:?}"),
+                        other => other.as_i64().map_or("?".into(), |i| i.to_string()),
+                    })
+                    .collect();
+                Err(format!(
+                    "crit header: label {} not understood",
+                    labels.join(", ")
+                ))
+            }
+            Some(_) => Err("crit header is not a non-empty array of labels".into()),
+        }
+    }
+
     /// The `alg` of the protected header: `Err` when absent or not an integer.
     pub fn alg(&self) -> std::result::Result<i64, String> {
         cbor::lookup_ref(&self.protected, &ValueRef::int(HEADER_ALG))

@@ -8,10 +8,13 @@ pub mod compact;
 pub mod cose;
 pub mod document;
 pub mod identifiers;
+#[allow(unsafe_code)]
+mod inflate;
 pub mod issue;
 pub mod model;
 pub mod office;
 pub mod sample;
 pub mod status_list;
 pub mod trust_list;
+pub mod trust_state;
 pub mod verify;

@@ -299,6 +299,19 @@ pub enum StatusListError {
         /// What the role needs, from [`crate::pki::Usage::check`].
         required: String,
     },
+    /// Two different lists of one URI have the same `iat`: neither can be taken as the
+    /// newest (LICENCE.md §5 "newest wins").
+    #[error("two different status lists for {uri} were issued at {iat}")]
+    Conflict {
+        /// The URI.
+        uri: String,
+        /// The `iat` both carry.
+        iat: i64,
+    },
+    /// A status list given could not be read at all, so it may be the newest list of
+    /// the licence's URI.
+    #[error("a status list given cannot be read ({0})")]
+    Unreadable(String),
 }
 
 /// A Status List Token whose signature, `typ`, `sub` and times have been checked.
@@ -414,10 +427,13 @@ pub struct UnverifiedStatusList {
     pub kid: Option<Vec<u8>>,
     /// The `sub` claim, if it is text.
     pub uri: Option<String>,
+    /// The `iat` claim, if it is an integer: which of two lists of one URI is newer.
+    pub iat: Option<i64>,
 }
 
-/// Reads the `kid` and `sub` of a Status List Token without verifying it, to find the
-/// signer's certificate for [`verify_status_list`] and to file the token under its URI.
+/// Reads the `kid`, `sub` and `iat` of a Status List Token without verifying it, to find
+/// the signer's certificate for [`verify_status_list`] and to file the token under its
+/// URI, newest first.
 pub fn peek_status_list(token: &[u8]) -> Result<UnverifiedStatusList, StatusListError> {
     if token.len() > MAX_STATUS_LIST_TOKEN {
         return Err(StatusListError::TooLarge);
@@ -427,13 +443,15 @@ pub fn peek_status_list(token: &[u8]) -> Result<UnverifiedStatusList, StatusList
         .kid()
         .map_err(StatusListError::Malformed)?
         .map(<[u8]>::to_vec);
-    let uri = match cbor::decode(&sign1.payload).map_err(StatusListError::Malformed)? {
-        Value::Map(claims) => lookup(&claims, CLAIM_SUB)
-            .and_then(Value::as_text)
-            .map(str::to_string),
-        _ => None,
+    let claims = match cbor::decode(&sign1.payload).map_err(StatusListError::Malformed)? {
+        Value::Map(claims) => claims,
+        _ => Vec::new(),
     };
-    Ok(UnverifiedStatusList { kid, uri })
+    let uri = lookup(&claims, CLAIM_SUB)
+        .and_then(Value::as_text)
+        .map(str::to_string);
+    let iat = lookup(&claims, CLAIM_IAT).and_then(Value::as_i64);
+    Ok(UnverifiedStatusList { kid, uri, iat })
 }
 
 /// The COSE `kid` of a certificate: the first 8 bytes of SHA-256 of its DER.

@@ -788,11 +788,7 @@ pub fn verify_trust_list(
             .map_err(TrustListError::Malformed)?,
         Some(_) => return Err(malformed("ty not an array")),
     };
-    if let Some(last) = last_seq
-        && seq < last
-    {
-        return Err(TrustListError::Rollback { seq, last });
-    }
+    check_rollback(seq, last_seq)?;
     let at = unix_seconds(at);
     if at > exp {
         return Err(TrustListError::Stale { exp, at });
@@ -837,4 +833,14 @@ fn template_from_value(value: &Value) -> std::result::Result<Template, String> {
     let json = cbor::to_json(value).map_err(|e| format!("ty: {e}"))?;
     let bytes = serde_json::to_vec(&json).expect("JSON serialises");
     Template::from_json(&bytes).map_err(|e| format!("ty: {e}"))
+}
+
+/// The rollback rule of LICENCE.md §4: a list whose `seq` is lower than `last_seq`, the
+/// highest seen from its issuer, is refused ([`TrustListError::Rollback`]); an equal
+/// `seq` is the same list fetched again.
+pub fn check_rollback(seq: u64, last_seq: Option<u64>) -> std::result::Result<(), TrustListError> {
+    match last_seq {
+        Some(last) if seq < last => Err(TrustListError::Rollback { seq, last }),
+        _ => Ok(()),
+    }
 }

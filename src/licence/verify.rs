@@ -31,13 +31,32 @@ pub const HOLDER_TYPE_RESIDENT_ID: &str = "111";
 
 /// Status List Tokens at hand, filed by URI (LICENCE.md §5 "cache per URI").
 ///
+/// **Newest wins**: for one URI the list with the latest `iat` decides, whatever the order
+/// lists were added in. An older list (a replay within its validity) never changes a
+/// verdict; it is kept only to be reported ([`LicenceWarning::StatusListSuperseded`]).
+/// Two different lists with the same `iat` for one URI contradict each other: that URI
+/// answers [`StatusListError::Conflict`] (STATUS_UNKNOWN) until a newer list arrives. A
+/// list whose `iat` cannot be read counts as the newest, so that it cannot be outdated by
+/// a list that can: its URI answers why it is malformed.
+///
 /// Each token is verified on its first lookup (signer found by its `kid` among the trust
 /// list's keys, URI under that office's `sl`) and the outcome kept: later lookups cost a
 /// hash lookup and a bit extraction. The cache belongs to one trust list (issuer, `seq`,
 /// `iat`); a lookup against another list verifies afresh without caching.
 #[derive(Debug, Default)]
 pub struct StatusLists {
-    entries: HashMap<String, StatusEntry>,
+    entries: HashMap<String, UriLists>,
+    unreadable: Vec<String>,
+}
+
+/// The lists of one URI: those with the latest `iat` (one, unless they conflict) and the
+/// `iat`s of older ones.
+#[derive(Debug)]
+struct UriLists {
+    /// `Some(iat)`, or `None` when the `iat` cannot be read (then newer than any).
+    iat: Option<i64>,
+    newest: Vec<StatusEntry>,
+    superseded: Vec<i64>,
 }
 
 #[derive(Debug)]
@@ -60,6 +79,55 @@ struct SignedList {
     list: VerifiedStatusList,
 }
 
+/// What filing a Status List Token did ([`StatusLists::insert`], [`StatusLists::add`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Filed {
+    /// The first list of its URI, or newer than those before it: it decides.
+    Newest,
+    /// The same bytes as a list already filed: nothing changed.
+    Duplicate,
+    /// Older than the list filed for its URI (a replay): it changes nothing and is
+    /// reported as superseded.
+    Superseded {
+        /// The token's `iat`.
+        iat: i64,
+        /// The `iat` of the list that decides.
+        newest: i64,
+    },
+    /// Another list of the URI has the same `iat` and different content: the URI answers
+    /// [`StatusListError::Conflict`] until a newer list is filed.
+    Conflict {
+        /// The shared `iat`.
+        iat: i64,
+    },
+}
+
+impl Filed {
+    /// The warning or refusal that filing `uri`'s token gives, named as
+    /// `STATUS_LIST_SUPERSEDED` or `STATUS_LIST_CONFLICT`; `None` when it was filed
+    /// without remark.
+    pub fn remark(&self, uri: &str) -> Option<String> {
+        match self {
+            Filed::Newest | Filed::Duplicate => None,
+            Filed::Superseded { iat, newest } => Some(
+                LicenceWarning::StatusListSuperseded {
+                    uri: uri.to_string(),
+                    iat: *iat,
+                    newest: *newest,
+                }
+                .to_string(),
+            ),
+            Filed::Conflict { iat } => Some(format!(
+                "STATUS_LIST_CONFLICT: {}",
+                StatusListError::Conflict {
+                    uri: uri.to_string(),
+                    iat: *iat
+                }
+            )),
+        }
+    }
+}
+
 impl StatusLists {
     /// No lists: every licence naming one is STATUS_UNKNOWN.
     pub fn new() -> Self {
@@ -67,33 +135,98 @@ impl StatusLists {
     }
 
     /// Files `token` under `uri`, the URI it was fetched from; its `sub` must say the same
-    /// (LICENCE.md §5), which is checked on lookup.
-    pub fn insert(&mut self, uri: &str, token: Vec<u8>) {
+    /// (LICENCE.md §5), which is checked on lookup. The newest list of a URI decides (see
+    /// [`StatusLists`]); the answer says where this one stands.
+    pub fn insert(&mut self, uri: &str, token: Vec<u8>) -> Filed {
+        let iat = peek_status_list(&token).ok().and_then(|t| t.iat);
         let entry = StatusEntry {
             token,
             verified: OnceLock::new(),
         };
-        self.entries.insert(uri.to_string(), entry);
+        let Some(lists) = self.entries.get_mut(uri) else {
+            let lists = UriLists {
+                iat,
+                newest: vec![entry],
+                superseded: Vec::new(),
+            };
+            self.entries.insert(uri.to_string(), lists);
+            return Filed::Newest;
+        };
+        // `None` (unreadable) sorts after every readable `iat`.
+        let order = |iat: Option<i64>| (iat.is_none(), iat);
+        match order(iat).cmp(&order(lists.iat)) {
+            std::cmp::Ordering::Greater => {
+                lists.superseded.extend(lists.iat);
+                lists.iat = iat;
+                lists.newest = vec![entry];
+                Filed::Newest
+            }
+            std::cmp::Ordering::Less => {
+                let (iat, newest) = (iat.unwrap_or(i64::MIN), lists.iat.unwrap_or(i64::MAX));
+                lists.superseded.push(iat);
+                Filed::Superseded { iat, newest }
+            }
+            std::cmp::Ordering::Equal => {
+                if lists.newest.iter().any(|e| e.token == entry.token) {
+                    return Filed::Duplicate;
+                }
+                lists.newest.push(entry);
+                Filed::Conflict {
+                    iat: iat.unwrap_or(i64::MAX),
+                }
+            }
+        }
     }
 
     /// Files `token` under the URI its own `sub` claims (for lists read from files) and
-    /// returns that URI; a token without a readable `sub` is refused.
+    /// returns that URI; a token without a readable `sub` and `iat` is refused. See
+    /// [`StatusLists::file`] for where the token stands.
     pub fn add(&mut self, token: Vec<u8>) -> Result<String, StatusListError> {
-        let uri = peek_status_list(&token)?
-            .uri
-            .ok_or_else(|| StatusListError::Malformed("sub (2) absent or not text".into()))?;
-        self.insert(&uri, token);
-        Ok(uri)
+        self.file(token).map(|(uri, _)| uri)
     }
 
-    /// The number of lists filed.
+    /// [`StatusLists::add`], also saying where the token stands
+    /// ([`StatusLists::insert`]).
+    pub fn file(&mut self, token: Vec<u8>) -> Result<(String, Filed), StatusListError> {
+        let peeked = peek_status_list(&token)?;
+        let uri = peeked
+            .uri
+            .ok_or_else(|| StatusListError::Malformed("sub (2) absent or not text".into()))?;
+        if peeked.iat.is_none() {
+            return Err(StatusListError::Malformed(
+                "iat (6) absent or not an integer".into(),
+            ));
+        }
+        let filed = self.insert(&uri, token);
+        Ok((uri, filed))
+    }
+
+    /// Records a status list that could not be read at all (`what` says which and why):
+    /// it may be the newest list of any URI, so every licence looked up here is
+    /// STATUS_UNKNOWN ([`StatusListError::Unreadable`]), never valid.
+    pub fn add_unreadable(&mut self, what: String) {
+        self.unreadable.push(what);
+    }
+
+    /// The number of URIs with a list filed.
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
     /// Whether no list is filed.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries.is_empty() && self.unreadable.is_empty()
+    }
+
+    /// The `iat`s of the lists of `uri` that a newer one superseded, sorted, each once.
+    pub fn superseded(&self, uri: &str) -> Vec<i64> {
+        let mut iats = self
+            .entries
+            .get(uri)
+            .map_or_else(Vec::new, |l| l.superseded.clone());
+        iats.sort_unstable();
+        iats.dedup();
+        iats
     }
 
     /// The status of `reference` for a licence of `office`, as of `at`, and the `iat` of
@@ -106,8 +239,20 @@ impl StatusLists {
         at: SystemTime,
     ) -> (LicenceStatus, Option<i64>) {
         let unknown = |reason| (LicenceStatus::Unknown { reason }, None);
-        let Some(entry) = self.entries.get(reference.uri) else {
+        if !self.unreadable.is_empty() {
+            return unknown(StatusListError::Unreadable(self.unreadable.join("; ")));
+        }
+        let Some(lists) = self.entries.get(reference.uri) else {
             return unknown(StatusListError::Missing);
+        };
+        let entry = match &lists.newest[..] {
+            [entry] => entry,
+            _ => {
+                return unknown(StatusListError::Conflict {
+                    uri: reference.uri.to_string(),
+                    iat: lists.iat.unwrap_or(i64::MAX),
+                });
+            }
         };
         let fresh;
         let cached = entry
@@ -354,6 +499,16 @@ pub enum LicenceWarning {
     NoStatusReference,
     /// STATUS was skipped at the caller's request ([`StatusCheck::Skip`]).
     StatusSkipped,
+    /// `STATUS_LIST_SUPERSEDED`: a list of the licence's URI older than the one that
+    /// decided was given; it changed nothing (LICENCE.md §5 "newest wins").
+    StatusListSuperseded {
+        /// The list's URI.
+        uri: String,
+        /// The older list's `iat`.
+        iat: i64,
+        /// The `iat` of the list that decided.
+        newest: i64,
+    },
 }
 
 impl fmt::Display for LicenceWarning {
@@ -365,6 +520,13 @@ impl fmt::Display for LicenceWarning {
                 f.write_str("the licence names no status list; its status was not checked")
             }
             LicenceWarning::StatusSkipped => f.write_str("status not checked (skipped)"),
+            LicenceWarning::StatusListSuperseded { uri, iat, newest } => write!(
+                f,
+                "STATUS_LIST_SUPERSEDED: the status list {uri} issued at {} is older than \
+                 the one issued at {} and was not used",
+                rfc3339(*iat),
+                rfc3339(*newest)
+            ),
         }
     }
 }
@@ -535,6 +697,19 @@ pub fn verify_licence_qr(
     }
     outcome.cose = Some(cose);
     outcome
+}
+
+/// The failure of a licence QR that does not decode (PREFIX … CLAIMS, and a `sub` that
+/// is no GB/T 36904 identifier); `None` when it decodes. No trust list is needed.
+pub fn format_failure(qr: &str) -> Option<LicenceFailure> {
+    let cose = match compact::inflate_qr(qr) {
+        Ok(cose) => cose,
+        Err(e) => return Some(LicenceFailure::Format(e)),
+    };
+    match compact::decode_cose_ref(&cose) {
+        Ok(token) => parse_subject(token.claims.subject).err(),
+        Err(e) => Some(LicenceFailure::Format(e)),
+    }
 }
 
 fn run_stages(
@@ -719,6 +894,17 @@ fn check_status(
         return Ok(());
     };
     let (status, as_of) = lists.status(reference, office, trust, at);
+    if let Some(newest) = as_of {
+        out.warnings.extend(
+            (lists.superseded(reference.uri).into_iter())
+                .filter(|iat| *iat < newest)
+                .map(|iat| LicenceWarning::StatusListSuperseded {
+                    uri: reference.uri.to_string(),
+                    iat,
+                    newest,
+                }),
+        );
+    }
     let owned = || reference.to_owned_reference();
     let failure = match &status {
         LicenceStatus::Valid => None,

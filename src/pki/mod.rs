@@ -35,6 +35,7 @@ pub use ocsp::{
 };
 pub use office::OfficeCa;
 pub use path::Policy;
+pub(crate) use office::write_atomic;
 pub use poe::{Findings, as_of_proof};
 pub use roles::{
     OID_ANY_EXTENDED_KEY_USAGE, OID_ESEAL_ROLES, OID_KP_DOCUMENT_SIGNER, OID_KP_LICENCE_SIGNER,

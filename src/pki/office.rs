@@ -281,7 +281,7 @@ fn read(path: &Path) -> Result<Vec<u8>> {
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file, fsync, rename, fsync of the folder.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     write_with_mode(path, bytes, 0o644)
 }
 

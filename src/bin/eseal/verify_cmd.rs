@@ -4,11 +4,12 @@ use std::path::PathBuf;
 use std::time::SystemTime;
 
 use eseal::licence::trust_list::verify_trust_list;
+use eseal::licence::trust_state::TrustListState;
 use eseal::licence::verify::StatusLists;
 use eseal::pki::{Crl, Policy, TrustStore, Usage, parse_rfc3339, read_certificates};
 use eseal::report::Report;
 use eseal::verify::{
-    DocumentOptions, is_licence_qr, licence_qr_in, verify_document,
+    DocumentOptions, is_licence_qr, licence_format_failure, licence_qr_in, verify_document,
     verify_licence as verify_licence_report,
 };
 
@@ -24,8 +25,15 @@ pub struct Args {
     /// For a licence QR: the trust list (COSE, LICENCE.md §4), verified against `--trust`.
     #[arg(long)]
     trust_list: Option<PathBuf>,
+    /// For a licence QR: refuse a trust list whose `seq` is lower than this (rollback).
+    #[arg(long)]
+    min_seq: Option<u64>,
+    /// For a licence QR: a file holding the highest trust list `seq` seen per issuer; a
+    /// lower one is refused (rollback), a higher one is recorded.
+    #[arg(long)]
+    trust_list_state: Option<PathBuf>,
     /// For a licence QR: Status List Tokens (LICENCE.md §5), each filed under its `sub`;
-    /// repeatable.
+    /// repeatable. For one URI the newest (`iat`) decides; older ones are reported.
     #[arg(long)]
     status_list: Vec<PathBuf>,
     /// The data a seal signature signed (for OFD: the bytes of Signature.xml), or that a
@@ -104,7 +112,7 @@ pub fn run(args: Args) -> eseal::Result<u8> {
     let mapped = crate::read_large_file(&args.input, eseal::pdf::MAX_PDF_SIZE)?;
     let input = &mapped[..];
     if let Some(qr) = licence_qr_in(input) {
-        return verify_licence(&args, qr, &store, at);
+        return verify_licence(&args, &qr, &store, at);
     }
     let mut options = DocumentOptions {
         data: data.as_deref(),
@@ -121,12 +129,18 @@ pub fn run(args: Args) -> eseal::Result<u8> {
     Ok(print_report(&args, &report, &[]))
 }
 
-/// Verifies a licence QR against the trust list (verified with the `--trust` anchors) and
-/// the status lists given.
+/// Verifies a licence QR against the trust list (verified with the `--trust` anchors, not
+/// older than `--min-seq` and the `--trust-list-state`) and the status lists given. A QR
+/// that does not decode is reported as such whatever else was given.
 fn verify_licence(args: &Args, qr: &str, store: &TrustStore, at: SystemTime) -> eseal::Result<u8> {
-    let path = args.trust_list.as_ref().ok_or_else(|| {
-        eseal::Error::Invalid("a licence QR is verified against a --trust-list".into())
-    })?;
+    let Some(path) = &args.trust_list else {
+        if let Some(failed) = licence_format_failure(qr, at) {
+            return Ok(print_report(args, &failed.report, &[]));
+        }
+        return Err(eseal::Error::Invalid(
+            "a licence QR is verified against a --trust-list".into(),
+        ));
+    };
     let bytes = crate::read_file_up_to(path, eseal::licence::trust_list::MAX_TRUST_LIST as u64, 0)?;
     let mut lists = StatusLists::new();
     for path in &args.status_list {
@@ -134,13 +148,33 @@ fn verify_licence(args: &Args, qr: &str, store: &TrustStore, at: SystemTime) -> 
             path,
             eseal::licence::status_list::MAX_STATUS_LIST_TOKEN as u64,
             0,
-        )?;
-        lists.add(token).map_err(|e| eseal::Error::Malformed {
-            what: "status list",
-            detail: format!("{}: {e}", path.display()),
-        })?;
+        );
+        // A list that cannot be read leaves the status unknown; it does not stop the check.
+        let filed = match token {
+            Ok(token) => lists.file(token).map_err(|e| e.to_string()),
+            Err(e @ eseal::Error::TooLarge { .. }) => Err(e.to_string()),
+            Err(e) => return Err(e),
+        };
+        match filed {
+            Ok((uri, filed)) => {
+                if let Some(remark) = filed.remark(&uri) {
+                    eprintln!("{}: {remark}", path.display());
+                }
+            }
+            Err(e) => lists.add_unreadable(format!("{}: {e}", path.display())),
+        }
     }
-    let trust = verify_trust_list(&bytes, store, at, None);
+    let mut state = match &args.trust_list_state {
+        Some(path) => Some(TrustListState::load(path)?),
+        None => None,
+    };
+    let trust = verify_trust_list(&bytes, store, at, args.min_seq).and_then(|trust| match &state {
+        Some(state) => state.check(&trust).map(|()| trust),
+        None => Ok(trust),
+    });
+    if let (Ok(trust), Some(state)) = (&trust, &mut state) {
+        state.record(trust)?;
+    }
     let verified = verify_licence_report(qr, trust.as_ref().map_err(Clone::clone), &lists, at);
     Ok(print_report(args, &verified.report, &verified.fields))
 }
