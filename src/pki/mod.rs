@@ -34,8 +34,8 @@ pub use ocsp::{
     ocsp_request_der_with_nonce,
 };
 pub use office::OfficeCa;
-pub use path::Policy;
 pub(crate) use office::write_atomic;
+pub use path::Policy;
 pub use poe::{Findings, as_of_proof};
 pub use roles::{
     OID_ANY_EXTENDED_KEY_USAGE, OID_ESEAL_ROLES, OID_KP_DOCUMENT_SIGNER, OID_KP_LICENCE_SIGNER,
