@@ -566,7 +566,7 @@ fn usage_check_names_what_each_role_needs() {
     );
     assert_eq!(Usage::OcspSigner.check(&row("ocsp").cert), Ok(()));
     assert_eq!(Usage::Any.check(&row("ca").cert), Ok(()));
-    for profile in Profile::ALL.into_iter().filter(|p| !p.is_ca()) {
+    for profile in Profile::all().into_iter().filter(|p| !p.is_ca()) {
         let (_, cert) = world.h.leaf(profile, profile.name(), -1, 30);
         assert_eq!(profile.usage().check(&cert), Ok(()), "{profile:?}");
         let (critical, oids) = cert.ext_key_usage().unwrap();
