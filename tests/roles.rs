@@ -566,7 +566,7 @@ fn usage_check_names_what_each_role_needs() {
     );
     assert_eq!(Usage::OcspSigner.check(&row("ocsp").cert), Ok(()));
     assert_eq!(Usage::Any.check(&row("ca").cert), Ok(()));
-    for profile in Profile::ALL.into_iter().filter(|p| !p.is_ca()) {
+    for profile in Profile::all().into_iter().filter(|p| !p.is_ca()) {
         let (_, cert) = world.h.leaf(profile, profile.name(), -1, 30);
         assert_eq!(profile.usage().check(&cert), Ok(()), "{profile:?}");
         let (critical, oids) = cert.ext_key_usage().unwrap();
@@ -825,5 +825,80 @@ fn forged_trust_list_from_an_office_key_is_refused_by_the_c_abi() {
         assert_eq!(first.to_str().unwrap(), USAGE_NOT_ALLOWED);
         eseal_report_free(report);
         eseal_trust_store_free(store);
+    }
+}
+
+/// An `ocsp` profile certificate answers for its CA as a delegated responder (RFC 6960
+/// clause 4.2.2.2, OpenSSL's responder signing); a certificate of another role does not.
+#[test]
+fn the_ocsp_profile_signs_ocsp_responses() {
+    let h = Hierarchy::new(Algorithm::EcdsaP256Sha256);
+    let (_, leaf) = h.leaf(Profile::Signer, "签章人", -1, 365);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = leaf.serial();
+    let serial = hex::encode_upper(&s[s.iter().position(|b| *b != 0).unwrap_or(0)..]);
+    std::fs::write(
+        d.join("index.txt"),
+        format!("V\t491231000000Z\t\t{serial}\tunknown\t/CN=x\n"),
+    )
+    .unwrap();
+    std::fs::write(d.join("ca.pem"), h.ca.to_pem()).unwrap();
+    std::fs::write(d.join("req.der"), pki::ocsp_request_der(&leaf, &h.ca)).unwrap();
+    let now = SystemTime::now();
+    let verdict = |profile: Profile| {
+        let (key, cert) = h.leaf(profile, &format!("OCSP {}", profile.name()), -1, 365);
+        std::fs::write(d.join("r.pem"), cert.to_pem()).unwrap();
+        std::fs::write(d.join("r.key"), key.to_pkcs8_pem().as_bytes()).unwrap();
+        openssl_ok(
+            d,
+            &[
+                "ocsp",
+                "-index",
+                "index.txt",
+                "-CA",
+                "ca.pem",
+                "-rsigner",
+                "r.pem",
+                "-rkey",
+                "r.key",
+                "-reqin",
+                "req.der",
+                "-respout",
+                "resp.der",
+                "-ndays",
+                "1",
+            ],
+        );
+        let response = pki::OcspResponse::from_der(&std::fs::read(d.join("resp.der")).unwrap());
+        let mut store = h.store();
+        store.add_ocsp_response(response.unwrap());
+        store.validate(&leaf, &[], now, Usage::Signer)
+    };
+    let good = verdict(Profile::Ocsp);
+    assert_eq!(good.reasons, vec![]);
+    assert!(
+        good.revocation.contains("signed by delegated responder"),
+        "{}",
+        good.revocation
+    );
+    // id-pkix-ocsp-nocheck is there: no note about the responder's own status.
+    assert!(
+        !good.warnings.iter().any(|w| w.contains("nocheck")),
+        "{:?}",
+        good.warnings
+    );
+    for profile in [Profile::StatusList, Profile::Timestamping, Profile::Signer] {
+        let refused = verdict(profile);
+        assert_eq!(
+            codes(&refused.reasons),
+            ["REVOCATION_UNKNOWN"],
+            "{profile:?}"
+        );
+        assert!(
+            refused.warnings.iter().any(|w| w.contains("OCSPSigning")),
+            "{profile:?}: {:?}",
+            refused.warnings
+        );
     }
 }

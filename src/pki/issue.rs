@@ -55,17 +55,19 @@ pub enum Profile {
 
 impl Profile {
     /// Every profile.
-    pub const ALL: [Profile; 9] = [
-        Profile::Root,
-        Profile::OfficeCa,
-        Profile::SealMaker,
-        Profile::Signer,
-        Profile::LicenceSigner,
-        Profile::StatusList,
-        Profile::TrustList,
-        Profile::Timestamping,
-        Profile::Ocsp,
-    ];
+    pub fn all() -> [Profile; 9] {
+        [
+            Profile::Root,
+            Profile::OfficeCa,
+            Profile::SealMaker,
+            Profile::Signer,
+            Profile::LicenceSigner,
+            Profile::StatusList,
+            Profile::TrustList,
+            Profile::Timestamping,
+            Profile::Ocsp,
+        ]
+    }
 
     /// The name used on the command line, e.g. `seal-maker`.
     pub fn name(self) -> &'static str {
@@ -111,7 +113,7 @@ impl FromStr for Profile {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self> {
-        Profile::ALL
+        Profile::all()
             .into_iter()
             .find(|p| p.name() == s)
             .ok_or_else(|| Error::Invalid(format!("unknown profile `{s}`")))

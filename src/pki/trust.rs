@@ -41,7 +41,7 @@ pub enum Usage {
     /// `digitalSignature` or `nonRepudiation`.
     TrustListSigner,
     /// Signing OCSP responses for an issuer (RFC 6960 clause 4.2.2.2): `id-kp-OCSPSigning`
-    /// and `digitalSignature`.
+    /// and, when key usage is present, `digitalSignature`.
     OcspSigner,
 }
 
@@ -119,9 +119,13 @@ impl Usage {
             {
                 refuse("key usage digitalSignature or nonRepudiation".into())
             }
-            Usage::StatusList | Usage::LicenceSigner | Usage::OcspSigner
+            Usage::StatusList | Usage::LicenceSigner
                 if !ku.is_some_and(|k| k.digital_signature) =>
             {
+                refuse("key usage digitalSignature".into())
+            }
+            // RFC 6960 clause 4.2.2.2: a responder without key usage is not restricted.
+            Usage::OcspSigner if ku.is_some_and(|k| !k.digital_signature) => {
                 refuse("key usage digitalSignature".into())
             }
             Usage::Timestamping => {
