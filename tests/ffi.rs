@@ -265,8 +265,8 @@ fn licence_world(status: Status) -> LicenceWorld {
         now - Duration::from_secs(7200),
         Duration::from_secs(3600),
         now + day,
-        &office_key,
-        &office_cert,
+        &status_key,
+        &status_cert,
     )
     .unwrap();
     let at = unix_seconds(now);

@@ -839,8 +839,8 @@ fn an_older_status_list_never_overrides_a_newer_one() {
         now - Duration::from_secs(7200),
         now - Duration::from_secs(60),
     );
-    let before = list_token(&f.a, A_URI, Status::Valid, old_at, days_from_now(1));
-    let after = list_token(&f.a, A_URI, Status::Invalid, new_at, days_from_now(2));
+    let before = list_token(&f.a_sl, A_URI, Status::Valid, old_at, days_from_now(1));
+    let after = list_token(&f.a_sl, A_URI, Status::Invalid, new_at, days_from_now(2));
     let (old_iat, new_iat) = (unix_seconds(old_at), unix_seconds(new_at));
     let superseded = LicenceWarning::StatusListSuperseded {
         uri: A_URI.into(),
@@ -903,8 +903,8 @@ fn status_lists_with_the_same_iat_and_different_content_conflict() {
     let qr = sign(&claims(&office_a(), A_URI, INDEX), &f.a);
     let at = SystemTime::now() - Duration::from_secs(600);
     let iat = unix_seconds(at);
-    let valid = list_token(&f.a, A_URI, Status::Valid, at, days_from_now(1));
-    let invalid = list_token(&f.a, A_URI, Status::Invalid, at, days_from_now(1));
+    let valid = list_token(&f.a_sl, A_URI, Status::Valid, at, days_from_now(1));
+    let invalid = list_token(&f.a_sl, A_URI, Status::Invalid, at, days_from_now(1));
     for (first, second) in [(&valid, &invalid), (&invalid, &valid)] {
         let mut l = StatusLists::new();
         assert_eq!(l.insert(A_URI, first.clone()), Filed::Newest);
@@ -920,7 +920,7 @@ fn status_lists_with_the_same_iat_and_different_content_conflict() {
             },
         );
         // A newer list settles it, and the two older ones are reported.
-        let newer = fresh_token(&f.a, A_URI, Status::Valid);
+        let newer = fresh_token(&f.a_sl, A_URI, Status::Valid);
         assert_eq!(l.insert(A_URI, newer), Filed::Newest);
         let r = f.verify(&qr, &l);
         assert!(r.is_passed(), "{r}");
@@ -937,7 +937,7 @@ fn status_lists_with_the_same_iat_and_different_content_conflict() {
 fn an_unreadable_status_list_leaves_the_status_unknown() {
     let f = Fixture::new(Algorithm::EcdsaP256Sha256);
     let qr = sign(&claims(&office_a(), A_URI, INDEX), &f.a);
-    let mut l = lists(&[(A_URI, fresh_token(&f.a, A_URI, Status::Valid))]);
+    let mut l = lists(&[(A_URI, fresh_token(&f.a_sl, A_URI, Status::Valid))]);
     let error = l.add(b"not a status list".to_vec()).unwrap_err();
     l.add_unreadable(format!("list.cwt: {error}"));
     let r = f.verify(&qr, &l);
@@ -963,7 +963,8 @@ fn cli_newest_status_list_and_no_trust_list_rollback() {
             &TrustList::new("吉林省电子证照信任列表").office(
                 Office::new(&office_a(), "吉林省市场监督管理厅")
                     .status_list(A_SL)
-                    .key(ListedKey::new(f.a.1.clone(), KeyUse::Sign)),
+                    .key(ListedKey::new(f.a.1.clone(), KeyUse::Sign))
+                    .key(ListedKey::new(f.a_sl.1.clone(), KeyUse::Sign)),
             ),
             seq,
             SystemTime::now() - Duration::from_secs(60),
@@ -983,7 +984,7 @@ fn cli_newest_status_list_and_no_trust_list_rollback() {
         d,
         "before.cwt",
         &list_token(
-            &f.a,
+            &f.a_sl,
             A_URI,
             Status::Valid,
             now - Duration::from_secs(7200),
@@ -994,7 +995,7 @@ fn cli_newest_status_list_and_no_trust_list_rollback() {
         d,
         "after.cwt",
         &list_token(
-            &f.a,
+            &f.a_sl,
             A_URI,
             Status::Invalid,
             now - Duration::from_secs(60),
