@@ -118,6 +118,19 @@ impl Lab {
 
     /// A responder certificate `name.pem` / `name.key` issued by `ca` with OpenSSL.
     fn responder(&self, name: &str, ca: &str, cn: &str, eku: &[&str], nocheck: bool) {
+        self.responder_with(name, ca, cn, eku, nocheck, "");
+    }
+
+    /// [`Lab::responder`] with `extra` lines in the extension section.
+    fn responder_with(
+        &self,
+        name: &str,
+        ca: &str,
+        cn: &str,
+        eku: &[&str],
+        nocheck: bool,
+        extra: &str,
+    ) {
         let dir = self.dir.path();
         let key = format!("{name}.key");
         openssl_ok(
@@ -156,6 +169,7 @@ impl Lab {
         if nocheck {
             ext += "noCheck = ignored\n";
         }
+        ext += extra;
         let ext_file = format!("{name}.cnf");
         self.write(&ext_file, ext);
         let serial = format!("0x{}", hex::encode(rand_bytes()));
@@ -884,6 +898,28 @@ fn responses_that_may_not_vouch_leave_the_status_unknown() {
         .validate(&lab.good, &[], now, Usage::Signer);
     assert_eq!(result.reasons, vec![no_information(&lab.good)]);
     assert_eq!(verdict(&lab.store(&[&response]), &lab.good, now), unknown());
+    // One with id-kp-OCSPSigning but a critical extension eseal does not know.
+    lab.responder_with(
+        "odd",
+        "ca",
+        "Odd Responder",
+        &["OCSPSigning"],
+        true,
+        "1.2.3.4.8 = critical,ASN1:NULL\n",
+    );
+    let response = lab.response(&lab.good, "odd", &["-ndays", "1"]);
+    let result = lab
+        .store(&[&response])
+        .validate(&lab.good, &[], now, Usage::Signer);
+    assert_eq!(result.reasons, vec![no_information(&lab.good)]);
+    assert!(
+        has_warning(
+            &result.warnings,
+            "has an unknown critical extension 1.2.3.4.8 (RFC 5280 clause 4.2)"
+        ),
+        "{:?}",
+        result.warnings
+    );
 
     // A response from the future (thisUpdate beyond OCSP_CLOCK_SKEW after the time) and
     // one past its nextUpdate do not vouch.

@@ -517,7 +517,7 @@ fn a_delta_crl_is_not_a_complete_crl() {
     });
     assert!(delta.is_delta());
     let why = "it is a delta CRL (deltaCRLIndicator), not a complete CRL";
-    assert_unusable(&pki.store(&[delta.clone()]), &pki.leaf, why);
+    assert_unusable(&pki.store(std::slice::from_ref(&delta)), &pki.leaf, why);
     // Beside the complete CRL (an older number) it neither replaces nor spoils it.
     let full = pki.crl(&CrlSpec::default());
     let store = pki.store(&[full, delta]);

@@ -10,6 +10,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let _ = response.responder().to_string();
     let _ = response.responses().count();
+    let _ = response.clone().expecting_nonce(&[1; 16]).check_nonce();
     let certs = response.certificates();
     for issuer in certs {
         let _ = response.verify_signature(issuer);

@@ -8,7 +8,8 @@
 //!   `CertID` itself says) and the serial number,
 //! - it is signed by the issuer itself, or by a delegated responder whose certificate is
 //!   in the response, was issued (and signed) by the issuer, carries the extended key
-//!   usage `id-kp-OCSPSigning` and was within its validity at `producedAt`
+//!   usage `id-kp-OCSPSigning`, has no critical extension eseal does not know and was
+//!   within its validity at `producedAt`
 //!   ([`OcspResponse::verify_signature`]); the `id-pkix-ocsp-nocheck` extension of a
 //!   delegated responder is reported, the responder's own revocation is not checked,
 //! - no extension eseal does not know is marked critical, in the response or in any
@@ -652,7 +653,8 @@ impl OcspResponse {
     /// Checks that the response may speak for certificates of `issuer` and that its
     /// signature verifies: signed by `issuer` itself, or by a responder certificate in
     /// the response that `issuer` issued, with extended key usage `id-kp-OCSPSigning`
-    /// (and `digitalSignature` if it has a key usage), valid at `producedAt`.
+    /// (and `digitalSignature` if it has a key usage), no critical extension eseal does
+    /// not know, valid at `producedAt`.
     pub fn verify_signature(&self, issuer: &Certificate) -> Result<OcspSigner> {
         if let Some(oid) = self.unknown_critical.first() {
             return Err(Error::Invalid(format!(
@@ -707,6 +709,11 @@ impl OcspResponse {
         {
             return refuse("lacks the key usage digitalSignature".into());
         }
+        if let Some(oid) = unknown_critical_extension(responder) {
+            return refuse(format!(
+                "has an unknown critical extension {oid} (RFC 5280 clause 4.2)"
+            ));
+        }
         // producedAt is only known once the signature over it verifies.
         check(responder)?;
         if self.produced_at < responder.not_before_unix()
@@ -748,6 +755,36 @@ fn name_text(name: &Name) -> String {
 
 fn generalized_unix(t: &GeneralizedTime) -> i64 {
     t.to_unix_duration().as_secs() as i64
+}
+
+/// Extensions of a responder certificate whose meaning eseal knows (RFC 5280 clause 4.2):
+/// subject and authority key identifiers, key usage, subject and issuer alternative
+/// names, basic constraints, CRL distribution points, certificate policies, extended key
+/// usage, authority information access and `id-pkix-ocsp-nocheck`.
+const KNOWN_RESPONDER_EXTENSIONS: [&str; 11] = [
+    "2.5.29.14",
+    "2.5.29.35",
+    "2.5.29.15",
+    "2.5.29.17",
+    "2.5.29.18",
+    "2.5.29.19",
+    "2.5.29.31",
+    "2.5.29.32",
+    "2.5.29.37",
+    "1.3.6.1.5.5.7.1.1",
+    OID_OCSP_NOCHECK,
+];
+
+/// The first critical extension of `cert` that eseal does not know.
+fn unknown_critical_extension(cert: &Certificate) -> Option<String> {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let (_, parsed) = X509Certificate::from_der(cert.der()).ok()?;
+    parsed
+        .extensions()
+        .iter()
+        .filter(|e| e.critical)
+        .map(|e| e.oid.to_id_string())
+        .find(|oid| !KNOWN_RESPONDER_EXTENSIONS.contains(&oid.as_str()))
 }
 
 fn has_nocheck(cert: &Certificate) -> bool {
