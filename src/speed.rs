@@ -690,7 +690,7 @@ fn c_abi_licence_pair(budget: Duration) -> Result<Measurement> {
         let Some(qr) = crate::verify::licence_qr_in(qr.as_bytes()) else {
             return false;
         };
-        let verified = crate::verify::verify_licence(&qr, Ok(trust), lists, SystemTime::now());
+        let verified = crate::verify::verify_licence(qr, Ok(trust), lists, SystemTime::now());
         verified.report.indication() == Some(crate::report::Indication::TotalPassed)
     };
     pair(

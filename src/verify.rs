@@ -59,13 +59,15 @@ fn starts_like_licence_qr(bytes: &[u8]) -> bool {
     digits > 0 && rest.get(digits) == Some(&b':')
 }
 
-/// The licence QR string `bytes` hold, if they start like one (surrounding white space
-/// aside), whatever their length: a QR string too long, or not UTF-8 (its bytes outside
-/// UTF-8 become U+FFFD, which is not Base45), is a licence QR that fails its stages, not
-/// some other kind of input.
-pub fn licence_qr_in(bytes: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
+/// The licence QR string `bytes` hold, if that is all they hold (surrounding white space
+/// aside), whatever its length: a QR string too long is a licence QR that fails its
+/// stages (LICENCE_FORMAT), not some other kind of input.
+pub fn licence_qr_in(bytes: &[u8]) -> Option<&str> {
     let bytes = bytes.trim_ascii();
-    starts_like_licence_qr(bytes).then(|| String::from_utf8_lossy(bytes))
+    if !starts_like_licence_qr(bytes) {
+        return None;
+    }
+    std::str::from_utf8(bytes).ok()
 }
 
 /// The report of a licence QR that fails PREFIX … CLAIMS (TOTAL-FAILED, LICENCE_FORMAT),

@@ -155,7 +155,7 @@ pub unsafe extern "C" fn eseal_verify(
         let at = time_arg(at);
         let store = store.read();
         let report = match licence_qr_in(data) {
-            Some(qr) => verify_qr(&store, &qr, at)?,
+            Some(qr) => verify_qr(&store, qr, at)?,
             None => verify_document(data, &store.store, at, &DocumentOptions::default())?,
         };
         *out = handles::into_handle(eseal_report::new(report), Kind::Report);

@@ -112,7 +112,7 @@ pub fn run(args: Args) -> eseal::Result<u8> {
     let mapped = crate::read_large_file(&args.input, eseal::pdf::MAX_PDF_SIZE)?;
     let input = &mapped[..];
     if let Some(qr) = licence_qr_in(input) {
-        return verify_licence(&args, &qr, &store, at);
+        return verify_licence(&args, qr, &store, at);
     }
     let mut options = DocumentOptions {
         data: data.as_deref(),
