@@ -1,7 +1,7 @@
 //! `eseal demo`: the whole story on an embedded default, step by step.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use eseal::crypto::{Algorithm, SoftwareKey};
 use eseal::pki::{
@@ -340,8 +340,12 @@ pub fn run(args: Args) -> eseal::Result<u8> {
         &[],
     )?;
     write_file(&dir.join("trust-list.cwt"), &trust_list)?;
+    // Each list of the URI is issued after the one before (`iat` grows), so the newest
+    // one decides for a verifier that holds both.
+    let last_issued = std::cell::Cell::new(UNIX_EPOCH);
     let publish = |name: &str, registry: &SqliteRegistry| -> eseal::Result<Vec<u8>> {
-        let at = SystemTime::now();
+        let at = SystemTime::now().max(last_issued.get() + Duration::from_secs(1));
+        last_issued.set(at);
         let token = sign_status_list(
             &registry.status_list(sample::STATUS_LIST_URI)?,
             sample::STATUS_LIST_URI,
@@ -374,6 +378,25 @@ pub fn run(args: Args) -> eseal::Result<u8> {
         "   same as: eseal verify \"$(cat {0}/licence.qr.txt)\" --trust-list {0}/trust-list.cwt \\\n            --status-list {0}/status-list.cwt --trust {0}/root.pem",
         dir.display()
     );
+
+    step("the office's licence key signs a trust list of its own: not its role, refused");
+    let forged = sign_trust_list(
+        &TrustList::new("吉林省").office(
+            Office::new(sample::OFFICE_CODE, OFFICE)
+                .status_list("https://zz.jl.gov.cn/sl/")
+                .key(ListedKey::new(licence_signer.clone(), KeyUse::Sign)),
+        ),
+        2,
+        now,
+        now + day,
+        licence_key,
+        licence_signer,
+        &[],
+    )?;
+    match verify_trust_list(&forged, &store, now, None) {
+        Ok(_) => out!("   → accepted"),
+        Err(e) => out!("   → refused: {e}"),
+    }
 
     step("the office's timestamp authority stamps a second copy: PAdES B-LTA");
     let (tsa_cert, tsa_key) = &issued[2];
@@ -416,13 +439,24 @@ pub fn run(args: Args) -> eseal::Result<u8> {
             at: unix_seconds(SystemTime::now()),
         },
     )?;
-    let status_list = publish("status-list-2.cwt", &registry)?;
+    let status_list_2 = publish("status-list-2.cwt", &registry)?;
     out!(
         "   status-list-2.cwt: entry {} is now INVALID",
         licence.record.list_idx
     );
     step("the bank scans the QR again");
-    verdict(&check_qr(&status_list));
+    verdict(&check_qr(&status_list_2));
+
+    step("someone also hands the bank the list from before the revocation (a replay)");
+    let mut lists = StatusLists::new();
+    lists.insert(sample::STATUS_LIST_URI, status_list_2.clone());
+    lists.insert(sample::STATUS_LIST_URI, status_list);
+    let replayed = verify_licence_qr(&qr, &trust, StatusCheck::Lists(&lists), SystemTime::now());
+    let report = replayed.to_report();
+    verdict(&report);
+    for warning in &report.warnings {
+        out!("     {warning}");
+    }
 
     step("the office revokes the signer (key compromise) and publishes a CRL");
     // Revoked from a moment after the stamps above (timestamps count whole seconds).
