@@ -231,6 +231,14 @@ fn demo_tells_the_story() {
     assert!(out.contains("→ TOTAL-FAILED / REVOKED"), "{out}");
     assert!(out.contains("→ TOTAL-FAILED / HASH_FAILURE"), "{out}");
     assert!(out.contains("LICENCE_REVOKED: revoked: entry"), "{out}");
+    assert!(
+        out.contains("→ refused: USAGE_NOT_ALLOWED:") && out.contains("may not sign trust lists"),
+        "{out}"
+    );
+    assert!(
+        out.contains("STATUS_LIST_SUPERSEDED: the status list"),
+        "{out}"
+    );
     for file in [
         "registry.db",
         "template.json",
