@@ -126,13 +126,7 @@ struct Search<'s, 'a> {
 impl<'a> Search<'_, 'a> {
     fn extend(&mut self, path: &mut Vec<&'a Certificate>) -> Option<ValidPath<'a>> {
         let child = *path.last()?;
-        let anchors: Vec<&'a Certificate> = self
-            .anchors
-            .iter()
-            .copied()
-            .filter(|a| a.subject_der() == child.issuer_der())
-            .collect();
-        for anchor in anchors {
+        for anchor in named_issuers(self.anchors, child) {
             if let Err(reason) = self.signed_by(child, anchor) {
                 self.note(1, reason);
                 continue;
@@ -149,13 +143,7 @@ impl<'a> Search<'_, 'a> {
                 Err(reason) => self.note(2, reason),
             }
         }
-        let candidates: Vec<&'a Certificate> = self
-            .intermediates
-            .iter()
-            .copied()
-            .filter(|c| c.subject_der() == child.issuer_der())
-            .collect();
-        for candidate in candidates {
+        for candidate in named_issuers(self.intermediates, child) {
             let repeated = path.iter().any(|p| {
                 p.der() == candidate.der()
                     || (p.subject_der() == candidate.subject_der()
@@ -218,6 +206,15 @@ impl<'a> Search<'_, 'a> {
         self.signatures.insert(key, outcome.clone());
         outcome
     }
+}
+
+/// The certificates of `certs` whose subject is `child`'s issuer name.
+fn named_issuers<'a>(certs: &[&'a Certificate], child: &Certificate) -> Vec<&'a Certificate> {
+    certs
+        .iter()
+        .copied()
+        .filter(|c| c.subject_der() == child.issuer_der())
+        .collect()
 }
 
 /// Verifies `cert`'s signature with `issuer`'s key: any algorithm the crypto layer
