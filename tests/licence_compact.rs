@@ -474,7 +474,11 @@ fn interop_with_python_cose() {
             .unwrap();
         let stdout = String::from_utf8(out.stdout).unwrap();
         println!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
-        assert!(out.status.success(), "{algorithm}: Python did not verify");
+        assert!(
+            out.status.success(),
+            "{algorithm}: Python did not verify ({})",
+            out.status
+        );
         let mut lines = stdout.lines();
         assert_eq!(
             lines.next().unwrap(),
