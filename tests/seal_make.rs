@@ -150,6 +150,30 @@ fn openssl_verifies_sm2_seals_and_signatures_and_eseal_verifies_openssl() {
     let key = o.signer.public_key().unwrap();
     key.verify(Algorithm::Sm2Sm3, signature.signed_bytes(), &ossl)
         .unwrap();
+    // Signed without `distid` (OpenSSL 3.0's empty default ID): the report says so.
+    openssl_ok(
+        d,
+        &[
+            "dgst",
+            "-sm3",
+            "-sign",
+            "key.pem",
+            "-out",
+            "empty-id.sig",
+            "tbs.der",
+        ],
+    );
+    let mut empty_id = signature.clone();
+    empty_id.signature = fs::read(d.join("empty-id.sig")).unwrap();
+    let report = verify_seal_signature(&empty_id, &o.pki.store(), SystemTime::now(), Some(DATA));
+    assert_eq!(codes(&report), vec!["SM2_ID_MISMATCH"]);
+    assert_eq!(
+        (report.indication, report.sub_indication),
+        (
+            Indication::TotalFailed,
+            Some(SubIndication::SigCryptoFailure)
+        )
+    );
 }
 
 /// Replaces the first occurrence of `needle` in `der` by `replacement` (same length).
