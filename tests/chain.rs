@@ -17,15 +17,8 @@ fn verdict(
     leaf: &pki::Certificate,
     at: SystemTime,
     usage: Usage,
-) -> (Indication, Option<SubIndication>, Vec<&'static str>) {
-    let report = store
-        .validate(leaf, &[], at, usage)
-        .to_report("certificate");
-    (
-        report.indication,
-        report.sub_indication,
-        report.reasons.iter().map(|r| r.code()).collect(),
-    )
+) -> common::ChainVerdict {
+    common::chain_verdict(store, leaf, &[], at, usage)
 }
 
 fn crl(h: &Hierarchy, issuer_is_root: bool, entries: &[RevokedEntry], next_days: i64) -> pki::Crl {

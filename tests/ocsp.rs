@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
-use common::{Hierarchy, days_from_now, interop_harness as harness, openssl_ok};
+use common::{
+    Hierarchy, days_from_now, interop_harness as harness, openssl_ok, passed,
+    revocation_unknown as unknown,
+};
 use eseal::crypto::{Algorithm, Signer};
 use eseal::pki::{
     self, Certificate, OcspCertStatus, OcspResponse, OcspSigner, Profile, RevocationReason,
@@ -243,29 +246,10 @@ fn rand_bytes() -> [u8; 8] {
     b
 }
 
-type Verdict = (Indication, Option<SubIndication>, Vec<&'static str>);
+type Verdict = common::ChainVerdict;
 
 fn verdict(store: &TrustStore, leaf: &Certificate, at: SystemTime) -> Verdict {
-    let report = store
-        .validate(leaf, &[], at, Usage::Signer)
-        .to_report("certificate");
-    (
-        report.indication,
-        report.sub_indication,
-        report.reasons.iter().map(|r| r.code()).collect(),
-    )
-}
-
-fn passed() -> Verdict {
-    (Indication::TotalPassed, None, vec![])
-}
-
-fn unknown() -> Verdict {
-    (
-        Indication::Indeterminate,
-        Some(SubIndication::TryLater),
-        vec!["REVOCATION_UNKNOWN"],
-    )
+    common::chain_verdict(store, leaf, &[], at, Usage::Signer)
 }
 
 fn revoked_reason(lab: &Lab) -> Reason {

@@ -93,12 +93,9 @@ fn verdict(
     leaf: &Certificate,
     chain: &[Certificate],
 ) -> (Indication, Vec<&'static str>) {
-    let result = store.validate(leaf, chain, SystemTime::now(), Usage::Any);
-    let report = result.to_report("certificate");
-    (
-        report.indication,
-        result.reasons.iter().map(|r| r.code()).collect(),
-    )
+    let (indication, _, codes) =
+        common::chain_verdict(store, leaf, chain, SystemTime::now(), Usage::Any);
+    (indication, codes)
 }
 
 fn genkey(dir: &Path, algorithm: &str, out: &str) {

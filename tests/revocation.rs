@@ -8,7 +8,7 @@ mod common;
 
 use std::time::{Duration, SystemTime};
 
-use common::{Hierarchy, days_from_now, openssl_ok};
+use common::{Hierarchy, days_from_now, openssl_ok, passed, revocation_unknown as unknown};
 use der::asn1::{Ia5String, ObjectIdentifier, OctetString};
 use der::{Decode, Encode};
 use eseal::crypto::{Algorithm, Signer, SoftwareKey};
@@ -24,29 +24,10 @@ use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::Time;
 
-type Verdict = (Indication, Option<SubIndication>, Vec<&'static str>);
+type Verdict = common::ChainVerdict;
 
 fn verdict(store: &TrustStore, leaf: &Certificate) -> Verdict {
-    let report = store
-        .validate(leaf, &[], SystemTime::now(), Usage::Any)
-        .to_report("certificate");
-    (
-        report.indication,
-        report.sub_indication,
-        report.reasons.iter().map(|r| r.code()).collect(),
-    )
-}
-
-fn passed() -> Verdict {
-    (Indication::TotalPassed, None, vec![])
-}
-
-fn unknown() -> Verdict {
-    (
-        Indication::Indeterminate,
-        Some(SubIndication::TryLater),
-        vec!["REVOCATION_UNKNOWN"],
-    )
+    common::chain_verdict(store, leaf, &[], SystemTime::now(), Usage::Any)
 }
 
 fn revoked() -> Verdict {

@@ -8,7 +8,42 @@ use std::process::{Command, Output};
 use std::time::{Duration, SystemTime};
 
 use eseal::crypto::{Algorithm, Signer, SoftwareKey};
-use eseal::pki::{self, Certificate, DistinguishedName, Profile, Validity};
+use eseal::pki::{self, Certificate, DistinguishedName, Profile, TrustStore, Usage, Validity};
+use eseal::report::{Indication, SubIndication};
+
+/// A chain's verdict as its report gives it: indication, sub-indication, reason codes.
+pub type ChainVerdict = (Indication, Option<SubIndication>, Vec<&'static str>);
+
+/// The verdict of `store` on `leaf` with the extra intermediates `chain`, as of `at`.
+pub fn chain_verdict(
+    store: &TrustStore,
+    leaf: &Certificate,
+    chain: &[Certificate],
+    at: SystemTime,
+    usage: Usage,
+) -> ChainVerdict {
+    let result = store.validate(leaf, chain, at, usage);
+    let report = result.to_report("certificate");
+    (
+        report.indication,
+        report.sub_indication,
+        result.reasons.iter().map(|r| r.code()).collect(),
+    )
+}
+
+/// TOTAL-PASSED with no reason.
+pub fn passed() -> ChainVerdict {
+    (Indication::TotalPassed, None, vec![])
+}
+
+/// INDETERMINATE / TRY_LATER for want of usable revocation information.
+pub fn revocation_unknown() -> ChainVerdict {
+    (
+        Indication::Indeterminate,
+        Some(SubIndication::TryLater),
+        vec!["REVOCATION_UNKNOWN"],
+    )
+}
 
 /// Runs `openssl` in `dir`; a missing binary fails the test.
 pub fn openssl(dir: &Path, args: &[&str]) -> Output {
