@@ -678,9 +678,10 @@ pub fn qr_string(cose: &[u8]) -> String {
 /// (RFC 1951 clause 3.2.6): for a few hundred bytes of mostly random and CJK data
 /// miniz_oxide's dynamic tables cost more than they save, where zlib picks fixed codes.
 /// When coding saves less than a twentieth of the size (an RSA signature is most of a
-/// PS256 token and does not compress), the data is stored (level 0) instead, as long as
-/// the QR stays within [`super::issue::QR_MAX_CHARS`]: a few more QR characters, and
-/// every verifier copies the bytes instead of decoding them.
+/// PS256 token and does not compress), the data is stored (level 0) instead: a few more
+/// QR characters, and every verifier copies the bytes instead of decoding them. Storing
+/// never takes a QR over [`super::issue::QR_MAX_CHARS`], nor over
+/// [`super::issue::QR_WARN_CHARS`] when the coded QR stays within it.
 fn zlib_compress(data: &[u8]) -> Vec<u8> {
     use miniz_oxide::deflate::core::{
         CompressionStrategy, CompressorOxide, TDEFLFlush, TDEFLStatus, compress,
@@ -697,8 +698,13 @@ fn zlib_compress(data: &[u8]) -> Vec<u8> {
     }
     let stored = miniz_oxide::deflate::compress_to_vec_zlib(data, 0);
     let saving = stored.len().saturating_sub(best.len());
-    let stored_chars = QR_PREFIX.len() + stored.len().div_ceil(2) * 3;
-    if saving * 20 < stored.len() && stored_chars <= super::issue::QR_MAX_CHARS {
+    let chars = |zlib: &[u8]| QR_PREFIX.len() + zlib.len() / 2 * 3 + zlib.len() % 2 * 2;
+    let (stored_chars, coded_chars) = (chars(&stored), chars(&best));
+    let within = |limit| stored_chars <= limit || coded_chars > limit;
+    if saving * 20 < stored.len()
+        && within(super::issue::QR_WARN_CHARS)
+        && within(super::issue::QR_MAX_CHARS)
+    {
         return stored;
     }
     best
@@ -1323,6 +1329,41 @@ mod tests {
             assert_eq!(tree.kid(), Ok(Some(expected.kid)));
         }
         assert!(fast > 1);
+    }
+
+    /// `len` bytes that do not compress, followed by `repeated` zero bytes that do.
+    fn barely_compressible(len: usize, repeated: usize) -> Vec<u8> {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut data: Vec<u8> = (0..len)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            })
+            .collect();
+        data.resize(len + repeated, 0);
+        data
+    }
+
+    #[test]
+    fn zlib_is_stored_only_where_it_costs_no_qr_limit() {
+        let inflate = |zlib: &[u8]| miniz_oxide::inflate::decompress_to_vec_zlib(zlib).unwrap();
+        let is_stored = |zlib: &[u8]| zlib[2] & 0b110 == 0;
+        // Coding saves under 5 % and both forms stay under 600 characters: stored.
+        let small = barely_compressible(300, 25);
+        let zlib = zlib_compress(&small);
+        assert!(is_stored(&zlib));
+        assert_eq!(inflate(&zlib), small);
+        // Coding saves under 5 %, but only the coded form stays under 600: coded.
+        let edge = barely_compressible(360, 30);
+        let zlib = zlib_compress(&edge);
+        assert!(!is_stored(&zlib));
+        assert!(qr_string(&edge).len() <= super::super::issue::QR_WARN_CHARS);
+        assert_eq!(inflate(&zlib), edge);
+        // Both forms are over 600 anyway: stored (a PS256 token).
+        let large = barely_compressible(500, 30);
+        assert!(is_stored(&zlib_compress(&large)));
     }
 
     #[test]
