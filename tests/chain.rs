@@ -232,10 +232,19 @@ fn tampering_and_misuse() {
         )
     );
 
-    // A CA certificate is no end-entity; a seal maker is no TSA.
+    // A CA certificate's own path holds (RFC 5280 says nothing of cA in the last place),
+    // but it signs nothing; a seal maker is no TSA.
     assert_eq!(
-        verdict(&store, &h.ca, now, Usage::Any).2,
-        vec!["CHAIN_CONSTRAINT"]
+        verdict(&store, &h.ca, now, Usage::Any),
+        (Indication::TotalPassed, None, vec![])
+    );
+    assert_eq!(
+        verdict(&store, &h.ca, now, Usage::Signer),
+        (
+            Indication::Indeterminate,
+            Some(SubIndication::ChainConstraintsFailure),
+            vec!["USAGE_NOT_ALLOWED"]
+        )
     );
     let (_, maker) = h.leaf(Profile::SealMaker, "制章人", -1, 30);
     assert_eq!(

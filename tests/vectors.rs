@@ -47,7 +47,7 @@ fn pki_vectors_give_the_expected_verdicts() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 24);
+    assert_eq!(checked, 26);
 }
 
 #[test]

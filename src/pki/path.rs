@@ -107,7 +107,7 @@ pub(crate) fn check_pinned(
 ) -> Result<Vec<String>, Reason> {
     let mut flaws = Flaws::new(policy);
     check_anchor_usable(cert, at)?;
-    check_certificate(cert, Role::Pinned, &mut flaws)?;
+    check_certificate(cert, Role::Leaf, &mut flaws)?;
     Ok(flaws.warnings)
 }
 
@@ -384,10 +384,10 @@ fn check_anchor_profile(anchor: &Certificate, flaws: &mut Flaws) -> Result<(), R
 enum Role {
     Anchor,
     Intermediate,
+    /// The end entity. RFC 5280 makes no stipulation about cA in this place: whether a
+    /// certificate may sign what is asked of it is the usage check's question
+    /// ([`super::Usage::check`] refuses a CA for every role).
     Leaf,
-    /// The end entity, trusted directly: it may be a CA (whether it may sign what is
-    /// asked of it is the usage check's question).
-    Pinned,
 }
 
 /// AKI and SKI (RFC 5280 clause 4.2.1.1 and 4.2.1.2): profile matters.
@@ -530,12 +530,6 @@ fn check_certificate(cert: &Certificate, role: Role, flaws: &mut Flaws) -> Resul
         // (the ofdrw test PKI), so a profile flaw.
         if key_cert_sign && !ext.is_ca() {
             flaws.profile(cert, "keyCertSign without cA TRUE")?;
-        }
-        if ext.is_ca() && role == Role::Leaf {
-            return Err(constraint(
-                cert,
-                "a CA certificate cannot act as the end entity",
-            ));
         }
         check_key_ids(cert, role, flaws)?;
     } else {
