@@ -48,7 +48,7 @@ fn main() {
     // On the working directory's disk: /tmp may be memory, where fsync costs nothing.
     let dir = tempfile::tempdir_in(".").expect("a directory for the registry");
 
-    let mut registry = SqliteRegistry::open(dir.path().join("batch.db")).expect("registry");
+    let mut registry = SqliteRegistry::create(dir.path().join("batch.db")).expect("registry");
     let start = Instant::now();
     for chunk in requests.chunks(BATCH) {
         for result in issue::issue_batch(&mut registry, &office, &template, chunk, "bench", AT)
@@ -60,7 +60,7 @@ fn main() {
     let batched = count as f64 / start.elapsed().as_secs_f64();
 
     let single_count = (count / 10).max(1);
-    let mut registry = SqliteRegistry::open(dir.path().join("single.db")).expect("registry");
+    let mut registry = SqliteRegistry::create(dir.path().join("single.db")).expect("registry");
     let start = Instant::now();
     for r in &requests[..single_count] {
         let key = r.idempotency_key.as_deref();

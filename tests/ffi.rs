@@ -815,7 +815,7 @@ fn office_dir(dir: &std::path::Path, hierarchy: &Hierarchy) -> Vec<u8> {
         serde_json::to_vec_pretty(&config).unwrap(),
     )
     .unwrap();
-    let mut registry = eseal::registry::SqliteRegistry::open(dir.join(REGISTRY_FILE)).unwrap();
+    let mut registry = eseal::registry::SqliteRegistry::create(dir.join(REGISTRY_FILE)).unwrap();
     let now = SystemTime::now();
     registry
         .put_template(

@@ -36,7 +36,7 @@ fn office<'a>(key: &'a SoftwareKey, cert: &'a Certificate) -> IssuingOffice<'a> 
 }
 
 fn registry(dir: &tempfile::TempDir) -> SqliteRegistry {
-    SqliteRegistry::open(dir.path().join("registry.db")).unwrap()
+    SqliteRegistry::create(dir.path().join("registry.db")).unwrap()
 }
 
 /// The field and problem of an input error.

@@ -69,6 +69,12 @@ fn change(to: LicenceState, op: OpCode, reason: Option<&str>) -> StatusChange<'_
     }
 }
 
+/// A new registry in `dir`.
+fn create(dir: &Path) -> SqliteRegistry {
+    SqliteRegistry::create(dir.join("registry.db")).unwrap()
+}
+
+/// The registry in `dir`, opened again.
 fn open(dir: &Path) -> SqliteRegistry {
     SqliteRegistry::open(dir.join("registry.db")).unwrap()
 }
@@ -80,7 +86,7 @@ fn serial_number(serial: &str) -> u64 {
 #[test]
 fn issue_many_serials_strictly_increase() {
     let dir = tempfile::tempdir().unwrap();
-    let mut reg = open(dir.path());
+    let mut reg = create(dir.path());
     let n = 2_000;
     let start = Instant::now();
     let mut serials = Vec::with_capacity(n);
@@ -130,7 +136,7 @@ fn issue_many_serials_strictly_increase() {
 #[test]
 fn idempotent_replay_and_conflict() {
     let dir = tempfile::tempdir().unwrap();
-    let mut reg = open(dir.path());
+    let mut reg = create(dir.path());
     let req = request(TYPE, "110101199003074514");
     let key = Some("BJ-2026-000123");
     let first = reg.issue(&req, &mut build(TYPE), key, OPERATOR).unwrap();
@@ -185,7 +191,7 @@ fn idempotent_replay_and_conflict() {
 #[test]
 fn one_active_licence_per_holder() {
     let dir = tempfile::tempdir().unwrap();
-    let mut reg = open(dir.path());
+    let mut reg = create(dir.path());
     let holder = "91110000600037341L";
     let first = issue(&mut reg, TYPE, holder);
     let err = reg
@@ -256,7 +262,7 @@ fn one_active_licence_per_holder() {
 fn concurrent_writers_never_share_a_serial() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("registry.db");
-    drop(SqliteRegistry::open(&path).unwrap());
+    drop(SqliteRegistry::create(&path).unwrap());
     let threads: Vec<_> = (0..4)
         .map(|t| {
             let path = path.clone();
@@ -400,7 +406,7 @@ fn transitions_exactly_as_specified() {
 #[test]
 fn set_status_records_history() {
     let dir = tempfile::tempdir().unwrap();
-    let mut reg = open(dir.path());
+    let mut reg = create(dir.path());
     let id = issue(&mut reg, TYPE, "H").record.identifier;
     let steps = [
         (LicenceState::Suspended, OpCode::Suspend, None),
@@ -486,7 +492,7 @@ fn assert_trigger_refuses(conn: &Connection, sql: &str, message: &str) {
 #[test]
 fn triggers_refuse_deletes_and_rewrites() {
     let dir = tempfile::tempdir().unwrap();
-    let mut reg = open(dir.path());
+    let mut reg = create(dir.path());
     let id = issue(&mut reg, TYPE, "H").record.identifier;
     drop(reg);
     let conn = Connection::open(dir.path().join("registry.db")).unwrap();
@@ -530,7 +536,7 @@ fn triggers_refuse_deletes_and_rewrites() {
 #[test]
 fn audit_tampering_found_at_its_seq() {
     let dir = tempfile::tempdir().unwrap();
-    let mut reg = open(dir.path());
+    let mut reg = create(dir.path());
     for i in 0..5 {
         issue(&mut reg, TYPE, &format!("H{i}"));
     }
@@ -583,10 +589,16 @@ fn audit_tampering_found_at_its_seq() {
 #[test]
 fn migrations_from_empty_and_newer_refused() {
     let dir = tempfile::tempdir().unwrap();
-    // An existing, empty file (user_version 0).
+    // An existing, empty file (user_version 0): opening refuses it, creating takes it.
     let path = dir.path().join("empty.db");
     std::fs::write(&path, b"").unwrap();
-    let mut reg = SqliteRegistry::open(&path).unwrap();
+    let err = SqliteRegistry::open(&path).unwrap_err();
+    assert!(
+        matches!(&err, RegistryError::NotARegistry { path: p, problem } if *p == path && problem == "is empty (0 bytes)"),
+        "{err}"
+    );
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 0, "left alone");
+    let mut reg = SqliteRegistry::create(&path).unwrap();
     assert_eq!(reg.schema_version().unwrap(), SCHEMA_VERSION);
     let id = issue(&mut reg, TYPE, "H").record.identifier;
     drop(reg);
@@ -645,7 +657,7 @@ fn migrations_from_empty_and_newer_refused() {
 #[test]
 fn status_list_from_the_table() {
     let dir = tempfile::tempdir().unwrap();
-    let mut reg = open(dir.path());
+    let mut reg = create(dir.path());
     let ids: Vec<_> = (0..4)
         .map(|i| issue(&mut reg, TYPE, &format!("H{i}")).record)
         .collect();
@@ -687,7 +699,7 @@ fn status_list_from_the_table() {
 #[test]
 fn small_status_list_fills_without_reuse() {
     let dir = tempfile::tempdir().unwrap();
-    let mut reg = SqliteRegistry::open(dir.path().join("r.db"))
+    let mut reg = SqliteRegistry::create(dir.path().join("r.db"))
         .unwrap()
         .with_list_capacity(40);
     let mut seen = HashSet::new();
@@ -772,7 +784,7 @@ fn crash_safety() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("registry.db");
     // Some licences before the child starts.
-    let mut reg = SqliteRegistry::open(&path).unwrap();
+    let mut reg = SqliteRegistry::create(&path).unwrap();
     for i in 0..5 {
         issue(&mut reg, TYPE, &format!("before-{i}"));
     }
@@ -929,7 +941,7 @@ fn signed_audit_head_finds_a_rewritten_database() {
     use eseal::crypto::{Algorithm, SoftwareKey};
     use eseal::registry::head::{check_audit_head, sign_audit_head, verify_audit_head};
     let dir = tempfile::tempdir().unwrap();
-    let mut reg = open(dir.path());
+    let mut reg = create(dir.path());
     for i in 0..4 {
         issue(&mut reg, TYPE, &format!("H{i}"));
     }
@@ -1023,5 +1035,180 @@ fn signed_audit_head_finds_a_rewritten_database() {
     assert_eq!(
         check_audit_head(&open(dir.path()), &head).unwrap(),
         AuditCheck::Broken { seq: 3 }
+    );
+}
+
+/// `open` never creates or repairs: a missing, empty, foreign or cut file is refused with
+/// its path and the reason, and left as it was; `create` refuses a file holding data.
+#[test]
+fn open_refuses_what_is_not_a_registry() {
+    let dir = tempfile::tempdir().unwrap();
+    let refused = |path: &Path| match SqliteRegistry::open(path).unwrap_err() {
+        RegistryError::NotARegistry { path: p, problem } => {
+            assert_eq!(p, path);
+            problem
+        }
+        other => panic!("{other}"),
+    };
+
+    let missing = dir.path().join("missing.db");
+    assert_eq!(refused(&missing), "does not exist");
+    assert!(!missing.exists(), "open created a file");
+
+    let empty = dir.path().join("empty.db");
+    std::fs::write(&empty, b"").unwrap();
+    assert_eq!(refused(&empty), "is empty (0 bytes)");
+
+    let text = dir.path().join("text.db");
+    std::fs::write(&text, "not a database\n".repeat(600)).unwrap();
+    assert_eq!(
+        refused(&text),
+        "is not a SQLite database (file is not a database)"
+    );
+
+    // Another application's database: refused before anything is written to it.
+    let foreign = dir.path().join("foreign.db");
+    let conn = Connection::open(&foreign).unwrap();
+    conn.execute_batch("CREATE TABLE t (x); PRAGMA application_id = 7; PRAGMA user_version = 1;")
+        .unwrap();
+    drop(conn);
+    let before = std::fs::read(&foreign).unwrap();
+    assert_eq!(
+        refused(&foreign),
+        "is not an eseal registry (application_id 0x00000007)"
+    );
+    assert_eq!(std::fs::read(&foreign).unwrap(), before, "left alone");
+
+    let bare = dir.path().join("bare.db");
+    let conn = Connection::open(&bare).unwrap();
+    conn.execute_batch("CREATE TABLE licences (x);").unwrap();
+    drop(conn);
+    assert_eq!(refused(&bare), "is not an eseal registry (no schema)");
+    let conn = Connection::open(&bare).unwrap();
+    conn.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))
+        .unwrap();
+    drop(conn);
+    assert_eq!(
+        refused(&bare),
+        "is not an eseal registry (no table audit_log)"
+    );
+
+    // A registry cut in half: SQLite's own message, as damage.
+    let path = dir.path().join("registry.db");
+    let mut reg = SqliteRegistry::create(&path).unwrap();
+    for i in 0..200 {
+        issue(&mut reg, TYPE, &format!("H{i}"));
+    }
+    drop(reg);
+    assert!(!dir.path().join("registry.db-wal").exists());
+    let len = std::fs::metadata(&path).unwrap().len();
+    assert!(len > 16 * 4096, "{len} bytes");
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.set_len(len / 2).unwrap();
+    drop(file);
+    let err = SqliteRegistry::open(&path).unwrap_err();
+    match &err {
+        RegistryError::Damaged { path: p, detail } => {
+            assert_eq!(*p, path);
+            assert_eq!(detail, "database disk image is malformed");
+        }
+        other => panic!("{other}"),
+    }
+    // The CLI exits 65 (data) for it: it is malformed input, named.
+    let as_crate: eseal::Error = err.into();
+    assert!(
+        matches!(&as_crate, eseal::Error::Malformed { what: "office registry", detail } if detail.starts_with("RegistryDamaged: ")),
+        "{as_crate}"
+    );
+
+    // Creating over data is refused; the data stays.
+    let kept = dir.path().join("kept.db");
+    let mut reg = SqliteRegistry::create(&kept).unwrap();
+    let id = issue(&mut reg, TYPE, "H").record.identifier;
+    drop(reg);
+    let err = SqliteRegistry::create(&kept).unwrap_err();
+    assert!(
+        matches!(&err, RegistryError::Invalid(m) if m.ends_with("already holds data; a registry is created only once")),
+        "{err}"
+    );
+    assert!(
+        SqliteRegistry::open(&kept)
+            .unwrap()
+            .licence(&id)
+            .unwrap()
+            .is_some()
+    );
+}
+
+/// Flips the last 16 bytes of the root page of `name` (a table or an index): inside its
+/// cells, not the file's header.
+fn damage_root_page(path: &Path, name: &str) {
+    let conn = Connection::open(path).unwrap();
+    let (root, page_size): (i64, i64) = conn
+        .query_row(
+            "SELECT rootpage, (SELECT page_size FROM pragma_page_size) FROM sqlite_schema WHERE name = ?1",
+            [name],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    drop(conn);
+    assert!(root > 1);
+    let mut bytes = std::fs::read(path).unwrap();
+    let end = (root * page_size) as usize;
+    assert!(end <= bytes.len());
+    for b in &mut bytes[end - 16..end] {
+        *b ^= 0x5a;
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// A read-only open changes nothing, reads what a writable one reads, and the integrity
+/// check reports a broken page with SQLite's message.
+#[test]
+fn read_only_open_and_integrity_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut reg = create(dir.path());
+    for i in 0..50 {
+        issue(&mut reg, TYPE, &format!("H{i}"));
+    }
+    drop(reg);
+    let path = dir.path().join("registry.db");
+    let before = std::fs::read(&path).unwrap();
+    let mut reg = SqliteRegistry::open_read_only(&path).unwrap();
+    assert_eq!(reg.integrity_check().unwrap(), Vec::<String>::new());
+    assert!(matches!(
+        reg.audit_verify().unwrap(),
+        AuditCheck::Intact { entries: 50, .. }
+    ));
+    let err = reg.next_serial(TYPE, 2026, OPERATOR).unwrap_err();
+    assert!(
+        matches!(&err, RegistryError::Database(e) if e.sqlite_error_code() == Some(ErrorCode::ReadOnly)),
+        "{err}"
+    );
+    drop(reg);
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+
+    // Only the entries after a checked point are recomputed.
+    let reg = open(dir.path());
+    let at_40 = reg.audit_hash_at(40).unwrap().unwrap();
+    assert_eq!(
+        reg.audit_verify_after(40, at_40).unwrap(),
+        reg.audit_verify().unwrap()
+    );
+    assert_eq!(
+        reg.audit_verify_after(40, [1; 32]).unwrap(),
+        AuditCheck::Broken { seq: 41 }
+    );
+    drop(reg);
+
+    damage_root_page(&path, "licences_holder");
+    let reg = SqliteRegistry::open_read_only(&path).unwrap();
+    let damage = reg.integrity_check().unwrap();
+    assert_eq!(
+        damage,
+        [
+            "row 1 missing from index licences_holder",
+            "row 2 missing from index licences_holder"
+        ]
     );
 }

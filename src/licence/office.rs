@@ -1,7 +1,14 @@
 //! An issuing office kept in a directory: `office.json` (who it is, where its keys are),
 //! `registry.db` (the SQLite registry) and `audit-heads/` (its signed audit log heads).
 //! `eseal licence ...` and the C ABI both work through [`OfficeDir`].
+//!
+//! Only [`OfficeDir::create`] (`eseal licence init`) makes a registry; [`OfficeDir::open`]
+//! refuses a missing, empty or foreign one. Before every write (issuance, status change,
+//! template, document, status list) the office checks its registry against the newest
+//! audit head it signed, so a registry restored from an older copy, cut short or rewritten
+//! never signs anything (LICENCE.md §7).
 
+use std::cell::Cell;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -10,14 +17,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::crypto::SoftwareKey;
 use crate::licence::document::CjkFont;
-use crate::licence::issue::{self, IssuedLicence, IssuingOffice};
+use crate::licence::issue::{self, BatchRequest, IssuedLicence, IssuingOffice};
 use crate::licence::model::{LicenceRequest, OfficeIdentity, Template};
 use crate::licence::status_list::sign_status_list;
 use crate::ofd::OfdSealOptions;
 use crate::pdf::PdfSealOptions;
 use crate::pki::{Certificate, Usage, read_certificates, unix_seconds};
-use crate::registry::head::{AuditHead, sign_audit_head};
-use crate::registry::{IssuedRecord, LicenceState, OpCode, Registry, SqliteRegistry, StatusChange};
+use crate::registry::head::{AuditHead, check_audit_head, sign_audit_head, verify_audit_head};
+use crate::registry::{
+    AuditCheck, IssuedRecord, LicenceState, OpCode, Registry, RegistryError, SqliteRegistry,
+    StatusChange,
+};
 use crate::{Error, Result};
 
 /// The office's configuration file in its directory.
@@ -77,13 +87,52 @@ pub struct OfficeDir {
     key: SoftwareKey,
     cert: Certificate,
     status_list_signer: Option<(SoftwareKey, Certificate)>,
+    /// What the last check of the audit chain found intact.
+    checked: Cell<Option<Checked>>,
+}
+
+/// The audit chain as last found intact by [`OfficeDir::check_signed_head`]: up to entry
+/// `entries` with hash `hash`, against the newest signed head numbered `newest`.
+#[derive(Clone, Copy)]
+struct Checked {
+    newest: Option<u64>,
+    entries: u64,
+    hash: [u8; 32],
 }
 
 impl OfficeDir {
     /// Opens the office in `dir`: reads `office.json`, loads the keys and certificates
-    /// (each certificate must carry its role, DESIGN.md "Roles") and opens (or creates)
-    /// the registry.
+    /// (each certificate must carry its role, DESIGN.md "Roles") and opens the registry,
+    /// which must exist ([`SqliteRegistry::open`]: a missing, empty or foreign file is
+    /// refused, naming it).
     pub fn open(dir: &Path) -> Result<OfficeDir> {
+        Self::load(dir, |path| Ok(SqliteRegistry::open(path)?))
+    }
+
+    /// [`OfficeDir::open`] for `eseal licence init`: creates the registry when there is
+    /// none (or an empty file), and keeps an existing one. A missing registry is not
+    /// created when `audit-heads/` holds heads the office signed: the office exists and
+    /// its registry is restored from a backup.
+    pub fn create(dir: &Path) -> Result<OfficeDir> {
+        Self::load(dir, |path| {
+            if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
+                return Ok(SqliteRegistry::open(path)?);
+            }
+            if !audit_head_files(dir)?.is_empty() {
+                return Err(RegistryError::NotARegistry {
+                    path: path.to_path_buf(),
+                    problem: format!(
+                        "is missing or empty, but {} holds audit heads this office signed",
+                        dir.join(AUDIT_HEADS).display()
+                    ),
+                }
+                .into());
+            }
+            Ok(SqliteRegistry::create(path)?)
+        })
+    }
+
+    fn load(dir: &Path, registry: impl FnOnce(&Path) -> Result<SqliteRegistry>) -> Result<Self> {
         let config = OfficeConfig::read(dir)?;
         let (key, _) = load_key(&config.key, None)?;
         let cert = role_certificate(&config.cert, Usage::LicenceSigner)?;
@@ -101,7 +150,7 @@ impl OfficeDir {
                 ));
             }
         };
-        let registry = SqliteRegistry::open(dir.join(REGISTRY_FILE))?;
+        let registry = registry(&dir.join(REGISTRY_FILE))?;
         Ok(OfficeDir {
             dir: dir.to_path_buf(),
             config,
@@ -109,7 +158,74 @@ impl OfficeDir {
             key,
             cert,
             status_list_signer,
+            checked: Cell::new(None),
         })
+    }
+
+    /// Checks the registry against the newest audit head in `audit-heads/` (its signature
+    /// verified with the office's certificate, [`check_audit_head`]), or, with none, its
+    /// hash chain alone. Fewer entries than signed, a different hash or a broken chain is
+    /// [`RegistryError::AuditHeadMismatch`] (or [`RegistryError::AuditChainBroken`]),
+    /// naming the first bad entry. Every write of the office runs this first.
+    ///
+    /// Once the chain was found intact, later checks by the same `OfficeDir` recompute
+    /// only the entries added since, as long as the newest head is the same and the entry
+    /// checked last still has its hash.
+    pub fn check_signed_head(&self) -> Result<()> {
+        let newest = newest_audit_head(&self.dir)?;
+        let number = newest.as_ref().map(|(n, _)| *n);
+        if let Some(last) = self.checked.get().filter(|c| c.newest == number)
+            && self.registry.audit_hash_at(last.entries)? == Some(last.hash)
+        {
+            return match self.registry.audit_verify_after(last.entries, last.hash)? {
+                AuditCheck::Intact { entries, head } => {
+                    self.checked.set(Some(Checked {
+                        newest: number,
+                        entries,
+                        hash: head,
+                    }));
+                    Ok(())
+                }
+                AuditCheck::Broken { seq } => {
+                    self.checked.set(None);
+                    Err(RegistryError::AuditChainBroken { seq }.into())
+                }
+            };
+        }
+        self.checked.set(None);
+        let check = match &newest {
+            Some((_, path)) => {
+                let head = verify_audit_head(&read_file(path)?, &self.cert).map_err(|e| {
+                    Error::Malformed {
+                        what: "audit head",
+                        detail: format!("{}: {e}", path.display()),
+                    }
+                })?;
+                match check_audit_head(&self.registry, &head)? {
+                    AuditCheck::Broken { seq } => {
+                        return Err(RegistryError::AuditHeadMismatch {
+                            head: path.clone(),
+                            signed: head.entries,
+                            seq,
+                        }
+                        .into());
+                    }
+                    intact => intact,
+                }
+            }
+            None => self.registry.audit_verify()?,
+        };
+        match check {
+            AuditCheck::Intact { entries, head } => {
+                self.checked.set(Some(Checked {
+                    newest: number,
+                    entries,
+                    hash: head,
+                }));
+                Ok(())
+            }
+            AuditCheck::Broken { seq } => Err(RegistryError::AuditChainBroken { seq }.into()),
+        }
     }
 
     /// The status-list signing certificate, if the office has one.
@@ -164,6 +280,7 @@ impl OfficeDir {
         at: i64,
         document: bool,
     ) -> Result<(IssuedLicence, Option<Vec<u8>>)> {
+        self.check_signed_head()?;
         let template = self.template(type_code)?;
         let sealer = if document {
             Some(Sealer::load(&self.config)?)
@@ -187,6 +304,42 @@ impl OfficeDir {
         Ok((issued, pdf))
     }
 
+    /// Issues a batch of licences of `template` at `at` (Unix seconds) in one registry
+    /// transaction ([`issue::issue_batch`]); each result in its request's place, a
+    /// replayed idempotency key marked `replayed`.
+    pub fn issue_batch(
+        &mut self,
+        template: &Template,
+        requests: &[BatchRequest],
+        operator: &str,
+        at: i64,
+    ) -> Result<Vec<Result<IssuedLicence>>> {
+        self.check_signed_head()?;
+        let (registry, office) = self.issuing();
+        issue::issue_batch(registry, &office, template, requests, operator, at)
+    }
+
+    /// Stores (or replaces) a licence type's template in the registry, with an audit entry.
+    pub fn put_template(&mut self, template: &Template, operator: &str, at: i64) -> Result<()> {
+        self.check_signed_head()?;
+        Ok(self
+            .registry
+            .put_template(&template.registry_template(), operator, at)?)
+    }
+
+    /// The licence `identifier` as issued, read back from the registry (`replayed`).
+    pub fn issued(&self, identifier: &str) -> Result<IssuedLicence> {
+        let record = self
+            .licence(identifier)?
+            .ok_or_else(|| Error::Invalid(format!("no licence {identifier} in the registry")))?;
+        Ok(IssuedLicence {
+            licence: crate::licence::model::Licence::from_json(&record.metadata)?,
+            record,
+            replayed: true,
+            warnings: Vec::new(),
+        })
+    }
+
     /// Moves the licence `identifier` to the state `to` by `op` at `at` (Unix seconds),
     /// recording `reason` and `operator`; returns the state it was in.
     pub fn set_status(
@@ -198,6 +351,7 @@ impl OfficeDir {
         operator: &str,
         at: i64,
     ) -> Result<LicenceState> {
+        self.check_signed_head()?;
         Ok(self.registry.set_status(
             identifier,
             StatusChange {
@@ -228,6 +382,7 @@ impl OfficeDir {
                     .into(),
             )
         })?;
+        self.check_signed_head()?;
         let uri = uri.unwrap_or(&self.config.status_list_uri);
         let list = self.registry.status_list(uri)?;
         let token = sign_status_list(&list, uri, now, ttl, now + valid_for, key, cert)?;
@@ -245,6 +400,91 @@ impl OfficeDir {
         std::fs::write(&path, &token).map_err(|e| Error::io(&path, e))?;
         Ok((head, path))
     }
+}
+
+/// The signed audit heads in the office directory `dir` (`audit-heads/*.cwt`), by name.
+pub fn audit_head_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let heads = dir.join(AUDIT_HEADS);
+    let entries = match std::fs::read_dir(&heads) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io(&heads, e)),
+    };
+    let mut paths = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|e| Error::io(&heads, e))?.path();
+        if path.extension().is_some_and(|e| e == "cwt") && path.is_file() {
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    Ok(paths)
+}
+
+/// The newest signed audit head in `dir`: of the heads named by their entry count
+/// (`0000000042.cwt`, as [`OfficeDir::sign_audit_head`] writes them), the highest.
+fn newest_audit_head(dir: &Path) -> Result<Option<(u64, PathBuf)>> {
+    Ok(audit_head_files(dir)?
+        .into_iter()
+        .filter_map(|path| {
+            let stem = path.file_stem()?.to_str()?;
+            let n = stem
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+                .then(|| stem.parse::<u64>().ok())??;
+            Some((n, path))
+        })
+        .max_by_key(|(n, _)| *n))
+}
+
+/// What `eseal licence audit` finds in an office directory ([`audit_office`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OfficeAudit {
+    /// SQLite's `PRAGMA integrity_check` messages; empty when the file is sound.
+    pub damage: Vec<String>,
+    /// Each signed head checked, in order, with the chain's state against it; the
+    /// checks stop at the first mismatch.
+    pub heads: Vec<(PathBuf, AuditCheck)>,
+    /// The hash chain, against every head checked (`None` when the file is damaged).
+    pub chain: Option<AuditCheck>,
+}
+
+/// Audits the office in `dir` without writing anything: opens its registry read-only
+/// ([`SqliteRegistry::open_read_only`], so an archived copy in a read-only folder is
+/// read as it is), runs SQLite's integrity check, then recomputes the hash chain and
+/// checks it against each signed head (`heads`, or every file in `audit-heads/`), each
+/// verified with the office's licence-signing certificate. No private key is loaded.
+pub fn audit_office(dir: &Path, heads: Option<&[PathBuf]>) -> Result<OfficeAudit> {
+    let config = OfficeConfig::read(dir)?;
+    let cert = role_certificate(&config.cert, Usage::LicenceSigner)?;
+    let registry = SqliteRegistry::open_read_only(dir.join(REGISTRY_FILE))?;
+    let damage = registry.integrity_check()?;
+    if !damage.is_empty() {
+        return Ok(OfficeAudit {
+            damage,
+            heads: Vec::new(),
+            chain: None,
+        });
+    }
+    let heads = match heads {
+        Some(heads) => heads.to_vec(),
+        None => audit_head_files(dir)?,
+    };
+    let mut check = registry.audit_verify()?;
+    let mut checked = Vec::new();
+    for path in heads {
+        if let AuditCheck::Broken { .. } = check {
+            break;
+        }
+        let head = verify_audit_head(&read_file(&path)?, &cert)?;
+        check = check_audit_head(&registry, &head)?;
+        checked.push((path, check.clone()));
+    }
+    Ok(OfficeAudit {
+        damage,
+        heads: checked,
+        chain: Some(check),
+    })
 }
 
 /// What seals licence documents: the office's e-seal, the key and certificate chain

@@ -46,6 +46,7 @@ mod schema;
 mod sqlite;
 
 use std::fmt;
+use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 
@@ -61,6 +62,10 @@ pub const MAX_IDEMPOTENCY_KEY: usize = 128;
 
 /// The genesis `prev_hash` of the audit chain.
 pub const AUDIT_GENESIS: [u8; 32] = [0; 32];
+
+/// The `PRAGMA application_id` of an eseal registry (the header bytes 68–71 read
+/// `ESLR`), set when [`SqliteRegistry::create`] makes the file.
+pub const APPLICATION_ID: i32 = 0x4553_4c52;
 
 /// Everything a registry operation can refuse or fail with.
 #[derive(Debug, thiserror::Error)]
@@ -113,12 +118,95 @@ pub enum RegistryError {
     /// The database failed.
     #[error("registry database: {0}")]
     Database(#[from] rusqlite::Error),
+    /// The file is missing, empty, or not an eseal registry; only
+    /// [`SqliteRegistry::create`] (`eseal licence init`) makes a new one.
+    #[error(
+        "NotARegistry: {}: {problem}; `eseal licence init` sets up a new office, an \
+         existing office restores its registry from a backup",
+        path.display()
+    )]
+    NotARegistry {
+        /// The registry file.
+        path: PathBuf,
+        /// What is wrong: does not exist, is empty, is not an eseal database.
+        problem: String,
+    },
+    /// SQLite finds the file physically damaged (a truncated file, a broken page).
+    #[error(
+        "RegistryDamaged: {}: {detail}; `eseal licence audit` shows the damage, restore the \
+         registry from a backup",
+        path.display()
+    )]
+    Damaged {
+        /// The registry file.
+        path: PathBuf,
+        /// SQLite's message.
+        detail: String,
+    },
+    /// The registry no longer holds what the office signed in its newest audit head
+    /// (LICENCE.md §7): entries were lost (an older copy, a cut file) or changed. Nothing
+    /// is written.
+    #[error(
+        "AuditHeadMismatch: the registry does not hold the {signed} audit entries the office \
+         signed in {}: first bad entry {seq}; nothing was written: run `eseal licence audit`, \
+         then restore the registry from a backup",
+        head.display()
+    )]
+    AuditHeadMismatch {
+        /// The signed audit head checked.
+        head: PathBuf,
+        /// The number of entries it covers.
+        signed: u64,
+        /// The first entry that is missing or differs.
+        seq: u64,
+    },
+    /// The registry's audit chain is broken (and no signed head was there to check
+    /// against). Nothing is written.
+    #[error(
+        "AuditChainBroken: the registry's audit chain is broken at entry {seq}; nothing was \
+         written: run `eseal licence audit`, then restore the registry from a backup"
+    )]
+    AuditChainBroken {
+        /// The first broken entry.
+        seq: u64,
+    },
 }
 
+impl RegistryError {
+    /// Whether the registry's data is at fault (missing, damaged, not eseal's, or out of
+    /// step with its signed audit head) rather than the request.
+    pub fn is_data_fault(&self) -> bool {
+        match self {
+            RegistryError::NotARegistry { .. }
+            | RegistryError::Damaged { .. }
+            | RegistryError::AuditHeadMismatch { .. }
+            | RegistryError::AuditChainBroken { .. } => true,
+            RegistryError::Database(e) => is_damage(e),
+            _ => false,
+        }
+    }
+}
+
+/// Whether SQLite reports a damaged file or one that is not a database.
+pub(crate) fn is_damage(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+    )
+}
+
+/// A registry whose data is at fault ([`RegistryError::is_data_fault`]) becomes
+/// [`crate::Error::Malformed`] with `what` = `"office registry"`, the registry's message
+/// as detail; a failed issuance closure its own error; anything else
+/// [`crate::Error::Invalid`].
 impl From<RegistryError> for crate::Error {
     fn from(e: RegistryError) -> Self {
         match e {
             RegistryError::Build(inner) => inner,
+            fault if fault.is_data_fault() => crate::Error::Malformed {
+                what: "office registry",
+                detail: fault.to_string(),
+            },
             other => crate::Error::Invalid(other.to_string()),
         }
     }

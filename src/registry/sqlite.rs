@@ -3,12 +3,12 @@
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use super::schema::MIGRATIONS;
 use super::{
-    AUDIT_GENESIS, Assigned, AuditCheck, BatchItem, HistoryEntry, IssueRequest, Issued,
-    IssuedRecord, LicenceState, MAX_IDEMPOTENCY_KEY, OpCode, Registry, RegistryError,
+    APPLICATION_ID, AUDIT_GENESIS, Assigned, AuditCheck, BatchItem, HistoryEntry, IssueRequest,
+    Issued, IssuedRecord, LicenceState, MAX_IDEMPOTENCY_KEY, OpCode, Registry, RegistryError,
     RegistryResult, SCHEMA_VERSION, StatusChange, Template, audit_hash, check_transition,
 };
 use crate::licence::status_list::{STATUS_LIST_STEP, StatusList};
@@ -30,27 +30,160 @@ pub struct SqliteRegistry {
 }
 
 impl SqliteRegistry {
-    /// Opens (creating if needed) the registry at `path` and brings its schema up to
-    /// [`SCHEMA_VERSION`]; a newer database is [`RegistryError::TooNew`].
+    /// Makes a new registry at `path` (absent, or an empty file): `journal_mode=WAL`,
+    /// [`APPLICATION_ID`], the schema at [`SCHEMA_VERSION`]. A file that already holds
+    /// data is refused and left alone.
     ///
     /// New status lists get [`STATUS_LIST_STEP`] entries.
-    pub fn open(path: impl AsRef<Path>) -> RegistryResult<Self> {
-        let mut conn = Connection::open(path.as_ref())?;
-        conn.set_prepared_statement_cache_capacity(32);
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        let mode: String =
-            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(RegistryError::Invalid(format!(
-                "journal_mode WAL refused (got {mode})"
-            )));
+    pub fn create(path: impl AsRef<Path>) -> RegistryResult<Self> {
+        let path = path.as_ref();
+        let exists = |e: std::io::Error| RegistryError::Invalid(format!("{}: {e}", path.display()));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                if std::fs::metadata(path).map_err(exists)?.len() > 0 {
+                    return Err(RegistryError::Invalid(format!(
+                        "{} already holds data; a registry is created only once",
+                        path.display()
+                    )));
+                }
+            }
+            Err(e) => return Err(exists(e)),
         }
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        configure(&conn)?;
+        conn.pragma_update(None, "application_id", APPLICATION_ID)?;
         migrate(&mut conn)?;
-        Ok(SqliteRegistry {
+        Ok(Self::with(conn))
+    }
+
+    /// Opens the existing registry at `path` and brings its schema up to
+    /// [`SCHEMA_VERSION`]; never creates one.
+    ///
+    /// A missing or empty file, or one that is not an eseal registry (another
+    /// `application_id`, no schema, a missing table), is [`RegistryError::NotARegistry`];
+    /// a file SQLite finds damaged is [`RegistryError::Damaged`]; a newer database is
+    /// [`RegistryError::TooNew`]. A registry made before [`APPLICATION_ID`] existed gets it.
+    pub fn open(path: impl AsRef<Path>) -> RegistryResult<Self> {
+        let path = path.as_ref();
+        must_hold_data(path)?;
+        let mut conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| opening(path, e))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        if identify(&conn, path)? == 0 {
+            conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+        }
+        configure(&conn)?;
+        migrate(&mut conn)?;
+        Ok(Self::with(conn))
+    }
+
+    /// Opens the registry at `path` for reading only (`SQLITE_OPEN_READ_ONLY`), as
+    /// `eseal licence audit` does: nothing in the file or its folder is changed. An
+    /// archived copy in a read-only folder, where SQLite cannot make the WAL index, is read
+    /// as immutable when it has no write-ahead log left to apply. The schema is not
+    /// migrated; the same refusals as [`SqliteRegistry::open`] apply.
+    pub fn open_read_only(path: impl AsRef<Path>) -> RegistryResult<Self> {
+        let path = path.as_ref();
+        must_hold_data(path)?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let first = Connection::open_with_flags(path, flags)
+            .map_err(|e| opening(path, e))
+            .and_then(|conn| identify(&conn, path).map(|_| conn));
+        let conn = match first {
+            Ok(conn) => conn,
+            Err(RegistryError::Database(e))
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen)
+                ) && !has_wal(path) =>
+            {
+                let uri = immutable_uri(path)?;
+                let conn = Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+                    .map_err(|e| opening(path, e))?;
+                identify(&conn, path)?;
+                conn
+            }
+            Err(e) => return Err(e),
+        };
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let found: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if found > SCHEMA_VERSION {
+            return Err(RegistryError::TooNew {
+                found,
+                known: SCHEMA_VERSION,
+            });
+        }
+        Ok(Self::with(conn))
+    }
+
+    fn with(conn: Connection) -> Self {
+        conn.set_prepared_statement_cache_capacity(32);
+        SqliteRegistry {
             conn,
             list_capacity: STATUS_LIST_STEP as u64,
+        }
+    }
+
+    /// SQLite's `PRAGMA integrity_check` of the whole file: its messages, none when the
+    /// file is sound. Damage that stops the check itself is one message.
+    pub fn integrity_check(&self) -> RegistryResult<Vec<String>> {
+        let run = || -> rusqlite::Result<Vec<String>> {
+            let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            rows.collect()
+        };
+        match run() {
+            Ok(rows) if rows.len() == 1 && rows[0] == "ok" => Ok(Vec::new()),
+            Ok(rows) => Ok(rows),
+            Err(e) if super::is_damage(&e) => Ok(vec![e.to_string()]),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Recomputes the audit chain after entry `seq`, whose hash is `hash` (see
+    /// [`Registry::audit_verify`], which starts from the genesis): what a caller that
+    /// checked the chain up to `seq` before still has to check.
+    pub fn audit_verify_after(&self, seq: u64, hash: [u8; 32]) -> RegistryResult<AuditCheck> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, at, operator, action, subject, detail, prev_hash, hash
+             FROM audit_log WHERE seq > ?1 ORDER BY seq",
+        )?;
+        let mut rows = stmt.query(params![seq as i64])?;
+        let mut prev = hash;
+        let mut expected_seq = seq + 1;
+        while let Some(r) = rows.next()? {
+            let seq = r.get::<_, i64>(0)? as u64;
+            if seq != expected_seq {
+                return Ok(AuditCheck::Broken { seq: expected_seq });
+            }
+            let at: i64 = r.get(1)?;
+            let operator: String = r.get(2)?;
+            let action: String = r.get(3)?;
+            let subject: String = r.get(4)?;
+            let detail: String = r.get(5)?;
+            let stored_prev: Vec<u8> = r.get(6)?;
+            let stored_hash: Vec<u8> = r.get(7)?;
+            let hash = audit_hash(&prev, seq, at, &operator, &action, &subject, &detail);
+            if stored_prev != prev || stored_hash != hash {
+                return Ok(AuditCheck::Broken { seq });
+            }
+            prev = hash;
+            expected_seq += 1;
+        }
+        Ok(AuditCheck::Intact {
+            entries: expected_seq - 1,
+            head: prev,
         })
     }
 
@@ -168,6 +301,137 @@ impl SqliteRegistry {
         tx.commit()?;
         Ok(())
     }
+}
+
+/// The connection settings of a writer: WAL, `synchronous=FULL`, foreign keys, the busy
+/// timeout.
+fn configure(conn: &Connection) -> RegistryResult<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(RegistryError::Invalid(format!(
+            "journal_mode WAL refused (got {mode})"
+        )));
+    }
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+/// The tables every schema version has.
+const TABLES: [&str; 7] = [
+    "audit_log",
+    "idempotency",
+    "licences",
+    "serial_counters",
+    "status_history",
+    "status_lists",
+    "templates",
+];
+
+/// Refuses a path that does not exist, is not a file or is empty.
+fn must_hold_data(path: &Path) -> RegistryResult<()> {
+    let not = |problem: String| RegistryError::NotARegistry {
+        path: path.to_path_buf(),
+        problem,
+    };
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(not("does not exist".into()));
+        }
+        Err(e) => return Err(not(e.to_string())),
+    };
+    if !meta.is_file() {
+        return Err(not("is not a file".into()));
+    }
+    if meta.len() == 0 {
+        return Err(not("is empty (0 bytes)".into()));
+    }
+    Ok(())
+}
+
+/// Checks that `conn` holds an eseal registry: [`APPLICATION_ID`] (or 0, from before it
+/// was set), a schema version (`user_version` > 0) and, unless the schema is newer than
+/// this code (which [`migrate`] refuses), every table; returns the `application_id`.
+fn identify(conn: &Connection, path: &Path) -> RegistryResult<i32> {
+    let refuse = |problem: String| RegistryError::NotARegistry {
+        path: path.to_path_buf(),
+        problem,
+    };
+    let read = |e| opening(path, e);
+    let app: i32 = conn
+        .pragma_query_value(None, "application_id", |r| r.get(0))
+        .map_err(read)?;
+    if app != 0 && app != APPLICATION_ID {
+        return Err(refuse(format!(
+            "is not an eseal registry (application_id {app:#010x})"
+        )));
+    }
+    let version: u32 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(read)?;
+    if version == 0 {
+        return Err(refuse("is not an eseal registry (no schema)".into()));
+    }
+    if version > SCHEMA_VERSION {
+        return Ok(app);
+    }
+    let mut stmt = conn
+        .prepare("SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1)")
+        .map_err(read)?;
+    for table in TABLES {
+        if !stmt
+            .query_row([table], |r| r.get::<_, bool>(0))
+            .map_err(read)?
+        {
+            return Err(refuse(format!(
+                "is not an eseal registry (no table {table})"
+            )));
+        }
+    }
+    Ok(app)
+}
+
+/// Names a failure to read `path`: not a database → [`RegistryError::NotARegistry`],
+/// damaged → [`RegistryError::Damaged`].
+fn opening(path: &Path, e: rusqlite::Error) -> RegistryError {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => RegistryError::NotARegistry {
+            path: path.to_path_buf(),
+            problem: format!("is not a SQLite database ({e})"),
+        },
+        Some(ErrorCode::DatabaseCorrupt) => RegistryError::Damaged {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        },
+        _ => RegistryError::Database(e),
+    }
+}
+
+/// Whether `path` has a non-empty write-ahead log beside it.
+fn has_wal(path: &Path) -> bool {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    std::fs::metadata(wal).is_ok_and(|m| m.len() > 0)
+}
+
+/// `file:<path>?immutable=1` (RFC 3986 percent-encoding; SQLite's URI filenames).
+fn immutable_uri(path: &Path) -> RegistryResult<String> {
+    let absolute = std::path::absolute(path).map_err(|e| RegistryError::NotARegistry {
+        path: path.to_path_buf(),
+        problem: e.to_string(),
+    })?;
+    let mut uri = String::from("file:");
+    for &b in absolute.as_os_str().as_encoded_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            uri.push(b as char);
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri.push_str("?immutable=1");
+    Ok(uri)
 }
 
 /// Applies the pending migrations, one transaction each.
@@ -702,36 +966,7 @@ impl Registry for SqliteRegistry {
     }
 
     fn audit_verify(&self) -> RegistryResult<AuditCheck> {
-        let mut stmt = self.conn.prepare(
-            "SELECT seq, at, operator, action, subject, detail, prev_hash, hash
-             FROM audit_log ORDER BY seq",
-        )?;
-        let mut rows = stmt.query([])?;
-        let mut prev = AUDIT_GENESIS;
-        let mut expected_seq = 1u64;
-        while let Some(r) = rows.next()? {
-            let seq = r.get::<_, i64>(0)? as u64;
-            if seq != expected_seq {
-                return Ok(AuditCheck::Broken { seq: expected_seq });
-            }
-            let at: i64 = r.get(1)?;
-            let operator: String = r.get(2)?;
-            let action: String = r.get(3)?;
-            let subject: String = r.get(4)?;
-            let detail: String = r.get(5)?;
-            let stored_prev: Vec<u8> = r.get(6)?;
-            let stored_hash: Vec<u8> = r.get(7)?;
-            let hash = audit_hash(&prev, seq, at, &operator, &action, &subject, &detail);
-            if stored_prev != prev || stored_hash != hash {
-                return Ok(AuditCheck::Broken { seq });
-            }
-            prev = hash;
-            expected_seq += 1;
-        }
-        Ok(AuditCheck::Intact {
-            entries: expected_seq - 1,
-            head: prev,
-        })
+        self.audit_verify_after(0, AUDIT_GENESIS)
     }
 
     fn audit_hash_at(&self, seq: u64) -> RegistryResult<Option<[u8; 32]>> {
@@ -764,7 +999,7 @@ mod tests {
     fn backup_before_migration_is_a_full_copy() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r.db");
-        let mut reg = SqliteRegistry::open(&path).unwrap();
+        let mut reg = SqliteRegistry::create(&path).unwrap();
         let serial = reg.next_serial("T001", 2026, "op").unwrap();
         let copy = backup(&reg.conn, SCHEMA_VERSION).unwrap().unwrap();
         assert!(copy.ends_with(".bak"));

@@ -208,8 +208,8 @@ pub fn run(args: Args) -> eseal::Result<u8> {
         Some(changed),
     ));
 
-    step("the office opens its licence registry and stores the 营业执照 template");
-    let mut registry = SqliteRegistry::open(dir.join("registry.db"))?;
+    step("the office creates its licence registry and stores the 营业执照 template");
+    let mut registry = SqliteRegistry::create(dir.join("registry.db"))?;
     let template = sample::business_template();
     write_file(&dir.join("template.json"), &template.to_json())?;
     registry.put_template(&template.registry_template(), "demo", unix_seconds(now))?;

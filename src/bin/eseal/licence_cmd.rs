@@ -1,22 +1,21 @@
 //! `eseal licence`: an issuing office's licences — set-up, templates, issuance (one or a
 //! batch), revocation, status lists, the printed document and the trust list.
 //!
-//! An office lives in a directory: `office.json` (who it is, where its keys are) and
-//! `registry.db` (the SQLite registry).
+//! An office lives in a directory: `office.json` (who it is, where its keys are),
+//! `registry.db` (the SQLite registry, made only by `init`) and `audit-heads/`.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use clap::Subcommand;
 use eseal::licence::batch::{BatchFormat, read_batch};
-use eseal::licence::issue::{self, IssuedLicence};
+use eseal::licence::issue::IssuedLicence;
 use eseal::licence::model::{LicenceRequest, OfficeIdentity, Template};
 use eseal::licence::office::{
-    AUDIT_HEADS, OFFICE_FILE, OfficeConfig, OfficeDir, REGISTRY_FILE, Sealer, first_certificate,
+    OFFICE_FILE, OfficeConfig, OfficeDir, REGISTRY_FILE, Sealer, audit_office, first_certificate,
 };
 use eseal::licence::trust_list::{KeyUse, ListedKey, Office, TrustList, sign_trust_list};
 use eseal::pki::{parse_rfc3339, read_certificates, unix_seconds};
-use eseal::registry::head::{check_audit_head, verify_audit_head};
 use eseal::registry::{AuditCheck, LicenceState, OpCode, Registry, SqliteRegistry};
 
 use crate::pdf_cmd::load_key;
@@ -127,8 +126,9 @@ pub enum Command {
         /// The licence identifier.
         identifier: String,
     },
-    /// Check the registry's audit log: the hash chain, and the signed heads in
-    /// OFFICE/audit-heads (or the one given), so a rewritten database is found.
+    /// Check the registry read-only: SQLite's integrity check, the audit log's hash chain,
+    /// and the signed heads in OFFICE/audit-heads (or the one given), so a damaged,
+    /// rewritten or rolled-back database is found. Works on an archived copy.
     Audit {
         /// The office directory.
         #[arg(long)]
@@ -168,6 +168,24 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
         /// Who renders (audit log).
+        #[arg(long, default_value = "eseal")]
+        operator: String,
+    },
+    /// Write a licence's QR text, QR image (SVG) and sealed document again, as `issue
+    /// --out` does (the document is rendered and sealed anew; its SHA-256 is stored).
+    Export {
+        /// The office directory.
+        #[arg(long)]
+        office: PathBuf,
+        /// The licence identifier.
+        identifier: String,
+        /// The folder to write into (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// The document's form.
+        #[arg(long, value_enum, default_value_t = Format::Pdf)]
+        format: Format,
+        /// Who exports (audit log).
         #[arg(long, default_value = "eseal")]
         operator: String,
     },
@@ -262,8 +280,8 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             };
             let json = serde_json::to_vec_pretty(&config).expect("config serialises");
             write_file(&office.join(OFFICE_FILE), &json)?;
-            // Opening checks the key and certificate and creates the registry.
-            OfficeDir::open(&office)?;
+            // Checks the keys and certificates and creates the registry (or keeps one).
+            OfficeDir::create(&office)?;
             out!(
                 "office {} ready in {}",
                 config.identity.name,
@@ -275,8 +293,7 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             let mut dir = OfficeDir::open(&office)?;
             let template = Template::from_json(&read_file(&file)?)?;
             let now = unix_seconds(SystemTime::now());
-            dir.registry
-                .put_template(&template.registry_template(), "eseal", now)?;
+            dir.put_template(&template, "eseal", now)?;
             out!("template {} ({}) stored", template.type_code, template.name);
             Ok(0)
         }
@@ -309,7 +326,7 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
                     )?;
                     print_issued(&issued);
                     if let (Some(path), Some(pdf)) = (&out, &pdf) {
-                        write_outputs(&issued, pdf, path)?;
+                        write_outputs(&issued, pdf, Format::Pdf, path)?;
                     }
                     Ok(0)
                 }
@@ -385,24 +402,16 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             Ok(0)
         }
         Command::Audit { office, head } => {
-            let dir = OfficeDir::open(&office)?;
-            let heads = match head {
-                Some(path) => vec![path],
-                None => {
-                    let mut paths: Vec<PathBuf> = std::fs::read_dir(office.join(AUDIT_HEADS))
-                        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
-                        .unwrap_or_default();
-                    paths.sort();
-                    paths
+            let heads = head.map(|path| vec![path]);
+            let audit = audit_office(&office, heads.as_deref())?;
+            if !audit.damage.is_empty() {
+                for message in &audit.damage {
+                    out!("{}: {message}", office.join(REGISTRY_FILE).display());
                 }
-            };
-            let mut check = dir.registry.audit_verify()?;
-            for path in &heads {
-                if let AuditCheck::Broken { .. } = check {
-                    break;
-                }
-                let head = verify_audit_head(&read_file(path)?, dir.certificate())?;
-                check = check_audit_head(&dir.registry, &head)?;
+                out!("registry damaged: restore it from a backup");
+                return Ok(crate::EXIT_UNREADABLE);
+            }
+            for (path, check) in &audit.heads {
                 if let AuditCheck::Broken { seq } = check {
                     out!(
                         "{}: the database no longer holds what the office signed (entry {seq})",
@@ -410,19 +419,20 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
                     );
                 }
             }
-            match check {
-                AuditCheck::Intact { entries, head } => {
+            match audit.chain {
+                Some(AuditCheck::Intact { entries, head }) => {
                     out!(
                         "audit log intact: {entries} entries, head {}, {} signed heads match",
                         hex::encode(head),
-                        heads.len()
+                        audit.heads.len()
                     );
                     Ok(0)
                 }
-                AuditCheck::Broken { seq } => {
+                Some(AuditCheck::Broken { seq }) => {
                     out!("audit log broken at entry {seq}");
                     Ok(crate::EXIT_UNREADABLE)
                 }
+                None => Ok(crate::EXIT_UNREADABLE),
             }
         }
         Command::Render {
@@ -431,6 +441,21 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             out,
             operator,
         } => render(&office, &identifier, &out, &operator, Format::Pdf),
+        Command::Export {
+            office,
+            identifier,
+            out,
+            format,
+            operator,
+        } => {
+            let mut dir = OfficeDir::open(&office)?;
+            let issued = dir.issued(&identifier)?;
+            std::fs::create_dir_all(&out).map_err(|e| eseal::Error::io(&out, e))?;
+            let document = seal_document(&mut dir, &issued, &operator, format)?;
+            write_outputs(&issued, &document, format, &out)?;
+            out!("{identifier} → {}", out.display());
+            Ok(0)
+        }
         Command::TrustList {
             key,
             cert,
@@ -561,19 +586,19 @@ fn issue_batch(
         )
         .expect("a valid progress template"),
     );
-    let (mut issued_count, mut refused) = (0usize, 0usize);
+    let (mut issued_count, mut replayed, mut refused) = (0usize, 0usize, 0usize);
     let sealer = out
         .as_ref()
         .map(|_| Sealer::load(&dir.config))
         .transpose()?;
-    let (registry, office) = dir.issuing();
     for chunk in rows.chunks(BATCH_CHUNK) {
         let requests: Vec<_> = chunk
             .iter()
             .filter_map(|(_, row)| row.as_ref().ok().cloned())
             .collect();
-        let mut results =
-            issue::issue_batch(registry, &office, template, &requests, operator, at)?.into_iter();
+        let mut results = dir
+            .issue_batch(template, &requests, operator, at)?
+            .into_iter();
         for (line, row) in chunk {
             let result = match row {
                 Ok(_) => results
@@ -584,7 +609,11 @@ fn issue_batch(
             };
             match result {
                 Ok(issued) => {
-                    issued_count += 1;
+                    if issued.replayed {
+                        replayed += 1;
+                    } else {
+                        issued_count += 1;
+                    }
                     out!(
                         "{}",
                         serde_json::json!({
@@ -595,8 +624,9 @@ fn issue_batch(
                         })
                     );
                     if let (Some(path), Some(sealer)) = (out, &sealer) {
-                        let pdf = sealer.document(registry, template, &issued, operator)?;
-                        write_outputs(&issued, &pdf, path)?;
+                        let pdf =
+                            sealer.document(&mut dir.registry, template, &issued, operator)?;
+                        write_outputs(&issued, &pdf, Format::Pdf, path)?;
                     }
                 }
                 Err(e) => {
@@ -608,7 +638,7 @@ fn issue_batch(
         bar.inc(chunk.len() as u64);
     }
     bar.finish_and_clear();
-    eprintln!("eseal: {issued_count} issued, {refused} refused");
+    eprintln!("eseal: {issued_count} issued, {replayed} replayed, {refused} refused");
     Ok(if refused == 0 {
         0
     } else {
@@ -616,8 +646,14 @@ fn issue_batch(
     })
 }
 
-/// Writes `<identifier>.qr.txt`, `.svg` and the sealed `.pdf` into `dir_out`.
-fn write_outputs(issued: &IssuedLicence, pdf: &[u8], dir_out: &Path) -> eseal::Result<()> {
+/// Writes `<identifier>.qr.txt`, `.svg` and the sealed document (`.pdf` or `.ofd`) into
+/// `dir_out`: what `issue --out` and `export` write.
+fn write_outputs(
+    issued: &IssuedLicence,
+    document: &[u8],
+    format: Format,
+    dir_out: &Path,
+) -> eseal::Result<()> {
     let id = &issued.record.identifier;
     let with = |ext: &str| dir_out.join(format!("{id}.{ext}"));
     write_file(&with("qr.txt"), issued.record.qr.as_bytes())?;
@@ -625,16 +661,38 @@ fn write_outputs(issued: &IssuedLicence, pdf: &[u8], dir_out: &Path) -> eseal::R
         &with("svg"),
         eseal::licence::compact::qr_svg(&issued.record.qr)?.as_bytes(),
     )?;
-    write_file(&with("pdf"), pdf)
+    let ext = match format {
+        Format::Pdf => "pdf",
+        Format::Ofd => "ofd",
+    };
+    write_file(&with(ext), document)
 }
 
 /// The form of a printed licence.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// PDF sealed with PAdES.
     Pdf,
     /// OFD sealed with a GB/T 38540 seal signature.
     Ofd,
+}
+
+/// The licence `issued` of `dir` rendered as `format` and sealed with the office's e-seal;
+/// its SHA-256 is stored with the licence (a write: the office's audit head is checked
+/// first).
+fn seal_document(
+    dir: &mut OfficeDir,
+    issued: &IssuedLicence,
+    operator: &str,
+    format: Format,
+) -> eseal::Result<Vec<u8>> {
+    dir.check_signed_head()?;
+    let template = dir.template(&issued.record.type_code)?;
+    let sealer = Sealer::load(&dir.config)?;
+    match format {
+        Format::Pdf => sealer.document(&mut dir.registry, &template, issued, operator),
+        Format::Ofd => sealer.ofd_document(&mut dir.registry, &template, issued, operator),
+    }
 }
 
 /// Renders the licence `identifier` of the office in `office` as `format`, seals it with
@@ -647,22 +705,8 @@ pub fn render(
     format: Format,
 ) -> eseal::Result<u8> {
     let mut dir = OfficeDir::open(office)?;
-    let record = dir
-        .registry
-        .licence(identifier)?
-        .ok_or_else(|| eseal::Error::Invalid(format!("no licence {identifier}")))?;
-    let issued = IssuedLicence {
-        licence: eseal::licence::model::Licence::from_json(&record.metadata)?,
-        record,
-        replayed: true,
-        warnings: Vec::new(),
-    };
-    let template = dir.template(&issued.record.type_code)?;
-    let sealer = Sealer::load(&dir.config)?;
-    let document = match format {
-        Format::Pdf => sealer.document(&mut dir.registry, &template, &issued, operator)?,
-        Format::Ofd => sealer.ofd_document(&mut dir.registry, &template, &issued, operator)?,
-    };
+    let issued = dir.issued(identifier)?;
+    let document = seal_document(&mut dir, &issued, operator, format)?;
     write_file(out, &document)?;
     out!("{} → {}", identifier, out.display());
     Ok(0)
