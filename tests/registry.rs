@@ -1187,6 +1187,13 @@ fn read_only_open_and_integrity_check() {
     );
     drop(reg);
     assert_eq!(std::fs::read(&path).unwrap(), before);
+    // In a writable folder SQLite leaves its (empty) write-ahead log beside the file.
+    assert_eq!(
+        std::fs::metadata(dir.path().join("registry.db-wal"))
+            .map(|m| m.len())
+            .unwrap_or(0),
+        0
+    );
 
     // Only the entries after a checked point are recomputed.
     let reg = open(dir.path());

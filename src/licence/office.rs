@@ -202,7 +202,7 @@ impl OfficeDir {
                     }
                 })?;
                 match check_audit_head(&self.registry, &head)? {
-                    AuditCheck::Broken { seq } => {
+                    AuditCheck::Broken { seq } if seq <= head.entries => {
                         return Err(RegistryError::AuditHeadMismatch {
                             head: path.clone(),
                             signed: head.entries,

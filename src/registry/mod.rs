@@ -160,8 +160,8 @@ pub enum RegistryError {
         /// The first entry that is missing or differs.
         seq: u64,
     },
-    /// The registry's audit chain is broken (and no signed head was there to check
-    /// against). Nothing is written.
+    /// The registry's audit chain is broken past the newest signed audit head (or with no
+    /// head to check against). Nothing is written.
     #[error(
         "AuditChainBroken: the registry's audit chain is broken at entry {seq}; nothing was \
          written: run `eseal licence audit`, then restore the registry from a backup"

@@ -89,10 +89,11 @@ impl SqliteRegistry {
     }
 
     /// Opens the registry at `path` for reading only (`SQLITE_OPEN_READ_ONLY`), as
-    /// `eseal licence audit` does: nothing in the file or its folder is changed. An
-    /// archived copy in a read-only folder, where SQLite cannot make the WAL index, is read
-    /// as immutable when it has no write-ahead log left to apply. The schema is not
-    /// migrated; the same refusals as [`SqliteRegistry::open`] apply.
+    /// `eseal licence audit` does: the file is not changed (in a writable folder SQLite
+    /// may leave an empty `-wal` and its `-shm` index beside it). An archived copy in a
+    /// read-only folder, where SQLite cannot make the WAL index, is opened `immutable=1`
+    /// when it has no write-ahead log left to apply. The schema is not migrated; the same
+    /// refusals as [`SqliteRegistry::open`] apply.
     pub fn open_read_only(path: impl AsRef<Path>) -> RegistryResult<Self> {
         let path = path.as_ref();
         must_hold_data(path)?;
