@@ -49,7 +49,7 @@ enum Command {
     #[command(subcommand)]
     Seal(seal_cmd::Command),
     /// Electronic licences: init, template, issue, revoke, suspend, reinstate, show,
-    /// audit, status-list, render, trust-list.
+    /// audit, status-list, render, export, trust-list.
     #[command(subcommand)]
     Licence(licence_cmd::Command),
     /// PDF: seal (PAdES with a visible e-seal).
