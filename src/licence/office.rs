@@ -174,46 +174,11 @@ impl OfficeDir {
     pub fn check_signed_head(&self) -> Result<()> {
         let newest = newest_audit_head(&self.dir)?;
         let number = newest.as_ref().map(|(n, _)| *n);
-        if let Some(last) = self.checked.get().filter(|c| c.newest == number)
-            && self.registry.audit_hash_at(last.entries)? == Some(last.hash)
-        {
-            return match self.registry.audit_verify_after(last.entries, last.hash)? {
-                AuditCheck::Intact { entries, head } => {
-                    self.checked.set(Some(Checked {
-                        newest: number,
-                        entries,
-                        hash: head,
-                    }));
-                    Ok(())
-                }
-                AuditCheck::Broken { seq } => {
-                    self.checked.set(None);
-                    Err(RegistryError::AuditChainBroken { seq }.into())
-                }
-            };
-        }
-        self.checked.set(None);
-        let check = match &newest {
-            Some((_, path)) => {
-                let head = verify_audit_head(&read_file(path)?, &self.cert).map_err(|e| {
-                    Error::Malformed {
-                        what: "audit head",
-                        detail: format!("{}: {e}", path.display()),
-                    }
-                })?;
-                match check_audit_head(&self.registry, &head)? {
-                    AuditCheck::Broken { seq } if seq <= head.entries => {
-                        return Err(RegistryError::AuditHeadMismatch {
-                            head: path.clone(),
-                            signed: head.entries,
-                            seq,
-                        }
-                        .into());
-                    }
-                    intact => intact,
-                }
+        let check = match self.checked.take().filter(|c| c.newest == number) {
+            Some(last) if self.registry.audit_hash_at(last.entries)? == Some(last.hash) => {
+                self.registry.audit_verify_after(last.entries, last.hash)?
             }
-            None => self.registry.audit_verify()?,
+            _ => self.check_whole_chain(newest.as_ref().map(|(_, path)| path.as_path()))?,
         };
         match check {
             AuditCheck::Intact { entries, head } => {
@@ -225,6 +190,29 @@ impl OfficeDir {
                 Ok(())
             }
             AuditCheck::Broken { seq } => Err(RegistryError::AuditChainBroken { seq }.into()),
+        }
+    }
+
+    /// The whole hash chain, against the signed head at `newest` if there is one.
+    fn check_whole_chain(&self, newest: Option<&Path>) -> Result<AuditCheck> {
+        let Some(path) = newest else {
+            return Ok(self.registry.audit_verify()?);
+        };
+        let head =
+            verify_audit_head(&read_file(path)?, &self.cert).map_err(|e| Error::Malformed {
+                what: "audit head",
+                detail: format!("{}: {e}", path.display()),
+            })?;
+        match check_audit_head(&self.registry, &head)? {
+            AuditCheck::Broken { seq } if seq <= head.entries => {
+                Err(RegistryError::AuditHeadMismatch {
+                    head: path.to_path_buf(),
+                    signed: head.entries,
+                    seq,
+                }
+                .into())
+            }
+            check => Ok(check),
         }
     }
 
