@@ -242,7 +242,7 @@ impl OfficeDir {
         let heads = self.dir.join(AUDIT_HEADS);
         std::fs::create_dir_all(&heads).map_err(|e| Error::io(&heads, e))?;
         let path = heads.join(format!("{:010}.cwt", head.entries));
-        std::fs::write(&path, &token).map_err(|e| Error::io(&path, e))?;
+        crate::fsio::write_atomic(&path, &token)?;
         Ok((head, path))
     }
 }

@@ -58,7 +58,7 @@ impl TrustListState {
         }
         self.seen.insert(list.issuer().to_string(), list.seq());
         let json = serde_json::to_vec_pretty(&self.seen).expect("a map of numbers serialises");
-        crate::pki::write_atomic(&self.path, &json)?;
+        crate::fsio::write_atomic(&self.path, &json)?;
         Ok(true)
     }
 }
