@@ -126,7 +126,7 @@ impl AtomicFile {
         let Some(mut temp) = self.temp.take() else {
             return Ok(());
         };
-        if let Err(e) = temp.flush().and_then(|()| temp.as_file().sync_all()) {
+        if let Err(e) = temp.as_file_mut().sync_all() {
             discard(temp);
             return Err(Error::io(&self.target, e));
         }
@@ -147,9 +147,11 @@ impl AtomicFile {
         Ok(())
     }
 
-    fn temp(&mut self) -> io::Result<&mut NamedTempFile> {
+    /// The temporary file itself (`NamedTempFile`'s own `Write` adds its path to errors).
+    fn temp(&mut self) -> io::Result<&mut File> {
         self.temp
             .as_mut()
+            .map(NamedTempFile::as_file_mut)
             .ok_or_else(|| io::Error::other("the atomic file is already committed"))
     }
 }
