@@ -81,6 +81,15 @@ pub enum Error {
         /// Where the font was looked for.
         path: PathBuf,
     },
+    /// An input that names no regular file: nothing is there, or a directory, FIFO,
+    /// device or socket ([`crate::fsio::open_input`] checks before opening it).
+    #[error("{}: {problem}", path.display())]
+    NotAFile {
+        /// The input.
+        path: PathBuf,
+        /// What it is instead, e.g. "a FIFO (named pipe), not a regular file".
+        problem: &'static str,
+    },
 }
 
 impl Error {

@@ -16,6 +16,8 @@
 //! - [`registry`]: an issuing office's licence registry (SQLite).
 //! - [`report`]: the verification report shared by every verifier (ETSI EN 319 102-1 style).
 //! - [`verify`]: one entry point that tells what a buffer holds and verifies it.
+//! - [`fsio`]: atomic outputs ([`fsio::AtomicFile`]: the old file or the complete new one,
+//!   never a partial one) and inputs checked to be regular files before they are read.
 //! - [`ffi`]: the C ABI (`include/eseal.h`): opaque handles, status codes, no panic
 //!   crosses the boundary.
 //!
@@ -63,6 +65,7 @@ pub mod crypto;
 mod error;
 #[allow(unsafe_code)]
 pub mod ffi;
+pub mod fsio;
 mod http;
 pub mod licence;
 pub mod ofd;

@@ -1355,7 +1355,8 @@ fn cli_serves_requests_and_verifies_tokens() {
         "--timeout-secs",
         "3",
     ]);
-    assert_eq!(code, 65, "{err}");
+    // A TSA that cannot be reached is an I/O failure (EX_IOERR), not unreadable input.
+    assert_eq!(code, 74, "{err}");
     assert!(err.contains("connecting"), "{err}");
     // A certificate that may not sign timestamps.
     let (key, signer) = tsa.pki.leaf(Profile::Signer, "签章人", -1, 365);

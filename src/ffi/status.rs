@@ -99,6 +99,7 @@ impl From<Error> for FfiError {
             }
             Error::Io { .. } => ESEAL_IO_ERROR,
             Error::FontNotFound { .. } => ESEAL_NOT_FOUND,
+            Error::NotAFile { .. } => ESEAL_NOT_FOUND,
             _ => ESEAL_REFUSED,
         };
         FfiError::new(status, error.to_string())

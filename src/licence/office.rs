@@ -385,7 +385,7 @@ impl OfficeDir {
         let heads = self.dir.join(AUDIT_HEADS);
         std::fs::create_dir_all(&heads).map_err(|e| Error::io(&heads, e))?;
         let path = heads.join(format!("{:010}.cwt", head.entries));
-        std::fs::write(&path, &token).map_err(|e| Error::io(&path, e))?;
+        crate::fsio::write_atomic(&path, &token)?;
         Ok((head, path))
     }
 }
@@ -626,10 +626,11 @@ fn role_checked(cert: &Certificate, path: &Path, usage: Usage) -> Result<()> {
 }
 
 /// Reads a configuration, key, certificate or seal file of at most
-/// [`crate::pki::MAX_PKI_FILE`] bytes.
+/// [`crate::pki::MAX_PKI_FILE`] bytes; it must be a regular file
+/// ([`crate::fsio::open_input`]).
 fn read_file(path: &Path) -> Result<Vec<u8>> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let limit = crate::pki::MAX_PKI_FILE as u64;
+    let (file, _) = crate::fsio::open_input(path, limit)?;
     let mut bytes = Vec::new();
     file.take(limit + 1)
         .read_to_end(&mut bytes)

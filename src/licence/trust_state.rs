@@ -20,15 +20,22 @@ pub struct TrustListState {
 }
 
 impl TrustListState {
-    /// Reads the state from `path`; a file that does not exist yet is an empty state.
+    /// Reads the state from `path`, which must be a regular file
+    /// ([`crate::fsio::open_input`]); a file that does not exist yet is an empty state.
     pub fn load(path: &Path) -> Result<Self> {
-        let seen = match std::fs::read(path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| Error::Malformed {
-                what: "trust list state",
-                detail: format!("{}: {e}", path.display()),
-            })?,
+        let seen = match std::fs::metadata(path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
-            Err(e) => return Err(Error::io(path, e)),
+            _ => {
+                let limit = crate::pki::MAX_PKI_FILE as u64;
+                let (file, _) = crate::fsio::open_input(path, limit)?;
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::Read::take(file, limit), &mut bytes)
+                    .map_err(|e| Error::io(path, e))?;
+                serde_json::from_slice(&bytes).map_err(|e| Error::Malformed {
+                    what: "trust list state",
+                    detail: format!("{}: {e}", path.display()),
+                })?
+            }
         };
         Ok(TrustListState {
             path: path.to_path_buf(),
@@ -58,7 +65,7 @@ impl TrustListState {
         }
         self.seen.insert(list.issuer().to_string(), list.seq());
         let json = serde_json::to_vec_pretty(&self.seen).expect("a map of numbers serialises");
-        crate::pki::write_atomic(&self.path, &json)?;
+        crate::fsio::write_atomic(&self.path, &json)?;
         Ok(true)
     }
 }

@@ -34,7 +34,6 @@ pub use ocsp::{
     ocsp_request_der_with_nonce,
 };
 pub use office::OfficeCa;
-pub(crate) use office::write_atomic;
 pub use path::Policy;
 pub use poe::{Findings, as_of_proof};
 pub use roles::{

@@ -21,6 +21,7 @@ use super::crl::{Crl, RevocationReason, RevokedEntry, issue_crl};
 use super::issue::{DistinguishedName, Profile, Validity, issue, issue_root};
 use crate::crypto::{Algorithm, Signer, SoftwareKey};
 use crate::error::{Error, Result};
+use crate::fsio::{write_atomic, write_secret};
 
 /// A CA whose state lives in a directory.
 pub struct OfficeCa {
@@ -278,35 +279,4 @@ impl OfficeCa {
 
 fn read(path: &Path) -> Result<Vec<u8>> {
     fs::read(path).map_err(|e| Error::io(path, e))
-}
-
-/// Writes `bytes` to `path` atomically: a temporary file, fsync, rename, fsync of the folder.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_with_mode(path, bytes, 0o644)
-}
-
-/// Like [`write_atomic`], readable by the owner only.
-fn write_secret(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_with_mode(path, bytes, 0o600)
-}
-
-fn write_with_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
-    #[cfg(not(unix))]
-    let _ = mode;
-    let mut file = options.open(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| Error::io(&tmp, e))?;
-    fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        if let Ok(dir) = fs::File::open(parent) {
-            let _ = dir.sync_all();
-        }
-    }
-    Ok(())
 }

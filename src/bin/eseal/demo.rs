@@ -34,7 +34,7 @@ use eseal::licence::verify::{StatusCheck, StatusLists, verify_licence_qr};
 use eseal::pki::unix_seconds;
 use eseal::registry::{LicenceState, OpCode, Registry, SqliteRegistry, StatusChange};
 
-use crate::write_file;
+use crate::{write_file, write_secret};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -117,7 +117,7 @@ pub fn run(args: Args) -> eseal::Result<u8> {
         let mut pem = cert.to_pem();
         pem.push_str(&office.certificate().to_pem());
         write_file(&dir.join(format!("{name}.pem")), pem.as_bytes())?;
-        write_file(
+        write_secret(
             &dir.join(format!("{name}.key")),
             key.to_pkcs8_pem().as_bytes(),
         )?;

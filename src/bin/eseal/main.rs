@@ -26,6 +26,12 @@ use clap::{Parser, Subcommand};
 pub const EXIT_USAGE: u8 = 64;
 /// Exit code for unreadable input (sysexits EX_DATAERR).
 pub const EXIT_UNREADABLE: u8 = 65;
+/// Exit code for a failed read or write (sysexits EX_IOERR): disk full, read-only file
+/// system, permissions, a file over the size limit of the process.
+pub const EXIT_IO: u8 = 74;
+/// Exit code after SIGINT, SIGTERM or SIGHUP, as a shell reports a process that SIGINT
+/// ended (128 + 2).
+const EXIT_INTERRUPTED: i32 = 130;
 
 #[derive(Parser)]
 #[command(
@@ -68,6 +74,9 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // An interrupted command removes its unfinished outputs' temporary files and leaves
+    // every destination as it was.
+    let _ = ctrlc::set_handler(|| eseal::fsio::exit_discarding_pending(EXIT_INTERRUPTED));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -96,14 +105,15 @@ fn main() -> ExitCode {
     }
 }
 
-/// Unreadable or unsupported input exits 65; everything else that stops a command is a
-/// usage or environment problem, 64.
+/// A failed read or write exits 74; missing, non-regular, malformed, unsupported or too
+/// large input exits 65; everything else that stops a command is a usage problem, 64.
 fn exit_code_for(e: &eseal::Error) -> u8 {
     match e {
+        eseal::Error::Io { .. } => EXIT_IO,
         eseal::Error::Malformed { .. }
         | eseal::Error::TooLarge { .. }
         | eseal::Error::UnsupportedAlgorithm(_)
-        | eseal::Error::Io { .. } => EXIT_UNREADABLE,
+        | eseal::Error::NotAFile { .. } => EXIT_UNREADABLE,
         _ => EXIT_USAGE,
     }
 }
@@ -113,28 +123,44 @@ pub fn read_file(path: &std::path::Path) -> eseal::Result<Vec<u8>> {
     read_file_up_to(path, eseal::pki::MAX_PKI_FILE as u64, 0)
 }
 
-/// Reads a file of at most `limit` bytes in one allocation of its size plus `headroom`.
-pub fn read_file_up_to(
-    path: &std::path::Path,
-    limit: u64,
-    headroom: usize,
-) -> eseal::Result<Vec<u8>> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|source| eseal::Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    if size > limit {
-        return Err(eseal::Error::TooLarge {
-            what: "input file",
-            size,
-            limit,
-        });
+/// An input named on the command line, checked before a byte of it is read.
+enum Input {
+    /// `-`: standard input, of unknown size.
+    Stdin,
+    /// A regular file and its size.
+    File(std::fs::File, u64),
+}
+
+/// Opens an input: `-` is standard input (which one option only may name); any other
+/// path must be a regular file of at most `limit` bytes, checked from its metadata
+/// before it is opened ([`eseal::fsio::open_input`]): a FIFO, device, directory or socket
+/// is refused without waiting for it.
+fn open_input(path: &std::path::Path, limit: u64) -> eseal::Result<Input> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static STDIN_TAKEN: AtomicBool = AtomicBool::new(false);
+    if path.as_os_str() != "-" {
+        let (file, size) = eseal::fsio::open_input(path, limit)?;
+        return Ok(Input::File(file, size));
     }
-    let mut bytes = Vec::with_capacity(size as usize + 1 + headroom);
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
+    if STDIN_TAKEN.swap(true, Ordering::Relaxed) {
+        return Err(eseal::Error::Invalid(
+            "standard input (-) can be read once: name it for one input only".into(),
+        ));
+    }
+    Ok(Input::Stdin)
+}
+
+/// Reads at most `limit` bytes, refusing more.
+fn read_up_to(
+    path: &std::path::Path,
+    source: impl std::io::Read,
+    limit: u64,
+    bytes: &mut Vec<u8>,
+) -> eseal::Result<()> {
+    use std::io::Read;
+    source
+        .take(limit + 1)
+        .read_to_end(bytes)
         .map_err(|source| eseal::Error::Io {
             path: path.to_path_buf(),
             source,
@@ -146,27 +172,50 @@ pub fn read_file_up_to(
             limit,
         });
     }
+    Ok(())
+}
+
+/// Reads a file (or standard input for `-`) of at most `limit` bytes in one allocation of
+/// its size plus `headroom`.
+pub fn read_file_up_to(
+    path: &std::path::Path,
+    limit: u64,
+    headroom: usize,
+) -> eseal::Result<Vec<u8>> {
+    let mut bytes;
+    match open_input(path, limit)? {
+        Input::Stdin => {
+            bytes = Vec::new();
+            read_up_to(path, std::io::stdin().lock(), limit, &mut bytes)?;
+        }
+        Input::File(file, size) => {
+            bytes = Vec::with_capacity(size as usize + 1 + headroom);
+            read_up_to(path, file, limit, &mut bytes)?;
+        }
+    }
     Ok(bytes)
 }
 
 /// Reads a large input (a PDF to verify) into anonymous memory backed by huge pages where
 /// the system offers them: a 20 MB file then costs a handful of page faults instead of
-/// thousands.
+/// thousands. `-` reads standard input.
 pub fn read_large_file(path: &std::path::Path, limit: u64) -> eseal::Result<LargeFile> {
     use std::io::Read;
     let io = |source| eseal::Error::Io {
         path: path.to_path_buf(),
         source,
     };
-    let mut file = std::fs::File::open(path).map_err(io)?;
-    let size = file.metadata().map_err(io)?.len();
-    if size > limit {
-        return Err(eseal::Error::TooLarge {
-            what: "input file",
-            size,
-            limit,
-        });
-    }
+    let (mut file, size) = match open_input(path, limit)? {
+        Input::File(file, size) => (file, size),
+        Input::Stdin => {
+            let mut bytes = Vec::new();
+            read_up_to(path, std::io::stdin().lock(), limit, &mut bytes)?;
+            let mut memory = memmap2::MmapMut::map_anon(bytes.len().max(1)).map_err(io)?;
+            memory[..bytes.len()].copy_from_slice(&bytes);
+            let len = bytes.len();
+            return Ok(LargeFile { memory, len });
+        }
+    };
     let mut memory = memmap2::MmapMut::map_anon(size.max(1) as usize).map_err(io)?;
     #[cfg(target_os = "linux")]
     let _ = memory.advise(memmap2::Advice::HugePage);
@@ -189,10 +238,13 @@ impl std::ops::Deref for LargeFile {
     }
 }
 
-/// Writes a file, mapping failures to eseal's error.
+/// Writes a file atomically ([`eseal::fsio::write_atomic`]): it holds either its old
+/// content or all of `bytes`, whatever interrupts the command.
 pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> eseal::Result<()> {
-    std::fs::write(path, bytes).map_err(|source| eseal::Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    eseal::fsio::write_atomic(path, bytes)
+}
+
+/// Like [`write_file`], for a private key: readable by its owner only (0600).
+pub fn write_secret(path: &std::path::Path, bytes: &[u8]) -> eseal::Result<()> {
+    eseal::fsio::write_secret(path, bytes)
 }

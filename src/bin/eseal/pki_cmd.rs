@@ -7,7 +7,7 @@ use clap::Subcommand;
 use eseal::crypto::Algorithm;
 use eseal::pki::{DistinguishedName, OfficeCa, Profile, RevocationReason, parse_rfc3339};
 
-use crate::{read_file, write_file};
+use crate::{read_file, write_file, write_secret};
 
 #[derive(Subcommand)]
 pub enum Command {
@@ -137,7 +137,7 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
                 let cert_path = out.with_extension("pem");
                 let key_path = out.with_extension("key");
                 write_file(&cert_path, pem.as_bytes())?;
-                write_file(&key_path, key.to_pkcs8_pem().as_bytes())?;
+                write_secret(&key_path, key.to_pkcs8_pem().as_bytes())?;
                 out!(
                     "{} certificate {} serial {} → {}, {}",
                     profile.name(),
