@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
+mod common;
+
+use common::cli::{OfficeFiles, strs};
 use eseal::licence::sample;
 use eseal::pki::{Certificate, Crl, read_certificates};
 
@@ -72,35 +75,8 @@ impl Fixture {
         std::fs::write(d.join("big.pdf"), pdf).unwrap();
         let ofd = eseal::ofd::sample::plain_ofd(&["eseal atomic outputs"], 8 << 20).unwrap();
         std::fs::write(d.join("big.ofd"), ofd).unwrap();
-        let demo = |name: &str| p(&d.join("demo").join(name));
-        ok(&[
-            "licence",
-            "init",
-            "--office",
-            &p(&d.join("jl")),
-            "--code",
-            sample::OFFICE_CODE,
-            "--name",
-            "吉林省市场监督管理厅",
-            "--region",
-            "220000",
-            "--status-list-uri",
-            sample::STATUS_LIST_URI,
-            "--key",
-            &demo("licence-signer.key"),
-            "--cert",
-            &demo("licence-signer.pem"),
-            "--status-list-key",
-            &demo("status-list.key"),
-            "--status-list-cert",
-            &demo("status-list.pem"),
-            "--seal",
-            &demo("seal.esl"),
-            "--seal-key",
-            &demo("signer.key"),
-            "--seal-cert",
-            &demo("signer.pem"),
-        ]);
+        let init = OfficeFiles::of_demo(&d.join("demo")).init_args(&d.join("jl"));
+        ok(&strs(&init));
         Fixture { _dir: dir, d }
     }
 

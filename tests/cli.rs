@@ -4,53 +4,11 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
 
+use common::cli::{
+    OfficeFiles, code, eseal, licence_pki, make_seal, office, ok, p, pki_issue as issue, strs,
+};
 use common::openssl_ok;
-
-fn eseal(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_eseal"))
-        .args(args)
-        .output()
-        .expect("the eseal binary runs")
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("exited normally")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = eseal(args);
-    assert_eq!(
-        code(&out),
-        0,
-        "eseal {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn p(dir: &Path, name: &str) -> String {
-    dir.join(name).display().to_string()
-}
-
-/// `eseal pki issue` from the CA in `d/ca` into `d/out`.
-fn issue(d: &Path, ca: &str, profile: &str, name: &str, alg: &str, out: &str) {
-    ok(&[
-        "pki",
-        "issue",
-        "--ca",
-        &p(d, ca),
-        "--profile",
-        profile,
-        "--name",
-        name,
-        "--alg",
-        alg,
-        "--out",
-        &p(d, out),
-    ]);
-}
 
 #[test]
 fn pki_commands_and_verify_exit_codes() {
@@ -264,45 +222,6 @@ fn demo_tells_the_story() {
     ] {
         assert!(dir.path().join(file).exists(), "{file} missing");
     }
-}
-
-/// A root in `d/root` and, under an office CA, a seal maker `maker` and a signer
-/// `signer`, all with `alg`.
-fn office(d: &Path, alg: &str) {
-    ok(&["pki", "init", &p(d, "root"), "--name", "根CA", "--alg", alg]);
-    issue(d, "root", "office-ca", "办公室 CA", alg, "office");
-    issue(d, "office", "seal-maker", "制章人", alg, "maker");
-    issue(d, "office", "signer", "签章人", alg, "signer");
-}
-
-/// `eseal seal make` by `d`'s seal maker for its signer: seal `es_id` written to `out`,
-/// with `extra` arguments.
-fn make_seal(d: &Path, es_id: &str, out: &str, extra: &[&str]) {
-    let (maker_cert, maker_key, signer_cert, out) = (
-        p(d, "maker.pem"),
-        p(d, "maker.key"),
-        p(d, "signer.pem"),
-        p(d, out),
-    );
-    let args = [
-        "seal",
-        "make",
-        "--maker-cert",
-        &maker_cert,
-        "--maker-key",
-        &maker_key,
-        "--signer-cert",
-        &signer_cert,
-        "--name",
-        "测试局电子证照专用章",
-        "--es-id",
-        es_id,
-        "--office",
-        "测试局",
-        "--out",
-        &out,
-    ];
-    ok(&[&args[..], extra].concat());
 }
 
 /// `eseal seal sign` of `d/doc.txt` by `d`'s signer with `seal`, written to `out`.
@@ -579,54 +498,9 @@ fn licence_office_from_the_command_line() {
     use eseal::licence::sample;
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    office(d, "p256");
-    issue(d, "root", "trust-list", "吉林省证照目录", "p256", "lister");
-    issue(
-        d,
-        "office",
-        "licence-signer",
-        "证照签名",
-        "p256",
-        "licencer",
-    );
-    issue(
-        d,
-        "office",
-        "status-list",
-        "证照状态列表",
-        "p256",
-        "statuser",
-    );
-    make_seal(d, "L0001", "office.esl", &[]);
+    licence_pki(d, "p256");
     let jl = p(d, "jl");
-    ok(&[
-        "licence",
-        "init",
-        "--office",
-        &jl,
-        "--code",
-        sample::OFFICE_CODE,
-        "--name",
-        "吉林省市场监督管理厅",
-        "--region",
-        "220000",
-        "--status-list-uri",
-        sample::STATUS_LIST_URI,
-        "--key",
-        &p(d, "licencer.key"),
-        "--cert",
-        &p(d, "licencer.pem"),
-        "--status-list-key",
-        &p(d, "statuser.key"),
-        "--status-list-cert",
-        &p(d, "statuser.pem"),
-        "--seal",
-        &p(d, "office.esl"),
-        "--seal-key",
-        &p(d, "signer.key"),
-        "--seal-cert",
-        &p(d, "signer.pem"),
-    ]);
+    ok(&strs(&OfficeFiles::in_dir(d).init_args(&d.join("jl"))));
     let template = write_json(d, "template.json", &sample::business_template());
     ok(&["licence", "template", "--office", &jl, &template]);
     let request = write_json(d, "request.json", &sample::business_request(0));

@@ -6,93 +6,18 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+
+use common::cli::{OfficeFiles, code, eseal, licence_pki, ok, p, stderr, strs};
 use eseal::licence::sample;
 use rusqlite::Connection;
-
-fn eseal(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_eseal"))
-        .args(args)
-        .output()
-        .expect("the eseal binary runs")
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("exited normally")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = eseal(args);
-    assert_eq!(code(&out), 0, "eseal {args:?}: {}", stderr(&out));
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn p(dir: &Path, name: &str) -> String {
-    dir.join(name).display().to_string()
-}
-
-/// `eseal pki issue` from the CA in `d/ca` into `d/out` (P-256).
-fn pki_issue(d: &Path, ca: &str, profile: &str, name: &str, out: &str) {
-    ok(&[
-        "pki",
-        "issue",
-        "--ca",
-        &p(d, ca),
-        "--profile",
-        profile,
-        "--name",
-        name,
-        "--alg",
-        "p256",
-        "--out",
-        &p(d, out),
-    ]);
-}
 
 /// A root, an office CA with its licence signer, status-list signer, seal maker and
 /// document signer, the office's e-seal, a trust-list signer, and the office `d/jl` made
 /// by `licence init` with the business licence template.
 fn office(d: &Path) -> PathBuf {
-    ok(&[
-        "pki",
-        "init",
-        &p(d, "root"),
-        "--name",
-        "根CA",
-        "--alg",
-        "p256",
-    ]);
-    pki_issue(d, "root", "office-ca", "办公室 CA", "office");
-    pki_issue(d, "root", "trust-list", "吉林省证照目录", "lister");
-    pki_issue(d, "office", "licence-signer", "证照签名", "licencer");
-    pki_issue(d, "office", "status-list", "证照状态列表", "statuser");
-    pki_issue(d, "office", "seal-maker", "制章人", "maker");
-    pki_issue(d, "office", "signer", "签章人", "signer");
-    ok(&[
-        "seal",
-        "make",
-        "--maker-cert",
-        &p(d, "maker.pem"),
-        "--maker-key",
-        &p(d, "maker.key"),
-        "--signer-cert",
-        &p(d, "signer.pem"),
-        "--name",
-        "测试局电子证照专用章",
-        "--es-id",
-        "L0001",
-        "--office",
-        "测试局",
-        "--out",
-        &p(d, "office.esl"),
-    ]);
-    ok(&init_args(d, &d.join("jl"))
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>());
+    licence_pki(d, "p256");
+    ok(&strs(&OfficeFiles::in_dir(d).init_args(&d.join("jl"))));
     std::fs::write(
         d.join("template.json"),
         serde_json::to_vec(&sample::business_template()).unwrap(),
@@ -107,40 +32,6 @@ fn office(d: &Path) -> PathBuf {
         &p(d, "template.json"),
     ]);
     jl
-}
-
-/// `eseal licence init` of the office in `jl` with the keys in `d`.
-fn init_args(d: &Path, jl: &Path) -> Vec<String> {
-    [
-        "licence",
-        "init",
-        "--office",
-        &jl.display().to_string(),
-        "--code",
-        sample::OFFICE_CODE,
-        "--name",
-        sample::OFFICE_NAME,
-        "--region",
-        "220000",
-        "--status-list-uri",
-        sample::STATUS_LIST_URI,
-        "--key",
-        &p(d, "licencer.key"),
-        "--cert",
-        &p(d, "licencer.pem"),
-        "--status-list-key",
-        &p(d, "statuser.key"),
-        "--status-list-cert",
-        &p(d, "statuser.pem"),
-        "--seal",
-        &p(d, "office.esl"),
-        "--seal-key",
-        &p(d, "signer.key"),
-        "--seal-cert",
-        &p(d, "signer.pem"),
-    ]
-    .map(String::from)
-    .to_vec()
 }
 
 /// `licence issue` of `sample::business_request(n)` in `jl` with `extra` arguments.
@@ -407,12 +298,7 @@ fn a_lost_or_rolled_back_registry_signs_nothing() {
     // `licence init` run again does not make a new registry for an office that signed
     // audit heads.
     let office = d.join("jl-deleted");
-    let again = eseal(
-        &init_args(d, &office)
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
+    let again = eseal(&strs(&OfficeFiles::in_dir(d).init_args(&office)));
     assert_eq!(code(&again), 65, "{}", stderr(&again));
     assert_eq!(
         stderr(&again),

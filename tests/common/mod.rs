@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: a small PKI and the openssl CLI.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod ofdrw;
 
 use std::path::{Path, PathBuf};
