@@ -11,6 +11,7 @@ pub mod object;
 pub mod parser;
 pub mod sample;
 pub mod sign;
+pub mod source;
 pub mod text;
 mod update;
 pub mod verify;
@@ -25,8 +26,9 @@ pub const MAX_PDF_SIZE: u64 = 1 << 30;
 pub const UPDATE_HEADROOM: usize = 1 << 20;
 pub use crate::cms::tsa::Timestamper;
 pub use ltv::{ValidationData, add_validation_data, certificates_in_signatures};
-pub use object::{Dict, ObjRef, Object, Stream};
+pub use object::{Dict, Extent, ObjRef, Object, Stream};
 pub use sign::{
     DocMdp, FieldLock, PdfSealOptions, Placement, SubFilter, add_document_timestamp, seal_pdf,
 };
-pub use verify::verify_pdf;
+pub use source::{Bytes, FileSource, Source};
+pub use verify::{verify_pdf, verify_pdf_file, verify_pdf_source};

@@ -339,6 +339,7 @@ fn prepare(pdf: &[u8], value: &Value<'_, '_>) -> Result<Prepared> {
                 ("BBox", Object::Array(vec![Object::Int(0); 4])),
             ]),
             data: Vec::new(),
+            deferred: None,
         };
         update.put(ap_ref, &Object::Stream(empty));
         widget.set(b"AP", Object::Dict(dict([("N", Object::Ref(ap_ref))])));

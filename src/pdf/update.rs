@@ -127,6 +127,7 @@ impl Update {
                 Object::Stream(Stream {
                     dict: trailer,
                     data,
+                    deferred: None,
                 })
                 .write_to(out);
                 out.extend_from_slice(b"\nendobj");

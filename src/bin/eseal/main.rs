@@ -149,6 +149,27 @@ pub fn read_file_up_to(
     Ok(bytes)
 }
 
+/// Opens a file for reading, mapping failures to eseal's error.
+pub fn open_file(path: &std::path::Path) -> eseal::Result<std::fs::File> {
+    std::fs::File::open(path).map_err(|source| eseal::Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The first `len` bytes of `file` (fewer when it is shorter).
+pub fn read_head(file: &std::fs::File, path: &std::path::Path, len: u64) -> eseal::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    file.take(len)
+        .read_to_end(&mut head)
+        .map_err(|source| eseal::Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    Ok(head)
+}
+
 /// Reads a large input (a PDF to verify) into anonymous memory backed by huge pages where
 /// the system offers them: a 20 MB file then costs a handful of page faults instead of
 /// thousands.
