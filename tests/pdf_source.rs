@@ -16,7 +16,7 @@ use eseal::crypto::Algorithm;
 use eseal::pdf::sample::{plain_pdf, stream};
 use eseal::pdf::{
     Document, Source, ValidationData, add_document_timestamp, add_validation_data, seal_pdf,
-    verify_pdf, verify_pdf_file, verify_pdf_source,
+    seal_pdf_file, verify_pdf, verify_pdf_file, verify_pdf_source,
 };
 use eseal::pki::{Profile, TrustStore};
 use eseal::report::{Indication, Report, SubIndication};
@@ -270,4 +270,26 @@ fn a_file_on_disk_verifies_and_a_changed_long_stream_fails_as_in_memory() {
         [(Indication::TotalFailed, Some(SubIndication::HashFailure))]
     );
     assert_eq!(codes(&report), [["DIGEST_MISMATCH"]]);
+}
+
+#[test]
+fn sealing_from_a_file_writes_the_bytes_sealing_in_memory_makes() {
+    // Ed25519 signs deterministically: the same inputs give the same file.
+    let hierarchy = common::Hierarchy::new(Algorithm::Ed25519);
+    let (key, signer) = hierarchy.leaf(Profile::Signer, "签章人 张三", -1, 365);
+    let original = plain_pdf(&["Business licence"], PADDING);
+    let mut file = tempfile::tempfile().unwrap();
+    file.write_all(&original).unwrap();
+    let mut options = eseal::pdf::PdfSealOptions::new(&key, &signer);
+    options.chain = std::slice::from_ref(&hierarchy.ca);
+    options.signing_time = common::days_from_now(-1);
+
+    let mut from_file = Vec::new();
+    let written = seal_pdf_file(&file, &mut from_file, &options).unwrap();
+    assert_eq!(written, from_file.len() as u64);
+    assert_eq!(from_file, seal_pdf(original.clone(), &options).unwrap());
+    assert_eq!(&from_file[..original.len()], &original[..]);
+    let report = verify_pdf(&from_file, &hierarchy.store(), SystemTime::now()).unwrap();
+    assert_eq!(verdicts(&report), [(Indication::TotalPassed, None)]);
+    assert_eq!(codes(&report), [Vec::<&str>::new()]);
 }

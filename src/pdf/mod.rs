@@ -29,6 +29,7 @@ pub use ltv::{ValidationData, add_validation_data, certificates_in_signatures};
 pub use object::{Dict, Extent, ObjRef, Object, Stream};
 pub use sign::{
     DocMdp, FieldLock, PdfSealOptions, Placement, SubFilter, add_document_timestamp, seal_pdf,
+    seal_pdf_file, seal_pdf_source,
 };
 pub use source::{Bytes, FileSource, Source};
 pub use verify::{verify_pdf, verify_pdf_file, verify_pdf_source};
