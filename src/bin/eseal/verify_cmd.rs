@@ -109,19 +109,6 @@ pub fn run(args: Args) -> eseal::Result<u8> {
     if let Some(qr) = args.input.to_str().filter(|s| is_licence_qr(s)) {
         return verify_licence(&args, qr, &store, at);
     }
-    let file = crate::open_file(&args.input)?;
-    let head = crate::read_head(&file, &args.input, 1024)?;
-    let is_pdf = memchr::memmem::find(&head, b"%PDF-").is_some();
-    if is_pdf && !head.starts_with(b"PK\x03\x04") && licence_qr_in(&head).is_none() {
-        let report =
-            eseal::pdf::verify_pdf_file(&file, &store, at).map_err(|e| in_file(e, &args.input))?;
-        return Ok(print_report(&args, &report, &[]));
-    }
-    let mapped = crate::read_large_file(&args.input, eseal::pdf::MAX_PDF_SIZE)?;
-    let input = &mapped[..];
-    if let Some(qr) = licence_qr_in(input) {
-        return verify_licence(&args, qr, &store, at);
-    }
     let mut options = DocumentOptions {
         data: data.as_deref(),
         usage: args.usage,
@@ -132,6 +119,25 @@ pub fn run(args: Args) -> eseal::Result<u8> {
             .ofd
             .signer_certificates
             .extend(read_certificates(&read_file(path)?)?);
+    }
+    // PDFs and OFD packages are read from the file where the checks need them, never whole.
+    let file = crate::open_file(&args.input)?;
+    let head = crate::read_head(&file, &args.input, 1024)?;
+    if head.starts_with(b"PK\x03\x04") {
+        let package = eseal::ofd::Package::open(file).map_err(|e| in_file(e, &args.input))?;
+        if package.contains("/OFD.xml") {
+            let report = eseal::ofd::verify_ofd(&package, &store, at, &options.ofd)?;
+            return Ok(print_report(&args, &report, &[]));
+        }
+    } else if memchr::memmem::find(&head, b"%PDF-").is_some() && licence_qr_in(&head).is_none() {
+        let report =
+            eseal::pdf::verify_pdf_file(&file, &store, at).map_err(|e| in_file(e, &args.input))?;
+        return Ok(print_report(&args, &report, &[]));
+    }
+    let mapped = crate::read_large_file(&args.input, eseal::pdf::MAX_PDF_SIZE)?;
+    let input = &mapped[..];
+    if let Some(qr) = licence_qr_in(input) {
+        return verify_licence(&args, qr, &store, at);
     }
     let report = verify_document(input, &store, at, &options)?;
     Ok(print_report(&args, &report, &[]))
