@@ -18,7 +18,7 @@ pub mod verify;
 
 pub use document::Document;
 
-/// The largest PDF eseal reads (1 GiB): files are read whole, in one allocation.
+/// The largest PDF eseal reads (1 GiB); in memory, a PDF is one allocation.
 pub const MAX_PDF_SIZE: u64 = 1 << 30;
 
 /// Spare capacity worth reserving after a PDF read for sealing: [`seal_pdf`] appends its
