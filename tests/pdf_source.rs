@@ -15,8 +15,8 @@ use eseal::cms::tsa::Authority;
 use eseal::crypto::Algorithm;
 use eseal::pdf::sample::{plain_pdf, stream};
 use eseal::pdf::{
-    Document, Source, ValidationData, add_document_timestamp, add_validation_data, seal_pdf,
-    seal_pdf_file, verify_pdf, verify_pdf_file, verify_pdf_source,
+    Bytes, Document, Extent, ObjRef, Object, Source, ValidationData, add_document_timestamp,
+    add_validation_data, seal_pdf, seal_pdf_file, verify_pdf, verify_pdf_file, verify_pdf_source,
 };
 use eseal::pki::{Profile, TrustStore};
 use eseal::report::{Indication, Report, SubIndication};
@@ -292,4 +292,36 @@ fn sealing_from_a_file_writes_the_bytes_sealing_in_memory_makes() {
     let report = verify_pdf(&from_file, &hierarchy.store(), SystemTime::now()).unwrap();
     assert_eq!(verdicts(&report), [(Indication::TotalPassed, None)]);
     assert_eq!(codes(&report), [Vec::<&str>::new()]);
+}
+
+#[test]
+fn a_long_stream_stays_in_the_source_until_asked_for() {
+    let pdf = plain_pdf(&["Business licence"], 1000);
+    let data = &pdf[padding_offset(&pdf)..][..1000];
+    let six = ObjRef {
+        num: 6,
+        generation: 0,
+    };
+    let tiny = Tiny(&pdf);
+    let doc = Document::from_bytes(Bytes::Source(&tiny)).unwrap();
+    let Object::Stream(stream) = doc.get(six, doc.latest()).unwrap() else {
+        panic!("object 6 is a stream");
+    };
+    assert!(stream.data.is_empty());
+    assert_eq!(
+        stream.deferred,
+        Some(Extent {
+            offset: padding_offset(&pdf),
+            len: 1000
+        })
+    );
+    assert_eq!(&doc.stream_data(&stream).unwrap()[..], data);
+    assert_eq!(doc.decode(&stream).unwrap(), data);
+    assert!(eseal::pdf::filter::decode(&stream).is_err());
+
+    let doc = Document::parse(&pdf).unwrap();
+    let Object::Stream(stream) = doc.get(six, doc.latest()).unwrap() else {
+        panic!("object 6 is a stream");
+    };
+    assert_eq!((&stream.data[..], stream.deferred), (data, None));
 }
