@@ -170,9 +170,9 @@ pub fn read_head(file: &std::fs::File, path: &std::path::Path, len: u64) -> esea
     Ok(head)
 }
 
-/// Reads a large input (a PDF to verify) into anonymous memory backed by huge pages where
-/// the system offers them: a 20 MB file then costs a handful of page faults instead of
-/// thousands.
+/// Reads an input to verify that is neither a PDF nor an OFD package (those are read from
+/// the file where needed) into anonymous memory backed by huge pages where the system
+/// offers them: a large file then costs a handful of page faults instead of thousands.
 pub fn read_large_file(path: &std::path::Path, limit: u64) -> eseal::Result<LargeFile> {
     use std::io::Read;
     let io = |source| eseal::Error::Io {
