@@ -164,22 +164,22 @@ fn main() {
     let files: [(&str, &[u8], &str); 6] = [
         (
             "unsigned.ofd",
-            plain.bytes(),
+            plain.bytes().expect("read from memory"),
             "the sample document, no signature",
         ),
         (
             "sealed.ofd",
-            once.bytes(),
+            once.bytes().expect("read from memory"),
             "sealed once, on the keyword 盖章处",
         ),
         (
             "sealed-twice.ofd",
-            twice.bytes(),
+            twice.bytes().expect("read from memory"),
             "a second seal; the first stays valid",
         ),
         (
             "locked.ofd",
-            locked.bytes(),
+            locked.bytes().expect("read from memory"),
             "a third seal that also protects Signatures.xml",
         ),
         (

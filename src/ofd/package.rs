@@ -8,12 +8,19 @@
 //! entries are inflated into a buffer of exactly their declared size and checked against
 //! their CRC-32.
 //!
+//! [`Package::open`] reads a package from a file: the directory, the XML files and the
+//! small files are read as [`Package::read`] reads them; a larger file is checked the same
+//! way (its size, and its CRC-32 as it is inflated) but left in the file, and read again,
+//! streamed, when it is digested ([`Package::digest_into`]) or asked for whole.
+//!
 //! [`Package::rewrite`] writes a new package in which the given entries are replaced or
 //! added and every other entry is copied byte for byte, compressed data included.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::io::{Cursor, Write};
+use std::fs::File;
+use std::io::{Cursor, Read, Seek, Write};
+use std::sync::{Arc, OnceLock};
 
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
@@ -49,11 +56,28 @@ impl Default for Limits {
 /// repeated text compress far better than documents do.
 const RATIO_EXEMPT_SIZE: u64 = 1 << 20;
 
+/// A file of a package opened from a file that is larger than this, and is not XML, stays
+/// in the package file until it is digested or asked for.
+pub const LOAD_UNDER: u64 = 1 << 20;
+
 /// One file of a package.
 #[derive(Clone, Debug)]
 pub struct Entry {
     name: String,
-    data: Vec<u8>,
+    data: OnceLock<Vec<u8>>,
+    /// Where the content lies when it was left in the package file.
+    stored: Option<Stored>,
+}
+
+/// An entry's compressed data in a package file, checked when the package was opened.
+#[derive(Clone, Debug)]
+struct Stored {
+    file: Arc<File>,
+    start: u64,
+    compressed_size: u64,
+    size: u64,
+    deflated: bool,
+    crc32: u32,
 }
 
 impl Entry {
@@ -67,16 +91,106 @@ impl Entry {
         format!("/{}", self.name)
     }
 
-    /// The decompressed content.
+    /// The decompressed content; an entry left in the package file is read now, and is
+    /// empty when it can no longer be read as it was checked.
     pub fn data(&self) -> &[u8] {
-        &self.data
+        self.data.get_or_init(|| {
+            let Some(stored) = &self.stored else {
+                return Vec::new();
+            };
+            let mut data = Vec::with_capacity(stored.size as usize);
+            match stream_entry(&self.name, stored, &mut |chunk| {
+                data.extend_from_slice(chunk)
+            }) {
+                Ok(()) => data,
+                Err(_) => Vec::new(),
+            }
+        })
     }
+
+    /// Feeds the decompressed content to `sink`, chunk by chunk: streamed from the package
+    /// file when the entry was left there.
+    pub fn for_each_chunk(&self, sink: &mut dyn FnMut(&[u8])) -> Result<()> {
+        match (self.data.get(), &self.stored) {
+            (None, Some(stored)) => stream_entry(&self.name, stored, sink),
+            _ => {
+                sink(self.data());
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The compressed bytes `[start, start + len)` of a file, read without moving its cursor.
+struct FileRange<'f> {
+    file: &'f File,
+    at: u64,
+    end: u64,
+}
+
+impl Read for FileRange<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min((self.end - self.at).min(1 << 20) as usize);
+        crate::pdf::source::read_exact_at(self.file, &mut buf[..n], self.at)?;
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
+/// Inflates (or copies) the entry `name` from its package file into `sink`, checking that
+/// it has its declared size and CRC-32.
+fn stream_entry(name: &str, stored: &Stored, sink: &mut dyn FnMut(&[u8])) -> Result<()> {
+    let raw = FileRange {
+        file: &stored.file,
+        at: stored.start,
+        end: stored.start + stored.compressed_size,
+    };
+    let mut reader: Box<dyn Read> = if stored.deflated {
+        Box::new(flate2::read::DeflateDecoder::new(raw))
+    } else {
+        Box::new(raw)
+    };
+    let short = || {
+        malformed(format!(
+            "{name} does not inflate to its declared {} bytes",
+            stored.size
+        ))
+    };
+    let mut buf = vec![0; 1 << 20];
+    let mut crc = libdeflater::Crc::new();
+    let mut total = 0u64;
+    loop {
+        let n = reader.read(&mut buf).map_err(|_| short())?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+        if total > stored.size {
+            return Err(short());
+        }
+        crc.update(&buf[..n]);
+        sink(&buf[..n]);
+    }
+    if total != stored.size {
+        return Err(short());
+    }
+    if crc.sum() != stored.crc32 {
+        return Err(malformed(format!("{name} fails its CRC-32 check")));
+    }
+    Ok(())
+}
+
+/// Where a package's bytes are.
+#[derive(Clone, Debug)]
+enum Origin<'a> {
+    Memory(Cow<'a, [u8]>),
+    File(Arc<File>),
 }
 
 /// An OFD package read into memory; it borrows the package's bytes or owns them.
 #[derive(Clone, Debug)]
 pub struct Package<'a> {
-    source: Cow<'a, [u8]>,
+    source: Origin<'a>,
     entries: Vec<Entry>,
     index: HashMap<String, usize>,
 }
@@ -89,6 +203,192 @@ fn zip_error(error: zip::result::ZipError) -> Error {
     malformed(error)
 }
 
+impl Package<'static> {
+    /// Opens the package `file` with the default [`Limits`]: its XML files and files up to
+    /// [`LOAD_UNDER`] bytes are read into memory, larger ones checked and left in the file.
+    pub fn open(file: File) -> Result<Self> {
+        Self::open_with_limits(file, &Limits::default())
+    }
+
+    /// [`Package::open`], refusing anything outside `limits`.
+    pub fn open_with_limits(file: File, limits: &Limits) -> Result<Self> {
+        let file = Arc::new(file);
+        let len = file
+            .metadata()
+            .map_err(|e| Error::io("OFD package", e))?
+            .len();
+        let (entries, index) = read_entries(&*file, limits, &mut |meta, name| {
+            if meta
+                .start
+                .checked_add(meta.compressed_size)
+                .is_none_or(|end| end > len)
+            {
+                return Err(malformed(format!("{name} is truncated")));
+            }
+            let stored = Stored {
+                file: file.clone(),
+                start: meta.start,
+                compressed_size: meta.compressed_size,
+                size: meta.size,
+                deflated: meta.method == CompressionMethod::Deflated,
+                crc32: meta.crc32,
+            };
+            let is_xml = name.to_ascii_lowercase().ends_with(".xml");
+            if meta.size <= LOAD_UNDER || is_xml {
+                let mut raw = vec![0; meta.compressed_size as usize];
+                crate::pdf::source::read_exact_at(&file, &mut raw, meta.start)
+                    .map_err(|e| Error::io("OFD package", e))?;
+                return Ok(Entry {
+                    name: name.to_string(),
+                    data: OnceLock::from(decompress(name, &raw, meta)?),
+                    stored: None,
+                });
+            }
+            decompress_check(name, meta)?;
+            stream_entry(name, &stored, &mut |_| ())?;
+            Ok(Entry {
+                name: name.to_string(),
+                data: OnceLock::new(),
+                stored: Some(stored),
+            })
+        })?;
+        Ok(Package {
+            source: Origin::File(file),
+            entries,
+            index,
+        })
+    }
+}
+
+/// What the directory says of one entry's data.
+struct EntryMeta {
+    start: u64,
+    compressed_size: u64,
+    size: u64,
+    method: CompressionMethod,
+    crc32: u32,
+}
+
+/// Reads the directory of the archive in `reader` within `limits`; `load` makes each file
+/// entry from its checked name and directory record.
+fn read_entries<R: Read + Seek>(
+    reader: R,
+    limits: &Limits,
+    load: &mut dyn FnMut(&EntryMeta, &str) -> Result<Entry>,
+) -> Result<(Vec<Entry>, HashMap<String, usize>)> {
+    let mut archive = ZipArchive::new(reader).map_err(zip_error)?;
+    // The archive keeps one entry per name; a second entry of the same name would
+    // be what another reader shows.
+    if archive.has_duplicate_names() {
+        return Err(malformed("the central directory names a file twice"));
+    }
+    if archive.len() > limits.max_entries {
+        return Err(malformed(format!(
+            "{} entries, the limit is {}",
+            archive.len(),
+            limits.max_entries
+        )));
+    }
+    let mut entries = Vec::with_capacity(archive.len());
+    let mut index = HashMap::with_capacity(archive.len());
+    let mut total = 0u64;
+    for i in 0..archive.len() {
+        let file = archive.by_index_raw(i).map_err(zip_error)?;
+        let name = file.name().map_err(zip_error)?.into_owned();
+        check_name(&name)?;
+        if file.is_dir() {
+            if file.size() != 0 {
+                return Err(malformed(format!("folder entry {name} has content")));
+            }
+            continue;
+        }
+        if file.encrypted() {
+            return Err(malformed(format!("{name} is encrypted")));
+        }
+        let size = file.size();
+        if size > limits.max_entry_size {
+            return Err(Error::TooLarge {
+                what: "OFD package entry",
+                size,
+                limit: limits.max_entry_size,
+            });
+        }
+        total += size;
+        if total > limits.max_total_size {
+            return Err(Error::TooLarge {
+                what: "OFD package (decompressed)",
+                size: total,
+                limit: limits.max_total_size,
+            });
+        }
+        let compressed_size = file.compressed_size();
+        if size > RATIO_EXEMPT_SIZE && size / compressed_size.max(1) > limits.max_ratio {
+            return Err(malformed(format!(
+                "{name} would expand {compressed_size} bytes to {size}, a ratio over {}",
+                limits.max_ratio
+            )));
+        }
+        let start = file
+            .data_start()
+            .ok_or_else(|| malformed(format!("{name}: no data offset")))?;
+        let meta = EntryMeta {
+            start,
+            compressed_size,
+            size,
+            method: file.compression(),
+            crc32: file.crc32(),
+        };
+        drop(file);
+        let entry = load(&meta, &name)?;
+        if index.insert(name.clone(), entries.len()).is_some() {
+            return Err(malformed(format!("{name} appears twice")));
+        }
+        entries.push(entry);
+    }
+    Ok((entries, index))
+}
+
+/// The checks of [`decompress`] that need no data: the compression method, and a stored
+/// entry's two sizes.
+fn decompress_check(name: &str, meta: &EntryMeta) -> Result<()> {
+    match meta.method {
+        CompressionMethod::Stored if meta.compressed_size == meta.size => Ok(()),
+        CompressionMethod::Stored => Err(malformed(format!(
+            "{name} is stored with two different sizes"
+        ))),
+        CompressionMethod::Deflated => Ok(()),
+        other => Err(malformed(format!(
+            "{name} uses compression method {other}, not stored or deflate"
+        ))),
+    }
+}
+
+/// The content of the entry `name` from its compressed bytes `raw`, of its declared size
+/// and CRC-32.
+fn decompress(name: &str, raw: &[u8], meta: &EntryMeta) -> Result<Vec<u8>> {
+    decompress_check(name, meta)?;
+    let size = meta.size;
+    let data = match meta.method {
+        CompressionMethod::Deflated => {
+            let mut data = vec![0; size as usize];
+            let mut inflater = libdeflater::Decompressor::new();
+            match inflater.deflate_decompress(raw, &mut data) {
+                Ok(n) if n as u64 == size => data,
+                _ => {
+                    return Err(malformed(format!(
+                        "{name} does not inflate to its declared {size} bytes"
+                    )));
+                }
+            }
+        }
+        _ => raw.to_vec(),
+    };
+    if libdeflater::crc32(&data) != meta.crc32 {
+        return Err(malformed(format!("{name} fails its CRC-32 check")));
+    }
+    Ok(data)
+}
+
 impl<'a> Package<'a> {
     /// Reads a package (`Vec<u8>` or `&[u8]`) with the default [`Limits`].
     pub fn read(bytes: impl Into<Cow<'a, [u8]>>) -> Result<Self> {
@@ -98,107 +398,29 @@ impl<'a> Package<'a> {
     /// Reads a package, refusing anything outside `limits`.
     pub fn read_with_limits(bytes: impl Into<Cow<'a, [u8]>>, limits: &Limits) -> Result<Self> {
         let bytes = bytes.into();
-        let (entries, index) = {
-            let mut archive = ZipArchive::new(Cursor::new(&*bytes)).map_err(zip_error)?;
-            // The archive keeps one entry per name; a second entry of the same name would
-            // be what another reader shows.
-            if archive.has_duplicate_names() {
-                return Err(malformed("the central directory names a file twice"));
-            }
-            if archive.len() > limits.max_entries {
-                return Err(malformed(format!(
-                    "{} entries, the limit is {}",
-                    archive.len(),
-                    limits.max_entries
-                )));
-            }
-            let mut entries = Vec::with_capacity(archive.len());
-            let mut index = HashMap::with_capacity(archive.len());
-            let mut total = 0u64;
-            let mut inflater = libdeflater::Decompressor::new();
-            for i in 0..archive.len() {
-                let file = archive.by_index_raw(i).map_err(zip_error)?;
-                let name = file.name().map_err(zip_error)?.into_owned();
-                check_name(&name)?;
-                if file.is_dir() {
-                    if file.size() != 0 {
-                        return Err(malformed(format!("folder entry {name} has content")));
-                    }
-                    continue;
-                }
-                if file.encrypted() {
-                    return Err(malformed(format!("{name} is encrypted")));
-                }
-                let size = file.size();
-                if size > limits.max_entry_size {
-                    return Err(Error::TooLarge {
-                        what: "OFD package entry",
-                        size,
-                        limit: limits.max_entry_size,
-                    });
-                }
-                total += size;
-                if total > limits.max_total_size {
-                    return Err(Error::TooLarge {
-                        what: "OFD package (decompressed)",
-                        size: total,
-                        limit: limits.max_total_size,
-                    });
-                }
-                let compressed_size = file.compressed_size();
-                if size > RATIO_EXEMPT_SIZE && size / compressed_size.max(1) > limits.max_ratio {
-                    return Err(malformed(format!(
-                        "{name} would expand {compressed_size} bytes to {size}, a ratio over {}",
-                        limits.max_ratio
-                    )));
-                }
-                let start = file
-                    .data_start()
-                    .ok_or_else(|| malformed(format!("{name}: no data offset")))?;
-                let raw = usize::try_from(start)
-                    .ok()
-                    .zip(usize::try_from(compressed_size).ok())
-                    .and_then(|(start, len)| bytes.get(start..start.checked_add(len)?))
-                    .ok_or_else(|| malformed(format!("{name} is truncated")))?;
-                let data = match file.compression() {
-                    CompressionMethod::Stored if compressed_size == size => raw.to_vec(),
-                    CompressionMethod::Stored => {
-                        return Err(malformed(format!(
-                            "{name} is stored with two different sizes"
-                        )));
-                    }
-                    CompressionMethod::Deflated => {
-                        let mut data = vec![0; size as usize];
-                        match inflater.deflate_decompress(raw, &mut data) {
-                            Ok(n) if n as u64 == size => data,
-                            _ => {
-                                return Err(malformed(format!(
-                                    "{name} does not inflate to its declared {size} bytes"
-                                )));
-                            }
-                        }
-                    }
-                    other => {
-                        return Err(malformed(format!(
-                            "{name} uses compression method {other}, not stored or deflate"
-                        )));
-                    }
-                };
-                if libdeflater::crc32(&data) != file.crc32() {
-                    return Err(malformed(format!("{name} fails its CRC-32 check")));
-                }
-                if index.insert(name.clone(), entries.len()).is_some() {
-                    return Err(malformed(format!("{name} appears twice")));
-                }
-                entries.push(Entry { name, data });
-            }
-            (entries, index)
-        };
+        let (entries, index) = read_entries(Cursor::new(&*bytes), limits, &mut |file, name| {
+            let raw = usize::try_from(file.start)
+                .ok()
+                .zip(usize::try_from(file.compressed_size).ok())
+                .and_then(|(start, len)| bytes.get(start..start.checked_add(len)?))
+                .ok_or_else(|| malformed(format!("{name} is truncated")))?;
+            Ok(Entry {
+                name: name.to_string(),
+                data: OnceLock::from(decompress(name, raw, file)?),
+                stored: None,
+            })
+        })?;
         Ok(Package {
-            source: bytes,
+            source: Origin::Memory(bytes),
             entries,
             index,
         })
+    }
+
+    /// The directory of every entry in the package.
+    fn entry_index(&self, path: &str) -> Option<&Entry> {
+        let name = path.strip_prefix('/').unwrap_or(path);
+        self.index.get(name).map(|&i| &self.entries[i])
     }
 
     /// The files of the package in directory order (folders left out).
@@ -208,20 +430,27 @@ impl<'a> Package<'a> {
 
     /// The content of the file at `path` (`/Doc_0/Document.xml` or `Doc_0/Document.xml`).
     pub fn get(&self, path: &str) -> Option<&[u8]> {
-        let name = path.strip_prefix('/').unwrap_or(path);
-        self.index
-            .get(name)
-            .map(|&i| self.entries[i].data.as_slice())
+        self.entry_index(path).map(Entry::data)
+    }
+
+    /// Feeds the content of the file at `path` to `sink` chunk by chunk, streamed from the
+    /// package file when it was left there; `None` when there is no such file.
+    pub fn digest_into(&self, path: &str, sink: &mut dyn FnMut(&[u8])) -> Option<Result<()>> {
+        self.entry_index(path)
+            .map(|entry| entry.for_each_chunk(sink))
     }
 
     /// Whether the package holds a file at `path`.
     pub fn contains(&self, path: &str) -> bool {
-        self.get(path).is_some()
+        self.entry_index(path).is_some()
     }
 
-    /// The package as it was read.
-    pub fn bytes(&self) -> &[u8] {
-        &self.source
+    /// The package as it was read, when it was read from bytes in memory.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match &self.source {
+            Origin::Memory(bytes) => Some(bytes),
+            Origin::File(_) => None,
+        }
     }
 
     /// A new package with `changes` (path, content) written over existing files or added
@@ -234,8 +463,31 @@ impl<'a> Package<'a> {
         for name in changed.keys() {
             check_name(name)?;
         }
-        let mut archive = ZipArchive::new(Cursor::new(&*self.source)).map_err(zip_error)?;
-        let mut writer = ZipWriter::new(Cursor::new(Vec::with_capacity(self.source.len())));
+        match &self.source {
+            Origin::Memory(bytes) => {
+                rewrite_archive(Cursor::new(&**bytes), bytes.len(), &changed, changes)
+            }
+            Origin::File(file) => {
+                let len = file
+                    .metadata()
+                    .map_err(|e| Error::io("OFD package", e))?
+                    .len();
+                rewrite_archive(&**file, len as usize, &changed, changes)
+            }
+        }
+    }
+}
+
+/// [`Package::rewrite`] of the archive in `reader`, `len` bytes long.
+fn rewrite_archive<R: Read + Seek>(
+    reader: R,
+    len: usize,
+    changed: &HashMap<&str, &[u8]>,
+    changes: &[(&str, &[u8])],
+) -> Result<Vec<u8>> {
+    {
+        let mut archive = ZipArchive::new(reader).map_err(zip_error)?;
+        let mut writer = ZipWriter::new(Cursor::new(Vec::with_capacity(len)));
         let mut written = Vec::new();
         for i in 0..archive.len() {
             let file = archive.by_index_raw(i).map_err(zip_error)?;

@@ -70,10 +70,23 @@ impl<'p> Digests<'p> {
     fn get(&mut self, digest: CheckDigest, path: &str) -> Option<&[u8]> {
         let key = (digest, path.to_string());
         if !self.cache.contains_key(&key) {
-            let data = self.package.get(path)?;
+            // Streamed: a large file left in the package file is never held whole. A
+            // file that can no longer be read as it was checked has no digest.
             let value = match digest {
-                CheckDigest::Sm3 => sm3::Sm3::digest(data).to_vec(),
-                CheckDigest::Sha256 => sha2::Sha256::digest(data).to_vec(),
+                CheckDigest::Sm3 => {
+                    let mut hasher = sm3::Sm3::new();
+                    self.package
+                        .digest_into(path, &mut |chunk| hasher.update(chunk))?
+                        .ok()?;
+                    hasher.finalize().to_vec()
+                }
+                CheckDigest::Sha256 => {
+                    let mut hasher = sha2::Sha256::new();
+                    self.package
+                        .digest_into(path, &mut |chunk| hasher.update(chunk))?
+                        .ok()?;
+                    hasher.finalize().to_vec()
+                }
             };
             self.cache.insert(key.clone(), value);
         }

@@ -95,11 +95,13 @@ fn rgba_image(width: u32, height: u32, rgba: &[u8]) -> ImageXObject {
     let soft_mask = alpha.iter().any(|a| *a != 255).then(|| Stream {
         dict: image_dict(width, height, "DeviceGray", "FlateDecode"),
         data: deflate(&alpha),
+        deferred: None,
     });
     ImageXObject {
         image: Stream {
             dict: image_dict(width, height, "DeviceRGB", "FlateDecode"),
             data: deflate(&rgb),
+            deferred: None,
         },
         soft_mask,
     }
@@ -123,6 +125,7 @@ fn jpeg_image(data: &[u8]) -> Result<ImageXObject> {
         image: Stream {
             dict: image_dict(width.into(), height.into(), colour_space, "DCTDecode"),
             data: data.to_vec(),
+            deferred: None,
         },
         soft_mask: None,
     })
@@ -208,5 +211,6 @@ pub fn appearance_stream(
             ),
         ]),
         data: content.into_bytes(),
+        deferred: None,
     }
 }

@@ -10,7 +10,6 @@ use serde::Serialize;
 use super::document::{Document, XrefEntry};
 use super::form::field_tree;
 use super::object::{Dict, ObjRef, Object, decode_text};
-use super::parser::Parser;
 use crate::error::Result;
 
 /// How far a change goes, in pyHanko's order (`ModificationLevel`).
@@ -191,7 +190,7 @@ fn revision_changes(
                 continue;
             }
         };
-        if old.same_value(&new) {
+        if doc.same_value(&old, &new)? {
             continue;
         }
         for (level, what) in roles.classify(doc, rev, r, &old, &new, &mut new_refs)? {
@@ -830,7 +829,7 @@ fn content_objects(doc: &Document<'_>, rev: usize, pages: &[ObjRef]) -> HashSet<
         if seen.len() > MAX_CHANGED || !seen.insert(r.num) {
             continue;
         }
-        let Some(value) = dict_only(doc, r.num, rev) else {
+        let Some(value) = doc.dict_only(r.num, rev) else {
             continue;
         };
         match value.as_dict() {
@@ -863,19 +862,6 @@ fn push_refs(object: &Object, out: &mut Vec<ObjRef>, depth: usize) {
     }
 }
 
-/// Object `num` as of `rev`, a stream read as its dictionary only (its data is not copied).
-fn dict_only(doc: &Document<'_>, num: u32, rev: usize) -> Option<Object> {
-    match doc.entry(num, rev)? {
-        (_, XrefEntry::InFile { offset, .. }) => {
-            let mut parser = Parser::new(doc.data(), offset);
-            parser.object_header().ok()?;
-            parser.value(0).ok()
-        }
-        (_, XrefEntry::InStream { .. }) => doc.get(ObjRef { num, generation: 0 }, rev).ok(),
-        (_, XrefEntry::Free) => None,
-    }
-}
-
 /// The object numbers that the objects of revision `rev` and its trailer refer to. Only
 /// dictionaries are read, not stream data: content streams name their resources, they do
 /// not refer to numbers.
@@ -887,7 +873,7 @@ fn referenced_numbers(doc: &Document<'_>, rev: usize) -> HashSet<u32> {
         .flat_map(|s| s.entries.keys().copied())
         .collect();
     for num in numbers {
-        if let Some(value) = dict_only(doc, num, rev) {
+        if let Some(value) = doc.dict_only(num, rev) {
             push_refs(&value, &mut refs, 0);
         }
     }

@@ -1,14 +1,21 @@
 //! A PDF file as a sequence of revisions (ISO 32000-1 clauses 7.5.4–7.5.8): every
 //! cross-reference section in the `/Prev` chain, its trailer, where its revision ends, and
 //! object lookup as of any revision.
+//!
+//! The bytes come from a [`Source`]: in memory, or a file from which only the structures
+//! read are fetched; there a stream's data longer than
+//! [`super::source::Source::defer_streams_over`] stays in the file until
+//! [`Document::stream_data`] is asked for it.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
 
 use super::filter;
-use super::object::{Dict, ObjRef, Object};
-use super::parser::{Parser, is_whitespace, memfind, memrfind};
+use super::object::{Dict, Extent, ObjRef, Object, Stream};
+use super::parser::{Head, Parser, eol_before, is_whitespace, memfind};
+use super::source::{Bytes, CHUNK};
 use crate::error::{Error, Result};
 
 /// Most cross-reference sections followed.
@@ -76,7 +83,9 @@ struct ObjectStream {
 
 /// A parsed PDF file. Objects are read on demand from the bytes.
 pub struct Document<'a> {
-    data: &'a [u8],
+    bytes: Bytes<'a>,
+    /// Stream data longer than this is left in the source until asked for.
+    defer_over: usize,
     /// The revisions, oldest first.
     pub sections: Vec<Section>,
     object_streams: RefCell<HashMap<usize, Rc<ObjectStream>>>,
@@ -85,19 +94,30 @@ pub struct Document<'a> {
 impl<'a> Document<'a> {
     /// Reads the cross-reference chain of `data`.
     pub fn parse(data: &'a [u8]) -> Result<Self> {
-        if memfind(&data[..data.len().min(1024)], b"%PDF-").is_none() {
+        Self::from_bytes(Bytes::Slice(data))
+    }
+
+    /// Reads the cross-reference chain of `bytes`. From a source not in memory, stream
+    /// data longer than its [`super::source::Source::defer_streams_over`] is left there
+    /// until [`Document::stream_data`] reads it.
+    pub fn from_bytes(bytes: Bytes<'a>) -> Result<Self> {
+        let head = bytes.read(0, 1024)?;
+        if memfind(&head, b"%PDF-").is_none() {
             return Err(malformed("no %PDF- header"));
         }
-        // The last `startxref` anywhere: bytes appended after the last revision (of any
-        // length) are then reported as trailing data rather than hiding the file.
-        let at = memrfind(data, b"startxref").ok_or_else(|| malformed("no startxref"))?;
-        let mut parser = Parser::new(data, at + b"startxref".len());
-        let mut next = Some(to_offset(parser.unsigned()?)?);
         let mut document = Document {
-            data,
+            bytes,
+            defer_over: bytes.defer_streams_over(),
             sections: Vec::new(),
             object_streams: RefCell::new(HashMap::new()),
         };
+        // The last `startxref` anywhere: bytes appended after the last revision (of any
+        // length) are then reported as trailing data rather than hiding the file.
+        let at = bytes
+            .rfind(b"startxref")?
+            .ok_or_else(|| malformed("no startxref"))?;
+        let (first, _) = document.parse_at(at + b"startxref".len(), |parser| parser.unsigned())?;
+        let mut next = Some(to_offset(first)?);
         let mut seen = HashSet::new();
         while let Some(offset) = next {
             if !seen.insert(offset) {
@@ -121,11 +141,47 @@ impl<'a> Document<'a> {
         Ok(document)
     }
 
-    /// The file's bytes.
-    pub fn data(&self) -> &'a [u8] {
-        self.data
+    /// Where the file's bytes come from.
+    pub fn bytes(&self) -> Bytes<'a> {
+        self.bytes
     }
 
+    /// The file's length in bytes.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Whether the file is empty (never, for a parsed document).
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// The bytes `[offset, offset + len)`, cut at the end of the file.
+    pub fn read(&self, offset: usize, len: usize) -> Result<Cow<'a, [u8]>> {
+        self.bytes.read(offset, len)
+    }
+
+    /// Runs `parse` on a parser at `offset` over a window of the file that grows until
+    /// the parse no longer runs out of bytes or reaches the end of the file: the outcome is
+    /// the parse of the whole rest of the file. Returns the value and the offset after it.
+    pub fn parse_at<T>(
+        &self,
+        offset: usize,
+        mut parse: impl FnMut(&mut Parser<'_>) -> Result<T>,
+    ) -> Result<(T, usize)> {
+        let mut want = self.bytes.window();
+        loop {
+            let window = self.read(offset, want)?;
+            let complete = offset.saturating_add(window.len()) >= self.len();
+            let mut parser = Parser::window(&window, offset, offset);
+            let result = parse(&mut parser);
+            if parser.ran_out() && !complete {
+                want = want.saturating_mul(4);
+                continue;
+            }
+            return result.map(|value| (value, parser.pos));
+        }
+    }
     /// The index of the newest revision.
     pub fn latest(&self) -> usize {
         self.sections.len() - 1
@@ -137,15 +193,20 @@ impl<'a> Document<'a> {
     }
 
     fn read_section(&self, offset: usize) -> Result<Section> {
-        let mut parser = Parser::new(self.data, offset);
-        if parser.eat_keyword(b"xref") {
+        let (table, after) = self.parse_at(offset, |parser| {
+            if !parser.eat_keyword(b"xref") {
+                return Ok(None);
+            }
             let mut conflicts = BTreeSet::new();
-            let mut entries = self.read_table(&mut parser, &mut conflicts)?;
+            let entries = read_table(parser, &mut conflicts)?;
             parser.expect_keyword(b"trailer")?;
             let trailer = match parser.value(0)? {
                 Object::Dict(d) => d,
                 _ => return Err(malformed("trailer is not a dictionary")),
             };
+            Ok(Some((entries, conflicts, trailer)))
+        })?;
+        if let Some((mut entries, mut conflicts, trailer)) = table {
             if let Some(Object::Int(stm)) = trailer.get(b"XRefStm") {
                 let stm = to_offset(u64::try_from(*stm).map_err(|_| malformed("bad /XRefStm"))?)?;
                 let (stream_entries, _) = self.read_xref_stream(stm, &mut conflicts)?;
@@ -156,7 +217,7 @@ impl<'a> Document<'a> {
                     }
                 }
             }
-            let end = self.revision_end(parser.pos);
+            let end = self.revision_end(after)?;
             Ok(Section {
                 offset,
                 kind: XrefKind::Table,
@@ -168,7 +229,7 @@ impl<'a> Document<'a> {
         } else {
             let mut conflicts = BTreeSet::new();
             let (entries, trailer) = self.read_xref_stream(offset, &mut conflicts)?;
-            let end = self.revision_end(offset);
+            let end = self.revision_end(offset)?;
             Ok(Section {
                 offset,
                 kind: XrefKind::Stream,
@@ -181,74 +242,75 @@ impl<'a> Document<'a> {
     }
 
     /// The offset after the first `%%EOF` (and its end-of-line) at or after `from`.
-    fn revision_end(&self, from: usize) -> usize {
-        match memfind(&self.data[from.min(self.data.len())..], b"%%EOF") {
+    fn revision_end(&self, from: usize) -> Result<usize> {
+        Ok(match self.bytes.find(from, b"%%EOF")? {
             Some(p) => {
-                let mut end = from + p + 5;
-                if self.data.get(end) == Some(&b'\r') {
+                let mut end = p + 5;
+                let eol = self.read(end, 2)?;
+                if eol.first() == Some(&b'\r') {
                     end += 1;
                 }
-                if self.data.get(end) == Some(&b'\n') {
+                if eol.get(end - p - 5) == Some(&b'\n') {
                     end += 1;
                 }
                 end
             }
-            None => self.data.len(),
-        }
+            None => self.len(),
+        })
     }
+}
 
-    fn read_table(
-        &self,
-        parser: &mut Parser<'_>,
-        conflicts: &mut BTreeSet<u32>,
-    ) -> Result<BTreeMap<u32, XrefEntry>> {
-        let mut entries = BTreeMap::new();
-        loop {
-            let save = parser.pos;
-            let Ok(start) = parser.unsigned() else {
-                parser.pos = save;
-                return Ok(entries);
+fn read_table(
+    parser: &mut Parser<'_>,
+    conflicts: &mut BTreeSet<u32>,
+) -> Result<BTreeMap<u32, XrefEntry>> {
+    let mut entries = BTreeMap::new();
+    loop {
+        let save = parser.pos;
+        let Ok(start) = parser.unsigned() else {
+            parser.pos = save;
+            return Ok(entries);
+        };
+        let count = parser.unsigned()?;
+        if count > 10_000_000 || start.saturating_add(count) > u64::from(u32::MAX) {
+            return Err(malformed("xref subsection too large"));
+        }
+        for i in 0..count {
+            let offset = parser.unsigned()?;
+            let generation = parser.unsigned()?;
+            let kind = if parser.eat_keyword(b"n") {
+                true
+            } else if parser.eat_keyword(b"f") {
+                false
+            } else {
+                return Err(malformed(format!(
+                    "bad xref entry at offset {}",
+                    parser.pos
+                )));
             };
-            let count = parser.unsigned()?;
-            if count > 10_000_000 || start.saturating_add(count) > u64::from(u32::MAX) {
-                return Err(malformed("xref subsection too large"));
-            }
-            for i in 0..count {
-                let offset = parser.unsigned()?;
-                let generation = parser.unsigned()?;
-                let kind = if parser.eat_keyword(b"n") {
-                    true
-                } else if parser.eat_keyword(b"f") {
-                    false
-                } else {
-                    return Err(malformed(format!(
-                        "bad xref entry at offset {}",
-                        parser.pos
-                    )));
-                };
-                let num = (start + i) as u32;
-                let entry = if kind {
-                    XrefEntry::InFile {
-                        offset: to_offset(offset)?,
-                        generation: u16::try_from(generation)
-                            .map_err(|_| malformed("bad generation"))?,
-                    }
-                } else {
-                    XrefEntry::Free
-                };
-                insert_entry(&mut entries, conflicts, num, entry);
-            }
+            let num = (start + i) as u32;
+            let entry = if kind {
+                XrefEntry::InFile {
+                    offset: to_offset(offset)?,
+                    generation: u16::try_from(generation)
+                        .map_err(|_| malformed("bad generation"))?,
+                }
+            } else {
+                XrefEntry::Free
+            };
+            insert_entry(&mut entries, conflicts, num, entry);
         }
     }
+}
 
+impl<'a> Document<'a> {
     fn read_xref_stream(
         &self,
         offset: usize,
         conflicts: &mut BTreeSet<u32>,
     ) -> Result<(BTreeMap<u32, XrefEntry>, Dict)> {
-        let mut parser = Parser::new(self.data, offset);
-        parser.object_header()?;
-        let Object::Stream(stream) = parser.object(&|_| None)? else {
+        let (_, object, _) = self.read_object(offset, None, &|_| None, true)?;
+        let Object::Stream(stream) = object else {
             return Err(malformed(format!(
                 "no cross-reference table or stream at offset {offset}"
             )));
@@ -279,7 +341,7 @@ impl<'a> Document<'a> {
                 .collect::<Result<_>>()?,
             _ => vec![0, size],
         };
-        let data = filter::decode(&stream)?;
+        let data = self.decode(&stream)?;
         let row = widths.iter().sum::<usize>();
         if row == 0 {
             return Err(malformed("xref stream /W sums to zero"));
@@ -360,20 +422,148 @@ impl<'a> Document<'a> {
 
     /// Reads `n g obj ... endobj` at `offset`, checking that it is object `num`.
     pub fn object_at(&self, offset: usize, num: u32, revision: usize) -> Result<Object> {
-        if offset >= self.data.len() {
+        if offset >= self.len() {
             return Err(malformed(format!(
                 "object {num} lies beyond the end of the file"
             )));
         }
-        let mut parser = Parser::new(self.data, offset);
-        let header = parser.object_header()?;
-        if header.num != num {
-            return Err(malformed(format!(
-                "xref points object {num} at offset {offset}, which holds object {}",
-                header.num
-            )));
+        let length = |length_ref| self.direct_length(length_ref, revision);
+        Ok(self.read_object(offset, Some(num), &length, true)?.1)
+    }
+
+    /// Reads `n g obj` and the object after it at `offset`, checking the number when
+    /// `num` is given; with `load`, a stream's data no longer than the document's limit is
+    /// read too. Returns the header, the object and the offset after it (before `endobj`).
+    fn read_object(
+        &self,
+        offset: usize,
+        num: Option<u32>,
+        length: &dyn Fn(ObjRef) -> Option<u64>,
+        load: bool,
+    ) -> Result<(ObjRef, Object, usize)> {
+        let ((header, head), after_head) = self.parse_at(offset, |parser| {
+            let header = parser.object_header()?;
+            if let Some(num) = num
+                && header.num != num
+            {
+                return Err(malformed(format!(
+                    "xref points object {num} at offset {offset}, which holds object {}",
+                    header.num
+                )));
+            }
+            Ok((header, parser.object_head(length)?))
+        })?;
+        let (dict, start, declared) = match head {
+            Head::Value(object) => return Ok((header, object, after_head)),
+            Head::Stream {
+                dict,
+                start,
+                declared,
+            } => (dict, start, declared),
+        };
+        let end = match declared.and_then(|n| start.checked_add(usize::try_from(n).ok()?)) {
+            Some(end) if self.ends_stream_at(end)? => end,
+            _ => self.find_endstream(start)?,
+        };
+        let ((), after) = self.parse_at(end, |parser| parser.expect_keyword(b"endstream"))?;
+        let extent = Extent {
+            offset: start,
+            len: end - start,
+        };
+        let (data, deferred) = if load && extent.len <= self.defer_over {
+            (self.read(start, extent.len)?.into_owned(), None)
+        } else {
+            (Vec::new(), Some(extent))
+        };
+        let stream = Stream {
+            dict,
+            data,
+            deferred,
+        };
+        Ok((header, Object::Stream(stream), after))
+    }
+
+    /// Whether `endstream` follows white space at `end`.
+    fn ends_stream_at(&self, end: usize) -> Result<bool> {
+        if end > self.len() {
+            return Ok(false);
         }
-        parser.object(&|length_ref| self.direct_length(length_ref, revision))
+        Ok(self
+            .parse_at(end, |parser| Ok(parser.followed_by(b"endstream")))?
+            .0)
+    }
+
+    /// The end of the data of the stream whose data starts at `start`, when its length is
+    /// unknown: the first `endstream`, less the end-of-line before it.
+    fn find_endstream(&self, start: usize) -> Result<usize> {
+        let at = self
+            .bytes
+            .find(start, b"endstream")?
+            .ok_or_else(|| malformed(format!("stream at offset {start} has no endstream")))?;
+        let from = at.saturating_sub(2).max(start);
+        Ok(at - eol_before(&self.read(from, at - from)?))
+    }
+
+    /// The raw data of `stream`, read from the file when it was left there.
+    pub fn stream_data<'s>(&self, stream: &'s Stream) -> Result<Cow<'s, [u8]>> {
+        match stream.deferred {
+            None => Ok(Cow::Borrowed(&stream.data)),
+            Some(extent) => {
+                let data = self.read(extent.offset, extent.len)?;
+                if data.len() != extent.len {
+                    return Err(malformed("a stream's data lies beyond the end of the file"));
+                }
+                Ok(Cow::Owned(data.into_owned()))
+            }
+        }
+    }
+
+    /// The data of `stream` decoded through its filters, read from the file when it was
+    /// left there.
+    pub fn decode(&self, stream: &Stream) -> Result<Vec<u8>> {
+        match stream.deferred {
+            None => filter::decode(stream),
+            Some(_) => filter::decode(&Stream {
+                dict: stream.dict.clone(),
+                data: self.stream_data(stream)?.into_owned(),
+                deferred: None,
+            }),
+        }
+    }
+
+    /// [`Object::same_value`], with the data of streams left in the file compared by
+    /// content, chunk by chunk.
+    pub fn same_value(&self, a: &Object, b: &Object) -> Result<bool> {
+        let (Object::Stream(x), Object::Stream(y)) = (a, b) else {
+            return Ok(a.same_value(b));
+        };
+        if x.deferred.is_none() && y.deferred.is_none() || x.deferred == y.deferred {
+            return Ok(a.same_value(b));
+        }
+        if !x.dict.same_entries(&y.dict) {
+            return Ok(false);
+        }
+        let len = |s: &Stream| s.deferred.map_or(s.data.len(), |e| e.len);
+        if len(x) != len(y) {
+            return Ok(false);
+        }
+        let mut at = 0;
+        while at < len(x) {
+            let n = CHUNK.min(len(x) - at);
+            if self.slice_of(x, at, n)? != self.slice_of(y, at, n)? {
+                return Ok(false);
+            }
+            at += n;
+        }
+        Ok(true)
+    }
+
+    /// `n` bytes from `at` of a stream's raw data.
+    fn slice_of<'s>(&self, stream: &'s Stream, at: usize, n: usize) -> Result<Cow<'s, [u8]>> {
+        match stream.deferred {
+            None => Ok(Cow::Borrowed(&stream.data[at..at + n])),
+            Some(extent) => Ok(Cow::Owned(self.read(extent.offset + at, n)?.into_owned())),
+        }
     }
 
     /// The byte range `[offset, end)` of object `num`'s definition as of `revision`, when it
@@ -382,22 +572,45 @@ impl<'a> Document<'a> {
         let (_, XrefEntry::InFile { offset, .. }) = self.entry(num, revision)? else {
             return None;
         };
-        let mut parser = Parser::new(self.data, offset);
-        parser.object_header().ok()?;
-        parser
-            .object(&|length_ref| self.direct_length(length_ref, revision))
+        let length = |length_ref| self.direct_length(length_ref, revision);
+        let (_, _, after) = self.read_object(offset, None, &length, false).ok()?;
+        let ((), end) = self
+            .parse_at(after, |parser| {
+                parser.eat_keyword(b"endobj");
+                Ok(())
+            })
             .ok()?;
-        parser.eat_keyword(b"endobj");
-        Some((offset, parser.pos))
+        Some((offset, end))
+    }
+
+    /// Object `num` as of `revision` without a stream's data, which stays in the file.
+    pub fn dict_only(&self, num: u32, revision: usize) -> Option<Object> {
+        match self.entry(num, revision)? {
+            (_, XrefEntry::InFile { offset, .. }) => self
+                .parse_at(offset, |parser| {
+                    parser.object_header()?;
+                    parser.value(0)
+                })
+                .ok()
+                .map(|(object, _)| object),
+            (_, XrefEntry::InStream { .. }) => {
+                self.get(ObjRef { num, generation: 0 }, revision).ok()
+            }
+            (_, XrefEntry::Free) => None,
+        }
     }
 
     fn direct_length(&self, r: ObjRef, revision: usize) -> Option<u64> {
         let (_, XrefEntry::InFile { offset, .. }) = self.entry(r.num, revision)? else {
             return None;
         };
-        let mut parser = Parser::new(self.data, offset);
-        parser.object_header().ok()?;
-        match parser.value(0).ok()? {
+        let (value, _) = self
+            .parse_at(offset, |parser| {
+                parser.object_header()?;
+                parser.value(0)
+            })
+            .ok()?;
+        match value {
             Object::Int(n) => u64::try_from(n).ok(),
             _ => None,
         }
@@ -446,7 +659,7 @@ impl<'a> Document<'a> {
         if !(0..=1_000_000).contains(&n) || first < 0 {
             return Err(malformed(format!("object stream {num} lacks /N or /First")));
         }
-        let data = filter::decode(&stream)?;
+        let data = self.decode(&stream)?;
         let first = first as usize;
         let mut parser = Parser::new(&data, 0);
         let mut offsets = Vec::with_capacity(n as usize);
@@ -511,12 +724,17 @@ impl<'a> Document<'a> {
     }
 
     /// The offset just after the last `%%EOF` and white space: where meaningful bytes end.
-    pub fn content_end(&self) -> usize {
-        let mut end = self.sections.last().map_or(self.data.len(), |s| s.end);
-        while end < self.data.len() && is_whitespace(self.data[end]) {
-            end += 1;
+    pub fn content_end(&self) -> Result<usize> {
+        let mut end = self.sections.last().map_or(self.len(), |s| s.end);
+        while end < self.len() {
+            let chunk = self.read(end, CHUNK)?;
+            let blank = chunk.iter().take_while(|b| is_whitespace(**b)).count();
+            end += blank;
+            if blank < chunk.len() {
+                break;
+            }
         }
-        end
+        Ok(end)
     }
 }
 

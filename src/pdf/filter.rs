@@ -11,8 +11,12 @@ fn malformed(detail: impl ToString) -> Error {
     Error::malformed("PDF stream", detail)
 }
 
-/// Decodes a stream's data through its filters.
+/// Decodes a stream's data through its filters. A stream whose data was left in the file
+/// is decoded by [`crate::pdf::Document::decode`]; here it is an error.
 pub fn decode(stream: &Stream) -> Result<Vec<u8>> {
+    if stream.deferred.is_some() {
+        return Err(malformed("the stream's data was not read from the file"));
+    }
     let filters: Vec<&[u8]> = match stream.dict.get(b"Filter") {
         None => Vec::new(),
         Some(Object::Name(n)) => vec![n.as_slice()],

@@ -3,7 +3,7 @@
 //! verifier needs offline, written as one incremental update, and read back.
 
 use super::document::Document;
-use super::filter::{decode, deflate};
+use super::filter::deflate;
 use super::form::field_tree;
 use super::object::{Dict, Object, Stream, dict, name};
 use super::update::Update;
@@ -76,7 +76,7 @@ pub fn read_dss(doc: &Document<'_>) -> Result<ValidationData> {
         let array = doc.resolve(dss.get(key).unwrap_or(&Object::Null), rev)?;
         for item in array.as_array().unwrap_or_default() {
             if let Object::Stream(stream) = doc.resolve(item, rev)? {
-                list.push(decode(&stream)?);
+                list.push(doc.decode(&stream)?);
             }
         }
     }
@@ -133,6 +133,7 @@ pub fn add_validation_data(mut pdf: Vec<u8>, data: &ValidationData) -> Result<Ve
                 &Object::Stream(Stream {
                     dict: dict([("Filter", name("FlateDecode"))]),
                     data: deflate(der),
+                    deferred: None,
                 }),
             );
             array.push(Object::Ref(r));

@@ -52,8 +52,20 @@ pub enum Object {
 pub struct Stream {
     /// The stream dictionary.
     pub dict: Dict,
-    /// The raw data, as in the file.
+    /// The raw data, as in the file; empty when it was left there (`deferred`).
     pub data: Vec<u8>,
+    /// Where the raw data lies in the file when a document read from a file left a long
+    /// stream's data there: [`crate::pdf::Document::stream_data`] reads it on demand.
+    pub deferred: Option<Extent>,
+}
+
+/// A byte range of a file: `len` bytes from `offset`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Extent {
+    /// The offset of the first byte.
+    pub offset: usize,
+    /// The number of bytes.
+    pub len: usize,
 }
 
 /// A dictionary, in file order. Duplicate keys are kept so that checks can see them.
@@ -151,8 +163,10 @@ impl Object {
     pub fn same_value(&self, other: &Object) -> bool {
         match (self, other) {
             (Object::Dict(a), Object::Dict(b)) => a.same_entries(b),
+            // Data left in the file is compared by where it lies; the document compares
+            // it by content (`Document::same_value`).
             (Object::Stream(a), Object::Stream(b)) => {
-                a.data == b.data && a.dict.same_entries(&b.dict)
+                a.data == b.data && a.deferred == b.deferred && a.dict.same_entries(&b.dict)
             }
             (Object::Array(a), Object::Array(b)) => {
                 a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_value(y))

@@ -24,21 +24,76 @@ fn malformed(detail: impl ToString) -> Error {
     Error::malformed("PDF", detail)
 }
 
-/// A cursor over PDF bytes.
+/// A cursor over PDF bytes, or over a window of a file's bytes that starts at a known
+/// offset: positions are always offsets in the file.
 pub struct Parser<'a> {
     data: &'a [u8],
+    /// The file offset of `data[0]`.
+    base: usize,
     /// The current offset.
     pub pos: usize,
+    /// Whether a read went past the end of `data`.
+    ran_out: std::cell::Cell<bool>,
+}
+
+/// What [`Parser::object_head`] finds: a whole object, or a stream whose data starts at
+/// `start` with the `/Length` it declares (resolved when indirect), not yet read.
+pub enum Head {
+    /// An object that is not a stream.
+    Value(Object),
+    /// A stream's dictionary, the offset of its data and its declared length.
+    Stream {
+        /// The stream dictionary.
+        dict: Dict,
+        /// The offset of the first byte of data.
+        start: usize,
+        /// `/Length`, when it is a non-negative integer or resolves to one.
+        declared: Option<u64>,
+    },
 }
 
 impl<'a> Parser<'a> {
     /// A parser at `pos` of `data`.
     pub fn new(data: &'a [u8], pos: usize) -> Self {
-        Parser { data, pos }
+        Self::window(data, 0, pos)
+    }
+
+    /// A parser at file offset `pos` of `window`, the file's bytes from offset `base` on.
+    pub fn window(window: &'a [u8], base: usize, pos: usize) -> Self {
+        Parser {
+            data: window,
+            base,
+            pos,
+            ran_out: std::cell::Cell::new(false),
+        }
+    }
+
+    /// Whether the parser tried to read past the end of its bytes: with a window that does
+    /// not reach the end of the file, a larger window may parse differently.
+    pub fn ran_out(&self) -> bool {
+        self.ran_out.get()
+    }
+
+    /// The byte at file offset `at`.
+    fn byte(&self, at: usize) -> Option<u8> {
+        let b = at
+            .checked_sub(self.base)
+            .and_then(|i| self.data.get(i))
+            .copied();
+        if b.is_none() {
+            self.ran_out.set(true);
+        }
+        b
+    }
+
+    /// The bytes from file offset `at` to the end of the window.
+    fn rest(&self, at: usize) -> &'a [u8] {
+        let i = at.saturating_sub(self.base).min(self.data.len());
+        &self.data[i..]
     }
 
     fn peek(&self) -> Option<u8> {
-        self.data.get(self.pos).copied()
+        self.byte(self.pos)
     }
 
     /// Skips white space and comments.
@@ -59,9 +114,31 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Whether the bytes at the current offset start with `literal`.
+    pub fn starts_with(&self, literal: &[u8]) -> bool {
+        literal
+            .iter()
+            .enumerate()
+            .all(|(i, b)| self.byte(self.pos + i) == Some(*b))
+    }
+
+    /// Whether at least `n` bytes follow the current offset.
+    pub fn has_bytes(&self, n: usize) -> bool {
+        n == 0 || self.byte(self.pos + n - 1).is_some()
+    }
+
+    /// Whether `literal` follows after white space (not comments), as `endstream` follows a
+    /// stream's data; consumes the white space.
+    pub fn followed_by(&mut self, literal: &[u8]) -> bool {
+        while self.peek().is_some_and(is_whitespace) {
+            self.pos += 1;
+        }
+        self.starts_with(literal)
+    }
+
     /// Reads a regular-character token (keyword or number) without consuming white space first.
     fn token(&mut self) -> &'a [u8] {
-        self.pos = self.pos.min(self.data.len());
+        self.pos = self.pos.clamp(self.base, self.base + self.data.len());
         let start = self.pos;
         while let Some(b) = self.peek() {
             if is_whitespace(b) || is_delimiter(b) {
@@ -69,7 +146,7 @@ impl<'a> Parser<'a> {
             }
             self.pos += 1;
         }
-        &self.data[start..self.pos]
+        &self.data[start - self.base..self.pos - self.base]
     }
 
     /// Consumes `keyword` (after white space) or fails.
@@ -126,60 +203,54 @@ impl<'a> Parser<'a> {
     /// Reads one object. `stream_length` resolves an indirect `/Length`; a stream whose
     /// length is unknown is cut at the next `endstream`.
     pub fn object(&mut self, stream_length: &dyn Fn(ObjRef) -> Option<u64>) -> Result<Object> {
-        let object = self.value(0)?;
-        let Object::Dict(dict) = object else {
-            return Ok(object);
-        };
-        let save = self.pos;
-        if !self.eat_keyword(b"stream") {
-            self.pos = save;
-            return Ok(Object::Dict(dict));
-        }
-        // EOL after `stream`: CRLF or LF (a lone CR is tolerated).
-        match (self.peek(), self.data.get(self.pos + 1)) {
-            (Some(b'\r'), Some(b'\n')) => self.pos += 2,
-            (Some(b'\n' | b'\r'), _) => self.pos += 1,
-            _ => {}
-        }
-        let start = self.pos;
-        let declared = match dict.get(b"Length") {
-            Some(Object::Int(n)) => u64::try_from(*n).ok(),
-            Some(Object::Ref(r)) => stream_length(*r),
-            _ => None,
+        let (dict, start, declared) = match self.object_head(stream_length)? {
+            Head::Value(object) => return Ok(object),
+            Head::Stream {
+                dict,
+                start,
+                declared,
+            } => (dict, start, declared),
         };
         let end = match declared.and_then(|n| usize::try_from(n).ok()) {
-            Some(n) if self.ends_stream_at(start.saturating_add(n)) => start + n,
-            _ => self.find_endstream(start)?,
+            Some(n) if ends_stream_at(self.rest(start), n) => start + n,
+            _ => start + endstream_in(self.rest(start), start)?,
         };
         self.pos = end;
         self.expect_keyword(b"endstream")?;
         Ok(Object::Stream(Stream {
             dict,
-            data: self.data[start..end].to_vec(),
+            data: self.data[start - self.base..end - self.base].to_vec(),
+            deferred: None,
         }))
     }
 
-    fn ends_stream_at(&self, end: usize) -> bool {
-        let Some(rest) = self.data.get(end..) else {
-            return false;
+    /// Reads one object up to the start of a stream's data, if it is a stream.
+    pub fn object_head(&mut self, stream_length: &dyn Fn(ObjRef) -> Option<u64>) -> Result<Head> {
+        let object = self.value(0)?;
+        let Object::Dict(dict) = object else {
+            return Ok(Head::Value(object));
         };
-        let skipped = rest.iter().take_while(|b| is_whitespace(**b)).count();
-        rest[skipped..].starts_with(b"endstream")
-    }
-
-    fn find_endstream(&self, start: usize) -> Result<usize> {
-        let rest = &self.data[start..];
-        let at = memfind(rest, b"endstream")
-            .ok_or_else(|| malformed(format!("stream at offset {start} has no endstream")))?;
-        let mut end = start + at;
-        // The EOL before `endstream` belongs to the syntax, not the data.
-        if end > start && self.data[end - 1] == b'\n' {
-            end -= 1;
+        let save = self.pos;
+        if !self.eat_keyword(b"stream") {
+            self.pos = save;
+            return Ok(Head::Value(Object::Dict(dict)));
         }
-        if end > start && self.data[end - 1] == b'\r' {
-            end -= 1;
+        // EOL after `stream`: CRLF or LF (a lone CR is tolerated).
+        match (self.peek(), self.byte(self.pos + 1)) {
+            (Some(b'\r'), Some(b'\n')) => self.pos += 2,
+            (Some(b'\n' | b'\r'), _) => self.pos += 1,
+            _ => {}
         }
-        Ok(end)
+        let declared = match dict.get(b"Length") {
+            Some(Object::Int(n)) => u64::try_from(*n).ok(),
+            Some(Object::Ref(r)) => stream_length(*r),
+            _ => None,
+        };
+        Ok(Head::Stream {
+            dict,
+            start: self.pos,
+            declared,
+        })
     }
 
     /// Reads a direct value (no stream), `depth` levels deep.
@@ -198,7 +269,7 @@ impl<'a> Parser<'a> {
                 Ok(Object::Name(self.name_body()))
             }
             b'(' => self.literal_string(),
-            b'<' if self.data.get(self.pos + 1) == Some(&b'<') => {
+            b'<' if self.byte(self.pos + 1) == Some(b'<') => {
                 self.pos += 2;
                 self.dict_body(depth).map(Object::Dict)
             }
@@ -249,7 +320,7 @@ impl<'a> Parser<'a> {
             {
                 self.skip_whitespace();
                 if self.peek() == Some(b'R') {
-                    let after = self.data.get(self.pos + 1).copied();
+                    let after = self.byte(self.pos + 1);
                     if after.is_none_or(|c| is_whitespace(c) || is_delimiter(c)) {
                         self.pos += 1;
                         return Ok(Object::Ref(ObjRef {
@@ -271,7 +342,7 @@ impl<'a> Parser<'a> {
         loop {
             self.skip_whitespace();
             match self.peek() {
-                Some(b'>') if self.data.get(self.pos + 1) == Some(&b'>') => {
+                Some(b'>') if self.byte(self.pos + 1) == Some(b'>') => {
                     self.pos += 2;
                     return Ok(Dict(entries));
                 }
@@ -425,6 +496,37 @@ fn parse_number(token: &[u8]) -> Option<Object> {
         text.to_string()
     };
     normalised.parse::<f64>().ok().map(Object::Real)
+}
+
+/// Whether `data` (a stream's data and what follows) has `endstream` after `len` bytes
+/// and white space.
+pub fn ends_stream_at(data: &[u8], len: usize) -> bool {
+    let Some(rest) = data.get(len..) else {
+        return false;
+    };
+    let skipped = rest.iter().take_while(|b| is_whitespace(**b)).count();
+    rest[skipped..].starts_with(b"endstream")
+}
+
+/// The length of a stream's data cut at the first `endstream` in `data` (the stream's data
+/// and what follows, from file offset `start`), without the end-of-line before it.
+pub fn endstream_in(data: &[u8], start: usize) -> Result<usize> {
+    let at = memfind(data, b"endstream")
+        .ok_or_else(|| malformed(format!("stream at offset {start} has no endstream")))?;
+    Ok(at - eol_before(&data[..at]))
+}
+
+/// The length of the end-of-line (LF, CRLF or CR) that ends `data`: it belongs to the
+/// syntax before `endstream`, not to the data.
+pub fn eol_before(data: &[u8]) -> usize {
+    let mut n = 0;
+    if data.ends_with(b"\n") {
+        n += 1;
+    }
+    if data[..data.len() - n].ends_with(b"\r") {
+        n += 1;
+    }
+    n
 }
 
 /// The offset of the first occurrence of `needle` in `haystack`.

@@ -8,6 +8,7 @@ use super::appearance::{PT_PER_MM, appearance_stream, image_from_picture};
 use super::document::Document;
 use super::form::{FieldNode, field_tree};
 use super::object::{Dict, ObjRef, Object, Stream, dict, name, text_string};
+use super::source::{Bytes, FileSource, Source};
 use super::text;
 use super::update::Update;
 use crate::cms::tsa::Timestamper;
@@ -186,15 +187,53 @@ impl Value<'_, '_> {
     }
 }
 
+/// Seals the PDF `file` of at most [`super::MAX_PDF_SIZE`] bytes into `out`: the file's
+/// bytes copied as they are, then one incremental update. Only the structures the update
+/// needs are read into memory; the file is read twice more, streamed, to hash it and to
+/// copy it. Returns the number of bytes written.
+pub fn seal_pdf_file(
+    file: &std::fs::File,
+    out: &mut dyn std::io::Write,
+    options: &PdfSealOptions<'_>,
+) -> Result<u64> {
+    let source = FileSource::new(file, super::MAX_PDF_SIZE)?;
+    seal_pdf_source(&source, out, options)
+}
+
+/// [`seal_pdf_file`] for the bytes of any [`Source`].
+pub fn seal_pdf_source(
+    source: &dyn Source,
+    out: &mut dyn std::io::Write,
+    options: &PdfSealOptions<'_>,
+) -> Result<u64> {
+    let bytes = Bytes::Source(source);
+    let update = signed_update(bytes, &Value::Seal(options))?;
+    let io = |e| Error::io("sealed PDF", e);
+    let mut copied = Ok(());
+    bytes.for_each_chunk(0, bytes.len(), |chunk| {
+        if copied.is_ok() {
+            copied = out.write_all(chunk);
+        }
+    })?;
+    copied.map_err(io)?;
+    out.write_all(&update).map_err(io)?;
+    Ok((bytes.len() + update.len()) as u64)
+}
+
 fn append_signature(mut pdf: Vec<u8>, value: &Value<'_, '_>) -> Result<Vec<u8>> {
-    let original_len = pdf.len();
-    let prepared = prepare(&pdf, value)?;
-    let placeholders = prepared.write(&mut pdf);
-    let result = fill_signature(&mut pdf, placeholders, value);
-    if result.is_err() {
-        pdf.truncate(original_len);
-    }
-    result.map(|()| pdf)
+    let update = signed_update(Bytes::Slice(&pdf), value)?;
+    pdf.extend_from_slice(&update);
+    Ok(pdf)
+}
+
+/// The signed incremental update that follows `bytes` (which it does not copy).
+fn signed_update(bytes: Bytes<'_>, value: &Value<'_, '_>) -> Result<Vec<u8>> {
+    let doc = Document::from_bytes(bytes)?;
+    let prepared = prepare(&doc, value)?;
+    let mut update = Vec::new();
+    let placeholders = prepared.write(bytes, &mut update)?;
+    fill_signature(bytes, &mut update, placeholders, value)?;
+    Ok(update)
 }
 
 /// The update, before offsets are known.
@@ -205,35 +244,37 @@ struct Prepared {
 }
 
 impl Prepared {
-    /// Appends the update to `out` and returns where the placeholders landed.
-    fn write(self, out: &mut Vec<u8>) -> Placeholders {
-        let bodies = self.update.write(out);
+    /// Writes the update that follows `original` to `out` and returns where the
+    /// placeholders landed in `out`.
+    fn write(self, original: Bytes<'_>, out: &mut Vec<u8>) -> Result<Placeholders> {
+        let last = original.read(original.len().saturating_sub(1), 1)?;
+        let after_eol = matches!(last.first(), Some(b'\n' | b'\r'));
+        let bodies = self.update.write_after(original.len(), after_eol, out);
         let at = bodies
             .iter()
             .find(|(r, _)| *r == self.sig_dict)
-            .map_or(0, |(_, at)| *at);
+            .map_or(0, |(_, at)| *at - original.len());
         let body = &out[at..];
-        Placeholders {
+        Ok(Placeholders {
             byte_range: at + find(body, BYTE_RANGE_PLACEHOLDER),
             contents: at + find(body, b"/Contents <") + b"/Contents ".len(),
             contents_len: self.contents_len,
-        }
+        })
     }
 }
 
-/// Offsets of the placeholders in the written file.
+/// Offsets of the placeholders in the written update.
 struct Placeholders {
     byte_range: usize,
     contents: usize,
     contents_len: usize,
 }
 
-fn prepare(pdf: &[u8], value: &Value<'_, '_>) -> Result<Prepared> {
+fn prepare(doc: &Document<'_>, value: &Value<'_, '_>) -> Result<Prepared> {
     let options = value.options();
     let seal = options.and_then(|o| o.seal);
     let certify = options.and_then(|o| o.certify);
     let lock = options.and_then(|o| o.lock.as_ref());
-    let doc = Document::parse(pdf)?;
     let rev = doc.latest();
     if doc.trailer(rev).get(b"Encrypt").is_some() {
         return Err(Error::Invalid(
@@ -252,7 +293,7 @@ fn prepare(pdf: &[u8], value: &Value<'_, '_>) -> Result<Prepared> {
     let root_ref = doc.root_ref(rev)?;
     let mut catalog = doc.catalog(rev)?;
     let pages = doc.pages(rev)?;
-    let fields = field_tree(&doc, rev)?;
+    let fields = field_tree(doc, rev)?;
     if certify.is_some() && fields.iter().any(FieldNode::is_signed_signature) {
         return Err(Error::Invalid(
             "a certification signature must be the document's first signature".into(),
@@ -275,9 +316,9 @@ fn prepare(pdf: &[u8], value: &Value<'_, '_>) -> Result<Prepared> {
             .unwrap_or_default(),
     };
 
-    let mut update = Update::new(&doc);
+    let mut update = Update::new(doc);
     let spot = match options {
-        Some(options) => placement_rect(&doc, rev, &pages, options)?,
+        Some(options) => placement_rect(doc, rev, &pages, options)?,
         None => Spot {
             page: 0,
             rect: [0.0; 4],
@@ -339,6 +380,7 @@ fn prepare(pdf: &[u8], value: &Value<'_, '_>) -> Result<Prepared> {
                 ("BBox", Object::Array(vec![Object::Int(0); 4])),
             ]),
             data: Vec::new(),
+            deferred: None,
         };
         update.put(ap_ref, &Object::Stream(empty));
         widget.set(b"AP", Object::Dict(dict([("N", Object::Ref(ap_ref))])));
@@ -531,14 +573,21 @@ fn find(haystack: &[u8], needle: &[u8]) -> usize {
     super::parser::memfind(haystack, needle).unwrap_or(0)
 }
 
-/// Patches `/ByteRange`, hashes the two ranges, makes the value (a CMS signature, with a
-/// signature timestamp when asked; or a timestamp token) and writes it into `/Contents`.
-fn fill_signature(pdf: &mut [u8], at: Placeholders, value: &Value<'_, '_>) -> Result<()> {
+/// Patches `/ByteRange` in `update`, hashes the two ranges (`original` streamed, then the
+/// update), makes the value (a CMS signature, with a signature timestamp when asked; or a
+/// timestamp token) and writes it into `/Contents`.
+fn fill_signature(
+    original: Bytes<'_>,
+    update: &mut [u8],
+    at: Placeholders,
+    value: &Value<'_, '_>,
+) -> Result<()> {
+    let base = original.len();
     let a = at.contents;
     let b = a + 2 * at.contents_len + 2;
-    let length = pdf.len();
-    let range = format!("[0 {a} {b} {}", length - b);
-    let slot = &mut pdf[at.byte_range..at.byte_range + BYTE_RANGE_PLACEHOLDER.len()];
+    let length = base + update.len();
+    let range = format!("[0 {} {} {}", base + a, base + b, length - base - b);
+    let slot = &mut update[at.byte_range..at.byte_range + BYTE_RANGE_PLACEHOLDER.len()];
     slot.fill(b' ');
     slot[..range.len()].copy_from_slice(range.as_bytes());
     slot[BYTE_RANGE_PLACEHOLDER.len() - 1] = b']';
@@ -548,8 +597,9 @@ fn fill_signature(pdf: &mut [u8], at: Placeholders, value: &Value<'_, '_>) -> Re
         Value::DocumentTimestamp(_) => DigestAlgorithm::Sha256,
     };
     let mut hasher = digest_algorithm.hasher();
-    hasher.update(&pdf[..a]);
-    hasher.update(&pdf[b..]);
+    original.for_each_chunk(0, base, |chunk| hasher.update(chunk))?;
+    hasher.update(&update[..a]);
+    hasher.update(&update[b..]);
     let digest = hasher.finish();
     let cms = match value {
         Value::Seal(options) => signature_value(options, &digest)?,
@@ -563,7 +613,7 @@ fn fill_signature(pdf: &mut [u8], at: Placeholders, value: &Value<'_, '_>) -> Re
         )));
     }
     let hex = hex::encode_upper(&cms);
-    pdf[a + 1..a + 1 + hex.len()].copy_from_slice(hex.as_bytes());
+    update[a + 1..a + 1 + hex.len()].copy_from_slice(hex.as_bytes());
     Ok(())
 }
 

@@ -192,7 +192,7 @@ fn page_chars(
     let mut decoded_any = false;
     for item in listed {
         let decoded = doc.resolve(item, rev).and_then(|o| match o {
-            Object::Stream(s) => filter::decode(&s).map(Some),
+            Object::Stream(s) => doc.decode(&s).map(Some),
             _ => Ok(None),
         });
         match decoded {
@@ -866,7 +866,7 @@ fn load_font(
         }
         let cmap = match doc.get(r, rev).ok()? {
             Object::Stream(s) => {
-                let mut cmap = CMap::parse(&filter::decode(&s).ok()?);
+                let mut cmap = CMap::parse(&doc.decode(&s).ok()?);
                 if let Some(w) = s.dict.int(b"WMode") {
                     cmap.wmode = Some(w);
                 }
@@ -1527,7 +1527,7 @@ impl Interpreter<'_, '_> {
         }
         let form = match self.doc.get(r, self.rev) {
             Ok(Object::Stream(s)) if s.dict.name(b"Subtype") == Some(b"Form") => {
-                filter::decode(&s).ok().map(|content| {
+                self.doc.decode(&s).ok().map(|content| {
                     let matrix = s
                         .dict
                         .get(b"Matrix")

@@ -71,24 +71,40 @@ impl Update {
         self.objects.push((r, body));
     }
 
-    /// Appends the update to `out`; returns where each object's body starts.
-    pub fn write(mut self, out: &mut Vec<u8>) -> Vec<(ObjRef, usize)> {
-        if !out.ends_with(b"\n") && !out.ends_with(b"\r") {
+    /// Appends the update to `out`, which holds the file; returns where each object's
+    /// body starts.
+    pub fn write(self, out: &mut Vec<u8>) -> Vec<(ObjRef, usize)> {
+        let after_eol = out.ends_with(b"\n") || out.ends_with(b"\r");
+        let mut update = Vec::new();
+        let bodies = self.write_after(out.len(), after_eol, &mut update);
+        out.extend_from_slice(&update);
+        bodies
+    }
+
+    /// Writes to `out` the update that follows a file of `base` bytes (ending in an
+    /// end-of-line when `after_eol`); returns where in the file each object's body starts.
+    pub fn write_after(
+        mut self,
+        base: usize,
+        after_eol: bool,
+        out: &mut Vec<u8>,
+    ) -> Vec<(ObjRef, usize)> {
+        if !after_eol {
             out.push(b'\n');
         }
         self.objects.sort_by_key(|(r, _)| r.num);
         let mut offsets = Vec::with_capacity(self.objects.len() + 1);
         let mut bodies = Vec::with_capacity(self.objects.len());
         for (r, body) in &self.objects {
-            offsets.push((r.num, out.len()));
+            offsets.push((r.num, base + out.len()));
             out.extend_from_slice(format!("{} {} obj\n", r.num, r.generation).as_bytes());
-            bodies.push((*r, out.len()));
+            bodies.push((*r, base + out.len()));
             out.extend_from_slice(body);
             out.extend_from_slice(b"\nendobj\n");
         }
         let mut trailer = self.trailer;
         trailer.set(b"Prev", Object::Int(self.prev as i64));
-        let xref_offset = out.len();
+        let xref_offset = base + out.len();
         match self.xref_kind {
             XrefKind::Table => {
                 trailer.set(b"Size", Object::Int(i64::from(self.next)));
@@ -127,6 +143,7 @@ impl Update {
                 Object::Stream(Stream {
                     dict: trailer,
                     data,
+                    deferred: None,
                 })
                 .write_to(out);
                 out.extend_from_slice(b"\nendobj");

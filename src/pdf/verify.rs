@@ -12,6 +12,7 @@ use super::form::field_tree;
 use super::ltv::read_dss;
 use super::object::{Dict, ObjRef, Object, decode_text};
 use super::parser::Parser;
+use super::source::{Bytes, FileSource, Source};
 use crate::cms::{DigestAlgorithm, SignedData, TimestampToken};
 use crate::error::Result;
 use crate::pki::{
@@ -51,7 +52,28 @@ struct SignatureField {
 /// Returns an error only when the file cannot be read as a PDF at all; a report with no
 /// entries means the file holds no signatures.
 pub fn verify_pdf(pdf: &[u8], store: &TrustStore, at: SystemTime) -> Result<Report> {
-    let doc = Document::parse(pdf)?;
+    verify_bytes(Bytes::Slice(pdf), store, at)
+}
+
+/// [`verify_pdf`] for a PDF file of at most [`super::MAX_PDF_SIZE`] bytes, read where the
+/// verification needs it: the structures it parses, the signed byte ranges streamed into
+/// their digests, a long stream's data only when a check needs it. Memory stays far below
+/// the file's size.
+pub fn verify_pdf_file(file: &std::fs::File, store: &TrustStore, at: SystemTime) -> Result<Report> {
+    verify_pdf_source(&FileSource::new(file, super::MAX_PDF_SIZE)?, store, at)
+}
+
+/// [`verify_pdf`] for the bytes of a [`Source`].
+pub fn verify_pdf_source(
+    source: &dyn Source,
+    store: &TrustStore,
+    at: SystemTime,
+) -> Result<Report> {
+    verify_bytes(Bytes::Source(source), store, at)
+}
+
+fn verify_bytes(bytes: Bytes<'_>, store: &TrustStore, at: SystemTime) -> Result<Report> {
+    let doc = Document::from_bytes(bytes)?;
     let fields = signature_fields(&doc)?;
     let mut warnings = Vec::new();
     let mut context = Context {
@@ -61,17 +83,17 @@ pub fn verify_pdf(pdf: &[u8], store: &TrustStore, at: SystemTime) -> Result<Repo
         trailing: false,
         covered_until: Vec::new(),
     };
-    context.trailing = context.doc.content_end() < context.doc.data().len();
+    context.trailing = context.doc.content_end()? < context.doc.len();
     let (timestamps, seals): (Vec<&SignatureField>, Vec<&SignatureField>) =
         fields.iter().partition(|f| is_document_timestamp(&f.dict));
     let mut signatures: Vec<(usize, SignatureReport)> = Vec::new();
     for field in timestamps {
-        let (report, poe) = verify_signature(&context, field);
+        let (report, poe) = verify_signature(&context, field)?;
         context.covered_until.extend(poe);
         signatures.push((order(field), report));
     }
     for field in seals {
-        signatures.push((order(field), verify_signature(&context, field).0));
+        signatures.push((order(field), verify_signature(&context, field)?.0));
     }
     signatures.sort_by_key(|(order, _)| *order);
     for (_, report) in &mut signatures {
@@ -223,14 +245,14 @@ struct Checks {
 }
 
 /// Verifies one signature or document timestamp; a valid document timestamp also returns
-/// the end of the bytes it covers and its genTime.
+/// the end of the bytes it covers and its genTime. Fails only when the file cannot be read.
 fn verify_signature(
     context: &Context<'_, '_>,
     field: &SignatureField,
-) -> (SignatureReport, Option<(u64, SystemTime)>) {
+) -> Result<(SignatureReport, Option<(u64, SystemTime)>)> {
     let (doc, store, at, trailing) = (&context.doc, &*context.store, context.at, context.trailing);
     if let Some(error) = &field.unreadable {
-        return (unreadable_signature(doc, field, error, trailing), None);
+        return Ok((unreadable_signature(doc, field, error, trailing)?, None));
     }
     let mut checks = Checks {
         reasons: Vec::new(),
@@ -300,7 +322,7 @@ fn verify_signature(
     let mut report_extra = ReportExtra::default();
     if let (Some(contents), Some(range)) = (contents, range) {
         // Check 2: the byte range.
-        let signed_revision = match check_byte_range(doc, field, range) {
+        let signed_revision = match check_byte_range(doc, field, range)? {
             Ok(rev) => Some(rev),
             Err(detail) => {
                 checks.reasons.push(Reason::ByteRangeInvalid(detail));
@@ -320,7 +342,7 @@ fn verify_signature(
                 poe,
                 &mut checks,
                 &mut report_extra,
-            );
+            )?;
         } else if format_ok {
             report_extra.poe = check_document_timestamp(
                 &signed,
@@ -329,16 +351,16 @@ fn verify_signature(
                 at,
                 &mut checks,
                 &mut report_extra,
-            )
+            )?
             .map(|time| (range[2] + range[3], time));
         }
         if let Some(rev) = signed_revision {
-            let coverage = if range[2] + range[3] == doc.content_end() as u64 || rev == doc.latest()
-            {
-                "ENTIRE_FILE"
-            } else {
-                "ENTIRE_REVISION"
-            };
+            let coverage =
+                if range[2] + range[3] == doc.content_end()? as u64 || rev == doc.latest() {
+                    "ENTIRE_FILE"
+                } else {
+                    "ENTIRE_REVISION"
+                };
             report_extra.coverage = Some(coverage.into());
             modification_checks(doc, field.field, dict, rev, &mut checks, &mut report_extra);
         }
@@ -382,7 +404,7 @@ fn verify_signature(
     report.modification = report_extra.level.map(|l| l.to_string());
     report.changes = report_extra.changes;
     let poe = report_extra.poe.filter(|_| report.reasons.is_empty());
-    (report, poe)
+    Ok((report, poe))
 }
 
 /// The report of a signature whose dictionary does not parse: malformed, and when a
@@ -392,13 +414,13 @@ fn unreadable_signature(
     field: &SignatureField,
     error: &str,
     trailing: bool,
-) -> SignatureReport {
+) -> Result<SignatureReport> {
     let mut reasons = vec![Reason::SignatureDictMalformed(format!(
         "the signature dictionary {} is unreadable: {error}",
         field.holder
     ))];
-    if let Some([_, b1, b2, _]) = raw_byte_range(doc, field.holder)
-        && !gap_is_hex_string(doc.data(), b1, b2)
+    if let Some([_, b1, b2, _]) = raw_byte_range(doc, field.holder)?
+        && !gap_is_hex_string(doc, b1, b2)?
     {
         reasons.push(Reason::ByteRangeInvalid(format!(
             "the gap [{b1}, {b2}) is not a hex string"
@@ -409,33 +431,53 @@ fn unreadable_signature(
     }
     let mut report = SignatureReport::new("pdf-signature", reasons);
     report.field = Some(field.name.clone());
-    report
+    Ok(report)
 }
 
 /// The `/ByteRange` written in the bytes of object `holder`, read without parsing the
 /// object (whose other values may be broken).
-fn raw_byte_range(doc: &Document<'_>, holder: ObjRef) -> Option<[usize; 4]> {
-    let (_, XrefEntry::InFile { offset, .. }) = doc.entry(holder.num, doc.latest())? else {
-        return None;
+fn raw_byte_range(doc: &Document<'_>, holder: ObjRef) -> Result<Option<[usize; 4]>> {
+    let Some((_, XrefEntry::InFile { offset, .. })) = doc.entry(holder.num, doc.latest()) else {
+        return Ok(None);
     };
-    let data = doc.data();
-    let body = data.get(offset..)?;
-    let end = super::parser::memfind(body, b"endobj").unwrap_or(body.len());
-    let at = super::parser::memfind(&body[..end], b"/ByteRange")?;
-    let mut parser = Parser::new(data, offset + at + b"/ByteRange".len());
+    if offset > doc.len() {
+        return Ok(None);
+    }
+    let end = doc.bytes().find(offset, b"endobj")?.unwrap_or(doc.len());
+    let Some(at) = doc
+        .bytes()
+        .find(offset, b"/ByteRange")?
+        .filter(|at| at + b"/ByteRange".len() <= end)
+    else {
+        return Ok(None);
+    };
+    let Ok((value, _)) = doc.parse_at(at + b"/ByteRange".len(), |parser| parser.value(1)) else {
+        return Ok(None);
+    };
     let mut dict = Dict::default();
-    dict.set(b"ByteRange", parser.value(1).ok()?);
-    let range = byte_range(&dict)?;
+    dict.set(b"ByteRange", value);
+    let Some(range) = byte_range(&dict) else {
+        return Ok(None);
+    };
     let [b0, b1, b2, b3] = range.map(|n| usize::try_from(n).unwrap_or(usize::MAX));
-    (b1 < b2 && b2 <= data.len()).then_some([b0, b1, b2, b3])
+    Ok((b1 < b2 && b2 <= doc.len()).then_some([b0, b1, b2, b3]))
 }
 
-/// Whether `data[b1..b2]` is `<`, hex digits and `>`, nothing else (no white space).
-fn gap_is_hex_string(data: &[u8], b1: usize, b2: usize) -> bool {
-    match data.get(b1..b2) {
-        Some([b'<', digits @ .., b'>']) => digits.iter().all(u8::is_ascii_hexdigit),
-        _ => false,
+/// Whether the bytes `[b1, b2)` are `<`, hex digits and `>`, nothing else (no white
+/// space).
+fn gap_is_hex_string(doc: &Document<'_>, b1: usize, b2: usize) -> Result<bool> {
+    if b2 < b1.saturating_add(2) || b2 > doc.len() {
+        return Ok(false);
     }
+    let ends = [doc.read(b1, 1)?, doc.read(b2 - 1, 1)?];
+    if ends[0].as_ref() != b"<" || ends[1].as_ref() != b">" {
+        return Ok(false);
+    }
+    let mut hex = true;
+    doc.bytes().for_each_chunk(b1 + 1, b2 - b1 - 2, |digits| {
+        hex &= digits.iter().all(u8::is_ascii_hexdigit);
+    })?;
+    Ok(hex)
 }
 
 #[derive(Default)]
@@ -465,70 +507,94 @@ fn check_byte_range(
     doc: &Document<'_>,
     field: &SignatureField,
     range: [u64; 4],
-) -> std::result::Result<usize, String> {
-    let len = doc.data().len() as u64;
+) -> Result<std::result::Result<usize, String>> {
+    let len = doc.len() as u64;
     let [b0, b1, b2, b3] = range;
     if b0 != 0 {
-        return Err(format!("it starts at {b0}, not 0"));
+        return Ok(Err(format!("it starts at {b0}, not 0")));
     }
     if b2 < b1 {
-        return Err("its ranges overlap".into());
+        return Ok(Err("its ranges overlap".into()));
     }
-    let end = b2.checked_add(b3).ok_or("it overflows")?;
+    let Some(end) = b2.checked_add(b3) else {
+        return Ok(Err("it overflows".into()));
+    };
     if end > len {
-        return Err(format!("it ends at {end}, beyond the file's {len} bytes"));
+        return Ok(Err(format!(
+            "it ends at {end}, beyond the file's {len} bytes"
+        )));
     }
-    let revision = doc
-        .sections
-        .iter()
-        .position(|s| s.end as u64 == end)
-        .ok_or_else(|| format!("it ends at {end}, which is not the end of a revision"))?;
+    check_signed_revision(doc, field, range, end)
+}
+
+/// The rest of check 2, for a byte range `[0, b1, b2, b3]` ending at `end` within the file.
+fn check_signed_revision(
+    doc: &Document<'_>,
+    field: &SignatureField,
+    [_, b1, b2, _]: [u64; 4],
+    end: u64,
+) -> Result<std::result::Result<usize, String>> {
+    let Some(revision) = doc.sections.iter().position(|s| s.end as u64 == end) else {
+        return Ok(Err(format!(
+            "it ends at {end}, which is not the end of a revision"
+        )));
+    };
     let Some((defined, XrefEntry::InFile { offset, .. })) =
         doc.entry(field.holder.num, doc.latest())
     else {
-        return Err("the signature dictionary is not an object in the file".into());
+        return Ok(Err(
+            "the signature dictionary is not an object in the file".into()
+        ));
     };
     if defined > revision {
-        return Err(format!(
+        return Ok(Err(format!(
             "the signature dictionary was redefined by revision {}, after the signed revision {}",
             defined + 1,
             revision + 1
-        ));
+        )));
     }
-    let (start, stop) = contents_span(doc.data(), offset, &field.path)
-        .ok_or("the signature dictionary's /Contents cannot be located")?;
-    if start as u64 != b1 || stop as u64 != b2 {
-        return Err(format!(
-            "the gap [{b1}, {b2}) is not the /Contents string at [{start}, {stop})"
+    let span = doc
+        .parse_at(offset, |parser| Ok(contents_span(parser, &field.path)))
+        .ok()
+        .and_then(|(span, _)| span);
+    let Some((start, stop)) = span else {
+        return Ok(Err(
+            "the signature dictionary's /Contents cannot be located".into(),
         ));
+    };
+    if start as u64 != b1 || stop as u64 != b2 {
+        return Ok(Err(format!(
+            "the gap [{b1}, {b2}) is not the /Contents string at [{start}, {stop})"
+        )));
     }
     if offset as u64 >= b1 {
-        return Err("the signature dictionary lies outside the signed bytes".into());
+        return Ok(Err(
+            "the signature dictionary lies outside the signed bytes".into(),
+        ));
     }
-    if !gap_is_hex_string(doc.data(), start, stop) {
-        return Err("the gap holds more than hex digits".into());
+    if !gap_is_hex_string(doc, start, stop)? {
+        return Ok(Err("the gap holds more than hex digits".into()));
     }
-    Ok(revision)
+    Ok(Ok(revision))
 }
 
 /// The span `[start, end)` of the `/Contents` value of the dictionary at `path` inside the
-/// object at `offset`.
-fn contents_span(data: &[u8], offset: usize, path: &[&[u8]]) -> Option<(usize, usize)> {
-    let mut parser = Parser::new(data, offset);
+/// object at the parser's position.
+fn contents_span(parser: &mut Parser<'_>, path: &[&[u8]]) -> Option<(usize, usize)> {
     parser.object_header().ok()?;
     let mut keys: Vec<&[u8]> = path.to_vec();
     keys.push(b"Contents");
     let mut found = None;
     for (depth, key) in keys.iter().enumerate() {
         parser.skip_whitespace();
-        if data.get(parser.pos..parser.pos + 2)? != b"<<" {
+        if !parser.starts_with(b"<<") {
             return None;
         }
         parser.pos += 2;
         found = None;
         loop {
             parser.skip_whitespace();
-            if data.get(parser.pos..parser.pos + 2)? == b">>" {
+            if !parser.has_bytes(2) || parser.starts_with(b">>") {
                 return None;
             }
             let Object::Name(k) = parser.value(1).ok()? else {
@@ -557,22 +623,25 @@ struct SignedBytes<'a, 'd> {
 }
 
 impl SignedBytes<'_, '_> {
-    fn parts(&self) -> (&[u8], &[u8]) {
-        let data = self.doc.data();
-        let r = self.range;
-        (
-            &data[..r[1] as usize],
-            &data[r[2] as usize..(r[2] + r[3]) as usize],
-        )
+    /// The covered bytes in one buffer, for the rare signature over the content itself.
+    fn content(&self) -> Result<Vec<u8>> {
+        let r = self.range.map(|n| n as usize);
+        let mut content = self.doc.read(0, r[1])?.into_owned();
+        content.extend_from_slice(&self.doc.read(r[2], r[3])?);
+        Ok(content)
     }
 
     /// The digest of the covered bytes, streamed over both parts.
-    fn digest(&self, algorithm: DigestAlgorithm) -> Vec<u8> {
-        let (first, second) = self.parts();
+    fn digest(&self, algorithm: DigestAlgorithm) -> Result<Vec<u8>> {
+        let r = self.range.map(|n| n as usize);
         let mut hasher = algorithm.hasher();
-        hasher.update(first);
-        hasher.update(second);
-        hasher.finish()
+        self.doc
+            .bytes()
+            .for_each_chunk(0, r[1], |chunk| hasher.update(chunk))?;
+        self.doc
+            .bytes()
+            .for_each_chunk(r[2], r[3], |chunk| hasher.update(chunk))?;
+        Ok(hasher.finish())
     }
 }
 
@@ -589,12 +658,12 @@ fn check_cms(
     document_poe: Option<SystemTime>,
     checks: &mut Checks,
     extra: &mut ReportExtra,
-) {
+) -> Result<()> {
     let (signed_data, rest) = match SignedData::from_der_prefix(contents) {
         Ok(parsed) => parsed,
         Err(e) => {
             checks.reasons.push(Reason::CmsMalformed(e.to_string()));
-            return;
+            return Ok(());
         }
     };
     if rest.iter().any(|b| *b != 0) {
@@ -608,15 +677,14 @@ fn check_cms(
             checks
                 .reasons
                 .push(Reason::UnsupportedAlgorithm(format!("digest {oid}")));
-            return;
+            return Ok(());
         }
     };
-    let digest = signed.digest(digest_algorithm);
+    let digest = signed.digest(digest_algorithm)?;
     let require_ess = sub_filter == Some(b"ETSI.CAdES.detached");
-    let content = || {
-        let (first, second) = signed.parts();
-        [first, second].concat()
-    };
+    // Read once more only for a signature without signed attributes; a read failing now
+    // leaves no content, and that signature does not verify.
+    let content = || signed.content().unwrap_or_default();
     let verification = signed_data.verify_with_content(&digest, Some(&content), &[], require_ess);
     checks.reasons.extend(verification.reasons);
     checks.warnings.extend(verification.warnings);
@@ -642,6 +710,7 @@ fn check_cms(
     }
     checks.reasons.extend(timestamp_checks.reasons);
     checks.warnings.extend(timestamp_checks.warnings);
+    Ok(())
 }
 
 /// Check 9 for the signature timestamp (unsigned attribute signatureTimeStampToken, RFC
@@ -693,7 +762,7 @@ fn check_document_timestamp(
     at: SystemTime,
     checks: &mut Checks,
     extra: &mut ReportExtra,
-) -> Option<SystemTime> {
+) -> Result<Option<SystemTime>> {
     // `/Contents` is zero-padded after the token's DER.
     let token = match SignedData::from_der_prefix(contents)
         .and_then(|(_, rest)| TimestampToken::from_der(&contents[..contents.len() - rest.len()]))
@@ -701,10 +770,10 @@ fn check_document_timestamp(
         Ok(t) => t,
         Err(e) => {
             checks.reasons.push(Reason::CmsMalformed(e.to_string()));
-            return None;
+            return Ok(None);
         }
     };
-    let imprint = signed.digest(token.tst_info().digest_algorithm);
+    let imprint = signed.digest(token.tst_info().digest_algorithm)?;
     let verified = token.verify("document", &imprint, store, at);
     checks.warnings.extend(verified.warnings);
     checks.reasons.extend(verified.reasons);
@@ -713,9 +782,11 @@ fn check_document_timestamp(
         extra.revocation = Some(chain.revocation.clone());
     }
     extra.signer = verified.tsa;
-    let time = verified.gen_time?;
+    let Some(time) = verified.gen_time else {
+        return Ok(None);
+    };
     extra.trusted_time = Some((rfc3339(unix_seconds(time)), "document timestamp"));
-    Some(time)
+    Ok(Some(time))
 }
 
 /// Checks 10–12 under the time rule (PDF.md §2; ETSI EN 319 102-1 clause 5.6.2): the chain

@@ -196,9 +196,33 @@ pub fn read_file_up_to(
     Ok(bytes)
 }
 
-/// Reads a large input (a PDF to verify) into anonymous memory backed by huge pages where
-/// the system offers them: a 20 MB file then costs a handful of page faults instead of
-/// thousands. `-` reads standard input.
+/// Opens an input that is read piece by piece where the checks need it (a PDF or OFD
+/// package to verify or seal), checked as [`open_input`] checks it; `None` for `-`
+/// (standard input), which the caller reads whole.
+pub fn open_file(path: &std::path::Path, limit: u64) -> eseal::Result<Option<std::fs::File>> {
+    if path.as_os_str() == "-" {
+        return Ok(None);
+    }
+    Ok(Some(eseal::fsio::open_input(path, limit)?.0))
+}
+
+/// The first `len` bytes of `file` (fewer when it is shorter).
+pub fn read_head(file: &std::fs::File, path: &std::path::Path, len: u64) -> eseal::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    file.take(len)
+        .read_to_end(&mut head)
+        .map_err(|source| eseal::Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    Ok(head)
+}
+
+/// Reads an input to verify that is neither a PDF nor an OFD package (those are read from
+/// the file where needed), or standard input for `-`, into anonymous memory backed by
+/// huge pages where the system offers them: a large file then costs a handful of page
+/// faults instead of thousands.
 pub fn read_large_file(path: &std::path::Path, limit: u64) -> eseal::Result<LargeFile> {
     use std::io::Read;
     let io = |source| eseal::Error::Io {

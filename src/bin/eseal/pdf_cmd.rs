@@ -1,15 +1,17 @@
 //! `eseal pdf seal`: PAdES sealing with a visible e-seal.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 use eseal::crypto::{Signer, SoftwareKey};
 use std::time::Duration;
 
 use eseal::cms::tsa::HttpTsa;
+use eseal::fsio::AtomicFile;
 use eseal::pdf::{
     DocMdp, FieldLock, PdfSealOptions, Placement, SubFilter, Timestamper, ValidationData,
-    add_document_timestamp, add_validation_data, seal_pdf,
+    add_document_timestamp, add_validation_data, seal_pdf, seal_pdf_file,
 };
 use eseal::pki::{Certificate, Crl, read_certificates};
 use eseal::seal::Seal;
@@ -342,20 +344,59 @@ fn run_seal(cmd: Command) -> eseal::Result<u8> {
         None
     };
     options.timestamper = timestamper.as_ref().map(|t| t as &dyn Timestamper);
-    let pdf = read_file_up_to(
-        &input,
-        eseal::pdf::MAX_PDF_SIZE,
-        eseal::pdf::UPDATE_HEADROOM,
-    )?;
-    let sealed = ltv.extend(seal_pdf(pdf, &options)?, level)?;
-    write_file(&out, &sealed)?;
+    // Up to B-T the original is copied from the file, never held in memory.
+    let file = if level < Level::BLt {
+        crate::open_file(&input, eseal::pdf::MAX_PDF_SIZE)?
+    } else {
+        None
+    };
+    let written = if let Some(file) = file {
+        write_output(&out, |writer| seal_pdf_file(&file, writer, &options))
+            .map_err(|e| with_paths(e, &input, &out))?
+    } else {
+        let pdf = read_file_up_to(
+            &input,
+            eseal::pdf::MAX_PDF_SIZE,
+            eseal::pdf::UPDATE_HEADROOM,
+        )?;
+        let sealed = ltv.extend(seal_pdf(pdf, &options)?, level)?;
+        write_file(&out, &sealed)?;
+        sealed.len() as u64
+    };
     out!(
-        "sealed {} → {} ({} bytes, signer {}, {})",
+        "sealed {} → {} ({written} bytes, signer {}, {})",
         input.display(),
         out.display(),
-        sealed.len(),
         certificate.subject(),
         signer.algorithm()
     );
     Ok(0)
+}
+
+/// Writes the file `path` through `write`, atomically ([`AtomicFile`]): a failure leaves
+/// `path` as it was.
+fn write_output<T>(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> eseal::Result<T>,
+) -> eseal::Result<T> {
+    let mut file = AtomicFile::create(path)?;
+    let value = write(&mut file)?;
+    file.commit()?;
+    Ok(value)
+}
+
+/// `error` with the file's path when it is an I/O error reading the input PDF or writing
+/// the sealed one.
+fn with_paths(error: eseal::Error, input: &Path, output: &Path) -> eseal::Error {
+    match error {
+        eseal::Error::Io { path, source } => eseal::Error::Io {
+            path: match path.to_str() {
+                Some("PDF file") => input.to_path_buf(),
+                Some("sealed PDF") => output.to_path_buf(),
+                _ => path,
+            },
+            source,
+        },
+        other => other,
+    }
 }

@@ -109,11 +109,6 @@ pub fn run(args: Args) -> eseal::Result<u8> {
     if let Some(qr) = args.input.to_str().filter(|s| is_licence_qr(s)) {
         return verify_licence(&args, qr, &store, at);
     }
-    let mapped = crate::read_large_file(&args.input, eseal::pdf::MAX_PDF_SIZE)?;
-    let input = &mapped[..];
-    if let Some(qr) = licence_qr_in(input) {
-        return verify_licence(&args, qr, &store, at);
-    }
     let mut options = DocumentOptions {
         data: data.as_deref(),
         usage: args.usage,
@@ -125,8 +120,40 @@ pub fn run(args: Args) -> eseal::Result<u8> {
             .signer_certificates
             .extend(read_certificates(&read_file(path)?)?);
     }
+    // PDFs and OFD packages are read from the file where the checks need them, never whole.
+    if let Some(file) = crate::open_file(&args.input, eseal::pdf::MAX_PDF_SIZE)? {
+        let head = crate::read_head(&file, &args.input, 1024)?;
+        if head.starts_with(b"PK\x03\x04") {
+            let package = eseal::ofd::Package::open(file).map_err(|e| in_file(e, &args.input))?;
+            if package.contains("/OFD.xml") {
+                let report = eseal::ofd::verify_ofd(&package, &store, at, &options.ofd)?;
+                return Ok(print_report(&args, &report, &[]));
+            }
+        } else if memchr::memmem::find(&head, b"%PDF-").is_some() && licence_qr_in(&head).is_none()
+        {
+            let report = eseal::pdf::verify_pdf_file(&file, &store, at)
+                .map_err(|e| in_file(e, &args.input))?;
+            return Ok(print_report(&args, &report, &[]));
+        }
+    }
+    let mapped = crate::read_large_file(&args.input, eseal::pdf::MAX_PDF_SIZE)?;
+    let input = &mapped[..];
+    if let Some(qr) = licence_qr_in(input) {
+        return verify_licence(&args, qr, &store, at);
+    }
     let report = verify_document(input, &store, at, &options)?;
     Ok(print_report(&args, &report, &[]))
+}
+
+/// `error` with the input's path when it is an I/O error of the file read.
+fn in_file(error: eseal::Error, path: &std::path::Path) -> eseal::Error {
+    match error {
+        eseal::Error::Io { source, .. } => eseal::Error::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+        other => other,
+    }
 }
 
 /// Verifies a licence QR against the trust list (verified with the `--trust` anchors, not
