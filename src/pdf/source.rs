@@ -34,8 +34,8 @@ pub trait Source {
     }
 }
 
-/// The default [`Source::window`]: 64 KiB.
-pub const WINDOW: usize = 64 << 10;
+/// The default [`Source::window`]: 4 KiB.
+pub const WINDOW: usize = 4 << 10;
 
 /// The default [`Source::defer_streams_over`]: 256 KiB.
 pub const DEFER_STREAMS_OVER: usize = 256 << 10;
@@ -176,11 +176,19 @@ impl<'a> Bytes<'a> {
     }
 }
 
+/// Reads within one block are served from the blocks read last: a document's objects sit
+/// close together, and one system call then brings in many of them.
+const BLOCK: usize = 64 << 10;
+/// How many blocks are kept (a comparison of two revisions reads from two places at once).
+const BLOCKS_KEPT: usize = 8;
+
 /// A file read by offset (`pread`), its length fixed when it is opened: a file that
 /// shrinks meanwhile makes reads fail rather than show other bytes.
 pub struct FileSource<'a> {
     file: &'a File,
     len: usize,
+    /// The [`BLOCK`]-aligned blocks read last, the newest first: offset and bytes.
+    blocks: std::cell::RefCell<Vec<(usize, Vec<u8>)>>,
 }
 
 impl<'a> FileSource<'a> {
@@ -199,7 +207,11 @@ impl<'a> FileSource<'a> {
             size,
             limit: usize::MAX as u64,
         })?;
-        Ok(FileSource { file, len })
+        Ok(FileSource {
+            file,
+            len,
+            blocks: std::cell::RefCell::new(Vec::new()),
+        })
     }
 }
 
@@ -215,7 +227,25 @@ impl Source for FileSource<'_> {
         {
             return Err(beyond_end());
         }
-        read_exact_at(self.file, buf, offset as u64).map_err(|e| Error::io("PDF file", e))
+        let start = offset - offset % BLOCK;
+        if offset + buf.len() > start + BLOCK {
+            return read_exact_at(self.file, buf, offset as u64)
+                .map_err(|e| Error::io("PDF file", e));
+        }
+        let mut blocks = self.blocks.borrow_mut();
+        match blocks.iter().position(|(at, _)| *at == start) {
+            Some(i) => blocks[..=i].rotate_right(1),
+            None => {
+                let mut bytes = vec![0; BLOCK.min(self.len - start)];
+                read_exact_at(self.file, &mut bytes, start as u64)
+                    .map_err(|e| Error::io("PDF file", e))?;
+                blocks.truncate(BLOCKS_KEPT - 1);
+                blocks.insert(0, (start, bytes));
+            }
+        }
+        let block = &blocks[0].1;
+        buf.copy_from_slice(&block[offset - start..offset - start + buf.len()]);
+        Ok(())
     }
 }
 
