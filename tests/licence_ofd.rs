@@ -448,7 +448,7 @@ fn the_rendered_licence_seals_and_verifies_with_the_stamp_at_the_seal_placement(
         .entries()
         .iter()
         .filter(|e| e.name().ends_with("/Signature.xml"))
-        .flat_map(|e| parse(std::str::from_utf8(e.data()).unwrap()))
+        .flat_map(|e| parse(std::str::from_utf8(e.data().unwrap()).unwrap()))
         .find(|e| e.name == "ofd:StampAnnot")
         .expect("a StampAnnot");
     let document = parse(file(&unsealed, "/Doc_0/Document.xml"));

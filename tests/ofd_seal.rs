@@ -142,7 +142,7 @@ fn a_sealed_ofd_verifies_and_protects_every_file_but_the_signature_list() {
         if entry.name() != "OFD.xml" {
             assert_eq!(
                 sealed.get(entry.name()),
-                Some(entry.data()),
+                Some(entry.data().unwrap()),
                 "{}",
                 entry.name()
             );

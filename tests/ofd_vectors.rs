@@ -256,7 +256,7 @@ fn removed_file_is_missing() {
         .entries()
         .iter()
         .filter(|e| e.name() != "Doc_0/PublicRes.xml")
-        .map(|e| (e.path(), e.data().to_vec()))
+        .map(|e| (e.path(), e.data().unwrap().to_vec()))
         .collect();
     let borrowed: Vec<(&str, &[u8])> = entries
         .iter()
@@ -440,7 +440,7 @@ fn continued(property_info: &str, xml_edit: impl Fn(&str) -> String) -> Package<
     let files = original
         .entries()
         .iter()
-        .map(|e| (e.path(), e.data()))
+        .map(|e| (e.path(), e.data().unwrap()))
         .chain([(seal_path.to_string(), seal.der())]);
     for (path, data) in files.filter(|(p, _)| p != "/Doc_0/Signs/Signatures.xml") {
         let digest = base64::engine::general_purpose::STANDARD.encode(sm3::Sm3::digest(data));

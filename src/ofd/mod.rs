@@ -9,5 +9,5 @@ pub mod verify;
 pub mod xml;
 
 pub use package::{Entry, Limits, Package, write_package};
-pub use seal::{OfdPlacement, OfdSealOptions, seal_ofd};
+pub use seal::{OfdPlacement, OfdSealOptions, seal_ofd, seal_ofd_to};
 pub use verify::{VerifyOptions, verify_ofd};

@@ -13,8 +13,9 @@
 //! way (its size, and its CRC-32 as it is inflated) but left in the file, and read again,
 //! streamed, when it is digested ([`Package::digest_into`]) or asked for whole.
 //!
-//! [`Package::rewrite`] writes a new package in which the given entries are replaced or
-//! added and every other entry is copied byte for byte, compressed data included.
+//! [`Package::rewrite_to`] writes a new package in which the given entries are replaced or
+//! added and every other entry is copied byte for byte, compressed data included, a piece
+//! at a time from the package's bytes or file; [`Package::rewrite`] returns it as bytes.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -91,32 +92,39 @@ impl Entry {
         format!("/{}", self.name)
     }
 
-    /// The decompressed content; an entry left in the package file is read now, and is
-    /// empty when it can no longer be read as it was checked.
-    pub fn data(&self) -> &[u8] {
-        self.data.get_or_init(|| {
-            let Some(stored) = &self.stored else {
-                return Vec::new();
-            };
-            let mut data = Vec::with_capacity(stored.size as usize);
-            match stream_entry(&self.name, stored, &mut |chunk| {
-                data.extend_from_slice(chunk)
-            }) {
-                Ok(()) => data,
-                Err(_) => Vec::new(),
-            }
-        })
+    /// Whether the content was left in the package file ([`Package::open`]) and has not
+    /// been read whole since: [`Entry::for_each_chunk`] streams it.
+    pub fn is_deferred(&self) -> bool {
+        self.data.get().is_none()
+    }
+
+    /// The decompressed content. An entry left in the package file is read whole now (use
+    /// [`Entry::for_each_chunk`] to stream it instead); an error when it no longer reads
+    /// as it was checked.
+    pub fn data(&self) -> Result<&[u8]> {
+        if let Some(data) = self.data.get() {
+            return Ok(data);
+        }
+        let Some(stored) = &self.stored else {
+            return Err(malformed(format!("{} has no content", self.name)));
+        };
+        let mut data = Vec::with_capacity(stored.size as usize);
+        stream_entry(&self.name, stored, &mut |chunk| {
+            data.extend_from_slice(chunk)
+        })?;
+        Ok(self.data.get_or_init(|| data))
     }
 
     /// Feeds the decompressed content to `sink`, chunk by chunk: streamed from the package
     /// file when the entry was left there.
     pub fn for_each_chunk(&self, sink: &mut dyn FnMut(&[u8])) -> Result<()> {
         match (self.data.get(), &self.stored) {
-            (None, Some(stored)) => stream_entry(&self.name, stored, sink),
-            _ => {
-                sink(self.data());
+            (Some(data), _) => {
+                sink(data);
                 Ok(())
             }
+            (None, Some(stored)) => stream_entry(&self.name, stored, sink),
+            (None, None) => Err(malformed(format!("{} has no content", self.name))),
         }
     }
 }
@@ -201,6 +209,14 @@ fn malformed(detail: impl ToString) -> Error {
 
 fn zip_error(error: zip::result::ZipError) -> Error {
     malformed(error)
+}
+
+/// A failure while copying or writing entries: a read or write that failed is an I/O error.
+fn copy_error(error: zip::result::ZipError) -> Error {
+    match error {
+        zip::result::ZipError::Io(e) => Error::io("OFD package", e),
+        other => malformed(other),
+    }
 }
 
 impl Package<'static> {
@@ -428,9 +444,17 @@ impl<'a> Package<'a> {
         &self.entries
     }
 
-    /// The content of the file at `path` (`/Doc_0/Document.xml` or `Doc_0/Document.xml`).
+    /// The file at `path` (`/Doc_0/Document.xml` or `Doc_0/Document.xml`).
+    pub fn entry(&self, path: &str) -> Option<&Entry> {
+        self.entry_index(path)
+    }
+
+    /// The content of the file at `path` (`/Doc_0/Document.xml` or `Doc_0/Document.xml`),
+    /// read whole ([`Entry::data`]); `None` when there is no such file, or when a file left
+    /// in the package file no longer reads as it was checked ([`Package::entry`] gives the
+    /// error).
     pub fn get(&self, path: &str) -> Option<&[u8]> {
-        self.entry_index(path).map(Entry::data)
+        self.entry_index(path).and_then(|entry| entry.data().ok())
     }
 
     /// Feeds the content of the file at `path` to `sink` chunk by chunk, streamed from the
@@ -456,6 +480,19 @@ impl<'a> Package<'a> {
     /// A new package with `changes` (path, content) written over existing files or added
     /// after them; every other entry is copied as it is, compressed bytes included.
     pub fn rewrite(&self, changes: &[(&str, &[u8])]) -> Result<Vec<u8>> {
+        let capacity = self.bytes().map_or(0, <[u8]>::len);
+        let mut out = Cursor::new(Vec::with_capacity(capacity));
+        self.rewrite_to(&mut out, changes)?;
+        Ok(out.into_inner())
+    }
+
+    /// [`Package::rewrite`] into `out`: an entry that is not changed is copied from the
+    /// package's bytes or file as its compressed data, a piece at a time, never held whole.
+    pub fn rewrite_to<W: Write + Seek>(
+        &self,
+        out: &mut W,
+        changes: &[(&str, &[u8])],
+    ) -> Result<()> {
         let changed: HashMap<&str, &[u8]> = changes
             .iter()
             .map(|(path, data)| (path.strip_prefix('/').unwrap_or(path), *data))
@@ -464,52 +501,43 @@ impl<'a> Package<'a> {
             check_name(name)?;
         }
         match &self.source {
-            Origin::Memory(bytes) => {
-                rewrite_archive(Cursor::new(&**bytes), bytes.len(), &changed, changes)
-            }
-            Origin::File(file) => {
-                let len = file
-                    .metadata()
-                    .map_err(|e| Error::io("OFD package", e))?
-                    .len();
-                rewrite_archive(&**file, len as usize, &changed, changes)
-            }
+            Origin::Memory(bytes) => rewrite_archive(Cursor::new(&**bytes), out, &changed, changes),
+            Origin::File(file) => rewrite_archive(&**file, out, &changed, changes),
         }
     }
 }
 
-/// [`Package::rewrite`] of the archive in `reader`, `len` bytes long.
-fn rewrite_archive<R: Read + Seek>(
+/// [`Package::rewrite_to`] of the archive in `reader`.
+fn rewrite_archive<R: Read + Seek, W: Write + Seek>(
     reader: R,
-    len: usize,
+    out: &mut W,
     changed: &HashMap<&str, &[u8]>,
     changes: &[(&str, &[u8])],
-) -> Result<Vec<u8>> {
-    {
-        let mut archive = ZipArchive::new(reader).map_err(zip_error)?;
-        let mut writer = ZipWriter::new(Cursor::new(Vec::with_capacity(len)));
-        let mut written = Vec::new();
-        for i in 0..archive.len() {
-            let file = archive.by_index_raw(i).map_err(zip_error)?;
-            let name = file.name().map_err(zip_error)?.into_owned();
-            match changed.get(name.as_str()) {
-                Some(data) => {
-                    drop(file);
-                    add_file(&mut writer, &name, data)?;
-                    written.push(name);
-                }
-                None => writer.raw_copy_file(file).map_err(zip_error)?,
+) -> Result<()> {
+    let mut archive = ZipArchive::new(reader).map_err(zip_error)?;
+    let mut writer = ZipWriter::new(out);
+    let mut written = Vec::new();
+    for i in 0..archive.len() {
+        let file = archive.by_index_raw(i).map_err(zip_error)?;
+        let name = file.name().map_err(zip_error)?.into_owned();
+        match changed.get(name.as_str()) {
+            Some(data) => {
+                drop(file);
+                add_file(&mut writer, &name, data)?;
+                written.push(name);
             }
+            None => writer.raw_copy_file(file).map_err(copy_error)?,
         }
-        for (path, data) in changes {
-            let name = path.strip_prefix('/').unwrap_or(path);
-            if !written.iter().any(|w| w == name) {
-                add_file(&mut writer, name, data)?;
-                written.push(name.to_string());
-            }
-        }
-        Ok(writer.finish().map_err(zip_error)?.into_inner())
     }
+    for (path, data) in changes {
+        let name = path.strip_prefix('/').unwrap_or(path);
+        if !written.iter().any(|w| w == name) {
+            add_file(&mut writer, name, data)?;
+            written.push(name.to_string());
+        }
+    }
+    writer.finish().map_err(copy_error)?;
+    Ok(())
 }
 
 /// Writes a new package of `entries` (path, content) in that order, deflated, with fixed
@@ -524,15 +552,15 @@ pub fn write_package(entries: &[(&str, &[u8])]) -> Result<Vec<u8>> {
     Ok(writer.finish().map_err(zip_error)?.into_inner())
 }
 
-fn add_file(writer: &mut ZipWriter<Cursor<Vec<u8>>>, name: &str, data: &[u8]) -> Result<()> {
+fn add_file<W: Write + Seek>(writer: &mut ZipWriter<W>, name: &str, data: &[u8]) -> Result<()> {
     let options = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
         .last_modified_time(DateTime::default())
         .large_file(data.len() as u64 >= u32::MAX as u64);
-    writer.start_file(name, options).map_err(zip_error)?;
+    writer.start_file(name, options).map_err(copy_error)?;
     writer
         .write_all(data)
-        .map_err(|e| malformed(format!("writing {name}: {e}")))
+        .map_err(|e| Error::io("OFD package", e))
 }
 
 /// An entry name is a relative path of non-empty segments other than `.` and `..`,

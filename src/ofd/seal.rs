@@ -11,6 +11,7 @@
 //! signature also protects `Signatures.xml`, so that no later signature can be added
 //! without breaking it; [`seal_ofd`] refuses to seal a locked document.
 
+use std::io::{Cursor, Seek, Write};
 use std::time::SystemTime;
 
 use base64::Engine;
@@ -98,6 +99,19 @@ fn invalid(detail: impl Into<String>) -> Error {
 
 /// Adds a seal signature to the OFD `package` and returns the new package.
 pub fn seal_ofd(package: &Package, options: &OfdSealOptions<'_>) -> Result<Vec<u8>> {
+    let mut out = Cursor::new(Vec::with_capacity(package.bytes().map_or(0, <[u8]>::len)));
+    seal_ofd_to(package, &mut out, options)?;
+    Ok(out.into_inner())
+}
+
+/// [`seal_ofd`] writing the new package to `out`: every file is digested as it is streamed
+/// and every unchanged one copied as its compressed data ([`Package::rewrite_to`]), so a
+/// package opened from a file ([`Package::open`]) is never held whole.
+pub fn seal_ofd_to<W: Write + Seek>(
+    package: &Package,
+    out: &mut W,
+    options: &OfdSealOptions<'_>,
+) -> Result<()> {
     let ofd_xml = package
         .get("/OFD.xml")
         .ok_or_else(|| Error::malformed("OFD package", "no OFD.xml"))?;
@@ -171,11 +185,15 @@ pub fn seal_ofd(package: &Package, options: &OfdSealOptions<'_>) -> Result<Vec<u
         if path == signatures_path {
             continue;
         }
-        let data = changes
-            .iter()
-            .find(|(changed, _)| *changed == path)
-            .map_or(entry.data(), |(_, data)| data.as_slice());
-        references.push((path, sm3::Sm3::digest(data)));
+        let digest = match changes.iter().find(|(changed, _)| *changed == path) {
+            Some((_, data)) => sm3::Sm3::digest(data),
+            None => {
+                let mut hasher = sm3::Sm3::new();
+                entry.for_each_chunk(&mut |chunk| hasher.update(chunk))?;
+                hasher.finalize()
+            }
+        };
+        references.push((path, digest));
     }
     references.push((seal_path.clone(), sm3::Sm3::digest(options.seal.der())));
     if options.lock {
@@ -207,7 +225,7 @@ pub fn seal_ofd(package: &Package, options: &OfdSealOptions<'_>) -> Result<Vec<u
         .iter()
         .map(|(path, data)| (path.as_str(), data.as_slice()))
         .collect();
-    package.rewrite(&changes)
+    package.rewrite_to(out, &changes)
 }
 
 /// The next signature ID: one more than `MaxSignId` and every numeric ID in the list.

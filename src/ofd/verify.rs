@@ -244,7 +244,7 @@ pub fn verify_ofd(
             found.push(Found {
                 doc,
                 listed: None,
-                parsed: parse_signature(entry.data(), &path),
+                parsed: entry.data().and_then(|xml| parse_signature(xml, &path)),
                 base_loc: path,
             });
             if found.len() > MAX_SIGNATURES {

@@ -268,6 +268,18 @@ pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> eseal::Result<()> {
     eseal::fsio::write_atomic(path, bytes)
 }
 
+/// Writes the file `path` through `write`, atomically ([`eseal::fsio::AtomicFile`]): a
+/// failure leaves `path` as it was.
+pub fn write_output<T>(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut eseal::fsio::AtomicFile) -> eseal::Result<T>,
+) -> eseal::Result<T> {
+    let mut file = eseal::fsio::AtomicFile::create(path)?;
+    let value = write(&mut file)?;
+    file.commit()?;
+    Ok(value)
+}
+
 /// Like [`write_file`], for a private key: readable by its owner only (0600).
 pub fn write_secret(path: &std::path::Path, bytes: &[u8]) -> eseal::Result<()> {
     eseal::fsio::write_secret(path, bytes)

@@ -1,17 +1,18 @@
 //! `eseal ofd`: seal OFD documents with GB/T 38540 seals, render licences as OFD.
 
+use std::io::BufWriter;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
 use clap::Subcommand;
 use eseal::crypto::Signer;
-use eseal::ofd::{OfdPlacement, OfdSealOptions, Package, seal_ofd};
+use eseal::ofd::{OfdPlacement, OfdSealOptions, Package, seal_ofd_to};
 use eseal::pki::read_certificates;
 use eseal::seal::Seal;
 
 use crate::licence_cmd::{self, Format};
 use crate::pdf_cmd::load_key;
-use crate::{read_file, write_file};
+use crate::{read_file, write_output};
 
 #[derive(Subcommand)]
 pub enum Command {
@@ -116,7 +117,11 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
                 ));
             }
             let seal = Seal::from_der(&read_file(&seal)?)?;
-            let package = Package::read(read_file(&input)?)?;
+            // A file is opened and its large files left there; standard input is read whole.
+            let package = match crate::open_file(&input, eseal::pdf::MAX_PDF_SIZE)? {
+                Some(file) => Package::open(file)?,
+                None => Package::read(read_file(&input)?)?,
+            };
             let mut options = OfdSealOptions::new(&seal, &signer, &certificate);
             options.placement = match keyword {
                 Some(keyword) => OfdPlacement::Keyword {
@@ -130,8 +135,14 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             };
             options.signing_time = SystemTime::now();
             options.lock = lock;
-            let sealed = seal_ofd(&package, &options)?;
-            write_file(&out, &sealed)?;
+            write_output(&out, |file| {
+                let mut writer = BufWriter::with_capacity(1 << 16, file);
+                seal_ofd_to(&package, &mut writer, &options)?;
+                writer
+                    .into_inner()
+                    .map(|_| ())
+                    .map_err(|e| eseal::Error::io(&out, e.into_error()))
+            })?;
             out!(
                 "sealed {} → {} with {:?}",
                 input.display(),

@@ -1,6 +1,5 @@
 //! `eseal pdf seal`: PAdES sealing with a visible e-seal.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
@@ -8,7 +7,6 @@ use eseal::crypto::{Signer, SoftwareKey};
 use std::time::Duration;
 
 use eseal::cms::tsa::HttpTsa;
-use eseal::fsio::AtomicFile;
 use eseal::pdf::{
     DocMdp, FieldLock, PdfSealOptions, Placement, SubFilter, Timestamper, ValidationData,
     add_document_timestamp, add_validation_data, seal_pdf, seal_pdf_file,
@@ -16,7 +14,7 @@ use eseal::pdf::{
 use eseal::pki::{Certificate, Crl, read_certificates};
 use eseal::seal::Seal;
 
-use crate::{read_file, read_file_up_to, write_file};
+use crate::{read_file, read_file_up_to, write_file, write_output};
 
 /// PAdES baseline levels (ETSI EN 319 142-1 clause 6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
@@ -371,18 +369,6 @@ fn run_seal(cmd: Command) -> eseal::Result<u8> {
         signer.algorithm()
     );
     Ok(0)
-}
-
-/// Writes the file `path` through `write`, atomically ([`AtomicFile`]): a failure leaves
-/// `path` as it was.
-fn write_output<T>(
-    path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> eseal::Result<T>,
-) -> eseal::Result<T> {
-    let mut file = AtomicFile::create(path)?;
-    let value = write(&mut file)?;
-    file.commit()?;
-    Ok(value)
 }
 
 /// `error` with the file's path when it is an I/O error reading the input PDF or writing
