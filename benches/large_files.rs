@@ -8,9 +8,11 @@
 //! file. Medians of alternating runs, peak resident memory from `/usr/bin/time -f %M`; read
 //! the ratios, the machine is shared.
 
+mod common;
+
+use common::{median, run};
 use std::path::Path;
 use std::process::Command;
-use std::time::Instant;
 
 const MB: usize = 1_000_000;
 
@@ -251,28 +253,4 @@ fn status(argv: &[&str]) -> Option<i32> {
         .output()
         .ok()
         .and_then(|o| o.status.code())
-}
-
-/// Runs `argv` under `/usr/bin/time -f %M`: wall seconds, peak resident KiB, exit code.
-fn run(argv: &[&str]) -> (f64, u64, i32) {
-    let start = Instant::now();
-    let out = Command::new("/usr/bin/time")
-        .arg("-f")
-        .arg("%M")
-        .args(argv)
-        .output()
-        .unwrap_or_else(|e| panic!("{}: {e}", argv[0]));
-    let seconds = start.elapsed().as_secs_f64();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let kib = stderr
-        .lines()
-        .filter_map(|l| l.trim().parse::<u64>().ok())
-        .next_back()
-        .unwrap_or_else(|| panic!("{}: no peak memory in {stderr}", argv[0]));
-    (seconds, kib, out.status.code().unwrap_or(-1))
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }

@@ -3,9 +3,11 @@
 //! `cargo bench --bench pdf_process` (ESEAL_BENCH_RUNS sets the runs per tool, default 15).
 //! Medians of alternating runs; read the ratios, the machine is shared.
 
+mod common;
+
+use common::{median, run};
 use std::path::Path;
 use std::process::Command;
-use std::time::Instant;
 
 use eseal::crypto::SoftwareKey;
 use eseal::pdf::PdfSealOptions;
@@ -73,7 +75,7 @@ fn main() {
     let mut peak_kib = vec![0u64; tools.len()];
     for _ in 0..runs {
         for (i, (_, argv)) in tools.iter().enumerate() {
-            let (seconds, kib) = run(argv);
+            let (seconds, kib, _) = run(argv);
             times[i].push(seconds);
             peak_kib[i] = peak_kib[i].max(kib);
         }
@@ -100,28 +102,4 @@ fn main() {
         medians[0] / medians[2],
         peak_kib[0] as f64 / 1024.0 / size_mib
     );
-}
-
-/// Runs `argv` under `/usr/bin/time -f %M`: wall seconds and peak resident KiB.
-fn run(argv: &[&str]) -> (f64, u64) {
-    let start = Instant::now();
-    let out = Command::new("/usr/bin/time")
-        .arg("-f")
-        .arg("%M")
-        .args(argv)
-        .output()
-        .unwrap_or_else(|e| panic!("{}: {e}", argv[0]));
-    let seconds = start.elapsed().as_secs_f64();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let kib = stderr
-        .lines()
-        .filter_map(|l| l.trim().parse::<u64>().ok())
-        .next_back()
-        .unwrap_or_else(|| panic!("{}: no peak memory in {stderr}", argv[0]));
-    (seconds, kib)
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
