@@ -444,6 +444,18 @@ fn a_full_disk_exits_74_and_leaves_no_partial_output() {
     );
     f.assert_sealed(&existing);
     assert_eq!(leftovers(d), Vec::<PathBuf>::new());
+
+    // A sealed OFD copied from the file: the failed write names the output too.
+    let new = d.join("new.ofd");
+    let out = with_small_disk(&f.ofd_seal(&d.join("big.ofd"), &new));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(74), "{stderr}");
+    assert_eq!(
+        stderr,
+        format!("eseal: {}: File too large (os error 27)\n", new.display())
+    );
+    assert!(!new.exists());
+    assert_eq!(leftovers(d), Vec::<PathBuf>::new());
 }
 
 #[test]

@@ -515,6 +515,26 @@ fn rewrite_archive<R: Read + Seek, W: Write + Seek>(
     changes: &[(&str, &[u8])],
 ) -> Result<()> {
     let mut archive = ZipArchive::new(reader).map_err(zip_error)?;
+    let mut output = UntilFailure {
+        out,
+        failed: None,
+        position: 0,
+    };
+    let result = copy_archive(&mut archive, &mut output, changed, changes);
+    match output.failed {
+        Some(e) => Err(Error::io("OFD package", e)),
+        None => result,
+    }
+}
+
+/// The entries of `archive` into `out`, those named in `changed` replaced, then the new
+/// ones of `changes`.
+fn copy_archive<R: Read + Seek, W: Write + Seek>(
+    archive: &mut ZipArchive<R>,
+    out: &mut UntilFailure<'_, W>,
+    changed: &HashMap<&str, &[u8]>,
+    changes: &[(&str, &[u8])],
+) -> Result<()> {
     let mut writer = ZipWriter::new(out);
     let mut written = Vec::new();
     for i in 0..archive.len() {
@@ -538,6 +558,61 @@ fn rewrite_archive<R: Read + Seek, W: Write + Seek>(
     }
     writer.finish().map_err(copy_error)?;
     Ok(())
+}
+
+/// The output of a rewrite. After a write or seek fails it takes no more bytes and reports
+/// success, so that a `ZipWriter` dropped after the failure finalizes quietly (it prints
+/// what its own finalizing fails with); the rewrite returns the first failure.
+struct UntilFailure<'a, W> {
+    out: &'a mut W,
+    failed: Option<std::io::Error>,
+    position: u64,
+}
+
+impl<W: Write + Seek> Write for UntilFailure<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.failed.is_none() {
+            match self.out.write(buf) {
+                Ok(n) => {
+                    self.position += n as u64;
+                    return Ok(n);
+                }
+                Err(e) => self.failed = Some(e),
+            }
+        }
+        self.position += buf.len() as u64;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.failed.is_none()
+            && let Err(e) = self.out.flush()
+        {
+            self.failed = Some(e);
+        }
+        Ok(())
+    }
+}
+
+impl<W: Write + Seek> Seek for UntilFailure<'_, W> {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        if self.failed.is_none() {
+            match self.out.seek(pos) {
+                Ok(at) => {
+                    self.position = at;
+                    return Ok(at);
+                }
+                Err(e) => self.failed = Some(e),
+            }
+        }
+        self.position = match pos {
+            std::io::SeekFrom::Start(at) => at,
+            std::io::SeekFrom::Current(by) | std::io::SeekFrom::End(by) => {
+                self.position.saturating_add_signed(by)
+            }
+        };
+        Ok(self.position)
+    }
 }
 
 /// Writes a new package of `entries` (path, content) in that order, deflated, with fixed

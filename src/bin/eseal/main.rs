@@ -269,15 +269,74 @@ pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> eseal::Result<()> {
 }
 
 /// Writes the file `path` through `write`, atomically ([`eseal::fsio::AtomicFile`]): a
-/// failure leaves `path` as it was.
+/// failure leaves `path` as it was. An I/O error that a write to `path` caused names
+/// `path`, whatever the library called it.
 pub fn write_output<T>(
     path: &std::path::Path,
-    write: impl FnOnce(&mut eseal::fsio::AtomicFile) -> eseal::Result<T>,
+    write: impl FnOnce(&mut Output<'_>) -> eseal::Result<T>,
 ) -> eseal::Result<T> {
     let mut file = eseal::fsio::AtomicFile::create(path)?;
-    let value = write(&mut file)?;
+    let mut output = Output {
+        file: &mut file,
+        failed: None,
+    };
+    let value = write(&mut output).map_err(|e| match (e, output.failed) {
+        (eseal::Error::Io { .. }, Some(source)) => eseal::Error::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+        (e, _) => e,
+    })?;
     file.commit()?;
     Ok(value)
+}
+
+/// The file [`write_output`] writes, remembering the first write that failed.
+pub struct Output<'a> {
+    file: &'a mut eseal::fsio::AtomicFile,
+    failed: Option<std::io::Error>,
+}
+
+impl Output<'_> {
+    fn note<T>(&mut self, result: std::io::Result<T>) -> std::io::Result<T> {
+        if let (Err(e), None) = (&result, &self.failed) {
+            self.failed = Some(match e.raw_os_error() {
+                Some(code) => std::io::Error::from_raw_os_error(code),
+                None => std::io::Error::new(e.kind(), e.to_string()),
+            });
+        }
+        result
+    }
+}
+
+impl std::io::Write for Output<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let result = self.file.write(buf);
+        self.note(result)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let result = self.file.flush();
+        self.note(result)
+    }
+}
+
+impl std::io::Seek for Output<'_> {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        let result = self.file.seek(pos);
+        self.note(result)
+    }
+}
+
+/// `error` naming `input` when it is an I/O error of the file the library read as `label`.
+pub fn input_named(error: eseal::Error, label: &str, input: &std::path::Path) -> eseal::Error {
+    match error {
+        eseal::Error::Io { path, source } if path.as_os_str() == label => eseal::Error::Io {
+            path: input.to_path_buf(),
+            source,
+        },
+        other => other,
+    }
 }
 
 /// Like [`write_file`], for a private key: readable by its owner only (0600).

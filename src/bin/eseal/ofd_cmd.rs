@@ -12,7 +12,7 @@ use eseal::seal::Seal;
 
 use crate::licence_cmd::{self, Format};
 use crate::pdf_cmd::load_key;
-use crate::{read_file, write_output};
+use crate::{input_named, read_file, write_output};
 
 #[derive(Subcommand)]
 pub enum Command {
@@ -119,7 +119,7 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             let seal = Seal::from_der(&read_file(&seal)?)?;
             // A file is opened and its large files left there; standard input is read whole.
             let package = match crate::open_file(&input, eseal::pdf::MAX_PDF_SIZE)? {
-                Some(file) => Package::open(file)?,
+                Some(file) => Package::open(file).map_err(|e| in_input(e, &input))?,
                 None => Package::read(read_file(&input)?)?,
             };
             let mut options = OfdSealOptions::new(&seal, &signer, &certificate);
@@ -142,7 +142,8 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
                     .into_inner()
                     .map(|_| ())
                     .map_err(|e| eseal::Error::io(&out, e.into_error()))
-            })?;
+            })
+            .map_err(|e| in_input(e, &input))?;
             out!(
                 "sealed {} → {} with {:?}",
                 input.display(),
@@ -152,4 +153,9 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             Ok(0)
         }
     }
+}
+
+/// `error` naming the OFD read when it is an I/O error of the package.
+fn in_input(error: eseal::Error, input: &std::path::Path) -> eseal::Error {
+    input_named(error, "OFD package", input)
 }

@@ -1,6 +1,6 @@
 //! `eseal pdf seal`: PAdES sealing with a visible e-seal.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Subcommand;
 use eseal::crypto::{Signer, SoftwareKey};
@@ -14,7 +14,7 @@ use eseal::pdf::{
 use eseal::pki::{Certificate, Crl, read_certificates};
 use eseal::seal::Seal;
 
-use crate::{read_file, read_file_up_to, write_file, write_output};
+use crate::{input_named, read_file, read_file_up_to, write_file, write_output};
 
 /// PAdES baseline levels (ETSI EN 319 142-1 clause 6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
@@ -350,7 +350,7 @@ fn run_seal(cmd: Command) -> eseal::Result<u8> {
     };
     let written = if let Some(file) = file {
         write_output(&out, |writer| seal_pdf_file(&file, writer, &options))
-            .map_err(|e| with_paths(e, &input, &out))?
+            .map_err(|e| input_named(e, "PDF file", &input))?
     } else {
         let pdf = read_file_up_to(
             &input,
@@ -369,20 +369,4 @@ fn run_seal(cmd: Command) -> eseal::Result<u8> {
         signer.algorithm()
     );
     Ok(0)
-}
-
-/// `error` with the file's path when it is an I/O error reading the input PDF or writing
-/// the sealed one.
-fn with_paths(error: eseal::Error, input: &Path, output: &Path) -> eseal::Error {
-    match error {
-        eseal::Error::Io { path, source } => eseal::Error::Io {
-            path: match path.to_str() {
-                Some("PDF file") => input.to_path_buf(),
-                Some("sealed PDF") => output.to_path_buf(),
-                _ => path,
-            },
-            source,
-        },
-        other => other,
-    }
 }
