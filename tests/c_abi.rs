@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
+use common::cli::{OfficeFiles, strs};
 use eseal::licence::sample;
 
 const CRATE: &str = env!("CARGO_MANIFEST_DIR");
@@ -279,34 +280,16 @@ fn prepare_inputs(d: &Path) {
     }
 
     let office = s(&d.join("office")).to_owned();
-    eseal(&[
-        "licence",
-        "init",
-        "--office",
-        &office,
-        "--code",
-        sample::OFFICE_CODE,
-        "--name",
-        sample::OFFICE_NAME,
-        "--region",
-        "220000",
-        "--status-list-uri",
-        sample::STATUS_LIST_URI,
-        "--key",
-        &p("licencer.key"),
-        "--cert",
-        &p("licencer.pem"),
-        "--status-list-key",
-        &p("statuser.key"),
-        "--status-list-cert",
-        &p("statuser.pem"),
-        "--seal",
-        s(&d.join("seal.esl")),
-        "--seal-key",
-        &p("signer.key"),
-        "--seal-cert",
-        &p("signer.pem"),
-    ]);
+    let files = OfficeFiles {
+        licence: (p("licencer.key"), p("licencer.pem")),
+        status_list: (p("statuser.key"), p("statuser.pem")),
+        seal: (
+            s(&d.join("seal.esl")).to_owned(),
+            p("signer.key"),
+            p("signer.pem"),
+        ),
+    };
+    eseal(&strs(&files.init_args(&d.join("office"))));
     write_json(&d.join("template.json"), &sample::business_template());
     eseal(&[
         "licence",
