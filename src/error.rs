@@ -90,6 +90,15 @@ pub enum Error {
         /// What it is instead, e.g. "a FIFO (named pipe), not a regular file".
         problem: &'static str,
     },
+    /// An input file that was read but does not parse: the file and why.
+    #[error("{}: {source}", path.display())]
+    InFile {
+        /// The file.
+        path: PathBuf,
+        /// Why its content cannot be used.
+        #[source]
+        source: Box<Error>,
+    },
 }
 
 impl Error {
@@ -98,6 +107,27 @@ impl Error {
         Error::Malformed {
             what,
             detail: detail.to_string(),
+        }
+    }
+
+    /// `self` as the failure of reading the file at `path`: an [`Error::Io`] takes the
+    /// path, any other error is wrapped in [`Error::InFile`].
+    pub fn in_file(self, path: impl Into<PathBuf>) -> Self {
+        match self {
+            Error::Io { source, .. } => Error::io(path, source),
+            Error::InFile { .. } | Error::NotAFile { .. } => self,
+            other => Error::InFile {
+                path: path.into(),
+                source: Box::new(other),
+            },
+        }
+    }
+
+    /// The error itself, or for [`Error::InFile`] the error of the file's content.
+    pub fn innermost(&self) -> &Error {
+        match self {
+            Error::InFile { source, .. } => source.innermost(),
+            other => other,
         }
     }
 

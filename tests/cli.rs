@@ -6,7 +6,8 @@ mod common;
 use std::path::Path;
 
 use common::cli::{
-    OfficeFiles, code, eseal, licence_pki, make_seal, office, ok, p, pki_issue as issue, strs,
+    OfficeFiles, code, eseal, licence_pki, make_seal, office, ok, p, pki_issue as issue, stderr,
+    strs,
 };
 use common::openssl_ok;
 
@@ -179,6 +180,106 @@ fn verify_exit_codes_for_bad_input() {
         64
     );
     assert_eq!(code(&eseal(&["no-such-command"])), 64);
+}
+
+/// `--trust` and `--chain` files: one that cannot be used names itself and the cause; a
+/// bundle with one bad certificate among good ones loads the good ones and warns.
+#[test]
+fn trust_files_that_cannot_be_read_name_themselves_and_bad_certificates_are_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("test-vectors/ofd");
+    let vector = |name: &str| vectors.join(name).display().to_string();
+    openssl_ok(
+        d,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "other.key",
+            "-subj",
+            "/CN=another root",
+            "-days",
+            "30",
+            "-out",
+            "other.pem",
+        ],
+    );
+    let other = std::fs::read_to_string(d.join("other.pem")).unwrap();
+    let root = std::fs::read_to_string(vectors.join("root.pem")).unwrap();
+    let cut = &other[..other.len() - 40];
+    let garbled = other.replacen("MII", "MIJ", 1);
+    std::fs::write(d.join("bundle.pem"), format!("{other}{garbled}{root}")).unwrap();
+    std::fs::write(d.join("cut.pem"), format!("{root}{cut}")).unwrap();
+    std::fs::write(d.join("garbled.pem"), &garbled).unwrap();
+
+    let verify = |trust: &str| {
+        eseal(&[
+            "verify",
+            "--trust",
+            &p(d, trust),
+            "--chain",
+            &vector("office-ca.pem"),
+            &vector("sealed.ofd"),
+        ])
+    };
+    let out = verify("bundle.pem");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("TOTAL-PASSED"));
+    let warning = stderr(&out);
+    assert!(
+        warning.starts_with(&format!(
+            "eseal: warning: {}: certificate 2 of 3 skipped: malformed certificate",
+            p(d, "bundle.pem")
+        )),
+        "{warning}"
+    );
+    let out = verify("cut.pem");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "{}: certificate 2 of 2 skipped: malformed PEM",
+            p(d, "cut.pem")
+        )),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = verify("garbled.pem");
+    assert_eq!(code(&out), 65);
+    assert!(
+        stderr(&out).starts_with(&format!(
+            "eseal: {}: malformed certificate",
+            p(d, "garbled.pem")
+        )),
+        "{}",
+        stderr(&out)
+    );
+    let out = verify("missing.pem");
+    assert_eq!(code(&out), 65);
+    assert_eq!(
+        stderr(&out),
+        format!("eseal: {}: no such file\n", p(d, "missing.pem"))
+    );
+    std::fs::write(
+        d.join("key-only.pem"),
+        std::fs::read(d.join("other.key")).unwrap(),
+    )
+    .unwrap();
+    let out = verify("key-only.pem");
+    assert_eq!(code(&out), 65);
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "eseal: {}: malformed certificate file: no CERTIFICATE block\n",
+            p(d, "key-only.pem")
+        )
+    );
 }
 
 #[test]

@@ -90,7 +90,7 @@ impl FfiError {
 impl From<Error> for FfiError {
     fn from(error: Error) -> Self {
         use eseal_status::*;
-        let status = match &error {
+        let status = match error.innermost() {
             Error::Malformed { .. } | Error::TooLarge { .. } => ESEAL_MALFORMED_INPUT,
             Error::UnsupportedAlgorithm(_) => ESEAL_UNSUPPORTED,
             Error::WrongPassword | Error::Signing(_) | Error::Pkcs11(_) => ESEAL_KEY_ERROR,

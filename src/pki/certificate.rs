@@ -308,6 +308,49 @@ pub fn read_certificates(input: &[u8]) -> Result<Vec<Certificate>> {
     }
 }
 
+/// The certificates of a bundle that parse, and why each of the others does not
+/// ([`read_certificate_bundle`]).
+#[derive(Debug, Default)]
+pub struct CertificateBundle {
+    /// The certificates that parse, in file order.
+    pub certificates: Vec<Certificate>,
+    /// Each `CERTIFICATE` block that does not parse: its place in the file (1-based) and why.
+    pub rejected: Vec<(usize, Error)>,
+}
+
+/// Reads a PEM bundle as [`read_certificates`] does, except that a `CERTIFICATE` block
+/// that does not parse (cut short, bad Base64, bad DER) is set aside with its reason
+/// rather than failing the whole bundle. Fails as [`read_certificates`] does when no
+/// block parses.
+pub fn read_certificate_bundle(input: &[u8]) -> Result<CertificateBundle> {
+    let whole = match read_certificates(input) {
+        Ok(certificates) => {
+            return Ok(CertificateBundle {
+                certificates,
+                rejected: Vec::new(),
+            });
+        }
+        Err(e) => e,
+    };
+    const BEGIN: &[u8] = b"-----BEGIN CERTIFICATE-----";
+    let starts: Vec<usize> = memchr::memmem::find_iter(input, BEGIN).collect();
+    let mut bundle = CertificateBundle::default();
+    for (i, &start) in starts.iter().enumerate() {
+        let block = &input[start..starts.get(i + 1).copied().unwrap_or(input.len())];
+        let parsed = pem::parse(block)
+            .map_err(|e| Error::malformed("PEM", e))
+            .and_then(|p| Certificate::from_der(p.contents()));
+        match parsed {
+            Ok(certificate) => bundle.certificates.push(certificate),
+            Err(e) => bundle.rejected.push((i + 1, e)),
+        }
+    }
+    if bundle.certificates.is_empty() {
+        return Err(whole);
+    }
+    Ok(bundle)
+}
+
 /// Where PEM starts, possibly after explanatory text (as `openssl pkcs12` writes bag
 /// attributes).
 pub(crate) fn pem_start(input: &[u8]) -> Option<usize> {

@@ -22,8 +22,8 @@ mod roles;
 mod trust;
 
 pub use certificate::{
-    Certificate, KeyUsageBits, MAX_PKI_FILE, OID_KP_TIME_STAMPING, parse_rfc3339,
-    read_certificates, rfc3339, unix_seconds,
+    Certificate, CertificateBundle, KeyUsageBits, MAX_PKI_FILE, OID_KP_TIME_STAMPING,
+    parse_rfc3339, read_certificate_bundle, read_certificates, rfc3339, unix_seconds,
 };
 pub(crate) use crl::signed_parts;
 pub use crl::{Crl, RevocationReason, RevokedEntry, issue_crl};

@@ -15,7 +15,7 @@ use eseal::licence::office::{
     OFFICE_FILE, OfficeConfig, OfficeDir, REGISTRY_FILE, Sealer, audit_office, first_certificate,
 };
 use eseal::licence::trust_list::{KeyUse, ListedKey, Office, TrustList, sign_trust_list};
-use eseal::pki::{parse_rfc3339, read_certificates, unix_seconds};
+use eseal::pki::{parse_rfc3339, unix_seconds};
 use eseal::registry::{AuditCheck, LicenceState, OpCode, Registry, SqliteRegistry};
 
 use crate::pdf_cmd::load_key;
@@ -466,13 +466,7 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             out,
         } => {
             let (key, _) = load_key(&key, None)?;
-            let chain = read_certificates(&read_file(&cert)?)?;
-            let Some((cert, chain)) = chain.split_first() else {
-                return Err(eseal::Error::Invalid(format!(
-                    "{} holds no certificate",
-                    cert.display()
-                )));
-            };
+            let (cert, chain) = crate::read_certificate_file(&cert)?;
             let mut list = TrustList::new(&issuer);
             for dir in &office {
                 let config = OfficeConfig::read(dir)?;
@@ -504,8 +498,8 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
                 now,
                 now + Duration::from_secs(valid_days * 86_400),
                 &key,
-                cert,
-                chain,
+                &cert,
+                &chain,
             )?;
             write_file(&out, &token)?;
             out!(

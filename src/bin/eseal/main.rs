@@ -108,7 +108,7 @@ fn main() -> ExitCode {
 /// A failed read or write exits 74; missing, non-regular, malformed, unsupported or too
 /// large input exits 65; everything else that stops a command is a usage problem, 64.
 fn exit_code_for(e: &eseal::Error) -> u8 {
-    match e {
+    match e.innermost() {
         eseal::Error::Io { .. } => EXIT_IO,
         eseal::Error::Malformed { .. }
         | eseal::Error::TooLarge { .. }
@@ -121,6 +121,46 @@ fn exit_code_for(e: &eseal::Error) -> u8 {
 /// Reads a key, certificate, CRL or seal file, mapping failures to eseal's error.
 pub fn read_file(path: &std::path::Path) -> eseal::Result<Vec<u8>> {
     read_file_up_to(path, eseal::pki::MAX_PKI_FILE as u64, 0)
+}
+
+/// The first certificate in the file at `path` (PEM bundle or DER) and the rest, e.g. a
+/// signer's certificate and its chain; a file that does not parse, or holds none, is an
+/// error naming it.
+pub fn read_certificate_file(
+    path: &std::path::Path,
+) -> eseal::Result<(eseal::pki::Certificate, Vec<eseal::pki::Certificate>)> {
+    let mut certificates =
+        eseal::pki::read_certificates(&read_file(path)?).map_err(|e| e.in_file(path))?;
+    if certificates.is_empty() {
+        return Err(no_certificate(path));
+    }
+    let first = certificates.remove(0);
+    Ok((first, certificates))
+}
+
+fn no_certificate(path: &std::path::Path) -> eseal::Error {
+    eseal::Error::malformed("certificate file", "no CERTIFICATE block").in_file(path)
+}
+
+/// The certificates of a bundle of trust material (anchors, intermediates): a certificate
+/// that does not parse is skipped with a warning naming the file, its place and the cause;
+/// a file of which none parses is an error naming it.
+pub fn read_certificate_bundle_file(
+    path: &std::path::Path,
+) -> eseal::Result<Vec<eseal::pki::Certificate>> {
+    let bundle =
+        eseal::pki::read_certificate_bundle(&read_file(path)?).map_err(|e| e.in_file(path))?;
+    let total = bundle.certificates.len() + bundle.rejected.len();
+    for (place, error) in &bundle.rejected {
+        eprintln!(
+            "eseal: warning: {}: certificate {place} of {total} skipped: {error}",
+            path.display()
+        );
+    }
+    if bundle.certificates.is_empty() {
+        return Err(no_certificate(path));
+    }
+    Ok(bundle.certificates)
 }
 
 /// An input named on the command line, checked before a byte of it is read.

@@ -7,7 +7,6 @@ use std::time::SystemTime;
 use clap::Subcommand;
 use eseal::crypto::Signer;
 use eseal::ofd::{OfdPlacement, OfdSealOptions, Package, seal_ofd_to};
-use eseal::pki::read_certificates;
 use eseal::seal::Seal;
 
 use crate::licence_cmd::{self, Format};
@@ -104,12 +103,7 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             occurrence,
             lock,
         } => {
-            let certificate = read_certificates(&read_file(&cert)?)?
-                .into_iter()
-                .next()
-                .ok_or_else(|| {
-                    eseal::Error::Invalid(format!("{} holds no certificate", cert.display()))
-                })?;
+            let certificate = crate::read_certificate_file(&cert)?.0;
             let (signer, _) = load_key(&key, password.as_deref())?;
             if certificate.spki_der() != signer.public_key_spki() {
                 return Err(eseal::Error::Invalid(

@@ -11,7 +11,7 @@ use eseal::pdf::{
     DocMdp, FieldLock, PdfSealOptions, Placement, SubFilter, Timestamper, ValidationData,
     add_document_timestamp, add_validation_data, seal_pdf, seal_pdf_file,
 };
-use eseal::pki::{Certificate, Crl, read_certificates};
+use eseal::pki::{Certificate, Crl};
 use eseal::seal::Seal;
 
 use crate::{input_named, read_file, read_file_up_to, write_file, write_output};
@@ -74,7 +74,7 @@ impl LtvArgs {
         let mut data = ValidationData::default();
         for path in &self.dss_cert {
             data.certificates.extend(
-                read_certificates(&read_file(path)?)?
+                crate::read_certificate_bundle_file(path)?
                     .iter()
                     .map(|c| c.der().to_vec()),
             );
@@ -270,15 +270,8 @@ fn run_seal(cmd: Command) -> eseal::Result<u8> {
     else {
         return Ok(0);
     };
-    let mut certs = read_certificates(&read_file(&cert)?)?;
-    if certs.is_empty() {
-        return Err(eseal::Error::Invalid(format!(
-            "{} holds no certificate",
-            cert.display()
-        )));
-    }
+    let (certificate, certs) = crate::read_certificate_file(&cert)?;
     let (signer, p12_certs) = load_key(&key, password.as_deref())?;
-    let certificate = certs.remove(0);
     if certificate.spki_der() != signer.public_key_spki() {
         return Err(eseal::Error::Invalid(
             "the key does not belong to the certificate".into(),
@@ -286,7 +279,7 @@ fn run_seal(cmd: Command) -> eseal::Result<u8> {
     }
     let mut intermediates = certs;
     for path in &chain {
-        intermediates.extend(read_certificates(&read_file(path)?)?);
+        intermediates.extend(crate::read_certificate_bundle_file(path)?);
     }
     intermediates.extend(
         p12_certs

@@ -7,7 +7,7 @@ use clap::Subcommand;
 use eseal::crypto::Algorithm;
 use eseal::pki::{DistinguishedName, OfficeCa, Profile, RevocationReason, parse_rfc3339};
 
-use crate::{read_file, write_file, write_secret};
+use crate::{write_file, write_secret};
 
 #[derive(Subcommand)]
 pub enum Command {
@@ -157,18 +157,7 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
         } => {
             let ca = OfficeCa::open(&ca)?;
             let serial = match cert {
-                Some(path) => {
-                    let certs = eseal::pki::read_certificates(&read_file(&path)?)?;
-                    certs
-                        .first()
-                        .ok_or_else(|| {
-                            eseal::Error::Invalid(format!(
-                                "{} holds no certificate",
-                                path.display()
-                            ))
-                        })?
-                        .serial_hex()
-                }
+                Some(path) => crate::read_certificate_file(&path)?.0.serial_hex(),
                 None => {
                     serial.ok_or_else(|| eseal::Error::Invalid("give --cert or --serial".into()))?
                 }

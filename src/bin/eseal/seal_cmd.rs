@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use clap::Subcommand;
 use eseal::cms::tsa::HttpTsa;
 use eseal::crypto::SoftwareKey;
-use eseal::pki::{Certificate, read_certificates, rfc3339};
+use eseal::pki::{Certificate, rfc3339};
 use eseal::seal::picture::{SealFont, SealPicture};
 use eseal::seal::{
     CertList, PictureInfo, Seal, SealRequest, SealSignature, make_seal, make_seal_v5,
@@ -94,10 +94,7 @@ pub enum Command {
 }
 
 fn certificate(path: &Path) -> eseal::Result<Certificate> {
-    read_certificates(&read_file(path)?)?
-        .into_iter()
-        .next()
-        .ok_or_else(|| eseal::Error::Invalid(format!("{} holds no certificate", path.display())))
+    Ok(crate::read_certificate_file(path)?.0)
 }
 
 fn key(path: &Path) -> eseal::Result<SoftwareKey> {

@@ -9,9 +9,9 @@ use std::time::Duration;
 use clap::Subcommand;
 use eseal::cms::tsa::{self, Authority};
 use eseal::cms::{DigestAlgorithm, TimestampRequest};
-use eseal::pki::{read_certificates, rfc3339, unix_seconds};
+use eseal::pki::{rfc3339, unix_seconds};
 
-use crate::{read_file, write_file};
+use crate::write_file;
 
 #[derive(Subcommand)]
 pub enum Command {
@@ -77,14 +77,7 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             password,
             policy,
         } => {
-            let mut certs = read_certificates(&read_file(&cert)?)?;
-            if certs.is_empty() {
-                return Err(eseal::Error::Invalid(format!(
-                    "{} holds no certificate",
-                    cert.display()
-                )));
-            }
-            let certificate = certs.remove(0);
+            let (certificate, certs) = crate::read_certificate_file(&cert)?;
             let (signer, _) = crate::pdf_cmd::load_key(&key, password.as_deref())?;
             let authority = Authority::new(Arc::new(signer), certificate, certs, &policy)?;
             let io = |source| eseal::Error::Io {

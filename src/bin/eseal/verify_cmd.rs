@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use eseal::licence::trust_list::verify_trust_list;
 use eseal::licence::trust_state::TrustListState;
 use eseal::licence::verify::StatusLists;
-use eseal::pki::{Crl, Policy, TrustStore, Usage, parse_rfc3339, read_certificates};
+use eseal::pki::{Crl, Policy, TrustStore, Usage, parse_rfc3339};
 use eseal::report::Report;
 use eseal::verify::{
     DocumentOptions, is_licence_qr, licence_format_failure, licence_qr_in, verify_document,
@@ -84,15 +84,12 @@ pub fn run(args: Args) -> eseal::Result<u8> {
         store.set_policy(Policy::strict());
     }
     for path in &args.trust {
-        if store.add_anchors_from(&read_file(path)?)? == 0 {
-            return Err(eseal::Error::Invalid(format!(
-                "{} holds no certificate",
-                path.display()
-            )));
+        for cert in crate::read_certificate_bundle_file(path)? {
+            store.add_anchor(cert)?;
         }
     }
     for path in &args.chain {
-        for cert in read_certificates(&read_file(path)?)? {
+        for cert in crate::read_certificate_bundle_file(path)? {
             store.add_intermediate(cert);
         }
     }
@@ -118,7 +115,7 @@ pub fn run(args: Args) -> eseal::Result<u8> {
         options
             .ofd
             .signer_certificates
-            .extend(read_certificates(&read_file(path)?)?);
+            .extend(crate::read_certificate_bundle_file(path)?);
     }
     // PDFs and OFD packages are read from the file where the checks need them, never whole.
     if let Some(file) = crate::open_file(&args.input, eseal::pdf::MAX_PDF_SIZE)? {
