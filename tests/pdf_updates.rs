@@ -293,4 +293,17 @@ fn ltv_updates_and_harmless_entries_by_other_writers() {
         "revision 3: trailer /AdditionalStreams dropped (hybrid PDF) (NONE)",
     );
     assert_passed(&report[1], "NONE");
+    // Pointing it at another embedded document is a change.
+    let pdf = s.run(
+        "hybrid-swap",
+        "hybrid-signed.pdf",
+        "hybrid-swapped.pdf",
+        None,
+    );
+    let report = s.verify(&pdf);
+    assert_eq!(codes(&report[0]), ["DISALLOWED_MODIFICATION"]);
+    assert_eq!(
+        report[0].reasons[0].to_string(),
+        "revision 3 made changes the signature does not allow: trailer /AdditionalStreams changed"
+    );
 }

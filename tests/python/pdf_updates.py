@@ -21,6 +21,7 @@ STEP is one of:
                        a /KEY entry too), the trailer's /Root pointing at it
   sign-dropping NAME   like sign, with a trailer that no longer repeats the hybrid keys
                        below (as a writer that knows nothing of them writes it)
+  hybrid-swap          point the trailer's /AdditionalStreams at another embedded document
   hybrid               like base, with a LibreOffice hybrid PDF's /AdditionalStreams (an
                        embedded ODF stream) and /DocChecksum in the trailer
 """
@@ -291,6 +292,16 @@ def new_catalog(harness: str, pdf: bytes, key: str | None) -> bytes:
     return written(w)
 
 
+def hybrid_swap(pdf: bytes) -> bytes:
+    w = IncrementalPdfFileWriter(BytesIO(pdf))
+    odf = w.add_object(generic.StreamObject(stream_data=b"PK\x03\x04 another package"))
+    w.set_custom_trailer_entry(
+        N("/AdditionalStreams"),
+        generic.ArrayObject([N("/application#2Fvnd.oasis.opendocument.text"), odf]),
+    )
+    return written(w)
+
+
 def main() -> None:
     harness, step, src, dst = sys.argv[1:5]
     arg = sys.argv[5] if len(sys.argv) > 5 else None
@@ -299,6 +310,8 @@ def main() -> None:
         out = base()
     elif step == "hybrid":
         out = base(hybrid=True)
+    elif step == "hybrid-swap":
+        out = hybrid_swap(pdf)
     elif step == "dss-indirect":
         out = dss_indirect(harness, pdf)
     elif step == "dss-append":
