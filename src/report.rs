@@ -338,6 +338,14 @@ pub enum Reason {
         /// The distinguishing ID the signature must use.
         expected: String,
     },
+    /// A later incremental update added or changed annotations that can draw over the signed
+    /// page content (PDF.md §2a): allowed without DocMDP, but a person must look at them.
+    AnnotationOverContent {
+        /// The revision (1-based, in file order) that made the change.
+        revision: usize,
+        /// Each annotation: subtype, object, page and rectangle.
+        annotations: Vec<String>,
+    },
 }
 
 impl Reason {
@@ -417,6 +425,7 @@ impl Reason {
             Reason::UnprotectedFile { .. } => "UNPROTECTED_FILE",
             Reason::StampPageMissing { .. } => "STAMP_PAGE_MISSING",
             Reason::Sm2IdMismatch { .. } => "SM2_ID_MISMATCH",
+            Reason::AnnotationOverContent { .. } => "ANNOTATION_OVER_CONTENT",
         }
     }
 
@@ -483,6 +492,7 @@ impl Reason {
             }
             Reason::UnprotectedFile { .. } => (Indeterminate, SigConstraintsFailure),
             Reason::Sm2IdMismatch { .. } => (TotalFailed, SigCryptoFailure),
+            Reason::AnnotationOverContent { .. } => (Indeterminate, SigConstraintsFailure),
         }
     }
 }
@@ -653,6 +663,15 @@ impl fmt::Display for Reason {
                 "the SM2 signature of {subject} verifies only with another distinguishing ID \
                  (made without `distid:{expected}`, e.g. OpenSSL's empty default); sign again \
                  with the standard ID"
+            ),
+            Reason::AnnotationOverContent {
+                revision,
+                annotations,
+            } => write!(
+                f,
+                "revision {revision} added annotations that can cover the signed page content; \
+                 look at them before relying on the page: {}",
+                annotations.join("; ")
             ),
         }
     }

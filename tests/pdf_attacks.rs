@@ -1626,11 +1626,27 @@ fn evil_annotations_on_certified_documents() {
             assert_disallowed(s, "ANNOTATIONS", "/FreeText annotation");
         }
     }
-    // Without certification the annotations are allowed too (and listed).
-    let (pdf, _) = add_annotations(&sealed());
+    // Without certification the annotations are allowed and listed, but they draw over the
+    // signed page: INDETERMINATE until a person has looked (PDF.md §2a).
+    let (pdf, [a, b, c]) = add_annotations(&sealed());
     let s = verify(&pdf);
-    assert_outcome(only(&s), Indication::TotalPassed, None, &[]);
-    assert_eq!(only(&s).changes.len(), 3);
+    let s = only(&s);
+    assert_outcome(
+        s,
+        Indication::Indeterminate,
+        Some(SubIndication::SigConstraintsFailure),
+        &["ANNOTATION_OVER_CONTENT"],
+    );
+    assert_eq!(s.changes.len(), 3);
+    assert_eq!(
+        s.reasons[0].to_string(),
+        format!(
+            "revision 3 added annotations that can cover the signed page content; look at them \
+             before relying on the page: /FreeText annotation {a} 0 added on page 1 \
+             [72 700 372 740]; /Stamp annotation {b} 0 added on page 1 [72 640 372 680]; \
+             /Square annotation {c} 0 added on page 1 [60 760 400 800]"
+        )
+    );
 }
 
 /// Annotations that are not plain additions: a widget smuggled in as an annotation, an

@@ -45,6 +45,9 @@ pub struct Change {
     pub level: ModificationLevel,
     /// What changed, in words.
     pub what: String,
+    /// An annotation added or changed that can draw over the page content (it has an
+    /// appearance, or is of a kind viewers draw without one).
+    pub over_content: bool,
 }
 
 /// Trailer (and cross-reference stream) keys that every update rewrites.
@@ -111,27 +114,31 @@ fn revision_changes(
 ) -> Result<Vec<Change>> {
     let prev = rev - 1;
     let mut changes = Vec::new();
-    let mut push = |level, what: String| {
+    let mut push = |level, what: String, over_content| {
         changes.push(Change {
             revision: rev,
             level,
             what,
+            over_content,
         })
     };
     let (old_trailer, new_trailer) = (doc.trailer(prev), doc.trailer(rev));
     if old_trailer.get(b"Root") != new_trailer.get(b"Root") {
-        push(
-            ModificationLevel::Other,
-            "the trailer's /Root points at another catalog".into(),
-        );
-        return Ok(changes);
+        match catalog_rewritten(doc, prev, rev)? {
+            Some(found) => found.into_iter().for_each(|(l, w)| push(l, w, false)),
+            None => {
+                push(
+                    ModificationLevel::Other,
+                    "the trailer's /Root points at another catalog".into(),
+                    false,
+                );
+                return Ok(changes);
+            }
+        }
     }
     for key in changed_keys(old_trailer, new_trailer) {
-        if !TRAILER_BOOKKEEPING.contains(&key.as_slice()) && key != b"DecodeParms" {
-            push(
-                ModificationLevel::Other,
-                format!("trailer /{} changed", show(&key)),
-            );
+        if let Some((level, what)) = trailer_change(&key, new_trailer) {
+            push(level, what, false);
         }
     }
     let roles = Roles::of(doc, prev, locked)?;
@@ -140,6 +147,7 @@ fn revision_changes(
         push(
             ModificationLevel::Other,
             "too many objects redefined".into(),
+            false,
         );
         return Ok(changes);
     }
@@ -147,6 +155,7 @@ fn revision_changes(
         push(
             ModificationLevel::Other,
             format!("object {num} is listed twice, differently, in the cross-reference section"),
+            false,
         );
     }
     let mut new_refs = NewRefs::new();
@@ -163,7 +172,11 @@ fn revision_changes(
         };
         if *entry == XrefEntry::Free {
             if existed && doc.get(r, prev).map(|o| o != Object::Null).unwrap_or(true) {
-                push(ModificationLevel::Other, format!("object {num} was freed"));
+                push(
+                    ModificationLevel::Other,
+                    format!("object {num} was freed"),
+                    false,
+                );
             }
             continue;
         }
@@ -175,6 +188,7 @@ fn revision_changes(
                 push(
                     ModificationLevel::Other,
                     format!("object {r}, referenced but undefined when signed, is now defined"),
+                    false,
                 );
             }
             continue;
@@ -186,6 +200,7 @@ fn revision_changes(
                 push(
                     ModificationLevel::Other,
                     format!("object {num} is unreadable: {e}"),
+                    false,
                 );
                 continue;
             }
@@ -193,8 +208,9 @@ fn revision_changes(
         if doc.same_value(&old, &new)? {
             continue;
         }
+        let over = roles.annotations.contains(&r) && over_content(&new);
         for (level, what) in roles.classify(doc, rev, r, &old, &new, &mut new_refs)? {
-            push(level, what);
+            push(level, what, over && level == ModificationLevel::Annotations);
         }
     }
     // Objects that allowed changes newly reference: fields, widgets, annotations.
@@ -218,11 +234,13 @@ fn revision_changes(
             push(
                 ModificationLevel::FormFilling,
                 format!("widget {r} of a new signature field{}", on_page(page)),
+                false,
             );
             continue;
         }
+        let over = over_content(&doc.get(r, rev)?);
         for (level, what) in roles.classify_new(doc, rev, prev, r, page)? {
-            push(level, what);
+            push(level, what, over && level == ModificationLevel::Annotations);
         }
     }
     Ok(changes)
@@ -317,6 +335,14 @@ impl Roles {
     ) -> Result<Vec<(ModificationLevel, String)>> {
         use ModificationLevel::*;
         let mut out = Vec::new();
+        if let (Some(od), Some(nd)) = (old.as_dict(), new.as_dict())
+            && od.name(b"Type") == Some(b"Pages")
+            && nd.name(b"Type") == Some(b"Pages")
+            && changed_keys(od, nd).iter().all(|k| is_viewer_entry(k, nd))
+        {
+            out.push((NoChange, format!("page tree node {r} /ITXT (viewer entry)")));
+            return Ok(out);
+        }
         if self.is_content(doc, rev - 1, r) {
             // Content first, whatever other part (annotation, DSS entry, /Info, metadata)
             // the object was also given before signing.
@@ -375,6 +401,8 @@ impl Roles {
                         doc.resolve(nd.get(b"Annots").unwrap_or(&Object::Null), rev)?;
                     let page = self.pages.iter().position(|p| *p == r);
                     self.annots_changed(&old_annots, &new_annots, page, new_refs, &mut out);
+                } else if is_viewer_entry(&key, nd) {
+                    out.push((NoChange, format!("page {r} /ITXT (viewer entry)")));
                 } else {
                     out.push((Other, format!("page {r} /{} changed", show(&key))));
                 }
@@ -660,9 +688,10 @@ impl Roles {
             }
             match item {
                 Object::Ref(r) => note(new_refs, *r, page),
+                // ISO 32000-1 Table 30: /Annots holds indirect references only.
                 _ => out.push((
-                    ModificationLevel::Annotations,
-                    "a direct annotation was added".into(),
+                    ModificationLevel::Other,
+                    format!("a direct annotation was added{}", on_page(page)),
                 )),
             }
         }
@@ -742,6 +771,23 @@ impl Roles {
                         FormFilling,
                         format!("new signature field {label} widget{at} {rect}"),
                     ),
+                    // An empty field nobody sees, as pyHanko's SigFieldCreationRule allows
+                    // (LTA_UPDATES; FORM_FILLING once it brings an appearance).
+                    None if !is_visible(doc, rev, d)? => {
+                        if d.get(b"AP").is_some() {
+                            (
+                                FormFilling,
+                                format!(
+                                    "new empty invisible signature field {label} with an appearance{at}"
+                                ),
+                            )
+                        } else {
+                            (
+                                LtaUpdates,
+                                format!("new empty invisible signature field {label}{at} {rect}"),
+                            )
+                        }
+                    }
                     None => (
                         Other,
                         format!("new unsigned signature field {label} widget{at} {rect}"),
@@ -771,6 +817,105 @@ impl Roles {
             )]),
         }
     }
+}
+
+/// A catalog that an update wrote as a new object (the trailer's `/Root` changed), as some
+/// LTV writers do: judged by value against the old one, as pyHanko's CatalogModificationRule
+/// and EU DSS compare catalogs. `None` unless the new catalog is an object this revision
+/// defines for the first time and differs only in `/DSS`, `/Extensions` or `/Version`.
+fn catalog_rewritten(
+    doc: &Document<'_>,
+    prev: usize,
+    rev: usize,
+) -> Result<Option<Vec<(ModificationLevel, String)>>> {
+    let Some(Object::Ref(root)) = doc.trailer(rev).get(b"Root").cloned() else {
+        return Ok(None);
+    };
+    let new_here = doc.sections[rev].entries.contains_key(&root.num)
+        && !matches!(doc.entry(root.num, prev), Some((_, e)) if e != XrefEntry::Free);
+    if !new_here {
+        return Ok(None);
+    }
+    let (Ok(old), Ok(new)) = (doc.catalog(prev), doc.catalog(rev)) else {
+        return Ok(None);
+    };
+    let mut found = Vec::new();
+    for key in changed_keys(&old, &new) {
+        if !matches!(key.as_slice(), b"DSS" | b"Extensions" | b"Version") {
+            return Ok(None);
+        }
+        found.push((
+            ModificationLevel::LtaUpdates,
+            format!("catalog /{} (in a new catalog object {root})", show(&key)),
+        ));
+    }
+    Ok(Some(found))
+}
+
+/// The finding for a changed trailer key (`None` for the keys every update rewrites). A
+/// hybrid PDF's `/AdditionalStreams` (an embedded source document, LibreOffice) and its
+/// `/DocChecksum` may be dropped by a later writer: no viewer draws them.
+fn trailer_change(key: &[u8], new_trailer: &Dict) -> Option<(ModificationLevel, String)> {
+    if TRAILER_BOOKKEEPING.contains(&key) || key == b"DecodeParms" {
+        return None;
+    }
+    if matches!(key, b"AdditionalStreams" | b"DocChecksum") && new_trailer.get(key).is_none() {
+        return Some((
+            ModificationLevel::NoChange,
+            format!("trailer /{} dropped (hybrid PDF)", show(key)),
+        ));
+    }
+    Some((
+        ModificationLevel::Other,
+        format!("trailer /{} changed", show(key)),
+    ))
+}
+
+/// Whether `key` of `dict` is `/ITXT`, the version entry that iText and OpenPDF write into
+/// the page tree, with a plain value: EU DSS skips its changes (PdfObjectModificationsFilter).
+fn is_viewer_entry(key: &[u8], dict: &Dict) -> bool {
+    key == b"ITXT"
+        && matches!(
+            dict.get(key),
+            None | Some(Object::String { .. } | Object::Name(_) | Object::Int(_) | Object::Real(_))
+        )
+}
+
+/// Whether `object` is an annotation (not a widget) that can draw over the page: it has an
+/// appearance stream, or it is of a kind viewers draw without one (everything but a note
+/// icon, a link and a pop-up).
+fn over_content(object: &Object) -> bool {
+    let Object::Dict(d) = object else {
+        return false;
+    };
+    is_annotation(object)
+        && (d.get(b"AP").is_some()
+            || !matches!(d.name(b"Subtype"), Some(b"Text" | b"Link" | b"Popup")))
+}
+
+/// Whether a field or any of its widgets has a rectangle of non-zero area (pyHanko's
+/// `is_field_visible`).
+fn is_visible(doc: &Document<'_>, rev: usize, field: &Dict) -> Result<bool> {
+    let area = |d: &Dict| -> bool {
+        let nums: Vec<f64> = d
+            .get(b"Rect")
+            .and_then(Object::as_array)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(Object::as_number)
+            .collect();
+        matches!(nums.as_slice(), [x1, y1, x2, y2] if (x1 - x2) * (y1 - y2) != 0.0)
+    };
+    if area(field) {
+        return Ok(true);
+    }
+    let kids = doc.resolve(field.get(b"Kids").unwrap_or(&Object::Null), rev)?;
+    for kid in kids.as_array().unwrap_or_default() {
+        if doc.resolve(kid, rev)?.as_dict().is_some_and(area) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// ` on page N` (1-based) for a known page index, else nothing.
@@ -811,9 +956,15 @@ fn value_text(value: Option<&Object>) -> String {
 /// changes are judged by their own rules (the catalog's `/AcroForm`, `/DSS`, `/Metadata`,
 /// `/Extensions`; a page tree node's `/Annots` and `/Parent`) and through the structure
 /// tree (`/StructTreeRoot`, whose `/OBJR` entries name annotations and widgets, not
-/// drawn content).
+/// drawn content). The catalog itself is not entered again when something points back at
+/// it (a signature's `/Reference` `/Data`, ISO 32000-1 Table 253): its entries are the
+/// roots already, and entering it would add the ones judged by their own rules.
 fn content_objects(doc: &Document<'_>, rev: usize, pages: &[ObjRef]) -> HashSet<u32> {
     let mut stack = Vec::new();
+    let mut seen = HashSet::new();
+    if let Ok(root) = doc.root_ref(rev) {
+        seen.insert(root.num);
+    }
     if let Ok(catalog) = doc.catalog(rev) {
         for (key, value) in &catalog.0 {
             if !matches!(
@@ -824,7 +975,6 @@ fn content_objects(doc: &Document<'_>, rev: usize, pages: &[ObjRef]) -> HashSet<
             }
         }
     }
-    let mut seen = HashSet::new();
     while let Some(r) = stack.pop() {
         if seen.len() > MAX_CHANGED || !seen.insert(r.num) {
             continue;

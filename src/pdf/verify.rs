@@ -837,7 +837,8 @@ fn modification_checks(
         .map(|c| c.level)
         .max()
         .unwrap_or(ModificationLevel::NoChange);
-    let allowed = match docmdp_permission(doc, dict) {
+    let permission = docmdp_permission(doc, dict);
+    let allowed = match permission {
         Some(1) => ModificationLevel::LtaUpdates,
         Some(2) => ModificationLevel::FormFilling,
         _ => ModificationLevel::Annotations,
@@ -851,6 +852,25 @@ fn modification_checks(
             revision: revision + 1,
             objects: list.iter().map(|c| c.what.clone()).collect(),
         });
+    }
+    // Without DocMDP nobody permitted annotations that draw over the page (a white box with
+    // another amount): allowed, not trusted blindly. P=3 permits them (ISO 32000-1 Table 254).
+    if permission != Some(3) {
+        let mut over: std::collections::BTreeMap<usize, Vec<String>> = Default::default();
+        for change in changes
+            .iter()
+            .filter(|c| c.over_content && c.level <= allowed)
+        {
+            over.entry(change.revision)
+                .or_default()
+                .push(change.what.clone());
+        }
+        for (revision, annotations) in over {
+            checks.reasons.push(Reason::AnnotationOverContent {
+                revision: revision + 1,
+                annotations,
+            });
+        }
     }
     extra.level = Some(level);
     extra.changes = changes
