@@ -410,6 +410,11 @@ const SIGNED_DATA_OIDS: [&[u8]; 2] = [
 ];
 
 fn signed_value_kind(value: &[u8]) -> ValueKind {
+    // A CMS may be BER (RFC 5652): judged by its DER equivalent.
+    let transcoded = crate::cms::ber::to_der(value)
+        .ok()
+        .filter(|(der, used)| value.get(..*used) != Some(der.as_slice()));
+    let value = transcoded.as_ref().map_or(value, |(der, _)| der.as_slice());
     let Ok(elements) = Vec::<der::Any>::from_der(value) else {
         return ValueKind::Ses;
     };
@@ -463,7 +468,8 @@ fn seal_signature(
     }
 }
 
-/// `Type="Sign"`: a CMS `SignedData` or a bare SM2 signature over Signature.xml.
+/// `Type="Sign"`: a CMS `SignedData` (RFC 5652 or GM/T 0010, DER or BER) or a bare SM2
+/// signature over Signature.xml.
 fn digital_signature(
     context: &Context<'_>,
     kind: ValueKind,
@@ -547,8 +553,11 @@ fn cms_signer(
         ));
     }
     let extra = &context.options.signer_certificates;
-    let verification = if signed_data.has_econtent() {
-        if signed_data.econtent() != Some(xml_bytes) {
+    let verification = if let Some(econtent) = signed_data.econtent() {
+        // Attached: Signature.xml itself, or its digest as ofdrw's GB/T 35275 signer
+        // writes it.
+        let digest = signed_data.digest_algorithm().map(|a| a.digest(xml_bytes));
+        if econtent != xml_bytes && digest.as_deref() != Ok(econtent) {
             outcome.reasons.push(Reason::DataHashMismatch);
         }
         signed_data.verify_encapsulated(extra, false)
