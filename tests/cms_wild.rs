@@ -623,6 +623,23 @@ impl Ofd {
         encode(&cms)
     }
 
+    /// A `SignedData` as ofdrw's GB/T 35275 container writes it: no `ContentInfo`, the SM3
+    /// digest of Signature.xml as `eContent`, no signed attributes, the SM2 signature over
+    /// the `eContent`.
+    fn ofdrw_style(&self) -> Vec<u8> {
+        let mut cms = parse(&self.cms(Gm {
+            attached: Attached::Digest,
+            ..GM_SORTED
+        }))
+        .0;
+        let digest = self.sm3(&self.xml);
+        let info = signer_info(&mut cms);
+        info.children().remove(SIGNED_ATTRS);
+        let last = info.children().len() - 1;
+        *info.child(last) = Node::Prim(0x04, self.sm2(&digest, false));
+        encode(signed_data(&mut cms))
+    }
+
     /// The package with `cms` as SignedValue.dat and `xml` as Signature.xml, verified in
     /// 2022 with ofdrw's root trusted.
     fn verify(&self, cms: &[u8], xml: &[u8]) -> SignatureReport {
@@ -739,4 +756,29 @@ fn unsorted_signed_attributes_pass_only_a_gm_t_0010_signature() {
     assert_eq!(report.sub_indication, Some(SubIndication::SigCryptoFailure));
     assert_eq!(report.reasons, vec![Reason::SignatureInvalid]);
     assert!(has_warning(&report, NON_DER_WARNING));
+}
+
+/// ofdrw's own GM/T 0010 layout (a bare `SignedData` over the SM3 digest of
+/// Signature.xml) verifies too, and fails when Signature.xml changes.
+#[test]
+fn an_ofdrw_style_bare_signed_data_verifies() {
+    let ofd = Ofd::new();
+    let bare = ofd.ofdrw_style();
+    assert_eq!(*parse(&bare).0.child(0), Node::Prim(0x02, vec![1]));
+    assert!(SignedData::from_der_prefix(&bare).is_err());
+    let report = ofd.verify(&bare, &ofd.xml);
+    assert_eq!(
+        report.indication,
+        Indication::TotalPassed,
+        "{:?}",
+        report.reasons
+    );
+    assert_eq!(report.signer.as_deref(), Some(ofd.cert.subject()));
+    let changed = String::from_utf8(ofd.xml.clone())
+        .unwrap()
+        .replace("ofdrw-sign", "ofdrw-sigm");
+    let report = ofd.verify(&bare, changed.as_bytes());
+    assert_eq!(report.indication, Indication::TotalFailed);
+    assert_eq!(report.sub_indication, Some(SubIndication::HashFailure));
+    assert_eq!(codes(&report), ["DATA_HASH_MISMATCH"]);
 }

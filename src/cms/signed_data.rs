@@ -123,6 +123,28 @@ impl SignedData {
         Ok((signed_data, bytes.get(used..).unwrap_or_default()))
     }
 
+    /// Parses a `SignedData` that is not wrapped in a `ContentInfo`, as GB/T 35275 signers
+    /// (ofdrw's GM/T 0010 container among them) write an OFD `SignedValue.dat`; DER or
+    /// BER as for [`SignedData::from_der_prefix`]. The whole of `bytes` is the encoding.
+    pub fn from_bare_signed_data(bytes: &[u8]) -> Result<SignedData> {
+        let parse = |der: &[u8]| -> Result<SignedData> {
+            let asn1 = SignedDataAsn1::from_der(der).map_err(malformed)?;
+            Self::from_asn1(&asn1)
+        };
+        let der_error = match parse(bytes) {
+            Ok(signed_data) => return Ok(signed_data),
+            Err(e) => e,
+        };
+        match ber::to_der(bytes) {
+            Ok((der, used)) if used == bytes.len() && der != bytes => {
+                let mut signed_data = parse(&der)?;
+                signed_data.ber = true;
+                Ok(signed_data)
+            }
+            _ => Err(der_error),
+        }
+    }
+
     /// [`SignedData::from_der_prefix`] for DER alone.
     fn from_der_only(bytes: &[u8]) -> Result<(SignedData, &[u8])> {
         let mut reader = SliceReader::new(bytes).map_err(malformed)?;

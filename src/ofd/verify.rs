@@ -426,6 +426,14 @@ fn signed_value_kind(value: &[u8]) -> ValueKind {
             ValueKind::Cms
         }
         [r, s] if r.tag() == Tag::Integer && s.tag() == Tag::Integer => ValueKind::BareSm2,
+        // A SignedData without its ContentInfo (GB/T 35275 as ofdrw writes it).
+        [version, algorithms, encap, ..]
+            if version.tag() == Tag::Integer
+                && algorithms.tag() == Tag::Set
+                && encap.tag() == Tag::Sequence =>
+        {
+            ValueKind::Cms
+        }
         _ => ValueKind::Ses,
     }
 }
@@ -540,7 +548,12 @@ fn cms_signer(
     value: &[u8],
     outcome: &mut Outcome,
 ) -> Option<(Certificate, Vec<Certificate>)> {
-    let (signed_data, rest) = match SignedData::from_der_prefix(value) {
+    let parsed = SignedData::from_der_prefix(value).or_else(|e| {
+        SignedData::from_bare_signed_data(value)
+            .map(|signed_data| (signed_data, &[][..]))
+            .map_err(|_| e)
+    });
+    let (signed_data, rest) = match parsed {
         Ok(parsed) => parsed,
         Err(e) => {
             outcome.reasons.push(Reason::CmsMalformed(e.to_string()));
@@ -748,6 +761,13 @@ mod tests {
             0x30, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02,
         ];
         assert_eq!(signed_value_kind(&cms), ValueKind::Cms);
+        let ber = [
+            0x30, 0x80, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02, 0x00,
+            0x00,
+        ];
+        assert_eq!(signed_value_kind(&ber), ValueKind::Cms);
+        let bare = [0x30, 0x07, 0x02, 0x01, 0x01, 0x31, 0x00, 0x30, 0x00];
+        assert_eq!(signed_value_kind(&bare), ValueKind::Cms);
         assert_eq!(signed_value_kind(b"junk"), ValueKind::Ses);
     }
 }
