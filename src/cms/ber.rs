@@ -345,6 +345,27 @@ mod tests {
     }
 
     #[test]
+    fn every_flipped_byte_converts_or_errors_and_der_is_a_fixed_point() {
+        let input = [
+            0x30, 0x80, 0x24, 0x80, 0x04, 0x02, b'a', b'b', 0x04, 0x01, b'c', 0x00, 0x00, 0x23,
+            0x08, 0x03, 0x02, 0x00, 0xff, 0x03, 0x02, 0x04, 0xf0, 0xbf, 0x81, 0x00, 0x80, 0x01,
+            0x01, 0x01, 0x00, 0x00, 0x00, 0x00,
+        ];
+        for i in 0..input.len() {
+            for bit in 0..8 {
+                let mut flipped = input;
+                flipped[i] ^= 1 << bit;
+                for end in [flipped.len(), i] {
+                    if let Ok((out, used)) = to_der(&flipped[..end]) {
+                        assert!(out.len() <= used + used / 2);
+                        assert_eq!(to_der(&out), Ok((out.clone(), out.len())));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn nesting_is_bounded() {
         let mut deep = Vec::new();
         for _ in 0..=MAX_DEPTH + 1 {
