@@ -336,6 +336,15 @@ fn ku_only_certificate(h: &Hierarchy) -> (SoftwareKey, Certificate) {
 /// ago for 30 days: key usage `digitalSignature | nonRepudiation` and the `extra`
 /// extension lines.
 fn openssl_leaf(h: &Hierarchy, cn: &str, extra: &str) -> (SoftwareKey, Certificate) {
+    openssl_leaf_with(
+        h,
+        cn,
+        &format!("keyUsage=critical,digitalSignature,nonRepudiation\n{extra}"),
+    )
+}
+
+/// [`openssl_leaf`] with `extensions` in place of its key usage and extra lines.
+fn openssl_leaf_with(h: &Hierarchy, cn: &str, extensions: &str) -> (SoftwareKey, Certificate) {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let key = SoftwareKey::generate(Algorithm::EcdsaP256Sha256).unwrap();
@@ -354,9 +363,8 @@ fn openssl_leaf(h: &Hierarchy, cn: &str, extra: &str) -> (SoftwareKey, Certifica
         "ext.cnf",
         &format!(
             "basicConstraints=critical,CA:FALSE\n\
-             keyUsage=critical,digitalSignature,nonRepudiation\n\
              subjectKeyIdentifier=hash\n\
-             authorityKeyIdentifier=keyid\n{extra}"
+             authorityKeyIdentifier=keyid\n{extensions}"
         ),
     );
     let subject = format!("/CN={cn}");
@@ -614,6 +622,87 @@ fn any_extended_key_usage_grants_no_role() {
     );
     let result = store.validate(&maker, &[], now, Usage::Signer);
     assert_eq!(codes(&result.reasons), [USAGE_NOT_ALLOWED]);
+}
+
+/// PDF.md check 10: a document signer from another PKI needs key usage
+/// `digitalSignature` or `nonRepudiation`, and a certificate without key usage is not
+/// restricted (RFC 5280 clause 4.2.1.3); a PDF sealed with each verifies or not
+/// accordingly. The seal maker still needs one of the two present.
+#[test]
+fn a_document_signer_needs_digital_signature_or_non_repudiation() {
+    let world = World::new();
+    let now = SystemTime::now();
+    let store = world.store();
+    let row = |name: &'static str, extensions: &str| {
+        let (key, cert) = openssl_leaf_with(&world.h, name, extensions);
+        Row { name, key, cert }
+    };
+    for signer in [
+        row("nonRepudiation only", "keyUsage=critical,nonRepudiation\n"),
+        row(
+            "digitalSignature only",
+            "keyUsage=critical,digitalSignature\n",
+        ),
+        row("no key usage", ""),
+    ] {
+        assert_eq!(signer.cert.ext_key_usage(), None, "{}", signer.name);
+        assert_eq!(
+            store
+                .validate(&signer.cert, &[], now, Usage::Signer)
+                .reasons,
+            vec![],
+            "{}",
+            signer.name
+        );
+        for artefact in [Artefact::Pdf, Artefact::Ofd, Artefact::SealSignature] {
+            assert_eq!(
+                world.verdict(artefact, &signer),
+                Vec::<&str>::new(),
+                "{} {artefact:?}",
+                signer.name
+            );
+        }
+    }
+    let encipherment = row(
+        "keyEncipherment only",
+        "keyUsage=critical,keyEncipherment\n",
+    );
+    let refusal = Reason::UsageNotAllowed {
+        subject: encipherment.cert.subject().to_string(),
+        required: "key usage digitalSignature or nonRepudiation".into(),
+    };
+    assert_eq!(
+        store
+            .validate(&encipherment.cert, &[], now, Usage::Signer)
+            .reasons,
+        vec![refusal.clone()]
+    );
+    assert_eq!(refusal.verdict().0, Indication::Indeterminate);
+    assert_eq!(
+        world.verdict(Artefact::Pdf, &encipherment),
+        [USAGE_NOT_ALLOWED]
+    );
+    let pdf = {
+        let seal = world.seal((&world.maker.0, &world.maker.1), &encipherment.cert);
+        let mut options = PdfSealOptions::new(&encipherment.key, &encipherment.cert);
+        options.chain = std::slice::from_ref(&world.h.ca);
+        options.seal = Some(&seal);
+        let pdf = eseal::pdf::sample::plain_pdf(&["Business licence"], 0);
+        seal_pdf(pdf, &options).unwrap()
+    };
+    let report = verify_pdf(&pdf, &store, now).unwrap();
+    assert_eq!(report.signatures[0].indication, Indication::Indeterminate);
+    assert_eq!(report.signatures[0].reasons, vec![refusal]);
+    // The other roles keep their rules: a seal maker without key usage is refused.
+    let no_ku = row("no key usage", "");
+    assert_eq!(
+        Usage::SealMaker.check(&no_ku.cert),
+        Err(Reason::UsageNotAllowed {
+            subject: no_ku.cert.subject().to_string(),
+            required: "key usage digitalSignature or nonRepudiation".into(),
+        })
+    );
+    assert_eq!(world.verdict(Artefact::Seal, &no_ku), [USAGE_NOT_ALLOWED]);
 }
 
 /// A CA trusted directly (pinned) is still no signer: it verifies for `Any` only.

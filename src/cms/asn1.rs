@@ -16,6 +16,11 @@ use spki::AlgorithmIdentifierRef;
 pub const OID_DATA: &str = "1.2.840.113549.1.7.1";
 /// `id-signedData` (1.2.840.113549.1.7.2, RFC 5652 clause 5.1).
 pub const OID_SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
+/// GM/T 0010 (GB/T 35275) `data` (1.2.156.10197.6.1.4.2.1), the SM2 twin of `id-data`.
+pub const OID_GM_DATA: &str = "1.2.156.10197.6.1.4.2.1";
+/// GM/T 0010 (GB/T 35275) `signedData` (1.2.156.10197.6.1.4.2.2), the SM2 twin of
+/// `id-signedData`.
+pub const OID_GM_SIGNED_DATA: &str = "1.2.156.10197.6.1.4.2.2";
 /// `id-contentType` (1.2.840.113549.1.9.3, RFC 5652 clause 11.1).
 pub const OID_CONTENT_TYPE: &str = "1.2.840.113549.1.9.3";
 /// `id-messageDigest` (1.2.840.113549.1.9.4, RFC 5652 clause 11.2).

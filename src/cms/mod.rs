@@ -3,7 +3,8 @@
 //! signing-certificate binding (RFC 5035). See PDF.md §1a and checks 3–8 of §2.
 //!
 //! - [`sign_detached`] writes one over a content digest with any [`crate::crypto::Signer`].
-//! - [`SignedData::from_der_prefix`] reads one (DER, trailing padding returned apart) and
+//! - [`SignedData::from_der_prefix`] reads one (DER, or BER through [`ber::to_der`];
+//!   trailing padding returned apart; `id-signedData` or GM/T 0010 `signedData`) and
 //!   [`SignedData::verify`] / [`SignedData::verify_with_content`] run the checks, naming
 //!   every failure as a [`crate::report::Reason`].
 //! - [`DigestAlgorithm`] and its streaming [`Hasher`] hash the signed bytes.
@@ -20,6 +21,7 @@
 
 mod algorithms;
 mod asn1;
+pub mod ber;
 mod digest;
 mod ess;
 mod sign;
@@ -29,8 +31,9 @@ pub mod tsa;
 mod verify;
 
 pub use asn1::{
-    OID_CONTENT_TYPE, OID_DATA, OID_MESSAGE_DIGEST, OID_SIGNATURE_TIME_STAMP_TOKEN,
-    OID_SIGNED_DATA, OID_SIGNING_CERTIFICATE, OID_SIGNING_CERTIFICATE_V2, OID_SIGNING_TIME,
+    OID_CONTENT_TYPE, OID_DATA, OID_GM_DATA, OID_GM_SIGNED_DATA, OID_MESSAGE_DIGEST,
+    OID_SIGNATURE_TIME_STAMP_TOKEN, OID_SIGNED_DATA, OID_SIGNING_CERTIFICATE,
+    OID_SIGNING_CERTIFICATE_V2, OID_SIGNING_TIME,
 };
 pub use digest::{DigestAlgorithm, Hasher, OID_SHA1, OID_SHA256, OID_SHA384, OID_SHA512, OID_SM3};
 pub use sign::{SignOptions, add_unsigned_attribute, sign_detached, sign_encapsulated};

@@ -6,9 +6,10 @@ use spki::AlgorithmIdentifierRef;
 
 use super::algorithms::AlgId;
 use super::asn1::{
-    AttributeAsn1, ContentInfo, OID_SIGNED_DATA, RawSet, SignedDataAsn1, SignerIdentifierAsn1,
-    SignerInfoAsn1,
+    AttributeAsn1, ContentInfo, OID_GM_DATA, OID_GM_SIGNED_DATA, OID_SIGNED_DATA, RawSet,
+    SignedDataAsn1, SignerIdentifierAsn1, SignerInfoAsn1,
 };
+use super::ber;
 use super::digest::DigestAlgorithm;
 use crate::error::{Error, Result};
 use crate::pki::Certificate;
@@ -39,6 +40,11 @@ pub struct SignedData {
     /// The first `SignerInfo`.
     pub(super) signer: SignerInfo,
     pub(super) signer_count: usize,
+    /// Read from BER through [`ber::to_der`].
+    pub(super) ber: bool,
+    /// GM/T 0010: content type `signedData` 1.2.156.10197.6.1.4.2.2 or `eContentType`
+    /// `data` 1.2.156.10197.6.1.4.2.1.
+    pub(super) gm: bool,
 }
 
 /// One `SignerInfo` (RFC 5652 clause 5.3), owned.
@@ -70,8 +76,11 @@ pub(super) enum SignerId {
 /// `signedAttrs`: the attributes and the DER that the signature covers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct SignedAttributes {
-    /// The attributes re-tagged as `SET OF` (tag 0x31), as RFC 5652 clause 5.4 signs them.
+    /// The attributes re-tagged as `SET OF` (tag 0x31) in DER, sorted (X.690 clause
+    /// 11.6), as RFC 5652 clause 5.4 signs them.
     pub set_der: Vec<u8>,
+    /// The `SET OF` in the order received, when that is not DER's.
+    pub received: Option<Vec<u8>>,
     /// The attributes in their order.
     pub attributes: Vec<Attribute>,
 }
@@ -88,25 +97,70 @@ fn malformed(detail: impl ToString) -> Error {
 }
 
 impl SignedData {
-    /// Parses a DER `ContentInfo` holding a `SignedData` at the start of `bytes` and
+    /// Parses a `ContentInfo` holding a `SignedData` at the start of `bytes` and
     /// returns it with the bytes after its encoding (a PDF `/Contents` is zero-padded).
     ///
-    /// Errors when the encoding is not DER, the content type is not `id-signedData`
-    /// (1.2.840.113549.1.7.2), or there is no `SignerInfo`. Certificates that do not
-    /// parse are skipped (see [`SignedData::certificates`]).
+    /// DER is read as is; BER (RFC 5652 allows it outside the signed attributes) is read
+    /// as its DER equivalent ([`ber::to_der`]) and then [`SignedData::is_ber`] is true.
+    ///
+    /// Errors when the encoding is neither, the content type is neither `id-signedData`
+    /// (1.2.840.113549.1.7.2) nor GM/T 0010 `signedData` (1.2.156.10197.6.1.4.2.2), or
+    /// there is no `SignerInfo`. Certificates that do not parse are skipped (see
+    /// [`SignedData::certificates`]).
     pub fn from_der_prefix(bytes: &[u8]) -> Result<(SignedData, &[u8])> {
+        let der_error = match Self::from_der_only(bytes) {
+            Ok(parsed) => return Ok(parsed),
+            Err(e) => e,
+        };
+        let Ok((der, used)) = ber::to_der(bytes) else {
+            return Err(der_error);
+        };
+        if bytes.get(..used) == Some(der.as_slice()) {
+            return Err(der_error);
+        }
+        let (mut signed_data, _) = Self::from_der_only(&der)?;
+        signed_data.ber = true;
+        Ok((signed_data, bytes.get(used..).unwrap_or_default()))
+    }
+
+    /// Parses a `SignedData` that is not wrapped in a `ContentInfo`, as GB/T 35275 signers
+    /// (ofdrw's GM/T 0010 container among them) write an OFD `SignedValue.dat`; DER or
+    /// BER as for [`SignedData::from_der_prefix`]. The whole of `bytes` is the encoding.
+    pub fn from_bare_signed_data(bytes: &[u8]) -> Result<SignedData> {
+        let parse = |der: &[u8]| -> Result<SignedData> {
+            let asn1 = SignedDataAsn1::from_der(der).map_err(malformed)?;
+            Self::from_asn1(&asn1)
+        };
+        let der_error = match parse(bytes) {
+            Ok(signed_data) => return Ok(signed_data),
+            Err(e) => e,
+        };
+        match ber::to_der(bytes) {
+            Ok((der, used)) if used == bytes.len() && der != bytes => {
+                let mut signed_data = parse(&der)?;
+                signed_data.ber = true;
+                Ok(signed_data)
+            }
+            _ => Err(der_error),
+        }
+    }
+
+    /// [`SignedData::from_der_prefix`] for DER alone.
+    fn from_der_only(bytes: &[u8]) -> Result<(SignedData, &[u8])> {
         let mut reader = SliceReader::new(bytes).map_err(malformed)?;
         let tlv = reader.tlv_bytes().map_err(malformed)?;
         let rest = bytes.get(tlv.len()..).unwrap_or_default();
         let info = ContentInfo::from_der(tlv).map_err(malformed)?;
-        if info.content_type.to_string() != OID_SIGNED_DATA {
+        let content_type = info.content_type.to_string();
+        if content_type != OID_SIGNED_DATA && content_type != OID_GM_SIGNED_DATA {
             return Err(malformed(format!(
-                "content type {}, not id-signedData",
-                info.content_type
+                "content type {content_type}, not id-signedData"
             )));
         }
         let asn1: SignedDataAsn1<'_> = info.content.decode_as().map_err(malformed)?;
-        Ok((Self::from_asn1(&asn1)?, rest))
+        let mut signed_data = Self::from_asn1(&asn1)?;
+        signed_data.gm |= content_type == OID_GM_SIGNED_DATA;
+        Ok((signed_data, rest))
     }
 
     fn from_asn1(asn1: &SignedDataAsn1<'_>) -> Result<SignedData> {
@@ -160,7 +214,21 @@ impl SignedData {
             crls,
             signer,
             signer_count,
+            ber: false,
+            gm: encap.econtent_type.to_string() == OID_GM_DATA,
         })
+    }
+
+    /// Whether the `SignedData` was BER, read as its DER equivalent (RFC 5652 allows BER
+    /// outside the signed attributes).
+    pub fn is_ber(&self) -> bool {
+        self.ber
+    }
+
+    /// Whether it is a GM/T 0010 (GB/T 35275) `SignedData`: content type
+    /// 1.2.156.10197.6.1.4.2.2 or `eContentType` 1.2.156.10197.6.1.4.2.1.
+    pub fn is_gm_t_0010(&self) -> bool {
+        self.gm
     }
 
     /// The certificates of `certificates` that parse as X.509 (RFC 5280); others
@@ -271,10 +339,18 @@ impl SignerInfo {
             }
         };
         let signed_attrs = match asn1.signed_attrs {
-            Some(set) => Some(SignedAttributes {
-                set_der: set.to_der().map_err(malformed)?,
-                attributes: attributes(set)?,
-            }),
+            Some(set) => {
+                let received = set.to_der().map_err(malformed)?;
+                let mut elements = set.elements().map_err(malformed)?;
+                elements.sort();
+                let sorted: Vec<u8> = elements.concat();
+                let set_der = RawSet(&sorted).to_der().map_err(malformed)?;
+                Some(SignedAttributes {
+                    received: (set_der != received).then_some(received),
+                    set_der,
+                    attributes: attributes(set)?,
+                })
+            }
             None => None,
         };
         let unsigned_attrs = match asn1.unsigned_attrs {

@@ -12,7 +12,7 @@ use der::asn1::{ObjectIdentifier, OctetStringRef};
 
 use super::algorithms::{Scheme, unknown_digest_algorithm};
 use super::asn1::{
-    OID_CONTENT_TYPE, OID_DATA, OID_MESSAGE_DIGEST, OID_SIGNING_CERTIFICATE,
+    OID_CONTENT_TYPE, OID_DATA, OID_GM_DATA, OID_MESSAGE_DIGEST, OID_SIGNING_CERTIFICATE,
     OID_SIGNING_CERTIFICATE_V2, OID_SIGNING_TIME,
 };
 use super::digest::DigestAlgorithm;
@@ -166,6 +166,7 @@ impl SignedData {
         }
         out.algorithm = self.check_algorithms(cert, &mut out);
         let content_type = match encapsulation {
+            Encapsulation::Detached if self.econtent_type() == OID_GM_DATA => OID_GM_DATA,
             Encapsulation::Detached => OID_DATA,
             Encapsulation::Encapsulated => self.econtent_type(),
         };
@@ -191,6 +192,9 @@ impl SignedData {
                 if let Some(message) = message {
                     match cert.public_key() {
                         Ok(key) if key.verify(algorithm, &message, &signer.signature).is_ok() => {}
+                        Ok(key) if self.verifies_as_received(&key, algorithm) => {
+                            self.judge_received_order(algorithm, &mut out);
+                        }
                         Ok(key) => out.fail(Reason::signature_failure(
                             &key,
                             &message,
@@ -221,8 +225,40 @@ impl SignedData {
         out
     }
 
-    /// Check 3: one `SignerInfo`; detached: `id-data` and no `eContent`; encapsulated:
-    /// `eContent` present.
+    /// Whether the signature verifies over the signed attributes in the order received,
+    /// when that is not DER's.
+    fn verifies_as_received(&self, key: &crate::crypto::PublicKey, algorithm: Algorithm) -> bool {
+        let signer = self.signer();
+        signer
+            .signed_attrs
+            .as_ref()
+            .and_then(|attrs| attrs.received.as_deref())
+            .is_some_and(|received| key.verify(algorithm, received, &signer.signature).is_ok())
+    }
+
+    /// Check 7 when the signature covers the signed attributes only in their received,
+    /// unsorted order, not their DER encoding (RFC 5652 clause 5.4): a GM/T 0010 SM2
+    /// signature passes with a warning (its signers sign the attributes as written); any
+    /// other is [`Reason::SignatureInvalid`], as EU DSS decides.
+    fn judge_received_order(&self, algorithm: Algorithm, out: &mut CmsVerification) {
+        if self.is_gm_t_0010() && algorithm == Algorithm::Sm2Sm3 {
+            out.warnings.push(
+                "NonDerSignedAttributes: the GM/T 0010 signature covers its signed attributes \
+                 in their received order, not their DER encoding (SET OF unsorted)"
+                    .into(),
+            );
+        } else {
+            out.warnings.push(
+                "NonDerSignedAttributes: the signature covers the signed attributes only in \
+                 their received order, not their DER encoding (RFC 5652 clause 5.4)"
+                    .into(),
+            );
+            out.fail(Reason::SignatureInvalid);
+        }
+    }
+
+    /// Check 3: one `SignerInfo`; detached: `id-data` (or GM/T 0010 `data`) and no
+    /// `eContent`; encapsulated: `eContent` present.
     fn check_structure(&self, encapsulation: Encapsulation, out: &mut CmsVerification) {
         if self.signer_count() != 1 {
             out.fail(Reason::CmsMalformed(format!(
@@ -232,7 +268,7 @@ impl SignedData {
         }
         match encapsulation {
             Encapsulation::Detached => {
-                if self.econtent_type() != OID_DATA {
+                if self.econtent_type() != OID_DATA && self.econtent_type() != OID_GM_DATA {
                     out.fail(Reason::CmsMalformed(format!(
                         "eContentType {}, not id-data",
                         self.econtent_type()
@@ -253,6 +289,13 @@ impl SignedData {
             }
         }
         self.check_versions(out);
+        if self.is_ber() {
+            out.warnings.push(
+                "BER-encoded: the SignedData is BER (RFC 5652 allows it outside the signed \
+                 attributes) and was read as its DER equivalent"
+                    .into(),
+            );
+        }
         if self.unreadable_certificates > 0 {
             out.warnings.push(format!(
                 "{} embedded certificates could not be read and were skipped",

@@ -410,6 +410,11 @@ const SIGNED_DATA_OIDS: [&[u8]; 2] = [
 ];
 
 fn signed_value_kind(value: &[u8]) -> ValueKind {
+    // A CMS may be BER (RFC 5652): judged by its DER equivalent.
+    let transcoded = crate::cms::ber::to_der(value)
+        .ok()
+        .filter(|(der, used)| value.get(..*used) != Some(der.as_slice()));
+    let value = transcoded.as_ref().map_or(value, |(der, _)| der.as_slice());
     let Ok(elements) = Vec::<der::Any>::from_der(value) else {
         return ValueKind::Ses;
     };
@@ -421,6 +426,14 @@ fn signed_value_kind(value: &[u8]) -> ValueKind {
             ValueKind::Cms
         }
         [r, s] if r.tag() == Tag::Integer && s.tag() == Tag::Integer => ValueKind::BareSm2,
+        // A SignedData without its ContentInfo (GB/T 35275 as ofdrw writes it).
+        [version, algorithms, encap, ..]
+            if version.tag() == Tag::Integer
+                && algorithms.tag() == Tag::Set
+                && encap.tag() == Tag::Sequence =>
+        {
+            ValueKind::Cms
+        }
         _ => ValueKind::Ses,
     }
 }
@@ -463,7 +476,8 @@ fn seal_signature(
     }
 }
 
-/// `Type="Sign"`: a CMS `SignedData` or a bare SM2 signature over Signature.xml.
+/// `Type="Sign"`: a CMS `SignedData` (RFC 5652 or GM/T 0010, DER or BER) or a bare SM2
+/// signature over Signature.xml.
 fn digital_signature(
     context: &Context<'_>,
     kind: ValueKind,
@@ -534,7 +548,12 @@ fn cms_signer(
     value: &[u8],
     outcome: &mut Outcome,
 ) -> Option<(Certificate, Vec<Certificate>)> {
-    let (signed_data, rest) = match SignedData::from_der_prefix(value) {
+    let parsed = SignedData::from_der_prefix(value).or_else(|e| {
+        SignedData::from_bare_signed_data(value)
+            .map(|signed_data| (signed_data, &[][..]))
+            .map_err(|_| e)
+    });
+    let (signed_data, rest) = match parsed {
         Ok(parsed) => parsed,
         Err(e) => {
             outcome.reasons.push(Reason::CmsMalformed(e.to_string()));
@@ -547,8 +566,11 @@ fn cms_signer(
         ));
     }
     let extra = &context.options.signer_certificates;
-    let verification = if signed_data.has_econtent() {
-        if signed_data.econtent() != Some(xml_bytes) {
+    let verification = if let Some(econtent) = signed_data.econtent() {
+        // Attached: Signature.xml itself, or its digest as ofdrw's GB/T 35275 signer
+        // writes it.
+        let digest = signed_data.digest_algorithm().map(|a| a.digest(xml_bytes));
+        if econtent != xml_bytes && digest.as_deref() != Ok(econtent) {
             outcome.reasons.push(Reason::DataHashMismatch);
         }
         signed_data.verify_encapsulated(extra, false)
@@ -739,6 +761,13 @@ mod tests {
             0x30, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02,
         ];
         assert_eq!(signed_value_kind(&cms), ValueKind::Cms);
+        let ber = [
+            0x30, 0x80, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02, 0x00,
+            0x00,
+        ];
+        assert_eq!(signed_value_kind(&ber), ValueKind::Cms);
+        let bare = [0x30, 0x07, 0x02, 0x01, 0x01, 0x31, 0x00, 0x30, 0x00];
+        assert_eq!(signed_value_kind(&bare), ValueKind::Cms);
         assert_eq!(signed_value_kind(b"junk"), ValueKind::Ses);
     }
 }

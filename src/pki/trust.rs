@@ -29,7 +29,8 @@ pub enum Usage {
     /// `digitalSignature` or `nonRepudiation`.
     SealMaker,
     /// Signing documents with a seal (签章人): the document-signer purpose, or no eseal
-    /// role; `digitalSignature` and `nonRepudiation` either way.
+    /// role; `digitalSignature` or `nonRepudiation` either way (PDF.md check 10), and a
+    /// certificate without key usage is not restricted (RFC 5280 clause 4.2.1.3).
     Signer,
     /// RFC 3161 timestamps: critical EKU with `id-kp-timeStamping` only.
     Timestamping,
@@ -111,8 +112,8 @@ impl Usage {
         let ku = leaf.key_usage();
         match self {
             Usage::Any => Ok(()),
-            Usage::Signer if !ku.is_some_and(|k| k.digital_signature && k.non_repudiation) => {
-                refuse("key usage digitalSignature and nonRepudiation".into())
+            Usage::Signer if ku.is_some_and(|k| !k.digital_signature && !k.non_repudiation) => {
+                refuse("key usage digitalSignature or nonRepudiation".into())
             }
             Usage::SealMaker | Usage::TrustListSigner
                 if !ku.is_some_and(|k| k.digital_signature || k.non_repudiation) =>
