@@ -123,6 +123,15 @@ pub fn read_file(path: &std::path::Path) -> eseal::Result<Vec<u8>> {
     read_file_up_to(path, eseal::pki::MAX_PKI_FILE as u64, 0)
 }
 
+/// The largest document or data file a command reads (`eseal ofd seal --in`, `seal sign
+/// --data`, `verify --data`): the total an OFD package may hold
+/// ([`eseal::ofd::Limits::max_total_size`]), which is also the largest PDF.
+pub fn max_document() -> u64 {
+    eseal::ofd::Limits::default()
+        .max_total_size
+        .max(eseal::pdf::MAX_PDF_SIZE)
+}
+
 /// An input named on the command line, checked before a byte of it is read.
 enum Input {
     /// `-`: standard input, of unknown size.

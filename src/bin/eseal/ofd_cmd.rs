@@ -118,9 +118,10 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             }
             let seal = Seal::from_der(&read_file(&seal)?)?;
             // A file is opened and its large files left there; standard input is read whole.
-            let package = match crate::open_file(&input, eseal::pdf::MAX_PDF_SIZE)? {
+            let limit = crate::max_document();
+            let package = match crate::open_file(&input, limit)? {
                 Some(file) => Package::open(file).map_err(|e| in_input(e, &input))?,
-                None => Package::read(read_file(&input)?)?,
+                None => Package::read(crate::read_file_up_to(&input, limit, 0)?)?,
             };
             let mut options = OfdSealOptions::new(&seal, &signer, &certificate);
             options.placement = match keyword {
