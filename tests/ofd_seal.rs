@@ -312,6 +312,88 @@ fn seals_are_placed_by_keyword_and_page() {
 }
 
 #[test]
+fn keywords_are_found_on_template_pages_of_a_tax_invoice() {
+    // v4signed.ofd, a tax-bureau e-invoice: the printed labels (项目名称 …) are on the
+    // template page Doc_0/Tpls/Tpl_0/Content.xml (Document.xml names it TPLS/…), which
+    // page 1 draws as its background; the page itself holds only the values.
+    let invoice = Package::read(fs::read(vector("v4signed.ofd")).unwrap()).unwrap();
+    let (key, cert) = common::ofdrw::signer();
+    let seal = common::ofdrw::signer_seal(&key, &cert, "template", "模板关键字测试章");
+    let mut options = OfdSealOptions::new(&seal, &key, &cert);
+    options.signing_time = eseal::pki::parse_rfc3339("2022-06-01T00:00:00Z").unwrap();
+    options.placement = OfdPlacement::Keyword {
+        keyword: "项目名称".into(),
+        occurrence: 0,
+    };
+    let sealed = Package::read(seal_ofd(&invoice, &options).unwrap()).unwrap();
+    let (path, xml, _) = signature_files(&sealed, 1);
+    let stamp = parse_signature(&xml, &path).unwrap().stamp_annots[0].clone();
+    assert_eq!(stamp.page_ref, "1");
+    // The template's TextObject Boundary="24.5 53 39.14 4" holds 项目名称.
+    let [x, y, w, h] = stamp.boundary;
+    let (cx, cy) = (x + w / 2.0, y + h / 2.0);
+    assert!((24.5..24.5 + 39.14).contains(&cx), "{cx}");
+    assert!((51.0..59.0).contains(&cy), "{cy}");
+    let mut store = TrustStore::new();
+    store.add_anchor(cert.clone()).unwrap();
+    let report = verify_ofd(
+        &sealed,
+        &store,
+        options.signing_time,
+        &VerifyOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(report.signatures[1].indication, Indication::TotalPassed);
+    assert_eq!(codes(&report, 1), Vec::<&str>::new());
+
+    // Only one 项目名称: the second is not found, and the message counts from 1.
+    options.placement = OfdPlacement::Keyword {
+        keyword: "项目名称".into(),
+        occurrence: 1,
+    };
+    let error = seal_ofd(&invoice, &options).unwrap_err().to_string();
+    assert_eq!(
+        error,
+        "keyword \"项目名称\" not found (occurrence 2 asked for)"
+    );
+}
+
+#[test]
+fn the_cli_names_the_first_occurrence_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (key, cert) = common::ofdrw::signer();
+    let seal = common::ofdrw::signer_seal(&key, &cert, "template", "模板关键字测试章");
+    fs::write(d.join("signer.pem"), cert.to_pem()).unwrap();
+    fs::write(d.join("signer.key"), key.to_pkcs8_pem().as_bytes()).unwrap();
+    fs::write(d.join("seal.esl"), seal.der()).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_eseal"))
+        .current_dir(d)
+        .args(["ofd", "seal", "--in"])
+        .arg(vector("helloworld.ofd"))
+        .args([
+            "--out",
+            "sealed.ofd",
+            "--cert",
+            "signer.pem",
+            "--key",
+            "signer.key",
+            "--seal",
+            "seal.esl",
+            "--keyword",
+            "不存在",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(64));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "eseal: keyword \"不存在\" not found (occurrence 1 asked for)"
+    );
+    assert!(!d.join("sealed.ofd").exists());
+}
+
+#[test]
 fn openssl_verifies_the_ses_parts_of_a_sealed_ofd() {
     let office = Office::new();
     let sealed = office.seal(&hello_world(), 0);

@@ -22,7 +22,7 @@ use quick_xml::events::Event;
 use sm3::Digest;
 
 use super::package::{Package, resolve};
-use super::text::keyword_centres;
+use super::text::{keyword_centres, page_templates};
 use super::xml::{DocBody, parse_document, parse_ofd_xml, parse_signature, parse_signatures};
 use crate::crypto::{Algorithm, Signer};
 use crate::error::{Error, Result};
@@ -50,8 +50,9 @@ pub enum OfdPlacement {
         /// The box; `None` places the seal automatically.
         boundary: Option<[f64; 4]>,
     },
-    /// Centred on the `occurrence`-th (0-based) occurrence of `keyword` in the pages' text,
-    /// at the seal's picture size.
+    /// Centred on the `occurrence`-th (0-based) occurrence of `keyword` in the text the
+    /// pages show, at the seal's picture size: page by page, a page's own content first,
+    /// then the template pages it draws, in the order it names them.
     Keyword {
         /// The text to find.
         keyword: String,
@@ -294,7 +295,15 @@ fn stamp_place(
                 let Some(content) = package.get(&page.base_loc) else {
                     continue;
                 };
-                let centres = keyword_centres(content, &page.base_loc, keyword)?;
+                let mut centres = keyword_centres(content, &page.base_loc, keyword)?;
+                for id in page_templates(content, &page.base_loc)? {
+                    let Some(template) = document.template_pages.iter().find(|t| t.id == id) else {
+                        continue;
+                    };
+                    if let Some(content) = package_file(package, &template.base_loc) {
+                        centres.extend(keyword_centres(content, &template.base_loc, keyword)?);
+                    }
+                }
                 if let Some((x, y)) = centres.get(remaining) {
                     return Ok((page.id.clone(), [x - w / 2.0, y - h / 2.0, w, h]));
                 }
@@ -305,6 +314,22 @@ fn stamp_place(
                 occurrence: *occurrence,
             })
         }
+    }
+}
+
+/// The file at `path`, or else the only one whose path differs from it in letter case
+/// alone (tax-bureau invoices name `TPLS/Tpl_0/Content.xml` for `Tpls/Tpl_0/Content.xml`).
+fn package_file<'p>(package: &'p Package, path: &str) -> Option<&'p [u8]> {
+    if let Some(bytes) = package.get(path) {
+        return Some(bytes);
+    }
+    let mut same = package
+        .entries()
+        .iter()
+        .filter(|e| e.path().eq_ignore_ascii_case(path));
+    match (same.next(), same.next()) {
+        (Some(entry), None) => package.get(&entry.path()),
+        _ => None,
     }
 }
 

@@ -56,6 +56,10 @@ pub struct DocumentXml {
     pub pages: Vec<PageEntry>,
     /// `ofd:CommonData/ofd:PageArea/ofd:PhysicalBox`: `x y w h` in millimetres.
     pub physical_box: Option<[f64; 4]>,
+    /// `ofd:CommonData/ofd:TemplatePage` (GB/T 33190 clause 7.5, `CT_TemplatePage`): the
+    /// template pages that pages draw beneath or above their own content, with `ID` and
+    /// `BaseLoc`; entries without either are left out.
+    pub template_pages: Vec<PageEntry>,
 }
 
 /// The `Type` of a signature in `Signatures.xml` (GB/T 33190 clause 18.2).
@@ -371,9 +375,26 @@ pub fn parse_document(bytes: &[u8], path: &str) -> Result<DocumentXml> {
         .and_then(|a| a.child_text("PhysicalBox"))
         .map(|b| parse_box(b, "PhysicalBox", path))
         .transpose()?;
+    let mut template_pages = Vec::new();
+    for template in root
+        .children("CommonData")
+        .flat_map(|c| c.children("TemplatePage"))
+    {
+        let (Some(id), Some(base_loc)) = (
+            template.attribute("ID").filter(|v| !v.is_empty()),
+            template.attribute("BaseLoc").filter(|v| !v.is_empty()),
+        ) else {
+            continue;
+        };
+        template_pages.push(PageEntry {
+            id: id.to_string(),
+            base_loc: resolve(path, base_loc)?,
+        });
+    }
     Ok(DocumentXml {
         pages,
         physical_box,
+        template_pages,
     })
 }
 
