@@ -90,6 +90,11 @@ pub enum Error {
         /// What it is instead, e.g. "a FIFO (named pipe), not a regular file".
         problem: &'static str,
     },
+    /// A document that takes no new signature as it is: a signature locks it, or an
+    /// earlier signature does not verify (SES-OFD.md §6). A property of the input, like a
+    /// failed verification (the CLI exits 2).
+    #[error("{0}")]
+    DocumentRefused(String),
 }
 
 impl Error {

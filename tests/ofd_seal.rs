@@ -544,3 +544,100 @@ fn the_committed_ofd_vectors_give_their_expected_verdicts() {
     }
     assert_eq!(rows, 9);
 }
+
+#[test]
+fn the_cli_refuses_to_seal_over_failed_signatures_unless_forced_and_a_locked_document() {
+    use common::cli::{code, eseal, p, stderr};
+    let office = Office::new();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (key, cert, seal) = &office.signers[0];
+    fs::write(d.join("signer.pem"), cert.to_pem()).unwrap();
+    fs::write(d.join("signer.key"), key.to_pkcs8_pem().as_bytes()).unwrap();
+    fs::write(d.join("seal.esl"), seal.der()).unwrap();
+    fs::write(d.join("root.pem"), office.hierarchy.root.to_pem()).unwrap();
+    fs::write(d.join("ca.pem"), office.hierarchy.ca.to_pem()).unwrap();
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("test-vectors/ofd");
+    let (cert, key, seal) = (p(d, "signer.pem"), p(d, "signer.key"), p(d, "seal.esl"));
+    let seal_cmd = |input: &str, out: &str, extra: &[&str]| {
+        let input = committed.join(input);
+        let mut args = vec![
+            "ofd",
+            "seal",
+            "--in",
+            input.to_str().unwrap(),
+            "--out",
+            out,
+            "--cert",
+            &cert,
+            "--key",
+            &key,
+            "--seal",
+            &seal,
+        ];
+        args.extend_from_slice(extra);
+        eseal(&args)
+    };
+
+    // page-changed.ofd: its signature is TOTAL-FAILED (the page changed after sealing).
+    let out_path = p(d, "over-changed.ofd");
+    let out = seal_cmd("page-changed.ofd", &out_path, &[]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let message = stderr(&out);
+    assert!(
+        message.starts_with("eseal: earlier signatures do not verify"),
+        "{message}"
+    );
+    assert!(
+        message.contains(
+            "/Doc_0/Signs/Sign_0/Signature.xml is TOTAL-FAILED/HASH_FAILURE: \
+             REFERENCE_DIGEST_MISMATCH: "
+        ),
+        "{message}"
+    );
+    assert!(!Path::new(&out_path).exists());
+
+    let out = seal_cmd("page-changed.ofd", &out_path, &["--force"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = eseal(&[
+        "verify",
+        &out_path,
+        "--trust",
+        &p(d, "root.pem"),
+        "--chain",
+        &p(d, "ca.pem"),
+        "--json",
+    ]);
+    assert_eq!(code(&out), 2);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (old, new) = (&json["signatures"][0], &json["signatures"][1]);
+    assert_eq!(old["indication"], "TOTAL-FAILED", "{old}");
+    assert_eq!(
+        old["reasons"][0]["code"], "REFERENCE_DIGEST_MISMATCH",
+        "{old}"
+    );
+    assert_eq!(new["indication"], "TOTAL-PASSED", "{new}");
+    assert_eq!(new["reasons"], serde_json::json!([]), "{new}");
+    let warnings = new["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().any(|w| w.as_str()
+            == Some(
+                "EarlierSignatureFailed: this signature was added over \
+                 /Doc_0/Signs/Sign_0/Signature.xml, which does not verify \
+                 (REFERENCE_DIGEST_MISMATCH)"
+            )),
+        "{new}"
+    );
+
+    // locked.ofd: its third signature protects Signatures.xml; --force does not unlock it.
+    for extra in [&[][..], &["--force"]] {
+        let out_path = p(d, "over-locked.ofd");
+        let out = seal_cmd("locked.ofd", &out_path, extra);
+        assert_eq!(code(&out), 2, "{}", stderr(&out));
+        assert_eq!(
+            stderr(&out).trim(),
+            "eseal: signature 3 locks the document: it protects /Doc_0/Signs/Signatures.xml"
+        );
+        assert!(!Path::new(&out_path).exists());
+    }
+}

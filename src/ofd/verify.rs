@@ -173,7 +173,8 @@ impl Outcome {
 /// Each entry's `field` is the package path of its `Signature.xml`, its `kind`
 /// `ofd-seal-signature` (GB/T 38540) or `ofd-signature` (`Type="Sign"`). The warnings of
 /// SES-OFD.md §6 start with their names: `SignatureNotListed:`, `LaterSignaturesAdded:`,
-/// `PropertyInfoMismatch:`.
+/// `PropertyInfoMismatch:`, and `EarlierSignatureFailed:` on a signature added over one
+/// that is TOTAL-FAILED.
 ///
 /// Errors only when the package is not an OFD that can be read: no or malformed `OFD.xml`,
 /// a malformed `Signatures.xml`, more than [`MAX_SIGNATURES`] signatures. A package without
@@ -289,6 +290,7 @@ pub fn verify_ofd(
     outcomes.reverse();
 
     settle_signature_lists(&found, &mut outcomes, &listed_by_doc);
+    note_failed_earlier(&found, &mut outcomes);
     let signatures = found
         .iter()
         .zip(outcomes)
@@ -664,6 +666,44 @@ fn stamp_checks(context: &Context<'_>, xml: &SignatureXml, outcome: &mut Outcome
         Err(e) => outcome
             .reasons
             .push(Reason::Malformed(format!("Document.xml: {e}"))),
+    }
+}
+
+/// A signature that protects the `Signature.xml` of another that is TOTAL-FAILED was
+/// added over a signature that does not verify (`eseal ofd seal --force`): a warning on
+/// it, naming the other and the codes of its failures; its own verdict stays its own.
+fn note_failed_earlier(found: &[Found], outcomes: &mut [Outcome]) {
+    let failed: Vec<(&str, Vec<&'static str>)> = found
+        .iter()
+        .zip(outcomes.iter())
+        .filter(|(_, o)| o.indication() == Indication::TotalFailed)
+        .map(|(f, o)| {
+            let mut codes: Vec<&'static str> = Vec::new();
+            for reason in &o.reasons {
+                if reason.verdict().0 == Indication::TotalFailed && !codes.contains(&reason.code())
+                {
+                    codes.push(reason.code());
+                }
+            }
+            (f.base_loc.as_str(), codes)
+        })
+        .collect();
+    if failed.is_empty() {
+        return;
+    }
+    for (signature, outcome) in found.iter().zip(outcomes.iter_mut()) {
+        let Ok(xml) = &signature.parsed else {
+            continue;
+        };
+        for (path, codes) in &failed {
+            if *path != signature.base_loc && xml.references.iter().any(|r| r.file_ref == *path) {
+                outcome.warnings.push(format!(
+                    "EarlierSignatureFailed: this signature was added over {path}, which does \
+                     not verify ({})",
+                    codes.join(", ")
+                ));
+            }
+        }
     }
 }
 

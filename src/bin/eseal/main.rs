@@ -29,6 +29,9 @@ pub const EXIT_UNREADABLE: u8 = 65;
 /// Exit code for a failed read or write (sysexits EX_IOERR): disk full, read-only file
 /// system, permissions, a file over the size limit of the process.
 pub const EXIT_IO: u8 = 74;
+/// A document that takes no new signature (locked, or earlier signatures that do not
+/// verify): 2, as for a document that fails verification.
+pub const EXIT_REFUSED: u8 = 2;
 /// Exit code after SIGINT, SIGTERM or SIGHUP, as a shell reports a process that SIGINT
 /// ended (128 + 2).
 const EXIT_INTERRUPTED: i32 = 130;
@@ -114,6 +117,7 @@ fn exit_code_for(e: &eseal::Error) -> u8 {
         | eseal::Error::TooLarge { .. }
         | eseal::Error::UnsupportedAlgorithm(_)
         | eseal::Error::NotAFile { .. } => EXIT_UNREADABLE,
+        eseal::Error::DocumentRefused(_) => EXIT_REFUSED,
         _ => EXIT_USAGE,
     }
 }

@@ -55,6 +55,10 @@ pub enum Command {
         /// The last signature: also protect Signatures.xml, so no seal can be added after.
         #[arg(long)]
         lock: bool,
+        /// Seal even when earlier signatures do not verify (they are printed and the
+        /// document refused, exit 2, without it); the new signature's report notes it.
+        #[arg(long)]
+        force: bool,
     },
     /// Render a licence of an office as an OFD (GB/T 36905) and seal it with the office's
     /// e-seal over its name and date; the document's SHA-256 is stored with the licence.
@@ -103,6 +107,7 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             keyword,
             occurrence,
             lock,
+            force,
         } => {
             let certificate = read_certificates(&read_file(&cert)?)?
                 .into_iter()
@@ -136,6 +141,7 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             };
             options.signing_time = SystemTime::now();
             options.lock = lock;
+            options.force = force;
             write_output(&out, |file| {
                 let mut writer = BufWriter::with_capacity(1 << 16, file);
                 seal_ofd_to(&package, &mut writer, &options)?;
