@@ -273,33 +273,10 @@ fn seal_signatures_inside_the_sealed_ofd_vectors() {
     assert!(!c.contains(&"SEAL_SIGNATURE_INVALID"));
 }
 
-/// ofdrw's USER key and certificate (USER.p12), with the openssl CLI.
-fn ofdrw_user() -> (eseal::crypto::SoftwareKey, eseal::pki::Certificate) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = common::ofdrw::vector("USER.p12");
-    let pem = common::openssl_ok(
-        dir.path(),
-        &[
-            "pkcs12",
-            "-legacy",
-            "-in",
-            path.to_str().unwrap(),
-            "-nocerts",
-            "-nodes",
-            "-passin",
-            "pass:777777",
-        ],
-    );
-    let start = pem.find("-----BEGIN").unwrap();
-    let key = eseal::crypto::SoftwareKey::from_pem(&pem[start..], None).unwrap();
-    let cert = common::ofdrw::p12_certificates("USER.p12", "777777").remove(0);
-    (key, cert)
-}
-
 #[test]
 fn a_v1_seal_signs_a_v1_signature_that_reads_back_and_verifies() {
     use eseal::seal::{TimeInfo, sign_with_seal};
-    let (key, cert) = ofdrw_user();
+    let (key, cert) = common::ofdrw::user();
     let seal = seal("UserV1.esl");
     let data = read("Signature.xml");
     let signed_at = parse_rfc3339("2021-01-01T08:00:00Z").unwrap();
@@ -357,7 +334,7 @@ fn a_v1_seal_signs_a_v1_signature_that_reads_back_and_verifies() {
 #[test]
 fn the_cli_signs_with_a_v1_seal_and_reads_the_v1_signature_back() {
     use common::cli::{code, eseal, ok, p, stderr};
-    let (key, cert) = ofdrw_user();
+    let (key, cert) = common::ofdrw::user();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::write(d.join("user.pem"), cert.to_pem()).unwrap();

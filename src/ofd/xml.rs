@@ -38,6 +38,9 @@ pub struct DocBody {
     pub doc_root: String,
     /// `ofd:Signatures`: the absolute package path of the document's `Signatures.xml`.
     pub signatures: Option<String>,
+    /// The local names of its other child elements than `DocInfo`, `DocRoot` and
+    /// `Signatures` (e.g. `Versions`, which can make a reader show another version).
+    pub other_elements: Vec<String>,
 }
 
 /// One `ofd:Page` of `Document.xml`.
@@ -347,9 +350,16 @@ pub fn parse_ofd_xml(bytes: &[u8]) -> Result<OfdRoot> {
             .child_text("Signatures")
             .map(|s| resolve(PATH, s))
             .transpose()?;
+        let other_elements = body
+            .children
+            .iter()
+            .filter(|c| !matches!(c.name.as_str(), "DocInfo" | "DocRoot" | "Signatures"))
+            .map(|c| c.name.clone())
+            .collect();
         doc_bodies.push(DocBody {
             doc_root: resolve(PATH, doc_root)?,
             signatures,
+            other_elements,
         });
     }
     if doc_bodies.is_empty() {
