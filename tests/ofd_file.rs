@@ -360,8 +360,15 @@ fn the_cli_seals_and_signs_inputs_over_16_mib() {
         p(d, "ca.pem"),
     );
 
-    // eseal ofd seal --in - (standard input, read whole) with a package over 16 MiB.
-    let plain = plain_ofd(&["营业执照"], OVER_16_MIB).unwrap();
+    // eseal ofd seal --in - (standard input, read whole) with a package over 16 MiB: ofdrw's
+    // helloworld.ofd with a large incompressible file added.
+    let filler = Package::read(plain_ofd(&["营业执照"], OVER_16_MIB).unwrap())
+        .unwrap()
+        .get(ATTACHMENT)
+        .unwrap()
+        .to_vec();
+    let hello = Package::read(common::ofdrw::read("helloworld.ofd")).unwrap();
+    let plain = hello.rewrite(&[("/Doc_0/Res/scan.bin", &filler)]).unwrap();
     assert!(plain.len() > 16 << 20);
     let sealed = p(d, "sealed.ofd");
     let mut child = Command::new(env!("CARGO_BIN_EXE_eseal"))
