@@ -57,11 +57,11 @@ pub enum Error {
         problem: String,
     },
     /// The text to anchor a seal to does not occur (that often) in the document.
-    #[error("keyword {keyword:?} not found (occurrence {occurrence} asked for)")]
+    #[error("keyword {keyword:?} not found (occurrence {} asked for)", .occurrence + 1)]
     KeywordNotFound {
         /// The text searched for.
         keyword: String,
-        /// The occurrence asked for, 0-based.
+        /// The occurrence asked for, 0-based (the message counts from 1).
         occurrence: usize,
     },
     /// Reading or writing a file failed.
@@ -99,6 +99,11 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// A document that takes no new signature as it is: a signature locks it, or an
+    /// earlier signature does not verify (SES-OFD.md §6). A property of the input, like a
+    /// failed verification (the CLI exits 2).
+    #[error("{0}")]
+    DocumentRefused(String),
 }
 
 impl Error {

@@ -533,7 +533,7 @@ fn standard_input_is_read_up_to_its_limit_and_once() {
     assert_eq!(json["signatures"][0]["indication"], "TOTAL-PASSED");
 
     // An endless standard input: limit + 1 bytes are read, then refused (ofd seal reads
-    // at most 16 MiB).
+    // at most the 1 GiB an OFD package may hold).
     let ofd = f.ofd_seal(Path::new("-"), &d.join("never.ofd"));
     let out = run(Command::new(ESEAL)
         .args(&ofd)
@@ -541,7 +541,7 @@ fn standard_input_is_read_up_to_its_limit_and_once() {
     assert_eq!(out.status.code(), Some(65), "{out:?}");
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "eseal: input file is too large: 16777217 bytes, the limit is 16777216\n"
+        "eseal: input file is too large: 1073741825 bytes, the limit is 1073741824\n"
     );
     assert!(!d.join("never.ofd").exists());
 

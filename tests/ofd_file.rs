@@ -334,3 +334,106 @@ fn the_cli_seals_a_large_ofd_from_the_file() {
         );
     }
 }
+
+/// Larger than the 16 MiB that key, certificate and seal files are held to.
+const OVER_16_MIB: usize = (16 << 20) + 4096;
+
+#[test]
+fn the_cli_seals_and_signs_inputs_over_16_mib() {
+    use common::cli::{code, eseal, p, stderr};
+    use std::process::{Command, Stdio};
+    let hierarchy = Hierarchy::new(Algorithm::Sm2Sm3);
+    let (key, cert) = hierarchy.leaf(Profile::Signer, "签章人 张三", -1, 365);
+    let seal = test_seal(&hierarchy, &cert, "3301000000001");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("signer.pem"), cert.to_pem()).unwrap();
+    std::fs::write(d.join("signer.key"), key.to_pkcs8_pem().as_bytes()).unwrap();
+    std::fs::write(d.join("seal.esl"), seal.der()).unwrap();
+    std::fs::write(d.join("root.pem"), hierarchy.root.to_pem()).unwrap();
+    std::fs::write(d.join("ca.pem"), hierarchy.ca.to_pem()).unwrap();
+    let (cert, key, seal, root, ca) = (
+        p(d, "signer.pem"),
+        p(d, "signer.key"),
+        p(d, "seal.esl"),
+        p(d, "root.pem"),
+        p(d, "ca.pem"),
+    );
+
+    // eseal ofd seal --in - (standard input, read whole) with a package over 16 MiB: ofdrw's
+    // helloworld.ofd with a large incompressible file added.
+    let filler = Package::read(plain_ofd(&["营业执照"], OVER_16_MIB).unwrap())
+        .unwrap()
+        .get(ATTACHMENT)
+        .unwrap()
+        .to_vec();
+    let hello = Package::read(common::ofdrw::read("helloworld.ofd")).unwrap();
+    let plain = hello.rewrite(&[("/Doc_0/Res/scan.bin", &filler)]).unwrap();
+    assert!(plain.len() > 16 << 20);
+    let sealed = p(d, "sealed.ofd");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_eseal"))
+        .args([
+            "ofd", "seal", "--in", "-", "--out", &sealed, "--cert", &cert, "--key", &key, "--seal",
+            &seal,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&plain).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = eseal(&[
+        "verify", &sealed, "--trust", &root, "--chain", &ca, "--json",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(code(&out), 0, "{json}");
+    assert_eq!(json["signatures"][0]["indication"], "TOTAL-PASSED");
+    assert_eq!(json["signatures"][0]["reasons"], serde_json::json!([]));
+
+    // eseal seal sign --data and eseal verify --data with a file over 16 MiB.
+    let data = p(d, "data.bin");
+    std::fs::write(&data, &plain).unwrap();
+    let signature = p(d, "SignedValue.dat");
+    let out = eseal(&[
+        "seal",
+        "sign",
+        "--seal",
+        &seal,
+        "--signer-cert",
+        &cert,
+        "--signer-key",
+        &key,
+        "--data",
+        &data,
+        "--out",
+        &signature,
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let verify = |data: &str| {
+        let out = eseal(&[
+            "verify", &signature, "--data", data, "--trust", &root, "--chain", &ca, "--json",
+        ]);
+        let json: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", stderr(&out)));
+        (code(&out), json["signatures"][0].clone())
+    };
+    let (exit, report) = verify(&data);
+    assert_eq!(exit, 0, "{report}");
+    assert_eq!(report["indication"], "TOTAL-PASSED", "{report}");
+    assert_eq!(report["reasons"], serde_json::json!([]), "{report}");
+    let mut changed = plain;
+    let last = changed.len() - 1;
+    changed[last] ^= 1;
+    let other = p(d, "changed.bin");
+    std::fs::write(&other, &changed).unwrap();
+    let (exit, report) = verify(&other);
+    assert_eq!(exit, 2, "{report}");
+    assert_eq!(report["indication"], "TOTAL-FAILED", "{report}");
+    assert_eq!(report["sub_indication"], "HASH_FAILURE", "{report}");
+    assert_eq!(
+        report["reasons"][0]["code"], "DATA_HASH_MISMATCH",
+        "{report}"
+    );
+}

@@ -312,6 +312,88 @@ fn seals_are_placed_by_keyword_and_page() {
 }
 
 #[test]
+fn keywords_are_found_on_template_pages_of_a_tax_invoice() {
+    // v4signed.ofd, a tax-bureau e-invoice: the printed labels (项目名称 …) are on the
+    // template page Doc_0/Tpls/Tpl_0/Content.xml (Document.xml names it TPLS/…), which
+    // page 1 draws as its background; the page itself holds only the values.
+    let invoice = Package::read(fs::read(vector("v4signed.ofd")).unwrap()).unwrap();
+    let (key, cert) = common::ofdrw::signer();
+    let seal = common::ofdrw::signer_seal(&key, &cert, "template", "模板关键字测试章");
+    let mut options = OfdSealOptions::new(&seal, &key, &cert);
+    options.signing_time = eseal::pki::parse_rfc3339("2022-06-01T00:00:00Z").unwrap();
+    options.placement = OfdPlacement::Keyword {
+        keyword: "项目名称".into(),
+        occurrence: 0,
+    };
+    let sealed = Package::read(seal_ofd(&invoice, &options).unwrap()).unwrap();
+    let (path, xml, _) = signature_files(&sealed, 1);
+    let stamp = parse_signature(&xml, &path).unwrap().stamp_annots[0].clone();
+    assert_eq!(stamp.page_ref, "1");
+    // The template's TextObject Boundary="24.5 53 39.14 4" holds 项目名称.
+    let [x, y, w, h] = stamp.boundary;
+    let (cx, cy) = (x + w / 2.0, y + h / 2.0);
+    assert!((24.5..24.5 + 39.14).contains(&cx), "{cx}");
+    assert!((51.0..59.0).contains(&cy), "{cy}");
+    let mut store = TrustStore::new();
+    store.add_anchor(cert.clone()).unwrap();
+    let report = verify_ofd(
+        &sealed,
+        &store,
+        options.signing_time,
+        &VerifyOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(report.signatures[1].indication, Indication::TotalPassed);
+    assert_eq!(codes(&report, 1), Vec::<&str>::new());
+
+    // Only one 项目名称: the second is not found, and the message counts from 1.
+    options.placement = OfdPlacement::Keyword {
+        keyword: "项目名称".into(),
+        occurrence: 1,
+    };
+    let error = seal_ofd(&invoice, &options).unwrap_err().to_string();
+    assert_eq!(
+        error,
+        "keyword \"项目名称\" not found (occurrence 2 asked for)"
+    );
+}
+
+#[test]
+fn the_cli_names_the_first_occurrence_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (key, cert) = common::ofdrw::signer();
+    let seal = common::ofdrw::signer_seal(&key, &cert, "template", "模板关键字测试章");
+    fs::write(d.join("signer.pem"), cert.to_pem()).unwrap();
+    fs::write(d.join("signer.key"), key.to_pkcs8_pem().as_bytes()).unwrap();
+    fs::write(d.join("seal.esl"), seal.der()).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_eseal"))
+        .current_dir(d)
+        .args(["ofd", "seal", "--in"])
+        .arg(vector("helloworld.ofd"))
+        .args([
+            "--out",
+            "sealed.ofd",
+            "--cert",
+            "signer.pem",
+            "--key",
+            "signer.key",
+            "--seal",
+            "seal.esl",
+            "--keyword",
+            "不存在",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(64));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "eseal: keyword \"不存在\" not found (occurrence 1 asked for)"
+    );
+    assert!(!d.join("sealed.ofd").exists());
+}
+
+#[test]
 fn openssl_verifies_the_ses_parts_of_a_sealed_ofd() {
     let office = Office::new();
     let sealed = office.seal(&hello_world(), 0);
@@ -461,4 +543,101 @@ fn the_committed_ofd_vectors_give_their_expected_verdicts() {
         rows += 1;
     }
     assert_eq!(rows, 9);
+}
+
+#[test]
+fn the_cli_refuses_to_seal_over_failed_signatures_unless_forced_and_a_locked_document() {
+    use common::cli::{code, eseal, p, stderr};
+    let office = Office::new();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (key, cert, seal) = &office.signers[0];
+    fs::write(d.join("signer.pem"), cert.to_pem()).unwrap();
+    fs::write(d.join("signer.key"), key.to_pkcs8_pem().as_bytes()).unwrap();
+    fs::write(d.join("seal.esl"), seal.der()).unwrap();
+    fs::write(d.join("root.pem"), office.hierarchy.root.to_pem()).unwrap();
+    fs::write(d.join("ca.pem"), office.hierarchy.ca.to_pem()).unwrap();
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("test-vectors/ofd");
+    let (cert, key, seal) = (p(d, "signer.pem"), p(d, "signer.key"), p(d, "seal.esl"));
+    let seal_cmd = |input: &str, out: &str, extra: &[&str]| {
+        let input = committed.join(input);
+        let mut args = vec![
+            "ofd",
+            "seal",
+            "--in",
+            input.to_str().unwrap(),
+            "--out",
+            out,
+            "--cert",
+            &cert,
+            "--key",
+            &key,
+            "--seal",
+            &seal,
+        ];
+        args.extend_from_slice(extra);
+        eseal(&args)
+    };
+
+    // page-changed.ofd: its signature is TOTAL-FAILED (the page changed after sealing).
+    let out_path = p(d, "over-changed.ofd");
+    let out = seal_cmd("page-changed.ofd", &out_path, &[]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let message = stderr(&out);
+    assert!(
+        message.starts_with("eseal: earlier signatures do not verify"),
+        "{message}"
+    );
+    assert!(
+        message.contains(
+            "/Doc_0/Signs/Sign_0/Signature.xml is TOTAL-FAILED/HASH_FAILURE: \
+             REFERENCE_DIGEST_MISMATCH: "
+        ),
+        "{message}"
+    );
+    assert!(!Path::new(&out_path).exists());
+
+    let out = seal_cmd("page-changed.ofd", &out_path, &["--force"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = eseal(&[
+        "verify",
+        &out_path,
+        "--trust",
+        &p(d, "root.pem"),
+        "--chain",
+        &p(d, "ca.pem"),
+        "--json",
+    ]);
+    assert_eq!(code(&out), 2);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (old, new) = (&json["signatures"][0], &json["signatures"][1]);
+    assert_eq!(old["indication"], "TOTAL-FAILED", "{old}");
+    assert_eq!(
+        old["reasons"][0]["code"], "REFERENCE_DIGEST_MISMATCH",
+        "{old}"
+    );
+    assert_eq!(new["indication"], "TOTAL-PASSED", "{new}");
+    assert_eq!(new["reasons"], serde_json::json!([]), "{new}");
+    let warnings = new["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().any(|w| w.as_str()
+            == Some(
+                "EarlierSignatureFailed: this signature was added over \
+                 /Doc_0/Signs/Sign_0/Signature.xml, which does not verify \
+                 (REFERENCE_DIGEST_MISMATCH)"
+            )),
+        "{new}"
+    );
+
+    // locked.ofd: its third signature protects Signatures.xml; --force does not unlock it.
+    for extra in [&[][..], &["--force"]] {
+        let out_path = p(d, "over-locked.ofd");
+        let out = seal_cmd("locked.ofd", &out_path, extra);
+        assert_eq!(code(&out), 2, "{}", stderr(&out));
+        assert_eq!(
+            stderr(&out).trim(),
+            "eseal: signature 3 locks the document: it protects /Doc_0/Signs/Signatures.xml"
+        );
+        assert!(!Path::new(&out_path).exists());
+    }
 }

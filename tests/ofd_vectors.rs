@@ -665,3 +665,186 @@ fn a_later_signature_dropped_from_the_list_leaves_its_files_unprotected() {
         second.warnings
     );
 }
+
+/// The tax-bureau e-invoice v4signed.ofd re-signed by ofdrw's USER key with UserV4.esl
+/// (ROOT.p12 its issuer) at 2021-01-01, as tax e-invoices are signed: every file referenced
+/// but `OFD.xml`, `Signatures.xml`, the signature's own two and the files in `left_out`;
+/// then `changes` are made to the package.
+fn resigned_invoice(left_out: &[&str], changes: &[(&str, &[u8])]) -> Package<'static> {
+    use base64::Engine;
+    use eseal::seal::{Seal, sign_with_seal};
+    use sha2::Digest;
+
+    let original = package("v4signed.ofd");
+    let (key, cert) = common::ofdrw::user();
+    let seal = Seal::from_der(&read("UserV4.esl")).unwrap();
+    let signature_path = "/Doc_0/Signs/Sign_0/Signature.xml";
+    let signed_value_path = "/Doc_0/Signs/Sign_0/SignedValue.dat";
+    let not_referenced = [
+        "/OFD.xml",
+        "/Doc_0/Signs/Signatures.xml",
+        signature_path,
+        signed_value_path,
+    ];
+    let mut references = String::new();
+    for entry in original.entries() {
+        let path = entry.path();
+        if not_referenced.contains(&path.as_str()) || left_out.contains(&path.as_str()) {
+            continue;
+        }
+        let digest = base64::engine::general_purpose::STANDARD
+            .encode(sm3::Sm3::digest(entry.data().unwrap()));
+        references.push_str(&format!(
+            "<ofd:Reference FileRef=\"{path}\"><ofd:CheckValue>{digest}</ofd:CheckValue></ofd:Reference>"
+        ));
+    }
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ofd:Signature xmlns:ofd=\"http://www.ofdspec.org/2016\">\
+         <ofd:SignedInfo><ofd:Provider ProviderName=\"gomain_eseal\" Version=\"2.0\" Company=\"BW\"/>\
+         <ofd:SignatureMethod>1.2.156.10197.1.501</ofd:SignatureMethod>\
+         <ofd:SignatureDateTime>20210101000000</ofd:SignatureDateTime>\
+         <ofd:References CheckMethod=\"1.2.156.10197.1.401\">{references}</ofd:References>\
+         <ofd:StampAnnot ID=\"1\" PageRef=\"1\" Boundary=\"90.00 8.00 30.00 20.00\"/></ofd:SignedInfo>\
+         <ofd:SignedValue>{signed_value_path}</ofd:SignedValue></ofd:Signature>"
+    );
+    let signature = sign_with_seal(
+        &seal,
+        xml.as_bytes(),
+        signature_path,
+        &cert,
+        &key,
+        parse_rfc3339("2021-01-01T00:00:00Z").unwrap(),
+    )
+    .unwrap();
+    let mut all: Vec<(&str, &[u8])> = vec![
+        (signature_path, xml.as_bytes()),
+        (signed_value_path, signature.der()),
+    ];
+    all.extend_from_slice(changes);
+    Package::read(original.rewrite(&all).unwrap()).unwrap()
+}
+
+fn warnings_named<'r>(report: &'r SignatureReport, name: &str) -> Vec<&'r str> {
+    report
+        .warnings
+        .iter()
+        .filter(|w| w.starts_with(name))
+        .map(String::as_str)
+        .collect()
+}
+
+#[test]
+fn an_invoice_signed_without_ofd_xml_passes_with_a_note() {
+    let report = verify(&resigned_invoice(&[], &[]), &ofdrw_root(), t());
+    let signature = only(&report);
+    assert_verdict(signature, Indication::TotalPassed, None);
+    assert_eq!(codes(signature), Vec::<&str>::new());
+    assert_eq!(
+        warnings_named(signature, "UnprotectedEntryFile:"),
+        [
+            "UnprotectedEntryFile: /OFD.xml is not protected by the signature; its DocRoot and \
+          Signatures name the protected /Doc_0/Document.xml and the list holding this \
+          signature, and its DocInfo (metadata, not shown on the pages) is not covered"
+        ]
+    );
+
+    // The metadata in DocInfo is what the note says is not covered: a changed amount there
+    // changes nothing the pages show, and the signature still passes with the note.
+    let ofd_xml = String::from_utf8(package("v4signed.ofd").get("/OFD.xml").unwrap().to_vec())
+        .unwrap()
+        .replace("318.00", "9318.00");
+    let report = verify(
+        &resigned_invoice(&[], &[("/OFD.xml", ofd_xml.as_bytes())]),
+        &ofdrw_root(),
+        t(),
+    );
+    assert_verdict(only(&report), Indication::TotalPassed, None);
+    assert_eq!(
+        warnings_named(only(&report), "UnprotectedEntryFile:").len(),
+        1
+    );
+
+    // As of now the certificates have expired, never a cryptographic failure.
+    let report = verify(
+        &resigned_invoice(&[], &[]),
+        &ofdrw_root(),
+        SystemTime::now(),
+    );
+    assert_verdict(
+        only(&report),
+        Indication::Indeterminate,
+        Some(SubIndication::OutOfBoundsNoPoe),
+    );
+}
+
+#[test]
+fn an_unprotected_ofd_xml_that_can_lead_elsewhere_is_an_unprotected_file() {
+    let original =
+        String::from_utf8(package("v4signed.ofd").get("/OFD.xml").unwrap().to_vec()).unwrap();
+    let body_end = "</ofd:DocBody>";
+    let with_versions = original.replace(
+        body_end,
+        "<ofd:Versions><ofd:Version ID=\"1\" BaseLoc=\"Doc_0/Version_1.xml\"/></ofd:Versions></ofd:DocBody>",
+    );
+    let body = &original[original.find("<ofd:DocBody>").unwrap()..original.find(body_end).unwrap()];
+    let second_document = original.replace(body_end, &format!("{body_end}{body}{body_end}"));
+    let other_list = original.replace("Doc_0/Signs/Signatures.xml", "Doc_0/Signs/Other.xml");
+    let unprotected = |path: &str| eseal::report::Reason::UnprotectedFile {
+        path: path.to_string(),
+    };
+    // Pointed at another list, OFD.xml leaves this signature's list an ordinary file,
+    // unprotected too, and the signature unlisted.
+    for (what, ofd_xml, reasons) in [
+        ("Versions", with_versions, vec![unprotected("/OFD.xml")]),
+        (
+            "a second DocBody",
+            second_document,
+            vec![unprotected("/OFD.xml")],
+        ),
+        (
+            "another Signatures.xml",
+            other_list,
+            vec![
+                unprotected("/OFD.xml"),
+                unprotected("/Doc_0/Signs/Signatures.xml"),
+            ],
+        ),
+    ] {
+        let report = verify(
+            &resigned_invoice(&[], &[("/OFD.xml", ofd_xml.as_bytes())]),
+            &ofdrw_root(),
+            t(),
+        );
+        let signature = &report.signatures[0];
+        assert_verdict(
+            signature,
+            Indication::Indeterminate,
+            Some(SubIndication::SigConstraintsFailure),
+        );
+        assert_eq!(signature.reasons, reasons, "{what}");
+        assert!(
+            warnings_named(signature, "UnprotectedEntryFile:").is_empty(),
+            "{what}"
+        );
+    }
+}
+
+#[test]
+fn a_template_page_or_image_the_page_draws_but_the_signature_leaves_out_is_indeterminate() {
+    for left_out in ["/Doc_0/Tpls/Tpl_0/Content.xml", "/Doc_0/Res/qr.png"] {
+        let report = verify(&resigned_invoice(&[left_out], &[]), &ofdrw_root(), t());
+        let signature = only(&report);
+        assert_verdict(
+            signature,
+            Indication::Indeterminate,
+            Some(SubIndication::SigConstraintsFailure),
+        );
+        assert_eq!(codes(signature), ["UNPROTECTED_FILE"], "{left_out}");
+        assert_eq!(
+            signature.reasons[0],
+            eseal::report::Reason::UnprotectedFile {
+                path: left_out.to_string()
+            }
+        );
+    }
+}

@@ -1,6 +1,8 @@
 //! The round office seal picture: its geometry in the rendered PNG, the SVG's shape,
 //! determinism and input limits.
 
+mod common;
+
 use std::f32::consts::PI;
 use std::path::Path;
 
@@ -316,4 +318,79 @@ fn bad_font_files_are_errors() {
         SealFont::from_file(&dir.path().join("none.ttf")),
         Err(Error::Io { .. })
     ));
+}
+
+/// Every pixel of a PNG as stored (not premultiplied): width, height and RGBA bytes.
+fn stored_rgba(png_bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    decoder.set_transformations(png::Transformations::EXPAND);
+    let mut reader = decoder.read_info().unwrap();
+    let mut buffer = vec![0; reader.output_buffer_size().unwrap()];
+    let frame = reader.next_frame(&mut buffer).unwrap();
+    assert_eq!(
+        (frame.color_type, frame.bit_depth),
+        (png::ColorType::Rgba, png::BitDepth::Eight)
+    );
+    buffer.truncate(frame.buffer_size());
+    (frame.width, frame.height, buffer)
+}
+
+/// The pixels with alpha 0 and whether each is stored white.
+fn transparent_pixels(rgba: &[u8]) -> (usize, usize) {
+    let clear: Vec<&[u8]> = rgba.chunks(4).filter(|p| p[3] == 0).collect();
+    let white = clear.iter().filter(|p| **p == [255, 255, 255, 0]).count();
+    (clear.len(), white)
+}
+
+#[test]
+fn transparent_pixels_are_stored_white_for_renderers_that_ignore_alpha() {
+    let png_bytes = office_seal().to_png(&font(), PX).unwrap();
+    let (width, height, rgba) = stored_rgba(&png_bytes);
+    assert_eq!((width, height), (PX, PX));
+    let (clear, white) = transparent_pixels(&rgba);
+    assert!(clear > (PX * PX / 4) as usize, "{clear} transparent pixels");
+    assert_eq!(
+        white, clear,
+        "every fully transparent pixel is (255,255,255,0)"
+    );
+    assert_eq!(&rgba[..4], &eseal::seal::picture::TRANSPARENT);
+    // The committed pictures, made by examples/seal_picture.rs, are stored the same way.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("test-vectors/seal-picture");
+    for name in ["office-seal.png", "office-seal-code.png"] {
+        let (_, _, rgba) = stored_rgba(&std::fs::read(dir.join(name)).unwrap());
+        let (clear, white) = transparent_pixels(&rgba);
+        assert!(clear > 0, "{name}");
+        assert_eq!(white, clear, "{name}");
+    }
+}
+
+#[test]
+fn pillow_reads_transparent_pixels_as_white_with_alpha_zero() {
+    let python = common::python_with("ESEAL_PILLOW_PYTHON", "pillow-venv", &["PIL"], &["pillow"]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("seal.png");
+    std::fs::write(&path, office_seal().to_png(&font(), PX).unwrap()).unwrap();
+    let script = "import sys\nfrom PIL import Image\n\
+        im = Image.open(sys.argv[1])\n\
+        px = list(im.getdata())\n\
+        clear = [p for p in px if p[3] == 0]\n\
+        print(im.mode, len(clear), sum(1 for p in clear if p == (255, 255, 255, 0)), \
+        im.convert('RGB').getpixel((0, 0)))\n";
+    let out = std::process::Command::new(python)
+        .args(["-c", script])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let fields: Vec<&str> = text.trim().splitn(4, ' ').collect();
+    assert_eq!(fields[0], "RGBA", "{text}");
+    assert_eq!(fields[1], fields[2], "{text}");
+    assert!(fields[1].parse::<u32>().unwrap() > PX * PX / 4, "{text}");
+    // Alpha dropped, as a renderer ignoring it would: the corner is white.
+    assert_eq!(fields[3], "(255, 255, 255)", "{text}");
 }

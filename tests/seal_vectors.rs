@@ -272,3 +272,139 @@ fn seal_signatures_inside_the_sealed_ofd_vectors() {
     );
     assert!(!c.contains(&"SEAL_SIGNATURE_INVALID"));
 }
+
+#[test]
+fn a_v1_seal_signs_a_v1_signature_that_reads_back_and_verifies() {
+    use eseal::seal::{TimeInfo, sign_with_seal};
+    let (key, cert) = common::ofdrw::user();
+    let seal = seal("UserV1.esl");
+    let data = read("Signature.xml");
+    let signed_at = parse_rfc3339("2021-01-01T08:00:00Z").unwrap();
+    let path = "/Doc_0/Signs/Sign_0/Signature.xml";
+    let signature = sign_with_seal(&seal, &data, path, &cert, &key, signed_at).unwrap();
+
+    // GM/T 0031-2014: SES_Signature has two elements, TBS_Sign seven, timeInfo a BIT
+    // STRING holding the UTCTime text.
+    let read_back = SealSignature::from_der(signature.der()).unwrap();
+    assert_eq!(read_back.version, SesVersion::V1);
+    assert_eq!(read_back.tbs_version, 1);
+    assert_eq!(read_back.seal.der(), seal.der());
+    assert_eq!(read_back.property_info, path);
+    assert_eq!(
+        read_back.time_info,
+        TimeInfo::Time(eseal::pki::unix_seconds(signed_at))
+    );
+    let der = signature.der();
+    assert_eq!(der[0], 0x30);
+    assert!(
+        signature
+            .signed_bytes()
+            .windows(16)
+            .any(|w| w == b"\x03\x0e\x00210101080000Z"),
+        "timeInfo BIT STRING"
+    );
+
+    // OpenSSL verifies the signer's SM2 signature over TBS_Sign (SES-OFD.md §7).
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(
+        common::openssl_sm2_verify(
+            dir.path(),
+            &cert,
+            signature.signed_bytes(),
+            &read_back.signature
+        ),
+        "Verified OK"
+    );
+
+    let store = ofdrw_root();
+    let report = verify_seal_signature(&read_back, &store, t(), Some(&data));
+    assert_eq!(
+        report.indication,
+        Indication::TotalPassed,
+        "{:?}",
+        report.reasons
+    );
+    assert_eq!(codes(&report), Vec::<&str>::new());
+    let report = verify_seal_signature(&read_back, &store, t(), Some(b"other data"));
+    assert_eq!(report.indication, Indication::TotalFailed);
+    assert_eq!(report.sub_indication, Some(SubIndication::HashFailure));
+    assert_eq!(codes(&report), ["DATA_HASH_MISMATCH"]);
+}
+
+#[test]
+fn the_cli_signs_with_a_v1_seal_and_reads_the_v1_signature_back() {
+    use common::cli::{code, eseal, ok, p, stderr};
+    let (key, cert) = common::ofdrw::user();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("user.pem"), cert.to_pem()).unwrap();
+    std::fs::write(d.join("user.key"), key.to_pkcs8_pem().as_bytes()).unwrap();
+    std::fs::write(d.join("data.xml"), read("Signature.xml")).unwrap();
+    let root: String = common::ofdrw::p12_certificates("ROOT.p12", "123456")
+        .iter()
+        .map(|c| c.to_pem())
+        .collect();
+    std::fs::write(d.join("root.pem"), root).unwrap();
+    let seal = common::ofdrw::vector("UserV1.esl");
+    ok(&[
+        "seal",
+        "sign",
+        "--seal",
+        seal.to_str().unwrap(),
+        "--signer-cert",
+        &p(d, "user.pem"),
+        "--signer-key",
+        &p(d, "user.key"),
+        "--data",
+        &p(d, "data.xml"),
+        "--out",
+        &p(d, "SignedValue.dat"),
+    ]);
+    let signature =
+        SealSignature::from_der(&std::fs::read(d.join("SignedValue.dat")).unwrap()).unwrap();
+    assert_eq!(signature.version, SesVersion::V1);
+    let inspected: serde_json::Value = serde_json::from_str(&ok(&[
+        "seal",
+        "inspect",
+        &p(d, "SignedValue.dat"),
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(inspected["kind"], "seal-signature");
+    assert_eq!(inspected["version"], "V1");
+    // Signed now, by certificates that expired in 2022: valid cryptography, no proof of
+    // existence while they were valid.
+    let out = eseal(&[
+        "verify",
+        &p(d, "SignedValue.dat"),
+        "--data",
+        &p(d, "data.xml"),
+        "--trust",
+        &p(d, "root.pem"),
+        "--json",
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = &json["signatures"][0];
+    assert_eq!(report["indication"], "INDETERMINATE", "{report}");
+    assert_eq!(report["sub_indication"], "OUT_OF_BOUNDS_NO_POE", "{report}");
+    let codes: Vec<&str> = report["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    // Maker certificate, seal period, signer certificate expired; timeInfo (now) after
+    // the signer certificate and the seal period: no cryptographic failure.
+    assert_eq!(
+        codes,
+        [
+            "CERTIFICATE_EXPIRED",
+            "SEAL_EXPIRED",
+            "CERTIFICATE_EXPIRED",
+            "CLAIMED_TIME_OUTSIDE_VALIDITY",
+            "CLAIMED_TIME_OUTSIDE_VALIDITY"
+        ],
+        "{report}"
+    );
+}

@@ -9,7 +9,9 @@
 //! `dataHash` is the SM3 of that `Signature.xml` and stores it as `SignedValue.dat`. Every
 //! other entry of the package is copied as it was. With [`OfdSealOptions::lock`] the
 //! signature also protects `Signatures.xml`, so that no later signature can be added
-//! without breaking it; [`seal_ofd`] refuses to seal a locked document.
+//! without breaking it; [`seal_ofd`] refuses to seal a locked document, and one whose
+//! earlier signatures do not verify unless [`OfdSealOptions::force`] is set
+//! ([`Error::DocumentRefused`]).
 
 use std::io::{Cursor, Seek, Write};
 use std::time::SystemTime;
@@ -22,11 +24,13 @@ use quick_xml::events::Event;
 use sm3::Digest;
 
 use super::package::{Package, resolve};
-use super::text::keyword_centres;
+use super::text::{keyword_centres, page_templates};
+use super::verify::{VerifyOptions, verify_ofd};
 use super::xml::{DocBody, parse_document, parse_ofd_xml, parse_signature, parse_signatures};
 use crate::crypto::{Algorithm, Signer};
 use crate::error::{Error, Result};
-use crate::pki::{Certificate, unix_seconds};
+use crate::pki::{Certificate, TrustStore, unix_seconds};
+use crate::report::Indication;
 use crate::seal::{Seal, sign_with_seal};
 
 /// The OFD namespace (GB/T 33190 clause 7.1).
@@ -50,8 +54,9 @@ pub enum OfdPlacement {
         /// The box; `None` places the seal automatically.
         boundary: Option<[f64; 4]>,
     },
-    /// Centred on the `occurrence`-th (0-based) occurrence of `keyword` in the pages' text,
-    /// at the seal's picture size.
+    /// Centred on the `occurrence`-th (0-based) occurrence of `keyword` in the text the
+    /// pages show, at the seal's picture size: page by page, a page's own content first,
+    /// then the template pages it draws, in the order it names them.
     Keyword {
         /// The text to find.
         keyword: String,
@@ -74,6 +79,10 @@ pub struct OfdSealOptions<'a> {
     pub signing_time: SystemTime,
     /// Also protect `Signatures.xml`: the last signature of the document.
     pub lock: bool,
+    /// Seal even when earlier signatures do not verify (are TOTAL-FAILED); the new
+    /// signature's report then says so (`EarlierSignatureFailed:`). A locked document is
+    /// refused all the same.
+    pub force: bool,
 }
 
 impl<'a> OfdSealOptions<'a> {
@@ -89,6 +98,7 @@ impl<'a> OfdSealOptions<'a> {
             },
             signing_time: SystemTime::now(),
             lock: false,
+            force: false,
         }
     }
 }
@@ -150,11 +160,14 @@ pub fn seal_ofd_to<W: Write + Seek>(
             .and_then(|xml| parse_signature(xml, &entry.base_loc).ok())
             .is_some_and(|xml| xml.references.iter().any(|r| r.file_ref == signatures_path));
         if locks {
-            return Err(invalid(format!(
+            return Err(Error::DocumentRefused(format!(
                 "signature {} locks the document: it protects {signatures_path}",
                 entry.id
             )));
         }
+    }
+    if !options.force {
+        refuse_failed_signatures(package, options.signing_time)?;
     }
 
     let id = next_id(
@@ -228,6 +241,41 @@ pub fn seal_ofd_to<W: Write + Seek>(
     package.rewrite_to(out, &changes)
 }
 
+/// Refuses a package with a signature that does not verify as of `at` (TOTAL-FAILED: a
+/// changed or missing file, a broken signature value, a malformed signature), naming
+/// each with its reasons. Checked without trust anchors, so a signature whose only
+/// failings are its chain or its time (INDETERMINATE) does not stop a new seal.
+fn refuse_failed_signatures(package: &Package, at: SystemTime) -> Result<()> {
+    let report = verify_ofd(package, &TrustStore::new(), at, &VerifyOptions::default())?;
+    let failed: Vec<String> = report
+        .signatures
+        .iter()
+        .filter(|s| s.indication == Indication::TotalFailed)
+        .map(|s| {
+            let sub = s.sub_indication.map_or(String::new(), |s| format!("/{s}"));
+            let reasons: Vec<String> = s
+                .reasons
+                .iter()
+                .filter(|r| r.verdict().0 == Indication::TotalFailed)
+                .map(|r| format!("{}: {r}", r.code()))
+                .collect();
+            format!(
+                "  {} is {}{sub}: {}",
+                s.field.as_deref().unwrap_or("a signature"),
+                s.indication,
+                reasons.join("; ")
+            )
+        })
+        .collect();
+    if failed.is_empty() {
+        return Ok(());
+    }
+    Err(Error::DocumentRefused(format!(
+        "earlier signatures do not verify, so no seal is added (force adds it anyway):\n{}",
+        failed.join("\n")
+    )))
+}
+
 /// The next signature ID: one more than `MaxSignId` and every numeric ID in the list.
 fn next_id<'a>(max: Option<&'a str>, ids: impl Iterator<Item = &'a str>) -> u64 {
     max.into_iter()
@@ -294,7 +342,15 @@ fn stamp_place(
                 let Some(content) = package.get(&page.base_loc) else {
                     continue;
                 };
-                let centres = keyword_centres(content, &page.base_loc, keyword)?;
+                let mut centres = keyword_centres(content, &page.base_loc, keyword)?;
+                for id in page_templates(content, &page.base_loc)? {
+                    let Some(template) = document.template_pages.iter().find(|t| t.id == id) else {
+                        continue;
+                    };
+                    if let Some(content) = package_file(package, &template.base_loc) {
+                        centres.extend(keyword_centres(content, &template.base_loc, keyword)?);
+                    }
+                }
                 if let Some((x, y)) = centres.get(remaining) {
                     return Ok((page.id.clone(), [x - w / 2.0, y - h / 2.0, w, h]));
                 }
@@ -305,6 +361,22 @@ fn stamp_place(
                 occurrence: *occurrence,
             })
         }
+    }
+}
+
+/// The file at `path`, or else the only one whose path differs from it in letter case
+/// alone (tax-bureau invoices name `TPLS/Tpl_0/Content.xml` for `Tpls/Tpl_0/Content.xml`).
+fn package_file<'p>(package: &'p Package, path: &str) -> Option<&'p [u8]> {
+    if let Some(bytes) = package.get(path) {
+        return Some(bytes);
+    }
+    let mut same = package
+        .entries()
+        .iter()
+        .filter(|e| e.path().eq_ignore_ascii_case(path));
+    match (same.next(), same.next()) {
+        (Some(entry), None) => package.get(&entry.path()),
+        _ => None,
     }
 }
 

@@ -198,6 +198,34 @@ pub fn keyword_centres(content: &[u8], path: &str, keyword: &str) -> Result<Vec<
         .collect())
 }
 
+/// The `TemplateID`s of the `Template` elements of a page's `Content.xml` (GB/T 33190
+/// clause 7.7, `CT_Page`: `<ofd:Template TemplateID="2" ZOrder="Background"/>`), in order.
+pub fn page_templates(content: &[u8], path: &str) -> Result<Vec<String>> {
+    let mut reader = Reader::from_reader(content);
+    let mut depth = 0usize;
+    let mut ids = Vec::new();
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|e| malformed(path, format!("at byte {}: {e}", reader.error_position())))?;
+        match event {
+            Event::Start(e) => {
+                if depth == 1 && e.local_name().as_ref() == b"Template" {
+                    ids.extend(attribute(&e, b"TemplateID").map(|id| id.trim().to_string()));
+                }
+                depth += 1;
+            }
+            Event::Empty(e) if depth == 1 && e.local_name().as_ref() == b"Template" => {
+                ids.extend(attribute(&e, b"TemplateID").map(|id| id.trim().to_string()));
+            }
+            Event::End(_) => depth = depth.saturating_sub(1),
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    Ok(ids)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,6 +242,13 @@ mod tests {
         assert_eq!(centres("执照"), [(10.0 + (12.5 + 17.5) / 2.0, 20.0 + 2.5)]);
         assert_eq!(centres("发证"), [((32.0 + 36.0) / 2.0, 62.0)]);
         assert_eq!(centres("证照"), []);
+    }
+
+    #[test]
+    fn templates_are_the_pages_own_template_elements() {
+        let page = br#"<ofd:Page xmlns:ofd="u"><ofd:Template TemplateID=" 2 " ZOrder="Background"/><ofd:Template TemplateID="7"></ofd:Template><ofd:Content><ofd:Template TemplateID="9"/></ofd:Content></ofd:Page>"#;
+        assert_eq!(page_templates(page, "p").unwrap(), ["2", "7"]);
+        assert!(page_templates(PAGE.as_bytes(), "p").unwrap().is_empty());
     }
 
     #[test]

@@ -16,8 +16,8 @@ use sha2::Digest;
 
 use super::package::Package;
 use super::xml::{
-    DocumentXml, SignatureKind, SignatureXml, parse_document, parse_ofd_xml, parse_signature,
-    parse_signatures,
+    DocumentXml, OfdRoot, SignatureKind, SignatureXml, parse_document, parse_ofd_xml,
+    parse_signature, parse_signatures,
 };
 use crate::cms::SignedData;
 use crate::crypto::Algorithm;
@@ -173,7 +173,10 @@ impl Outcome {
 /// Each entry's `field` is the package path of its `Signature.xml`, its `kind`
 /// `ofd-seal-signature` (GB/T 38540) or `ofd-signature` (`Type="Sign"`). The warnings of
 /// SES-OFD.md §6 start with their names: `SignatureNotListed:`, `LaterSignaturesAdded:`,
-/// `PropertyInfoMismatch:`.
+/// `PropertyInfoMismatch:`, and `EarlierSignatureFailed:` on a signature added over one
+/// that is TOTAL-FAILED; `UnprotectedEntryFile:` when `OFD.xml` is not protected but can
+/// only lead to the protected document (tax-bureau e-invoices), where any other file no
+/// reference protects is [`Reason::UnprotectedFile`].
 ///
 /// Errors only when the package is not an OFD that can be read: no or malformed `OFD.xml`,
 /// a malformed `Signatures.xml`, more than [`MAX_SIGNATURES`] signatures. A package without
@@ -275,6 +278,7 @@ pub fn verify_ofd(
             store,
             at,
             options,
+            root: &root,
             document,
             signatures_xml,
             signature_lists: &signature_lists,
@@ -289,6 +293,7 @@ pub fn verify_ofd(
     outcomes.reverse();
 
     settle_signature_lists(&found, &mut outcomes, &listed_by_doc);
+    note_failed_earlier(&found, &mut outcomes);
     let signatures = found
         .iter()
         .zip(outcomes)
@@ -331,6 +336,7 @@ struct Context<'a> {
     store: &'a TrustStore,
     at: SystemTime,
     options: &'a VerifyOptions,
+    root: &'a OfdRoot,
     document: &'a std::result::Result<DocumentXml, String>,
     signatures_xml: Option<&'a str>,
     signature_lists: &'a HashSet<&'a str>,
@@ -650,7 +656,18 @@ fn reference_checks(
             || *path == found.base_loc
             || *path == xml.signed_value
             || context.later.contains(path.as_str());
-        if !exempt {
+        if !exempt && path == ENTRY_FILE && entry_file_points_here(context, found, &referenced) {
+            outcome.warnings.push(format!(
+                "UnprotectedEntryFile: {ENTRY_FILE} is not protected by the signature; its \
+                 DocRoot and Signatures name the protected {} and the list holding this \
+                 signature, and its DocInfo (metadata, not shown on the pages) is not covered",
+                context
+                    .root
+                    .doc_bodies
+                    .first()
+                    .map_or("", |b| b.doc_root.as_str())
+            ));
+        } else if !exempt {
             unprotected += 1;
             if unprotected <= MAX_UNPROTECTED_REPORTED {
                 outcome
@@ -665,6 +682,30 @@ fn reference_checks(
             unprotected - MAX_UNPROTECTED_REPORTED
         ));
     }
+}
+
+/// The package's entry file (GB/T 33190 clause 7.4).
+const ENTRY_FILE: &str = "/OFD.xml";
+
+/// Whether an `OFD.xml` the signature does not protect (as tax-bureau e-invoices sign)
+/// can only lead a reader to what the signature protects: it has one `DocBody`, with
+/// nothing besides `DocInfo`, `DocRoot` and `Signatures` (no `Versions`); its `DocRoot`
+/// is a `Document.xml` the signature references and its `Signatures` the list that
+/// names this signature. Anything else leaves `OFD.xml` an unprotected file.
+fn entry_file_points_here(
+    context: &Context<'_>,
+    found: &Found,
+    referenced: &HashSet<&str>,
+) -> bool {
+    let [body] = context.root.doc_bodies.as_slice() else {
+        return false;
+    };
+    found.doc == 0
+        && found.listed.is_some()
+        && body.other_elements.is_empty()
+        && referenced.contains(body.doc_root.as_str())
+        && body.signatures.is_some()
+        && body.signatures.as_deref() == context.signatures_xml
 }
 
 /// Each `StampAnnot`'s `PageRef` names a page of the document.
@@ -686,6 +727,44 @@ fn stamp_checks(context: &Context<'_>, xml: &SignatureXml, outcome: &mut Outcome
         Err(e) => outcome
             .reasons
             .push(Reason::Malformed(format!("Document.xml: {e}"))),
+    }
+}
+
+/// A signature that protects the `Signature.xml` of another that is TOTAL-FAILED was
+/// added over a signature that does not verify (`eseal ofd seal --force`): a warning on
+/// it, naming the other and the codes of its failures; its own verdict stays its own.
+fn note_failed_earlier(found: &[Found], outcomes: &mut [Outcome]) {
+    let failed: Vec<(&str, Vec<&'static str>)> = found
+        .iter()
+        .zip(outcomes.iter())
+        .filter(|(_, o)| o.indication() == Indication::TotalFailed)
+        .map(|(f, o)| {
+            let mut codes: Vec<&'static str> = Vec::new();
+            for reason in &o.reasons {
+                if reason.verdict().0 == Indication::TotalFailed && !codes.contains(&reason.code())
+                {
+                    codes.push(reason.code());
+                }
+            }
+            (f.base_loc.as_str(), codes)
+        })
+        .collect();
+    if failed.is_empty() {
+        return;
+    }
+    for (signature, outcome) in found.iter().zip(outcomes.iter_mut()) {
+        let Ok(xml) = &signature.parsed else {
+            continue;
+        };
+        for (path, codes) in &failed {
+            if *path != signature.base_loc && xml.references.iter().any(|r| r.file_ref == *path) {
+                outcome.warnings.push(format!(
+                    "EarlierSignatureFailed: this signature was added over {path}, which does \
+                     not verify ({})",
+                    codes.join(", ")
+                ));
+            }
+        }
     }
 }
 

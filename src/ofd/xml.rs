@@ -38,6 +38,9 @@ pub struct DocBody {
     pub doc_root: String,
     /// `ofd:Signatures`: the absolute package path of the document's `Signatures.xml`.
     pub signatures: Option<String>,
+    /// The local names of its other child elements than `DocInfo`, `DocRoot` and
+    /// `Signatures` (e.g. `Versions`, which can make a reader show another version).
+    pub other_elements: Vec<String>,
 }
 
 /// One `ofd:Page` of `Document.xml`.
@@ -56,6 +59,10 @@ pub struct DocumentXml {
     pub pages: Vec<PageEntry>,
     /// `ofd:CommonData/ofd:PageArea/ofd:PhysicalBox`: `x y w h` in millimetres.
     pub physical_box: Option<[f64; 4]>,
+    /// `ofd:CommonData/ofd:TemplatePage` (GB/T 33190 clause 7.5, `CT_TemplatePage`): the
+    /// template pages that pages draw beneath or above their own content, with `ID` and
+    /// `BaseLoc`; entries without either are left out.
+    pub template_pages: Vec<PageEntry>,
 }
 
 /// The `Type` of a signature in `Signatures.xml` (GB/T 33190 clause 18.2).
@@ -343,9 +350,16 @@ pub fn parse_ofd_xml(bytes: &[u8]) -> Result<OfdRoot> {
             .child_text("Signatures")
             .map(|s| resolve(PATH, s))
             .transpose()?;
+        let other_elements = body
+            .children
+            .iter()
+            .filter(|c| !matches!(c.name.as_str(), "DocInfo" | "DocRoot" | "Signatures"))
+            .map(|c| c.name.clone())
+            .collect();
         doc_bodies.push(DocBody {
             doc_root: resolve(PATH, doc_root)?,
             signatures,
+            other_elements,
         });
     }
     if doc_bodies.is_empty() {
@@ -371,9 +385,26 @@ pub fn parse_document(bytes: &[u8], path: &str) -> Result<DocumentXml> {
         .and_then(|a| a.child_text("PhysicalBox"))
         .map(|b| parse_box(b, "PhysicalBox", path))
         .transpose()?;
+    let mut template_pages = Vec::new();
+    for template in root
+        .children("CommonData")
+        .flat_map(|c| c.children("TemplatePage"))
+    {
+        let (Some(id), Some(base_loc)) = (
+            template.attribute("ID").filter(|v| !v.is_empty()),
+            template.attribute("BaseLoc").filter(|v| !v.is_empty()),
+        ) else {
+            continue;
+        };
+        template_pages.push(PageEntry {
+            id: id.to_string(),
+            base_loc: resolve(path, base_loc)?,
+        });
+    }
     Ok(DocumentXml {
         pages,
         physical_box,
+        template_pages,
     })
 }
 

@@ -126,6 +126,11 @@ pub fn timestamp_seal_signature(
             "the seal signature has a timestamp already".into(),
         ));
     }
+    if signature.version == SesVersion::V1 {
+        return Err(Error::Invalid(
+            "a GM/T 0031-2014 (v1) seal signature has no timeStamp field".into(),
+        ));
+    }
     let algorithm = ses_algorithm(&signature.signature_algorithm)
         .ok_or_else(|| Error::UnsupportedAlgorithm(signature.signature_algorithm.clone()))?;
     SealSignature::from_der(&with_timestamp(
@@ -238,8 +243,9 @@ fn seal_der(
 }
 
 /// Signs `data` with `seal` (签章): `signer` (holding `signer_cert`'s key, which must be in
-/// the seal's certificate list) signs a `TBS_Sign` (v4, or v5 for a v5 seal) with the data's hash (SM3 for SM2,
-/// SHA-256 for P-256), `property_info` and the signing time `at`.
+/// the seal's certificate list) signs a `TBS_Sign` with the data's hash (SM3 for SM2,
+/// SHA-256 for P-256), `property_info` and the signing time `at`: a GB/T 38540 v4
+/// signature, v5 for a v5 seal, and a GM/T 0031-2014 v1 signature for a v1 seal (SM2 only).
 pub fn sign_with_seal(
     seal: &Seal,
     data: &[u8],
@@ -266,6 +272,9 @@ pub fn sign_with_seal(
     }
     let algorithm = signer.algorithm();
     let oid = ses_oid(algorithm)?;
+    if seal.version == SesVersion::V1 {
+        return sign_v1(seal, data, property_info, signer_cert, signer, at);
+    }
     let version = match seal.version {
         SesVersion::V5 => 5,
         _ => 4,
@@ -285,4 +294,64 @@ pub fn sign_with_seal(
         &tlv::bit_string(&signature),
     ]);
     SealSignature::from_der(&der)
+}
+
+/// A GM/T 0031-2014 (v1) seal signature (SES-OFD.md §2; SM2 with SM3 only):
+///
+/// ```text
+/// SES_Signature ::= SEQUENCE { toSign TBS_Sign, signature BIT STRING }
+/// TBS_Sign ::= SEQUENCE { version INTEGER, eseal SESeal, timeInfo BIT STRING,
+///   dataHash BIT STRING, propertyInfo IA5String, cert OCTET STRING,
+///   signatureAlgorithm OBJECT IDENTIFIER }
+/// ```
+///
+/// `version` 1, `timeInfo` the UTCTime text `YYMMDDhhmmssZ` of `at` (the standard allows a
+/// timestamp or a UTCTime there), `dataHash` the SM3 of `data`.
+fn sign_v1(
+    seal: &Seal,
+    data: &[u8],
+    property_info: &str,
+    signer_cert: &Certificate,
+    signer: &dyn Signer,
+    at: SystemTime,
+) -> Result<SealSignature> {
+    if signer.algorithm() != Algorithm::Sm2Sm3 {
+        return Err(Error::UnsupportedAlgorithm(format!(
+            "{} for a GM/T 0031-2014 (v1) seal, which signs with SM2 only",
+            signer.algorithm()
+        )));
+    }
+    let tbs = tlv::sequence(&[
+        &tlv::integer(1),
+        seal.der(),
+        &tlv::bit_string(utc_time_text(unix_seconds(at))?.as_bytes()),
+        &tlv::bit_string(&data_hash(Algorithm::Sm2Sm3, data)),
+        &ia5(property_info, "propertyInfo")?,
+        &tlv::encode(tag::OCTET_STRING, signer_cert.der()),
+        &tlv::oid(OID_SM2_SM3)?,
+    ]);
+    let signature = signer.sign(&tbs)?;
+    SealSignature::from_der(&tlv::sequence(&[&tbs, &tlv::bit_string(&signature)]))
+}
+
+/// `YYMMDDhhmmssZ` (UTCTime text, years 2000 to 2049, as readers take it) for Unix
+/// seconds `unix`.
+fn utc_time_text(unix: i64) -> Result<String> {
+    let t = time::OffsetDateTime::from_unix_timestamp(unix)
+        .map_err(|e| Error::Invalid(format!("signing time: {e}")))?;
+    if !(2000..2050).contains(&t.year()) {
+        return Err(Error::Invalid(format!(
+            "signing time in {} cannot be written as a v1 UTCTime (2000 to 2049)",
+            t.year()
+        )));
+    }
+    Ok(format!(
+        "{:02}{:02}{:02}{:02}{:02}{:02}Z",
+        t.year() % 100,
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    ))
 }

@@ -18,6 +18,9 @@ use crate::error::{Error, Result};
 /// The seal red, #E60012, as red, green and blue.
 pub const SEAL_RED: [u8; 3] = [0xE6, 0x00, 0x12];
 
+/// The colour a fully transparent pixel is stored as: white, alpha 0.
+pub const TRANSPARENT: [u8; 4] = [0xFF, 0xFF, 0xFF, 0x00];
+
 /// The default seal diameter in millimetres.
 pub const DEFAULT_DIAMETER_MM: f32 = 40.0;
 
@@ -130,7 +133,8 @@ impl SealPicture {
     }
 
     /// Renders the seal as a square PNG `pixels` wide (16 to 4096), transparent outside the
-    /// seal.
+    /// seal: RGBA, not premultiplied, every fully transparent pixel stored as white with
+    /// alpha 0, so that a renderer ignoring alpha shows white around the seal, not black.
     pub fn to_png(&self, font: &SealFont, pixels: u32) -> Result<Vec<u8>> {
         if !(16..=4096).contains(&pixels) {
             return Err(Error::Invalid(format!(
@@ -148,9 +152,7 @@ impl SealPicture {
         for path in &paths {
             pixmap.fill_path(path, &paint, FillRule::Winding, ts, None);
         }
-        pixmap
-            .encode_png()
-            .map_err(|e| Error::Invalid(format!("PNG encoding failed: {e}")))
+        encode_png(&pixmap)
     }
 
     fn check(&self) -> Result<()> {
@@ -376,4 +378,26 @@ fn num(v: f32) -> String {
     let s = format!("{v:.3}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" { "0".into() } else { s.into() }
+}
+
+/// `pixmap` as an 8-bit RGBA PNG, demultiplied, fully transparent pixels [`TRANSPARENT`].
+fn encode_png(pixmap: &Pixmap) -> Result<Vec<u8>> {
+    let mut rgba = Vec::with_capacity(pixmap.data().len());
+    for pixel in pixmap.pixels() {
+        let c = pixel.demultiply();
+        if c.alpha() == 0 {
+            rgba.extend_from_slice(&TRANSPARENT);
+        } else {
+            rgba.extend_from_slice(&[c.red(), c.green(), c.blue(), c.alpha()]);
+        }
+    }
+    let failed = |e: png::EncodingError| Error::Invalid(format!("PNG encoding failed: {e}"));
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, pixmap.width(), pixmap.height());
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(failed)?;
+    writer.write_image_data(&rgba).map_err(failed)?;
+    writer.finish().map_err(failed)?;
+    Ok(out)
 }

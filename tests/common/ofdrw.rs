@@ -43,6 +43,28 @@ pub fn root() -> TrustStore {
     store
 }
 
+/// ofdrw's "Test Certificate" signer (USER.p12): key and certificate, valid 2020-04-21 →
+/// 2022-04-21, listed in UserV1.esl and UserV4.esl; with the openssl CLI.
+pub fn user() -> (SoftwareKey, Certificate) {
+    let dir = tempfile::tempdir().unwrap();
+    let pem = super::openssl_ok(
+        dir.path(),
+        &[
+            "pkcs12",
+            "-legacy",
+            "-in",
+            vector("USER.p12").to_str().unwrap(),
+            "-nocerts",
+            "-nodes",
+            "-passin",
+            "pass:777777",
+        ],
+    );
+    let start = pem.find("-----BEGIN").expect("a PEM key");
+    let key = SoftwareKey::from_pem(&pem[start..], None).unwrap();
+    (key, p12_certificates("USER.p12", "777777").remove(0))
+}
+
 /// ofdrw's signing key (SEC1 `EC PRIVATE KEY`) and certificate, valid 2021-07-29 →
 /// 2023-07-29.
 pub fn signer() -> (SoftwareKey, Certificate) {

@@ -29,6 +29,9 @@ pub const EXIT_UNREADABLE: u8 = 65;
 /// Exit code for a failed read or write (sysexits EX_IOERR): disk full, read-only file
 /// system, permissions, a file over the size limit of the process.
 pub const EXIT_IO: u8 = 74;
+/// A document that takes no new signature (locked, or earlier signatures that do not
+/// verify): 2, as for a document that fails verification.
+pub const EXIT_REFUSED: u8 = 2;
 /// Exit code after SIGINT, SIGTERM or SIGHUP, as a shell reports a process that SIGINT
 /// ended (128 + 2).
 const EXIT_INTERRUPTED: i32 = 130;
@@ -114,6 +117,7 @@ fn exit_code_for(e: &eseal::Error) -> u8 {
         | eseal::Error::TooLarge { .. }
         | eseal::Error::UnsupportedAlgorithm(_)
         | eseal::Error::NotAFile { .. } => EXIT_UNREADABLE,
+        eseal::Error::DocumentRefused(_) => EXIT_REFUSED,
         _ => EXIT_USAGE,
     }
 }
@@ -161,6 +165,15 @@ pub fn read_certificate_bundle_file(
         return Err(no_certificate(path));
     }
     Ok(bundle.certificates)
+}
+
+/// The largest document or data file a command reads (`eseal ofd seal --in`, `seal sign
+/// --data`, `verify --data`): the total an OFD package may hold
+/// ([`eseal::ofd::Limits::max_total_size`]), which is also the largest PDF.
+pub fn max_document() -> u64 {
+    eseal::ofd::Limits::default()
+        .max_total_size
+        .max(eseal::pdf::MAX_PDF_SIZE)
 }
 
 /// An input named on the command line, checked before a byte of it is read.

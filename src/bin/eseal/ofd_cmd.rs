@@ -54,6 +54,10 @@ pub enum Command {
         /// The last signature: also protect Signatures.xml, so no seal can be added after.
         #[arg(long)]
         lock: bool,
+        /// Seal even when earlier signatures do not verify (they are printed and the
+        /// document refused, exit 2, without it); the new signature's report notes it.
+        #[arg(long)]
+        force: bool,
     },
     /// Render a licence of an office as an OFD (GB/T 36905) and seal it with the office's
     /// e-seal over its name and date; the document's SHA-256 is stored with the licence.
@@ -102,6 +106,7 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             keyword,
             occurrence,
             lock,
+            force,
         } => {
             let certificate = crate::read_certificate_file(&cert)?.0;
             let (signer, _) = load_key(&key, password.as_deref())?;
@@ -112,9 +117,10 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             }
             let seal = Seal::from_der(&read_file(&seal)?)?;
             // A file is opened and its large files left there; standard input is read whole.
-            let package = match crate::open_file(&input, eseal::pdf::MAX_PDF_SIZE)? {
+            let limit = crate::max_document();
+            let package = match crate::open_file(&input, limit)? {
                 Some(file) => Package::open(file).map_err(|e| in_input(e, &input))?,
-                None => Package::read(read_file(&input)?)?,
+                None => Package::read(crate::read_file_up_to(&input, limit, 0)?)?,
             };
             let mut options = OfdSealOptions::new(&seal, &signer, &certificate);
             options.placement = match keyword {
@@ -129,6 +135,7 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             };
             options.signing_time = SystemTime::now();
             options.lock = lock;
+            options.force = force;
             write_output(&out, |file| {
                 let mut writer = BufWriter::with_capacity(1 << 16, file);
                 seal_ofd_to(&package, &mut writer, &options)?;

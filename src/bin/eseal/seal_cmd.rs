@@ -190,9 +190,10 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             tsa,
         } => {
             let seal = Seal::from_der(&read_file(&seal)?)?;
+            let data = crate::read_large_file(&data, crate::max_document())?;
             let signature = sign_with_seal(
                 &seal,
-                &read_file(&data)?,
+                &data,
                 &property_info,
                 &certificate(&signer_cert)?,
                 &key(&signer_key)?,

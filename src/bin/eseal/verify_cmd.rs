@@ -100,7 +100,7 @@ pub fn run(args: Args) -> eseal::Result<u8> {
         store.add_ocsp_response(eseal::pki::OcspResponse::from_der(&read_file(path)?)?);
     }
     let data = match &args.data {
-        Some(path) => Some(read_file(path)?),
+        Some(path) => Some(crate::read_large_file(path, crate::max_document())?),
         None => None,
     };
     if let Some(qr) = args.input.to_str().filter(|s| is_licence_qr(s)) {
@@ -118,7 +118,7 @@ pub fn run(args: Args) -> eseal::Result<u8> {
             .extend(crate::read_certificate_bundle_file(path)?);
     }
     // PDFs and OFD packages are read from the file where the checks need them, never whole.
-    if let Some(file) = crate::open_file(&args.input, eseal::pdf::MAX_PDF_SIZE)? {
+    if let Some(file) = crate::open_file(&args.input, crate::max_document())? {
         let head = crate::read_head(&file, &args.input, 1024)?;
         if head.starts_with(b"PK\x03\x04") {
             let package = eseal::ofd::Package::open(file).map_err(|e| in_file(e, &args.input))?;
@@ -133,7 +133,7 @@ pub fn run(args: Args) -> eseal::Result<u8> {
             return Ok(print_report(&args, &report, &[]));
         }
     }
-    let mapped = crate::read_large_file(&args.input, eseal::pdf::MAX_PDF_SIZE)?;
+    let mapped = crate::read_large_file(&args.input, crate::max_document())?;
     let input = &mapped[..];
     if let Some(qr) = licence_qr_in(input) {
         return verify_licence(&args, qr, &store, at);
