@@ -532,17 +532,24 @@ fn standard_input_is_read_up_to_its_limit_and_once() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["signatures"][0]["indication"], "TOTAL-PASSED");
 
-    // An endless standard input: limit + 1 bytes are read, then refused (ofd seal reads
-    // at most the 1 GiB an OFD package may hold).
-    let ofd = f.ofd_seal(Path::new("-"), &d.join("never.ofd"));
+    // An endless standard input: limit + 1 bytes are read, then refused (a certificate
+    // file holds at most 16 MiB; documents read so hold at most 1 GiB).
     let out = run(Command::new(ESEAL)
-        .args(&ofd)
+        .args(["verify", &p(&sealed), "--trust", "-"])
         .stdin(std::fs::File::open("/dev/zero").unwrap()));
     assert_eq!(out.status.code(), Some(65), "{out:?}");
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "eseal: input file is too large: 1073741825 bytes, the limit is 1073741824\n"
+        "eseal: input file is too large: 16777217 bytes, the limit is 16777216\n"
     );
+    // A document over the limit is refused from its size, and nothing is written.
+    let huge = d.join("huge.ofd");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len((1 << 30) + 1)
+        .unwrap();
+    let out = run(Command::new(ESEAL).args(&f.ofd_seal(&huge, &d.join("never.ofd"))));
+    assert_eq!(out.status.code(), Some(65), "{out:?}");
     assert!(!d.join("never.ofd").exists());
 
     // Standard input is read once: here for the trust anchor, so not for the document.
