@@ -548,7 +548,7 @@ fn standard_input_is_read_up_to_its_limit_and_once() {
         .unwrap()
         .set_len((1 << 30) + 1)
         .unwrap();
-    let out = run(Command::new(ESEAL).args(&f.ofd_seal(&huge, &d.join("never.ofd"))));
+    let out = run(Command::new(ESEAL).args(f.ofd_seal(&huge, &d.join("never.ofd"))));
     assert_eq!(out.status.code(), Some(65), "{out:?}");
     assert!(!d.join("never.ofd").exists());
 

@@ -282,6 +282,107 @@ fn trust_files_that_cannot_be_read_name_themselves_and_bad_certificates_are_skip
     );
 }
 
+/// Ed448 certificates made by OpenSSL verify (RFC 8410); a flipped signature bit fails.
+#[test]
+fn openssl_ed448_certificates_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    openssl_ok(
+        d,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ed448",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-subj",
+            "/CN=Ed448 root",
+            "-days",
+            "30",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+            "-out",
+            "ca.pem",
+        ],
+    );
+    openssl_ok(
+        d,
+        &[
+            "req",
+            "-new",
+            "-newkey",
+            "ed448",
+            "-nodes",
+            "-keyout",
+            "leaf.key",
+            "-subj",
+            "/CN=Ed448 leaf",
+            "-out",
+            "leaf.csr",
+        ],
+    );
+    std::fs::write(
+        d.join("leaf.ext"),
+        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n",
+    )
+    .unwrap();
+    openssl_ok(
+        d,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "10",
+            "-extfile",
+            "leaf.ext",
+            "-outform",
+            "DER",
+            "-out",
+            "leaf.der",
+        ],
+    );
+    let out = eseal(&[
+        "verify",
+        &p(d, "leaf.der"),
+        "--trust",
+        &p(d, "ca.pem"),
+        "--json",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["signatures"][0]["indication"], "TOTAL-PASSED");
+
+    let mut der = std::fs::read(d.join("leaf.der")).unwrap();
+    let last = der.len() - 5;
+    der[last] ^= 1;
+    std::fs::write(d.join("bad.der"), der).unwrap();
+    let out = eseal(&[
+        "verify",
+        &p(d, "bad.der"),
+        "--trust",
+        &p(d, "ca.pem"),
+        "--json",
+    ]);
+    assert_eq!(code(&out), 2);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["signatures"][0]["indication"], "TOTAL-FAILED");
+    assert_eq!(
+        json["signatures"][0]["reasons"][0]["code"],
+        "BAD_CERTIFICATE_SIGNATURE"
+    );
+}
+
 #[test]
 fn demo_tells_the_story() {
     let dir = tempfile::tempdir().unwrap();

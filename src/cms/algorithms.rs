@@ -1,6 +1,6 @@
 //! From a `SignerInfo`'s `digestAlgorithm` and `signatureAlgorithm` and the signer's key to
 //! one [`Algorithm`] (RFC 5754 for SHA-2 with RSA and ECDSA, RFC 4056 for RSASSA-PSS,
-//! RFC 8419 for Ed25519, GB/T 35275 for SM2), or the reason why not.
+//! RFC 8419 for Ed25519 and Ed448, GB/T 35275 for SM2), or the reason why not.
 
 use der::asn1::AnyRef;
 use der::{Decode, Sequence};
@@ -45,6 +45,8 @@ pub(crate) enum Scheme {
     RsaPss(DigestAlgorithm),
     /// `id-Ed25519` (RFC 8419).
     Ed25519,
+    /// `id-Ed448` (RFC 8419).
+    Ed448,
     /// SM2: `SM2-with-SM3`, `sm2sign` or the SM2 curve OID (GB/T 35275, GM/T 0006).
     Sm2,
 }
@@ -73,6 +75,8 @@ impl Scheme {
             OID_RSASSA_PSS => Scheme::RsaPss(pss_hash(alg.params.as_deref())?),
             // id-Ed25519
             "1.3.101.112" => Scheme::Ed25519,
+            // id-Ed448
+            "1.3.101.113" => Scheme::Ed448,
             // SM2-with-SM3, sm2sign (GM/T 0006), sm2p256v1
             "1.2.156.10197.1.501" | "1.2.156.10197.1.301.1" | "1.2.156.10197.1.301" => Scheme::Sm2,
             other => return Err(unknown_signature_algorithm(other)),
@@ -80,12 +84,13 @@ impl Scheme {
     }
 
     /// The name in reasons.
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Scheme::Ecdsa(_) => "ECDSA",
             Scheme::RsaPkcs1(_) => "RSASSA-PKCS1-v1_5",
             Scheme::RsaPss(_) => "RSASSA-PSS",
             Scheme::Ed25519 => "Ed25519",
+            Scheme::Ed448 => "Ed448",
             Scheme::Sm2 => "SM2",
         }
     }
@@ -97,6 +102,7 @@ impl Scheme {
             Scheme::Ecdsa(Some(h)) | Scheme::RsaPkcs1(Some(h)) | Scheme::RsaPss(h) => Some(h),
             Scheme::Ecdsa(None) | Scheme::RsaPkcs1(None) => digest,
             Scheme::Ed25519 => Some(DigestAlgorithm::Sha512),
+            Scheme::Ed448 => Some(DigestAlgorithm::Shake256),
             Scheme::Sm2 => Some(DigestAlgorithm::Sm3),
         }
     }
@@ -126,6 +132,7 @@ impl Scheme {
             (Scheme::RsaPss(_), KeyType::Rsa, Sha384) => Algorithm::RsaPssSha384,
             (Scheme::RsaPss(_), KeyType::Rsa, Sha512) => Algorithm::RsaPssSha512,
             (Scheme::Ed25519, KeyType::Ed25519, _) => Algorithm::Ed25519,
+            (Scheme::Ed448, KeyType::Ed448, _) => Algorithm::Ed448,
             (scheme, key_type, hash) => {
                 return Err(Reason::UnsupportedAlgorithm(format!(
                     "{} with {} and a {key_type:?} key",
@@ -168,7 +175,6 @@ fn unknown_signature_algorithm(oid: &str) -> Reason {
         "1.2.840.113549.1.1.5" => weak("RSA with SHA-1"),
         "1.2.840.10045.4.1" => weak("ECDSA with SHA-1"),
         "1.2.840.10040.4.3" => weak("DSA with SHA-1"),
-        "1.3.101.113" => unsupported("Ed448"),
         "1.2.840.10040.4.1" | "2.16.840.1.101.3.4.3.2" => unsupported("DSA"),
         "1.2.840.10045.4.3.4" => unsupported("ECDSA with SHA-512"),
         "1.2.840.113549.1.1.14" => unsupported("RSA with SHA-224"),

@@ -14,6 +14,9 @@ pub const OID_SHA256: &str = "2.16.840.1.101.3.4.2.1";
 pub const OID_SHA384: &str = "2.16.840.1.101.3.4.2.2";
 /// `id-sha512` (2.16.840.1.101.3.4.2.3, RFC 5754 clause 2.4).
 pub const OID_SHA512: &str = "2.16.840.1.101.3.4.2.3";
+/// `id-shake256` (2.16.840.1.101.3.4.2.12) with a 512-bit output, as RFC 8419 clause 2.3
+/// pairs it with Ed448.
+pub const OID_SHAKE256: &str = "2.16.840.1.101.3.4.2.12";
 /// `SM3` (1.2.156.10197.1.401, GB/T 35275 clause 7.1 / GM/T 0006).
 pub const OID_SM3: &str = "1.2.156.10197.1.401";
 
@@ -34,6 +37,8 @@ pub enum DigestAlgorithm {
     Sha512,
     /// SM3 (GB/T 32905).
     Sm3,
+    /// SHAKE256 (FIPS 202) with a 64-byte output (RFC 8419 clause 2.3, for Ed448).
+    Shake256,
 }
 
 impl DigestAlgorithm {
@@ -45,6 +50,7 @@ impl DigestAlgorithm {
             OID_SHA384 => DigestAlgorithm::Sha384,
             OID_SHA512 => DigestAlgorithm::Sha512,
             OID_SM3 => DigestAlgorithm::Sm3,
+            OID_SHAKE256 => DigestAlgorithm::Shake256,
             _ => return None,
         })
     }
@@ -57,6 +63,7 @@ impl DigestAlgorithm {
             DigestAlgorithm::Sha384 => OID_SHA384,
             DigestAlgorithm::Sha512 => OID_SHA512,
             DigestAlgorithm::Sm3 => OID_SM3,
+            DigestAlgorithm::Shake256 => OID_SHAKE256,
         }
     }
 
@@ -68,6 +75,7 @@ impl DigestAlgorithm {
             DigestAlgorithm::Sha384 => "SHA-384",
             DigestAlgorithm::Sha512 => "SHA-512",
             DigestAlgorithm::Sm3 => "SM3",
+            DigestAlgorithm::Shake256 => "SHAKE256",
         }
     }
 
@@ -77,7 +85,7 @@ impl DigestAlgorithm {
             DigestAlgorithm::Sha1 => 20,
             DigestAlgorithm::Sha256 | DigestAlgorithm::Sm3 => 32,
             DigestAlgorithm::Sha384 => 48,
-            DigestAlgorithm::Sha512 => 64,
+            DigestAlgorithm::Sha512 | DigestAlgorithm::Shake256 => 64,
         }
     }
 
@@ -90,6 +98,7 @@ impl DigestAlgorithm {
             DigestAlgorithm::Sha384 => ring(&rd::SHA384),
             DigestAlgorithm::Sha512 => ring(&rd::SHA512),
             DigestAlgorithm::Sm3 => Inner::Sm3(sm3::Sm3::default()),
+            DigestAlgorithm::Shake256 => Inner::Shake256(sha3::Shake256::default()),
         })
     }
 
@@ -101,11 +110,12 @@ impl DigestAlgorithm {
     }
 
     /// The digest CMS pairs with a signature algorithm: SM3 for SM2, SHA-512 for Ed25519
-    /// (RFC 8419 clause 3.1), otherwise the hash the algorithm signs with (SHA-384 for
+    /// and SHAKE256 for Ed448 (RFC 8419 clause 2.3), otherwise the hash the algorithm signs with (SHA-384 for
     /// ECDSA P-384 with SHA-384, SHA-256 for ECDSA P-256 and RSA with SHA-256, ...).
     pub fn for_signature(algorithm: Algorithm) -> Self {
         match algorithm {
             Algorithm::Sm2Sm3 => DigestAlgorithm::Sm3,
+            Algorithm::Ed448 => DigestAlgorithm::Shake256,
             Algorithm::Ed25519 | Algorithm::RsaPkcs1Sha512 | Algorithm::RsaPssSha512 => {
                 DigestAlgorithm::Sha512
             }
@@ -126,6 +136,7 @@ pub struct Hasher(Inner);
 enum Inner {
     Ring(rd::Context),
     Sm3(sm3::Sm3),
+    Shake256(sha3::Shake256),
 }
 
 impl Hasher {
@@ -134,6 +145,7 @@ impl Hasher {
         match &mut self.0 {
             Inner::Ring(context) => context.update(data),
             Inner::Sm3(hasher) => hasher.update(data),
+            Inner::Shake256(hasher) => sha3::digest::Update::update(hasher, data),
         }
     }
 
@@ -142,6 +154,12 @@ impl Hasher {
         match self.0 {
             Inner::Ring(context) => context.finish().as_ref().to_vec(),
             Inner::Sm3(hasher) => hasher.finalize().to_vec(),
+            Inner::Shake256(hasher) => {
+                use sha3::digest::{ExtendableOutput, XofReader};
+                let mut out = vec![0; DigestAlgorithm::Shake256.output_len()];
+                hasher.finalize_xof().read(&mut out);
+                out
+            }
         }
     }
 }
@@ -151,6 +169,7 @@ impl std::fmt::Debug for Hasher {
         let name = match &self.0 {
             Inner::Ring(context) => format!("{:?}", context.algorithm()),
             Inner::Sm3(_) => "SM3".into(),
+            Inner::Shake256(_) => "SHAKE256".into(),
         };
         f.debug_tuple("Hasher").field(&name).finish()
     }
@@ -175,6 +194,12 @@ mod tests {
             (
                 DigestAlgorithm::Sm3,
                 "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0",
+            ),
+            // FIPS 202 SHAKE256("abc"), the first 512 bits.
+            (
+                DigestAlgorithm::Shake256,
+                "483366601360a8771c6863080cc4114d8db44530f8f1e1ee4f94ea37e78b5739\
+                 d5a15bef186a5386c75744c0527e1faa9f8726e462a12a4feb06bd8801e751e4",
             ),
         ];
         for (alg, want) in cases {

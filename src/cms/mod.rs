@@ -13,11 +13,12 @@
 //! - [`timestamp`]: RFC 3161 requests, responses and tokens ([`TimestampToken::verify`]);
 //!   [`tsa`]: a timestamping [`tsa::Authority`] and the HTTP transport (RFC 3161 clause 3.4).
 //!
-//! Digest algorithms: SHA-256/384/512 and SM3 (SHA-1 is read and reported as weak).
-//! Signature algorithms: ECDSA P-256/P-384 with SHA-256/384, RSASSA-PKCS1-v1_5 and
-//! RSASSA-PSS with SHA-256/384/512 (2048 to 8192 bits), Ed25519 (RFC 8419) and
-//! SM2-with-SM3 (GB/T 35275, distinguishing ID `1234567812345678`). Others (Ed448, DSA,
-//! ECDSA with SHA-512, ...) are reported as unsupported, never as invalid.
+//! Digest algorithms: SHA-256/384/512, SHAKE256 and SM3 (SHA-1 is read and reported as
+//! weak). Signature algorithms: ECDSA P-256/P-384 with SHA-256/384, RSASSA-PKCS1-v1_5 and
+//! RSASSA-PSS with SHA-256/384/512 (2048 to 8192 bits), Ed25519 with SHA-512 and Ed448 with
+//! SHAKE256 (RFC 8419; EdDSA with another digest is refused) and SM2-with-SM3 (GB/T 35275,
+//! distinguishing ID `1234567812345678`). Others (DSA, ECDSA with SHA-512, ...) are
+//! reported as unsupported, never as invalid.
 
 mod algorithms;
 mod asn1;

@@ -357,9 +357,21 @@ impl SignedData {
         let scheme = Scheme::from_alg_id(&signer.signature_algorithm)
             .map_err(|reason| out.fail(reason))
             .ok()?;
-        if scheme == Scheme::Ed25519 && digest.is_some_and(|d| d != DigestAlgorithm::Sha512) {
-            out.warnings
-                .push("Ed25519 with a digest other than SHA-512 (RFC 8419 clause 3)".into());
+        let eddsa_digest = match scheme {
+            Scheme::Ed25519 => Some(DigestAlgorithm::Sha512),
+            Scheme::Ed448 => Some(DigestAlgorithm::Shake256),
+            _ => None,
+        };
+        if let (Some(required), Some(digest)) = (eddsa_digest, digest)
+            && digest != required
+        {
+            out.fail(Reason::UnsupportedAlgorithm(format!(
+                "{} with {}: RFC 8419 clause 2.3 allows {} only",
+                scheme.name(),
+                digest.name(),
+                required.name()
+            )));
+            return None;
         }
         let key = match cert?.public_key() {
             Ok(key) => key,

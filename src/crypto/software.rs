@@ -61,6 +61,7 @@ impl SoftwareKey {
                     "eseal does not generate RSA keys; import one as PKCS#8".into(),
                 ));
             }
+            KeyType::Ed448 => return Err(ed448_signing()),
         };
         Self::from_pkcs8_der(&pkcs8)?.with_algorithm(algorithm)
     }
@@ -97,6 +98,7 @@ impl SoftwareKey {
                         .map_err(|e| malformed(&e))?,
                 )
             }
+            KeyType::Ed448 => return Err(ed448_signing()),
         };
         let raw_public: Vec<u8> = match &key {
             KeyPair::Ecdsa(k) => k.public_key().as_ref().to_vec(),
@@ -273,4 +275,9 @@ fn ecdsa_signing(algorithm: Algorithm) -> Result<&'static rs::EcdsaSigningAlgori
         Algorithm::EcdsaP384Sha384 => Ok(&rs::ECDSA_P384_SHA384_ASN1_SIGNING),
         other => Err(Error::UnsupportedAlgorithm(format!("{other} is not ECDSA"))),
     }
+}
+
+/// eseal verifies Ed448 signatures made elsewhere but does not sign with Ed448.
+fn ed448_signing() -> Error {
+    Error::UnsupportedAlgorithm("Ed448 keys verify only; eseal does not sign with them".into())
 }

@@ -5,8 +5,8 @@ use ring::signature as rs;
 use sm2::dsa::signature::Verifier as _;
 
 use super::algorithm::{
-    Algorithm, KeyType, OID_EC_PUBLIC_KEY, OID_ED25519, OID_P256, OID_P384, OID_RSA, OID_SM2_CURVE,
-    SM2_DEFAULT_DISTID,
+    Algorithm, KeyType, OID_EC_PUBLIC_KEY, OID_ED448, OID_ED25519, OID_P256, OID_P384, OID_RSA,
+    OID_SM2_CURVE, SM2_DEFAULT_DISTID,
 };
 use crate::error::{Error, Result};
 
@@ -103,6 +103,7 @@ pub fn verify(
         Algorithm::Sm2Sm3 => {
             return verify_sm2(SM2_DEFAULT_DISTID, public_key, message, signature);
         }
+        Algorithm::Ed448 => return verify_ed448(public_key, message, signature),
     };
     rs::UnparsedPublicKey::new(ring_alg, public_key)
         .verify(message, signature)
@@ -125,6 +126,19 @@ pub fn verify_sm2(distid: &str, public_key: &[u8], message: &[u8], signature: &[
         .map_err(|_| Error::BadSignature)
 }
 
+/// Verifies an Ed448 signature (RFC 8032 clause 5.2, PureEdDSA with an empty context, as
+/// RFC 8410 and RFC 8419 use it): a 57-byte key and a 114-byte signature.
+fn verify_ed448(public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<()> {
+    let key = <&[u8; 57]>::try_from(public_key)
+        .ok()
+        .and_then(|bytes| ed448_goldilocks::VerifyingKey::from_bytes(bytes).ok())
+        .ok_or_else(|| Error::malformed("Ed448 public key", "not a point on the curve"))?;
+    let signature =
+        ed448_goldilocks::Signature::try_from(signature).map_err(|_| Error::BadSignature)?;
+    key.verify_raw(&signature, message)
+        .map_err(|_| Error::BadSignature)
+}
+
 impl PublicKey {
     /// Encodes the key as a DER `SubjectPublicKeyInfo`.
     pub fn to_spki_der(&self) -> Vec<u8> {
@@ -136,6 +150,7 @@ impl PublicKey {
             KeyType::EcP384 => (oid(OID_EC_PUBLIC_KEY), curve(OID_P384)),
             KeyType::Sm2 => (oid(OID_EC_PUBLIC_KEY), curve(OID_SM2_CURVE)),
             KeyType::Ed25519 => (oid(OID_ED25519), None),
+            KeyType::Ed448 => (oid(OID_ED448), None),
             KeyType::Rsa => (oid(OID_RSA), Some(der::Any::from(der::asn1::Null))),
         };
         let spki = spki::SubjectPublicKeyInfoOwned {

@@ -77,7 +77,7 @@ pub fn raw_half_len(algorithm: Algorithm) -> Option<usize> {
     match algorithm.key_type() {
         KeyType::EcP256 | KeyType::Sm2 => Some(32),
         KeyType::EcP384 => Some(48),
-        KeyType::Ed25519 | KeyType::Rsa => None,
+        KeyType::Ed25519 | KeyType::Ed448 | KeyType::Rsa => None,
     }
 }
 

@@ -485,7 +485,7 @@ impl PreparedKey {
                     .ok()
                     .map(|k| PreparedKey::Sm2(Box::new(k)))
             }
-            KeyType::EcP384 => None,
+            KeyType::EcP384 | KeyType::Ed448 => None,
         }
     }
 

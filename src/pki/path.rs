@@ -254,7 +254,7 @@ pub(crate) fn verify_certificate_signature(
 }
 
 /// The issuer's public key, if it is one eseal accepts for certificate signatures: RSA of
-/// at least 2048 bits in whole bytes, P-256, P-384, Ed25519 or SM2 on named curves.
+/// at least 2048 bits in whole bytes, P-256, P-384, Ed25519, Ed448 or SM2 on named curves.
 fn usable_key(issuer: &Certificate) -> Result<PublicKey, Reason> {
     let key = issuer.public_key().map_err(|e| {
         Reason::UnsupportedAlgorithm(format!("the key of {}: {e}", issuer.subject()))
