@@ -249,7 +249,8 @@ impl World {
                 let sealed = seal_ofd(&package, &OfdSealOptions::new(&seal, key, cert)).unwrap();
                 let sealed = Package::read(sealed).unwrap();
                 let options = VerifyOptions::default();
-                let report = verify_ofd(&sealed, &store, now, &options).unwrap();
+                // As of after sealing: the signature claims the second it was made.
+                let report = verify_ofd(&sealed, &store, SystemTime::now(), &options).unwrap();
                 codes(&report.signatures[0].reasons)
             }
             Artefact::Timestamp => self.timestamp_verdict(row, &store, now),
