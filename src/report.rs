@@ -338,6 +338,14 @@ pub enum Reason {
         /// The distinguishing ID the signature must use.
         expected: String,
     },
+    /// A revision after the signed one cannot be read (its cross-reference section or
+    /// trailer is broken): what it changed cannot be analysed (PDF.md §2a).
+    UnreadableRevision {
+        /// The first revision (1-based, in file order) that cannot be read.
+        revision: usize,
+        /// Why not.
+        detail: String,
+    },
 }
 
 impl Reason {
@@ -417,6 +425,7 @@ impl Reason {
             Reason::UnprotectedFile { .. } => "UNPROTECTED_FILE",
             Reason::StampPageMissing { .. } => "STAMP_PAGE_MISSING",
             Reason::Sm2IdMismatch { .. } => "SM2_ID_MISMATCH",
+            Reason::UnreadableRevision { .. } => "UNREADABLE_REVISION",
         }
     }
 
@@ -483,6 +492,7 @@ impl Reason {
             }
             Reason::UnprotectedFile { .. } => (Indeterminate, SigConstraintsFailure),
             Reason::Sm2IdMismatch { .. } => (TotalFailed, SigCryptoFailure),
+            Reason::UnreadableRevision { .. } => (TotalFailed, FormatFailure),
         }
     }
 }
@@ -653,6 +663,11 @@ impl fmt::Display for Reason {
                 "the SM2 signature of {subject} verifies only with another distinguishing ID \
                  (made without `distid:{expected}`, e.g. OpenSSL's empty default); sign again \
                  with the standard ID"
+            ),
+            Reason::UnreadableRevision { revision, detail } => write!(
+                f,
+                "revision {revision} and any after it cannot be read, so what they changed \
+                 is unknown: {detail}"
             ),
         }
     }
