@@ -346,6 +346,14 @@ pub enum Reason {
         /// Each annotation: subtype, object, page and rectangle.
         annotations: Vec<String>,
     },
+    /// A revision after the signed one cannot be read (its cross-reference section or
+    /// trailer is broken): what it changed cannot be analysed (PDF.md §2a).
+    UnreadableRevision {
+        /// The first revision (1-based, in file order) that cannot be read.
+        revision: usize,
+        /// Why not.
+        detail: String,
+    },
 }
 
 impl Reason {
@@ -426,6 +434,7 @@ impl Reason {
             Reason::StampPageMissing { .. } => "STAMP_PAGE_MISSING",
             Reason::Sm2IdMismatch { .. } => "SM2_ID_MISMATCH",
             Reason::AnnotationOverContent { .. } => "ANNOTATION_OVER_CONTENT",
+            Reason::UnreadableRevision { .. } => "UNREADABLE_REVISION",
         }
     }
 
@@ -493,6 +502,7 @@ impl Reason {
             Reason::UnprotectedFile { .. } => (Indeterminate, SigConstraintsFailure),
             Reason::Sm2IdMismatch { .. } => (TotalFailed, SigCryptoFailure),
             Reason::AnnotationOverContent { .. } => (Indeterminate, SigConstraintsFailure),
+            Reason::UnreadableRevision { .. } => (TotalFailed, FormatFailure),
         }
     }
 }
@@ -672,6 +682,11 @@ impl fmt::Display for Reason {
                 "revision {revision} added annotations that can cover the signed page content; \
                  look at them before relying on the page: {}",
                 annotations.join("; ")
+            ),
+            Reason::UnreadableRevision { revision, detail } => write!(
+                f,
+                "revision {revision} and any after it cannot be read, so what they changed \
+                 is unknown: {detail}"
             ),
         }
     }

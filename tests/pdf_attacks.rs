@@ -833,9 +833,10 @@ fn incremental_saving_without_xref_is_trailing_data() {
     assert_format_failure(only(&s), &["TRAILING_DATA"]);
 }
 
-/// A wrong `/Prev`. Decided: a `/Prev` that does not lead to a cross-reference section is a
-/// broken file, and `verify_pdf` refuses it as unreadable (the CLI's exit 65) rather than
-/// guessing which revision is which (reconstruction is what these attacks rely on). A
+/// A wrong `/Prev`. Decided: a `/Prev` that does not lead to a cross-reference section
+/// makes its revision unreadable. Nothing is reconstructed (what these attacks rely on):
+/// the revisions of the chain from the signed revision's own `startxref` are verified, and
+/// the signature fails by the unreadable revision (TOTAL-FAILED / FORMAT_FAILURE). A
 /// `/Prev` that skips the signed revision leaves that revision out of the chain: its
 /// signature either vanishes with it (no signature to report), or, when the attacker lists
 /// the signature's objects again, its range no longer ends a revision.
@@ -846,22 +847,44 @@ fn incremental_saving_with_a_wrong_prev() {
     let original_xref = doc.sections[0].offset;
     let content = stream("", b"BT /F1 14 Tf 72 770 Td (Licence revoked) Tj ET");
 
+    let unreadable = |pdf: &[u8], detail: &str| {
+        assert!(Document::parse(pdf).is_err());
+        let report = verify(pdf);
+        let s = only(&report);
+        assert_format_failure(s, &["UNREADABLE_REVISION"]);
+        let message = s.reasons[0].to_string();
+        assert!(
+            message.starts_with("revision 3 and any after it"),
+            "{message}"
+        );
+        assert!(message.contains(detail), "{message}");
+        assert_eq!(s.modification.as_deref(), Some("NONE"));
+    };
     // Into the middle of an object.
-    let err = try_verify(&append_update(&pdf, &[(4, &content)], "/Prev 20")).unwrap_err();
-    assert!(err.to_string().contains("offset 20"), "{err}");
+    unreadable(
+        &append_update(&pdf, &[(4, &content)], "/Prev 20"),
+        "offset 20",
+    );
     // Beyond the end of the file.
-    let err = try_verify(&append_update(&pdf, &[(4, &content)], "/Prev 99999999")).unwrap_err();
-    assert!(err.to_string().contains("99999999"), "{err}");
+    unreadable(
+        &append_update(&pdf, &[(4, &content)], "/Prev 99999999"),
+        "99999999",
+    );
     // Negative, not a number.
-    assert!(try_verify(&append_update(&pdf, &[(4, &content)], "/Prev -5")).is_err());
-    assert!(try_verify(&append_update(&pdf, &[(4, &content)], "/Prev (1)")).is_err());
+    unreadable(
+        &append_update(&pdf, &[(4, &content)], "/Prev -5"),
+        "negative /Prev",
+    );
+    unreadable(
+        &append_update(&pdf, &[(4, &content)], "/Prev (1)"),
+        "not an integer",
+    );
     // Looping back to itself.
     let mut looping = append_update(&pdf, &[(4, &content)], "/Prev 0000000000");
     let own = last_startxref(&looping);
     let at = find_from(&looping, own, b"/Prev 0000000000") + b"/Prev ".len();
     poke(&mut looping, at, format!("{own:010}").as_bytes());
-    let err = try_verify(&looping).unwrap_err();
-    assert!(err.to_string().contains("loops"), "{err}");
+    unreadable(&looping, "loops");
 
     // Skipping the signed revision: the form is gone with it.
     let skipped = append_update(&pdf, &[(4, &content)], &format!("/Prev {original_xref}"));
@@ -1307,6 +1330,88 @@ fn fieldmdp_locks_protect_the_fields_they_name() {
             assert_disallowed(s, "OTHER", "form field \"amount\" /V");
         }
     }
+}
+
+/// Twelve signatures with four kinds of FieldMDP lock, the fillable field filled after
+/// every third: the analysis the signatures share gives, for every signed revision and
+/// lock, exactly the changes of comparing every later revision anew, and the verdicts are
+/// the locks' own.
+#[test]
+fn shared_modification_analysis_matches_the_analysis_per_signature() {
+    use eseal::pdf::FieldLock;
+    use eseal::pdf::diff::{Analysis, changes_after};
+    use shadow::*;
+    use std::collections::HashSet;
+    let locks = [
+        None,
+        Some(FieldLock::Include(vec!["amount".into()])),
+        Some(FieldLock::All),
+        Some(FieldLock::Exclude(vec!["amount".into()])),
+    ];
+    let (mut pdf, _) = shadow_document();
+    let count = 12;
+    for i in 0..count {
+        let (x, y) = (40.0 + 60.0 * (i % 8) as f64, 80.0 + 60.0 * (i / 8) as f64);
+        let mut options = office().options([x, y, x + 50.0, y + 50.0]);
+        options.lock = locks[i % 4].clone();
+        pdf = seal_pdf(pdf, &options).unwrap();
+        if i % 3 == 2 {
+            let mut amount = dict_of(&pdf, AMOUNT);
+            amount.set(b"V", parse(&format!("({i}00 EUR)")));
+            pdf = append_update(&pdf, &[(AMOUNT, &body(&Object::Dict(amount)))], "");
+        }
+    }
+
+    let report = verify(&pdf);
+    assert_eq!(report.signatures.len(), count);
+    for (i, s) in report.signatures.iter().enumerate() {
+        // One reason per revision that breaks the lock: filling `amount` (locked by
+        // /Include of it and by /All), a later signature field (locked by /All and by
+        // /Exclude of another field).
+        let fills = (i..count).filter(|j| j % 3 == 2).count();
+        let signatures = count - 1 - i;
+        let disallowed = match &locks[i % 4] {
+            None => 0,
+            Some(FieldLock::Include(_)) => fills,
+            Some(FieldLock::All) => fills + signatures,
+            Some(FieldLock::Exclude(_)) => signatures,
+        };
+        if disallowed == 0 {
+            assert_outcome(s, Indication::TotalPassed, None, &[]);
+            assert_eq!(s.modification.as_deref(), Some("FORM_FILLING"), "{i}");
+        } else {
+            assert_format_failure(s, &vec!["DISALLOWED_MODIFICATION"; disallowed]);
+            assert_eq!(s.modification.as_deref(), Some("OTHER"), "{i}");
+        }
+    }
+
+    let doc = Document::parse(&pdf).unwrap();
+    let nodes: Vec<ObjRef> = (0..=doc.latest())
+        .flat_map(|rev| eseal::pdf::form::field_tree(&doc, rev).unwrap())
+        .map(|n| n.object)
+        .collect();
+    let amount = ObjRef {
+        num: AMOUNT,
+        generation: 0,
+    };
+    let lock_sets: Vec<HashSet<ObjRef>> = vec![
+        HashSet::new(),
+        HashSet::from([amount]),
+        nodes.iter().copied().collect(),
+        nodes.iter().copied().filter(|r| *r != amount).collect(),
+        nodes.iter().copied().step_by(2).collect(),
+    ];
+    let analysis = Analysis::new(&doc);
+    let mut differ = false;
+    for signed in (0..doc.latest()).rev() {
+        for set in lock_sets.iter().chain(lock_sets.iter().rev()) {
+            let shared = analysis.changes_after(signed, set).unwrap();
+            let anew = changes_after(&doc, signed, set).unwrap();
+            assert_eq!(shared, anew, "signed revision {signed}, lock {set:?}");
+            differ |= shared != analysis.changes_after(signed, &lock_sets[0]).unwrap();
+        }
+    }
+    assert!(differ, "no lock changed the analysis");
 }
 
 #[test]

@@ -355,3 +355,176 @@ fn pyhanko_b_t_b_lt_and_b_lta_verify_in_eseal() {
         }
     }
 }
+
+/// `pdf` with one more revision written by hand: the document information dictionary
+/// (a new object `num`), then `xref` as the cross-reference section and `startxref` as
+/// the offset it gives; `{xref}` in either stands for the section's offset, `{info}` for
+/// the object's.
+fn info_update(pdf: &[u8], num: u32, xref: &str, startxref: &str) -> Vec<u8> {
+    let doc = eseal::pdf::Document::parse(pdf).unwrap();
+    let last = doc.trailer(doc.latest());
+    let root = last.reference(b"Root").unwrap();
+    let prev = doc.sections[doc.latest()].offset;
+    let mut out = pdf.to_vec();
+    let info = out.len();
+    out.extend_from_slice(format!("\n{num} 0 obj\n<</Producer (a viewer)>>\nendobj\n").as_bytes());
+    let at = out.len();
+    let fill = |text: &str| {
+        text.replace("{xref}", &at.to_string())
+            .replace("{info}", &format!("{:010}", info + 1))
+            .replace("{num}", &num.to_string())
+            .replace("{root}", &format!("{} {} R", root.num, root.generation))
+            .replace("{prev}", &prev.to_string())
+    };
+    out.extend_from_slice(fill(xref).as_bytes());
+    out.extend_from_slice(format!("startxref\n{}\n%%EOF\n", fill(startxref)).as_bytes());
+    out
+}
+
+/// A signature by pyHanko, then updates whose cross-reference section cannot be read (a
+/// wrong `startxref`, a garbage table, a broken trailer, a truncated cross-reference
+/// stream, a valid update chained to a broken one): the signature is verified as of the
+/// revisions that read and fails by the unreadable one; a file whose only revision is
+/// unreadable stays unreadable.
+#[test]
+fn pyhanko_signature_before_an_unreadable_revision_fails_by_it() {
+    let h = harness();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("signed.pdf");
+    let signed = Command::new(h.join("sign_pyhanko.sh"))
+        .arg(h.join("work/plain.pdf"))
+        .arg(&out)
+        .arg("B-B")
+        .output()
+        .unwrap();
+    assert!(
+        signed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&signed.stderr)
+    );
+    let pdf = std::fs::read(&out).unwrap();
+    let mut store = TrustStore::new();
+    store
+        .add_anchors_from(&std::fs::read(h.join("pki/root.pem")).unwrap())
+        .unwrap();
+    for crl in ["intermediate.crl", "root.crl"] {
+        let bytes = std::fs::read(h.join("pki/crl").join(crl)).unwrap();
+        store.add_crl(Crl::from_pem_or_der(&bytes).unwrap());
+    }
+    let verify = |pdf: &[u8]| verify_pdf(pdf, &store, SystemTime::now());
+    let doc = eseal::pdf::Document::parse(&pdf).unwrap();
+    assert_eq!(doc.sections.len(), 2);
+    let num = doc.trailer(1).int(b"Size").unwrap() as u32;
+
+    let table = "xref\n{num} 1\n{info} 00000 n\r\ntrailer\n<</Size 999/Root {root}/Info {num} 0 R/Prev {prev}>>\n";
+    let intact = info_update(&pdf, num, table, "{xref}");
+    let report = verify(&intact).unwrap();
+    let s = &report.signatures[0];
+    assert_eq!(
+        (s.indication, s.reasons.as_slice()),
+        (Indication::TotalPassed, &[][..]),
+        "{:?}",
+        s.reasons
+    );
+    assert_eq!(s.modification.as_deref(), Some("NONE"));
+
+    let stream = "999 0 obj\n<</Type/XRef/Size 999/W[1 4 2]/Index[{num} 2]/Root {root}/Prev {prev}/Length 7>>stream\n\x01\x00\x00\x00\x10\x00\x00\nendstream\nendobj\n";
+    let broken = [
+        (
+            "a wrong startxref",
+            info_update(&pdf, num, table, "{xref}7"),
+        ),
+        (
+            "a garbage table",
+            info_update(
+                &pdf,
+                num,
+                "xref\n{num} 1\nnot an entry at all\r\ntrailer\n<</Root {root}/Prev {prev}>>\n",
+                "{xref}",
+            ),
+        ),
+        (
+            "a trailer that is no dictionary",
+            info_update(
+                &pdf,
+                num,
+                "xref\n{num} 1\n{info} 00000 n\r\ntrailer\n[/Root {root}]\n",
+                "{xref}",
+            ),
+        ),
+        (
+            "a truncated xref stream",
+            info_update(&pdf, num, stream, "{xref}"),
+        ),
+    ];
+    for (what, file) in &broken {
+        // eseal's reader alone refuses the file as it did; verification reads revision 2.
+        assert!(eseal::pdf::Document::parse(file).is_err(), "{what}");
+        let report = verify(file).unwrap();
+        assert_eq!(report.signatures.len(), 1, "{what}");
+        let s = &report.signatures[0];
+        assert_eq!(
+            (s.indication, s.sub_indication),
+            (Indication::TotalFailed, Some(SubIndication::FormatFailure)),
+            "{what}: {:?}",
+            s.reasons
+        );
+        assert_eq!(
+            s.reasons.iter().map(|r| r.code()).collect::<Vec<_>>(),
+            ["UNREADABLE_REVISION"],
+            "{what}"
+        );
+        assert!(
+            s.reasons[0]
+                .to_string()
+                .starts_with("revision 3 and any after it cannot be read"),
+            "{what}: {}",
+            s.reasons[0]
+        );
+        assert_eq!(s.coverage.as_deref(), Some("ENTIRE_REVISION"), "{what}");
+        // The CMS was verified: its signer is known.
+        assert!(s.signer.is_some(), "{what}");
+    }
+
+    // An intact update chained to the broken one: revision 3 and 4 cannot be read.
+    let (_, garbage) = &broken[1];
+    let mut chained = garbage.clone();
+    let xref3 = memchr::memmem::rfind(garbage, b"\nxref\n").unwrap() + 1;
+    let object = garbage.len();
+    chained.extend_from_slice(
+        format!(
+            "{} 0 obj\n<</Producer (another viewer)>>\nendobj\n",
+            num + 1
+        )
+        .as_bytes(),
+    );
+    let xref4 = chained.len();
+    let root = doc.trailer(1).reference(b"Root").unwrap();
+    chained.extend_from_slice(
+        format!(
+            "xref\n{} 1\n{object:010} 00000 n\r\ntrailer\n<</Size 999/Root {} {} R/Prev {xref3}>>\nstartxref\n{xref4}\n%%EOF\n",
+            num + 1,
+            root.num,
+            root.generation,
+        )
+        .as_bytes(),
+    );
+    let report = verify(&chained).unwrap();
+    let s = &report.signatures[0];
+    assert_eq!(
+        s.reasons.iter().map(|r| r.code()).collect::<Vec<_>>(),
+        ["UNREADABLE_REVISION"]
+    );
+    assert!(
+        s.reasons[0].to_string().starts_with("revision 3 "),
+        "{}",
+        s.reasons[0]
+    );
+
+    // The only revision of the unsigned original, broken: unreadable as before.
+    let plain = std::fs::read(h.join("work/plain.pdf")).unwrap();
+    let at = memchr::memmem::rfind(&plain, b"startxref").unwrap();
+    let mut broken_plain = plain[..at].to_vec();
+    broken_plain.extend_from_slice(b"startxref\n7\n%%EOF\n");
+    assert!(verify(&broken_plain).is_err());
+}

@@ -1,16 +1,17 @@
 //! Modification analysis (PDF.md §2a): what each incremental update after a signature
 //! changed, compared as resolved object values, and how much of that DocMDP allows.
 
-use std::cell::OnceCell;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::cell::{OnceCell, RefCell};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
+use std::rc::Rc;
 
 use serde::Serialize;
 
 use super::document::{Document, XrefEntry};
 use super::form::field_tree;
 use super::object::{Dict, ObjRef, Object, decode_text};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// How far a change goes, in pyHanko's order (`ModificationLevel`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -74,7 +75,7 @@ struct Roles {
     info: Option<ObjRef>,
     metadata: Option<ObjRef>,
     /// Fields, old and new, that FieldMDP locks.
-    locked: HashSet<ObjRef>,
+    locked: Locks,
     extensions: Option<ObjRef>,
     /// The numbers of the objects the pages are drawn from, computed when first needed.
     content: OnceCell<HashSet<u32>>,
@@ -95,23 +96,120 @@ fn note(new_refs: &mut NewRefs, r: ObjRef, page: Option<usize>) {
 /// Every change made by the revisions after `signed` (the index of the signed revision).
 /// `locked` are the fields a FieldMDP lock (ISO 32000-1 12.8.2.4) forbids to change: any
 /// change to them, like one to a read-only field, is OTHER.
+///
+/// Each call compares every later revision anew; [`Analysis`] compares each once for all
+/// the signatures of a document.
 pub fn changes_after(
     doc: &Document<'_>,
     signed: usize,
     locked: &HashSet<ObjRef>,
 ) -> Result<Vec<Change>> {
+    let locks = Locks::new(locked);
     let mut all = Vec::new();
     for rev in signed + 1..=doc.latest() {
-        all.extend(revision_changes(doc, rev, locked)?);
+        all.extend(revision_changes(doc, rev, &locks)?);
     }
     Ok(all)
 }
 
-fn revision_changes(
-    doc: &Document<'_>,
-    rev: usize,
-    locked: &HashSet<ObjRef>,
-) -> Result<Vec<Change>> {
+/// The fields a FieldMDP lock forbids to change, and every question the analysis of a
+/// revision asked about them with its answer. All that analysis learns of the lock is
+/// through [`Locks::contains`]: another lock that answers these questions alike gets the
+/// same changes.
+#[derive(Clone)]
+struct Locks {
+    set: Rc<HashSet<ObjRef>>,
+    asked: Rc<RefCell<BTreeMap<ObjRef, bool>>>,
+}
+
+impl Locks {
+    fn new(set: &HashSet<ObjRef>) -> Locks {
+        Locks {
+            set: Rc::new(set.clone()),
+            asked: Rc::default(),
+        }
+    }
+
+    /// Whether the lock holds field `r`.
+    fn contains(&self, r: &ObjRef) -> bool {
+        let locked = self.set.contains(r);
+        self.asked.borrow_mut().insert(*r, locked);
+        locked
+    }
+}
+
+/// The changes of one revision as analysed for a lock, and what the analysis asked of it.
+struct Analysed {
+    asked: BTreeMap<ObjRef, bool>,
+    changes: std::result::Result<Rc<[Change]>, Rc<Error>>,
+}
+
+/// The modification analysis of one document for all its signatures: each revision is
+/// compared with its predecessor once, and again only for a FieldMDP lock that answers
+/// differently for a field that comparison asked about. Gives exactly what
+/// [`changes_after`] gives.
+pub struct Analysis<'a, 'd> {
+    doc: &'a Document<'d>,
+    revisions: RefCell<HashMap<usize, Vec<Analysed>>>,
+}
+
+impl<'a, 'd> Analysis<'a, 'd> {
+    /// An analysis of `doc` that has compared nothing yet.
+    pub fn new(doc: &'a Document<'d>) -> Self {
+        Analysis {
+            doc,
+            revisions: RefCell::default(),
+        }
+    }
+
+    /// [`changes_after`]: every change made by the revisions after `signed`, with the
+    /// fields `locked` by FieldMDP; the error of the first revision that cannot be read.
+    pub fn changes_after(
+        &self,
+        signed: usize,
+        locked: &HashSet<ObjRef>,
+    ) -> std::result::Result<Vec<Change>, Rc<Error>> {
+        let mut all = Vec::new();
+        for rev in signed + 1..=self.doc.latest() {
+            all.extend(self.revision(rev, locked)?.iter().cloned());
+        }
+        Ok(all)
+    }
+
+    /// The changes of revision `rev` under `locked`, compared when no earlier comparison
+    /// asked the same of a lock that answered alike.
+    fn revision(
+        &self,
+        rev: usize,
+        locked: &HashSet<ObjRef>,
+    ) -> std::result::Result<Rc<[Change]>, Rc<Error>> {
+        if let Some(list) = self.revisions.borrow().get(&rev)
+            && let Some(found) = list.iter().find(|a| {
+                a.asked
+                    .iter()
+                    .all(|(r, answer)| locked.contains(r) == *answer)
+            })
+        {
+            return found.changes.clone();
+        }
+        let locks = Locks::new(locked);
+        let changes = revision_changes(self.doc, rev, &locks)
+            .map(Rc::from)
+            .map_err(Rc::new);
+        let asked = locks.asked.take();
+        self.revisions
+            .borrow_mut()
+            .entry(rev)
+            .or_default()
+            .push(Analysed {
+                asked,
+                changes: changes.clone(),
+            });
+        changes
+    }
+}
+
+fn revision_changes(doc: &Document<'_>, rev: usize, locked: &Locks) -> Result<Vec<Change>> {
     let prev = rev - 1;
     let mut changes = Vec::new();
     let mut push = |level, what: String, over_content| {
@@ -247,7 +345,7 @@ fn revision_changes(
 }
 
 impl Roles {
-    fn of(doc: &Document<'_>, rev: usize, locked: &HashSet<ObjRef>) -> Result<Roles> {
+    fn of(doc: &Document<'_>, rev: usize, locked: &Locks) -> Result<Roles> {
         let catalog_ref = doc.root_ref(rev)?;
         let catalog = doc.catalog(rev)?;
         let acroform = catalog.reference(b"AcroForm");
@@ -554,11 +652,7 @@ fn only_referrer(doc: &Document<'_>, rev: usize, target: ObjRef, holder: ObjRef)
 
 /// Every field and widget of revision `rev`, and whether it is frozen: read-only, a signed
 /// signature field, locked by FieldMDP (`locked`), or under such a node.
-fn frozen_fields(
-    doc: &Document<'_>,
-    rev: usize,
-    locked: &HashSet<ObjRef>,
-) -> Result<Vec<(ObjRef, bool)>> {
+fn frozen_fields(doc: &Document<'_>, rev: usize, locked: &Locks) -> Result<Vec<(ObjRef, bool)>> {
     let mut out = Vec::new();
     let mut frozen_set = HashSet::new();
     for node in field_tree(doc, rev)? {

@@ -8,7 +8,7 @@
 //! [`Document::stream_data`] is asked for it.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
 
@@ -20,6 +20,10 @@ use crate::error::{Error, Result};
 
 /// Most cross-reference sections followed.
 const MAX_SECTIONS: usize = 10_000;
+/// Most earlier `startxref` markers tried when the newest chain cannot be read.
+const MAX_SALVAGE: usize = 10_000;
+/// Most parsed objects kept for reuse.
+const MAX_CACHED: usize = 1 << 15;
 /// Most pages walked in a page tree.
 const MAX_PAGES: usize = 1_000_000;
 
@@ -75,6 +79,23 @@ pub struct Section {
     pub conflicts: BTreeSet<u32>,
 }
 
+/// The revisions after the last one read, whose cross-reference chain cannot be read.
+#[derive(Debug)]
+pub struct Unreadable {
+    /// Where their bytes start: the end of the last revision read.
+    pub from: usize,
+    /// Why the chain from the file's last `startxref` cannot be read.
+    pub error: Error,
+}
+
+/// Where an object's bytes are: at an offset, or at an index of the object stream at an
+/// offset.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Stored {
+    File(usize),
+    Stream(usize, u32),
+}
+
 /// A decoded object stream: its data and the offsets of its objects.
 struct ObjectStream {
     data: Vec<u8>,
@@ -88,7 +109,18 @@ pub struct Document<'a> {
     defer_over: usize,
     /// The revisions, oldest first.
     pub sections: Vec<Section>,
+    /// Set when the newest revisions cannot be read and `sections` ends before them (only
+    /// from [`Document::from_bytes_salvaging`]).
+    pub unreadable: Option<Unreadable>,
     object_streams: RefCell<HashMap<usize, Rc<ObjectStream>>>,
+    /// For each object number, the revisions whose sections list it and their entries,
+    /// oldest first; built when first needed.
+    index: OnceCell<HashMap<u32, Vec<(usize, XrefEntry)>>>,
+    /// Objects other than streams already parsed, by number and where they are stored:
+    /// the same bytes give the same object as of any revision.
+    parsed: RefCell<HashMap<(u32, Stored), Object>>,
+    /// [`Document::dict_only`] already read, by offset and number.
+    heads: RefCell<HashMap<(usize, u32), Rc<Object>>>,
 }
 
 impl<'a> Document<'a> {
@@ -101,22 +133,88 @@ impl<'a> Document<'a> {
     /// data longer than its [`super::source::Source::defer_streams_over`] is left there
     /// until [`Document::stream_data`] reads it.
     pub fn from_bytes(bytes: Bytes<'a>) -> Result<Self> {
+        let mut document = Self::empty(bytes)?;
+        let at = document.last_startxref()?;
+        document.sections = document.chain_from(at, &mut ChainCache::default())?;
+        Ok(document)
+    }
+
+    /// [`Document::from_bytes`], except that when the chain from the last `startxref`
+    /// cannot be read, the document is read as of the newest revision that can: the chain
+    /// from the last earlier `startxref` that reads, the rest noted in
+    /// [`Document::unreadable`]. Fails as [`Document::from_bytes`] does when no earlier
+    /// chain reads either.
+    pub fn from_bytes_salvaging(bytes: Bytes<'a>) -> Result<Self> {
+        let mut document = Self::empty(bytes)?;
+        let at = document.last_startxref()?;
+        let mut cache = ChainCache::default();
+        let error = match document.chain_from(at, &mut cache) {
+            Ok(sections) => {
+                document.sections = sections;
+                return Ok(document);
+            }
+            Err(e) => e,
+        };
+        let mut before = at;
+        for _ in 0..MAX_SALVAGE {
+            let Some(earlier) = bytes.rfind_before(before, b"startxref")? else {
+                break;
+            };
+            before = earlier;
+            if let Ok(sections) = document.chain_from(earlier, &mut cache) {
+                let from = sections.last().map_or(0, |s| s.end);
+                document.sections = sections;
+                document.unreadable = Some(Unreadable { from, error });
+                return Ok(document);
+            }
+        }
+        Err(error)
+    }
+
+    /// A document of `bytes` with no revisions read yet.
+    fn empty(bytes: Bytes<'a>) -> Result<Self> {
         let head = bytes.read(0, 1024)?;
         if memfind(&head, b"%PDF-").is_none() {
             return Err(malformed("no %PDF- header"));
         }
-        let mut document = Document {
+        Ok(Document {
             bytes,
             defer_over: bytes.defer_streams_over(),
             sections: Vec::new(),
+            unreadable: None,
             object_streams: RefCell::new(HashMap::new()),
-        };
-        // The last `startxref` anywhere: bytes appended after the last revision (of any
-        // length) are then reported as trailing data rather than hiding the file.
-        let at = bytes
+            index: OnceCell::new(),
+            parsed: RefCell::default(),
+            heads: RefCell::default(),
+        })
+    }
+
+    /// The last `startxref` anywhere: bytes appended after the last revision (of any
+    /// length) are then reported as trailing data rather than hiding the file.
+    fn last_startxref(&self) -> Result<usize> {
+        self.bytes
             .rfind(b"startxref")?
-            .ok_or_else(|| malformed("no startxref"))?;
-        let (first, _) = document.parse_at(at + b"startxref".len(), |parser| parser.unsigned())?;
+            .ok_or_else(|| malformed("no startxref"))
+    }
+
+    /// The revisions, oldest first, of the cross-reference chain that the `startxref` at
+    /// `at` starts. Sections read, and offsets whose chain failed, are kept in `cache`.
+    fn chain_from(&self, at: usize, cache: &mut ChainCache) -> Result<Vec<Section>> {
+        let mut path = Vec::new();
+        if let Err(e) = self.walk_chain(at, cache, &mut path) {
+            cache.failed.extend(path);
+            return Err(e);
+        }
+        let sections = path.iter().filter_map(|o| cache.read.get(o).cloned());
+        let mut sections = merge_linearized(sections.collect());
+        sections.reverse();
+        Ok(sections)
+    }
+
+    /// Follows the chain from the `startxref` at `at`, pushing each section's offset to
+    /// `path`, newest first.
+    fn walk_chain(&self, at: usize, cache: &mut ChainCache, path: &mut Vec<usize>) -> Result<()> {
+        let (first, _) = self.parse_at(at + b"startxref".len(), |parser| parser.unsigned())?;
         let mut next = Some(to_offset(first)?);
         let mut seen = HashSet::new();
         while let Some(offset) = next {
@@ -126,7 +224,18 @@ impl<'a> Document<'a> {
             if seen.len() > MAX_SECTIONS {
                 return Err(malformed("too many cross-reference sections"));
             }
-            let section = document.read_section(offset)?;
+            if cache.failed.contains(&offset) {
+                return Err(malformed(format!(
+                    "the cross-reference chain through offset {offset} cannot be read"
+                )));
+            }
+            path.push(offset);
+            let section = match cache.read.entry(offset) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(self.read_section(offset)?)
+                }
+            };
             next = match section.trailer.get(b"Prev") {
                 Some(Object::Int(p)) => Some(to_offset(
                     u64::try_from(*p).map_err(|_| malformed("negative /Prev"))?,
@@ -134,11 +243,8 @@ impl<'a> Document<'a> {
                 Some(_) => return Err(malformed("/Prev is not an integer")),
                 None => None,
             };
-            document.sections.push(section);
         }
-        document.sections = merge_linearized(document.sections);
-        document.sections.reverse();
-        Ok(document)
+        Ok(())
     }
 
     /// Where the file's bytes come from.
@@ -386,22 +492,56 @@ impl<'a> Document<'a> {
 
     /// The entry for object `num` as of `revision`, with the revision that defines it.
     pub fn entry(&self, num: u32, revision: usize) -> Option<(usize, XrefEntry)> {
-        self.sections[..=revision.min(self.latest())]
-            .iter()
-            .enumerate()
-            .rev()
-            .find_map(|(i, s)| s.entries.get(&num).map(|e| (i, *e)))
+        let index = self.index.get_or_init(|| {
+            let mut index: HashMap<u32, Vec<(usize, XrefEntry)>> = HashMap::new();
+            for (i, section) in self.sections.iter().enumerate() {
+                for (num, entry) in &section.entries {
+                    index.entry(*num).or_default().push((i, *entry));
+                }
+            }
+            index
+        });
+        let revision = revision.min(self.latest());
+        let listed = index.get(&num)?;
+        let after = listed.partition_point(|(i, _)| *i <= revision);
+        after.checked_sub(1).map(|i| listed[i])
     }
 
     /// The object `r` as of `revision`; `null` when free or undefined (clause 7.3.10).
     pub fn get(&self, r: ObjRef, revision: usize) -> Result<Object> {
-        match self.entry(r.num, revision) {
-            None | Some((_, XrefEntry::Free)) => Ok(Object::Null),
-            Some((_, XrefEntry::InFile { offset, .. })) => self.object_at(offset, r.num, revision),
-            Some((_, XrefEntry::InStream { stream, index })) => {
-                self.object_in_stream(stream, index, r.num, revision)
+        let entry = match self.entry(r.num, revision) {
+            None | Some((_, XrefEntry::Free)) => return Ok(Object::Null),
+            Some((_, entry)) => entry,
+        };
+        let stored = match entry {
+            XrefEntry::InFile { offset, .. } => Some(Stored::File(offset)),
+            XrefEntry::InStream { stream, index } => match self.entry(stream, revision) {
+                Some((_, XrefEntry::InFile { offset, .. })) => Some(Stored::Stream(offset, index)),
+                _ => None,
+            },
+            XrefEntry::Free => None,
+        };
+        let key = stored.map(|s| (r.num, s));
+        if let Some(object) = key.and_then(|k| self.parsed.borrow().get(&k).cloned()) {
+            return Ok(object);
+        }
+        let object = match entry {
+            XrefEntry::InFile { offset, .. } => self.object_at(offset, r.num, revision)?,
+            XrefEntry::InStream { stream, index } => {
+                self.object_in_stream(stream, index, r.num, revision)?
+            }
+            XrefEntry::Free => Object::Null,
+        };
+        // A stream's data may depend on the revision (an indirect /Length).
+        if let Some(key) = key
+            && !matches!(object, Object::Stream(_))
+        {
+            let mut parsed = self.parsed.borrow_mut();
+            if parsed.len() < MAX_CACHED {
+                parsed.insert(key, object.clone());
             }
         }
+        Ok(object)
     }
 
     /// Resolves `object` if it is a reference (one level, as the spec allows chains of one).
@@ -583,19 +723,31 @@ impl<'a> Document<'a> {
         Some((offset, end))
     }
 
-    /// Object `num` as of `revision` without a stream's data, which stays in the file.
-    pub fn dict_only(&self, num: u32, revision: usize) -> Option<Object> {
+    /// Object `num` as of `revision` without a stream's data, which stays in the file;
+    /// shared with earlier reads of the same bytes.
+    pub fn dict_only(&self, num: u32, revision: usize) -> Option<Rc<Object>> {
         match self.entry(num, revision)? {
-            (_, XrefEntry::InFile { offset, .. }) => self
-                .parse_at(offset, |parser| {
-                    parser.object_header()?;
-                    parser.value(0)
-                })
-                .ok()
-                .map(|(object, _)| object),
-            (_, XrefEntry::InStream { .. }) => {
-                self.get(ObjRef { num, generation: 0 }, revision).ok()
+            (_, XrefEntry::InFile { offset, .. }) => {
+                if let Some(object) = self.heads.borrow().get(&(offset, num)) {
+                    return Some(object.clone());
+                }
+                let (object, _) = self
+                    .parse_at(offset, |parser| {
+                        parser.object_header()?;
+                        parser.value(0)
+                    })
+                    .ok()?;
+                let object = Rc::new(object);
+                let mut heads = self.heads.borrow_mut();
+                if heads.len() < MAX_CACHED {
+                    heads.insert((offset, num), object.clone());
+                }
+                Some(object)
             }
+            (_, XrefEntry::InStream { .. }) => self
+                .get(ObjRef { num, generation: 0 }, revision)
+                .ok()
+                .map(Rc::new),
             (_, XrefEntry::Free) => None,
         }
     }
@@ -736,6 +888,13 @@ impl<'a> Document<'a> {
         }
         Ok(end)
     }
+}
+
+/// Cross-reference sections read by offset, and the offsets from which the chain failed.
+#[derive(Default)]
+struct ChainCache {
+    read: HashMap<usize, Section>,
+    failed: HashSet<usize>,
 }
 
 /// Joins the first-page section of a linearized file (ISO 32000-1 Annex F) with the main

@@ -128,10 +128,17 @@ impl<'a> Bytes<'a> {
 
     /// The offset of the last `needle`, read chunk by chunk from the end.
     pub fn rfind(&self, needle: &[u8]) -> Result<Option<usize>> {
+        self.rfind_before(self.len(), needle)
+    }
+
+    /// The offset of the last `needle` that ends at or before `end`, read chunk by chunk
+    /// backwards.
+    pub fn rfind_before(&self, end: usize, needle: &[u8]) -> Result<Option<usize>> {
+        let end = end.min(self.len());
         if let Some(all) = self.as_slice() {
-            return Ok(memchr::memmem::rfind(all, needle));
+            return Ok(memchr::memmem::rfind(&all[..end], needle));
         }
-        let mut end = self.len();
+        let mut end = end;
         while end >= needle.len() {
             let start = end.saturating_sub(CHUNK);
             let chunk = self.read(start, end - start)?;

@@ -3,17 +3,19 @@
 //! of every later revision. Each failed check is a named reason.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 use std::time::SystemTime;
 
-use super::diff::{Change, ModificationLevel, changes_after};
+use super::diff::{Analysis, Change, ModificationLevel};
 use super::document::{Document, XrefEntry};
-use super::form::field_tree;
+use super::form::{FieldNode, field_tree};
 use super::ltv::read_dss;
 use super::object::{Dict, ObjRef, Object, decode_text};
 use super::parser::Parser;
 use super::source::{Bytes, FileSource, Source};
-use crate::cms::{DigestAlgorithm, SignedData, TimestampToken};
+use crate::cms::{DigestAlgorithm, Hasher, SignedData, TimestampToken};
 use crate::error::Result;
 use crate::pki::{
     Certificate, ChainValidation, Crl, Findings, OcspResponse, TrustStore, Usage, as_of_proof,
@@ -73,17 +75,29 @@ pub fn verify_pdf_source(
 }
 
 fn verify_bytes(bytes: Bytes<'_>, store: &TrustStore, at: SystemTime) -> Result<Report> {
-    let doc = Document::from_bytes(bytes)?;
+    let mut doc = Document::from_bytes_salvaging(bytes)?;
     let fields = signature_fields(&doc)?;
+    // The revisions that cannot be read may hold the signatures: with none found in the
+    // others, the file is as unreadable as it was.
+    let tail = match doc.unreadable.take() {
+        Some(unreadable) if fields.is_empty() => return Err(unreadable.error),
+        Some(unreadable) => Some(Reason::UnreadableRevision {
+            revision: doc.sections.len() + 1,
+            detail: unreadable.error.to_string(),
+        }),
+        None => (doc.content_end()? < doc.len()).then_some(Reason::TrailingData),
+    };
     let mut warnings = Vec::new();
     let mut context = Context {
         store: with_dss(&doc, store, &mut warnings),
-        doc,
+        doc: &doc,
+        analysis: Analysis::new(&doc),
+        field_trees: RefCell::default(),
+        prefixes: Prefixes::default(),
         at,
-        trailing: false,
+        tail,
         covered_until: Vec::new(),
     };
-    context.trailing = context.doc.content_end()? < context.doc.len();
     let (timestamps, seals): (Vec<&SignatureField>, Vec<&SignatureField>) =
         fields.iter().partition(|f| is_document_timestamp(&f.dict));
     let mut signatures: Vec<(usize, SignatureReport)> = Vec::new();
@@ -106,17 +120,34 @@ fn verify_bytes(bytes: Bytes<'_>, store: &TrustStore, at: SystemTime) -> Result<
 }
 
 /// What every signature of one document is verified with.
-struct Context<'d, 's> {
-    doc: Document<'d>,
+struct Context<'c, 'd, 's> {
+    doc: &'c Document<'d>,
+    /// The modification analysis, shared by the signatures.
+    analysis: Analysis<'c, 'd>,
+    /// The field tree of each revision read so far; none where it cannot be read.
+    field_trees: RefCell<HashMap<usize, Option<Rc<[FieldNode]>>>>,
+    /// Digest states shared by the signatures' byte ranges.
+    prefixes: Prefixes,
     store: Cow<'s, TrustStore>,
     at: SystemTime,
-    /// Bytes follow the last `%%EOF`.
-    trailing: bool,
+    /// What follows the last revision read: bytes after its `%%EOF` ([`Reason::TrailingData`])
+    /// or revisions that cannot be read ([`Reason::UnreadableRevision`]). Every signature
+    /// fails with it.
+    tail: Option<Reason>,
     /// Valid document timestamps: the end of the bytes each covers, and its genTime.
     covered_until: Vec<(u64, SystemTime)>,
 }
 
-impl Context<'_, '_> {
+impl Context<'_, '_, '_> {
+    /// [`field_tree`] of revision `rev`, read once.
+    fn field_tree(&self, rev: usize) -> Option<Rc<[FieldNode]>> {
+        self.field_trees
+            .borrow_mut()
+            .entry(rev)
+            .or_insert_with(|| field_tree(self.doc, rev).ok().map(Rc::from))
+            .clone()
+    }
+
     /// The earliest document timestamp that covers bytes up to `end`.
     fn document_poe(&self, end: u64) -> Option<SystemTime> {
         self.covered_until
@@ -247,12 +278,12 @@ struct Checks {
 /// Verifies one signature or document timestamp; a valid document timestamp also returns
 /// the end of the bytes it covers and its genTime. Fails only when the file cannot be read.
 fn verify_signature(
-    context: &Context<'_, '_>,
+    context: &Context<'_, '_, '_>,
     field: &SignatureField,
 ) -> Result<(SignatureReport, Option<(u64, SystemTime)>)> {
-    let (doc, store, at, trailing) = (&context.doc, &*context.store, context.at, context.trailing);
+    let (doc, store, at, tail) = (context.doc, &*context.store, context.at, &context.tail);
     if let Some(error) = &field.unreadable {
-        return Ok((unreadable_signature(doc, field, error, trailing)?, None));
+        return Ok((unreadable_signature(doc, field, error, tail)?, None));
     }
     let mut checks = Checks {
         reasons: Vec::new(),
@@ -330,7 +361,11 @@ fn verify_signature(
                 None
             }
         };
-        let signed = SignedBytes { doc, range };
+        let signed = SignedBytes {
+            doc,
+            range,
+            prefixes: &context.prefixes,
+        };
         if format_ok && !is_timestamp {
             let poe = context.document_poe(range[2] + range[3]);
             check_cms(
@@ -355,19 +390,24 @@ fn verify_signature(
             .map(|time| (range[2] + range[3], time));
         }
         if let Some(rev) = signed_revision {
-            let coverage =
-                if range[2] + range[3] == doc.content_end()? as u64 || rev == doc.latest() {
-                    "ENTIRE_FILE"
-                } else {
-                    "ENTIRE_REVISION"
-                };
+            let whole = range[2] + range[3] == doc.content_end()? as u64 || rev == doc.latest();
+            let coverage = if whole && !matches!(tail, Some(Reason::UnreadableRevision { .. })) {
+                "ENTIRE_FILE"
+            } else {
+                "ENTIRE_REVISION"
+            };
             report_extra.coverage = Some(coverage.into());
-            modification_checks(doc, field.field, dict, rev, &mut checks, &mut report_extra);
+            modification_checks(
+                context,
+                field.field,
+                dict,
+                rev,
+                &mut checks,
+                &mut report_extra,
+            );
         }
     }
-    if trailing {
-        checks.reasons.push(Reason::TrailingData);
-    }
+    checks.reasons.extend(tail.clone());
     if !is_timestamp && let Some(value) = dict.get(b"ESeal_Seal") {
         let signer = report_extra.signer.clone();
         seal_checks(
@@ -413,7 +453,7 @@ fn unreadable_signature(
     doc: &Document<'_>,
     field: &SignatureField,
     error: &str,
-    trailing: bool,
+    tail: &Option<Reason>,
 ) -> Result<SignatureReport> {
     let mut reasons = vec![Reason::SignatureDictMalformed(format!(
         "the signature dictionary {} is unreadable: {error}",
@@ -426,9 +466,7 @@ fn unreadable_signature(
             "the gap [{b1}, {b2}) is not a hex string"
         )));
     }
-    if trailing {
-        reasons.push(Reason::TrailingData);
-    }
+    reasons.extend(tail.clone());
     let mut report = SignatureReport::new("pdf-signature", reasons);
     report.field = Some(field.name.clone());
     Ok(report)
@@ -620,6 +658,37 @@ fn contents_span(parser: &mut Parser<'_>, path: &[&[u8]]) -> Option<(usize, usiz
 struct SignedBytes<'a, 'd> {
     doc: &'a Document<'d>,
     range: [u64; 4],
+    prefixes: &'a Prefixes,
+}
+
+/// Most digest states kept by [`Prefixes`].
+const MAX_PREFIXES: usize = 4096;
+
+/// Digest states of the file's first bytes, by algorithm and length: the signatures of a
+/// document cover the same bytes up to their own gaps, and each byte is hashed about once.
+#[derive(Default)]
+struct Prefixes(RefCell<Vec<(DigestAlgorithm, usize, Hasher)>>);
+
+impl Prefixes {
+    /// A hasher fed the first `end` bytes of `doc`, from the longest state kept that is
+    /// not longer.
+    fn upto(&self, doc: &Document<'_>, algorithm: DigestAlgorithm, end: usize) -> Result<Hasher> {
+        let kept = self
+            .0
+            .borrow()
+            .iter()
+            .filter(|(a, at, _)| *a == algorithm && *at <= end)
+            .max_by_key(|(_, at, _)| *at)
+            .map(|(_, at, hasher)| (*at, hasher.clone()));
+        let (at, mut hasher) = kept.unwrap_or_else(|| (0, algorithm.hasher()));
+        doc.bytes()
+            .for_each_chunk(at, end - at, |chunk| hasher.update(chunk))?;
+        let mut states = self.0.borrow_mut();
+        if states.len() < MAX_PREFIXES {
+            states.push((algorithm, end, hasher.clone()));
+        }
+        Ok(hasher)
+    }
 }
 
 impl SignedBytes<'_, '_> {
@@ -631,13 +700,11 @@ impl SignedBytes<'_, '_> {
         Ok(content)
     }
 
-    /// The digest of the covered bytes, streamed over both parts.
+    /// The digest of the covered bytes, streamed over both parts; the first part from
+    /// where an earlier digest of the document left off.
     fn digest(&self, algorithm: DigestAlgorithm) -> Result<Vec<u8>> {
         let r = self.range.map(|n| n as usize);
-        let mut hasher = algorithm.hasher();
-        self.doc
-            .bytes()
-            .for_each_chunk(0, r[1], |chunk| hasher.update(chunk))?;
+        let mut hasher = self.prefixes.upto(self.doc, algorithm, r[1])?;
         self.doc
             .bytes()
             .for_each_chunk(r[2], r[3], |chunk| hasher.update(chunk))?;
@@ -814,15 +881,16 @@ fn validate_with_poe(
 
 /// Check 13: what the revisions after the signed one changed, against DocMDP.
 fn modification_checks(
-    doc: &Document<'_>,
+    context: &Context<'_, '_, '_>,
     field: ObjRef,
     dict: &Dict,
     signed: usize,
     checks: &mut Checks,
     extra: &mut ReportExtra,
 ) {
-    let locked = fieldmdp_locked(doc, signed, field, dict);
-    let changes = match changes_after(doc, signed, &locked) {
+    let doc = context.doc;
+    let locked = fieldmdp_locked(context, signed, field, dict);
+    let changes = match context.analysis.changes_after(signed, &locked) {
         Ok(c) => c,
         Err(e) => {
             checks.reasons.push(Reason::DisallowedModification {
@@ -884,11 +952,12 @@ fn modification_checks(
 /// /All`, or `/Include` / `/Exclude` the fully qualified names in `/Fields` (a name locks
 /// its descendants too).
 fn fieldmdp_locked(
-    doc: &Document<'_>,
+    context: &Context<'_, '_, '_>,
     signed: usize,
     field: ObjRef,
     dict: &Dict,
 ) -> HashSet<ObjRef> {
+    let doc = context.doc;
     let resolve = |o: &Object| doc.resolve(o, signed).ok();
     let mut locks: Vec<Dict> = Vec::new();
     if let Some(lock) = doc
@@ -925,10 +994,10 @@ fn fieldmdp_locked(
     }
     // Fields made later are "in the document" too (Action /All locks them, as pyHanko reads
     // ISO 32000-1 Table 233).
-    let nodes: Vec<_> = (signed..=doc.latest())
-        .filter_map(|rev| field_tree(doc, rev).ok())
-        .flatten()
+    let trees: Vec<_> = (signed..=doc.latest())
+        .filter_map(|rev| context.field_tree(rev))
         .collect();
+    let nodes: Vec<&FieldNode> = trees.iter().flat_map(|t| t.iter()).collect();
     for lock in &locks {
         let names: Vec<String> = lock
             .get(b"Fields")
