@@ -383,27 +383,29 @@ impl<'a> Parser<'a> {
 
     fn hex_string(&mut self) -> Result<Object> {
         let start = self.pos;
-        self.pos += 1;
-        let mut digits = Vec::new();
-        loop {
-            match self.peek() {
-                Some(b'>') => {
-                    self.pos += 1;
-                    break;
-                }
-                Some(b) if b.is_ascii_hexdigit() => digits.push(b),
-                Some(b) if is_whitespace(b) => {}
-                Some(_) => {
-                    return Err(malformed(format!("bad hex string at offset {start}")));
-                }
-                None => return Err(malformed("unterminated hex string")),
+        let body = self.rest(start + 1);
+        let Some(len) = memchr::memchr(b'>', body) else {
+            self.ran_out.set(true);
+            return Err(malformed("unterminated hex string"));
+        };
+        let mut bytes = Vec::with_capacity(len / 2 + 1);
+        let mut high = None;
+        for &b in &body[..len] {
+            let nibble = match hex_digit(b) {
+                Some(nibble) => nibble,
+                None if is_whitespace(b) => continue,
+                None => return Err(malformed(format!("bad hex string at offset {start}"))),
+            };
+            match high.take() {
+                Some(high) => bytes.push(high << 4 | nibble),
+                None => high = Some(nibble),
             }
-            self.pos += 1;
         }
-        if digits.len() % 2 == 1 {
-            digits.push(b'0');
+        // An odd last digit is followed by an implied 0 (ISO 32000-1 clause 7.3.4.3).
+        if let Some(high) = high {
+            bytes.push(high << 4);
         }
-        let bytes = digits.chunks_exact(2).filter_map(hex_byte).collect();
+        self.pos = start + 1 + len + 1;
         Ok(Object::String { bytes, hex: true })
     }
 
@@ -473,9 +475,17 @@ impl<'a> Parser<'a> {
     }
 }
 
+fn hex_digit(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
 fn hex_byte(pair: &[u8]) -> Option<u8> {
-    let text = std::str::from_utf8(pair).ok()?;
-    u8::from_str_radix(text, 16).ok()
+    Some(hex_digit(*pair.first()?)? << 4 | hex_digit(*pair.get(1)?)?)
 }
 
 fn parse_number(token: &[u8]) -> Option<Object> {
