@@ -484,6 +484,17 @@ fn pyhanko_signature_before_an_unreadable_revision_fails_by_it() {
         assert_eq!(s.coverage.as_deref(), Some("ENTIRE_REVISION"), "{what}");
         // The CMS was verified: its signer is known.
         assert!(s.signer.is_some(), "{what}");
+        // From a file on the command line: a verdict (exit 2), not an unreadable file (65).
+        let path = dir.path().join("broken.pdf");
+        std::fs::write(&path, file).unwrap();
+        let cli = Command::new(env!("CARGO_BIN_EXE_eseal"))
+            .arg("verify")
+            .arg(&path)
+            .arg("--trust")
+            .arg(h.join("pki/root.pem"))
+            .output()
+            .unwrap();
+        assert_eq!(cli.status.code(), Some(2), "{what}: {cli:?}");
     }
 
     // An intact update chained to the broken one: revision 3 and 4 cannot be read.
