@@ -105,9 +105,10 @@ pub fn changes_after(
     locked: &HashSet<ObjRef>,
 ) -> Result<Vec<Change>> {
     let locks = Locks::new(locked);
+    let references = RefCell::default();
     let mut all = Vec::new();
     for rev in signed + 1..=doc.latest() {
-        all.extend(revision_changes(doc, rev, &locks)?);
+        all.extend(revision_changes(doc, rev, &locks, &references)?);
     }
     Ok(all)
 }
@@ -151,6 +152,7 @@ struct Analysed {
 pub struct Analysis<'a, 'd> {
     doc: &'a Document<'d>,
     revisions: RefCell<HashMap<usize, Vec<Analysed>>>,
+    references: RefCell<References>,
 }
 
 impl<'a, 'd> Analysis<'a, 'd> {
@@ -159,6 +161,7 @@ impl<'a, 'd> Analysis<'a, 'd> {
         Analysis {
             doc,
             revisions: RefCell::default(),
+            references: RefCell::default(),
         }
     }
 
@@ -193,7 +196,7 @@ impl<'a, 'd> Analysis<'a, 'd> {
             return found.changes.clone();
         }
         let locks = Locks::new(locked);
-        let changes = revision_changes(self.doc, rev, &locks)
+        let changes = revision_changes(self.doc, rev, &locks, &self.references)
             .map(Rc::from)
             .map_err(Rc::new);
         let asked = locks.asked.take();
@@ -209,7 +212,12 @@ impl<'a, 'd> Analysis<'a, 'd> {
     }
 }
 
-fn revision_changes(doc: &Document<'_>, rev: usize, locked: &Locks) -> Result<Vec<Change>> {
+fn revision_changes(
+    doc: &Document<'_>,
+    rev: usize,
+    locked: &Locks,
+    references: &RefCell<References>,
+) -> Result<Vec<Change>> {
     let prev = rev - 1;
     let mut changes = Vec::new();
     let mut push = |level, what: String, over_content| {
@@ -257,7 +265,6 @@ fn revision_changes(doc: &Document<'_>, rev: usize, locked: &Locks) -> Result<Ve
         );
     }
     let mut new_refs = NewRefs::new();
-    let mut referenced: Option<HashSet<u32>> = None;
     for (&num, entry) in &section.entries {
         let old_entry = doc.entry(num, prev);
         let existed = matches!(old_entry, Some((_, e)) if e != XrefEntry::Free);
@@ -281,8 +288,7 @@ fn revision_changes(doc: &Document<'_>, rev: usize, locked: &Locks) -> Result<Ve
         if !existed {
             // A number the signed revision refers to without defining it (a null there)
             // that takes a value now changes what the signed content shows.
-            let referenced = referenced.get_or_insert_with(|| referenced_numbers(doc, prev));
-            if referenced.contains(&num) {
+            if references.borrow_mut().contains(doc, prev, num) {
                 push(
                     ModificationLevel::Other,
                     format!("object {r}, referenced but undefined when signed, is now defined"),
@@ -1106,22 +1112,89 @@ fn push_refs(object: &Object, out: &mut Vec<ObjRef>, depth: usize) {
     }
 }
 
-/// The object numbers that the objects of revision `rev` and its trailer refer to. Only
+/// The object numbers that the objects of one revision and its trailer refer to. Only
 /// dictionaries are read, not stream data: content streams name their resources, they do
-/// not refer to numbers.
-fn referenced_numbers(doc: &Document<'_>, rev: usize) -> HashSet<u32> {
-    let mut refs = Vec::new();
-    push_refs(&Object::Dict(doc.trailer(rev).clone()), &mut refs, 0);
-    let numbers: BTreeSet<u32> = doc.sections[..=rev]
-        .iter()
-        .flat_map(|s| s.entries.keys().copied())
-        .collect();
-    for num in numbers {
-        if let Some(value) = doc.dict_only(num, rev) {
-            push_refs(&value, &mut refs, 0);
+/// not refer to numbers. The references are counted per number, so that moving to the
+/// next (or previous) revision adjusts only what that revision's section redefines; in a
+/// document with object streams, where a redefined stream changes the objects inside it,
+/// each revision is counted anew.
+#[derive(Default)]
+struct References {
+    /// The revision counted.
+    revision: Option<usize>,
+    counts: HashMap<u32, usize>,
+    object_streams: Option<bool>,
+}
+
+impl References {
+    /// Whether an object of revision `rev`, or its trailer, refers to number `num`.
+    fn contains(&mut self, doc: &Document<'_>, rev: usize, num: u32) -> bool {
+        self.move_to(doc, rev);
+        let mut trailer = Vec::new();
+        push_refs(&Object::Dict(doc.trailer(rev).clone()), &mut trailer, 0);
+        self.counts.get(&num).is_some_and(|&n| n > 0) || trailer.iter().any(|r| r.num == num)
+    }
+
+    fn move_to(&mut self, doc: &Document<'_>, rev: usize) {
+        let object_streams = *self.object_streams.get_or_insert_with(|| {
+            doc.sections.iter().any(|s| {
+                s.entries
+                    .values()
+                    .any(|e| matches!(e, XrefEntry::InStream { .. }))
+            })
+        });
+        match self.revision {
+            Some(at) if at == rev => {}
+            Some(at) if !object_streams && at < rev => {
+                for section in at + 1..=rev {
+                    self.step(doc, section, section - 1, section);
+                }
+            }
+            Some(at) if !object_streams => {
+                for section in (rev + 1..=at).rev() {
+                    self.step(doc, section, section, section - 1);
+                }
+            }
+            _ => {
+                self.counts.clear();
+                let numbers: HashSet<u32> = doc.sections[..=rev]
+                    .iter()
+                    .flat_map(|s| s.entries.keys().copied())
+                    .collect();
+                for num in numbers {
+                    if let Some(value) = doc.dict_only(num, rev) {
+                        self.count(&value, true);
+                    }
+                }
+            }
+        }
+        self.revision = Some(rev);
+    }
+
+    /// Moves the counts from revision `from` to revision `to`, which differ by `section`.
+    fn step(&mut self, doc: &Document<'_>, section: usize, from: usize, to: usize) {
+        for &num in doc.sections[section].entries.keys() {
+            if let Some(old) = doc.dict_only(num, from) {
+                self.count(&old, false);
+            }
+            if let Some(new) = doc.dict_only(num, to) {
+                self.count(&new, true);
+            }
         }
     }
-    refs.into_iter().map(|r| r.num).collect()
+
+    fn count(&mut self, object: &Object, add: bool) {
+        let mut refs = Vec::new();
+        push_refs(object, &mut refs, 0);
+        for r in refs {
+            let count = self.counts.entry(r.num).or_default();
+            *count = if add {
+                *count + 1
+            } else {
+                count.saturating_sub(1)
+            };
+        }
+    }
 }
 
 fn field_label(d: &Dict, r: ObjRef) -> String {
@@ -1152,4 +1225,66 @@ fn describe(o: &Object) -> String {
 
 fn show(name: &[u8]) -> String {
     String::from_utf8_lossy(name).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pdf::update::Update;
+
+    fn refs_to(nums: &[u32]) -> Object {
+        let mut d = Dict::default();
+        let refs = nums
+            .iter()
+            .map(|&num| Object::Ref(ObjRef { num, generation: 0 }))
+            .collect();
+        d.set(b"Refs", Object::Array(refs));
+        Object::Dict(d)
+    }
+
+    /// Counting reference by reference from revision to revision, forwards and backwards,
+    /// gives what counting each revision anew gives.
+    #[test]
+    fn references_stepped_match_references_counted_anew() {
+        let mut pdf = crate::pdf::sample::plain_pdf(&["References"], 0);
+        let mut made = Vec::new();
+        let steps: [&[u32]; 4] = [&[900, 1], &[901], &[900, 900], &[]];
+        for (i, targets) in steps.iter().enumerate() {
+            let doc = Document::parse(&pdf).unwrap();
+            let mut update = Update::new(&doc);
+            let r = match i {
+                1 => made[0],
+                3 => made[2],
+                _ => update.alloc(),
+            };
+            made.push(r);
+            update.put(r, &refs_to(targets));
+            update.write(&mut pdf);
+        }
+        let doc = Document::parse(&pdf).unwrap();
+        assert_eq!(doc.latest(), 4);
+        let numbers: Vec<u32> = (0..10).chain([900, 901, 902]).collect();
+        let fresh = |rev: usize, num: u32| References::default().contains(&doc, rev, num);
+        let (mut forwards, mut backwards) = (References::default(), References::default());
+        for rev in 0..=doc.latest() {
+            for &num in &numbers {
+                assert_eq!(
+                    forwards.contains(&doc, rev, num),
+                    fresh(rev, num),
+                    "{rev} {num}"
+                );
+            }
+        }
+        for rev in (0..=doc.latest()).rev() {
+            for &num in &numbers {
+                assert_eq!(
+                    backwards.contains(&doc, rev, num),
+                    fresh(rev, num),
+                    "{rev} {num}"
+                );
+            }
+        }
+        assert!(fresh(1, 900) && !fresh(2, 900) && fresh(2, 901) && fresh(3, 900));
+        assert!(!fresh(4, 900) && fresh(4, 901) && !fresh(0, 901));
+    }
 }
