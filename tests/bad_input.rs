@@ -1,14 +1,17 @@
 //! Hostile and broken input to the certificate, CRL and key parsers: each must come back as
 //! the right `eseal::Error` variant, never as a panic or a stack overflow.
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 
 use eseal::Error;
 use eseal::crypto::{Algorithm, PublicKey, Signer, SoftwareKey};
 use eseal::pki::{
     Certificate, Crl, DistinguishedName, MAX_PKI_FILE, Validity, issue_root, read_certificates,
 };
+
+use common::{openssl_ok, openssl_p256_self_signed};
 
 /// A fresh self-signed P-256 certificate, as eseal issues it.
 fn test_certificate() -> Certificate {
@@ -19,22 +22,6 @@ fn test_certificate() -> Certificate {
         &key,
     )
     .expect("issue a root certificate")
-}
-
-/// Runs the openssl CLI in `dir`; a missing openssl or a failed command fails the test.
-fn openssl(dir: &Path, args: &[&str]) {
-    let output = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the openssl CLI must be installed to run these tests");
-    assert!(
-        output.status.success(),
-        "openssl {} failed: {}\n{}",
-        args.join(" "),
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 fn read_text(dir: &Path, name: &str) -> String {
@@ -308,7 +295,7 @@ fn deeply_nested_der_is_an_error_not_a_stack_overflow() {
 fn encrypted_pkcs8_wrong_password_is_wrong_password() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let dir = dir.path();
-    openssl(
+    openssl_ok(
         dir,
         &[
             "genpkey",
@@ -320,7 +307,7 @@ fn encrypted_pkcs8_wrong_password_is_wrong_password() {
             "k.pem",
         ],
     );
-    openssl(
+    openssl_ok(
         dir,
         &[
             "pkcs8",
@@ -371,35 +358,16 @@ fn encrypted_pkcs8_wrong_password_is_wrong_password() {
 fn pkcs12_wrong_password_is_wrong_password() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let dir = dir.path();
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-subj",
-            "/CN=t",
-            "-keyout",
-            "k.pem",
-            "-out",
-            "c.pem",
-            "-days",
-            "1",
-        ],
-    );
-    openssl(
+    openssl_p256_self_signed(dir, "t", "/CN=t");
+    openssl_ok(
         dir,
         &[
             "pkcs12",
             "-export",
             "-inkey",
-            "k.pem",
+            "t.key",
             "-in",
-            "c.pem",
+            "t.pem",
             "-passout",
             "pass:right",
             "-out",
@@ -419,7 +387,7 @@ fn pkcs12_wrong_password_is_wrong_password() {
     assert_eq!(certs.len(), 1, "expected one certificate in the PKCS#12");
     let cert = Certificate::from_der(&certs[0]).expect("the PKCS#12 certificate parses");
     assert_eq!(cert.spki_der(), key.public_key_spki());
-    let from_pem = read_certificates(read_text(dir, "c.pem").as_bytes()).expect("c.pem");
+    let from_pem = read_certificates(read_text(dir, "t.pem").as_bytes()).expect("t.pem");
     assert_eq!(from_pem.len(), 1);
     assert_eq!(from_pem[0].der(), cert.der());
 
@@ -434,7 +402,7 @@ fn pkcs12_wrong_password_is_wrong_password() {
 fn openssl_sm2_key_loads_as_sm2_sm3() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let dir = dir.path();
-    openssl(dir, &["genpkey", "-algorithm", "SM2", "-out", "sm2.pem"]);
+    openssl_ok(dir, &["genpkey", "-algorithm", "SM2", "-out", "sm2.pem"]);
     let pem = read_text(dir, "sm2.pem");
     let key = SoftwareKey::from_pem(&pem, None).expect("load the SM2 key");
     assert_eq!(key.algorithm(), Algorithm::Sm2Sm3);

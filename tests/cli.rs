@@ -9,7 +9,7 @@ use common::cli::{
     OfficeFiles, code, eseal, licence_pki, make_seal, office, ok, p, pki_issue as issue, stderr,
     strs,
 };
-use common::openssl_ok;
+use common::{openssl_ok, openssl_p256_self_signed};
 
 #[test]
 fn pki_commands_and_verify_exit_codes() {
@@ -190,26 +190,7 @@ fn trust_files_that_cannot_be_read_name_themselves_and_bad_certificates_are_skip
     let d = dir.path();
     let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("test-vectors/ofd");
     let vector = |name: &str| vectors.join(name).display().to_string();
-    openssl_ok(
-        d,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "other.key",
-            "-subj",
-            "/CN=another root",
-            "-days",
-            "30",
-            "-out",
-            "other.pem",
-        ],
-    );
+    openssl_p256_self_signed(d, "other", "/CN=another root");
     let other = std::fs::read_to_string(d.join("other.pem")).unwrap();
     let root = std::fs::read_to_string(vectors.join("root.pem")).unwrap();
     let cut = &other[..other.len() - 40];

@@ -474,26 +474,7 @@ impl Ofd {
         fs::write(d.join("Signature.xml"), &xml).unwrap();
         // OpenSSL 3.0 cannot sign a CMS with SM2: the CMS is made with P-256 and
         // re-encoded around the SM2 certificate.
-        openssl_ok(
-            d,
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-keyout",
-                "p256.key",
-                "-subj",
-                "/CN=template",
-                "-days",
-                "2",
-                "-out",
-                "p256.pem",
-            ],
-        );
+        common::openssl_p256_self_signed(d, "p256", "/CN=template");
         openssl_ok(
             d,
             &[

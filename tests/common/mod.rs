@@ -67,6 +67,32 @@ pub fn openssl_ok(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// A self-signed P-256 certificate made by `openssl req -x509`, valid for 30 days:
+/// `dir/{name}.key` (PKCS#8 PEM) and `dir/{name}.pem`.
+pub fn openssl_p256_self_signed(dir: &Path, name: &str, subject: &str) {
+    let (key, cert) = (format!("{name}.key"), format!("{name}.pem"));
+    openssl_ok(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            &key,
+            "-subj",
+            subject,
+            "-days",
+            "30",
+            "-out",
+            &cert,
+        ],
+    );
+}
+
 /// A new key for `algorithm`; RSA keys come from `openssl genpkey`.
 pub fn key(algorithm: Algorithm) -> SoftwareKey {
     match algorithm {
