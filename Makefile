@@ -1,6 +1,6 @@
 # Builds eseal's C ABI with cargo and installs it for C programs:
 #
-#   make install PREFIX=/usr/local                  # cargo build --lib --release, then install
+#   make install PREFIX=/usr/local                  # cargo build -p eseal-ffi --release, then install
 #   make install PREFIX=/tmp/eseal PROFILE=debug    # from the debug build
 #   make install PREFIX=... BUILD_DIR=DIR NO_BUILD=1  # libraries already built in DIR
 #   make install-strip PREFIX=...                   # the same, libraries without debug info
@@ -32,7 +32,7 @@ all: build
 
 build:
 ifndef NO_BUILD
-	$(CARGO) build --lib $(CARGO_PROFILE)
+	$(CARGO) build -p eseal-ffi $(CARGO_PROFILE)
 endif
 
 # How the libraries are copied: as they are, or (install-strip) without debug info.
@@ -40,8 +40,8 @@ COPY_LIB ?= cp
 
 install: build
 	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
-	$(COPY_LIB) $(BUILD_DIR)/libeseal.so $(DESTDIR)$(LIBDIR)/libeseal.so
-	$(COPY_LIB) $(BUILD_DIR)/libeseal.a $(DESTDIR)$(LIBDIR)/libeseal.a
+	$(COPY_LIB) $(BUILD_DIR)/libeseal_ffi.so $(DESTDIR)$(LIBDIR)/libeseal.so
+	$(COPY_LIB) $(BUILD_DIR)/libeseal_ffi.a $(DESTDIR)$(LIBDIR)/libeseal.a
 	chmod 755 $(DESTDIR)$(LIBDIR)/libeseal.so
 	chmod 644 $(DESTDIR)$(LIBDIR)/libeseal.a
 	$(INSTALL) -m 644 include/eseal.h $(DESTDIR)$(INCLUDEDIR)/eseal.h

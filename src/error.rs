@@ -104,6 +104,21 @@ pub enum Error {
     /// failed verification (the CLI exits 2).
     #[error("{0}")]
     DocumentRefused(String),
+    /// A licence trust list not accepted (LICENCE.md §4).
+    #[error("trust list: {0}")]
+    TrustList(#[from] crate::licence::trust_list::TrustListError),
+    /// A licence status list that cannot be read (LICENCE.md §5).
+    #[error("status list: {0}")]
+    StatusList(#[from] crate::licence::status_list::StatusListError),
+    /// A status list that was read but does not decide: older than the one held for its
+    /// URI, or another list of the same `iat` (LICENCE.md §5).
+    #[error("{remark}")]
+    StatusListRefused {
+        /// The list's URI.
+        uri: String,
+        /// Why it does not decide.
+        remark: String,
+    },
 }
 
 impl Error {

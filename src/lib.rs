@@ -18,8 +18,6 @@
 //! - [`verify`]: one entry point that tells what a buffer holds and verifies it.
 //! - [`fsio`]: atomic outputs ([`fsio::AtomicFile`]: the old file or the complete new one,
 //!   never a partial one) and inputs checked to be regular files before they are read.
-//! - [`ffi`]: the C ABI (`include/eseal.h`): opaque handles, status codes, no panic
-//!   crosses the boundary.
 //!
 //! ```
 //! use std::time::SystemTime;
@@ -63,8 +61,6 @@
 pub mod cms;
 pub mod crypto;
 mod error;
-#[allow(unsafe_code)]
-pub mod ffi;
 pub mod fsio;
 mod http;
 pub mod licence;
@@ -74,7 +70,18 @@ pub mod pki;
 pub mod registry;
 pub mod report;
 pub mod seal;
-pub mod speed;
+mod verifier;
 pub mod verify;
 
 pub use error::{Error, Result};
+pub use pki::parse_rfc3339;
+pub use report::Indication;
+pub use verifier::Verifier;
+
+/// Internals for eseal's own tests, fuzz targets and `eseal speed`: sample documents and
+/// the parsers underneath the API. Not part of the API: anything here may change in any
+/// release.
+#[cfg(feature = "test-util")]
+pub mod test_util {
+    pub use crate::pki::signed_parts;
+}

@@ -496,7 +496,7 @@ fn distribution_point_names(cert: &Certificate) -> Vec<GeneralName> {
 
 /// Splits a signed X.509 object (certificate or CRL) into its signature algorithm, the
 /// DER of the signed part and the signature.
-pub(crate) fn signed_parts(der: &[u8]) -> Result<(Algorithm, Vec<u8>, Vec<u8>)> {
+pub fn signed_parts(der: &[u8]) -> Result<(Algorithm, Vec<u8>, Vec<u8>)> {
     let parts = SignedParts::from_der(der).map_err(|e| Error::malformed("signed object", e))?;
     let algorithm = Algorithm::from_signature_alg_id(parts.algorithm.value())?;
     let tbs = parts

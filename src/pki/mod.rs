@@ -25,7 +25,7 @@ pub use certificate::{
     Certificate, CertificateBundle, KeyUsageBits, MAX_PKI_FILE, OID_KP_TIME_STAMPING,
     parse_rfc3339, read_certificate_bundle, read_certificates, rfc3339, unix_seconds,
 };
-pub(crate) use crl::signed_parts;
+pub use crl::signed_parts;
 pub use crl::{Crl, RevocationReason, RevokedEntry, issue_crl};
 pub use issue::{DistinguishedName, Profile, Validity, issue, issue_root};
 pub use ocsp::{

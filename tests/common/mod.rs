@@ -1,7 +1,6 @@
 //! Helpers shared by the integration tests: a small PKI and the openssl CLI.
 #![allow(dead_code)]
 
-pub mod cli;
 pub mod ofdrw;
 
 use std::path::{Path, PathBuf};
@@ -11,6 +10,17 @@ use std::time::{Duration, SystemTime};
 use eseal::crypto::{Algorithm, Signer, SoftwareKey};
 use eseal::pki::{self, Certificate, DistinguishedName, Profile, TrustStore, Usage, Validity};
 use eseal::report::{Indication, SubIndication};
+
+/// The repository root: the library's tests run from it, the CLI's and the C ABI's from
+/// `cli/` and `ffi/` below it.
+pub fn root() -> &'static Path {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if dir.join("Cargo.lock").exists() {
+        dir
+    } else {
+        dir.parent().expect("a package inside the repository")
+    }
+}
 
 /// A chain's verdict as its report gives it: indication, sub-indication, reason codes.
 pub type ChainVerdict = (Indication, Option<SubIndication>, Vec<&'static str>);
@@ -446,9 +456,7 @@ pub fn python_with(env_var: &str, venv: &str, modules: &[&str], packages: &[&str
             return shared;
         }
     }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target")
-        .join(venv);
+    let venv = root().join("target").join(venv);
     let python = venv.join("bin/python");
     if !has_modules(&python) {
         let made = Command::new("python3")

@@ -1,15 +1,13 @@
 //! The ofdrw test material in ../shared/vectors/ses (SES-OFD.md §8).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use eseal::crypto::SoftwareKey;
 use eseal::pki::{Certificate, TrustStore, parse_rfc3339, read_certificates};
 use eseal::seal::{CertList, PictureInfo, Seal, SealRequest, make_seal};
 
 pub fn vector(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/vectors/ses")
-        .join(name)
+    super::root().join("../shared/vectors/ses").join(name)
 }
 
 pub fn read(name: &str) -> Vec<u8> {
