@@ -120,6 +120,13 @@ fn driver_verdicts(stdout: &str, targets: &[String]) -> Vec<InputVerdict> {
         .collect()
 }
 
+/// The Go files `gofmt -l` lists as not formatted.
+fn go_fmt() -> String {
+    ok(Command::new("gofmt")
+        .arg("-l")
+        .arg(Path::new(ROOT).join("bindings/go")))
+}
+
 /// The two drivers, built against the installed library.
 struct Drivers {
     prefix: PathBuf,
@@ -187,6 +194,7 @@ impl Drivers {
                 .env("CGO_ENABLED", "1")
                 .env("PKG_CONFIG_PATH", prefix.join("lib/pkgconfig")))
         };
+        assert_eq!(go_fmt(), "", "gofmt -l bindings/go lists unformatted files");
         go(&["vet", "./..."]);
         go(&["build", "-o", go_bin.to_str().unwrap(), "./cmd/verifydemo"]);
         Drivers {

@@ -11,7 +11,6 @@ package eseal
 
 /*
 #cgo pkg-config: eseal
-#include <stdlib.h>
 #include <eseal.h>
 */
 import "C"
@@ -209,12 +208,13 @@ func (v *Verifier) with(f func(*C.eseal_trust_store) error) error {
 	return f(v.store)
 }
 
-// buffer is data as C's (pointer, length), in C memory the caller frees with C.free.
+// buffer is data as C's (pointer, length), without a copy: eseal reads it during the call
+// and keeps no pointer to it, and a []byte holds no Go pointers (the cgo rules).
 func buffer(data []byte) (*C.uint8_t, C.size_t) {
 	if len(data) == 0 {
 		return nil, 0
 	}
-	return (*C.uint8_t)(C.CBytes(data)), C.size_t(len(data))
+	return (*C.uint8_t)(unsafe.Pointer(&data[0])), C.size_t(len(data))
 }
 
 type adder func(*C.eseal_trust_store, *C.uint8_t, C.size_t) C.enum_eseal_status
@@ -222,7 +222,6 @@ type adder func(*C.eseal_trust_store, *C.uint8_t, C.size_t) C.enum_eseal_status
 func (v *Verifier) add(data []byte, what string, add adder) error {
 	return v.with(func(store *C.eseal_trust_store) error {
 		p, n := buffer(data)
-		defer C.free(unsafe.Pointer(p))
 		return check(add(store, p, n), what)
 	})
 }
@@ -289,7 +288,6 @@ func (v *Verifier) VerifyAt(input []byte, at time.Time) (*Report, error) {
 	var report *Report
 	err := v.with(func(store *C.eseal_trust_store) error {
 		p, n := buffer(input)
-		defer C.free(unsafe.Pointer(p))
 		var out *C.eseal_report
 		if err := check(C.eseal_verify(store, p, n, seconds(at), &out), "verify"); err != nil {
 			return err
