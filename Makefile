@@ -4,12 +4,14 @@
 #   make install PREFIX=/tmp/eseal PROFILE=debug    # from the debug build
 #   make install PREFIX=... BUILD_DIR=DIR NO_BUILD=1  # libraries already built in DIR
 #   make install-strip PREFIX=...                   # the same, libraries without debug info
+#   make install PREFIX=... CARGO_FLAGS="--features pkcs11"  # more arguments of cargo build
 #
 # installs $(PREFIX)/lib/libeseal.so, $(PREFIX)/lib/libeseal.a, $(PREFIX)/include/eseal.h and
 # $(PREFIX)/lib/pkgconfig/eseal.pc. DESTDIR is honoured for staged installs.
 PREFIX ?= /usr/local
 PROFILE ?= release
 CARGO ?= cargo
+CARGO_FLAGS ?=
 INSTALL ?= install
 OBJCOPY ?= objcopy
 CARGO_TARGET_DIR ?= target
@@ -32,7 +34,7 @@ all: build
 
 build:
 ifndef NO_BUILD
-	$(CARGO) build -p eseal-ffi $(CARGO_PROFILE)
+	$(CARGO) build -p eseal-ffi $(CARGO_PROFILE) $(CARGO_FLAGS)
 endif
 
 # How the libraries are copied: as they are, or (install-strip) without debug info.

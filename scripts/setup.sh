@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond Rust: the openssl CLI (interop checks), gcc, make,
-# pkg-config and valgrind (the C ABI tests), SoftHSM2 (the PKCS#11 tests), CJK fonts (the
-# seal picture, the licence PDF) and the PDF interop harness (pyHanko, poppler's pdfsig,
-# qpdf) from ../shared/interop.
+# pkg-config and valgrind (the C ABI tests), a JDK with JNA and Go (the bindings' test),
+# SoftHSM2 (the PKCS#11 tests), CJK fonts (the seal picture, the licence PDF) and the PDF
+# interop harness (pyHanko, poppler's pdfsig, qpdf) from ../shared/interop.
 # Safe to run again; does nothing when all are present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,10 @@ command -v gcc >/dev/null || need+=(gcc libc6-dev)
 command -v make >/dev/null || need+=(make)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v valgrind >/dev/null || need+=(valgrind)
+# The bindings' test (tests/bindings.rs): a JDK with JNA (bindings/java), Go with cgo (bindings/go).
+command -v javac >/dev/null || need+=(openjdk-17-jdk-headless)
+[ -e /usr/share/java/jna.jar ] || need+=(libjna-java)
+command -v go >/dev/null || need+=(golang-go)
 [ -e /usr/lib/softhsm/libsofthsm2.so ] || need+=(softhsm2)
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 [ -e /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] || need+=(fonts-droid-fallback)
