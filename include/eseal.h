@@ -468,10 +468,16 @@ const char *eseal_version(void);
 const char *eseal_last_error_message(void);
 
 /**
- * The name of a status code, e.g. `"ESEAL_NULL_PARAMETER"`: a static string, never
- * freed. `s` must be one of the `eseal_status` values.
+ * The name of a status code, e.g. "ESEAL_NULL_PARAMETER"; "ESEAL_STATUS_UNKNOWN" for
+ * any value that is not an eseal_status. A static string, never freed.
  */
-const char *eseal_status_name(enum eseal_status s);
+const char *eseal_status_name(int status);
+
+/**
+ * The name of an indication, e.g. "ESEAL_TOTAL_PASSED"; "ESEAL_INDICATION_UNKNOWN" for
+ * any value that is not an eseal_indication. A static string, never freed.
+ */
+const char *eseal_indication_name(int indication);
 
 /**
  * Makes an empty trust store; free it with [`eseal_trust_store_free`].

@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::ffi::{CStr, CString, c_char};
+use std::ffi::{CStr, CString, c_char, c_int};
 use std::ptr::{null, null_mut};
 use std::time::{Duration, SystemTime};
 
@@ -107,10 +107,63 @@ fn version_and_status_names() {
     let version = text(eseal_version()).unwrap();
     assert_eq!(version, env!("CARGO_PKG_VERSION"));
     assert_eq!(
-        text(eseal_status_name(ESEAL_NULL_PARAMETER)).unwrap(),
+        text(eseal_status_name(ESEAL_NULL_PARAMETER as c_int)).unwrap(),
         "ESEAL_NULL_PARAMETER"
     );
-    assert_eq!(text(eseal_status_name(ESEAL_PANIC)).unwrap(), "ESEAL_PANIC");
+    assert_eq!(
+        text(eseal_status_name(ESEAL_PANIC as c_int)).unwrap(),
+        "ESEAL_PANIC"
+    );
+}
+
+/// Any integer is a valid argument of the name functions: a value that is not one of the
+/// enum's gets a static "unknown" name (a Rust enum given such a value would be UB).
+#[test]
+fn names_of_every_value_and_of_unknown_values() {
+    let statuses = [
+        (ESEAL_OK, "ESEAL_OK"),
+        (ESEAL_NULL_PARAMETER, "ESEAL_NULL_PARAMETER"),
+        (ESEAL_INVALID_ARGUMENT, "ESEAL_INVALID_ARGUMENT"),
+        (ESEAL_INVALID_HANDLE, "ESEAL_INVALID_HANDLE"),
+        (ESEAL_MALFORMED_INPUT, "ESEAL_MALFORMED_INPUT"),
+        (ESEAL_UNSUPPORTED, "ESEAL_UNSUPPORTED"),
+        (ESEAL_KEY_ERROR, "ESEAL_KEY_ERROR"),
+        (ESEAL_REFUSED, "ESEAL_REFUSED"),
+        (ESEAL_NOT_FOUND, "ESEAL_NOT_FOUND"),
+        (ESEAL_IO_ERROR, "ESEAL_IO_ERROR"),
+        (ESEAL_PANIC, "ESEAL_PANIC"),
+    ];
+    for (status, name) in statuses {
+        assert_eq!(text(eseal_status_name(status as c_int)).unwrap(), name);
+    }
+    let indications = [
+        (ESEAL_TOTAL_PASSED, "ESEAL_TOTAL_PASSED"),
+        (ESEAL_INDETERMINATE, "ESEAL_INDETERMINATE"),
+        (ESEAL_TOTAL_FAILED, "ESEAL_TOTAL_FAILED"),
+        (ESEAL_NOTHING_SIGNED, "ESEAL_NOTHING_SIGNED"),
+    ];
+    for (indication, name) in indications {
+        assert_eq!(
+            text(eseal_indication_name(indication as c_int)).unwrap(),
+            name
+        );
+    }
+    for unknown in [-1, 42, 1000, 10, 98, 100, c_int::MIN, c_int::MAX] {
+        assert_eq!(
+            text(eseal_status_name(unknown)).as_deref(),
+            Some("ESEAL_STATUS_UNKNOWN"),
+            "{unknown}"
+        );
+    }
+    for unknown in [-1, 42, 1000, 4, c_int::MIN, c_int::MAX] {
+        assert_eq!(
+            text(eseal_indication_name(unknown)).as_deref(),
+            Some("ESEAL_INDICATION_UNKNOWN"),
+            "{unknown}"
+        );
+    }
+    // Static strings: the same pointer every time.
+    assert_eq!(eseal_status_name(42), eseal_status_name(-1));
 }
 
 #[test]

@@ -41,13 +41,14 @@ pub use signer::{
     eseal_signer_from_pkcs12,
 };
 pub use status::{
-    ESEAL_NOW, eseal_indication, eseal_last_error_message, eseal_status, eseal_status_name,
-    eseal_version, guard_panic_for_tests,
+    ESEAL_NOW, eseal_indication, eseal_indication_name, eseal_last_error_message, eseal_status,
+    eseal_status_name, eseal_version, guard_panic_for_tests,
 };
 pub use trust_store::{
     eseal_trust_store, eseal_trust_store_add_anchors, eseal_trust_store_add_crl,
     eseal_trust_store_add_intermediates, eseal_trust_store_add_status_list,
     eseal_trust_store_add_trust_list, eseal_trust_store_free, eseal_trust_store_new,
+
 };
 
 pub(crate) use report::LicenceStoreHandle;

@@ -43,6 +43,19 @@ static void test_version_and_names(void) {
   CHECK_STR(eseal_status_name(ESEAL_NOT_FOUND), "ESEAL_NOT_FOUND");
   CHECK_STR(eseal_status_name(ESEAL_IO_ERROR), "ESEAL_IO_ERROR");
   CHECK_STR(eseal_status_name(ESEAL_PANIC), "ESEAL_PANIC");
+  /* Any int is accepted: values outside the enum get a name, the same static string. */
+  CHECK_STR(eseal_status_name(-1), "ESEAL_STATUS_UNKNOWN");
+  CHECK_STR(eseal_status_name(42), "ESEAL_STATUS_UNKNOWN");
+  CHECK_STR(eseal_status_name(1000), "ESEAL_STATUS_UNKNOWN");
+  CHECK(eseal_status_name(42) == eseal_status_name(1000));
+
+  CHECK_STR(eseal_indication_name(ESEAL_TOTAL_PASSED), "ESEAL_TOTAL_PASSED");
+  CHECK_STR(eseal_indication_name(ESEAL_INDETERMINATE), "ESEAL_INDETERMINATE");
+  CHECK_STR(eseal_indication_name(ESEAL_TOTAL_FAILED), "ESEAL_TOTAL_FAILED");
+  CHECK_STR(eseal_indication_name(ESEAL_NOTHING_SIGNED), "ESEAL_NOTHING_SIGNED");
+  CHECK_STR(eseal_indication_name(-1), "ESEAL_INDICATION_UNKNOWN");
+  CHECK_STR(eseal_indication_name(42), "ESEAL_INDICATION_UNKNOWN");
+  CHECK_STR(eseal_indication_name(1000), "ESEAL_INDICATION_UNKNOWN");
 }
 
 static void test_null_arguments(void) {
