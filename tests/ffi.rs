@@ -829,6 +829,79 @@ fn eight_threads_share_one_trust_store_while_another_adds_to_it() {
     unsafe { eseal_trust_store_free(store) };
 }
 
+/// References to one trust store: each thread verifies through its own and frees it, the
+/// creator frees its own at once; then a free races verifications on one reference, and
+/// each of those either finishes with the right verdict or finds the handle gone.
+#[test]
+fn trust_store_references_outlive_the_creators_and_a_racing_free() {
+    let office = PdfOffice::new(Algorithm::EcdsaP256Sha256);
+    let pdf = office.sealed_pdf();
+    let store = store_with(&[&office.hierarchy.root]);
+    let mut refs = Vec::new();
+    for _ in 0..8 {
+        let mut r = null_mut();
+        // SAFETY: a live store and a writable out-pointer.
+        assert_eq!(unsafe { eseal_trust_store_ref(store, &mut r) }, ESEAL_OK);
+        assert!(!r.is_null() && r != store);
+        refs.push(r as usize);
+    }
+    let pdf = &pdf;
+    std::thread::scope(|scope| {
+        let threads: Vec<_> = refs
+            .iter()
+            .map(|&r| {
+                scope.spawn(move || {
+                    let r = r as *mut eseal_trust_store;
+                    let verdicts: Vec<_> = (0..3).map(|_| verdict(verify(r, pdf).1).0).collect();
+                    // SAFETY: this thread's own reference, freed once.
+                    unsafe { eseal_trust_store_free(r) };
+                    verdicts
+                })
+            })
+            .collect();
+        // SAFETY: the creator's reference, freed once while the threads use theirs.
+        unsafe { eseal_trust_store_free(store) };
+        for t in threads {
+            assert_eq!(t.join().unwrap(), [ESEAL_TOTAL_PASSED; 3]);
+        }
+    });
+    // Every reference is gone: the handles are refused.
+    assert_eq!(verify(store, pdf).0, ESEAL_INVALID_HANDLE);
+    let mut again = null_mut();
+    // SAFETY: a freed handle (refused, not read) and a writable out-pointer.
+    let status = unsafe { eseal_trust_store_ref(refs[0] as *const _, &mut again) };
+    assert_eq!((status, again), (ESEAL_INVALID_HANDLE, null_mut()));
+
+    let shared = store_with(&[&office.hierarchy.root]) as usize;
+    let outcomes: Vec<(usize, usize)> = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                scope.spawn(move || {
+                    let (mut passed, mut gone) = (0, 0);
+                    while gone == 0 {
+                        match verify(shared as *const _, pdf) {
+                            (ESEAL_OK, report) => {
+                                assert_eq!(verdict(report).0, ESEAL_TOTAL_PASSED);
+                                passed += 1;
+                            }
+                            (status, report) => {
+                                assert_eq!((status, report), (ESEAL_INVALID_HANDLE, null_mut()));
+                                gone += 1;
+                            }
+                        }
+                    }
+                    (passed, gone)
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(50));
+        // SAFETY: the only reference, freed once while the threads call with it.
+        unsafe { eseal_trust_store_free(shared as *mut _) };
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    assert!(outcomes.iter().all(|&(_, gone)| gone == 1), "{outcomes:?}");
+}
+
 /// An office directory as `eseal licence init` and `eseal licence template` leave it,
 /// with a P-256 licence-signing key under `hierarchy` and an e-seal; and the trust list
 /// that lists the office.
