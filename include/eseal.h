@@ -22,8 +22,15 @@
  *   (eseal_report_*, eseal_bytes_*) return NULL / 0 / ESEAL_TOTAL_FAILED for them and set
  *   the last error.
  * - No panic crosses the boundary: a caught panic returns ESEAL_PANIC.
- * - A trust store may be shared by any number of threads: verifications read it
- *   together, and an addition waits for them (and they for it).
+ * - A trust store is reference-counted and may be shared by any number of threads:
+ *   verifications read it together, and an addition waits for them (and they for it).
+ *   Each thread holds its own reference: before handing the store to a thread, take one
+ *   for it with eseal_trust_store_ref; the thread frees it with eseal_trust_store_free
+ *   when done, and the store is freed with its last reference. A call holds the store
+ *   for its duration, so freeing a reference while another thread's call uses it is
+ *   safe (that call finishes; later calls through the freed reference get
+ *   ESEAL_INVALID_HANDLE). Other objects (reports, signers, offices, buffers) belong to
+ *   one thread at a time.
  * - Times are Unix seconds; ESEAL_NOW (INT64_MIN) means the current time.
  */
 
@@ -111,7 +118,7 @@ typedef enum eseal_indication {
 
 /**
  * A byte buffer eseal returns (a sealed document, a signed status list): read it with
- * [`eseal_bytes_data`] and [`eseal_bytes_len`], free it with [`eseal_bytes_free`].
+ * eseal_bytes_data and eseal_bytes_len, free it with eseal_bytes_free.
  */
 typedef struct eseal_bytes eseal_bytes;
 
@@ -131,8 +138,11 @@ typedef struct eseal_report eseal_report;
 typedef struct eseal_signer eseal_signer;
 
 /**
- * A trust store: what [`super::eseal_verify`] trusts. Any number of threads may share
- * one: verifications read it together, and an addition waits for them and they for it.
+ * A reference to a trust store, what eseal_verify trusts. The store itself is shared
+ * (reference-counted) by every reference C holds (eseal_trust_store_new makes the first,
+ * eseal_trust_store_ref more) and by the calls in progress, and freed with the last of
+ * them. Any number of threads may use one store: verifications read it together, and an
+ * addition waits for them and they for it.
  */
 typedef struct eseal_trust_store eseal_trust_store;
 
@@ -141,7 +151,8 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * The bytes of `b`; NULL for NULL or a handle that is not a live `eseal_bytes`.
+ * The bytes of `b`, borrowed from it (they live as long as `b`); NULL when `b` is NULL or
+ * not a live eseal_bytes (eseal_last_error_message() says why).
  *
  * # Safety
  *
@@ -150,11 +161,12 @@ extern "C" {
 const uint8_t *eseal_bytes_data(const struct eseal_bytes *b);
 
 /**
- * The length of `b`; 0 for NULL or a handle that is not a live `eseal_bytes`.
+ * The length of `b`; 0 when `b` is NULL or not a live eseal_bytes
+ * (eseal_last_error_message() says why).
  *
  * # Safety
  *
- * As for [`eseal_bytes_data`].
+ * As for eseal_bytes_data.
  */
 size_t eseal_bytes_len(const struct eseal_bytes *b);
 
@@ -178,8 +190,13 @@ void eseal_bytes_free(struct eseal_bytes *b);
 void eseal_string_free(char *s);
 
 /**
- * Opens the office in the directory `dir` (made by `eseal licence init`); free it with
- * [`eseal_office_free`].
+ * Opens in `*out` the office in the directory `dir` (made by `eseal licence init`); free
+ * it with eseal_office_free.
+ *
+ * Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`dir` or `out` NULL); ESEAL_INVALID_ARGUMENT
+ * (`dir` not UTF-8); ESEAL_NOT_FOUND (no such directory, or a file of the office missing);
+ * ESEAL_MALFORMED_INPUT (a file of the office cannot be read); ESEAL_IO_ERROR (the files
+ * or the registry database failed); ESEAL_REFUSED (not an office directory); ESEAL_PANIC.
  *
  * # Safety
  *
@@ -189,15 +206,24 @@ enum eseal_status eseal_office_open(const char *dir, struct eseal_office **out);
 
 /**
  * Issues one licence of `type_code` from the JSON request `request_json` (as `eseal
- * licence issue --in`), with an optional `idempotency_key`. Writes the identifier and the
- * QR string (free both with [`super::eseal_string_free`]) and, when `pdf_out` is not
- * NULL, the licence rendered as a PDF sealed with the office's e-seal.
+ * licence issue --in`), with an optional `idempotency_key`. Writes the identifier in
+ * `*identifier_out` and the QR string in `*qr_out` (free both with eseal_string_free) and,
+ * when `pdf_out` is not NULL, the licence rendered as a PDF sealed with the office's
+ * e-seal in `*pdf_out` (free it with eseal_bytes_free).
+ *
+ * Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`office`, `type_code`, `request_json`,
+ * `identifier_out` or `qr_out` NULL); ESEAL_INVALID_HANDLE (`office` not a live office);
+ * ESEAL_INVALID_ARGUMENT (a string not UTF-8); ESEAL_MALFORMED_INPUT (`request_json` is not
+ * JSON); ESEAL_REFUSED (an invalid licence field, an unknown type, or the idempotency key
+ * used for another request); ESEAL_KEY_ERROR (signing failed); ESEAL_NOT_FOUND (a file of
+ * the office missing); ESEAL_IO_ERROR (the files or the registry database failed);
+ * ESEAL_PANIC.
  *
  * # Safety
  *
- * `office` is an office handle no other thread uses during the call; the strings are
- * NUL-terminated (`idempotency_key` may be NULL); `identifier_out` and `qr_out` are
- * writable; `pdf_out` is NULL or writable.
+ * `office` is NULL or an office handle no other thread uses during the call; the strings
+ * are NULL or NUL-terminated; `identifier_out`, `qr_out` and `pdf_out` are NULL or
+ * writable.
  */
 enum eseal_status eseal_office_issue(struct eseal_office *office,
                                      const char *type_code,
@@ -212,10 +238,16 @@ enum eseal_status eseal_office_issue(struct eseal_office *office,
  * "04" cancelled (注销) or "07" withdrawn (吊销, the default when NULL), as `eseal licence
  * revoke`. Publish a new status list afterwards.
  *
+ * Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`office`, `identifier` or `reason` NULL);
+ * ESEAL_INVALID_HANDLE (`office` not a live office); ESEAL_INVALID_ARGUMENT (a string not
+ * UTF-8, `reason` empty, `status` not 03, 04 or 07); ESEAL_NOT_FOUND (no such licence);
+ * ESEAL_REFUSED (the licence is already in a final state); ESEAL_IO_ERROR (the registry
+ * database failed); ESEAL_PANIC.
+ *
  * # Safety
  *
- * `office` is an office handle no other thread uses during the call; the strings are
- * NUL-terminated (`status` may be NULL).
+ * `office` is NULL or an office handle no other thread uses during the call; the strings
+ * are NULL or NUL-terminated (`status` may be NULL).
  */
 enum eseal_status eseal_office_revoke(struct eseal_office *office,
                                       const char *identifier,
@@ -224,12 +256,16 @@ enum eseal_status eseal_office_revoke(struct eseal_office *office,
 
 /**
  * Signs the office's current status list (Token Status List CWT, valid 48 hours, refetch
- * after an hour) into `*out`, and signs its audit log's head into the office's
- * `audit-heads/`, as `eseal licence status-list`.
+ * after an hour) into `*out` (free it with eseal_bytes_free), and signs its audit log's
+ * head into the office's audit-heads/, as `eseal licence status-list`.
+ *
+ * Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`office` or `out` NULL); ESEAL_INVALID_HANDLE
+ * (`office` not a live office); ESEAL_KEY_ERROR (signing failed); ESEAL_IO_ERROR (the files
+ * or the registry database failed); ESEAL_PANIC.
  *
  * # Safety
  *
- * `office` is an office handle; `out` is NULL or writable.
+ * `office` is NULL or an office handle; `out` is NULL or writable.
  */
 enum eseal_status eseal_office_status_list(struct eseal_office *office, struct eseal_bytes **out);
 
@@ -243,16 +279,21 @@ enum eseal_status eseal_office_status_list(struct eseal_office *office, struct e
 void eseal_office_free(struct eseal_office *office);
 
 /**
- * Verifies whatever `(data, len)` holds — a licence QR string (`ZZ1:...`), a PDF, an
- * OFD package, a GB/T 38540 seal or seal signature, a timestamp token or certificates —
- * as of `at` (Unix seconds or `ESEAL_NOW`) against `store`. A verdict, even
- * TOTAL-FAILED, is `ESEAL_OK` with a report in `*out` (free it with
- * [`eseal_report_free`]); input eseal cannot classify is `ESEAL_MALFORMED_INPUT`.
+ * Verifies whatever `(data, len)` holds - a licence QR string (ZZ1:...), a PDF, an OFD
+ * package, a GB/T 38540 seal or seal signature, a timestamp token or certificates - as of
+ * `at` (Unix seconds or ESEAL_NOW) against `store`. A verdict, even TOTAL-FAILED, is
+ * ESEAL_OK with a report in `*out`; free it with eseal_report_free. The call holds its own
+ * reference to the store, so another thread may free its reference meanwhile.
+ *
+ * Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`store` or `out` NULL, or `data` NULL with
+ * `len` > 0); ESEAL_INVALID_HANDLE (`store` not a live trust store); ESEAL_INVALID_ARGUMENT
+ * (`len` 0, or a licence QR and no trust list in the store); ESEAL_MALFORMED_INPUT (input
+ * eseal cannot classify or read); ESEAL_PANIC.
  *
  * # Safety
  *
- * `store` is a trust store (other threads may use it too); `(data, len)` is a readable
- * buffer, or NULL with `len` 0; `out` is NULL or points to a writable pointer.
+ * `store` is NULL or a pointer eseal returned (other threads may use it too); `(data, len)`
+ * is a readable buffer, or NULL with `len` 0; `out` is NULL or points to a writable pointer.
  */
 enum eseal_status eseal_verify(const struct eseal_trust_store *store,
                                const uint8_t *data,
@@ -261,8 +302,9 @@ enum eseal_status eseal_verify(const struct eseal_trust_store *store,
                                struct eseal_report **out);
 
 /**
- * The worst indication over all signatures of `report`; `ESEAL_NOTHING_SIGNED` when
- * none was found, `ESEAL_TOTAL_FAILED` for NULL or an invalid handle.
+ * The worst indication over all signatures of `report`; ESEAL_NOTHING_SIGNED when none
+ * was found. ESEAL_TOTAL_FAILED when `report` is NULL or not a live report
+ * (eseal_last_error_message() says why).
  *
  * # Safety
  *
@@ -271,82 +313,94 @@ enum eseal_status eseal_verify(const struct eseal_trust_store *store,
 enum eseal_indication eseal_report_indication(const struct eseal_report *report);
 
 /**
- * The number of signatures (or certificates) in `report`; 0 for NULL or an invalid
- * handle.
+ * The number of signatures (or certificates) in `report`; 0 when `report` is NULL or not
+ * a live report (eseal_last_error_message() says why).
  *
  * # Safety
  *
- * As for [`eseal_report_indication`].
+ * `report` is NULL or a pointer eseal returned, not freed during the call.
  */
 size_t eseal_report_signature_count(const struct eseal_report *report);
 
 /**
- * The indication of signature `i` (0-based); `ESEAL_TOTAL_FAILED` when out of range or
- * for NULL or an invalid handle.
+ * The indication of signature `i` (0-based); ESEAL_TOTAL_FAILED when `i` is out of range
+ * or `report` is NULL or not a live report (eseal_last_error_message() says why).
  *
  * # Safety
  *
- * As for [`eseal_report_indication`].
+ * `report` is NULL or a pointer eseal returned, not freed during the call.
  */
 enum eseal_indication eseal_report_signature_indication(const struct eseal_report *report,
                                                         size_t i);
 
 /**
- * The sub-indication of signature `i`, e.g. `"HASH_FAILURE"`; NULL when it has none,
- * when `i` is out of range, or for an invalid handle. Lives as long as the report.
+ * The sub-indication of signature `i`, e.g. "HASH_FAILURE"; NULL when the signature has
+ * none, or (and eseal_last_error_message() says why) when `i` is out of range or `report`
+ * is NULL or not a live report. The string is borrowed from the report and lives as long
+ * as it does; do not free it.
  *
  * # Safety
  *
- * As for [`eseal_report_indication`].
+ * `report` is NULL or a pointer eseal returned, not freed during the call.
  */
 const char *eseal_report_sub_indication(const struct eseal_report *report, size_t i);
 
 /**
- * The code of the first reason signature `i` is not TOTAL-PASSED, e.g.
- * `"DIGEST_MISMATCH"`; NULL as for [`eseal_report_sub_indication`].
+ * The code of the first reason signature `i` is not TOTAL-PASSED, e.g. "DIGEST_MISMATCH";
+ * NULL when the signature has none, or (and eseal_last_error_message() says why) when `i`
+ * is out of range or `report` is NULL or not a live report. The string is borrowed from
+ * the report and lives as long as it does; do not free it.
  *
  * # Safety
  *
- * As for [`eseal_report_indication`].
+ * `report` is NULL or a pointer eseal returned, not freed during the call.
  */
 const char *eseal_report_first_reason(const struct eseal_report *report, size_t i);
 
 /**
- * The signer (certificate subject) of signature `i`; NULL as for
- * [`eseal_report_sub_indication`].
+ * The signer (certificate subject) of signature `i`; NULL when the signature has none, or
+ * (and eseal_last_error_message() says why) when `i` is out of range or `report` is NULL
+ * or not a live report. The string is borrowed from the report and lives as long as it
+ * does; do not free it.
  *
  * # Safety
  *
- * As for [`eseal_report_indication`].
+ * `report` is NULL or a pointer eseal returned, not freed during the call.
  */
 const char *eseal_report_signer(const struct eseal_report *report, size_t i);
 
 /**
- * The name of the e-seal of signature `i`; NULL as for [`eseal_report_sub_indication`].
+ * The name of the e-seal of signature `i`; NULL when the signature has none, or (and
+ * eseal_last_error_message() says why) when `i` is out of range or `report` is NULL or not
+ * a live report. The string is borrowed from the report and lives as long as it does; do
+ * not free it.
  *
  * # Safety
  *
- * As for [`eseal_report_indication`].
+ * `report` is NULL or a pointer eseal returned, not freed during the call.
  */
 const char *eseal_report_seal_name(const struct eseal_report *report, size_t i);
 
 /**
- * The signing time of signature `i` (RFC 3339; a PDF date is rewritten); NULL as for
- * [`eseal_report_sub_indication`].
+ * The signing time of signature `i` (RFC 3339; a PDF date is rewritten); NULL when the
+ * signature has none, or (and eseal_last_error_message() says why) when `i` is out of
+ * range or `report` is NULL or not a live report. The string is borrowed from the report
+ * and lives as long as it does; do not free it.
  *
  * # Safety
  *
- * As for [`eseal_report_indication`].
+ * `report` is NULL or a pointer eseal returned, not freed during the call.
  */
 const char *eseal_report_signing_time(const struct eseal_report *report, size_t i);
 
 /**
- * The report as JSON, as `eseal verify --json` prints it; NULL for NULL or an invalid
- * handle. Lives as long as the report.
+ * The report as JSON, as `eseal verify --json` prints it; NULL when `report` is NULL or not
+ * a live report (eseal_last_error_message() says why). The string is borrowed from the report and
+ * lives as long as it does; do not free it.
  *
  * # Safety
  *
- * As for [`eseal_report_indication`].
+ * `report` is NULL or a pointer eseal returned, not freed during the call.
  */
 const char *eseal_report_json(const struct eseal_report *report);
 
@@ -364,12 +418,19 @@ void eseal_report_free(struct eseal_report *report);
  * Seals a PDF with the e-seal `seal_esl` (GB/T 38540, DER) by `signer`: a PAdES B-B
  * signature by incremental update with the seal's picture centred on the first
  * occurrence of `keyword`, or at the bottom right of page 1 when `keyword` is NULL. The
- * sealed PDF goes in `*out` (free it with [`super::eseal_bytes_free`]).
+ * sealed PDF goes in `*out`; free it with eseal_bytes_free.
+ *
+ * Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`signer` or `out` NULL, or a buffer NULL with a
+ * length > 0); ESEAL_INVALID_HANDLE (`signer` not a live signer); ESEAL_INVALID_ARGUMENT (a
+ * buffer empty, `keyword` empty or not UTF-8); ESEAL_MALFORMED_INPUT (the seal or the
+ * document cannot be read); ESEAL_UNSUPPORTED (an algorithm of the seal or the signer);
+ * ESEAL_KEY_ERROR (signing failed); ESEAL_REFUSED (`keyword` not found, or the document
+ * cannot be sealed); ESEAL_NOT_FOUND (no font to draw with); ESEAL_PANIC.
  *
  * # Safety
  *
- * `signer` is a signer handle; the buffers are readable (or NULL with length 0);
- * `keyword` is NULL or a NUL-terminated string; `out` is NULL or writable.
+ * `signer` is NULL or a pointer eseal returned; the buffers are readable (or NULL with
+ * length 0); `keyword` is NULL or a NUL-terminated string; `out` is NULL or writable.
  */
 enum eseal_status eseal_seal_pdf(const struct eseal_signer *signer,
                                  const uint8_t *seal_esl,
@@ -382,11 +443,19 @@ enum eseal_status eseal_seal_pdf(const struct eseal_signer *signer,
 /**
  * Seals an OFD package with the e-seal `seal_esl` by `signer`: a GB/T 38540 seal
  * signature whose stamp is centred on the first occurrence of `keyword`, or at the
- * bottom right of page 1 when `keyword` is NULL. The sealed OFD goes in `*out`.
+ * bottom right of page 1 when `keyword` is NULL. The sealed OFD goes in `*out`; free it
+ * with eseal_bytes_free.
+ *
+ * Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`signer` or `out` NULL, or a buffer NULL with a
+ * length > 0); ESEAL_INVALID_HANDLE (`signer` not a live signer); ESEAL_INVALID_ARGUMENT (a
+ * buffer empty, `keyword` empty or not UTF-8); ESEAL_MALFORMED_INPUT (the seal or the
+ * document cannot be read); ESEAL_UNSUPPORTED (an algorithm of the seal or the signer);
+ * ESEAL_KEY_ERROR (signing failed); ESEAL_REFUSED (`keyword` not found, or the document
+ * cannot be sealed); ESEAL_NOT_FOUND (no font to draw with); ESEAL_PANIC.
  *
  * # Safety
  *
- * As for [`eseal_seal_pdf`].
+ * As for eseal_seal_pdf.
  */
 enum eseal_status eseal_seal_ofd(const struct eseal_signer *signer,
                                  const uint8_t *seal_esl,
@@ -397,9 +466,14 @@ enum eseal_status eseal_seal_ofd(const struct eseal_signer *signer,
                                  struct eseal_bytes **out);
 
 /**
- * Makes a signer of a PKCS#8 key (PEM or DER; encrypted with `password`, or NULL when it
- * is not) and its certificate chain `certs` (PEM bundle or DER, leaf first). Free it with
- * [`eseal_signer_free`].
+ * Makes a signer in `*out` of a PKCS#8 key (PEM or DER; encrypted with `password`, or NULL
+ * when it is not) and its certificate chain `certs` (PEM bundle or DER, leaf first). Free
+ * it with eseal_signer_free.
+ *
+ * Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`out` NULL, or a buffer NULL with a length > 0);
+ * ESEAL_INVALID_ARGUMENT (`key` or `certs` empty, `password` not UTF-8); ESEAL_MALFORMED_INPUT
+ * (the key or the certificates cannot be read); ESEAL_UNSUPPORTED (the key's algorithm);
+ * ESEAL_KEY_ERROR (wrong password, or the key is not the first certificate's); ESEAL_PANIC.
  *
  * # Safety
  *
@@ -414,8 +488,14 @@ enum eseal_status eseal_signer_from_pkcs8(const uint8_t *key,
                                           struct eseal_signer **out);
 
 /**
- * Makes a signer of a PKCS#12 file protected by `password`: its key, the certificate
- * of that key and the other certificates (self-signed roots aside) as its chain.
+ * Makes a signer in `*out` of a PKCS#12 file protected by `password`: its key, the
+ * certificate of that key and the other certificates (self-signed roots aside) as its
+ * chain. Free it with eseal_signer_free.
+ *
+ * Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`password` or `out` NULL, or `p12` NULL with
+ * `len` > 0); ESEAL_INVALID_ARGUMENT (`len` 0, `password` not UTF-8, or no certificate of
+ * the key in the file); ESEAL_MALFORMED_INPUT (not a PKCS#12 file); ESEAL_UNSUPPORTED (its
+ * key or encryption algorithm); ESEAL_KEY_ERROR (wrong password); ESEAL_PANIC.
  *
  * # Safety
  *
@@ -428,10 +508,16 @@ enum eseal_status eseal_signer_from_pkcs12(const uint8_t *p12,
                                            struct eseal_signer **out);
 
 /**
- * Makes a signer of a key in a PKCS#11 token: the `module` library, the token labelled
- * `token_label` logged into with `pin`, the key labelled `key_label`, and its
- * certificate chain `certs` (PEM bundle or DER, leaf first). `ESEAL_UNSUPPORTED` when
- * eseal was built without the `pkcs11` feature.
+ * Makes a signer in `*out` of a key in a PKCS#11 token: the `module` library, the token
+ * labelled `token_label` logged into with `pin`, the key labelled `key_label`, and its
+ * certificate chain `certs` (PEM bundle or DER, leaf first). Free it with
+ * eseal_signer_free.
+ *
+ * Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (a string or `out` NULL, or `certs` NULL with
+ * `certs_len` > 0); ESEAL_INVALID_ARGUMENT (`certs_len` 0, a string not UTF-8);
+ * ESEAL_MALFORMED_INPUT (the certificates cannot be read); ESEAL_UNSUPPORTED (eseal built
+ * without the pkcs11 feature, or the key's algorithm); ESEAL_KEY_ERROR (the module, token,
+ * PIN or key cannot be used, or the key is not the first certificate's); ESEAL_PANIC.
  *
  * # Safety
  *
@@ -468,13 +554,22 @@ const char *eseal_version(void);
 const char *eseal_last_error_message(void);
 
 /**
- * The name of a status code, e.g. `"ESEAL_NULL_PARAMETER"`: a static string, never
- * freed. `s` must be one of the `eseal_status` values.
+ * The name of a status code, e.g. "ESEAL_NULL_PARAMETER"; "ESEAL_STATUS_UNKNOWN" for
+ * any value that is not an eseal_status. A static string, never freed.
  */
-const char *eseal_status_name(enum eseal_status s);
+const char *eseal_status_name(int status);
 
 /**
- * Makes an empty trust store; free it with [`eseal_trust_store_free`].
+ * The name of an indication, e.g. "ESEAL_TOTAL_PASSED"; "ESEAL_INDICATION_UNKNOWN" for
+ * any value that is not an eseal_indication. A static string, never freed.
+ */
+const char *eseal_indication_name(int indication);
+
+/**
+ * Makes an empty trust store in `*out`: the first reference to it, freed with
+ * eseal_trust_store_free.
+ *
+ * Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`out` NULL); ESEAL_PANIC.
  *
  * # Safety
  *
@@ -483,12 +578,33 @@ const char *eseal_status_name(enum eseal_status s);
 enum eseal_status eseal_trust_store_new(struct eseal_trust_store **out);
 
 /**
- * Adds trust anchors: certificates as a PEM bundle or DER.
+ * Takes another reference to the trust store `store` in `*out`: a new handle to the same
+ * store (not a copy: what is added through one is seen through all), freed with
+ * eseal_trust_store_free. The store lives until its last reference is freed. Take one for
+ * each thread before handing the store to it.
+ *
+ * Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`store` or `out` NULL); ESEAL_INVALID_HANDLE
+ * (`store` not a live trust store, e.g. already freed); ESEAL_PANIC.
  *
  * # Safety
  *
- * `store` is a trust store (other threads may use it too); `(data, len)` is a
- * readable buffer, or NULL with `len` 0.
+ * `store` is NULL or a pointer eseal returned; `out` is NULL or points to a writable
+ * pointer.
+ */
+enum eseal_status eseal_trust_store_ref(const struct eseal_trust_store *store,
+                                        struct eseal_trust_store **out);
+
+/**
+ * Adds trust anchors: certificates as a PEM bundle or DER.
+ *
+ * Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`store` NULL, or `data` NULL with `len` > 0), ESEAL_INVALID_HANDLE
+ * (`store` not a live trust store), ESEAL_INVALID_ARGUMENT (`len` 0); ESEAL_MALFORMED_INPUT (no
+ * certificate could be read); ESEAL_PANIC.
+ *
+ * # Safety
+ *
+ * `store` is NULL or a pointer eseal returned (other threads may use the store too);
+ * `(data, len)` is a readable buffer, or NULL with `len` 0.
  */
 enum eseal_status eseal_trust_store_add_anchors(struct eseal_trust_store *store,
                                                 const uint8_t *data,
@@ -498,9 +614,14 @@ enum eseal_status eseal_trust_store_add_anchors(struct eseal_trust_store *store,
  * Adds intermediate CA certificates (PEM bundle or DER) that chains may go through; they
  * are not trusted by themselves.
  *
+ * Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`store` NULL, or `data` NULL with `len` > 0), ESEAL_INVALID_HANDLE
+ * (`store` not a live trust store), ESEAL_INVALID_ARGUMENT (`len` 0); ESEAL_MALFORMED_INPUT (no
+ * certificate could be read); ESEAL_PANIC.
+ *
  * # Safety
  *
- * As for [`eseal_trust_store_add_anchors`].
+ * `store` is NULL or a pointer eseal returned (other threads may use the store too);
+ * `(data, len)` is a readable buffer, or NULL with `len` 0.
  */
 enum eseal_status eseal_trust_store_add_intermediates(struct eseal_trust_store *store,
                                                       const uint8_t *data,
@@ -509,22 +630,34 @@ enum eseal_status eseal_trust_store_add_intermediates(struct eseal_trust_store *
 /**
  * Adds a CRL (RFC 5280; PEM or DER).
  *
+ * Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`store` NULL, or `data` NULL with `len` > 0), ESEAL_INVALID_HANDLE
+ * (`store` not a live trust store), ESEAL_INVALID_ARGUMENT (`len` 0); ESEAL_MALFORMED_INPUT (not a
+ * CRL); ESEAL_PANIC.
+ *
  * # Safety
  *
- * As for [`eseal_trust_store_add_anchors`].
+ * `store` is NULL or a pointer eseal returned (other threads may use the store too);
+ * `(data, len)` is a readable buffer, or NULL with `len` 0.
  */
 enum eseal_status eseal_trust_store_add_crl(struct eseal_trust_store *store,
                                             const uint8_t *data,
                                             size_t len);
 
 /**
- * Adds the licence trust list (COSE, LICENCE.md §4), verified against the store's
- * anchors as of `at` (Unix seconds or `ESEAL_NOW`); it replaces a list added before and
+ * Adds the licence trust list (COSE, LICENCE.md section 4), verified against the store's
+ * anchors as of `at` (Unix seconds or ESEAL_NOW); it replaces a list added before and
  * must not have a lower sequence number.
+ *
+ * Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`store` NULL, or `data` NULL with `len` > 0), ESEAL_INVALID_HANDLE
+ * (`store` not a live trust store), ESEAL_INVALID_ARGUMENT (`len` 0); ESEAL_MALFORMED_INPUT (not a
+ * trust list); ESEAL_UNSUPPORTED (its signature algorithm); ESEAL_REFUSED (its signature
+ * does not verify against the anchors, it is not valid at `at`, or its sequence number is
+ * lower than the list's it would replace); ESEAL_PANIC.
  *
  * # Safety
  *
- * As for [`eseal_trust_store_add_anchors`].
+ * `store` is NULL or a pointer eseal returned (other threads may use the store too);
+ * `(data, len)` is a readable buffer, or NULL with `len` 0.
  */
 enum eseal_status eseal_trust_store_add_trust_list(struct eseal_trust_store *store,
                                                    const uint8_t *data,
@@ -532,28 +665,35 @@ enum eseal_status eseal_trust_store_add_trust_list(struct eseal_trust_store *sto
                                                    int64_t at);
 
 /**
- * Adds a licence status list (Token Status List CWT, LICENCE.md §5), filed under its
- * URI; it is verified against the trust list when a licence names it. For one URI the
- * list with the latest `iat` decides, whatever the order of adding: a list older than
- * one already added changes nothing and gives `ESEAL_REFUSED` (`STATUS_LIST_SUPERSEDED`
- * in the last error); a different list with the same `iat` makes that URI's status
- * unknown until a newer list is added, and gives `ESEAL_REFUSED`
- * (`STATUS_LIST_CONFLICT`).
+ * Adds a licence status list (Token Status List CWT, LICENCE.md section 5), filed under
+ * its URI; it is verified against the trust list when a licence names it. For one URI the
+ * list with the latest `iat` decides, whatever the order of adding: a list older than one
+ * already added changes nothing and gives ESEAL_REFUSED (STATUS_LIST_SUPERSEDED in the
+ * last error); a different list with the same `iat` makes that URI's status unknown until
+ * a newer list is added, and gives ESEAL_REFUSED (STATUS_LIST_CONFLICT).
+ *
+ * Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`store` NULL, or `data` NULL with `len` > 0), ESEAL_INVALID_HANDLE
+ * (`store` not a live trust store), ESEAL_INVALID_ARGUMENT (`len` 0); ESEAL_MALFORMED_INPUT (not a
+ * status list); ESEAL_REFUSED (superseded or conflicting, as above); ESEAL_PANIC.
  *
  * # Safety
  *
- * As for [`eseal_trust_store_add_anchors`].
+ * `store` is NULL or a pointer eseal returned (other threads may use the store too);
+ * `(data, len)` is a readable buffer, or NULL with `len` 0.
  */
 enum eseal_status eseal_trust_store_add_status_list(struct eseal_trust_store *store,
                                                     const uint8_t *data,
                                                     size_t len);
 
 /**
- * Frees a trust store; NULL, unknown and already freed pointers are left alone.
+ * Frees one reference to a trust store: the store itself is freed with its last
+ * reference, and a call in progress on another thread keeps it until the call returns.
+ * NULL, unknown and already freed pointers are left alone.
  *
  * # Safety
  *
- * No other thread may use `store` during or after the call.
+ * `store` is NULL or a pointer eseal returned; after the call this reference is not
+ * used again (other references are unaffected).
  */
 void eseal_trust_store_free(struct eseal_trust_store *store);
 

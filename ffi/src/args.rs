@@ -7,7 +7,7 @@ use super::handles::{self, Kind};
 use super::status::{FfiError, FfiResult, eseal_status, guard_value};
 
 /// A byte buffer eseal returns (a sealed document, a signed status list): read it with
-/// [`eseal_bytes_data`] and [`eseal_bytes_len`], free it with [`eseal_bytes_free`].
+/// eseal_bytes_data and eseal_bytes_len, free it with eseal_bytes_free.
 #[allow(non_camel_case_types)]
 pub struct eseal_bytes {
     data: Vec<u8>,
@@ -122,7 +122,8 @@ pub(crate) fn bytes_out(data: Vec<u8>) -> *mut eseal_bytes {
     handles::into_handle(eseal_bytes { data }, Kind::Bytes)
 }
 
-/// The bytes of `b`; NULL for NULL or a handle that is not a live `eseal_bytes`.
+/// The bytes of `b`, borrowed from it (they live as long as `b`); NULL when `b` is NULL or
+/// not a live eseal_bytes (eseal_last_error_message() says why).
 ///
 /// # Safety
 ///
@@ -136,11 +137,12 @@ pub unsafe extern "C" fn eseal_bytes_data(b: *const eseal_bytes) -> *const u8 {
     )
 }
 
-/// The length of `b`; 0 for NULL or a handle that is not a live `eseal_bytes`.
+/// The length of `b`; 0 when `b` is NULL or not a live eseal_bytes
+/// (eseal_last_error_message() says why).
 ///
 /// # Safety
 ///
-/// As for [`eseal_bytes_data`].
+/// As for eseal_bytes_data.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eseal_bytes_len(b: *const eseal_bytes) -> usize {
     guard_value(

@@ -83,6 +83,30 @@ pub(crate) fn borrow<'a, T>(ptr: *const T, kind: Kind, what: &str) -> FfiResult<
     Ok(unsafe { &*ptr })
 }
 
+/// Runs `pick` on the object behind `ptr`, checked to be a live handle of `kind`, with the
+/// registry's read lock held: a free on another thread (which takes the write lock) waits
+/// until `pick` returns. It is how a call takes its own reference (an `Arc` clone) to
+/// shared state, so a racing free cannot free what the call uses; `pick` must not call
+/// into the registry.
+pub(crate) fn with_live<T, R>(
+    ptr: *const T,
+    kind: Kind,
+    what: &str,
+    pick: impl FnOnce(&T) -> R,
+) -> FfiResult<R> {
+    if ptr.is_null() {
+        return Err(FfiError::null(what));
+    }
+    let live = LIVE.read().unwrap_or_else(PoisonError::into_inner);
+    if live.get(&(ptr as usize)) != Some(&kind) {
+        return Err(invalid(kind, what));
+    }
+    // SAFETY: the registry holds only addresses of boxes made by `into_handle` with this
+    // kind (so of type T) that have not been freed, and the read lock held until `pick`
+    // returns keeps `take` from freeing this one meanwhile.
+    Ok(pick(unsafe { &*ptr }))
+}
+
 /// [`borrow`] for a handle the call changes.
 pub(crate) fn borrow_mut<'a, T>(ptr: *mut T, kind: Kind, what: &str) -> FfiResult<&'a mut T> {
     if ptr.is_null() {

@@ -12,7 +12,9 @@
 //!   [`eseal_status::ESEAL_INVALID_HANDLE`] before its memory is touched, and freeing it
 //!   does nothing.
 //! - Strings are NUL-terminated UTF-8; byte buffers are pointer + length.
-//! - A trust store is only read by [`eseal_verify`], so threads may share one.
+//! - A trust store is reference-counted (`Arc`): each thread holds its own reference
+//!   ([`eseal_trust_store_ref`]), and each call takes its own for its duration, so a free
+//!   racing a call cannot free what the call uses.
 
 #![allow(unsafe_code)]
 #![warn(missing_docs)]
@@ -45,11 +47,12 @@ pub use signer::{
     eseal_signer_from_pkcs12,
 };
 pub use status::{
-    ESEAL_NOW, eseal_indication, eseal_last_error_message, eseal_status, eseal_status_name,
-    eseal_version, guard_panic_for_tests,
+    ESEAL_NOW, eseal_indication, eseal_indication_name, eseal_last_error_message, eseal_status,
+    eseal_status_name, eseal_version, guard_panic_for_tests,
 };
 pub use trust_store::{
     eseal_trust_store, eseal_trust_store_add_anchors, eseal_trust_store_add_crl,
     eseal_trust_store_add_intermediates, eseal_trust_store_add_status_list,
     eseal_trust_store_add_trust_list, eseal_trust_store_free, eseal_trust_store_new,
+    eseal_trust_store_ref,
 };

@@ -37,8 +37,13 @@ pub struct eseal_office {
     dir: OfficeDir,
 }
 
-/// Opens the office in the directory `dir` (made by `eseal licence init`); free it with
-/// [`eseal_office_free`].
+/// Opens in `*out` the office in the directory `dir` (made by `eseal licence init`); free
+/// it with eseal_office_free.
+///
+/// Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`dir` or `out` NULL); ESEAL_INVALID_ARGUMENT
+/// (`dir` not UTF-8); ESEAL_NOT_FOUND (no such directory, or a file of the office missing);
+/// ESEAL_MALFORMED_INPUT (a file of the office cannot be read); ESEAL_IO_ERROR (the files
+/// or the registry database failed); ESEAL_REFUSED (not an office directory); ESEAL_PANIC.
 ///
 /// # Safety
 ///
@@ -60,15 +65,24 @@ pub unsafe extern "C" fn eseal_office_open(
 }
 
 /// Issues one licence of `type_code` from the JSON request `request_json` (as `eseal
-/// licence issue --in`), with an optional `idempotency_key`. Writes the identifier and the
-/// QR string (free both with [`super::eseal_string_free`]) and, when `pdf_out` is not
-/// NULL, the licence rendered as a PDF sealed with the office's e-seal.
+/// licence issue --in`), with an optional `idempotency_key`. Writes the identifier in
+/// `*identifier_out` and the QR string in `*qr_out` (free both with eseal_string_free) and,
+/// when `pdf_out` is not NULL, the licence rendered as a PDF sealed with the office's
+/// e-seal in `*pdf_out` (free it with eseal_bytes_free).
+///
+/// Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`office`, `type_code`, `request_json`,
+/// `identifier_out` or `qr_out` NULL); ESEAL_INVALID_HANDLE (`office` not a live office);
+/// ESEAL_INVALID_ARGUMENT (a string not UTF-8); ESEAL_MALFORMED_INPUT (`request_json` is not
+/// JSON); ESEAL_REFUSED (an invalid licence field, an unknown type, or the idempotency key
+/// used for another request); ESEAL_KEY_ERROR (signing failed); ESEAL_NOT_FOUND (a file of
+/// the office missing); ESEAL_IO_ERROR (the files or the registry database failed);
+/// ESEAL_PANIC.
 ///
 /// # Safety
 ///
-/// `office` is an office handle no other thread uses during the call; the strings are
-/// NUL-terminated (`idempotency_key` may be NULL); `identifier_out` and `qr_out` are
-/// writable; `pdf_out` is NULL or writable.
+/// `office` is NULL or an office handle no other thread uses during the call; the strings
+/// are NULL or NUL-terminated; `identifier_out`, `qr_out` and `pdf_out` are NULL or
+/// writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eseal_office_issue(
     office: *mut eseal_office,
@@ -121,10 +135,16 @@ pub unsafe extern "C" fn eseal_office_issue(
 /// "04" cancelled (注销) or "07" withdrawn (吊销, the default when NULL), as `eseal licence
 /// revoke`. Publish a new status list afterwards.
 ///
+/// Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`office`, `identifier` or `reason` NULL);
+/// ESEAL_INVALID_HANDLE (`office` not a live office); ESEAL_INVALID_ARGUMENT (a string not
+/// UTF-8, `reason` empty, `status` not 03, 04 or 07); ESEAL_NOT_FOUND (no such licence);
+/// ESEAL_REFUSED (the licence is already in a final state); ESEAL_IO_ERROR (the registry
+/// database failed); ESEAL_PANIC.
+///
 /// # Safety
 ///
-/// `office` is an office handle no other thread uses during the call; the strings are
-/// NUL-terminated (`status` may be NULL).
+/// `office` is NULL or an office handle no other thread uses during the call; the strings
+/// are NULL or NUL-terminated (`status` may be NULL).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eseal_office_revoke(
     office: *mut eseal_office,
@@ -165,12 +185,16 @@ pub unsafe extern "C" fn eseal_office_revoke(
 }
 
 /// Signs the office's current status list (Token Status List CWT, valid 48 hours, refetch
-/// after an hour) into `*out`, and signs its audit log's head into the office's
-/// `audit-heads/`, as `eseal licence status-list`.
+/// after an hour) into `*out` (free it with eseal_bytes_free), and signs its audit log's
+/// head into the office's audit-heads/, as `eseal licence status-list`.
+///
+/// Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`office` or `out` NULL); ESEAL_INVALID_HANDLE
+/// (`office` not a live office); ESEAL_KEY_ERROR (signing failed); ESEAL_IO_ERROR (the files
+/// or the registry database failed); ESEAL_PANIC.
 ///
 /// # Safety
 ///
-/// `office` is an office handle; `out` is NULL or writable.
+/// `office` is NULL or an office handle; `out` is NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eseal_office_status_list(
     office: *mut eseal_office,

@@ -122,16 +122,21 @@ fn verify_qr(store: &TrustStoreParts, qr: &str, at: std::time::SystemTime) -> Ff
     Ok(verify_licence(qr, trust, &store.status_lists, at).report)
 }
 
-/// Verifies whatever `(data, len)` holds — a licence QR string (`ZZ1:...`), a PDF, an
-/// OFD package, a GB/T 38540 seal or seal signature, a timestamp token or certificates —
-/// as of `at` (Unix seconds or `ESEAL_NOW`) against `store`. A verdict, even
-/// TOTAL-FAILED, is `ESEAL_OK` with a report in `*out` (free it with
-/// [`eseal_report_free`]); input eseal cannot classify is `ESEAL_MALFORMED_INPUT`.
+/// Verifies whatever `(data, len)` holds - a licence QR string (ZZ1:...), a PDF, an OFD
+/// package, a GB/T 38540 seal or seal signature, a timestamp token or certificates - as of
+/// `at` (Unix seconds or ESEAL_NOW) against `store`. A verdict, even TOTAL-FAILED, is
+/// ESEAL_OK with a report in `*out`; free it with eseal_report_free. The call holds its own
+/// reference to the store, so another thread may free its reference meanwhile.
+///
+/// Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`store` or `out` NULL, or `data` NULL with
+/// `len` > 0); ESEAL_INVALID_HANDLE (`store` not a live trust store); ESEAL_INVALID_ARGUMENT
+/// (`len` 0, or a licence QR and no trust list in the store); ESEAL_MALFORMED_INPUT (input
+/// eseal cannot classify or read); ESEAL_PANIC.
 ///
 /// # Safety
 ///
-/// `store` is a trust store (other threads may use it too); `(data, len)` is a readable
-/// buffer, or NULL with `len` 0; `out` is NULL or points to a writable pointer.
+/// `store` is NULL or a pointer eseal returned (other threads may use it too); `(data, len)`
+/// is a readable buffer, or NULL with `len` 0; `out` is NULL or points to a writable pointer.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eseal_verify(
     store: *const eseal_trust_store,
@@ -143,7 +148,7 @@ pub unsafe extern "C" fn eseal_verify(
     guard(|| {
         // SAFETY: `out` is NULL or writable (the caller's contract).
         let out = unsafe { out_ptr(out, "out") }?;
-        let store = handles::borrow(store, Kind::TrustStore, "store")?;
+        let store = eseal_trust_store::shared(store, "store")?;
         // SAFETY: `(data, len)` is readable or NULL (the caller's contract).
         let data = unsafe { bytes_in(data, len, "data") }?;
         if data.is_empty() {
@@ -168,8 +173,9 @@ fn live<'a>(report: *const eseal_report) -> FfiResult<&'a eseal_report> {
     handles::borrow(report, Kind::Report, "report")
 }
 
-/// The worst indication over all signatures of `report`; `ESEAL_NOTHING_SIGNED` when
-/// none was found, `ESEAL_TOTAL_FAILED` for NULL or an invalid handle.
+/// The worst indication over all signatures of `report`; ESEAL_NOTHING_SIGNED when none
+/// was found. ESEAL_TOTAL_FAILED when `report` is NULL or not a live report
+/// (eseal_last_error_message() says why).
 ///
 /// # Safety
 ///
@@ -189,12 +195,12 @@ pub unsafe extern "C" fn eseal_report_indication(report: *const eseal_report) ->
     )
 }
 
-/// The number of signatures (or certificates) in `report`; 0 for NULL or an invalid
-/// handle.
+/// The number of signatures (or certificates) in `report`; 0 when `report` is NULL or not
+/// a live report (eseal_last_error_message() says why).
 ///
 /// # Safety
 ///
-/// As for [`eseal_report_indication`].
+/// `report` is NULL or a pointer eseal returned, not freed during the call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eseal_report_signature_count(report: *const eseal_report) -> usize {
     guard_value(0, |_| 0, || Ok(live(report)?.report.signatures.len()))
@@ -207,12 +213,12 @@ fn out_of_range(i: usize) -> FfiError {
     )
 }
 
-/// The indication of signature `i` (0-based); `ESEAL_TOTAL_FAILED` when out of range or
-/// for NULL or an invalid handle.
+/// The indication of signature `i` (0-based); ESEAL_TOTAL_FAILED when `i` is out of range
+/// or `report` is NULL or not a live report (eseal_last_error_message() says why).
 ///
 /// # Safety
 ///
-/// As for [`eseal_report_indication`].
+/// `report` is NULL or a pointer eseal returned, not freed during the call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eseal_report_signature_indication(
     report: *const eseal_report,
@@ -251,12 +257,14 @@ fn signature_text(
     )
 }
 
-/// The sub-indication of signature `i`, e.g. `"HASH_FAILURE"`; NULL when it has none,
-/// when `i` is out of range, or for an invalid handle. Lives as long as the report.
+/// The sub-indication of signature `i`, e.g. "HASH_FAILURE"; NULL when the signature has
+/// none, or (and eseal_last_error_message() says why) when `i` is out of range or `report`
+/// is NULL or not a live report. The string is borrowed from the report and lives as long
+/// as it does; do not free it.
 ///
 /// # Safety
 ///
-/// As for [`eseal_report_indication`].
+/// `report` is NULL or a pointer eseal returned, not freed during the call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eseal_report_sub_indication(
     report: *const eseal_report,
@@ -265,12 +273,14 @@ pub unsafe extern "C" fn eseal_report_sub_indication(
     signature_text(report, i, |s| &s.sub_indication)
 }
 
-/// The code of the first reason signature `i` is not TOTAL-PASSED, e.g.
-/// `"DIGEST_MISMATCH"`; NULL as for [`eseal_report_sub_indication`].
+/// The code of the first reason signature `i` is not TOTAL-PASSED, e.g. "DIGEST_MISMATCH";
+/// NULL when the signature has none, or (and eseal_last_error_message() says why) when `i`
+/// is out of range or `report` is NULL or not a live report. The string is borrowed from
+/// the report and lives as long as it does; do not free it.
 ///
 /// # Safety
 ///
-/// As for [`eseal_report_indication`].
+/// `report` is NULL or a pointer eseal returned, not freed during the call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eseal_report_first_reason(
     report: *const eseal_report,
@@ -279,12 +289,14 @@ pub unsafe extern "C" fn eseal_report_first_reason(
     signature_text(report, i, |s| &s.first_reason)
 }
 
-/// The signer (certificate subject) of signature `i`; NULL as for
-/// [`eseal_report_sub_indication`].
+/// The signer (certificate subject) of signature `i`; NULL when the signature has none, or
+/// (and eseal_last_error_message() says why) when `i` is out of range or `report` is NULL
+/// or not a live report. The string is borrowed from the report and lives as long as it
+/// does; do not free it.
 ///
 /// # Safety
 ///
-/// As for [`eseal_report_indication`].
+/// `report` is NULL or a pointer eseal returned, not freed during the call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eseal_report_signer(
     report: *const eseal_report,
@@ -293,11 +305,14 @@ pub unsafe extern "C" fn eseal_report_signer(
     signature_text(report, i, |s| &s.signer)
 }
 
-/// The name of the e-seal of signature `i`; NULL as for [`eseal_report_sub_indication`].
+/// The name of the e-seal of signature `i`; NULL when the signature has none, or (and
+/// eseal_last_error_message() says why) when `i` is out of range or `report` is NULL or not
+/// a live report. The string is borrowed from the report and lives as long as it does; do
+/// not free it.
 ///
 /// # Safety
 ///
-/// As for [`eseal_report_indication`].
+/// `report` is NULL or a pointer eseal returned, not freed during the call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eseal_report_seal_name(
     report: *const eseal_report,
@@ -306,12 +321,14 @@ pub unsafe extern "C" fn eseal_report_seal_name(
     signature_text(report, i, |s| &s.seal_name)
 }
 
-/// The signing time of signature `i` (RFC 3339; a PDF date is rewritten); NULL as for
-/// [`eseal_report_sub_indication`].
+/// The signing time of signature `i` (RFC 3339; a PDF date is rewritten); NULL when the
+/// signature has none, or (and eseal_last_error_message() says why) when `i` is out of
+/// range or `report` is NULL or not a live report. The string is borrowed from the report
+/// and lives as long as it does; do not free it.
 ///
 /// # Safety
 ///
-/// As for [`eseal_report_indication`].
+/// `report` is NULL or a pointer eseal returned, not freed during the call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eseal_report_signing_time(
     report: *const eseal_report,
@@ -320,12 +337,13 @@ pub unsafe extern "C" fn eseal_report_signing_time(
     signature_text(report, i, |s| &s.signing_time)
 }
 
-/// The report as JSON, as `eseal verify --json` prints it; NULL for NULL or an invalid
-/// handle. Lives as long as the report.
+/// The report as JSON, as `eseal verify --json` prints it; NULL when `report` is NULL or not
+/// a live report (eseal_last_error_message() says why). The string is borrowed from the report and
+/// lives as long as it does; do not free it.
 ///
 /// # Safety
 ///
-/// As for [`eseal_report_indication`].
+/// `report` is NULL or a pointer eseal returned, not freed during the call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eseal_report_json(report: *const eseal_report) -> *const c_char {
     guard_value(

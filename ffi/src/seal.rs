@@ -63,12 +63,19 @@ unsafe fn seal_args<'a>(
 /// Seals a PDF with the e-seal `seal_esl` (GB/T 38540, DER) by `signer`: a PAdES B-B
 /// signature by incremental update with the seal's picture centred on the first
 /// occurrence of `keyword`, or at the bottom right of page 1 when `keyword` is NULL. The
-/// sealed PDF goes in `*out` (free it with [`super::eseal_bytes_free`]).
+/// sealed PDF goes in `*out`; free it with eseal_bytes_free.
+///
+/// Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`signer` or `out` NULL, or a buffer NULL with a
+/// length > 0); ESEAL_INVALID_HANDLE (`signer` not a live signer); ESEAL_INVALID_ARGUMENT (a
+/// buffer empty, `keyword` empty or not UTF-8); ESEAL_MALFORMED_INPUT (the seal or the
+/// document cannot be read); ESEAL_UNSUPPORTED (an algorithm of the seal or the signer);
+/// ESEAL_KEY_ERROR (signing failed); ESEAL_REFUSED (`keyword` not found, or the document
+/// cannot be sealed); ESEAL_NOT_FOUND (no font to draw with); ESEAL_PANIC.
 ///
 /// # Safety
 ///
-/// `signer` is a signer handle; the buffers are readable (or NULL with length 0);
-/// `keyword` is NULL or a NUL-terminated string; `out` is NULL or writable.
+/// `signer` is NULL or a pointer eseal returned; the buffers are readable (or NULL with
+/// length 0); `keyword` is NULL or a NUL-terminated string; `out` is NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eseal_seal_pdf(
     signer: *const eseal_signer,
@@ -109,11 +116,19 @@ pub unsafe extern "C" fn eseal_seal_pdf(
 
 /// Seals an OFD package with the e-seal `seal_esl` by `signer`: a GB/T 38540 seal
 /// signature whose stamp is centred on the first occurrence of `keyword`, or at the
-/// bottom right of page 1 when `keyword` is NULL. The sealed OFD goes in `*out`.
+/// bottom right of page 1 when `keyword` is NULL. The sealed OFD goes in `*out`; free it
+/// with eseal_bytes_free.
+///
+/// Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`signer` or `out` NULL, or a buffer NULL with a
+/// length > 0); ESEAL_INVALID_HANDLE (`signer` not a live signer); ESEAL_INVALID_ARGUMENT (a
+/// buffer empty, `keyword` empty or not UTF-8); ESEAL_MALFORMED_INPUT (the seal or the
+/// document cannot be read); ESEAL_UNSUPPORTED (an algorithm of the seal or the signer);
+/// ESEAL_KEY_ERROR (signing failed); ESEAL_REFUSED (`keyword` not found, or the document
+/// cannot be sealed); ESEAL_NOT_FOUND (no font to draw with); ESEAL_PANIC.
 ///
 /// # Safety
 ///
-/// As for [`eseal_seal_pdf`].
+/// As for eseal_seal_pdf.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eseal_seal_ofd(
     signer: *const eseal_signer,

@@ -56,9 +56,14 @@ unsafe fn chain_in(certs: *const u8, len: usize) -> FfiResult<Vec<Certificate>> 
     certificates_in(certs, "certs")
 }
 
-/// Makes a signer of a PKCS#8 key (PEM or DER; encrypted with `password`, or NULL when it
-/// is not) and its certificate chain `certs` (PEM bundle or DER, leaf first). Free it with
-/// [`eseal_signer_free`].
+/// Makes a signer in `*out` of a PKCS#8 key (PEM or DER; encrypted with `password`, or NULL
+/// when it is not) and its certificate chain `certs` (PEM bundle or DER, leaf first). Free
+/// it with eseal_signer_free.
+///
+/// Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`out` NULL, or a buffer NULL with a length > 0);
+/// ESEAL_INVALID_ARGUMENT (`key` or `certs` empty, `password` not UTF-8); ESEAL_MALFORMED_INPUT
+/// (the key or the certificates cannot be read); ESEAL_UNSUPPORTED (the key's algorithm);
+/// ESEAL_KEY_ERROR (wrong password, or the key is not the first certificate's); ESEAL_PANIC.
 ///
 /// # Safety
 ///
@@ -98,8 +103,14 @@ pub unsafe extern "C" fn eseal_signer_from_pkcs8(
     })
 }
 
-/// Makes a signer of a PKCS#12 file protected by `password`: its key, the certificate
-/// of that key and the other certificates (self-signed roots aside) as its chain.
+/// Makes a signer in `*out` of a PKCS#12 file protected by `password`: its key, the
+/// certificate of that key and the other certificates (self-signed roots aside) as its
+/// chain. Free it with eseal_signer_free.
+///
+/// Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`password` or `out` NULL, or `p12` NULL with
+/// `len` > 0); ESEAL_INVALID_ARGUMENT (`len` 0, `password` not UTF-8, or no certificate of
+/// the key in the file); ESEAL_MALFORMED_INPUT (not a PKCS#12 file); ESEAL_UNSUPPORTED (its
+/// key or encryption algorithm); ESEAL_KEY_ERROR (wrong password); ESEAL_PANIC.
 ///
 /// # Safety
 ///
@@ -140,10 +151,16 @@ pub unsafe extern "C" fn eseal_signer_from_pkcs12(
     })
 }
 
-/// Makes a signer of a key in a PKCS#11 token: the `module` library, the token labelled
-/// `token_label` logged into with `pin`, the key labelled `key_label`, and its
-/// certificate chain `certs` (PEM bundle or DER, leaf first). `ESEAL_UNSUPPORTED` when
-/// eseal was built without the `pkcs11` feature.
+/// Makes a signer in `*out` of a key in a PKCS#11 token: the `module` library, the token
+/// labelled `token_label` logged into with `pin`, the key labelled `key_label`, and its
+/// certificate chain `certs` (PEM bundle or DER, leaf first). Free it with
+/// eseal_signer_free.
+///
+/// Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (a string or `out` NULL, or `certs` NULL with
+/// `certs_len` > 0); ESEAL_INVALID_ARGUMENT (`certs_len` 0, a string not UTF-8);
+/// ESEAL_MALFORMED_INPUT (the certificates cannot be read); ESEAL_UNSUPPORTED (eseal built
+/// without the pkcs11 feature, or the key's algorithm); ESEAL_KEY_ERROR (the module, token,
+/// PIN or key cannot be used, or the key is not the first certificate's); ESEAL_PANIC.
 ///
 /// # Safety
 ///

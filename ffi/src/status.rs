@@ -1,7 +1,7 @@
 //! Status codes, the thread's last error and the panic boundary every entry point runs in.
 
 use std::cell::RefCell;
-use std::ffi::{CStr, CString, c_char};
+use std::ffi::{CStr, CString, c_char, c_int};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use eseal::Error;
@@ -189,23 +189,39 @@ pub extern "C" fn eseal_last_error_message() -> *const c_char {
     })
 }
 
-/// The name of a status code, e.g. `"ESEAL_NULL_PARAMETER"`: a static string, never
-/// freed. `s` must be one of the `eseal_status` values.
+/// The name of a status code, e.g. "ESEAL_NULL_PARAMETER"; "ESEAL_STATUS_UNKNOWN" for
+/// any value that is not an eseal_status. A static string, never freed.
 #[unsafe(no_mangle)]
-pub extern "C" fn eseal_status_name(s: eseal_status) -> *const c_char {
+pub extern "C" fn eseal_status_name(status: c_int) -> *const c_char {
     use eseal_status::*;
-    let name: &CStr = match s {
-        ESEAL_OK => c"ESEAL_OK",
-        ESEAL_NULL_PARAMETER => c"ESEAL_NULL_PARAMETER",
-        ESEAL_INVALID_ARGUMENT => c"ESEAL_INVALID_ARGUMENT",
-        ESEAL_INVALID_HANDLE => c"ESEAL_INVALID_HANDLE",
-        ESEAL_MALFORMED_INPUT => c"ESEAL_MALFORMED_INPUT",
-        ESEAL_UNSUPPORTED => c"ESEAL_UNSUPPORTED",
-        ESEAL_KEY_ERROR => c"ESEAL_KEY_ERROR",
-        ESEAL_REFUSED => c"ESEAL_REFUSED",
-        ESEAL_NOT_FOUND => c"ESEAL_NOT_FOUND",
-        ESEAL_IO_ERROR => c"ESEAL_IO_ERROR",
-        ESEAL_PANIC => c"ESEAL_PANIC",
+    let name: &CStr = match status {
+        s if s == ESEAL_OK as c_int => c"ESEAL_OK",
+        s if s == ESEAL_NULL_PARAMETER as c_int => c"ESEAL_NULL_PARAMETER",
+        s if s == ESEAL_INVALID_ARGUMENT as c_int => c"ESEAL_INVALID_ARGUMENT",
+        s if s == ESEAL_INVALID_HANDLE as c_int => c"ESEAL_INVALID_HANDLE",
+        s if s == ESEAL_MALFORMED_INPUT as c_int => c"ESEAL_MALFORMED_INPUT",
+        s if s == ESEAL_UNSUPPORTED as c_int => c"ESEAL_UNSUPPORTED",
+        s if s == ESEAL_KEY_ERROR as c_int => c"ESEAL_KEY_ERROR",
+        s if s == ESEAL_REFUSED as c_int => c"ESEAL_REFUSED",
+        s if s == ESEAL_NOT_FOUND as c_int => c"ESEAL_NOT_FOUND",
+        s if s == ESEAL_IO_ERROR as c_int => c"ESEAL_IO_ERROR",
+        s if s == ESEAL_PANIC as c_int => c"ESEAL_PANIC",
+        _ => c"ESEAL_STATUS_UNKNOWN",
+    };
+    name.as_ptr()
+}
+
+/// The name of an indication, e.g. "ESEAL_TOTAL_PASSED"; "ESEAL_INDICATION_UNKNOWN" for
+/// any value that is not an eseal_indication. A static string, never freed.
+#[unsafe(no_mangle)]
+pub extern "C" fn eseal_indication_name(indication: c_int) -> *const c_char {
+    use eseal_indication::*;
+    let name: &CStr = match indication {
+        i if i == ESEAL_TOTAL_PASSED as c_int => c"ESEAL_TOTAL_PASSED",
+        i if i == ESEAL_INDETERMINATE as c_int => c"ESEAL_INDETERMINATE",
+        i if i == ESEAL_TOTAL_FAILED as c_int => c"ESEAL_TOTAL_FAILED",
+        i if i == ESEAL_NOTHING_SIGNED as c_int => c"ESEAL_NOTHING_SIGNED",
+        _ => c"ESEAL_INDICATION_UNKNOWN",
     };
     name.as_ptr()
 }

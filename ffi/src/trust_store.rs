@@ -1,7 +1,7 @@
 //! `eseal_trust_store`: anchors, intermediates and CRLs for chains, and the licence trust
 //! list and status lists for licence QR strings.
 
-use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use eseal::licence::trust_list::{TrustListError, VerifiedTrustList, verify_trust_list};
@@ -12,10 +12,18 @@ use super::args::{bytes_in, certificates_in, out_ptr};
 use super::handles::{self, Kind};
 use super::status::{ESEAL_NOW, FfiError, FfiResult, eseal_status, guard};
 
-/// A trust store: what [`super::eseal_verify`] trusts. Any number of threads may share
-/// one: verifications read it together, and an addition waits for them and they for it.
+/// A reference to a trust store, what eseal_verify trusts. The store itself is shared
+/// (reference-counted) by every reference C holds (eseal_trust_store_new makes the first,
+/// eseal_trust_store_ref more) and by the calls in progress, and freed with the last of
+/// them. Any number of threads may use one store: verifications read it together, and an
+/// addition waits for them and they for it.
 #[allow(non_camel_case_types)]
 pub struct eseal_trust_store {
+    shared: Arc<SharedStore>,
+}
+
+/// One trust store, shared by the references to it.
+pub(crate) struct SharedStore {
     parts: RwLock<TrustStoreParts>,
 }
 
@@ -26,20 +34,20 @@ pub(crate) struct TrustStoreParts {
     pub(crate) status_lists: StatusLists,
 }
 
-impl eseal_trust_store {
+impl SharedStore {
     /// A store of `store`'s certificates and CRLs, a verified trust list and status lists.
     pub(crate) fn new(
         store: TrustStore,
         trust_list: Option<VerifiedTrustList>,
         status_lists: StatusLists,
-    ) -> Self {
-        eseal_trust_store {
+    ) -> Arc<Self> {
+        Arc::new(SharedStore {
             parts: RwLock::new(TrustStoreParts {
                 store,
                 trust_list,
                 status_lists,
             }),
-        }
+        })
     }
 
     /// The parts, for reading; verifications share them.
@@ -50,6 +58,22 @@ impl eseal_trust_store {
     /// The parts, for a change.
     fn write(&self) -> RwLockWriteGuard<'_, TrustStoreParts> {
         self.parts.write().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl eseal_trust_store {
+    /// A new handle (a new reference) to `shared`, for C to free with
+    /// [`eseal_trust_store_free`].
+    pub(crate) fn into_handle(shared: Arc<SharedStore>) -> *mut eseal_trust_store {
+        handles::into_handle(eseal_trust_store { shared }, Kind::TrustStore)
+    }
+
+    /// The store behind the handle `ptr`: the call's own reference, taken while the
+    /// handle is checked, so the store outlives the call even if C frees `ptr` meanwhile.
+    pub(crate) fn shared(ptr: *const eseal_trust_store, what: &str) -> FfiResult<Arc<SharedStore>> {
+        handles::with_live(ptr, Kind::TrustStore, what, |handle| {
+            Arc::clone(&handle.shared)
+        })
     }
 }
 
@@ -77,7 +101,10 @@ fn non_empty(data: &[u8], what: &str) -> FfiResult<()> {
     Ok(())
 }
 
-/// Makes an empty trust store; free it with [`eseal_trust_store_free`].
+/// Makes an empty trust store in `*out`: the first reference to it, freed with
+/// eseal_trust_store_free.
+///
+/// Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`out` NULL); ESEAL_PANIC.
 ///
 /// # Safety
 ///
@@ -87,10 +114,36 @@ pub unsafe extern "C" fn eseal_trust_store_new(out: *mut *mut eseal_trust_store)
     guard(|| {
         // SAFETY: `out` is NULL or writable (the caller's contract).
         let out = unsafe { out_ptr(out, "out") }?;
-        *out = handles::into_handle(
-            eseal_trust_store::new(TrustStore::new(), None, StatusLists::new()),
-            Kind::TrustStore,
-        );
+        *out = eseal_trust_store::into_handle(SharedStore::new(
+            TrustStore::new(),
+            None,
+            StatusLists::new(),
+        ));
+        Ok(())
+    })
+}
+
+/// Takes another reference to the trust store `store` in `*out`: a new handle to the same
+/// store (not a copy: what is added through one is seen through all), freed with
+/// eseal_trust_store_free. The store lives until its last reference is freed. Take one for
+/// each thread before handing the store to it.
+///
+/// Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`store` or `out` NULL); ESEAL_INVALID_HANDLE
+/// (`store` not a live trust store, e.g. already freed); ESEAL_PANIC.
+///
+/// # Safety
+///
+/// `store` is NULL or a pointer eseal returned; `out` is NULL or points to a writable
+/// pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eseal_trust_store_ref(
+    store: *const eseal_trust_store,
+    out: *mut *mut eseal_trust_store,
+) -> eseal_status {
+    guard(|| {
+        // SAFETY: `out` is NULL or writable (the caller's contract).
+        let out = unsafe { out_ptr(out, "out") }?;
+        *out = eseal_trust_store::into_handle(eseal_trust_store::shared(store, "store")?);
         Ok(())
     })
 }
@@ -104,8 +157,8 @@ unsafe fn store_and_data<'a>(
     store: *mut eseal_trust_store,
     data: *const u8,
     len: usize,
-) -> FfiResult<(&'a eseal_trust_store, &'a [u8])> {
-    let store = handles::borrow(store, Kind::TrustStore, "store")?;
+) -> FfiResult<(Arc<SharedStore>, &'a [u8])> {
+    let store = eseal_trust_store::shared(store, "store")?;
     // SAFETY: `(data, len)` is a readable buffer or NULL (the caller's contract).
     let data = unsafe { bytes_in(data, len, "data") }?;
     non_empty(data, "data")?;
@@ -114,10 +167,14 @@ unsafe fn store_and_data<'a>(
 
 /// Adds trust anchors: certificates as a PEM bundle or DER.
 ///
+/// Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`store` NULL, or `data` NULL with `len` > 0), ESEAL_INVALID_HANDLE
+/// (`store` not a live trust store), ESEAL_INVALID_ARGUMENT (`len` 0); ESEAL_MALFORMED_INPUT (no
+/// certificate could be read); ESEAL_PANIC.
+///
 /// # Safety
 ///
-/// `store` is a trust store (other threads may use it too); `(data, len)` is a
-/// readable buffer, or NULL with `len` 0.
+/// `store` is NULL or a pointer eseal returned (other threads may use the store too);
+/// `(data, len)` is a readable buffer, or NULL with `len` 0.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eseal_trust_store_add_anchors(
     store: *mut eseal_trust_store,
@@ -139,9 +196,14 @@ pub unsafe extern "C" fn eseal_trust_store_add_anchors(
 /// Adds intermediate CA certificates (PEM bundle or DER) that chains may go through; they
 /// are not trusted by themselves.
 ///
+/// Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`store` NULL, or `data` NULL with `len` > 0), ESEAL_INVALID_HANDLE
+/// (`store` not a live trust store), ESEAL_INVALID_ARGUMENT (`len` 0); ESEAL_MALFORMED_INPUT (no
+/// certificate could be read); ESEAL_PANIC.
+///
 /// # Safety
 ///
-/// As for [`eseal_trust_store_add_anchors`].
+/// `store` is NULL or a pointer eseal returned (other threads may use the store too);
+/// `(data, len)` is a readable buffer, or NULL with `len` 0.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eseal_trust_store_add_intermediates(
     store: *mut eseal_trust_store,
@@ -162,9 +224,14 @@ pub unsafe extern "C" fn eseal_trust_store_add_intermediates(
 
 /// Adds a CRL (RFC 5280; PEM or DER).
 ///
+/// Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`store` NULL, or `data` NULL with `len` > 0), ESEAL_INVALID_HANDLE
+/// (`store` not a live trust store), ESEAL_INVALID_ARGUMENT (`len` 0); ESEAL_MALFORMED_INPUT (not a
+/// CRL); ESEAL_PANIC.
+///
 /// # Safety
 ///
-/// As for [`eseal_trust_store_add_anchors`].
+/// `store` is NULL or a pointer eseal returned (other threads may use the store too);
+/// `(data, len)` is a readable buffer, or NULL with `len` 0.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eseal_trust_store_add_crl(
     store: *mut eseal_trust_store,
@@ -180,13 +247,20 @@ pub unsafe extern "C" fn eseal_trust_store_add_crl(
     })
 }
 
-/// Adds the licence trust list (COSE, LICENCE.md §4), verified against the store's
-/// anchors as of `at` (Unix seconds or `ESEAL_NOW`); it replaces a list added before and
+/// Adds the licence trust list (COSE, LICENCE.md section 4), verified against the store's
+/// anchors as of `at` (Unix seconds or ESEAL_NOW); it replaces a list added before and
 /// must not have a lower sequence number.
+///
+/// Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`store` NULL, or `data` NULL with `len` > 0), ESEAL_INVALID_HANDLE
+/// (`store` not a live trust store), ESEAL_INVALID_ARGUMENT (`len` 0); ESEAL_MALFORMED_INPUT (not a
+/// trust list); ESEAL_UNSUPPORTED (its signature algorithm); ESEAL_REFUSED (its signature
+/// does not verify against the anchors, it is not valid at `at`, or its sequence number is
+/// lower than the list's it would replace); ESEAL_PANIC.
 ///
 /// # Safety
 ///
-/// As for [`eseal_trust_store_add_anchors`].
+/// `store` is NULL or a pointer eseal returned (other threads may use the store too);
+/// `(data, len)` is a readable buffer, or NULL with `len` 0.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eseal_trust_store_add_trust_list(
     store: *mut eseal_trust_store,
@@ -217,17 +291,21 @@ fn trust_list_error(error: TrustListError) -> FfiError {
     FfiError::new(status, error.to_string())
 }
 
-/// Adds a licence status list (Token Status List CWT, LICENCE.md §5), filed under its
-/// URI; it is verified against the trust list when a licence names it. For one URI the
-/// list with the latest `iat` decides, whatever the order of adding: a list older than
-/// one already added changes nothing and gives `ESEAL_REFUSED` (`STATUS_LIST_SUPERSEDED`
-/// in the last error); a different list with the same `iat` makes that URI's status
-/// unknown until a newer list is added, and gives `ESEAL_REFUSED`
-/// (`STATUS_LIST_CONFLICT`).
+/// Adds a licence status list (Token Status List CWT, LICENCE.md section 5), filed under
+/// its URI; it is verified against the trust list when a licence names it. For one URI the
+/// list with the latest `iat` decides, whatever the order of adding: a list older than one
+/// already added changes nothing and gives ESEAL_REFUSED (STATUS_LIST_SUPERSEDED in the
+/// last error); a different list with the same `iat` makes that URI's status unknown until
+/// a newer list is added, and gives ESEAL_REFUSED (STATUS_LIST_CONFLICT).
+///
+/// Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`store` NULL, or `data` NULL with `len` > 0), ESEAL_INVALID_HANDLE
+/// (`store` not a live trust store), ESEAL_INVALID_ARGUMENT (`len` 0); ESEAL_MALFORMED_INPUT (not a
+/// status list); ESEAL_REFUSED (superseded or conflicting, as above); ESEAL_PANIC.
 ///
 /// # Safety
 ///
-/// As for [`eseal_trust_store_add_anchors`].
+/// `store` is NULL or a pointer eseal returned (other threads may use the store too);
+/// `(data, len)` is a readable buffer, or NULL with `len` 0.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eseal_trust_store_add_status_list(
     store: *mut eseal_trust_store,
@@ -254,11 +332,14 @@ pub unsafe extern "C" fn eseal_trust_store_add_status_list(
     })
 }
 
-/// Frees a trust store; NULL, unknown and already freed pointers are left alone.
+/// Frees one reference to a trust store: the store itself is freed with its last
+/// reference, and a call in progress on another thread keeps it until the call returns.
+/// NULL, unknown and already freed pointers are left alone.
 ///
 /// # Safety
 ///
-/// No other thread may use `store` during or after the call.
+/// `store` is NULL or a pointer eseal returned; after the call this reference is not
+/// used again (other references are unaffected).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eseal_trust_store_free(store: *mut eseal_trust_store) {
     super::status::guard_value(

@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::ffi::{CStr, CString, c_char};
+use std::ffi::{CStr, CString, c_char, c_int};
 use std::ptr::{null, null_mut};
 use std::time::{Duration, SystemTime};
 
@@ -107,10 +107,63 @@ fn version_and_status_names() {
     let version = text(eseal_version()).unwrap();
     assert_eq!(version, env!("CARGO_PKG_VERSION"));
     assert_eq!(
-        text(eseal_status_name(ESEAL_NULL_PARAMETER)).unwrap(),
+        text(eseal_status_name(ESEAL_NULL_PARAMETER as c_int)).unwrap(),
         "ESEAL_NULL_PARAMETER"
     );
-    assert_eq!(text(eseal_status_name(ESEAL_PANIC)).unwrap(), "ESEAL_PANIC");
+    assert_eq!(
+        text(eseal_status_name(ESEAL_PANIC as c_int)).unwrap(),
+        "ESEAL_PANIC"
+    );
+}
+
+/// Any integer is a valid argument of the name functions: a value that is not one of the
+/// enum's gets a static "unknown" name (a Rust enum given such a value would be UB).
+#[test]
+fn names_of_every_value_and_of_unknown_values() {
+    let statuses = [
+        (ESEAL_OK, "ESEAL_OK"),
+        (ESEAL_NULL_PARAMETER, "ESEAL_NULL_PARAMETER"),
+        (ESEAL_INVALID_ARGUMENT, "ESEAL_INVALID_ARGUMENT"),
+        (ESEAL_INVALID_HANDLE, "ESEAL_INVALID_HANDLE"),
+        (ESEAL_MALFORMED_INPUT, "ESEAL_MALFORMED_INPUT"),
+        (ESEAL_UNSUPPORTED, "ESEAL_UNSUPPORTED"),
+        (ESEAL_KEY_ERROR, "ESEAL_KEY_ERROR"),
+        (ESEAL_REFUSED, "ESEAL_REFUSED"),
+        (ESEAL_NOT_FOUND, "ESEAL_NOT_FOUND"),
+        (ESEAL_IO_ERROR, "ESEAL_IO_ERROR"),
+        (ESEAL_PANIC, "ESEAL_PANIC"),
+    ];
+    for (status, name) in statuses {
+        assert_eq!(text(eseal_status_name(status as c_int)).unwrap(), name);
+    }
+    let indications = [
+        (ESEAL_TOTAL_PASSED, "ESEAL_TOTAL_PASSED"),
+        (ESEAL_INDETERMINATE, "ESEAL_INDETERMINATE"),
+        (ESEAL_TOTAL_FAILED, "ESEAL_TOTAL_FAILED"),
+        (ESEAL_NOTHING_SIGNED, "ESEAL_NOTHING_SIGNED"),
+    ];
+    for (indication, name) in indications {
+        assert_eq!(
+            text(eseal_indication_name(indication as c_int)).unwrap(),
+            name
+        );
+    }
+    for unknown in [-1, 42, 1000, 10, 98, 100, c_int::MIN, c_int::MAX] {
+        assert_eq!(
+            text(eseal_status_name(unknown)).as_deref(),
+            Some("ESEAL_STATUS_UNKNOWN"),
+            "{unknown}"
+        );
+    }
+    for unknown in [-1, 42, 1000, 4, c_int::MIN, c_int::MAX] {
+        assert_eq!(
+            text(eseal_indication_name(unknown)).as_deref(),
+            Some("ESEAL_INDICATION_UNKNOWN"),
+            "{unknown}"
+        );
+    }
+    // Static strings: the same pointer every time.
+    assert_eq!(eseal_status_name(42), eseal_status_name(-1));
 }
 
 #[test]
@@ -774,6 +827,79 @@ fn eight_threads_share_one_trust_store_while_another_adds_to_it() {
     }
     // SAFETY: freed once, after every thread ended.
     unsafe { eseal_trust_store_free(store) };
+}
+
+/// References to one trust store: each thread verifies through its own and frees it, the
+/// creator frees its own at once; then a free races verifications on one reference, and
+/// each of those either finishes with the right verdict or finds the handle gone.
+#[test]
+fn trust_store_references_outlive_the_creators_and_a_racing_free() {
+    let office = PdfOffice::new(Algorithm::EcdsaP256Sha256);
+    let pdf = office.sealed_pdf();
+    let store = store_with(&[&office.hierarchy.root]);
+    let mut refs = Vec::new();
+    for _ in 0..8 {
+        let mut r = null_mut();
+        // SAFETY: a live store and a writable out-pointer.
+        assert_eq!(unsafe { eseal_trust_store_ref(store, &mut r) }, ESEAL_OK);
+        assert!(!r.is_null() && r != store);
+        refs.push(r as usize);
+    }
+    let pdf = &pdf;
+    std::thread::scope(|scope| {
+        let threads: Vec<_> = refs
+            .iter()
+            .map(|&r| {
+                scope.spawn(move || {
+                    let r = r as *mut eseal_trust_store;
+                    let verdicts: Vec<_> = (0..3).map(|_| verdict(verify(r, pdf).1).0).collect();
+                    // SAFETY: this thread's own reference, freed once.
+                    unsafe { eseal_trust_store_free(r) };
+                    verdicts
+                })
+            })
+            .collect();
+        // SAFETY: the creator's reference, freed once while the threads use theirs.
+        unsafe { eseal_trust_store_free(store) };
+        for t in threads {
+            assert_eq!(t.join().unwrap(), [ESEAL_TOTAL_PASSED; 3]);
+        }
+    });
+    // Every reference is gone: the handles are refused.
+    assert_eq!(verify(store, pdf).0, ESEAL_INVALID_HANDLE);
+    let mut again = null_mut();
+    // SAFETY: a freed handle (refused, not read) and a writable out-pointer.
+    let status = unsafe { eseal_trust_store_ref(refs[0] as *const _, &mut again) };
+    assert_eq!((status, again), (ESEAL_INVALID_HANDLE, null_mut()));
+
+    let shared = store_with(&[&office.hierarchy.root]) as usize;
+    let outcomes: Vec<(usize, usize)> = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                scope.spawn(move || {
+                    let (mut passed, mut gone) = (0, 0);
+                    while gone == 0 {
+                        match verify(shared as *const _, pdf) {
+                            (ESEAL_OK, report) => {
+                                assert_eq!(verdict(report).0, ESEAL_TOTAL_PASSED);
+                                passed += 1;
+                            }
+                            (status, report) => {
+                                assert_eq!((status, report), (ESEAL_INVALID_HANDLE, null_mut()));
+                                gone += 1;
+                            }
+                        }
+                    }
+                    (passed, gone)
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(50));
+        // SAFETY: the only reference, freed once while the threads call with it.
+        unsafe { eseal_trust_store_free(shared as *mut _) };
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    assert!(outcomes.iter().all(|&(_, gone)| gone == 1), "{outcomes:?}");
 }
 
 /// An office directory as `eseal licence init` and `eseal licence template` leave it,

@@ -43,6 +43,19 @@ static void test_version_and_names(void) {
   CHECK_STR(eseal_status_name(ESEAL_NOT_FOUND), "ESEAL_NOT_FOUND");
   CHECK_STR(eseal_status_name(ESEAL_IO_ERROR), "ESEAL_IO_ERROR");
   CHECK_STR(eseal_status_name(ESEAL_PANIC), "ESEAL_PANIC");
+  /* Any int is accepted: values outside the enum get a name, the same static string. */
+  CHECK_STR(eseal_status_name(-1), "ESEAL_STATUS_UNKNOWN");
+  CHECK_STR(eseal_status_name(42), "ESEAL_STATUS_UNKNOWN");
+  CHECK_STR(eseal_status_name(1000), "ESEAL_STATUS_UNKNOWN");
+  CHECK(eseal_status_name(42) == eseal_status_name(1000));
+
+  CHECK_STR(eseal_indication_name(ESEAL_TOTAL_PASSED), "ESEAL_TOTAL_PASSED");
+  CHECK_STR(eseal_indication_name(ESEAL_INDETERMINATE), "ESEAL_INDETERMINATE");
+  CHECK_STR(eseal_indication_name(ESEAL_TOTAL_FAILED), "ESEAL_TOTAL_FAILED");
+  CHECK_STR(eseal_indication_name(ESEAL_NOTHING_SIGNED), "ESEAL_NOTHING_SIGNED");
+  CHECK_STR(eseal_indication_name(-1), "ESEAL_INDICATION_UNKNOWN");
+  CHECK_STR(eseal_indication_name(42), "ESEAL_INDICATION_UNKNOWN");
+  CHECK_STR(eseal_indication_name(1000), "ESEAL_INDICATION_UNKNOWN");
 }
 
 static void test_null_arguments(void) {
@@ -781,6 +794,45 @@ static void test_handles(void) {
   free(seal.data);
 }
 
+/* References to one trust store: each is its own handle, the store lives until the last is
+ * freed, and what is added through one is seen through the others. */
+static void test_trust_store_references(void) {
+  eseal_trust_store *store = NULL;
+  CHECK_STATUS(eseal_trust_store_new(&store), ESEAL_OK);
+  eseal_trust_store *second = (eseal_trust_store *)(uintptr_t)1;
+  CHECK_STATUS(eseal_trust_store_ref(NULL, &second), ESEAL_NULL_PARAMETER);
+  CHECK(second == NULL);
+  expect_error_message();
+  CHECK_STATUS(eseal_trust_store_ref(store, NULL), ESEAL_NULL_PARAMETER);
+  CHECK_STATUS(eseal_trust_store_ref(store, &second), ESEAL_OK);
+  expect_no_error_message();
+  CHECK(second != NULL && second != store);
+  eseal_trust_store *third = NULL;
+  CHECK_STATUS(eseal_trust_store_ref(second, &third), ESEAL_OK);
+  CHECK(third != NULL && third != store && third != second);
+
+  /* Added through the first, seen through the others. */
+  add(eseal_trust_store_add_anchors, store, "pdf-root.pem", ESEAL_OK);
+  eseal_trust_store_free(store);
+  eseal_report *report = verify_file(second, "pdf-sealed.pdf", AT_PDF);
+  CHECK(eseal_report_indication(report) == ESEAL_TOTAL_PASSED);
+  eseal_report_free(report);
+
+  /* A freed reference is refused like any freed handle; the others still work. */
+  eseal_trust_store *again = (eseal_trust_store *)(uintptr_t)1;
+  CHECK_STATUS(eseal_trust_store_ref(store, &again), ESEAL_INVALID_HANDLE);
+  CHECK(again == NULL);
+  eseal_trust_store_free(store);
+  eseal_trust_store_free(second);
+  report = verify_file(third, "pdf-sealed.pdf", AT_PDF);
+  CHECK(eseal_report_indication(report) == ESEAL_TOTAL_PASSED);
+  /* A report is not a trust store. */
+  CHECK_STATUS(eseal_trust_store_ref((const eseal_trust_store *)report, &again),
+               ESEAL_INVALID_HANDLE);
+  eseal_report_free(report);
+  eseal_trust_store_free(third);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: %s INPUT-DIR\n", argv[0]);
@@ -796,5 +848,6 @@ int main(int argc, char **argv) {
   test_sealing();
   test_office();
   test_handles();
+  test_trust_store_references();
   return check_summary("api_test");
 }
