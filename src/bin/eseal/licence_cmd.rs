@@ -18,7 +18,7 @@ use eseal::licence::trust_list::{KeyUse, ListedKey, Office, TrustList, sign_trus
 use eseal::pki::{parse_rfc3339, unix_seconds};
 use eseal::registry::{AuditCheck, LicenceState, OpCode, Registry, SqliteRegistry};
 
-use crate::pdf_cmd::load_key;
+use crate::signer::{self, LoadedSigner, SignerArgs};
 use crate::{read_file, read_file_up_to, write_file};
 
 /// Licences issued per registry transaction in a batch.
@@ -192,14 +192,14 @@ pub enum Command {
     /// Sign a trust list of offices (their codes, names, regions, status-list prefixes,
     /// licence-signing and status-list certificates) and of the licence templates their
     /// registries hold, with a trust-list signer's key (profile trust-list).
+    #[command(mut_args(signer::help(
+        "The list signer's certificate (PEM), followed by its intermediates up to the root, \
+         which go in the list so verifiers need the root alone",
+        Some("The list signer's key"),
+    )))]
     TrustList {
-        /// The list signer's key.
-        #[arg(long)]
-        key: PathBuf,
-        /// The list signer's certificate (PEM), followed by its intermediates up to the
-        /// root, which go in the list so verifiers need the root alone.
-        #[arg(long)]
-        cert: PathBuf,
+        #[command(flatten)]
+        signer: SignerArgs,
         /// Who publishes the list (e.g. a province).
         #[arg(long)]
         issuer: String,
@@ -457,16 +457,19 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             Ok(0)
         }
         Command::TrustList {
-            key,
-            cert,
+            signer,
             issuer,
             office,
             seq,
             valid_days,
             out,
         } => {
-            let (key, _) = load_key(&key, None)?;
-            let (cert, chain) = crate::read_certificate_file(&cert)?;
+            let LoadedSigner {
+                key,
+                certificate: cert,
+                chain,
+                ..
+            } = signer.load()?;
             let mut list = TrustList::new(&issuer);
             for dir in &office {
                 let config = OfficeConfig::read(dir)?;

@@ -14,6 +14,7 @@ mod ofd_cmd;
 mod pdf_cmd;
 mod pki_cmd;
 mod seal_cmd;
+mod signer;
 mod speed_cmd;
 mod tsa_cmd;
 mod verify_cmd;

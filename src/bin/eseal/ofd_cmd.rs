@@ -5,12 +5,11 @@ use std::path::PathBuf;
 use std::time::SystemTime;
 
 use clap::Subcommand;
-use eseal::crypto::Signer;
 use eseal::ofd::{OfdPlacement, OfdSealOptions, Package, seal_ofd_to};
 use eseal::seal::Seal;
 
 use crate::licence_cmd::{self, Format};
-use crate::pdf_cmd::load_key;
+use crate::signer::{self, LoadedSigner, SignerArgs};
 use crate::{input_named, read_file, write_output};
 
 #[derive(Subcommand)]
@@ -18,6 +17,10 @@ pub enum Command {
     /// Add a seal signature (签章) to an OFD: Seal.esl, Signature.xml protecting every file
     /// of the package, the StampAnnot showing the seal, and SignedValue.dat; earlier
     /// signatures stay valid.
+    #[command(mut_args(signer::help(
+        "The signer's certificate (PEM); it must be in the seal's certList",
+        None,
+    )))]
     Seal {
         /// The OFD to seal.
         #[arg(long = "in")]
@@ -25,16 +28,8 @@ pub enum Command {
         /// The sealed OFD to write.
         #[arg(long)]
         out: PathBuf,
-        /// The signer's certificate (PEM); it must be in the seal's certList.
-        #[arg(long)]
-        cert: PathBuf,
-        /// The signer's private key: PKCS#8 PEM (encrypted if --password is given) or
-        /// PKCS#12 (.p12/.pfx).
-        #[arg(long)]
-        key: PathBuf,
-        /// The password of an encrypted key or PKCS#12 file.
-        #[arg(long)]
-        password: Option<String>,
+        #[command(flatten)]
+        signer: SignerArgs,
         /// The e-seal (.esl).
         #[arg(long)]
         seal: PathBuf,
@@ -97,9 +92,7 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
         Command::Seal {
             input,
             out,
-            cert,
-            key,
-            password,
+            signer,
             seal,
             page,
             boundary,
@@ -108,13 +101,11 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             lock,
             force,
         } => {
-            let certificate = crate::read_certificate_file(&cert)?.0;
-            let (signer, _) = load_key(&key, password.as_deref())?;
-            if certificate.spki_der() != signer.public_key_spki() {
-                return Err(eseal::Error::Invalid(
-                    "the key does not belong to the certificate".into(),
-                ));
-            }
+            let LoadedSigner {
+                key: signer,
+                certificate,
+                ..
+            } = signer.load()?;
             let seal = Seal::from_der(&read_file(&seal)?)?;
             // A file is opened and its large files left there; standard input is read whole.
             let limit = crate::max_document();

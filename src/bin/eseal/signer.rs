@@ -1,0 +1,93 @@
+//! The signer of a command that signs (`pdf seal`, `ofd seal`, `tsa serve`, `licence
+//! trust-list`): its certificate, its key and the key's password.
+
+use std::path::{Path, PathBuf};
+
+use eseal::crypto::{Signer as _, SoftwareKey};
+use eseal::pki::Certificate;
+
+use crate::read_file;
+
+/// The signer's files, flattened into each command that signs; a command words the help
+/// of `--cert` and `--key` for its own signer with [`help`].
+#[derive(clap::Args)]
+pub struct SignerArgs {
+    /// The signer's certificate (PEM), followed by its intermediates if any.
+    #[arg(long)]
+    cert: PathBuf,
+    /// The signer's private key: PKCS#8 PEM (encrypted if --password is given) or
+    /// PKCS#12 (.p12/.pfx).
+    #[arg(long)]
+    key: PathBuf,
+    /// The password of an encrypted key or PKCS#12 file.
+    #[arg(long)]
+    password: Option<String>,
+}
+
+/// Words the help of `--cert` and of `--key` (when given) for a command's own signer:
+/// `#[command(mut_args(signer::help(CERT, KEY)))]`.
+pub fn help(cert: &'static str, key: Option<&'static str>) -> impl FnMut(clap::Arg) -> clap::Arg {
+    move |arg| match (arg.get_id().as_str(), key) {
+        ("cert", _) => arg.help(cert),
+        ("key", Some(key)) => arg.help(key),
+        _ => arg,
+    }
+}
+
+/// A signer read from its files: the key and the certificate belong together.
+pub struct LoadedSigner {
+    /// The private key.
+    pub key: SoftwareKey,
+    /// The signer's certificate: the first of `--cert`.
+    pub certificate: Certificate,
+    /// The certificates after the first in `--cert`.
+    pub chain: Vec<Certificate>,
+    /// The certificates a PKCS#12 key file carries, but for the signer's own and
+    /// self-signed ones.
+    pub key_file_chain: Vec<Certificate>,
+}
+
+impl SignerArgs {
+    /// Reads the certificate and the key (decrypted with the password, if any) and checks
+    /// that the key is the certificate's.
+    pub fn load(&self) -> eseal::Result<LoadedSigner> {
+        let (certificate, chain) = crate::read_certificate_file(&self.cert)?;
+        let (key, key_file_chain) = load_key(&self.key, self.password.as_deref())?;
+        if certificate.spki_der() != key.public_key_spki() {
+            return Err(eseal::Error::Invalid(
+                "the key does not belong to the certificate".into(),
+            ));
+        }
+        let key_file_chain = key_file_chain
+            .into_iter()
+            .filter(|c| c.der() != certificate.der() && c.subject() != c.issuer())
+            .collect();
+        Ok(LoadedSigner {
+            key,
+            certificate,
+            chain,
+            key_file_chain,
+        })
+    }
+}
+
+/// Loads a software key from PKCS#8 PEM/DER or PKCS#12, with the certificates a PKCS#12
+/// file carries.
+fn load_key(path: &Path, password: Option<&str>) -> eseal::Result<(SoftwareKey, Vec<Certificate>)> {
+    let bytes = read_file(path)?;
+    if let Ok(text) = std::str::from_utf8(&bytes)
+        && text.contains("-----BEGIN")
+    {
+        return Ok((SoftwareKey::from_pem(text, password)?, Vec::new()));
+    }
+    if let Some(password) = password
+        && let Ok((key, certs)) = SoftwareKey::from_pkcs12(&bytes, password)
+    {
+        let certs = certs
+            .iter()
+            .filter_map(|der| Certificate::from_der(der).ok())
+            .collect();
+        return Ok((key, certs));
+    }
+    Ok((SoftwareKey::from_pkcs8_der(&bytes)?, Vec::new()))
+}
