@@ -6,10 +6,18 @@ use std::path::{Path, PathBuf};
 use eseal::crypto::{Signer as _, SoftwareKey};
 use eseal::pki::Certificate;
 
-use crate::read_file;
+use crate::{read_file, read_file_up_to};
+
+/// The largest password file read.
+const MAX_PASSWORD_FILE: u64 = 64 * 1024;
 
 /// The signer's files, flattened into each command that signs; a command words the help
 /// of `--cert` and `--key` for its own signer with [`help`].
+///
+/// The password of an encrypted key comes from the command line (`--password`), a file
+/// (`--password-file`, less one trailing newline) or an environment variable
+/// (`--password-env`), one of them at most: a password on the command line is seen by
+/// every user of the machine (`ps`) and kept in shell histories.
 #[derive(clap::Args)]
 pub struct SignerArgs {
     /// The signer's certificate (PEM), followed by its intermediates if any.
@@ -20,8 +28,15 @@ pub struct SignerArgs {
     #[arg(long)]
     key: PathBuf,
     /// The password of an encrypted key or PKCS#12 file.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["password_file", "password_env"])]
     password: Option<String>,
+    /// Read the password from FILE (`-`: standard input) instead, less one trailing
+    /// newline.
+    #[arg(long, value_name = "FILE", conflicts_with = "password_env")]
+    password_file: Option<PathBuf>,
+    /// Read the password from the environment variable VAR instead.
+    #[arg(long, value_name = "VAR")]
+    password_env: Option<String>,
 }
 
 /// Words the help of `--cert` and of `--key` (when given) for a command's own signer:
@@ -52,7 +67,8 @@ impl SignerArgs {
     /// that the key is the certificate's.
     pub fn load(&self) -> eseal::Result<LoadedSigner> {
         let (certificate, chain) = crate::read_certificate_file(&self.cert)?;
-        let (key, key_file_chain) = load_key(&self.key, self.password.as_deref())?;
+        let password = self.password()?;
+        let (key, key_file_chain) = load_key(&self.key, password.as_deref())?;
         if certificate.spki_der() != key.public_key_spki() {
             return Err(eseal::Error::Invalid(
                 "the key does not belong to the certificate".into(),
@@ -69,6 +85,41 @@ impl SignerArgs {
             key_file_chain,
         })
     }
+
+    /// The password from wherever it was given: a missing variable is a usage error, a
+    /// file that cannot be read is as any input that cannot be read.
+    fn password(&self) -> eseal::Result<Option<String>> {
+        if let Some(path) = &self.password_file {
+            return read_password_file(path).map(Some);
+        }
+        if let Some(name) = &self.password_env {
+            return std::env::var(name).map(Some).map_err(|e| {
+                eseal::Error::Invalid(match e {
+                    std::env::VarError::NotPresent => {
+                        format!("--password-env {name}: the environment variable is not set")
+                    }
+                    std::env::VarError::NotUnicode(_) => {
+                        format!("--password-env {name}: the value is not UTF-8")
+                    }
+                })
+            });
+        }
+        Ok(self.password.clone())
+    }
+}
+
+/// The password in the file `path`: its text less one trailing newline (`\n` or `\r\n`).
+fn read_password_file(path: &Path) -> eseal::Result<String> {
+    let bytes = read_file_up_to(path, MAX_PASSWORD_FILE, 0)?;
+    let mut text = String::from_utf8(bytes)
+        .map_err(|_| eseal::Error::malformed("password file", "not UTF-8").in_file(path))?;
+    if text.ends_with('\n') {
+        text.pop();
+        if text.ends_with('\r') {
+            text.pop();
+        }
+    }
+    Ok(text)
 }
 
 /// Loads a software key from PKCS#8 PEM/DER or PKCS#12, with the certificates a PKCS#12
