@@ -18,7 +18,7 @@ use eseal::licence::trust_list::{KeyUse, ListedKey, Office, TrustList, sign_trus
 use eseal::pki::{parse_rfc3339, unix_seconds};
 use eseal::registry::{AuditCheck, LicenceState, OpCode, Registry, SqliteRegistry};
 
-use crate::signer::{self, LoadedSigner, SignerArgs};
+use crate::signer::{LoadedSigner, SignerArgs};
 use crate::{read_file, read_file_up_to, write_file};
 
 /// Licences issued per registry transaction in a batch.
@@ -96,19 +96,7 @@ pub enum Command {
     },
     /// Render a licence as a PDF and seal it with the office's e-seal (again, if need be);
     /// the document's SHA-256 is stored with the licence.
-    Render {
-        /// The office directory.
-        #[arg(long)]
-        office: PathBuf,
-        /// The licence identifier.
-        identifier: String,
-        /// The PDF to write.
-        #[arg(long)]
-        out: PathBuf,
-        /// Who renders (audit log).
-        #[arg(long, default_value = "eseal")]
-        operator: String,
-    },
+    Render(RenderArgs),
     /// Write a licence's QR text, QR image (SVG) and sealed document again, as `issue
     /// --out` does (the document is rendered and sealed anew; its SHA-256 is stored).
     Export {
@@ -130,11 +118,14 @@ pub enum Command {
     /// Sign a trust list of offices (their codes, names, regions, status-list prefixes,
     /// licence-signing and status-list certificates) and of the licence templates their
     /// registries hold, with a trust-list signer's key (profile trust-list).
-    #[command(mut_args(signer::help(
-        "The list signer's certificate (PEM), followed by its intermediates up to the root, \
-         which go in the list so verifiers need the root alone",
-        Some("The list signer's key"),
-    )))]
+    #[command(mut_args(crate::reword(&[
+        (
+            "cert",
+            "The list signer's certificate (PEM), followed by its intermediates up to the \
+             root, which go in the list so verifiers need the root alone",
+        ),
+        ("key", "The list signer's key"),
+    ])))]
     TrustList {
         #[command(flatten)]
         signer: SignerArgs,
@@ -226,6 +217,22 @@ pub struct IssueArgs {
     out: Option<PathBuf>,
 }
 
+/// What rendering a licence needs (`licence render`, `ofd render`).
+#[derive(clap::Args)]
+pub struct RenderArgs {
+    /// The office directory.
+    #[arg(long)]
+    office: PathBuf,
+    /// The licence identifier.
+    identifier: String,
+    /// The PDF to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// Who renders (audit log).
+    #[arg(long, default_value = "eseal")]
+    operator: String,
+}
+
 /// What a status change needs.
 #[derive(clap::Args)]
 pub struct ChangeArgs {
@@ -273,12 +280,7 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             valid_hours,
         } => status_list(&office, uri, &out, ttl, valid_hours),
         Command::Audit { office, head } => audit(&office, head),
-        Command::Render {
-            office,
-            identifier,
-            out,
-            operator,
-        } => render(&office, &identifier, &out, &operator, Format::Pdf),
+        Command::Render(args) => render(&args, Format::Pdf),
         Command::Export {
             office,
             identifier,
@@ -300,40 +302,28 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
 /// `licence init`: writes office.json with the files' absolute paths, then checks the keys
 /// and certificates and creates the registry (or keeps one).
 fn init(args: InitArgs) -> eseal::Result<u8> {
-    let InitArgs {
-        office,
-        code,
-        name,
-        region,
-        status_list_uri,
-        key,
-        cert,
-        status_list_key,
-        status_list_cert,
-        seal,
-        seal_key,
-        seal_cert,
-    } = args;
     let identity = OfficeIdentity {
-        code: code.parse()?,
-        name,
-        region: region.parse()?,
+        code: args.code.parse()?,
+        name: args.name,
+        region: args.region.parse()?,
     };
-    std::fs::create_dir_all(&office).map_err(|e| eseal::Error::io(&office, e))?;
+    let office = &args.office;
+    std::fs::create_dir_all(office).map_err(|e| eseal::Error::io(office, e))?;
+    let optional = |path: &Option<PathBuf>| path.as_deref().map(absolute).transpose();
     let config = OfficeConfig {
         identity,
-        status_list_uri,
-        key: absolute(&key)?,
-        cert: absolute(&cert)?,
-        seal: seal.as_deref().map(absolute).transpose()?,
-        seal_key: seal_key.as_deref().map(absolute).transpose()?,
-        seal_cert: seal_cert.as_deref().map(absolute).transpose()?,
-        status_list_key: Some(absolute(&status_list_key)?),
-        status_list_cert: Some(absolute(&status_list_cert)?),
+        status_list_uri: args.status_list_uri,
+        key: absolute(&args.key)?,
+        cert: absolute(&args.cert)?,
+        seal: optional(&args.seal)?,
+        seal_key: optional(&args.seal_key)?,
+        seal_cert: optional(&args.seal_cert)?,
+        status_list_key: Some(absolute(&args.status_list_key)?),
+        status_list_cert: Some(absolute(&args.status_list_cert)?),
     };
     let json = serde_json::to_vec_pretty(&config).expect("config serialises");
     write_file(&office.join(OFFICE_FILE), &json)?;
-    OfficeDir::create(&office)?;
+    OfficeDir::create(office)?;
     out!(
         "office {} ready in {}",
         config.identity.name,
@@ -750,19 +740,14 @@ fn seal_document(
     }
 }
 
-/// Renders the licence `identifier` of the office in `office` as `format`, seals it with
-/// the office's e-seal and writes it to `out`; its SHA-256 is stored with the licence.
-pub fn render(
-    office: &Path,
-    identifier: &str,
-    out: &Path,
-    operator: &str,
-    format: Format,
-) -> eseal::Result<u8> {
-    let mut dir = OfficeDir::open(office)?;
-    let issued = dir.issued(identifier)?;
-    let document = seal_document(&mut dir, &issued, operator, format)?;
-    write_file(out, &document)?;
-    out!("{} → {}", identifier, out.display());
+/// Renders the licence `args.identifier` of the office in `args.office` as `format`,
+/// seals it with the office's e-seal and writes it to `args.out`; its SHA-256 is stored
+/// with the licence.
+pub fn render(args: &RenderArgs, format: Format) -> eseal::Result<u8> {
+    let mut dir = OfficeDir::open(&args.office)?;
+    let issued = dir.issued(&args.identifier)?;
+    let document = seal_document(&mut dir, &issued, &args.operator, format)?;
+    write_file(&args.out, &document)?;
+    out!("{} → {}", args.identifier, args.out.display());
     Ok(0)
 }

@@ -123,6 +123,17 @@ fn exit_code_for(e: &eseal::Error) -> u8 {
     }
 }
 
+/// Rewords the help of arguments of a flattened group for one command, by argument id:
+/// `#[command(mut_args(crate::reword(&[("cert", "The TSA certificate")])))]`.
+pub fn reword(
+    helps: &'static [(&'static str, &'static str)],
+) -> impl FnMut(clap::Arg) -> clap::Arg {
+    move |arg| match helps.iter().find(|(id, _)| arg.get_id().as_str() == *id) {
+        Some((_, help)) => arg.help(*help),
+        None => arg,
+    }
+}
+
 /// Reads a key, certificate, CRL or seal file, mapping failures to eseal's error.
 pub fn read_file(path: &std::path::Path) -> eseal::Result<Vec<u8>> {
     read_file_up_to(path, eseal::pki::MAX_PKI_FILE as u64, 0)

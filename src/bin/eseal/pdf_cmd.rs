@@ -14,7 +14,7 @@ use eseal::pdf::{
 use eseal::pki::Crl;
 use eseal::seal::Seal;
 
-use crate::signer::{LoadedSigner, SignerArgs};
+use crate::signer::{LoadedSigner, SealArgs};
 use crate::{input_named, read_file, read_file_up_to, write_file, write_output};
 
 /// PAdES baseline levels (ETSI EN 319 142-1 clause 6).
@@ -100,15 +100,13 @@ impl LtvArgs {
 #[derive(Subcommand)]
 pub enum Command {
     /// Seal a PDF by incremental update: signature field, visible seal, CMS (PAdES B-B).
+    #[command(mut_args(crate::reword(&[
+        ("input", "The PDF to seal"),
+        ("out", "The sealed PDF to write"),
+    ])))]
     Seal {
-        /// The PDF to seal.
-        #[arg(long = "in")]
-        input: PathBuf,
-        /// The sealed PDF to write.
-        #[arg(long)]
-        out: PathBuf,
         #[command(flatten)]
-        signer: SignerArgs,
+        files: SealArgs,
         /// More intermediate certificates to embed (PEM); repeatable.
         #[arg(long)]
         chain: Vec<PathBuf>,
@@ -214,9 +212,7 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
 
 fn run_seal(cmd: Command) -> eseal::Result<u8> {
     let Command::Seal {
-        input,
-        out,
-        signer,
+        files: SealArgs { input, out, signer },
         chain,
         seal,
         page,

@@ -12,7 +12,7 @@ use crate::{read_file, read_file_up_to};
 const MAX_PASSWORD_FILE: u64 = 64 * 1024;
 
 /// The signer's files, flattened into each command that signs; a command words the help
-/// of `--cert` and `--key` for its own signer with [`help`].
+/// of `--cert` and `--key` for its own signer with [`crate::reword`].
 ///
 /// The password of an encrypted key comes from the command line (`--password`), a file
 /// (`--password-file`, less one trailing newline) or an environment variable
@@ -39,14 +39,18 @@ pub struct SignerArgs {
     password_env: Option<String>,
 }
 
-/// Words the help of `--cert` and of `--key` (when given) for a command's own signer:
-/// `#[command(mut_args(signer::help(CERT, KEY)))]`.
-pub fn help(cert: &'static str, key: Option<&'static str>) -> impl FnMut(clap::Arg) -> clap::Arg {
-    move |arg| match (arg.get_id().as_str(), key) {
-        ("cert", _) => arg.help(cert),
-        ("key", Some(key)) => arg.help(key),
-        _ => arg,
-    }
+/// What a sealing command (`pdf seal`, `ofd seal`) reads, writes and seals with; the
+/// command words the help of `--in` and `--out` for its documents with [`crate::reword`].
+#[derive(clap::Args)]
+pub struct SealArgs {
+    /// The document to seal.
+    #[arg(long = "in")]
+    pub input: PathBuf,
+    /// The sealed document to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub signer: SignerArgs,
 }
 
 /// A signer read from its files: the key and the certificate belong together.

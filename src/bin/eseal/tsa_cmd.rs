@@ -11,18 +11,24 @@ use eseal::cms::tsa::{self, Authority};
 use eseal::cms::{DigestAlgorithm, TimestampRequest};
 use eseal::pki::{rfc3339, unix_seconds};
 
-use crate::signer::{self, SignerArgs};
+use crate::signer::SignerArgs;
 use crate::write_file;
 
 #[derive(Subcommand)]
 pub enum Command {
     /// Run an RFC 3161 timestamping authority over HTTP (POST application/timestamp-query)
     /// until killed; prints its URL first.
-    #[command(mut_args(signer::help(
-        "The TSA certificate (PEM; critical extended key usage timeStamping alone), \
-         followed by the chain to send with tokens",
-        Some("The TSA's private key: PKCS#8 PEM (encrypted if --password is given) or PKCS#12"),
-    )))]
+    #[command(mut_args(crate::reword(&[
+        (
+            "cert",
+            "The TSA certificate (PEM; critical extended key usage timeStamping alone), \
+             followed by the chain to send with tokens",
+        ),
+        (
+            "key",
+            "The TSA's private key: PKCS#8 PEM (encrypted if --password is given) or PKCS#12",
+        ),
+    ])))]
     Serve {
         /// Address to listen on, e.g. 127.0.0.1:8091 (port 0: any free port).
         #[arg(long)]
