@@ -1106,3 +1106,62 @@ fn a_password_from_two_places_a_missing_variable_or_an_unreadable_file_is_refuse
         &under_a_file,
     );
 }
+
+#[test]
+fn every_signing_command_reads_the_password_the_same_ways() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    office(d, "p256");
+    encrypt_signer_key(d, "right horse");
+    let (cert, key, out) = (p(d, "signer.pem"), p(d, "signer-enc.key"), p(d, "never"));
+    let signer = ["--cert", &cert, "--key", &key];
+    let commands: [&[&str]; 4] = [
+        &["pdf", "seal", "--in", &out, "--out", &out],
+        &["ofd", "seal", "--in", &out, "--out", &out, "--seal", &out],
+        &["tsa", "serve", "--listen", "127.0.0.1:0"],
+        &[
+            "licence",
+            "trust-list",
+            "--issuer",
+            "吉林省",
+            "--office",
+            &out,
+            "--seq",
+            "1",
+            "--out",
+            &out,
+        ],
+    ];
+    for command in commands {
+        let args = [
+            command,
+            &signer,
+            &["--password-env", "ESEAL_TEST_NO_SUCH_VARIABLE"],
+        ]
+        .concat();
+        let run = eseal(&args);
+        assert_eq!(code(&run), 64, "{command:?}: {}", stderr(&run));
+        assert!(
+            stderr(&run).contains(
+                "--password-env ESEAL_TEST_NO_SUCH_VARIABLE: the environment variable is not set"
+            ),
+            "{command:?}: {}",
+            stderr(&run)
+        );
+        let args = [
+            command,
+            &signer,
+            &["--password", "x", "--password-env", "V"],
+        ]
+        .concat();
+        let run = eseal(&args);
+        assert_eq!(code(&run), 64, "{command:?}: {}", stderr(&run));
+        assert!(
+            stderr(&run)
+                .contains("'--password <PASSWORD>' cannot be used with '--password-env <VAR>'"),
+            "{command:?}: {}",
+            stderr(&run)
+        );
+        assert!(!d.join("never").exists());
+    }
+}
