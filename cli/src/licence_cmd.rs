@@ -18,7 +18,7 @@ use eseal::licence::trust_list::{KeyUse, ListedKey, Office, TrustList, sign_trus
 use eseal::pki::{parse_rfc3339, unix_seconds};
 use eseal::registry::{AuditCheck, LicenceState, OpCode, Registry, SqliteRegistry};
 
-use crate::pdf_cmd::load_key;
+use crate::signer::{LoadedSigner, SignerArgs};
 use crate::{read_file, read_file_up_to, write_file};
 
 /// Licences issued per registry transaction in a batch.
@@ -27,44 +27,7 @@ const BATCH_CHUNK: usize = 256;
 #[derive(Subcommand)]
 pub enum Command {
     /// Set up an office directory: office.json and an empty registry.
-    Init {
-        /// The office directory (created if missing).
-        #[arg(long)]
-        office: PathBuf,
-        /// 证照颁发机构代码: the office's USCC.
-        #[arg(long)]
-        code: String,
-        /// 证照颁发机构: the office's name.
-        #[arg(long)]
-        name: String,
-        /// The office's region code (GB/T 2260, 6 digits).
-        #[arg(long)]
-        region: String,
-        /// The URI of the status list new licences go in.
-        #[arg(long)]
-        status_list_uri: String,
-        /// The licence-signing key (PKCS#8 PEM/DER or PKCS#12).
-        #[arg(long)]
-        key: PathBuf,
-        /// Its certificate (PEM, profile licence-signer), as the trust list lists it.
-        #[arg(long)]
-        cert: PathBuf,
-        /// The key that signs the office's status lists.
-        #[arg(long)]
-        status_list_key: PathBuf,
-        /// Its certificate (PEM, profile status-list), as the trust list lists it.
-        #[arg(long)]
-        status_list_cert: PathBuf,
-        /// The office's e-seal (.esl) for sealing licence documents.
-        #[arg(long, requires_all = ["seal_key", "seal_cert"])]
-        seal: Option<PathBuf>,
-        /// The key that seals documents (PAdES), a document signer's (profile signer).
-        #[arg(long)]
-        seal_key: Option<PathBuf>,
-        /// Its certificate (PEM, with its chain), in the e-seal's certList.
-        #[arg(long)]
-        seal_cert: Option<PathBuf>,
-    },
+    Init(InitArgs),
     /// Store a licence type's template (JSON) in the office's registry.
     Template {
         /// The office directory.
@@ -74,32 +37,7 @@ pub enum Command {
         file: PathBuf,
     },
     /// Issue one licence from JSON, or a batch from CSV / JSON lines.
-    Issue {
-        /// The office directory.
-        #[arg(long)]
-        office: PathBuf,
-        /// The licence type code (a stored template).
-        #[arg(long = "type")]
-        type_code: String,
-        /// One licence request (JSON).
-        #[arg(long = "in", conflicts_with = "batch")]
-        input: Option<PathBuf>,
-        /// A batch: .csv (header row of field names, surface.KEY columns) or .jsonl.
-        #[arg(long)]
-        batch: Option<PathBuf>,
-        /// The idempotency key of a single request (e.g. the 办件 number).
-        #[arg(long, conflicts_with = "batch")]
-        idempotency_key: Option<String>,
-        /// Who issues (audit log).
-        #[arg(long, default_value = "eseal")]
-        operator: String,
-        /// Issuance time (RFC 3339); now by default.
-        #[arg(long)]
-        at: Option<String>,
-        /// Write each licence's QR text, QR image (SVG) and document (PDF) here.
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
+    Issue(IssueArgs),
     /// Revoke a licence (final): 03 撤销, 04 注销, 07 吊销 (default).
     Revoke {
         #[command(flatten)]
@@ -158,19 +96,7 @@ pub enum Command {
     },
     /// Render a licence as a PDF and seal it with the office's e-seal (again, if need be);
     /// the document's SHA-256 is stored with the licence.
-    Render {
-        /// The office directory.
-        #[arg(long)]
-        office: PathBuf,
-        /// The licence identifier.
-        identifier: String,
-        /// The PDF to write.
-        #[arg(long)]
-        out: PathBuf,
-        /// Who renders (audit log).
-        #[arg(long, default_value = "eseal")]
-        operator: String,
-    },
+    Render(RenderArgs),
     /// Write a licence's QR text, QR image (SVG) and sealed document again, as `issue
     /// --out` does (the document is rendered and sealed anew; its SHA-256 is stored).
     Export {
@@ -192,14 +118,17 @@ pub enum Command {
     /// Sign a trust list of offices (their codes, names, regions, status-list prefixes,
     /// licence-signing and status-list certificates) and of the licence templates their
     /// registries hold, with a trust-list signer's key (profile trust-list).
+    #[command(mut_args(crate::reword(&[
+        (
+            "cert",
+            "The list signer's certificate (PEM), followed by its intermediates up to the \
+             root, which go in the list so verifiers need the root alone",
+        ),
+        ("key", "The list signer's key"),
+    ])))]
     TrustList {
-        /// The list signer's key.
-        #[arg(long)]
-        key: PathBuf,
-        /// The list signer's certificate (PEM), followed by its intermediates up to the
-        /// root, which go in the list so verifiers need the root alone.
-        #[arg(long)]
-        cert: PathBuf,
+        #[command(flatten)]
+        signer: SignerArgs,
         /// Who publishes the list (e.g. a province).
         #[arg(long)]
         issuer: String,
@@ -216,6 +145,92 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+/// What `licence init` needs: who the office is and where its keys are.
+#[derive(clap::Args)]
+pub struct InitArgs {
+    /// The office directory (created if missing).
+    #[arg(long)]
+    office: PathBuf,
+    /// 证照颁发机构代码: the office's USCC.
+    #[arg(long)]
+    code: String,
+    /// 证照颁发机构: the office's name.
+    #[arg(long)]
+    name: String,
+    /// The office's region code (GB/T 2260, 6 digits).
+    #[arg(long)]
+    region: String,
+    /// The URI of the status list new licences go in.
+    #[arg(long)]
+    status_list_uri: String,
+    /// The licence-signing key (PKCS#8 PEM/DER or PKCS#12).
+    #[arg(long)]
+    key: PathBuf,
+    /// Its certificate (PEM, profile licence-signer), as the trust list lists it.
+    #[arg(long)]
+    cert: PathBuf,
+    /// The key that signs the office's status lists.
+    #[arg(long)]
+    status_list_key: PathBuf,
+    /// Its certificate (PEM, profile status-list), as the trust list lists it.
+    #[arg(long)]
+    status_list_cert: PathBuf,
+    /// The office's e-seal (.esl) for sealing licence documents.
+    #[arg(long, requires_all = ["seal_key", "seal_cert"])]
+    seal: Option<PathBuf>,
+    /// The key that seals documents (PAdES), a document signer's (profile signer).
+    #[arg(long)]
+    seal_key: Option<PathBuf>,
+    /// Its certificate (PEM, with its chain), in the e-seal's certList.
+    #[arg(long)]
+    seal_cert: Option<PathBuf>,
+}
+
+/// What `licence issue` needs: the licence type and one request or a batch.
+#[derive(clap::Args)]
+pub struct IssueArgs {
+    /// The office directory.
+    #[arg(long)]
+    office: PathBuf,
+    /// The licence type code (a stored template).
+    #[arg(long = "type")]
+    type_code: String,
+    /// One licence request (JSON).
+    #[arg(long = "in", conflicts_with = "batch")]
+    input: Option<PathBuf>,
+    /// A batch: .csv (header row of field names, surface.KEY columns) or .jsonl.
+    #[arg(long)]
+    batch: Option<PathBuf>,
+    /// The idempotency key of a single request (e.g. the 办件 number).
+    #[arg(long, conflicts_with = "batch")]
+    idempotency_key: Option<String>,
+    /// Who issues (audit log).
+    #[arg(long, default_value = "eseal")]
+    operator: String,
+    /// Issuance time (RFC 3339); now by default.
+    #[arg(long)]
+    at: Option<String>,
+    /// Write each licence's QR text, QR image (SVG) and document (PDF) here.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// What rendering a licence needs (`licence render`, `ofd render`).
+#[derive(clap::Args)]
+pub struct RenderArgs {
+    /// The office directory.
+    #[arg(long)]
+    office: PathBuf,
+    /// The licence identifier.
+    identifier: String,
+    /// The PDF to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// Who renders (audit log).
+    #[arg(long, default_value = "eseal")]
+    operator: String,
 }
 
 /// What a status change needs.
@@ -247,270 +262,306 @@ fn time_arg(at: &Option<String>) -> eseal::Result<SystemTime> {
 
 pub fn run(cmd: Command) -> eseal::Result<u8> {
     match cmd {
-        Command::Init {
-            office,
-            code,
-            name,
-            region,
-            status_list_uri,
-            key,
-            cert,
-            status_list_key,
-            status_list_cert,
-            seal,
-            seal_key,
-            seal_cert,
-        } => {
-            let identity = OfficeIdentity {
-                code: code.parse()?,
-                name,
-                region: region.parse()?,
-            };
-            std::fs::create_dir_all(&office).map_err(|e| eseal::Error::io(&office, e))?;
-            let config = OfficeConfig {
-                identity,
-                status_list_uri,
-                key: absolute(&key)?,
-                cert: absolute(&cert)?,
-                seal: seal.as_deref().map(absolute).transpose()?,
-                seal_key: seal_key.as_deref().map(absolute).transpose()?,
-                seal_cert: seal_cert.as_deref().map(absolute).transpose()?,
-                status_list_key: Some(absolute(&status_list_key)?),
-                status_list_cert: Some(absolute(&status_list_cert)?),
-            };
-            let json = serde_json::to_vec_pretty(&config).expect("config serialises");
-            write_file(&office.join(OFFICE_FILE), &json)?;
-            // Checks the keys and certificates and creates the registry (or keeps one).
-            OfficeDir::create(&office)?;
-            out!(
-                "office {} ready in {}",
-                config.identity.name,
-                office.display()
-            );
-            Ok(0)
-        }
-        Command::Template { office, file } => {
-            let mut dir = OfficeDir::open(&office)?;
-            let template = Template::from_json(&read_file(&file)?)?;
-            let now = unix_seconds(SystemTime::now());
-            dir.put_template(&template, "eseal", now)?;
-            out!("template {} ({}) stored", template.type_code, template.name);
-            Ok(0)
-        }
-        Command::Issue {
-            office,
-            type_code,
-            input,
-            batch,
-            idempotency_key,
-            operator,
-            at,
-            out,
-        } => {
-            let mut dir = OfficeDir::open(&office)?;
-            let template = dir.template(&type_code)?;
-            let at = unix_seconds(time_arg(&at)?);
-            if let Some(path) = &out {
-                std::fs::create_dir_all(path).map_err(|e| eseal::Error::io(path, e))?;
-            }
-            match (input, batch) {
-                (Some(input), None) => {
-                    let request = LicenceRequest::from_json(&read_file(&input)?)?;
-                    let (issued, pdf) = dir.issue(
-                        &type_code,
-                        &request,
-                        idempotency_key.as_deref(),
-                        &operator,
-                        at,
-                        out.is_some(),
-                    )?;
-                    print_issued(&issued);
-                    if let (Some(path), Some(pdf)) = (&out, &pdf) {
-                        write_outputs(&issued, pdf, Format::Pdf, path)?;
-                    }
-                    Ok(0)
-                }
-                (None, Some(batch)) => {
-                    issue_batch(&mut dir, &template, &batch, &operator, at, &out)
-                }
-                _ => Err(eseal::Error::Invalid(
-                    "give one request (--in FILE.json) or a batch (--batch FILE.csv|.jsonl)".into(),
-                )),
-            }
-        }
+        Command::Init(args) => init(args),
+        Command::Template { office, file } => store_template(&office, &file),
+        Command::Issue(args) => issue(args),
         Command::Revoke { change, status } => {
             let to = LicenceState::from_code(&status, 1).expect("a listed status code");
             set_status(change, to, OpCode::Terminate)
         }
         Command::Suspend { change } => set_status(change, LicenceState::Suspended, OpCode::Suspend),
         Command::Reinstate { change } => set_status(change, LicenceState::Valid, OpCode::Reinstate),
-        Command::Show { office, identifier } => {
-            let dir = OfficeDir::open(&office)?;
-            let record = dir
-                .registry
-                .licence(&identifier)?
-                .ok_or_else(|| eseal::Error::Invalid(format!("no licence {identifier}")))?;
-            out!("{}", record.identifier);
-            out!("  status:      {}", record.status);
-            out!("  status list: {} #{}", record.list_uri, record.list_idx);
-            if let Some(sha256) = &record.doc_sha256 {
-                out!("  document:    SHA-256 {}", hex::encode(sha256));
-            }
-            out!("  QR:          {}", record.qr);
-            for h in dir.registry.history(&identifier)? {
-                out!(
-                    "  {} {} → {} (op {}) by {}{}",
-                    eseal::pki::rfc3339(h.at),
-                    h.from.as_deref().unwrap_or("—"),
-                    h.to,
-                    h.op,
-                    h.operator,
-                    h.reason.map(|r| format!(": {r}")).unwrap_or_default()
-                );
-            }
-            Ok(0)
-        }
+        Command::Show { office, identifier } => show(&office, &identifier),
         Command::StatusList {
             office,
             uri,
             out,
             ttl,
             valid_hours,
-        } => {
-            let dir = OfficeDir::open(&office)?;
-            let now = SystemTime::now();
-            let (entries, token) = dir.status_list(
-                uri.as_deref(),
-                now,
-                Duration::from_secs(ttl),
-                Duration::from_secs(valid_hours * 3600),
-            )?;
-            let uri = uri.unwrap_or_else(|| dir.config.status_list_uri.clone());
-            write_file(&out, &token)?;
-            out!(
-                "status list {uri}: {entries} entries, {} bytes signed, valid {valid_hours} h → {}",
-                token.len(),
-                out.display()
-            );
-            let (head, path) = dir.sign_audit_head(now)?;
-            out!(
-                "audit head: {} entries, {} → {}",
-                head.entries,
-                hex::encode(head.head),
-                path.display()
-            );
-            Ok(0)
-        }
-        Command::Audit { office, head } => {
-            let heads = head.map(|path| vec![path]);
-            let audit = audit_office(&office, heads.as_deref())?;
-            if !audit.damage.is_empty() {
-                for message in &audit.damage {
-                    out!("{}: {message}", office.join(REGISTRY_FILE).display());
-                }
-                out!("registry damaged: restore it from a backup");
-                return Ok(crate::EXIT_UNREADABLE);
-            }
-            for (path, check) in &audit.heads {
-                if let AuditCheck::Broken { seq } = check {
-                    out!(
-                        "{}: the database no longer holds what the office signed (entry {seq})",
-                        path.display()
-                    );
-                }
-            }
-            match audit.chain {
-                Some(AuditCheck::Intact { entries, head }) => {
-                    out!(
-                        "audit log intact: {entries} entries, head {}, {} signed heads match",
-                        hex::encode(head),
-                        audit.heads.len()
-                    );
-                    Ok(0)
-                }
-                Some(AuditCheck::Broken { seq }) => {
-                    out!("audit log broken at entry {seq}");
-                    Ok(crate::EXIT_UNREADABLE)
-                }
-                None => Ok(crate::EXIT_UNREADABLE),
-            }
-        }
-        Command::Render {
-            office,
-            identifier,
-            out,
-            operator,
-        } => render(&office, &identifier, &out, &operator, Format::Pdf),
+        } => status_list(&office, uri, &out, ttl, valid_hours),
+        Command::Audit { office, head } => audit(&office, head),
+        Command::Render(args) => render(&args, Format::Pdf),
         Command::Export {
             office,
             identifier,
             out,
             format,
             operator,
-        } => {
-            let mut dir = OfficeDir::open(&office)?;
-            let issued = dir.issued(&identifier)?;
-            std::fs::create_dir_all(&out).map_err(|e| eseal::Error::io(&out, e))?;
-            let document = seal_document(&mut dir, &issued, &operator, format)?;
-            write_outputs(&issued, &document, format, &out)?;
-            out!("{identifier} → {}", out.display());
-            Ok(0)
-        }
+        } => export(&office, &identifier, &out, format, &operator),
         Command::TrustList {
-            key,
-            cert,
+            signer,
             issuer,
             office,
             seq,
             valid_days,
             out,
-        } => {
-            let (key, _) = load_key(&key, None)?;
-            let (cert, chain) = crate::read_certificate_file(&cert)?;
-            let mut list = TrustList::new(&issuer);
-            for dir in &office {
-                let config = OfficeConfig::read(dir)?;
-                for stored in SqliteRegistry::open(dir.join(REGISTRY_FILE))?.templates()? {
-                    if !list
-                        .templates
-                        .iter()
-                        .any(|t| t.type_code.to_string() == stored.type_code)
-                    {
-                        list = list.template(Template::from_json(&stored.body)?);
-                    }
-                }
-                let signing = first_certificate(&config.cert)?;
-                let prefix = status_list_prefix(&config.status_list_uri);
-                let mut listed =
-                    Office::new(&config.identity.code.to_string(), &config.identity.name)
-                        .region(config.identity.region.as_str())
-                        .status_list(prefix)
-                        .key(ListedKey::new(signing, KeyUse::Sign));
-                if let Some(path) = &config.status_list_cert {
-                    listed = listed.key(ListedKey::new(first_certificate(path)?, KeyUse::Sign));
-                }
-                list = list.office(listed);
-            }
-            let now = SystemTime::now();
-            let token = sign_trust_list(
-                &list,
-                seq,
-                now,
-                now + Duration::from_secs(valid_days * 86_400),
-                &key,
-                &cert,
-                &chain,
+        } => trust_list(&signer, &issuer, &office, seq, valid_days, &out),
+    }
+}
+
+/// `licence init`: writes office.json with the files' absolute paths, then checks the keys
+/// and certificates and creates the registry (or keeps one).
+fn init(args: InitArgs) -> eseal::Result<u8> {
+    let identity = OfficeIdentity {
+        code: args.code.parse()?,
+        name: args.name,
+        region: args.region.parse()?,
+    };
+    let office = &args.office;
+    std::fs::create_dir_all(office).map_err(|e| eseal::Error::io(office, e))?;
+    let optional = |path: &Option<PathBuf>| path.as_deref().map(absolute).transpose();
+    let config = OfficeConfig {
+        identity,
+        status_list_uri: args.status_list_uri,
+        key: absolute(&args.key)?,
+        cert: absolute(&args.cert)?,
+        seal: optional(&args.seal)?,
+        seal_key: optional(&args.seal_key)?,
+        seal_cert: optional(&args.seal_cert)?,
+        status_list_key: Some(absolute(&args.status_list_key)?),
+        status_list_cert: Some(absolute(&args.status_list_cert)?),
+    };
+    let json = serde_json::to_vec_pretty(&config).expect("config serialises");
+    write_file(&office.join(OFFICE_FILE), &json)?;
+    OfficeDir::create(office)?;
+    out!(
+        "office {} ready in {}",
+        config.identity.name,
+        office.display()
+    );
+    Ok(0)
+}
+
+/// `licence template`: stores a licence type's template in the office's registry.
+fn store_template(office: &Path, file: &Path) -> eseal::Result<u8> {
+    let mut dir = OfficeDir::open(office)?;
+    let template = Template::from_json(&read_file(file)?)?;
+    let now = unix_seconds(SystemTime::now());
+    dir.put_template(&template, "eseal", now)?;
+    out!("template {} ({}) stored", template.type_code, template.name);
+    Ok(0)
+}
+
+/// `licence issue`: one licence from a JSON request, or a batch.
+fn issue(args: IssueArgs) -> eseal::Result<u8> {
+    let IssueArgs {
+        office,
+        type_code,
+        input,
+        batch,
+        idempotency_key,
+        operator,
+        at,
+        out,
+    } = args;
+    let mut dir = OfficeDir::open(&office)?;
+    let template = dir.template(&type_code)?;
+    let at = unix_seconds(time_arg(&at)?);
+    if let Some(path) = &out {
+        std::fs::create_dir_all(path).map_err(|e| eseal::Error::io(path, e))?;
+    }
+    match (input, batch) {
+        (Some(input), None) => {
+            let request = LicenceRequest::from_json(&read_file(&input)?)?;
+            let (issued, pdf) = dir.issue(
+                &type_code,
+                &request,
+                idempotency_key.as_deref(),
+                &operator,
+                at,
+                out.is_some(),
             )?;
-            write_file(&out, &token)?;
+            print_issued(&issued);
+            if let (Some(path), Some(pdf)) = (&out, &pdf) {
+                write_outputs(&issued, pdf, Format::Pdf, path)?;
+            }
+            Ok(0)
+        }
+        (None, Some(batch)) => issue_batch(&mut dir, &template, &batch, &operator, at, &out),
+        _ => Err(eseal::Error::Invalid(
+            "give one request (--in FILE.json) or a batch (--batch FILE.csv|.jsonl)".into(),
+        )),
+    }
+}
+
+/// `licence show`: a licence's record and status history.
+fn show(office: &Path, identifier: &str) -> eseal::Result<u8> {
+    let dir = OfficeDir::open(office)?;
+    let record = dir
+        .registry
+        .licence(identifier)?
+        .ok_or_else(|| eseal::Error::Invalid(format!("no licence {identifier}")))?;
+    out!("{}", record.identifier);
+    out!("  status:      {}", record.status);
+    out!("  status list: {} #{}", record.list_uri, record.list_idx);
+    if let Some(sha256) = &record.doc_sha256 {
+        out!("  document:    SHA-256 {}", hex::encode(sha256));
+    }
+    out!("  QR:          {}", record.qr);
+    for h in dir.registry.history(identifier)? {
+        out!(
+            "  {} {} → {} (op {}) by {}{}",
+            eseal::pki::rfc3339(h.at),
+            h.from.as_deref().unwrap_or("—"),
+            h.to,
+            h.op,
+            h.operator,
+            h.reason.map(|r| format!(": {r}")).unwrap_or_default()
+        );
+    }
+    Ok(0)
+}
+
+/// `licence status-list`: signs and writes the office's status list, then signs the
+/// audit log's head.
+fn status_list(
+    office: &Path,
+    uri: Option<String>,
+    out: &Path,
+    ttl: u64,
+    valid_hours: u64,
+) -> eseal::Result<u8> {
+    let dir = OfficeDir::open(office)?;
+    let now = SystemTime::now();
+    let (entries, token) = dir.status_list(
+        uri.as_deref(),
+        now,
+        Duration::from_secs(ttl),
+        Duration::from_secs(valid_hours * 3600),
+    )?;
+    let uri = uri.unwrap_or_else(|| dir.config.status_list_uri.clone());
+    write_file(out, &token)?;
+    out!(
+        "status list {uri}: {entries} entries, {} bytes signed, valid {valid_hours} h → {}",
+        token.len(),
+        out.display()
+    );
+    let (head, path) = dir.sign_audit_head(now)?;
+    out!(
+        "audit head: {} entries, {} → {}",
+        head.entries,
+        hex::encode(head.head),
+        path.display()
+    );
+    Ok(0)
+}
+
+/// `licence audit`: the registry checked read-only; damage or a broken chain exits 65.
+fn audit(office: &Path, head: Option<PathBuf>) -> eseal::Result<u8> {
+    let heads = head.map(|path| vec![path]);
+    let audit = audit_office(office, heads.as_deref())?;
+    if !audit.damage.is_empty() {
+        for message in &audit.damage {
+            out!("{}: {message}", office.join(REGISTRY_FILE).display());
+        }
+        out!("registry damaged: restore it from a backup");
+        return Ok(crate::EXIT_UNREADABLE);
+    }
+    for (path, check) in &audit.heads {
+        if let AuditCheck::Broken { seq } = check {
             out!(
-                "trust list {issuer} #{seq}: {} offices, {} bytes → {}",
-                office.len(),
-                token.len(),
-                out.display()
+                "{}: the database no longer holds what the office signed (entry {seq})",
+                path.display()
+            );
+        }
+    }
+    match audit.chain {
+        Some(AuditCheck::Intact { entries, head }) => {
+            out!(
+                "audit log intact: {entries} entries, head {}, {} signed heads match",
+                hex::encode(head),
+                audit.heads.len()
             );
             Ok(0)
         }
+        Some(AuditCheck::Broken { seq }) => {
+            out!("audit log broken at entry {seq}");
+            Ok(crate::EXIT_UNREADABLE)
+        }
+        None => Ok(crate::EXIT_UNREADABLE),
     }
+}
+
+/// `licence export`: a licence's QR text, QR image and sealed document, written again.
+fn export(
+    office: &Path,
+    identifier: &str,
+    out: &Path,
+    format: Format,
+    operator: &str,
+) -> eseal::Result<u8> {
+    let mut dir = OfficeDir::open(office)?;
+    let issued = dir.issued(identifier)?;
+    std::fs::create_dir_all(out).map_err(|e| eseal::Error::io(out, e))?;
+    let document = seal_document(&mut dir, &issued, operator, format)?;
+    write_outputs(&issued, &document, format, out)?;
+    out!("{identifier} → {}", out.display());
+    Ok(0)
+}
+
+/// `licence trust-list`: the offices in `offices` and the templates their registries
+/// hold, in a trust list signed by `signer`.
+fn trust_list(
+    signer: &SignerArgs,
+    issuer: &str,
+    offices: &[PathBuf],
+    seq: u64,
+    valid_days: u64,
+    out: &Path,
+) -> eseal::Result<u8> {
+    let LoadedSigner {
+        key,
+        certificate: cert,
+        chain,
+        ..
+    } = signer.load()?;
+    let mut list = TrustList::new(issuer);
+    for dir in offices {
+        let config = OfficeConfig::read(dir)?;
+        for stored in SqliteRegistry::open(dir.join(REGISTRY_FILE))?.templates()? {
+            if !list
+                .templates
+                .iter()
+                .any(|t| t.type_code.to_string() == stored.type_code)
+            {
+                list = list.template(Template::from_json(&stored.body)?);
+            }
+        }
+        list = list.office(listed_office(&config)?);
+    }
+    let now = SystemTime::now();
+    let token = sign_trust_list(
+        &list,
+        seq,
+        now,
+        now + Duration::from_secs(valid_days * 86_400),
+        &key,
+        &cert,
+        &chain,
+    )?;
+    write_file(out, &token)?;
+    out!(
+        "trust list {issuer} #{seq}: {} offices, {} bytes → {}",
+        offices.len(),
+        token.len(),
+        out.display()
+    );
+    Ok(0)
+}
+
+/// An office as a trust list lists it: its identity, status-list prefix and the
+/// certificates of its licence and status-list signers.
+fn listed_office(config: &OfficeConfig) -> eseal::Result<Office> {
+    let signing = first_certificate(&config.cert)?;
+    let prefix = status_list_prefix(&config.status_list_uri);
+    let mut listed = Office::new(&config.identity.code.to_string(), &config.identity.name)
+        .region(config.identity.region.as_str())
+        .status_list(prefix)
+        .key(ListedKey::new(signing, KeyUse::Sign));
+    if let Some(path) = &config.status_list_cert {
+        listed = listed.key(ListedKey::new(first_certificate(path)?, KeyUse::Sign));
+    }
+    Ok(listed)
 }
 
 /// The prefix under which an office publishes status lists: its list URI up to the last
@@ -689,19 +740,14 @@ fn seal_document(
     }
 }
 
-/// Renders the licence `identifier` of the office in `office` as `format`, seals it with
-/// the office's e-seal and writes it to `out`; its SHA-256 is stored with the licence.
-pub fn render(
-    office: &Path,
-    identifier: &str,
-    out: &Path,
-    operator: &str,
-    format: Format,
-) -> eseal::Result<u8> {
-    let mut dir = OfficeDir::open(office)?;
-    let issued = dir.issued(identifier)?;
-    let document = seal_document(&mut dir, &issued, operator, format)?;
-    write_file(out, &document)?;
-    out!("{} → {}", identifier, out.display());
+/// Renders the licence `args.identifier` of the office in `args.office` as `format`,
+/// seals it with the office's e-seal and writes it to `args.out`; its SHA-256 is stored
+/// with the licence.
+pub fn render(args: &RenderArgs, format: Format) -> eseal::Result<u8> {
+    let mut dir = OfficeDir::open(&args.office)?;
+    let issued = dir.issued(&args.identifier)?;
+    let document = seal_document(&mut dir, &issued, &args.operator, format)?;
+    write_file(&args.out, &document)?;
+    out!("{} → {}", args.identifier, args.out.display());
     Ok(0)
 }

@@ -14,6 +14,7 @@ mod ofd_cmd;
 mod pdf_cmd;
 mod pki_cmd;
 mod seal_cmd;
+mod signer;
 mod speed;
 mod speed_cmd;
 mod tsa_cmd;
@@ -120,6 +121,17 @@ fn exit_code_for(e: &eseal::Error) -> u8 {
         | eseal::Error::NotAFile { .. } => EXIT_UNREADABLE,
         eseal::Error::DocumentRefused(_) => EXIT_REFUSED,
         _ => EXIT_USAGE,
+    }
+}
+
+/// Rewords the help of arguments of a flattened group for one command, by argument id:
+/// `#[command(mut_args(crate::reword(&[("cert", "The TSA certificate")])))]`.
+pub fn reword(
+    helps: &'static [(&'static str, &'static str)],
+) -> impl FnMut(clap::Arg) -> clap::Arg {
+    move |arg| match helps.iter().find(|(id, _)| arg.get_id().as_str() == *id) {
+        Some((_, help)) => arg.help(*help),
+        None => arg,
     }
 }
 

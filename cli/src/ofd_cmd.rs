@@ -5,12 +5,11 @@ use std::path::PathBuf;
 use std::time::SystemTime;
 
 use clap::Subcommand;
-use eseal::crypto::Signer;
 use eseal::ofd::{OfdPlacement, OfdSealOptions, Package, seal_ofd_to};
 use eseal::seal::Seal;
 
-use crate::licence_cmd::{self, Format};
-use crate::pdf_cmd::load_key;
+use crate::licence_cmd::{self, Format, RenderArgs};
+use crate::signer::{LoadedSigner, SealArgs};
 use crate::{input_named, read_file, write_output};
 
 #[derive(Subcommand)]
@@ -18,23 +17,14 @@ pub enum Command {
     /// Add a seal signature (签章) to an OFD: Seal.esl, Signature.xml protecting every file
     /// of the package, the StampAnnot showing the seal, and SignedValue.dat; earlier
     /// signatures stay valid.
+    #[command(mut_args(crate::reword(&[
+        ("input", "The OFD to seal"),
+        ("out", "The sealed OFD to write"),
+        ("cert", "The signer's certificate (PEM); it must be in the seal's certList"),
+    ])))]
     Seal {
-        /// The OFD to seal.
-        #[arg(long = "in")]
-        input: PathBuf,
-        /// The sealed OFD to write.
-        #[arg(long)]
-        out: PathBuf,
-        /// The signer's certificate (PEM); it must be in the seal's certList.
-        #[arg(long)]
-        cert: PathBuf,
-        /// The signer's private key: PKCS#8 PEM (encrypted if --password is given) or
-        /// PKCS#12 (.p12/.pfx).
-        #[arg(long)]
-        key: PathBuf,
-        /// The password of an encrypted key or PKCS#12 file.
-        #[arg(long)]
-        password: Option<String>,
+        #[command(flatten)]
+        files: SealArgs,
         /// The e-seal (.esl).
         #[arg(long)]
         seal: PathBuf,
@@ -61,19 +51,8 @@ pub enum Command {
     },
     /// Render a licence of an office as an OFD (GB/T 36905) and seal it with the office's
     /// e-seal over its name and date; the document's SHA-256 is stored with the licence.
-    Render {
-        /// The office directory.
-        #[arg(long)]
-        office: PathBuf,
-        /// The licence identifier.
-        identifier: String,
-        /// The OFD to write.
-        #[arg(long)]
-        out: PathBuf,
-        /// Who renders (audit log).
-        #[arg(long, default_value = "eseal")]
-        operator: String,
-    },
+    #[command(mut_args(crate::reword(&[("out", "The OFD to write")])))]
+    Render(RenderArgs),
 }
 
 fn parse_boundary(text: &str) -> eseal::Result<[f64; 4]> {
@@ -88,18 +67,9 @@ fn parse_boundary(text: &str) -> eseal::Result<[f64; 4]> {
 
 pub fn run(cmd: Command) -> eseal::Result<u8> {
     match cmd {
-        Command::Render {
-            office,
-            identifier,
-            out,
-            operator,
-        } => licence_cmd::render(&office, &identifier, &out, &operator, Format::Ofd),
+        Command::Render(args) => licence_cmd::render(&args, Format::Ofd),
         Command::Seal {
-            input,
-            out,
-            cert,
-            key,
-            password,
+            files: SealArgs { input, out, signer },
             seal,
             page,
             boundary,
@@ -108,13 +78,11 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             lock,
             force,
         } => {
-            let certificate = crate::read_certificate_file(&cert)?.0;
-            let (signer, _) = load_key(&key, password.as_deref())?;
-            if certificate.spki_der() != signer.public_key_spki() {
-                return Err(eseal::Error::Invalid(
-                    "the key does not belong to the certificate".into(),
-                ));
-            }
+            let LoadedSigner {
+                key: signer,
+                certificate,
+                ..
+            } = signer.load()?;
             let seal = Seal::from_der(&read_file(&seal)?)?;
             // A file is opened and its large files left there; standard input is read whole.
             let limit = crate::max_document();

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Subcommand;
-use eseal::crypto::{Signer, SoftwareKey};
+use eseal::crypto::Signer;
 use std::time::Duration;
 
 use eseal::cms::tsa::HttpTsa;
@@ -11,9 +11,10 @@ use eseal::pdf::{
     DocMdp, FieldLock, PdfSealOptions, Placement, SubFilter, Timestamper, ValidationData,
     add_document_timestamp, add_validation_data, seal_pdf, seal_pdf_file,
 };
-use eseal::pki::{Certificate, Crl};
+use eseal::pki::Crl;
 use eseal::seal::Seal;
 
+use crate::signer::{LoadedSigner, SealArgs};
 use crate::{input_named, read_file, read_file_up_to, write_file, write_output};
 
 /// PAdES baseline levels (ETSI EN 319 142-1 clause 6).
@@ -99,23 +100,13 @@ impl LtvArgs {
 #[derive(Subcommand)]
 pub enum Command {
     /// Seal a PDF by incremental update: signature field, visible seal, CMS (PAdES B-B).
+    #[command(mut_args(crate::reword(&[
+        ("input", "The PDF to seal"),
+        ("out", "The sealed PDF to write"),
+    ])))]
     Seal {
-        /// The PDF to seal.
-        #[arg(long = "in")]
-        input: PathBuf,
-        /// The sealed PDF to write.
-        #[arg(long)]
-        out: PathBuf,
-        /// The signer's certificate (PEM), followed by its intermediates if any.
-        #[arg(long)]
-        cert: PathBuf,
-        /// The signer's private key: PKCS#8 PEM (encrypted if --password is given) or
-        /// PKCS#12 (.p12/.pfx).
-        #[arg(long)]
-        key: PathBuf,
-        /// The password of an encrypted key or PKCS#12 file.
-        #[arg(long)]
-        password: Option<String>,
+        #[command(flatten)]
+        files: SealArgs,
         /// More intermediate certificates to embed (PEM); repeatable.
         #[arg(long)]
         chain: Vec<PathBuf>,
@@ -183,30 +174,6 @@ pub enum Command {
     },
 }
 
-/// Loads a software key from PKCS#8 PEM/DER or PKCS#12, with the certificates a PKCS#12
-/// file carries.
-pub fn load_key(
-    path: &std::path::Path,
-    password: Option<&str>,
-) -> eseal::Result<(SoftwareKey, Vec<Certificate>)> {
-    let bytes = read_file(path)?;
-    if let Ok(text) = std::str::from_utf8(&bytes)
-        && text.contains("-----BEGIN")
-    {
-        return Ok((SoftwareKey::from_pem(text, password)?, Vec::new()));
-    }
-    if let Some(password) = password
-        && let Ok((key, certs)) = SoftwareKey::from_pkcs12(&bytes, password)
-    {
-        let certs = certs
-            .iter()
-            .filter_map(|der| Certificate::from_der(der).ok())
-            .collect();
-        return Ok((key, certs));
-    }
-    Ok((SoftwareKey::from_pkcs8_der(&bytes)?, Vec::new()))
-}
-
 fn parse_rect(text: &str) -> eseal::Result<[f64; 4]> {
     let values: Vec<f64> = text
         .split(',')
@@ -245,11 +212,7 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
 
 fn run_seal(cmd: Command) -> eseal::Result<u8> {
     let Command::Seal {
-        input,
-        out,
-        cert,
-        key,
-        password,
+        files: SealArgs { input, out, signer },
         chain,
         seal,
         page,
@@ -270,22 +233,16 @@ fn run_seal(cmd: Command) -> eseal::Result<u8> {
     else {
         return Ok(0);
     };
-    let (certificate, certs) = crate::read_certificate_file(&cert)?;
-    let (signer, p12_certs) = load_key(&key, password.as_deref())?;
-    if certificate.spki_der() != signer.public_key_spki() {
-        return Err(eseal::Error::Invalid(
-            "the key does not belong to the certificate".into(),
-        ));
-    }
-    let mut intermediates = certs;
+    let LoadedSigner {
+        key: signer,
+        certificate,
+        chain: mut intermediates,
+        key_file_chain,
+    } = signer.load()?;
     for path in &chain {
         intermediates.extend(crate::read_certificate_bundle_file(path)?);
     }
-    intermediates.extend(
-        p12_certs
-            .into_iter()
-            .filter(|c| c.der() != certificate.der() && c.subject() != c.issuer()),
-    );
+    intermediates.extend(key_file_chain);
     let seal = match &seal {
         Some(path) => Some(Seal::from_der(&read_file(path)?)?),
         None => None,

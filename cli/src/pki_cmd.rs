@@ -12,18 +12,16 @@ use crate::{write_file, write_secret};
 #[derive(Subcommand)]
 pub enum Command {
     /// Create a self-signed root CA in DIR.
+    #[command(mut_args(crate::reword(&[
+        ("name", "Common name, e.g. \"国家电子证照根CA\""),
+        ("org", "Organisation"),
+        ("alg", "sm2 (default), p256, p384, ed25519"),
+    ])))]
     Init {
         /// The CA directory to create.
         dir: PathBuf,
-        /// Common name, e.g. "国家电子证照根CA".
-        #[arg(long)]
-        name: String,
-        /// Organisation.
-        #[arg(long)]
-        org: Option<String>,
-        /// sm2 (default), p256, p384, ed25519.
-        #[arg(long, default_value = "sm2")]
-        alg: Algorithm,
+        #[command(flatten)]
+        subject: SubjectArgs,
         /// Validity in days.
         #[arg(long, default_value_t = 3650)]
         days: u32,
@@ -37,15 +35,8 @@ pub enum Command {
         /// province's list signer), tsa or ocsp (a root is made by `pki init`).
         #[arg(long)]
         profile: Profile,
-        /// Common name of the subject.
-        #[arg(long)]
-        name: String,
-        /// Organisation of the subject.
-        #[arg(long)]
-        org: Option<String>,
-        /// Key algorithm for the new key: sm2 (default), p256, p384, ed25519.
-        #[arg(long, default_value = "sm2")]
-        alg: Algorithm,
+        #[command(flatten)]
+        subject: SubjectArgs,
         /// Validity in days.
         #[arg(long, default_value_t = 730)]
         days: u32,
@@ -86,24 +77,34 @@ pub enum Command {
     },
 }
 
-fn dn(name: String, org: Option<String>) -> DistinguishedName {
-    DistinguishedName {
-        common_name: name,
-        organization: org,
-        ..Default::default()
+/// The subject of a new certificate and the algorithm of its new key.
+#[derive(clap::Args)]
+pub struct SubjectArgs {
+    /// Common name of the subject.
+    #[arg(long)]
+    name: String,
+    /// Organisation of the subject.
+    #[arg(long)]
+    org: Option<String>,
+    /// Key algorithm for the new key: sm2 (default), p256, p384, ed25519.
+    #[arg(long, default_value = "sm2")]
+    alg: Algorithm,
+}
+
+impl SubjectArgs {
+    fn dn(&self) -> DistinguishedName {
+        DistinguishedName {
+            common_name: self.name.clone(),
+            organization: self.org.clone(),
+            ..Default::default()
+        }
     }
 }
 
 pub fn run(cmd: Command) -> eseal::Result<u8> {
     match cmd {
-        Command::Init {
-            dir,
-            name,
-            org,
-            alg,
-            days,
-        } => {
-            let ca = OfficeCa::init_root(&dir, &dn(name, org), alg, days)?;
+        Command::Init { dir, subject, days } => {
+            let ca = OfficeCa::init_root(&dir, &subject.dn(), subject.alg, days)?;
             out!(
                 "root CA {} in {}",
                 ca.certificate().subject(),
@@ -113,22 +114,21 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
         Command::Issue {
             ca,
             profile,
-            name,
-            org,
-            alg,
+            subject,
             days,
             out,
         } => {
             let ca = OfficeCa::open(&ca)?;
             if profile == Profile::OfficeCa {
-                let sub = ca.create_office_ca(&out, &dn(name, org), alg, days)?;
+                let sub = ca.create_office_ca(&out, &subject.dn(), subject.alg, days)?;
                 out!(
                     "office CA {} in {}",
                     sub.certificate().subject(),
                     out.display()
                 );
             } else {
-                let (cert, key) = ca.issue_with_new_key(profile, &dn(name, org), alg, days)?;
+                let (cert, key) =
+                    ca.issue_with_new_key(profile, &subject.dn(), subject.alg, days)?;
                 let mut pem = cert.to_pem();
                 pem.push_str(&ca.certificate().to_pem());
                 for c in ca.chain() {

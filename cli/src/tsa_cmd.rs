@@ -11,26 +11,30 @@ use eseal::cms::tsa::{self, Authority};
 use eseal::cms::{DigestAlgorithm, TimestampRequest};
 use eseal::pki::{rfc3339, unix_seconds};
 
+use crate::signer::SignerArgs;
 use crate::write_file;
 
 #[derive(Subcommand)]
 pub enum Command {
     /// Run an RFC 3161 timestamping authority over HTTP (POST application/timestamp-query)
     /// until killed; prints its URL first.
+    #[command(mut_args(crate::reword(&[
+        (
+            "cert",
+            "The TSA certificate (PEM; critical extended key usage timeStamping alone), \
+             followed by the chain to send with tokens",
+        ),
+        (
+            "key",
+            "The TSA's private key: PKCS#8 PEM (encrypted if --password is given) or PKCS#12",
+        ),
+    ])))]
     Serve {
         /// Address to listen on, e.g. 127.0.0.1:8091 (port 0: any free port).
         #[arg(long)]
         listen: String,
-        /// The TSA certificate (PEM; critical extended key usage timeStamping alone),
-        /// followed by the chain to send with tokens.
-        #[arg(long)]
-        cert: PathBuf,
-        /// The TSA's private key: PKCS#8 PEM (encrypted if --password is given) or PKCS#12.
-        #[arg(long)]
-        key: PathBuf,
-        /// The password of an encrypted key or PKCS#12 file.
-        #[arg(long)]
-        password: Option<String>,
+        #[command(flatten)]
+        signer: SignerArgs,
         /// The TSA policy OID tokens are issued under (an example by default: set your own).
         #[arg(long, default_value = "1.2.3.4.1")]
         policy: String,
@@ -72,14 +76,16 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
     match cmd {
         Command::Serve {
             listen,
-            cert,
-            key,
-            password,
+            signer,
             policy,
         } => {
-            let (certificate, certs) = crate::read_certificate_file(&cert)?;
-            let (signer, _) = crate::pdf_cmd::load_key(&key, password.as_deref())?;
-            let authority = Authority::new(Arc::new(signer), certificate, certs, &policy)?;
+            let signer = signer.load()?;
+            let authority = Authority::new(
+                Arc::new(signer.key),
+                signer.certificate,
+                signer.chain,
+                &policy,
+            )?;
             let io = |source| eseal::Error::Io {
                 path: listen.clone().into(),
                 source,

@@ -902,3 +902,266 @@ fn write_json(d: &Path, name: &str, value: &impl serde::Serialize) -> String {
     std::fs::write(d.join(name), serde_json::to_vec_pretty(value).unwrap()).unwrap();
     p(d, name)
 }
+
+/// Runs `eseal` with `args`, an environment variable `name=value` and `stdin` as its
+/// standard input.
+fn eseal_with(args: &[&str], env: (&str, &str), stdin: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_eseal"))
+        .args(args)
+        .env(env.0, env.1)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the eseal binary runs");
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin).unwrap();
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+/// The office's signer with its key encrypted (PBES2, AES-256) under `password`, in
+/// `d/signer-enc.key`.
+fn encrypt_signer_key(d: &Path, password: &str) {
+    openssl_ok(
+        d,
+        &[
+            "pkcs8",
+            "-topk8",
+            "-v2",
+            "aes-256-cbc",
+            "-passout",
+            &format!("pass:{password}"),
+            "-in",
+            "signer.key",
+            "-out",
+            "signer-enc.key",
+        ],
+    );
+}
+
+/// `pdf seal` of `d/plain.pdf` into `d/out` by the signer with its encrypted key and
+/// `password_args`.
+fn pdf_seal_encrypted(d: &Path, out: &str, password_args: &[&str]) -> Vec<String> {
+    let mut args = vec![
+        "pdf".to_string(),
+        "seal".into(),
+        "--in".into(),
+        p(d, "plain.pdf"),
+        "--out".into(),
+        p(d, out),
+        "--cert".into(),
+        p(d, "signer.pem"),
+        "--key".into(),
+        p(d, "signer-enc.key"),
+    ];
+    args.extend(password_args.iter().map(|a| a.to_string()));
+    args
+}
+
+/// `d/name` verifies as one signature, TOTAL-PASSED without a reason.
+fn assert_sealed_and_passes(d: &Path, name: &str) {
+    let out = eseal(&[
+        "verify",
+        &p(d, name),
+        "--trust",
+        &p(d, "root/ca.pem"),
+        "--json",
+    ]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stdout));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["signatures"][0]["indication"], "TOTAL-PASSED");
+    assert_eq!(json["signatures"][0]["reasons"], serde_json::json!([]));
+}
+
+#[test]
+fn the_signer_password_comes_from_the_command_line_a_file_standard_input_or_a_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    office(d, "p256");
+    encrypt_signer_key(d, "right horse");
+    std::fs::write(
+        d.join("plain.pdf"),
+        eseal::pdf::sample::plain_pdf(&["Licence"], 0),
+    )
+    .unwrap();
+    std::fs::write(d.join("password.txt"), "right horse\n").unwrap();
+    std::fs::write(d.join("password-crlf.txt"), "right horse\r\n").unwrap();
+    std::fs::write(d.join("password-bare.txt"), "right horse").unwrap();
+    let no_env = ("ESEAL_TEST_UNUSED", "");
+    let sealed_with = |out: &str, password_args: &[&str], env: (&str, &str), stdin: &[u8]| {
+        let args = pdf_seal_encrypted(d, out, password_args);
+        let run = eseal_with(&strs(&args), env, stdin);
+        assert_eq!(code(&run), 0, "{password_args:?}: {}", stderr(&run));
+        assert_sealed_and_passes(d, out);
+    };
+
+    sealed_with("line.pdf", &["--password", "right horse"], no_env, b"");
+    for (out, file) in [
+        ("file.pdf", "password.txt"),
+        ("crlf.pdf", "password-crlf.txt"),
+        ("bare.pdf", "password-bare.txt"),
+    ] {
+        sealed_with(out, &["--password-file", &p(d, file)], no_env, b"");
+    }
+    sealed_with(
+        "stdin.pdf",
+        &["--password-file", "-"],
+        no_env,
+        b"right horse\n",
+    );
+    sealed_with(
+        "env.pdf",
+        &["--password-env", "ESEAL_TEST_PASSWORD"],
+        ("ESEAL_TEST_PASSWORD", "right horse"),
+        b"",
+    );
+}
+
+#[test]
+fn a_password_from_two_places_a_missing_variable_or_an_unreadable_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    office(d, "p256");
+    encrypt_signer_key(d, "right horse");
+    std::fs::write(
+        d.join("plain.pdf"),
+        eseal::pdf::sample::plain_pdf(&["Licence"], 0),
+    )
+    .unwrap();
+    std::fs::write(d.join("password.txt"), "right horse\n").unwrap();
+    // One trailing newline goes, not two.
+    std::fs::write(d.join("password-2nl.txt"), "right horse\n\n").unwrap();
+    std::fs::write(d.join("password-latin1.txt"), b"right h\xf6rse\n").unwrap();
+    let file = p(d, "password.txt");
+    let no_env = ("ESEAL_TEST_UNUSED", "");
+    let refused = |password_args: &[&str], env: (&str, &str), exit: i32, message: &str| {
+        let args = pdf_seal_encrypted(d, "never.pdf", password_args);
+        let run = eseal_with(&strs(&args), env, b"");
+        assert_eq!(code(&run), exit, "{password_args:?}: {}", stderr(&run));
+        assert!(
+            stderr(&run).contains(message),
+            "{password_args:?}: {}",
+            stderr(&run)
+        );
+        assert!(!d.join("never.pdf").exists());
+    };
+
+    // Two sources at once: a usage error.
+    refused(
+        &["--password", "right horse", "--password-file", &file],
+        no_env,
+        64,
+        "'--password <PASSWORD>' cannot be used with '--password-file <FILE>'",
+    );
+    refused(
+        &[
+            "--password-file",
+            &file,
+            "--password-env",
+            "ESEAL_TEST_PASSWORD",
+        ],
+        ("ESEAL_TEST_PASSWORD", "right horse"),
+        64,
+        "'--password-file <FILE>' cannot be used with '--password-env <VAR>'",
+    );
+    // A variable that is not set: a usage error naming it.
+    refused(
+        &["--password-env", "ESEAL_TEST_NO_SUCH_VARIABLE"],
+        no_env,
+        64,
+        "--password-env ESEAL_TEST_NO_SUCH_VARIABLE: the environment variable is not set",
+    );
+    // The wrong password, from a file or a variable; no password at all.
+    refused(
+        &["--password-file", &p(d, "password-2nl.txt")],
+        no_env,
+        64,
+        "wrong password or corrupt encrypted key",
+    );
+    refused(
+        &["--password-env", "ESEAL_TEST_PASSWORD"],
+        ("ESEAL_TEST_PASSWORD", "right horse\n"),
+        64,
+        "wrong password or corrupt encrypted key",
+    );
+    refused(
+        &[],
+        no_env,
+        64,
+        "the private key is encrypted: a password is needed",
+    );
+    // A password file that is missing or not text: unreadable input (65); one that cannot
+    // be read: an I/O error (74), naming it.
+    let missing = p(d, "no-such-password.txt");
+    refused(&["--password-file", &missing], no_env, 65, &missing);
+    let latin1 = p(d, "password-latin1.txt");
+    refused(&["--password-file", &latin1], no_env, 65, &latin1);
+    let under_a_file = format!("{file}/password");
+    refused(
+        &["--password-file", &under_a_file],
+        no_env,
+        74,
+        &under_a_file,
+    );
+}
+
+#[test]
+fn every_signing_command_reads_the_password_the_same_ways() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    office(d, "p256");
+    encrypt_signer_key(d, "right horse");
+    let (cert, key, out) = (p(d, "signer.pem"), p(d, "signer-enc.key"), p(d, "never"));
+    let signer = ["--cert", &cert, "--key", &key];
+    let commands: [&[&str]; 4] = [
+        &["pdf", "seal", "--in", &out, "--out", &out],
+        &["ofd", "seal", "--in", &out, "--out", &out, "--seal", &out],
+        &["tsa", "serve", "--listen", "127.0.0.1:0"],
+        &[
+            "licence",
+            "trust-list",
+            "--issuer",
+            "吉林省",
+            "--office",
+            &out,
+            "--seq",
+            "1",
+            "--out",
+            &out,
+        ],
+    ];
+    for command in commands {
+        let args = [
+            command,
+            &signer,
+            &["--password-env", "ESEAL_TEST_NO_SUCH_VARIABLE"],
+        ]
+        .concat();
+        let run = eseal(&args);
+        assert_eq!(code(&run), 64, "{command:?}: {}", stderr(&run));
+        assert!(
+            stderr(&run).contains(
+                "--password-env ESEAL_TEST_NO_SUCH_VARIABLE: the environment variable is not set"
+            ),
+            "{command:?}: {}",
+            stderr(&run)
+        );
+        let args = [
+            command,
+            &signer,
+            &["--password", "x", "--password-env", "V"],
+        ]
+        .concat();
+        let run = eseal(&args);
+        assert_eq!(code(&run), 64, "{command:?}: {}", stderr(&run));
+        assert!(
+            stderr(&run)
+                .contains("'--password <PASSWORD>' cannot be used with '--password-env <VAR>'"),
+            "{command:?}: {}",
+            stderr(&run)
+        );
+        assert!(!d.join("never").exists());
+    }
+}
