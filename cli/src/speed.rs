@@ -539,7 +539,7 @@ fn signature_checks(store: &TrustStore, leaf: &pki::Certificate) -> Result<Vec<C
     let mut checks: Vec<Check> = Vec::new();
     for link in path.windows(2) {
         let (cert, issuer) = (link[0].clone(), link[1].clone());
-        let parts = eseal::test_util::signed_parts(cert.der())?;
+        let parts = eseal::pki::signed_parts(cert.der())?;
         let key = issuer.public_key()?;
         let raw = key.raw().to_vec();
         let algorithm = parts.0;
