@@ -49,7 +49,7 @@
 //! store.add_anchor(root)?;
 //! let report = store
 //!     .validate(&signer, &[], SystemTime::now(), Usage::Signer)
-//!     .to_report("certificate");
+//!     .to_report(eseal::report::ReportKind::Certificate);
 //! assert_eq!(report.indication, Indication::TotalPassed);
 //!
 //! // The same certificate is not fit to sign timestamps.

@@ -2,6 +2,7 @@
 //! ETSI EN 319 102-1 clause 5.1.3: a main indication, a sub-indication and named reasons.
 
 use std::fmt;
+use std::time::SystemTime;
 
 use serde::Serialize;
 
@@ -107,15 +108,15 @@ pub enum Reason {
     CertificateExpired {
         /// The certificate's subject.
         subject: String,
-        /// Its `notAfter`, RFC 3339.
-        not_after: String,
+        /// Its `notAfter`.
+        not_after: Time,
     },
     /// A certificate was not yet valid at the validation time.
     CertificateNotYetValid {
         /// The certificate's subject.
         subject: String,
-        /// Its `notBefore`, RFC 3339.
-        not_before: String,
+        /// Its `notBefore`.
+        not_before: Time,
     },
     /// A certificate was revoked at or before the validation time.
     CertificateRevoked {
@@ -123,8 +124,8 @@ pub enum Reason {
         subject: String,
         /// Its serial number, hex.
         serial: String,
-        /// The revocation date, RFC 3339.
-        revoked_at: String,
+        /// The revocation date.
+        revoked_at: Time,
         /// The CRL reason code (RFC 5280 clause 5.3.1), if the CRL gives one.
         reason: Option<String>,
         /// Whether the certificate is a CA certificate in the chain.
@@ -164,13 +165,13 @@ pub enum Reason {
     SignerNotInSealCertList,
     /// The seal's validity period ended before the validation time.
     SealExpired {
-        /// `validEnd`, RFC 3339.
-        valid_end: String,
+        /// `validEnd`.
+        valid_end: Time,
     },
     /// The seal's validity period starts after the validation time.
     SealNotYetValid {
-        /// `validStart`, RFC 3339.
-        valid_start: String,
+        /// `validStart`.
+        valid_start: Time,
     },
     /// A time the signer or maker claims lies outside a validity window it must fall in.
     ClaimedTimeOutsideValidity {
@@ -227,10 +228,10 @@ pub enum Reason {
     CertificateExpiredBeforePoe {
         /// The certificate's subject.
         subject: String,
-        /// Its `notAfter`, RFC 3339.
-        not_after: String,
-        /// The proof of existence, RFC 3339.
-        poe: String,
+        /// Its `notAfter`.
+        not_after: Time,
+        /// The proof of existence.
+        poe: Time,
     },
     /// A licence QR failed to decode at a stage of LICENCE.md §3 (PREFIX … CLAIMS).
     LicenceFormat {
@@ -249,20 +250,20 @@ pub enum Reason {
     KeyRevoked {
         /// The office's code.
         office: String,
-        /// `rv`, RFC 3339.
-        revoked_at: String,
+        /// `rv`.
+        revoked_at: Time,
     },
     /// The token does not belong to the key's office or time (LICENCE.md §3 BINDING).
     Binding(String),
     /// The licence is not in force yet (`at < nbf`, LICENCE.md §3 TIME).
     NotYetValid {
-        /// `nbf`, RFC 3339.
-        not_before: String,
+        /// `nbf`.
+        not_before: Time,
     },
     /// The licence's validity has ended (`at ≥ exp`, LICENCE.md §3 TIME).
     Expired {
-        /// `exp`, RFC 3339.
-        expires: String,
+        /// `exp`.
+        expires: Time,
     },
     /// The status list says INVALID: revoked, cancelled, withdrawn or lapsed (LICENCE.md §5).
     LicenceRevoked {
@@ -297,8 +298,8 @@ pub enum Reason {
     },
     /// The trust list is past its `exp` (LICENCE.md §4).
     TrustListStale {
-        /// `exp`, RFC 3339.
-        expired_at: String,
+        /// `exp`.
+        expired_at: Time,
     },
     /// The trust list cannot be used: malformed, untrusted signer, bad signature, rollback.
     TrustListInvalid(String),
@@ -699,8 +700,331 @@ impl Serialize for Reason {
     }
 }
 
+/// The version of the JSON report's shape: the `schema_version` of every [`Report`], and
+/// the version `schema/report.schema.json` describes. It grows when a field's meaning
+/// changes or one is removed; new fields and new enum values keep it.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A point in time as reports give it: Unix seconds and the UTC offset it was stated in
+/// (zero unless the source gave another, as a PDF `/M` date may). Shown and serialised as
+/// RFC 3339, e.g. `2026-11-23T14:00:00Z`; a time outside years 0000–9999 as `@` and its
+/// Unix seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Time {
+    unix: i64,
+    offset: i32,
+}
+
+impl Time {
+    /// The time `unix` seconds after the Unix epoch (negative before it), in UTC.
+    pub fn from_unix(unix: i64) -> Self {
+        Time { unix, offset: 0 }
+    }
+
+    /// The time `unix` seconds after the Unix epoch, stated at a UTC offset of
+    /// `offset_seconds` (kept when it is within ±24 h, else UTC).
+    pub fn from_unix_at_offset(unix: i64, offset_seconds: i32) -> Self {
+        let offset = if time::UtcOffset::from_whole_seconds(offset_seconds).is_ok() {
+            offset_seconds
+        } else {
+            0
+        };
+        Time { unix, offset }
+    }
+
+    /// Parses RFC 3339 text, keeping its offset.
+    pub fn parse_rfc3339(text: &str) -> Option<Self> {
+        let t = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+            .ok()?;
+        Some(Time::from_unix_at_offset(
+            t.unix_timestamp(),
+            t.offset().whole_seconds(),
+        ))
+    }
+
+    /// Seconds since the Unix epoch (negative before it).
+    pub fn unix_seconds(self) -> i64 {
+        self.unix
+    }
+
+    /// The UTC offset the time was stated in, in seconds.
+    pub fn offset_seconds(self) -> i32 {
+        self.offset
+    }
+
+    /// The same instant as a `SystemTime`.
+    pub fn to_system_time(self) -> SystemTime {
+        crate::pki::system_time(self.unix)
+    }
+
+    fn formatted(self) -> Option<String> {
+        let offset = time::UtcOffset::from_whole_seconds(self.offset).ok()?;
+        time::OffsetDateTime::from_unix_timestamp(self.unix)
+            .ok()?
+            .to_offset(offset)
+            .format(&time::format_description::well_known::Rfc3339)
+            .ok()
+    }
+}
+
+impl From<SystemTime> for Time {
+    fn from(t: SystemTime) -> Self {
+        Time::from_unix(crate::pki::unix_seconds(t))
+    }
+}
+
+impl fmt::Display for Time {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.formatted() {
+            Some(text) => f.write_str(&text),
+            None => write!(f, "@{}", self.unix),
+        }
+    }
+}
+
+impl Serialize for Time {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// The names of an enum's values as the JSON report writes them: `as_str`, `Display`
+/// and comparison with text.
+macro_rules! named {
+    ($name:ident { $($variant:ident => $text:literal,)+ }) => {
+        impl $name {
+            /// The name the JSON report writes.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+    };
+}
+
+/// What a report entry verified.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum ReportKind {
+    /// A certificate and its chain (`eseal verify` of a certificate).
+    Certificate,
+    /// A licence QR (LICENCE.md §3).
+    Licence,
+    /// An RFC 3161 timestamp token.
+    Timestamp,
+    /// A GB/T 38540 seal (the maker's signature over it).
+    Seal,
+    /// A GB/T 38540 signature (the signer's signature with a seal).
+    SealSignature,
+    /// A PDF signature (PAdES or PKCS#7 detached).
+    PdfSignature,
+    /// A PDF document timestamp (`/DocTimeStamp`).
+    PdfDocumentTimestamp,
+    /// An OFD `Type="Sign"` signature (SES-OFD.md §6).
+    OfdSignature,
+    /// An OFD `Type="Seal"` e-seal signature (SES-OFD.md §6).
+    OfdSealSignature,
+}
+
+named!(ReportKind {
+    Certificate => "certificate",
+    Licence => "licence",
+    Timestamp => "timestamp",
+    Seal => "seal",
+    SealSignature => "seal-signature",
+    PdfSignature => "pdf-signature",
+    PdfDocumentTimestamp => "pdf-document-timestamp",
+    OfdSignature => "ofd-signature",
+    OfdSealSignature => "ofd-seal-signature",
+});
+
+/// How much of a document a signature covers (PDF.md §2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum Coverage {
+    /// Every byte of the file but the signature value.
+    EntireFile,
+    /// Every byte of the revision it signs; later revisions follow.
+    EntireRevision,
+}
+
+named!(Coverage {
+    EntireFile => "ENTIRE_FILE",
+    EntireRevision => "ENTIRE_REVISION",
+});
+
+/// How far a change after signing goes, in pyHanko's order (`ModificationLevel`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum ModificationLevel {
+    /// Nothing changed.
+    #[serde(rename = "NONE")]
+    NoChange,
+    /// Validation data and document timestamps (DSS, `/DocTimeStamp`).
+    LtaUpdates,
+    /// Form filling and signing.
+    FormFilling,
+    /// Adding, changing or removing annotations.
+    Annotations,
+    /// Anything else: never allowed after a signature.
+    Other,
+}
+
+named!(ModificationLevel {
+    NoChange => "NONE",
+    LtaUpdates => "LTA_UPDATES",
+    FormFilling => "FORM_FILLING",
+    Annotations => "ANNOTATIONS",
+    Other => "OTHER",
+});
+
+/// Where a report's signing time comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[non_exhaustive]
+pub enum TimeSource {
+    /// The signer's (or the TSA's, for a token that does not verify) word.
+    #[serde(rename = "claimed")]
+    Claimed,
+    /// A verified signature timestamp (ETSI EN 319 122-1 `signature-time-stamp`).
+    #[serde(rename = "signature timestamp")]
+    SignatureTimestamp,
+    /// A verified PDF document timestamp.
+    #[serde(rename = "document timestamp")]
+    DocumentTimestamp,
+    /// A verified RFC 3161 token's own `genTime`.
+    #[serde(rename = "timestamp")]
+    Timestamp,
+}
+
+named!(TimeSource {
+    Claimed => "claimed",
+    SignatureTimestamp => "signature timestamp",
+    DocumentTimestamp => "document timestamp",
+    Timestamp => "timestamp",
+});
+
+/// What revocation checking concluded, worst finding first in this order: revoked, on
+/// hold, suspended, transferred, unknown, not checked, good.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum RevocationStatus {
+    /// Nothing was looked up (no CRL, OCSP response or status list given, or skipped).
+    #[default]
+    NotChecked,
+    /// Every certificate (or the licence) is good at the validation time.
+    Good,
+    /// The status of a certificate (or the licence) could not be established.
+    Unknown,
+    /// The licence is transferred (LICENCE.md §5).
+    Transferred,
+    /// The licence is suspended (LICENCE.md §5).
+    Suspended,
+    /// A certificate is on hold (`certificateHold`).
+    OnHold,
+    /// A certificate (or the licence) is revoked.
+    Revoked,
+}
+
+named!(RevocationStatus {
+    NotChecked => "NOT_CHECKED",
+    Good => "GOOD",
+    Unknown => "UNKNOWN",
+    Transferred => "TRANSFERRED",
+    Suspended => "SUSPENDED",
+    OnHold => "ON_HOLD",
+    Revoked => "REVOKED",
+});
+
+impl RevocationStatus {
+    /// The worse of two statuses, for a chain whose certificates each have one.
+    pub fn worse(self, other: RevocationStatus) -> RevocationStatus {
+        let rank = |s: RevocationStatus| match s {
+            RevocationStatus::Good => 0,
+            RevocationStatus::NotChecked => 1,
+            RevocationStatus::Unknown => 2,
+            RevocationStatus::Transferred => 3,
+            RevocationStatus::Suspended => 4,
+            RevocationStatus::OnHold => 5,
+            RevocationStatus::Revoked => 6,
+        };
+        if rank(other) > rank(self) {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+/// What revocation checking found: the status, and the findings in words (what the JSON
+/// report's `revocation` holds, e.g. `CN=leaf: good (CRL of CN=ca, …)`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Revocation {
+    /// The conclusion.
+    pub status: RevocationStatus,
+    /// The findings in words.
+    pub detail: String,
+}
+
+impl Revocation {
+    /// A finding of `status` described by `detail`.
+    pub fn new(status: RevocationStatus, detail: impl Into<String>) -> Self {
+        Revocation {
+            status,
+            detail: detail.into(),
+        }
+    }
+
+    /// Nothing was looked up: `not checked`.
+    pub fn not_checked() -> Self {
+        Revocation::new(RevocationStatus::NotChecked, "not checked")
+    }
+}
+
+impl Default for Revocation {
+    fn default() -> Self {
+        Revocation::not_checked()
+    }
+}
+
+impl fmt::Display for Revocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.detail)
+    }
+}
+
+impl PartialEq<&str> for Revocation {
+    fn eq(&self, other: &&str) -> bool {
+        self.detail == *other
+    }
+}
+
+impl Serialize for Revocation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.detail)
+    }
+}
+
 /// One certificate of a validated chain, as the report shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct CertificateSummary {
     /// Subject DN (RFC 4514).
     pub subject: String,
@@ -708,19 +1032,40 @@ pub struct CertificateSummary {
     pub issuer: String,
     /// Serial number, hex.
     pub serial: String,
-    /// `notBefore`, RFC 3339.
-    pub not_before: String,
-    /// `notAfter`, RFC 3339.
-    pub not_after: String,
+    /// `notBefore`.
+    pub not_before: Time,
+    /// `notAfter`.
+    pub not_after: Time,
     /// SHA-256 of the DER certificate, hex.
     pub sha256: String,
 }
 
+impl CertificateSummary {
+    /// The summary of a certificate from its parts.
+    pub fn new(
+        subject: String,
+        issuer: String,
+        serial: String,
+        validity: (Time, Time),
+        sha256: String,
+    ) -> Self {
+        CertificateSummary {
+            subject,
+            issuer,
+            serial,
+            not_before: validity.0,
+            not_after: validity.1,
+            sha256,
+        }
+    }
+}
+
 /// The result for one signature (or one certificate) in the input.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct SignatureReport {
-    /// What was verified, e.g. `certificate`.
-    pub kind: String,
+    /// What was verified.
+    pub kind: ReportKind,
     /// The main indication.
     pub indication: Indication,
     /// The sub-indication, absent when TOTAL-PASSED.
@@ -731,24 +1076,22 @@ pub struct SignatureReport {
     pub signer: Option<String>,
     /// The e-seal's name, where a seal is involved.
     pub seal: Option<String>,
-    /// The claimed or trusted signing time, RFC 3339.
-    pub signing_time: Option<String>,
-    /// Where the signing time comes from: `claimed` (the signer's word), `signature
-    /// timestamp`, `document timestamp` or `timestamp` (proven by a verified token).
-    pub signing_time_source: Option<String>,
+    /// The claimed or trusted signing time.
+    pub signing_time: Option<Time>,
+    /// Where the signing time comes from.
+    pub signing_time_source: Option<TimeSource>,
     /// The validated chain, leaf first, anchor last.
     pub chain: Vec<CertificateSummary>,
-    /// What revocation checking found, in words.
-    pub revocation: String,
+    /// What revocation checking found (serialised as its words).
+    pub revocation: Revocation,
     /// For documents: the signature field's name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
-    /// For documents: how much the signature covers (`ENTIRE_FILE`, `ENTIRE_REVISION`).
+    /// For documents: how much the signature covers.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub coverage: Option<String>,
-    /// For documents: the highest level of change after signing (`NONE`, `LTA_UPDATES`,
-    /// `FORM_FILLING`, `ANNOTATIONS`, `OTHER`).
-    pub modification: Option<String>,
+    pub coverage: Option<Coverage>,
+    /// For documents: the highest level of change after signing.
+    pub modification: Option<ModificationLevel>,
     /// For documents: every change after signing, in words.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<String>,
@@ -758,7 +1101,7 @@ pub struct SignatureReport {
 
 impl SignatureReport {
     /// A report of `kind` whose verdict follows from `reasons` (TOTAL-PASSED when empty).
-    pub fn new(kind: &str, mut reasons: Vec<Reason>) -> Self {
+    pub fn new(kind: ReportKind, mut reasons: Vec<Reason>) -> Self {
         reasons.sort_by_key(|r| std::cmp::Reverse(r.verdict().0));
         let (indication, sub_indication) = match reasons.first() {
             Some(r) => {
@@ -768,7 +1111,7 @@ impl SignatureReport {
             None => (Indication::TotalPassed, None),
         };
         SignatureReport {
-            kind: kind.to_string(),
+            kind,
             indication,
             sub_indication,
             reasons,
@@ -777,7 +1120,7 @@ impl SignatureReport {
             signing_time: None,
             signing_time_source: None,
             chain: Vec::new(),
-            revocation: "not checked".into(),
+            revocation: Revocation::not_checked(),
             field: None,
             coverage: None,
             modification: None,
@@ -789,14 +1132,26 @@ impl SignatureReport {
 
 /// The whole report of one verification run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Report {
-    /// The time the verification was run as of, RFC 3339.
-    pub validation_time: String,
+    /// The version of the JSON shape, [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// The time the verification was run as of.
+    pub validation_time: Time,
     /// One entry per signature or certificate found.
     pub signatures: Vec<SignatureReport>,
 }
 
 impl Report {
+    /// The report of a run as of `validation_time` that found `signatures`.
+    pub fn new(validation_time: impl Into<Time>, signatures: Vec<SignatureReport>) -> Self {
+        Report {
+            schema_version: SCHEMA_VERSION,
+            validation_time: validation_time.into(),
+            signatures,
+        }
+    }
+
     /// The worst indication of all entries; `None` when nothing signed was found.
     pub fn indication(&self) -> Option<Indication> {
         self.signatures.iter().map(|s| s.indication).max()
@@ -817,7 +1172,7 @@ mod tests {
         let revoked = |reason: Option<&str>, ca| Reason::CertificateRevoked {
             subject: "CN=leaf".into(),
             serial: "0a".into(),
-            revoked_at: "2026-01-02T03:04:05Z".into(),
+            revoked_at: Time::parse_rfc3339("2026-01-02T03:04:05Z").unwrap(),
             reason: reason.map(Into::into),
             ca,
         };

@@ -138,7 +138,7 @@ pub fn run(args: Args) -> eseal::Result<u8> {
     verdict(
         &store
             .validate(signer, &[], now, Usage::Signer)
-            .to_report("certificate"),
+            .to_report(eseal::report::ReportKind::Certificate),
     );
     out!(
         "   same as: eseal verify {0}/signer.pem --trust {0}/root.pem --usage signer",
@@ -149,7 +149,7 @@ pub fn run(args: Args) -> eseal::Result<u8> {
     verdict(
         &store
             .validate(signer, &[], now, Usage::Timestamping)
-            .to_report("certificate"),
+            .to_report(eseal::report::ReportKind::Certificate),
     );
 
     step("the seal maker makes the office's e-seal (GB/T 38540 v4, SM2) with its picture");
@@ -479,7 +479,7 @@ pub fn run(args: Args) -> eseal::Result<u8> {
     verdict(
         &store
             .validate(signer, &[], later, Usage::Signer)
-            .to_report("certificate"),
+            .to_report(eseal::report::ReportKind::Certificate),
     );
     step("the sealed licence PDF, checked again with the CRL");
     verdict(&verify_pdf(&sealed, &store, later)?.signatures[0]);
@@ -490,7 +490,7 @@ pub fn run(args: Args) -> eseal::Result<u8> {
     verdict(
         &store
             .validate(signer, &[], before, Usage::Signer)
-            .to_report("certificate"),
+            .to_report(eseal::report::ReportKind::Certificate),
     );
 
     out!(
