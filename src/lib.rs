@@ -40,8 +40,8 @@
 //! ```
 //! use std::time::SystemTime;
 //! use eseal::{
-//!     Algorithm, DistinguishedName, Indication, Profile, Signer, SoftwareKey, TrustStore,
-//!     Usage, Validity, issue_certificate, issue_root,
+//!     Algorithm, DistinguishedName, Indication, Profile, ReportKind, Signer, SoftwareKey,
+//!     TrustStore, Usage, Validity, issue_certificate, issue_root,
 //! };
 //!
 //! // An office's SM2 root and a signer (签章人) under it.
@@ -66,7 +66,7 @@
 //! store.add_anchor(root)?;
 //! let report = store
 //!     .validate(&signer, &[], SystemTime::now(), Usage::Signer)
-//!     .to_report("certificate");
+//!     .to_report(ReportKind::Certificate);
 //! assert_eq!(report.indication, Indication::TotalPassed);
 //!
 //! // The same certificate is not fit to sign timestamps.
@@ -102,17 +102,22 @@ mod http;
 pub use error::{Error, Result};
 
 // Verifying: one entry point and its report.
-pub use report::{CertificateSummary, Indication, Reason, Report, SignatureReport, SubIndication};
+pub use report::{
+    CertificateSummary, Coverage, Description as ReasonDescription, Indication, ModificationLevel,
+    Reason, Report, ReportKind, Revocation, RevocationStatus,
+    SCHEMA_VERSION as REPORT_SCHEMA_VERSION, SignatureReport, SubIndication, Time, TimeSource,
+};
 pub use verifier::Verifier;
 pub use verify::{DocumentOptions, LicenceReport, is_licence_qr, licence_qr_in, verify_document};
 
 // Keys and signatures.
 #[cfg(feature = "pkcs11")]
 pub use crypto::pkcs11::Pkcs11Signer;
-pub use crypto::{Algorithm, KeyType, PublicKey, SM2_DEFAULT_DISTID, Signer, SoftwareKey};
 pub use crypto::verify as verify_signature;
+pub use crypto::{Algorithm, KeyType, PublicKey, SM2_DEFAULT_DISTID, Signer, SoftwareKey};
 
 // Certificates, paths, revocation: an office's small PKI and what a verifier trusts.
+pub use pki::issue as issue_certificate;
 pub use pki::{
     Certificate, CertificateBundle, ChainValidation, Crl, DistinguishedName, KeyUsageBits,
     MAX_PKI_FILE, OcspCertStatus, OcspResponse, OcspSigner, OfficeCa, Policy, Profile,
@@ -120,7 +125,6 @@ pub use pki::{
     ocsp_request_der, parse_rfc3339, read_certificate_bundle, read_certificates, rfc3339,
     unix_seconds,
 };
-pub use pki::issue as issue_certificate;
 
 // GB/T 38540 seals and seal signatures.
 pub use seal::picture::{SealFont, SealPicture};
@@ -152,11 +156,17 @@ pub use ofd::{
 
 // Electronic licences: identifiers, the licence, its QR, status and trust lists, documents.
 pub use licence::batch::{BatchFormat, MAX_BATCH_INPUT, read_batch};
-pub use licence::compact::{LicenceClaims, LicenceFields, StatusReference, qr_string, qr_svg, sign_licence};
-pub use licence::document::{CjkFont, LicenceDocument, RenderedLicence, RenderedOfd, render_ofd, render_pdf};
+pub use licence::compact::{
+    LicenceClaims, LicenceFields, StatusReference, qr_string, qr_svg, sign_licence,
+};
+pub use licence::document::{
+    CjkFont, LicenceDocument, RenderedLicence, RenderedOfd, render_ofd, render_pdf,
+};
 pub use licence::identifiers::{IssuerCode, LicenceId, RegionCode, ResidentId, TypeCode, Uscc};
 pub use licence::issue::{BatchRequest, IssuedLicence, IssuingOffice};
-pub use licence::model::{Date, Licence, LicenceRequest, OfficeIdentity, Template as LicenceTemplate};
+pub use licence::model::{
+    Date, Licence, LicenceRequest, OfficeIdentity, Template as LicenceTemplate,
+};
 pub use licence::office::{OfficeConfig, OfficeDir, Sealer, audit_office};
 pub use licence::status_list::{
     LicenceStatus, MAX_STATUS_LIST_TOKEN, Status as StatusCode, StatusList, StatusListError,

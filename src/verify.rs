@@ -8,8 +8,8 @@ use std::time::SystemTime;
 use crate::cms::TimestampToken;
 use crate::licence::trust_list::{TrustListError, VerifiedTrustList};
 use crate::licence::verify::{LicenceVerification, StatusCheck, StatusLists, verify_licence_qr};
-use crate::pki::{Certificate, TrustStore, Usage, read_certificates, rfc3339, unix_seconds};
-use crate::report::{Reason, Report, SignatureReport};
+use crate::pki::{Certificate, TrustStore, Usage, read_certificates};
+use crate::report::{Reason, Report, ReportKind, SignatureReport, Time, TimeSource};
 use crate::seal::{Seal, SealSignature, verify_seal, verify_seal_signature};
 use crate::{Error, Result};
 
@@ -76,10 +76,13 @@ pub fn licence_qr_in(bytes: &[u8]) -> Option<&str> {
 pub fn licence_format_failure(qr: &str, at: SystemTime) -> Option<LicenceReport> {
     let failure = crate::licence::verify::format_failure(qr)?;
     Some(LicenceReport {
-        report: Report {
-            validation_time: rfc3339(unix_seconds(at)),
-            signatures: vec![SignatureReport::new("licence", vec![failure.reason()])],
-        },
+        report: Report::new(
+            at,
+            vec![SignatureReport::new(
+                ReportKind::Licence,
+                vec![failure.reason()],
+            )],
+        ),
         fields: Vec::new(),
     })
 }
@@ -107,10 +110,7 @@ pub fn verify_licence(
         Err(e) => (trust_list_failure(e), Vec::new()),
     };
     LicenceReport {
-        report: Report {
-            validation_time: rfc3339(unix_seconds(at)),
-            signatures: vec![signature],
-        },
+        report: Report::new(at, vec![signature]),
         fields,
     }
 }
@@ -162,7 +162,7 @@ fn licence_fields(
 pub fn trust_list_failure(error: TrustListError) -> SignatureReport {
     let reason = match error {
         TrustListError::Stale { exp, .. } => Reason::TrustListStale {
-            expired_at: rfc3339(exp),
+            expired_at: Time::from_unix(exp),
         },
         TrustListError::SignerNotAllowed { signer, required } => Reason::UsageNotAllowed {
             subject: signer,
@@ -170,7 +170,7 @@ pub fn trust_list_failure(error: TrustListError) -> SignatureReport {
         },
         other => Reason::TrustListInvalid(other.to_string()),
     };
-    SignatureReport::new("licence", vec![reason])
+    SignatureReport::new(ReportKind::Licence, vec![reason])
 }
 
 /// Verifies a document or PKI object (not a licence QR) as of `at`: an OFD package, a PDF,
@@ -207,7 +207,7 @@ pub fn verify_document(
                 vec![
                     store
                         .validate(leaf, chain, at, options.usage)
-                        .to_report("certificate"),
+                        .to_report(ReportKind::Certificate),
                 ]
             }
             None => Vec::new(),
@@ -218,10 +218,7 @@ pub fn verify_document(
         }
         Input::Timestamp(token) => vec![timestamp_report(&token, store, at, options.data)],
     };
-    Ok(Report {
-        validation_time: rfc3339(unix_seconds(at)),
-        signatures,
-    })
+    Ok(Report::new(at, signatures))
 }
 
 /// The report of an RFC 3161 timestamp token checked as of `at`, over `data` when given
@@ -242,19 +239,19 @@ pub fn timestamp_report(
     if data.is_none() {
         reasons.push(Reason::DataNotChecked);
     }
-    let mut report = SignatureReport::new("timestamp", reasons);
+    let mut report = SignatureReport::new(ReportKind::Timestamp, reasons);
     report.signer = verification.tsa.as_ref().map(|c| c.subject().to_string());
-    report.signing_time = Some(rfc3339(unix_seconds(tst.gen_time)));
+    report.signing_time = Some(Time::from(tst.gen_time));
     // genTime is proven only by a token that verifies; otherwise it is the TSA's word.
     let source = if verification.is_valid() {
-        "timestamp"
+        TimeSource::Timestamp
     } else {
-        "claimed"
+        TimeSource::Claimed
     };
-    report.signing_time_source = Some(source.into());
+    report.signing_time_source = Some(source);
     if let Some(chain) = &verification.chain {
         report.chain = chain.chain.iter().map(|c| c.summary()).collect();
-        report.revocation = chain.revocation.clone();
+        report.revocation = chain.revocation_found();
     }
     report.warnings = verification.warnings;
     report.warnings.push(format!(

@@ -291,7 +291,7 @@ fn the_rendered_licence_seals_and_verifies_at_the_seal_rectangle() {
     assert_eq!(report.signatures.len(), 1);
     let s = &report.signatures[0];
     assert_eq!(s.indication, Indication::TotalPassed, "{:?}", s.reasons);
-    assert_eq!(s.coverage.as_deref(), Some("ENTIRE_FILE"));
+    assert_eq!(s.coverage.map(|c| c.as_str()), Some("ENTIRE_FILE"));
 
     let text = String::from_utf8_lossy(&sealed[licence.pdf.len()..]);
     let rect = licence.seal_rect.map(|v| format!("{v:.2}"));

@@ -81,7 +81,7 @@ fn openssl_verify_issued_chains(algorithm: Algorithm) {
     let mut store = pki.store();
     store.add_crl(pki::Crl::from_pem_or_der(crl.to_pem().as_bytes()).unwrap());
     let result = store.validate(&revoked, &[], SystemTime::now(), Usage::Signer);
-    let report = result.to_report("certificate");
+    let report = result.to_report(eseal::report::ReportKind::Certificate);
     assert_eq!(report.indication, Indication::TotalFailed);
     assert_eq!(report.sub_indication, Some(SubIndication::Revoked));
     assert!(matches!(
@@ -368,7 +368,8 @@ fn eseal_checks_openssl_chains(
     let ok = store.validate(&signer, &[], SystemTime::now(), Usage::Signer);
     assert_eq!(ok.reasons, vec![]);
     assert_eq!(
-        ok.to_report("certificate").indication,
+        ok.to_report(eseal::report::ReportKind::Certificate)
+            .indication,
         Indication::TotalPassed
     );
 
@@ -379,7 +380,7 @@ fn eseal_checks_openssl_chains(
     let tampered = pki::Certificate::from_der(&der).unwrap();
     let result = store
         .validate(&tampered, &[], SystemTime::now(), Usage::Signer)
-        .to_report("certificate");
+        .to_report(eseal::report::ReportKind::Certificate);
     assert_eq!(result.indication, Indication::TotalFailed);
     assert_eq!(result.sub_indication, Some(SubIndication::SigCryptoFailure));
     assert_eq!(result.reasons[0].code(), "BAD_CERTIFICATE_SIGNATURE");
@@ -387,7 +388,7 @@ fn eseal_checks_openssl_chains(
     // Expired: validated after its ten days.
     let result = store
         .validate(&signer, &[], days_from_now(11), Usage::Signer)
-        .to_report("certificate");
+        .to_report(eseal::report::ReportKind::Certificate);
     assert_eq!(result.indication, Indication::Indeterminate);
     assert_eq!(result.sub_indication, Some(SubIndication::OutOfBoundsNoPoe));
     assert_eq!(result.reasons[0].code(), "CERTIFICATE_EXPIRED");
@@ -395,7 +396,7 @@ fn eseal_checks_openssl_chains(
     // Not yet valid: validated before it was issued.
     let result = store
         .validate(&signer, &[], days_from_now(-2), Usage::Signer)
-        .to_report("certificate");
+        .to_report(eseal::report::ReportKind::Certificate);
     assert_eq!(result.indication, Indication::TotalFailed);
     assert_eq!(result.reasons[0].code(), "CERTIFICATE_NOT_YET_VALID");
 
@@ -403,7 +404,7 @@ fn eseal_checks_openssl_chains(
     let encryption = ossl.leaf("encryption", key_args, sign_args, "keyEncipherment", "10");
     let result = store
         .validate(&encryption, &[], SystemTime::now(), Usage::Signer)
-        .to_report("certificate");
+        .to_report(eseal::report::ReportKind::Certificate);
     assert_eq!(
         result.indication,
         Indication::Indeterminate,
@@ -419,7 +420,7 @@ fn eseal_checks_openssl_chains(
     // Unknown issuer: an empty trust store.
     let result = pki::TrustStore::new()
         .validate(&signer, &[], SystemTime::now(), Usage::Signer)
-        .to_report("certificate");
+        .to_report(eseal::report::ReportKind::Certificate);
     assert_eq!(result.indication, Indication::Indeterminate);
     assert_eq!(
         result.sub_indication,
@@ -431,7 +432,7 @@ fn eseal_checks_openssl_chains(
     let mut store = ossl.store();
     store.add_crl(crl);
     let result = store.validate(&signer, &[], SystemTime::now(), Usage::Signer);
-    let report = result.to_report("certificate");
+    let report = result.to_report(eseal::report::ReportKind::Certificate);
     assert_eq!(report.indication, Indication::TotalFailed);
     assert_eq!(report.sub_indication, Some(SubIndication::Revoked));
     assert!(matches!(
@@ -455,7 +456,7 @@ fn eseal_checks_openssl_chains(
     // The CRL is good for seven days: after that the status is unknown, not valid.
     let result = store
         .validate(&other, &[], days_from_now(8), Usage::Signer)
-        .to_report("certificate");
+        .to_report(eseal::report::ReportKind::Certificate);
     assert_eq!(result.indication, Indication::Indeterminate);
     assert_eq!(result.reasons[0].code(), "REVOCATION_UNKNOWN");
 }

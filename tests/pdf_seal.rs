@@ -38,8 +38,8 @@ fn a_sealed_pdf_keeps_its_original_bytes_and_verifies() {
             "{algorithm}: {:?}",
             s.reasons
         );
-        assert_eq!(s.coverage.as_deref(), Some("ENTIRE_FILE"));
-        assert_eq!(s.modification.as_deref(), Some("NONE"));
+        assert_eq!(s.coverage.map(|c| c.as_str()), Some("ENTIRE_FILE"));
+        assert_eq!(s.modification.map(|m| m.as_str()), Some("NONE"));
         assert_eq!(
             s.seal.as_deref(),
             Some("某某市市场监督管理局电子证照专用章")
@@ -77,8 +77,8 @@ fn a_second_seal_keeps_the_first_valid() {
         "{:?}",
         first.reasons
     );
-    assert_eq!(first.coverage.as_deref(), Some("ENTIRE_REVISION"));
-    assert_eq!(first.modification.as_deref(), Some("FORM_FILLING"));
+    assert_eq!(first.coverage.map(|c| c.as_str()), Some("ENTIRE_REVISION"));
+    assert_eq!(first.modification.map(|m| m.as_str()), Some("FORM_FILLING"));
     assert!(
         first
             .changes

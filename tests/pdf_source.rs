@@ -167,7 +167,7 @@ fn eseal_documents_read_the_same_from_a_source() {
     let report = same_from_source(&twice, &store, at).unwrap();
     assert_eq!(verdicts(&report), [passed, passed]);
     assert_eq!(
-        report.signatures[0].modification.as_deref(),
+        report.signatures[0].modification.map(|m| m.as_str()),
         Some("FORM_FILLING")
     );
 
@@ -193,7 +193,7 @@ fn eseal_documents_read_the_same_from_a_source() {
     let report = same_from_source(&lta, &store, at).unwrap();
     assert_eq!(verdicts(&report), [passed, passed]);
     assert_eq!(
-        report.signatures[0].modification.as_deref(),
+        report.signatures[0].modification.map(|m| m.as_str()),
         Some("LTA_UPDATES")
     );
 
@@ -213,7 +213,10 @@ fn eseal_documents_read_the_same_from_a_source() {
     let same = append_update(&pdf, &[(6, stream(b"/Type/EmbeddedFile", filler))]);
     let report = same_from_source(&same, &store, at).unwrap();
     assert_eq!(verdicts(&report), [passed]);
-    assert_eq!(report.signatures[0].modification.as_deref(), Some("NONE"));
+    assert_eq!(
+        report.signatures[0].modification.map(|m| m.as_str()),
+        Some("NONE")
+    );
     let mut other = filler.to_vec();
     other[PADDING / 2] ^= 1;
     let changed = append_update(&pdf, &[(6, stream(b"/Type/EmbeddedFile", &other))]);
@@ -254,7 +257,7 @@ fn a_file_on_disk_verifies_and_a_changed_long_stream_fails_as_in_memory() {
     assert_eq!(report, verify_pdf(&pdf, &store, at).unwrap());
     assert_eq!(verdicts(&report), [(Indication::TotalPassed, None)]);
     assert_eq!(
-        report.signatures[0].coverage.as_deref(),
+        report.signatures[0].coverage.map(|c| c.as_str()),
         Some("ENTIRE_FILE")
     );
 

@@ -64,8 +64,8 @@ fn ours(s: &SignatureReport) -> Verdict {
             s.sub_indication.map(|x| x.to_string()).unwrap_or_default()
         ),
         intact: intact.into(),
-        coverage: s.coverage.clone().unwrap_or_default(),
-        modification: s.modification.clone().unwrap_or_default(),
+        coverage: s.coverage.map(|c| c.to_string()).unwrap_or_default(),
+        modification: s.modification.map(|m| m.to_string()).unwrap_or_default(),
     }
 }
 

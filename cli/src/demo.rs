@@ -218,7 +218,7 @@ impl Demo {
             &self
                 .store
                 .validate(&self.signer.cert, &[], at, usage)
-                .to_report("certificate"),
+                .to_report(eseal::report::ReportKind::Certificate),
         );
     }
 

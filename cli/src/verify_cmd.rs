@@ -253,7 +253,7 @@ fn print_human(input: &str, report: &Report, fields: &[(String, String)]) {
             out!("    field:      {field}");
         }
         if let Some(time) = &s.signing_time {
-            let how = s.signing_time_source.as_deref().unwrap_or("claimed");
+            let how = s.signing_time_source.map_or("claimed", |t| t.as_str());
             out!("    signed at:  {time} ({how})");
         }
         if let Some(coverage) = &s.coverage {

@@ -256,7 +256,7 @@ fn revoked_reason(lab: &Lab) -> Reason {
     Reason::CertificateRevoked {
         subject: lab.revoked.subject().to_string(),
         serial: lab.revoked.serial_hex(),
-        revoked_at: rfc3339(lab.revoked_at),
+        revoked_at: eseal::report::Time::from_unix(lab.revoked_at),
         reason: Some("keyCompromise".into()),
         ca: false,
     }
@@ -697,7 +697,7 @@ fn crls_and_ocsp_together_a_revocation_from_either_wins() {
         vec![Reason::CertificateRevoked {
             subject: lab.good.subject().to_string(),
             serial: lab.good.serial_hex(),
-            revoked_at: rfc3339(lab.revoked_at),
+            revoked_at: eseal::report::Time::from_unix(lab.revoked_at),
             reason: Some("keyCompromise".into()),
             ca: false,
         }]
@@ -752,7 +752,7 @@ fn a_ca_revoked_by_ocsp_from_the_root() {
         vec![Reason::CertificateRevoked {
             subject: lab.h.ca.subject().to_string(),
             serial: lab.h.ca.serial_hex(),
-            revoked_at: rfc3339(lab.revoked_at),
+            revoked_at: eseal::report::Time::from_unix(lab.revoked_at),
             reason: Some("cACompromise".into()),
             ca: true,
         }]
@@ -1086,7 +1086,9 @@ fn the_harness_responder_over_http() {
         result.reasons
     );
     assert_eq!(
-        result.to_report("certificate").indication,
+        result
+            .to_report(eseal::report::ReportKind::Certificate)
+            .indication,
         Indication::TotalFailed
     );
 

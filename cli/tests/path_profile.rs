@@ -265,7 +265,7 @@ fn sm2_signed_with_the_empty_distinguishing_id_is_named() {
         result.reasons.iter().map(|r| r.code()).collect::<Vec<_>>(),
         vec!["SM2_ID_MISMATCH"]
     );
-    let report = result.to_report("certificate");
+    let report = result.to_report(eseal::report::ReportKind::Certificate);
     assert_eq!(
         (report.indication, report.sub_indication),
         (

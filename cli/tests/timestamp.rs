@@ -672,7 +672,7 @@ fn gen_time_is_the_authoritys_clock_and_the_chain_is_checked_when_asked() {
     let result = token.verify("signature", &imprint, &store, later);
     let expired = Reason::CertificateExpired {
         subject: tsa.cert.subject().into(),
-        not_after: eseal::pki::rfc3339(tsa.cert.not_after_unix()),
+        not_after: eseal::report::Time::from_unix(tsa.cert.not_after_unix()),
     };
     assert_eq!(
         result.reasons,

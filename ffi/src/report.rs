@@ -52,7 +52,9 @@ impl eseal_report {
                     first_reason: s.reasons.first().map(|r| c_string(r.code())),
                     signer: text(s.signer.as_deref()),
                     seal_name: text(s.seal.as_deref()),
-                    signing_time: s.signing_time.as_deref().map(|t| c_string(&rfc3339_of(t))),
+                    signing_time: s
+                        .signing_time
+                        .map(|t| c_string(&rfc3339_of(&t.to_string()))),
                 })
                 .collect()
         })

@@ -38,7 +38,7 @@ pub use asn1::{
 };
 pub use digest::{DigestAlgorithm, Hasher, OID_SHA1, OID_SHA256, OID_SHA384, OID_SHA512, OID_SM3};
 pub use sign::{SignOptions, add_unsigned_attribute, sign_detached, sign_encapsulated};
-pub use signed_data::SignedData;
+pub use signed_data::{SignedData, UnknownAlgorithm};
 pub use timestamp::{
     OID_TST_INFO, TimestampRequest, TimestampToken, TimestampVerification, TstInfo,
     token_from_response,

@@ -263,11 +263,11 @@ impl SignedData {
         self.signer_count
     }
 
-    /// The signer's `digestAlgorithm` (RFC 5652 clause 5.3), or `Err(oid)` when eseal
-    /// does not know it.
-    pub fn digest_algorithm(&self) -> std::result::Result<DigestAlgorithm, String> {
+    /// The signer's `digestAlgorithm` (RFC 5652 clause 5.3), or its OID when eseal does
+    /// not know it.
+    pub fn digest_algorithm(&self) -> std::result::Result<DigestAlgorithm, UnknownAlgorithm> {
         let oid = &self.signer().digest_algorithm.oid;
-        DigestAlgorithm::from_oid(oid).ok_or_else(|| oid.clone())
+        DigestAlgorithm::from_oid(oid).ok_or_else(|| UnknownAlgorithm { oid: oid.clone() })
     }
 
     /// The `SignerInfo` `signature` OCTET STRING (an RFC 3161 signature-timestamp imprint
@@ -388,4 +388,13 @@ fn attributes(set: RawSet<'_>) -> Result<Vec<Attribute>> {
             })
         })
         .collect()
+}
+
+/// An `AlgorithmIdentifier` whose OID eseal does not know; shown as the dotted OID.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{oid}")]
+#[non_exhaustive]
+pub struct UnknownAlgorithm {
+    /// The OID, dotted.
+    pub oid: String,
 }

@@ -350,7 +350,7 @@ impl SignedData {
             }
             Ok(digest) => Some(digest),
             Err(oid) => {
-                out.fail(unknown_digest_algorithm(&oid));
+                out.fail(unknown_digest_algorithm(&oid.oid));
                 None
             }
         };

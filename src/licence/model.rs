@@ -15,7 +15,9 @@ use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
 use super::compact::{LicenceClaims, LicenceFields, StatusReference, holder_hash};
-use super::identifiers::{IssuerCode, LicenceId, RegionCode, ResidentId, TypeCode, Uscc};
+use super::identifiers::{
+    BadCheckCharacter, IssuerCode, LicenceId, RegionCode, ResidentId, TypeCode, Uscc,
+};
 use crate::error::{Error, Result};
 
 /// China time, UTC+8: licence dates are calendar dates there (LICENCE.md §1).
@@ -80,18 +82,49 @@ impl Date {
     }
 }
 
+/// Why a text is not a licence value of its kind: a date, a holder type or a holder code
+/// (LICENCE.md §1–2).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ValueError {
+    /// Not eight digits `yyyyMMdd`.
+    #[error("{0:?} is not a date yyyyMMdd")]
+    NotADate(String),
+    /// Eight digits that name no calendar date (or one before 1900).
+    #[error("{0} is not a calendar date")]
+    NotACalendarDate(String),
+    /// Not a holder code type of GB/T 36903 Annex A.
+    #[error("{0:?} is not a holder code type (GB/T 36903 Annex A, e.g. 111 or 001)")]
+    NotAHolderType(String),
+    /// The holder code does not parse as a code of its type.
+    #[error(transparent)]
+    HolderCode(#[from] Error),
+    /// A 15-digit resident ID, which has no check character.
+    #[error("a 15-digit number has no check character; give the 18-digit number")]
+    LegacyResidentId,
+    /// A resident ID whose check character is a lowercase `x`.
+    #[error("lowercase x; the check character is X")]
+    LowercaseCheckCharacter,
+    /// A USCC with lowercase letters.
+    #[error("lowercase letters; codes are uppercase")]
+    LowercaseUscc,
+    /// The holder code's check character does not verify.
+    #[error(transparent)]
+    CheckCharacter(#[from] BadCheckCharacter),
+}
+
 impl FromStr for Date {
-    type Err = String;
+    type Err = ValueError;
 
     /// Exactly eight ASCII digits `yyyyMMdd` naming a real calendar date.
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
+    fn from_str(s: &str) -> std::result::Result<Self, ValueError> {
         if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("{s:?} is not a date yyyyMMdd"));
+            return Err(ValueError::NotADate(s.to_owned()));
         }
         let num = |r: std::ops::Range<usize>| s[r].parse::<u16>().unwrap_or(0);
         Date::from_ymd(i32::from(num(0..4)), num(4..6) as u8, num(6..8) as u8)
             .filter(|d| d.0.year() >= 1900)
-            .ok_or_else(|| format!("{s} is not a calendar date"))
+            .ok_or_else(|| ValueError::NotACalendarDate(s.to_owned()))
     }
 }
 
@@ -146,27 +179,25 @@ impl HolderType {
     /// The holder code as an issuer accepts it: a resident ID or USCC must parse, be
     /// uppercase and carry the right check character (LICENCE.md §2 "an issuer refuses");
     /// returns the code in its canonical form.
-    pub fn check_code(&self, code: &str) -> std::result::Result<String, String> {
+    pub fn check_code(&self, code: &str) -> std::result::Result<String, ValueError> {
         match self {
             HolderType::ResidentId => {
-                let id = ResidentId::from_str(code).map_err(|e| e.to_string())?;
+                let id = ResidentId::from_str(code)?;
                 if id.is_legacy() {
-                    return Err(
-                        "a 15-digit number has no check character; give the 18-digit number".into(),
-                    );
+                    return Err(ValueError::LegacyResidentId);
                 }
                 if id.was_lowercase() {
-                    return Err("lowercase x; the check character is X".into());
+                    return Err(ValueError::LowercaseCheckCharacter);
                 }
-                id.check().map_err(|b| b.to_string())?;
+                id.check()?;
                 Ok(id.as_str().to_owned())
             }
             HolderType::Uscc => {
-                let uscc = Uscc::from_str(code).map_err(|e| e.to_string())?;
+                let uscc = Uscc::from_str(code)?;
                 if uscc.was_lowercase() {
-                    return Err("lowercase letters; codes are uppercase".into());
+                    return Err(ValueError::LowercaseUscc);
                 }
-                uscc.check().map_err(|b| b.to_string())?;
+                uscc.check()?;
                 Ok(uscc.as_str().to_owned())
             }
             HolderType::Other(_) => Ok(code.to_owned()),
@@ -175,9 +206,9 @@ impl HolderType {
 }
 
 impl FromStr for HolderType {
-    type Err = String;
+    type Err = ValueError;
 
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
+    fn from_str(s: &str) -> std::result::Result<Self, ValueError> {
         match s {
             "111" => Ok(HolderType::ResidentId),
             "001" => Ok(HolderType::Uscc),
@@ -187,9 +218,7 @@ impl FromStr for HolderType {
             {
                 Ok(HolderType::Other(s.to_owned()))
             }
-            _ => Err(format!(
-                "{s:?} is not a holder code type (GB/T 36903 Annex A, e.g. 111 or 001)"
-            )),
+            _ => Err(ValueError::NotAHolderType(s.to_owned())),
         }
     }
 }
@@ -604,7 +633,7 @@ impl LicenceRequest {
         let holder_code = self
             .holder_type
             .check_code(self.holder_code.trim())
-            .map_err(|p| invalid("holder_code", p))?;
+            .map_err(|p| invalid("holder_code", p.to_string()))?;
         let today = Date::of_unix(at).ok_or_else(|| invalid("issue_date", "time out of range"))?;
         let issue_date = self.issue_date.unwrap_or(today);
         if issue_date > today {
@@ -724,7 +753,7 @@ impl LicenceRequest {
             match field.kind {
                 FieldKind::Text => {}
                 FieldKind::Date => {
-                    Date::from_str(&value).map_err(|p| invalid(&path, p))?;
+                    Date::from_str(&value).map_err(|p| invalid(&path, p.to_string()))?;
                 }
                 FieldKind::Number => {
                     if !is_decimal(&value) {

@@ -22,7 +22,9 @@ use super::status_list::{
 use super::trust_list::{CLOCK_SKEW, KeyRef, Office, VerifiedTrustList};
 use crate::pki::{Usage, rfc3339, unix_seconds};
 pub use crate::report::Indication;
-use crate::report::{Reason, SignatureReport};
+use crate::report::{
+    Reason, ReportKind, Revocation, RevocationStatus, SignatureReport, Time, TimeSource,
+};
 
 /// `ht` of a USCC holder code (GB 32100, LICENCE.md §1).
 pub const HOLDER_TYPE_USCC: &str = "001";
@@ -432,7 +434,7 @@ pub enum LicenceFailure {
 impl LicenceFailure {
     /// The report's reason for this failure.
     pub fn reason(&self) -> Reason {
-        let time = |t: &i64| rfc3339(*t);
+        let time = |t: &i64| Time::from_unix(*t);
         match self {
             LicenceFailure::Format(e) => Reason::LicenceFormat {
                 stage: e.stage.name().to_string(),
@@ -552,6 +554,24 @@ pub enum StatusOutcome {
     },
 }
 
+impl StatusOutcome {
+    /// What the STATUS stage amounts to as a report's revocation status.
+    pub fn revocation_status(&self) -> RevocationStatus {
+        match self {
+            StatusOutcome::NotReached | StatusOutcome::Skipped | StatusOutcome::NoReference => {
+                RevocationStatus::NotChecked
+            }
+            StatusOutcome::Checked { status, .. } => match status {
+                LicenceStatus::Valid => RevocationStatus::Good,
+                LicenceStatus::Revoked => RevocationStatus::Revoked,
+                LicenceStatus::Suspended => RevocationStatus::Suspended,
+                LicenceStatus::Transferred => RevocationStatus::Transferred,
+                LicenceStatus::Unknown { .. } => RevocationStatus::Unknown,
+            },
+        }
+    }
+}
+
 impl fmt::Display for StatusOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -635,16 +655,17 @@ impl LicenceVerification {
     /// status notes.
     pub fn to_report(&self) -> SignatureReport {
         let mut report = SignatureReport::new(
-            "licence",
+            ReportKind::Licence,
             self.failure.iter().map(LicenceFailure::reason).collect(),
         );
         report.signer = self
             .office
             .as_ref()
             .map(|o| format!("{} {}", o.code, o.name));
-        report.signing_time = self.claims().and_then(|c| c.issued_at).map(rfc3339);
-        report.signing_time_source = report.signing_time.as_ref().map(|_| "claimed".into());
-        report.revocation = self.status.to_string();
+        report.signing_time = self.claims().and_then(|c| c.issued_at).map(Time::from_unix);
+        report.signing_time_source = report.signing_time.map(|_| TimeSource::Claimed);
+        report.revocation =
+            Revocation::new(self.status.revocation_status(), self.status.to_string());
         report.warnings = self.warnings.iter().map(ToString::to_string).collect();
         report
     }

@@ -22,8 +22,8 @@ use super::xml::{
 use crate::cms::SignedData;
 use crate::crypto::Algorithm;
 use crate::error::{Error, Result};
-use crate::pki::{Certificate, TrustStore, Usage, rfc3339, unix_seconds};
-use crate::report::{Indication, Reason, Report, SignatureReport};
+use crate::pki::{Certificate, TrustStore, Usage};
+use crate::report::{Indication, Reason, Report, ReportKind, SignatureReport};
 use crate::seal::{SealSignature, verify_seal_signature};
 
 /// The most signatures one package may hold.
@@ -122,7 +122,7 @@ impl Found {
 
 /// One signature's findings before the `Signatures.xml` rule is settled.
 struct Outcome {
-    kind: &'static str,
+    kind: ReportKind,
     reasons: Vec<Reason>,
     warnings: Vec<String>,
     details: Option<SignatureReport>,
@@ -135,7 +135,7 @@ struct Outcome {
 impl Outcome {
     fn new() -> Self {
         Outcome {
-            kind: "ofd-signature",
+            kind: ReportKind::OfdSignature,
             reasons: Vec::new(),
             warnings: Vec::new(),
             details: None,
@@ -299,10 +299,7 @@ pub fn verify_ofd(
         .zip(outcomes)
         .map(|(f, o)| o.into_report(&f.base_loc))
         .collect();
-    Ok(Report {
-        validation_time: rfc3339(unix_seconds(at)),
-        signatures,
-    })
+    Ok(Report::new(at, signatures))
 }
 
 fn too_many() -> Error {
@@ -453,7 +450,7 @@ fn seal_signature(
     value: &[u8],
     outcome: &mut Outcome,
 ) {
-    outcome.kind = "ofd-seal-signature";
+    outcome.kind = ReportKind::OfdSealSignature;
     let signature = match SealSignature::from_der(value) {
         Ok(signature) => signature,
         Err(e) => {
@@ -506,7 +503,7 @@ fn digital_signature(
     let mut details = SignatureReport::new(outcome.kind, Vec::new());
     details.signer = Some(signer.subject().to_string());
     details.chain = validation.chain.iter().map(Certificate::summary).collect();
-    details.revocation = validation.revocation.clone();
+    details.revocation = validation.revocation_found();
     outcome.details = Some(details);
 }
 

@@ -3,39 +3,14 @@
 
 use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::fmt;
 use std::rc::Rc;
-
-use serde::Serialize;
 
 use super::document::{Document, XrefEntry};
 use super::form::field_tree;
 use super::object::{Dict, ObjRef, Object, decode_text};
 use crate::error::{Error, Result};
 
-/// How far a change goes, in pyHanko's order (`ModificationLevel`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ModificationLevel {
-    /// Nothing changed.
-    #[serde(rename = "NONE")]
-    NoChange,
-    /// Validation data and document timestamps (DSS, `/DocTimeStamp`).
-    LtaUpdates,
-    /// Form filling and signing.
-    FormFilling,
-    /// Adding, changing or removing annotations.
-    Annotations,
-    /// Anything else: never allowed after a signature.
-    Other,
-}
-
-impl fmt::Display for ModificationLevel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let json = serde_json::to_value(self).map_err(|_| fmt::Error)?;
-        f.write_str(json.as_str().unwrap_or_default())
-    }
-}
+pub use crate::report::ModificationLevel;
 
 /// One change a later revision made.
 #[derive(Clone, Debug, PartialEq, Eq)]

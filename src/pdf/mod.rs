@@ -2,6 +2,7 @@
 //! (ETSI EN 319 142-1), and verification with modification analysis (PDF.md).
 
 pub mod appearance;
+mod date;
 pub mod diff;
 pub mod document;
 pub mod filter;

@@ -19,9 +19,10 @@ use crate::cms::{DigestAlgorithm, Hasher, SignedData, TimestampToken};
 use crate::error::Result;
 use crate::pki::{
     Certificate, ChainValidation, Crl, Findings, OcspResponse, TrustStore, Usage, as_of_proof,
-    rfc3339, unix_seconds,
 };
-use crate::report::{Reason, Report, SignatureReport};
+use crate::report::{
+    Coverage, Reason, Report, ReportKind, Revocation, SignatureReport, Time, TimeSource,
+};
 use crate::seal::{Seal, verify_seal_with_chain};
 
 /// The SubFilters eseal verifies.
@@ -113,10 +114,10 @@ fn verify_bytes(bytes: Bytes<'_>, store: &TrustStore, at: SystemTime) -> Result<
     for (_, report) in &mut signatures {
         report.warnings.extend(warnings.iter().cloned());
     }
-    Ok(Report {
-        validation_time: rfc3339(unix_seconds(at)),
-        signatures: signatures.into_iter().map(|(_, s)| s).collect(),
-    })
+    Ok(Report::new(
+        at,
+        signatures.into_iter().map(|(_, s)| s).collect(),
+    ))
 }
 
 /// What every signature of one document is verified with.
@@ -292,9 +293,9 @@ fn verify_signature(
     let dict = &field.dict;
     let is_timestamp = is_document_timestamp(dict);
     let kind = if is_timestamp {
-        "pdf-document-timestamp"
+        ReportKind::PdfDocumentTimestamp
     } else {
-        "pdf-signature"
+        ReportKind::PdfSignature
     };
 
     // Check 1: the dictionary.
@@ -392,11 +393,11 @@ fn verify_signature(
         if let Some(rev) = signed_revision {
             let whole = range[2] + range[3] == doc.content_end()? as u64 || rev == doc.latest();
             let coverage = if whole && !matches!(tail, Some(Reason::UnreadableRevision { .. })) {
-                "ENTIRE_FILE"
+                Coverage::EntireFile
             } else {
-                "ENTIRE_REVISION"
+                Coverage::EntireRevision
             };
-            report_extra.coverage = Some(coverage.into());
+            report_extra.coverage = Some(coverage);
             modification_checks(
                 context,
                 field.field,
@@ -428,20 +429,21 @@ fn verify_signature(
         .as_ref()
         .map(|c| c.subject().to_string());
     report.chain = report_extra.chain;
-    report.revocation = report_extra
-        .revocation
-        .unwrap_or_else(|| "not checked".into());
+    report.revocation = report_extra.revocation.unwrap_or_default();
     report.seal = report_extra.seal_name;
     (report.signing_time, report.signing_time_source) =
         match (report_extra.trusted_time, dict.get(b"M")) {
-            (Some((time, source)), _) => (Some(time), Some(source.to_string())),
+            (Some((time, source)), _) => (Some(time), Some(source)),
             (None, Some(Object::String { bytes, .. })) => {
-                (Some(decode_text(bytes)), Some("claimed".into()))
+                match super::date::parse_pdf_date(&decode_text(bytes)) {
+                    Some(time) => (Some(time), Some(TimeSource::Claimed)),
+                    None => (None, None),
+                }
             }
             _ => (None, None),
         };
     report.coverage = report_extra.coverage;
-    report.modification = report_extra.level.map(|l| l.to_string());
+    report.modification = report_extra.level;
     report.changes = report_extra.changes;
     let poe = report_extra.poe.filter(|_| report.reasons.is_empty());
     Ok((report, poe))
@@ -467,7 +469,7 @@ fn unreadable_signature(
         )));
     }
     reasons.extend(tail.clone());
-    let mut report = SignatureReport::new("pdf-signature", reasons);
+    let mut report = SignatureReport::new(ReportKind::PdfSignature, reasons);
     report.field = Some(field.name.clone());
     Ok(report)
 }
@@ -522,15 +524,15 @@ fn gap_is_hex_string(doc: &Document<'_>, b1: usize, b2: usize) -> Result<bool> {
 struct ReportExtra {
     signer: Option<Certificate>,
     chain: Vec<crate::report::CertificateSummary>,
-    revocation: Option<String>,
+    revocation: Option<Revocation>,
     seal_name: Option<String>,
-    coverage: Option<String>,
+    coverage: Option<Coverage>,
     level: Option<ModificationLevel>,
     changes: Vec<String>,
     /// The certificates the CMS carries: the seal maker's chain may go through them too.
     cms_certificates: Vec<Certificate>,
-    /// A time a timestamp proves, RFC 3339, and which timestamp: the signing time shown.
-    trusted_time: Option<(String, &'static str)>,
+    /// A time a timestamp proves, and which timestamp: the signing time shown.
+    trusted_time: Option<(Time, TimeSource)>,
     /// For a document timestamp: the end of the bytes it covers and its genTime.
     poe: Option<(u64, SystemTime)>,
     /// For a signature: the proof of existence its checks used, if any.
@@ -772,7 +774,7 @@ fn check_cms(
         let validation =
             validate_with_poe(store, &signer, signed_data.certificates(), at, poe, checks);
         extra.chain = validation.chain.iter().map(Certificate::summary).collect();
-        extra.revocation = Some(validation.revocation.clone());
+        extra.revocation = Some(validation.revocation_found());
         extra.signer = Some(signer);
     }
     checks.reasons.extend(timestamp_checks.reasons);
@@ -815,7 +817,7 @@ fn signature_timestamp(
         }
     }
     if let Some(time) = earliest {
-        extra.trusted_time = Some((rfc3339(unix_seconds(time)), "signature timestamp"));
+        extra.trusted_time = Some((Time::from(time), TimeSource::SignatureTimestamp));
     }
     earliest
 }
@@ -846,13 +848,13 @@ fn check_document_timestamp(
     checks.reasons.extend(verified.reasons);
     if let Some(chain) = &verified.chain {
         extra.chain = chain.chain.iter().map(Certificate::summary).collect();
-        extra.revocation = Some(chain.revocation.clone());
+        extra.revocation = Some(chain.revocation_found());
     }
     extra.signer = verified.tsa;
     let Some(time) = verified.gen_time else {
         return Ok(None);
     };
-    extra.trusted_time = Some((rfc3339(unix_seconds(time)), "document timestamp"));
+    extra.trusted_time = Some((Time::from(time), TimeSource::DocumentTimestamp));
     Ok(Some(time))
 }
 

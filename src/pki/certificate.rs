@@ -10,7 +10,7 @@ use super::extensions::Extensions;
 use super::roles::oid_text;
 use crate::crypto::{Algorithm, PublicKey};
 use crate::error::{Error, Result};
-use crate::report::CertificateSummary;
+use crate::report::{CertificateSummary, Time};
 
 /// The largest certificate or CRL file eseal reads.
 pub const MAX_PKI_FILE: usize = 16 << 20;
@@ -260,14 +260,16 @@ impl Certificate {
 
     /// The certificate as a report shows it.
     pub fn summary(&self) -> CertificateSummary {
-        CertificateSummary {
-            subject: self.subject.clone(),
-            issuer: self.issuer.clone(),
-            serial: self.serial_hex(),
-            not_before: rfc3339(self.not_before),
-            not_after: rfc3339(self.not_after),
-            sha256: hex::encode(self.sha256()),
-        }
+        CertificateSummary::new(
+            self.subject.clone(),
+            self.issuer.clone(),
+            self.serial_hex(),
+            (
+                Time::from_unix(self.not_before),
+                Time::from_unix(self.not_after),
+            ),
+            hex::encode(self.sha256()),
+        )
     }
 }
 

@@ -21,6 +21,7 @@ mod revocation_data;
 mod roles;
 mod trust;
 
+pub(crate) use certificate::system_time;
 pub use certificate::{
     Certificate, CertificateBundle, KeyUsageBits, MAX_PKI_FILE, OID_KP_TIME_STAMPING,
     parse_rfc3339, read_certificate_bundle, read_certificates, rfc3339, unix_seconds,

@@ -8,11 +8,11 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::certificate::{Certificate, rfc3339};
+use super::certificate::Certificate;
 use super::extensions::ANY_POLICY;
 use super::names::Name;
 use crate::crypto::{KeyType, PublicKey};
-use crate::report::Reason;
+use crate::report::{Reason, Time};
 
 /// How strictly a path is judged.
 ///
@@ -439,13 +439,13 @@ fn check_validity(cert: &Certificate, at: i64) -> Result<(), Reason> {
     if at > cert.not_after_unix() {
         return Err(Reason::CertificateExpired {
             subject: cert.subject().to_string(),
-            not_after: rfc3339(cert.not_after_unix()),
+            not_after: Time::from_unix(cert.not_after_unix()),
         });
     }
     if at < cert.not_before_unix() {
         return Err(Reason::CertificateNotYetValid {
             subject: cert.subject().to_string(),
-            not_before: rfc3339(cert.not_before_unix()),
+            not_before: Time::from_unix(cert.not_before_unix()),
         });
     }
     Ok(())

@@ -4,8 +4,7 @@
 
 use std::time::SystemTime;
 
-use super::certificate::{parse_rfc3339, rfc3339, unix_seconds};
-use crate::report::Reason;
+use crate::report::{Reason, Time};
 
 /// Findings of checks made as of one time: reasons, notes, and what else they produced.
 pub struct Findings<T> {
@@ -34,7 +33,7 @@ pub fn as_of_proof<T>(
         return now;
     }
     let mut then = check(poe);
-    let poe_text = rfc3339(unix_seconds(poe));
+    let poe_text = Time::from(poe);
     if then.reasons.is_empty() {
         then.warnings.extend(
             now.reasons
@@ -49,8 +48,8 @@ pub fn as_of_proof<T>(
                 Reason::CertificateExpired { subject, not_after } => {
                     Reason::CertificateExpiredBeforePoe {
                         subject: subject.clone(),
-                        not_after: not_after.clone(),
-                        poe: poe_text.clone(),
+                        not_after: *not_after,
+                        poe: poe_text,
                     }
                 }
                 other => other.clone(),
@@ -65,9 +64,7 @@ pub fn as_of_proof<T>(
 fn lapsed_since(reasons: &[Reason], poe: SystemTime) -> bool {
     reasons.iter().all(|r| match r {
         Reason::CertificateExpired { .. } | Reason::SealExpired { .. } => true,
-        Reason::CertificateRevoked { revoked_at, .. } => {
-            parse_rfc3339(revoked_at).is_ok_and(|t| t > poe)
-        }
+        Reason::CertificateRevoked { revoked_at, .. } => revoked_at.to_system_time() > poe,
         _ => false,
     })
 }

@@ -17,7 +17,7 @@ use super::roles::{
     OID_KP_TSL_SIGNING, ROLE_PURPOSES,
 };
 use crate::error::Result;
-use crate::report::{Reason, SignatureReport};
+use crate::report::{Reason, ReportKind, Revocation, RevocationStatus, SignatureReport, Time};
 
 /// What the leaf certificate is to be used for: the role it must act in (DESIGN.md
 /// "Roles"). [`Usage::check`] holds the rules; they look at the leaf alone.
@@ -188,6 +188,8 @@ pub struct ChainValidation {
     pub chain: Vec<Certificate>,
     /// What revocation checking found, in words.
     pub revocation: String,
+    /// What revocation checking concluded: the worst finding of the chain.
+    pub revocation_status: RevocationStatus,
     /// Facts that did not change the verdict.
     pub warnings: Vec<String>,
 }
@@ -198,12 +200,17 @@ impl ChainValidation {
         self.reasons.is_empty()
     }
 
+    /// What revocation checking found, as a report gives it.
+    pub fn revocation_found(&self) -> Revocation {
+        Revocation::new(self.revocation_status, self.revocation.clone())
+    }
+
     /// The chain's verdict as a report entry of `kind`.
-    pub fn to_report(&self, kind: &str) -> SignatureReport {
+    pub fn to_report(&self, kind: ReportKind) -> SignatureReport {
         let mut report = SignatureReport::new(kind, self.reasons.clone());
         report.signer = self.chain.first().map(|c| c.subject().to_string());
         report.chain = self.chain.iter().map(Certificate::summary).collect();
-        report.revocation = self.revocation.clone();
+        report.revocation = self.revocation_found();
         report.warnings = self.warnings.clone();
         report
     }
@@ -306,6 +313,7 @@ impl TrustStore {
             reasons: Vec::new(),
             chain: vec![leaf.clone()],
             revocation: "not checked".into(),
+            revocation_status: RevocationStatus::NotChecked,
             warnings: Vec::new(),
         };
         // The leaf's role is its own (DESIGN.md "Roles"): a certificate that may not act
@@ -356,6 +364,7 @@ impl TrustStore {
         }
         let t = unix_seconds(at);
         let mut findings = Vec::new();
+        let mut status = RevocationStatus::Good;
         let mut decisions = Vec::new();
         let mut warnings = Vec::new();
         for (i, pair) in result.chain.windows(2).enumerate() {
@@ -376,8 +385,10 @@ impl TrustStore {
             result.reasons.extend(decision.reason);
             result.warnings.extend(decision.warning);
             findings.push(decision.finding);
+            status = status.worse(decision.status);
         }
         result.revocation = findings.join("; ");
+        result.revocation_status = status;
     }
 
     /// What the CRLs from `cert`'s issuer say about it: per scope, the newest CRL whose
@@ -562,6 +573,8 @@ struct Decision {
     warning: Option<String>,
     /// One entry of [`ChainValidation::revocation`].
     finding: String,
+    /// What the entry concludes.
+    status: RevocationStatus,
 }
 
 /// The revocation verdict for `cert` (`ca`: a CA certificate of the chain) from all the
@@ -577,6 +590,7 @@ fn decide(cert: &Certificate, ca: bool, evidence: &[Evidence], missing: &str, t:
             Decision {
                 warning: Some(format!("{subject}: {detail}")),
                 finding,
+                status: RevocationStatus::Unknown,
                 ..Default::default()
             }
         } else {
@@ -586,6 +600,7 @@ fn decide(cert: &Certificate, ca: bool, evidence: &[Evidence], missing: &str, t:
                     detail,
                 }),
                 finding,
+                status: RevocationStatus::Unknown,
                 ..Default::default()
             }
         }
@@ -621,11 +636,12 @@ fn decide(cert: &Certificate, ca: bool, evidence: &[Evidence], missing: &str, t:
             reason: Some(Reason::CertificateRevoked {
                 subject: subject.to_string(),
                 serial: cert.serial_hex(),
-                revoked_at: rfc3339(revoked_at),
+                revoked_at: Time::from_unix(revoked_at),
                 reason: reason.map(|r| r.to_string()),
                 ca,
             }),
             finding: format!("{subject}: revoked ({})", best.source),
+            status: RevocationStatus::Revoked,
             ..Default::default()
         },
         Finding::OnHold => Decision {
@@ -634,6 +650,7 @@ fn decide(cert: &Certificate, ca: bool, evidence: &[Evidence], missing: &str, t:
                 serial: cert.serial_hex(),
             }),
             finding: format!("{subject}: on hold ({})", best.source),
+            status: RevocationStatus::OnHold,
             ..Default::default()
         },
         Finding::RevokedLater => Decision {
@@ -642,10 +659,12 @@ fn decide(cert: &Certificate, ca: bool, evidence: &[Evidence], missing: &str, t:
                 rfc3339(revoked_at)
             )),
             finding: format!("{subject}: good at the validation time ({})", best.source),
+            status: RevocationStatus::Good,
             ..Default::default()
         },
         Finding::ReleasedFromHold => Decision {
             finding: format!("{subject}: released from hold ({})", best.source),
+            status: RevocationStatus::Good,
             ..Default::default()
         },
         Finding::Good => {
@@ -656,6 +675,7 @@ fn decide(cert: &Certificate, ca: bool, evidence: &[Evidence], missing: &str, t:
                 .collect();
             Decision {
                 finding: format!("{subject}: good ({})", sources.join(", ")),
+                status: RevocationStatus::Good,
                 ..Default::default()
             }
         }

@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::pki::{
     Certificate, ChainValidation, Findings, TrustStore, Usage, as_of_proof, rfc3339, unix_seconds,
 };
-use crate::report::{Reason, SignatureReport};
+use crate::report::{Reason, ReportKind, SignatureReport, Time, TimeSource};
 
 /// The signature algorithm an SES `signAlgID` / `signatureAlgID` names.
 pub(crate) fn ses_algorithm(oid: &str) -> Option<Algorithm> {
@@ -92,12 +92,12 @@ impl Checks {
         }
     }
 
-    fn into_report(self, kind: &str) -> SignatureReport {
+    fn into_report(self, kind: ReportKind) -> SignatureReport {
         let mut report = SignatureReport::new(kind, self.reasons);
         if let Some(chain) = &self.chain {
             report.signer = chain.chain.first().map(|c| c.subject().to_string());
             report.chain = chain.chain.iter().map(Certificate::summary).collect();
-            report.revocation = chain.revocation.clone();
+            report.revocation = chain.revocation_found();
         }
         report.warnings = self.warnings;
         report
@@ -146,7 +146,7 @@ pub fn verify_seal_with_chain(
     });
     checks.reasons.extend(timestamp.reasons);
     checks.warnings.extend(timestamp.warnings);
-    let mut report = checks.into_report("seal");
+    let mut report = checks.into_report(ReportKind::Seal);
     report.seal = Some(seal.property.name.clone());
     report
 }
@@ -246,11 +246,11 @@ fn seal_checks(
     }
     if t < seal.property.valid_start {
         checks.reasons.push(Reason::SealNotYetValid {
-            valid_start: rfc3339(seal.property.valid_start),
+            valid_start: Time::from_unix(seal.property.valid_start),
         });
     } else if t > seal.property.valid_end {
         checks.reasons.push(Reason::SealExpired {
-            valid_end: rfc3339(seal.property.valid_end),
+            valid_end: Time::from_unix(seal.property.valid_end),
         });
     }
     critical_extensions(&seal.ext_datas, checks);
@@ -397,11 +397,11 @@ pub fn verify_seal_signature(
             signature.tbs_version
         ));
     }
-    let mut report = checks.into_report("seal-signature");
+    let mut report = checks.into_report(ReportKind::SealSignature);
     report.seal = Some(signature.seal.property.name.clone());
     if let TimeInfo::Time(time) = signature.time_info {
-        report.signing_time = Some(rfc3339(time));
-        report.signing_time_source = Some("claimed".into());
+        report.signing_time = Some(Time::from_unix(time));
+        report.signing_time_source = Some(TimeSource::Claimed);
     }
     report
 }

@@ -34,7 +34,7 @@ pub fn chain_verdict(
     usage: Usage,
 ) -> ChainVerdict {
     let result = store.validate(leaf, chain, at, usage);
-    let report = result.to_report("certificate");
+    let report = result.to_report(eseal::report::ReportKind::Certificate);
     (
         report.indication,
         report.sub_indication,
