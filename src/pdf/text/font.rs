@@ -167,19 +167,62 @@ pub(super) fn load_font(
     dict: &Dict,
     cmaps: &mut HashMap<ObjRef, Rc<CMap>>,
 ) -> Option<Font> {
-    let resolve = |o: &Object| doc.resolve(o, rev).ok();
-    let number = |o: Option<&Object>| o.and_then(resolve).as_ref().and_then(Object::as_number);
-    let mut load_cmap = |o: Option<&Object>| -> Option<Rc<CMap>> {
+    let mut reader = FontReader { doc, rev, cmaps };
+    let to_unicode = reader.cmap(dict.get(b"ToUnicode"));
+    let font = if dict.name(b"Subtype") == Some(b"Type0") {
+        reader.composite(dict, to_unicode)
+    } else {
+        reader.simple(dict, to_unicode)
+    };
+    Some(font)
+}
+
+/// Reads the parts of a font dictionary, sharing CMap streams already read.
+struct FontReader<'d, 'a> {
+    doc: &'d Document<'a>,
+    rev: usize,
+    cmaps: &'d mut HashMap<ObjRef, Rc<CMap>>,
+}
+
+/// How a Type0 font's `/Encoding` splits and maps codes (ISO 32000-1 clause 9.7.5).
+struct CidEncoding {
+    codes: Codes,
+    fallback: Fallback,
+    cid_map: Option<Rc<CMap>>,
+    identity: bool,
+    vertical: bool,
+}
+
+impl FontReader<'_, '_> {
+    fn resolve(&self, o: &Object) -> Option<Object> {
+        self.doc.resolve(o, self.rev).ok()
+    }
+
+    fn number(&self, o: Option<&Object>) -> Option<f64> {
+        o.and_then(|o| self.resolve(o))
+            .as_ref()
+            .and_then(Object::as_number)
+    }
+
+    /// The dictionary `o` refers to; empty when it is not one.
+    fn dict(&self, o: Option<&Object>) -> Dict {
+        o.and_then(|o| self.resolve(o))
+            .and_then(|d| d.as_dict().cloned())
+            .unwrap_or_default()
+    }
+
+    /// The CMap stream `o` refers to, read once per reference.
+    fn cmap(&mut self, o: Option<&Object>) -> Option<Rc<CMap>> {
         let r = match o? {
             Object::Ref(r) => *r,
             _ => return None,
         };
-        if let Some(c) = cmaps.get(&r) {
+        if let Some(c) = self.cmaps.get(&r) {
             return Some(c.clone());
         }
-        let cmap = match doc.get(r, rev).ok()? {
+        let cmap = match self.doc.get(r, self.rev).ok()? {
             Object::Stream(s) => {
-                let mut cmap = CMap::parse(&doc.decode(&s).ok()?);
+                let mut cmap = CMap::parse(&self.doc.decode(&s).ok()?);
                 if let Some(w) = s.dict.int(b"WMode") {
                     cmap.wmode = Some(w);
                 }
@@ -188,165 +231,198 @@ pub(super) fn load_font(
             _ => None,
         };
         if let Some(c) = &cmap
-            && cmaps.len() < 10_000
+            && self.cmaps.len() < 10_000
         {
-            cmaps.insert(r, c.clone());
+            self.cmaps.insert(r, c.clone());
         }
         cmap
-    };
-    let subtype = dict.name(b"Subtype").unwrap_or_default();
-    let to_unicode = load_cmap(dict.get(b"ToUnicode"));
-    if subtype == b"Type0" {
-        let descendant = dict
-            .get(b"DescendantFonts")
-            .and_then(resolve)
-            .and_then(|a| a.as_array().and_then(|a| a.first()).and_then(resolve))
-            .and_then(|d| d.as_dict().cloned())
-            .unwrap_or_default();
-        let encoding = dict.get(b"Encoding");
-        let (codes, fallback, cid_map, identity, vertical) = match encoding {
-            Some(Object::Name(n)) => {
-                let name = n.as_slice();
-                let vertical = name.ends_with(b"-V");
-                let contains = |s: &[u8]| name.windows(s.len()).any(|w| w == s);
-                if name == b"Identity-H" || name == b"Identity-V" {
-                    (Codes::Two, Fallback::None, None, true, vertical)
-                } else if name.starts_with(b"Uni") && (contains(b"-UCS2-") || contains(b"-UTF16-"))
-                {
-                    (Codes::Utf16, Fallback::Utf16, None, false, vertical)
-                } else if [
-                    "EUC", "GBK", "GBpc", "RKSJ", "B5", "ETen", "HKscs", "KSC", "GBT",
-                ]
-                .iter()
-                .any(|s| contains(s.as_bytes()))
-                {
-                    (Codes::Lead, Fallback::None, None, false, vertical)
-                } else {
-                    (Codes::One, Fallback::None, None, false, vertical)
-                }
-            }
-            other => match load_cmap(other) {
-                Some(cmap) => {
-                    let codes = if cmap.codespace.is_empty() {
-                        Codes::Two
-                    } else {
-                        Codes::Ranges(cmap.codespace.clone())
-                    };
-                    let vertical = cmap.wmode == Some(1);
-                    (codes, Fallback::None, Some(cmap), false, vertical)
-                }
-                None => (Codes::Two, Fallback::None, None, true, false),
-            },
+    }
+
+    /// A Type0 font (ISO 32000-1 clause 9.7): codes by its CMap, widths by its descendant.
+    fn composite(&mut self, dict: &Dict, to_unicode: Option<Rc<CMap>>) -> Font {
+        let descendant = self.dict(
+            dict.get(b"DescendantFonts")
+                .and_then(|a| self.resolve(a))
+                .and_then(|a| a.as_array().and_then(|a| a.first()).cloned())
+                .as_ref(),
+        );
+        let encoding = match dict.get(b"Encoding") {
+            Some(Object::Name(n)) => predefined_encoding(n),
+            other => self.embedded_encoding(other),
         };
-        let mut widths = Vec::new();
-        if let Some(Object::Array(w)) = descendant.get(b"W").and_then(resolve) {
-            let mut i = 0;
-            while i < w.len() && widths.len() < MAX_CMAP_ENTRIES {
-                let Some(first) = w[i]
-                    .as_number()
-                    .filter(|n| (0.0..=u32::MAX as f64).contains(n))
-                else {
-                    break;
-                };
-                let first = first as u32;
-                match w.get(i + 1).and_then(resolve) {
-                    Some(Object::Array(list)) => {
-                        for (k, item) in list.iter().take(MAX_CMAP_ENTRIES).enumerate() {
-                            if let Some(width) = item.as_number() {
-                                let cid = first.saturating_add(k as u32);
-                                widths.push((cid, cid, width));
-                            }
-                        }
-                        i += 2;
-                    }
-                    Some(last) => {
-                        let (Some(last), Some(width)) =
-                            (last.as_number(), w.get(i + 2).and_then(Object::as_number))
-                        else {
-                            break;
-                        };
-                        widths.push((first, last.max(0.0).min(u32::MAX as f64) as u32, width));
-                        i += 3;
-                    }
-                    None => break,
-                }
-            }
-        }
+        let mut widths = match descendant.get(b"W").and_then(|w| self.resolve(w)) {
+            Some(Object::Array(w)) => self.cid_widths(&w),
+            _ => Vec::new(),
+        };
         widths.sort_by_key(|w| w.0);
         let dw2 = descendant
             .get(b"DW2")
-            .and_then(resolve)
+            .and_then(|o| self.resolve(o))
             .and_then(|o| {
                 o.as_array()
                     .map(|a| a.iter().filter_map(Object::as_number).collect::<Vec<_>>())
             })
             .filter(|v| v.len() == 2)
             .map_or((880.0, -1000.0), |v| (v[0], v[1]));
-        Some(Font {
-            codes,
+        Font {
+            codes: encoding.codes,
             widths,
-            default_width: number(descendant.get(b"DW")).unwrap_or(1000.0),
+            default_width: self.number(descendant.get(b"DW")).unwrap_or(1000.0),
             scale: 0.001,
             to_unicode,
-            fallback,
-            cid_map,
-            identity,
+            fallback: encoding.fallback,
+            cid_map: encoding.cid_map,
+            identity: encoding.identity,
             composite: true,
-            vertical: vertical.then_some((dw2.0 / 1000.0, dw2.1 / 1000.0)),
-        })
-    } else {
-        let descriptor = dict
-            .get(b"FontDescriptor")
-            .and_then(resolve)
-            .and_then(|d| d.as_dict().cloned())
-            .unwrap_or_default();
-        let missing = number(descriptor.get(b"MissingWidth"));
+            vertical: encoding
+                .vertical
+                .then_some((dw2.0 / 1000.0, dw2.1 / 1000.0)),
+        }
+    }
+
+    /// An embedded CMap stream as a Type0 font's encoding; `Identity-H` when it cannot be read.
+    fn embedded_encoding(&mut self, encoding: Option<&Object>) -> CidEncoding {
+        match self.cmap(encoding) {
+            Some(cmap) => CidEncoding {
+                codes: if cmap.codespace.is_empty() {
+                    Codes::Two
+                } else {
+                    Codes::Ranges(cmap.codespace.clone())
+                },
+                fallback: Fallback::None,
+                vertical: cmap.wmode == Some(1),
+                cid_map: Some(cmap),
+                identity: false,
+            },
+            None => CidEncoding {
+                codes: Codes::Two,
+                fallback: Fallback::None,
+                cid_map: None,
+                identity: true,
+                vertical: false,
+            },
+        }
+    }
+
+    /// A CIDFont's `/W` array (ISO 32000-1 clause 9.7.4.3): `c [w1 w2 …]` and `c_first c_last w`.
+    fn cid_widths(&self, w: &[Object]) -> Vec<(u32, u32, f64)> {
         let mut widths = Vec::new();
-        let explicit = dict.get(b"Widths").and_then(resolve);
-        if let Some(Object::Array(list)) = &explicit {
-            let first = number(dict.get(b"FirstChar"))
-                .unwrap_or(0.0)
-                .clamp(0.0, 255.0) as u32;
-            for (k, item) in list.iter().take(256).enumerate() {
-                let w = item.as_number().or_else(|| number(Some(item)));
-                if let Some(w) = w {
-                    let code = first + k as u32;
-                    widths.push((code, code, w));
+        let mut i = 0;
+        while i < w.len() && widths.len() < MAX_CMAP_ENTRIES {
+            let Some(first) = w[i]
+                .as_number()
+                .filter(|n| (0.0..=u32::MAX as f64).contains(n))
+            else {
+                break;
+            };
+            let first = first as u32;
+            match w.get(i + 1).and_then(|o| self.resolve(o)) {
+                Some(Object::Array(list)) => {
+                    for (k, item) in list.iter().take(MAX_CMAP_ENTRIES).enumerate() {
+                        if let Some(width) = item.as_number() {
+                            let cid = first.saturating_add(k as u32);
+                            widths.push((cid, cid, width));
+                        }
+                    }
+                    i += 2;
                 }
+                Some(last) => {
+                    let (Some(last), Some(width)) =
+                        (last.as_number(), w.get(i + 2).and_then(Object::as_number))
+                    else {
+                        break;
+                    };
+                    widths.push((first, last.max(0.0).min(u32::MAX as f64) as u32, width));
+                    i += 3;
+                }
+                None => break,
             }
         }
-        let default_width = if matches!(explicit, Some(Object::Array(_))) {
-            missing.unwrap_or(0.0)
-        } else {
-            let base = dict.name(b"BaseFont").unwrap_or_default();
-            match standard_widths(base) {
-                Some(table) => {
-                    widths = table;
-                    missing.unwrap_or(500.0)
-                }
-                None => missing.unwrap_or(500.0),
+        widths
+    }
+
+    /// A simple font (ISO 32000-1 clause 9.6): 1-byte codes, its encoding, `/Widths` or the
+    /// standard-14 metrics.
+    fn simple(&self, dict: &Dict, to_unicode: Option<Rc<CMap>>) -> Font {
+        let descriptor = self.dict(dict.get(b"FontDescriptor"));
+        let missing = self.number(descriptor.get(b"MissingWidth"));
+        let (widths, default_width) = match dict.get(b"Widths").and_then(|o| self.resolve(o)) {
+            Some(Object::Array(list)) => (
+                self.explicit_widths(&list, dict.get(b"FirstChar")),
+                missing.unwrap_or(0.0),
+            ),
+            _ => {
+                let base = dict.name(b"BaseFont").unwrap_or_default();
+                (
+                    standard_widths(base).unwrap_or_default(),
+                    missing.unwrap_or(500.0),
+                )
             }
         };
-        let scale = if subtype == b"Type3" {
+        let scale = if dict.name(b"Subtype") == Some(b"Type3") {
             dict.get(b"FontMatrix")
-                .and_then(resolve)
+                .and_then(|o| self.resolve(o))
                 .and_then(|m| m.as_array().and_then(matrix_of))
                 .map_or(0.001, |m| m[0])
         } else {
             0.001
         };
-        Some(Font {
+        Font {
             codes: Codes::One,
             widths,
             default_width,
             scale,
             to_unicode,
-            fallback: Fallback::Table(encoding_table(doc, rev, dict.get(b"Encoding"))),
+            fallback: Fallback::Table(encoding_table(self.doc, self.rev, dict.get(b"Encoding"))),
             cid_map: None,
             identity: false,
             composite: false,
             vertical: None,
-        })
+        }
+    }
+
+    /// A simple font's `/Widths` from `/FirstChar` (ISO 32000-1 clause 9.6.2.1).
+    fn explicit_widths(
+        &self,
+        list: &[Object],
+        first_char: Option<&Object>,
+    ) -> Vec<(u32, u32, f64)> {
+        let first = self.number(first_char).unwrap_or(0.0).clamp(0.0, 255.0) as u32;
+        let mut widths = Vec::new();
+        for (k, item) in list.iter().take(256).enumerate() {
+            if let Some(w) = item.as_number().or_else(|| self.number(Some(item))) {
+                let code = first + k as u32;
+                widths.push((code, code, w));
+            }
+        }
+        widths
+    }
+}
+
+/// A predefined CMap named as a Type0 font's encoding (ISO 32000-1 clause 9.7.5.2).
+fn predefined_encoding(name: &[u8]) -> CidEncoding {
+    let vertical = name.ends_with(b"-V");
+    let contains = |s: &[u8]| name.windows(s.len()).any(|w| w == s);
+    let (codes, fallback, identity) = if name == b"Identity-H" || name == b"Identity-V" {
+        (Codes::Two, Fallback::None, true)
+    } else if name.starts_with(b"Uni") && (contains(b"-UCS2-") || contains(b"-UTF16-")) {
+        (Codes::Utf16, Fallback::Utf16, false)
+    } else if [
+        "EUC", "GBK", "GBpc", "RKSJ", "B5", "ETen", "HKscs", "KSC", "GBT",
+    ]
+    .iter()
+    .any(|s| contains(s.as_bytes()))
+    {
+        (Codes::Lead, Fallback::None, false)
+    } else {
+        (Codes::One, Fallback::None, false)
+    };
+    CidEncoding {
+        codes,
+        fallback,
+        cid_map: None,
+        identity,
+        vertical,
     }
 }
 
