@@ -84,6 +84,53 @@ impl Default for GState {
     }
 }
 
+/// The state of one content stream as it runs: the graphics state, the states saved by `q`,
+/// and the text and text line matrices.
+struct State {
+    gs: GState,
+    saved: Vec<GState>,
+    /// `q` beyond [`MAX_SAVES`], counted so that their `Q` restore nothing.
+    lost_saves: usize,
+    tm: Matrix,
+    tlm: Matrix,
+}
+
+impl State {
+    fn new(gs: GState) -> Self {
+        State {
+            gs,
+            saved: Vec::new(),
+            lost_saves: 0,
+            tm: IDENTITY,
+            tlm: IDENTITY,
+        }
+    }
+
+    /// `q`.
+    fn save(&mut self) {
+        if self.saved.len() < MAX_SAVES {
+            self.saved.push(self.gs.clone());
+        } else {
+            self.lost_saves += 1;
+        }
+    }
+
+    /// `Q`.
+    fn restore(&mut self) {
+        if self.lost_saves > 0 {
+            self.lost_saves -= 1;
+        } else if let Some(g) = self.saved.pop() {
+            self.gs = g;
+        }
+    }
+
+    /// Starts the next line at `(tx, ty)` from the start of the current one (`Td`).
+    fn move_line(&mut self, tx: f64, ty: f64) {
+        self.tlm = mul(&translate(tx, ty), &self.tlm);
+        self.tm = self.tlm;
+    }
+}
+
 /// The resources in effect and who owns them (the page or a form, for the font cache).
 struct Scope {
     resources: Rc<Dict>,
@@ -125,7 +172,7 @@ impl Interpreter<'_, '_> {
     }
 
     /// Interprets `content` with `scope`'s resources, starting in `gs`.
-    fn run(&mut self, content: &[u8], scope: &Scope, mut gs: GState, depth: usize) {
+    fn run(&mut self, content: &[u8], scope: &Scope, gs: GState, depth: usize) {
         self.bytes = self.bytes.saturating_add(content.len());
         if self.bytes > MAX_BYTES {
             return;
@@ -140,9 +187,7 @@ impl Interpreter<'_, '_> {
             .dict_at(&scope.resources, b"XObject", self.rev)
             .ok()
             .flatten();
-        let mut saved: Vec<GState> = Vec::new();
-        let mut lost_saves = 0usize;
-        let (mut tm, mut tlm) = (IDENTITY, IDENTITY);
+        let mut state = State::new(gs);
         let mut lexer = Lexer::new(content);
         let mut operands: Vec<Object> = Vec::new();
         while let Some(token) = lexer.next_token() {
@@ -160,122 +205,20 @@ impl Interpreter<'_, '_> {
             if self.exhausted() {
                 return;
             }
-            let arg = |i: usize| num(operands.get(i));
             match op {
-                b"q" => {
-                    if saved.len() < MAX_SAVES {
-                        saved.push(gs.clone());
-                    } else {
-                        lost_saves += 1;
-                    }
-                }
-                b"Q" => {
-                    if lost_saves > 0 {
-                        lost_saves -= 1;
-                    } else if let Some(g) = saved.pop() {
-                        gs = g;
-                    }
-                }
+                b"q" => state.save(),
+                b"Q" => state.restore(),
                 b"cm" => {
                     if let Some(m) = matrix_of(&operands) {
-                        gs.ctm = mul(&m, &gs.ctm);
-                    }
-                }
-                b"BT" => {
-                    tm = IDENTITY;
-                    tlm = IDENTITY;
-                }
-                b"Tf" => {
-                    gs.size = arg(1);
-                    gs.font = match operands.first() {
-                        Some(Object::Name(name)) => self.font(font_dict.as_ref(), scope, name),
-                        _ => None,
-                    };
-                }
-                b"Tc" => gs.char_spacing = arg(0),
-                b"Tw" => gs.word_spacing = arg(0),
-                b"Tz" => gs.scale = arg(0) / 100.0,
-                b"TL" => gs.leading = arg(0),
-                b"Ts" => gs.rise = arg(0),
-                b"Td" => {
-                    tlm = mul(&translate(arg(0), arg(1)), &tlm);
-                    tm = tlm;
-                }
-                b"TD" => {
-                    gs.leading = -arg(1);
-                    tlm = mul(&translate(arg(0), arg(1)), &tlm);
-                    tm = tlm;
-                }
-                b"Tm" => {
-                    if let Some(m) = matrix_of(&operands) {
-                        tlm = m;
-                        tm = m;
-                    }
-                }
-                b"T*" => {
-                    tlm = mul(&translate(0.0, -gs.leading), &tlm);
-                    tm = tlm;
-                }
-                b"Tj" => {
-                    if let Some(bytes) = operands.first().and_then(string_bytes) {
-                        self.show(&gs, &mut tm, bytes);
-                    }
-                }
-                b"'" | b"\"" => {
-                    if op == b"\"" {
-                        gs.word_spacing = arg(0);
-                        gs.char_spacing = arg(1);
-                    }
-                    tlm = mul(&translate(0.0, -gs.leading), &tlm);
-                    tm = tlm;
-                    if let Some(bytes) = operands.last().and_then(string_bytes) {
-                        self.show(&gs, &mut tm, bytes);
-                    }
-                }
-                b"TJ" => {
-                    let vertical = gs.font.as_ref().is_some_and(|f| f.vertical.is_some());
-                    for item in operands
-                        .first()
-                        .and_then(Object::as_array)
-                        .unwrap_or_default()
-                    {
-                        match item {
-                            Object::String { bytes, .. } => self.show(&gs, &mut tm, bytes),
-                            other => {
-                                let adjust = -num(Some(other)) / 1000.0 * gs.size;
-                                let shift = if vertical {
-                                    translate(0.0, adjust)
-                                } else {
-                                    translate(adjust * gs.scale, 0.0)
-                                };
-                                tm = mul(&shift, &tm);
-                            }
-                        }
+                        state.gs.ctm = mul(&m, &state.gs.ctm);
                     }
                 }
                 b"Do" => {
                     if let (Some(Object::Name(name)), Some(xobjects)) =
                         (operands.first(), &xobjects)
                         && let Some(Object::Ref(r)) = xobjects.get(name)
-                        && depth < MAX_FORM_DEPTH
-                        && !self.active.contains(r)
-                        && let Some(form) = self.form(*r)
                     {
-                        let mut inner = gs.clone();
-                        inner.ctm = mul(&form.matrix, &gs.ctm);
-                        let inner_scope = match &form.resources {
-                            Some(res) => Scope {
-                                resources: res.clone(),
-                                key: *r,
-                            },
-                            None => Scope {
-                                resources: scope.resources.clone(),
-                                key: scope.key,
-                            },
-                        };
-                        self.active.push(*r);
-                        self.run(&form.content, &inner_scope, inner, depth + 1);
-                        self.active.pop();
+                        self.paint_form(*r, scope, &state.gs, depth);
                     }
                 }
                 b"BI" => {
@@ -284,10 +227,120 @@ impl Interpreter<'_, '_> {
                         return;
                     }
                 }
-                _ => {}
+                _ => self.text_operator(op, &operands, &mut state, font_dict.as_ref(), scope),
             }
             operands.clear();
         }
+    }
+
+    /// Applies a text object, text state, positioning or showing operator (ISO 32000-1
+    /// clauses 9.3, 9.4); other operators are ignored.
+    fn text_operator(
+        &mut self,
+        op: &[u8],
+        operands: &[Object],
+        state: &mut State,
+        font_dict: Option<&Dict>,
+        scope: &Scope,
+    ) {
+        let arg = |i: usize| num(operands.get(i));
+        let gs = &mut state.gs;
+        match op {
+            b"BT" => {
+                state.tm = IDENTITY;
+                state.tlm = IDENTITY;
+            }
+            b"Tf" => {
+                gs.size = arg(1);
+                gs.font = match operands.first() {
+                    Some(Object::Name(name)) => self.font(font_dict, scope, name),
+                    _ => None,
+                };
+            }
+            b"Tc" => gs.char_spacing = arg(0),
+            b"Tw" => gs.word_spacing = arg(0),
+            b"Tz" => gs.scale = arg(0) / 100.0,
+            b"TL" => gs.leading = arg(0),
+            b"Ts" => gs.rise = arg(0),
+            b"Td" => state.move_line(arg(0), arg(1)),
+            b"TD" => {
+                gs.leading = -arg(1);
+                state.move_line(arg(0), arg(1));
+            }
+            b"Tm" => {
+                if let Some(m) = matrix_of(operands) {
+                    state.tlm = m;
+                    state.tm = m;
+                }
+            }
+            b"T*" => state.move_line(0.0, -state.gs.leading),
+            b"Tj" => {
+                if let Some(bytes) = operands.first().and_then(string_bytes) {
+                    self.show(&state.gs, &mut state.tm, bytes);
+                }
+            }
+            b"'" | b"\"" => {
+                if op == b"\"" {
+                    gs.word_spacing = arg(0);
+                    gs.char_spacing = arg(1);
+                }
+                state.move_line(0.0, -state.gs.leading);
+                if let Some(bytes) = operands.last().and_then(string_bytes) {
+                    self.show(&state.gs, &mut state.tm, bytes);
+                }
+            }
+            b"TJ" => {
+                let items = operands.first().and_then(Object::as_array);
+                self.show_array(state, items.unwrap_or_default());
+            }
+            _ => {}
+        }
+    }
+
+    /// `TJ`: shows the strings, moving the text matrix by the numbers between them.
+    fn show_array(&mut self, state: &mut State, items: &[Object]) {
+        let gs = &state.gs;
+        let vertical = gs.font.as_ref().is_some_and(|f| f.vertical.is_some());
+        for item in items {
+            match item {
+                Object::String { bytes, .. } => self.show(gs, &mut state.tm, bytes),
+                other => {
+                    let adjust = -num(Some(other)) / 1000.0 * gs.size;
+                    let shift = if vertical {
+                        translate(0.0, adjust)
+                    } else {
+                        translate(adjust * gs.scale, 0.0)
+                    };
+                    state.tm = mul(&shift, &state.tm);
+                }
+            }
+        }
+    }
+
+    /// `Do` of the XObject `r`: paints it when it is a form, not too deep and not being
+    /// painted already.
+    fn paint_form(&mut self, r: ObjRef, scope: &Scope, gs: &GState, depth: usize) {
+        if depth >= MAX_FORM_DEPTH || self.active.contains(&r) {
+            return;
+        }
+        let Some(form) = self.form(r) else {
+            return;
+        };
+        let mut inner = gs.clone();
+        inner.ctm = mul(&form.matrix, &gs.ctm);
+        let inner_scope = match &form.resources {
+            Some(res) => Scope {
+                resources: res.clone(),
+                key: r,
+            },
+            None => Scope {
+                resources: scope.resources.clone(),
+                key: scope.key,
+            },
+        };
+        self.active.push(r);
+        self.run(&form.content, &inner_scope, inner, depth + 1);
+        self.active.pop();
     }
 
     /// The font `name` of the scope's `/Font` resources.
