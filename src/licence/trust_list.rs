@@ -26,7 +26,7 @@ use super::cbor::{self, Value};
 use super::compact::CoseAlgorithm;
 use super::cose::{self, HEADER_ALG, HEADER_CRIT, HEADER_TYP};
 use super::model::Template;
-use crate::crypto::{KeyType, Signer};
+use crate::crypto::{Algorithm, KeyType, PublicKey, Signer};
 use crate::error::{Error, Result};
 use crate::pki::{Certificate, TrustStore, Usage, unix_seconds};
 use crate::report::Reason;
@@ -676,11 +676,48 @@ pub fn verify_trust_list(
     at: SystemTime,
     last_seq: Option<u64>,
 ) -> std::result::Result<VerifiedTrustList, TrustListError> {
-    let malformed = |s: &str| TrustListError::Malformed(s.to_string());
     if bytes.len() > MAX_TRUST_LIST {
         return Err(TrustListError::TooLarge);
     }
     let sign1 = cose::decode(bytes, false).map_err(TrustListError::Malformed)?;
+    let algorithm = check_header(&sign1)?;
+    let (signer, public_key) = trusted_signer(&sign1, algorithm, store, at)?;
+    sign1
+        .verify(algorithm, &public_key)
+        .map_err(|_| TrustListError::BadSignature)?;
+
+    let claims = Claims::read(&sign1.payload)?;
+    check_rollback(claims.seq, last_seq)?;
+    let (iat, exp) = (claims.iat, claims.exp);
+    let at = unix_seconds(at);
+    if at > exp {
+        return Err(TrustListError::Stale { exp, at });
+    }
+    if iat > at.saturating_add(CLOCK_SKEW)
+        || iat < signer.not_before_unix()
+        || iat > signer.not_after_unix()
+    {
+        return Err(TrustListError::BadIssuedAt { iat, at });
+    }
+    let by_kid = index_keys(&claims.offices)?;
+    Ok(VerifiedTrustList {
+        issuer: claims.issuer,
+        iat,
+        exp,
+        seq: claims.seq,
+        offices: claims.offices,
+        templates: claims.templates,
+        signer,
+        by_kid,
+    })
+}
+
+fn malformed(s: &str) -> TrustListError {
+    TrustListError::Malformed(s.to_string())
+}
+
+/// The protected header's `typ`, `crit` and `alg`; returns the algorithm.
+fn check_header(sign1: &cose::Sign1) -> std::result::Result<Algorithm, TrustListError> {
     match sign1.protected_header(HEADER_TYP) {
         Some(Value::Text(typ)) if typ == TRUST_LIST_TYP => {}
         Some(other) => return Err(TrustListError::WrongType(format!("{other:?}"))),
@@ -695,8 +732,18 @@ pub fn verify_trust_list(
             .ok_or_else(|| malformed("alg is not an integer"))?,
         None => return Err(malformed("no alg in the protected header")),
     };
-    let algorithm = cose::algorithm_of(alg)
-        .ok_or_else(|| TrustListError::UnsupportedAlgorithm(format!("COSE algorithm {alg}")))?;
+    cose::algorithm_of(alg)
+        .ok_or_else(|| TrustListError::UnsupportedAlgorithm(format!("COSE algorithm {alg}")))
+}
+
+/// The list signer from `x5chain`: its `kid`, its key for `algorithm`, and its chain to a
+/// pinned root for [`Usage::TrustListSigner`] at `at`. Returns it with its public key.
+fn trusted_signer(
+    sign1: &cose::Sign1,
+    algorithm: Algorithm,
+    store: &TrustStore,
+    at: SystemTime,
+) -> std::result::Result<(Certificate, PublicKey), TrustListError> {
     let mut chain = match sign1.protected_header(HEADER_X5CHAIN) {
         Some(Value::Bytes(der)) => vec![der.as_slice()],
         Some(Value::Array(items)) if !items.is_empty() => items
@@ -748,57 +795,73 @@ pub fn verify_trust_list(
                 .join("; "),
         });
     }
-    sign1
-        .verify(algorithm, &public_key)
-        .map_err(|_| TrustListError::BadSignature)?;
+    Ok((signer, public_key))
+}
 
-    let claims = match cbor::decode(&sign1.payload).map_err(TrustListError::Malformed)? {
-        Value::Map(m) => m,
-        _ => return Err(malformed("claims are not a map")),
-    };
-    let get = |k: Value| cbor::lookup(&claims, &k).cloned();
-    let issuer = get(Value::int(CLAIM_ISS))
-        .and_then(|v| v.as_text().map(str::to_string))
-        .ok_or_else(|| malformed("iss (1) absent or not text"))?;
-    let time = |k: i64, name: &str| {
-        get(Value::int(k)).and_then(|v| v.as_i64()).ok_or_else(|| {
-            TrustListError::Malformed(format!("{name} ({k}) absent or not an integer"))
+/// The claims of a trust list, their structure checked.
+struct Claims {
+    issuer: String,
+    iat: i64,
+    exp: i64,
+    seq: u64,
+    offices: Vec<Office>,
+    templates: Vec<Template>,
+}
+
+impl Claims {
+    /// Reads the payload's `iss`, `iat`, `exp`, `seq`, `off` and `ty`.
+    fn read(payload: &[u8]) -> std::result::Result<Claims, TrustListError> {
+        let claims = match cbor::decode(payload).map_err(TrustListError::Malformed)? {
+            Value::Map(m) => m,
+            _ => return Err(malformed("claims are not a map")),
+        };
+        let get = |k: Value| cbor::lookup(&claims, &k).cloned();
+        let issuer = get(Value::int(CLAIM_ISS))
+            .and_then(|v| v.as_text().map(str::to_string))
+            .ok_or_else(|| malformed("iss (1) absent or not text"))?;
+        let time = |k: i64, name: &str| {
+            get(Value::int(k)).and_then(|v| v.as_i64()).ok_or_else(|| {
+                TrustListError::Malformed(format!("{name} ({k}) absent or not an integer"))
+            })
+        };
+        let iat = time(CLAIM_IAT, "iat")?;
+        let exp = time(CLAIM_EXP, "exp")?;
+        let seq = match get(Value::text("seq")) {
+            Some(Value::Uint(seq)) => seq,
+            _ => return Err(malformed("seq absent or not an unsigned integer")),
+        };
+        let offices = match get(Value::text("off")) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(Office::from_value)
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(TrustListError::Malformed)?,
+            _ => return Err(malformed("off absent or not an array")),
+        };
+        let templates = match get(Value::text("ty")) {
+            None => Vec::new(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(template_from_value)
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(TrustListError::Malformed)?,
+            Some(_) => return Err(malformed("ty not an array")),
+        };
+        Ok(Claims {
+            issuer,
+            iat,
+            exp,
+            seq,
+            offices,
+            templates,
         })
-    };
-    let iat = time(CLAIM_IAT, "iat")?;
-    let exp = time(CLAIM_EXP, "exp")?;
-    let seq = match get(Value::text("seq")) {
-        Some(Value::Uint(seq)) => seq,
-        _ => return Err(malformed("seq absent or not an unsigned integer")),
-    };
-    let offices = match get(Value::text("off")) {
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(Office::from_value)
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(TrustListError::Malformed)?,
-        _ => return Err(malformed("off absent or not an array")),
-    };
-    let templates = match get(Value::text("ty")) {
-        None => Vec::new(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(template_from_value)
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(TrustListError::Malformed)?,
-        Some(_) => return Err(malformed("ty not an array")),
-    };
-    check_rollback(seq, last_seq)?;
-    let at = unix_seconds(at);
-    if at > exp {
-        return Err(TrustListError::Stale { exp, at });
     }
-    if iat > at.saturating_add(CLOCK_SKEW)
-        || iat < signer.not_before_unix()
-        || iat > signer.not_after_unix()
-    {
-        return Err(TrustListError::BadIssuedAt { iat, at });
-    }
+}
+
+/// The offices' keys by `kid`; an office listed twice is malformed.
+fn index_keys(
+    offices: &[Office],
+) -> std::result::Result<HashMap<[u8; 8], Vec<IndexedKey>>, TrustListError> {
     let mut by_kid: HashMap<[u8; 8], Vec<IndexedKey>> = HashMap::new();
     let mut codes = std::collections::HashSet::new();
     for (o, office) in offices.iter().enumerate() {
@@ -816,16 +879,7 @@ pub fn verify_trust_list(
             });
         }
     }
-    Ok(VerifiedTrustList {
-        issuer,
-        iat,
-        exp,
-        seq,
-        offices,
-        templates,
-        signer,
-        by_kid,
-    })
+    Ok(by_kid)
 }
 
 /// A `ty` entry as a checked template (the CBOR form of `template.json`).
