@@ -221,14 +221,10 @@ impl Office {
     fn from_value(value: &Value) -> std::result::Result<Self, String> {
         let map = value.as_map().ok_or("an office is not a map")?;
         let field = |k: &str| cbor::lookup(map, &Value::text(k));
-        let text = |k: &str| -> std::result::Result<Option<String>, String> {
-            field(k)
-                .map(|v| {
-                    v.as_text()
-                        .map(str::to_string)
-                        .ok_or_else(|| format!("office `{k}` is not text"))
-                })
-                .transpose()
+        let text = |k: &str| {
+            optional_entry(map, k, "office", "text", |v| {
+                v.as_text().map(str::to_string)
+            })
         };
         let texts = |k: &str| -> std::result::Result<Vec<String>, String> {
             match field(k) {
@@ -265,17 +261,24 @@ impl Office {
     }
 }
 
+/// The entry `key` of `map` converted by `convert`: `None` when absent, an error saying that
+/// `what`'s `key` is not `expected` when it cannot be converted.
+fn optional_entry<'m, T>(
+    map: &'m [(Value, Value)],
+    key: &str,
+    what: &str,
+    expected: &str,
+    convert: impl Fn(&'m Value) -> Option<T>,
+) -> std::result::Result<Option<T>, String> {
+    cbor::lookup(map, &Value::text(key))
+        .map(|v| convert(v).ok_or_else(|| format!("{what} `{key}` is not {expected}")))
+        .transpose()
+}
+
 fn key_from_value(value: &Value) -> std::result::Result<ListedKey, String> {
     let map = value.as_map().ok_or("a key is not a map")?;
     let field = |k: &str| cbor::lookup(map, &Value::text(k));
-    let time = |k: &str| -> std::result::Result<Option<i64>, String> {
-        field(k)
-            .map(|v| {
-                v.as_i64()
-                    .ok_or_else(|| format!("key `{k}` is not an integer"))
-            })
-            .transpose()
-    };
+    let time = |k: &str| optional_entry(map, k, "key", "an integer", Value::as_i64);
     let der = field("x5")
         .and_then(Value::as_bytes)
         .ok_or("a key has no `x5` byte string")?;
@@ -571,12 +574,7 @@ struct IndexedKey {
 /// A trust list whose signature, signer chain, `typ`, `seq` and times have been checked.
 #[derive(Clone, Debug)]
 pub struct VerifiedTrustList {
-    issuer: String,
-    iat: i64,
-    exp: i64,
-    seq: u64,
-    offices: Vec<Office>,
-    templates: Vec<Template>,
+    claims: Claims,
     signer: Certificate,
     by_kid: HashMap<[u8; 8], Vec<IndexedKey>>,
 }
@@ -584,32 +582,33 @@ pub struct VerifiedTrustList {
 impl VerifiedTrustList {
     /// `iss`.
     pub fn issuer(&self) -> &str {
-        &self.issuer
+        &self.claims.issuer
     }
 
     /// `iat`, Unix seconds.
     pub fn issued_at(&self) -> i64 {
-        self.iat
+        self.claims.iat
     }
 
     /// `exp`, Unix seconds: past it the list is stale (`TRUST_LIST_STALE`, LICENCE.md §4).
     pub fn expires_at(&self) -> i64 {
-        self.exp
+        self.claims.exp
     }
 
     /// `seq`: remember it and pass it as `last_seq` next time.
     pub fn seq(&self) -> u64 {
-        self.seq
+        self.claims.seq
     }
 
     /// The offices.
     pub fn offices(&self) -> &[Office] {
-        &self.offices
+        &self.claims.offices
     }
 
     /// The template of licence type `type_code`, if the list publishes it.
     pub fn template(&self, type_code: &str) -> Option<&Template> {
-        self.templates
+        self.claims
+            .templates
             .iter()
             .find(|t| t.type_code.to_string() == type_code)
     }
@@ -623,8 +622,8 @@ impl VerifiedTrustList {
     /// one, LICENCE.md §4).
     pub fn key_refs(&self, kid: [u8; 8]) -> impl Iterator<Item = KeyRef<'_>> {
         self.by_kid.get(&kid).into_iter().flatten().map(|k| KeyRef {
-            office: &self.offices[k.office],
-            key: &self.offices[k.office].keys[k.key],
+            office: &self.claims.offices[k.office],
+            key: &self.claims.offices[k.office].keys[k.key],
             prepared: k.prepared.as_ref(),
         })
     }
@@ -659,7 +658,7 @@ impl VerifiedTrustList {
 
     /// The office with code `code`.
     pub fn office(&self, code: &str) -> Option<&Office> {
-        self.offices.iter().find(|o| o.code == code)
+        self.claims.offices.iter().find(|o| o.code == code)
     }
 }
 
@@ -701,12 +700,7 @@ pub fn verify_trust_list(
     }
     let by_kid = index_keys(&claims.offices)?;
     Ok(VerifiedTrustList {
-        issuer: claims.issuer,
-        iat,
-        exp,
-        seq: claims.seq,
-        offices: claims.offices,
-        templates: claims.templates,
+        claims,
         signer,
         by_kid,
     })
@@ -799,6 +793,7 @@ fn trusted_signer(
 }
 
 /// The claims of a trust list, their structure checked.
+#[derive(Clone, Debug)]
 struct Claims {
     issuer: String,
     iat: i64,
