@@ -24,7 +24,7 @@ use sm2::dsa::signature::Verifier as _;
 
 use super::cbor::{self, Value};
 use super::compact::CoseAlgorithm;
-use super::cose::{self, HEADER_ALG, HEADER_CRIT, HEADER_TYP};
+use super::cose::{self, CLAIM_EXP, CLAIM_IAT, CLAIM_ISS, HEADER_ALG, HEADER_CRIT, HEADER_TYP};
 use super::model::Template;
 use crate::crypto::{Algorithm, KeyType, PublicKey, Signer};
 use crate::error::{Error, Result};
@@ -39,10 +39,6 @@ pub const MAX_TRUST_LIST: usize = 8 << 20;
 pub const CLOCK_SKEW: i64 = 300;
 /// COSE header label `x5chain` (RFC 9360 clause 2).
 const HEADER_X5CHAIN: i64 = 33;
-
-const CLAIM_ISS: i64 = 1;
-const CLAIM_EXP: i64 = 4;
-const CLAIM_IAT: i64 = 6;
 
 /// What a listed key may be used for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
