@@ -25,10 +25,11 @@
 //! if any, are ignored here.
 
 use der::asn1::{AnyRef, OctetStringRef};
-use der::{Decode, Encode, Sequence, Tag, TagNumber, Tagged};
+use der::{Decode, Encode, Sequence, Tag, Tagged};
 use spki::AlgorithmIdentifierRef;
 
 use super::digest::DigestAlgorithm;
+use super::timestamp::DIRECTORY_NAME;
 use crate::error::{Error, Result};
 use crate::pki::Certificate;
 use crate::report::Reason;
@@ -74,12 +75,6 @@ struct IssuerSerial<'a> {
     issuer: Vec<AnyRef<'a>>,
     serial_number: AnyRef<'a>,
 }
-
-/// The `GeneralName` tag of `directoryName [4]` (explicit, as `Name` is a CHOICE).
-const DIRECTORY_NAME: Tag = Tag::ContextSpecific {
-    constructed: true,
-    number: TagNumber(4),
-};
 
 /// Which signing-certificate attribute a value comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

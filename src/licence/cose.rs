@@ -31,6 +31,14 @@ pub const HEADER_CRIT: i64 = 2;
 pub const HEADER_KID: i64 = 4;
 /// COSE header label `typ` (RFC 9596).
 pub const HEADER_TYP: i64 = 16;
+/// CWT claim key `iss` (RFC 8392 clause 3.1.1).
+pub(crate) const CLAIM_ISS: i64 = 1;
+/// CWT claim key `sub` (RFC 8392 clause 3.1.2).
+pub(crate) const CLAIM_SUB: i64 = 2;
+/// CWT claim key `exp` (RFC 8392 clause 3.1.4).
+pub(crate) const CLAIM_EXP: i64 = 4;
+/// CWT claim key `iat` (RFC 8392 clause 3.1.6).
+pub(crate) const CLAIM_IAT: i64 = 6;
 /// COSE algorithm value of SM2-with-SM3 (project-private, RFC 9052 clause 16.4 private
 /// use range below −65536).
 pub const COSE_ALG_SM2_SM3: i64 = -70001;

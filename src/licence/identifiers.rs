@@ -71,6 +71,21 @@ macro_rules! identity_by {
     };
 }
 
+/// `FromStr` through the type's `parse_detail`, its errors naming `$what`; the doc comment
+/// given says what is parsed.
+macro_rules! from_str_by_detail {
+    ($(#[$doc:meta])* $t:ident, $what:literal) => {
+        impl FromStr for $t {
+            type Err = Error;
+
+            $(#[$doc])*
+            fn from_str(s: &str) -> Result<Self> {
+                $t::parse_detail(s).map_err(|d| Error::malformed($what, d))
+            }
+        }
+    };
+}
+
 /// The root of every GB/T 36904 licence identifier, `1.2.156.3005.2` (LICENCE.md §2).
 pub const LICENCE_ID_ROOT: &str = "1.2.156.3005.2";
 
@@ -316,19 +331,46 @@ impl RegionCode {
     }
 }
 
-impl FromStr for RegionCode {
-    type Err = Error;
-
+from_str_by_detail!(
     /// Parses 6 ASCII digits (GB/T 2260, LICENCE.md §1); errors name `"region code"`.
-    fn from_str(s: &str) -> Result<Self> {
-        RegionCode::parse_detail(s).map_err(|d| Error::malformed("region code", d))
-    }
-}
+    RegionCode,
+    "region code"
+);
 
 impl fmt::Display for RegionCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// The warnings a code starts with: written in lowercase, a check character that fails.
+fn case_and_check_warnings(
+    field: &'static str,
+    lowercase: bool,
+    check: std::result::Result<(), BadCheckCharacter>,
+) -> Vec<Warning> {
+    let mut out = Vec::new();
+    if lowercase {
+        out.push(Warning::Lowercase { field });
+    }
+    if let Err(b) = check {
+        out.push(Warning::BadCheckCharacter(b));
+    }
+    out
+}
+
+/// The 17 characters a check character is computed for, by their length; errors name `what`.
+fn check_body_length(body: &str, what: &'static str) -> Result<()> {
+    if body.len() != 17 {
+        return Err(Error::malformed(
+            what,
+            format!(
+                "{} bytes before the check character, expected 17",
+                body.len()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -351,15 +393,7 @@ impl Uscc {
     /// Builds the USCC of the 17 characters `body`, computing its GB 32100 check character
     /// (LICENCE.md §2). `body` must be uppercase; errors name `"USCC"`.
     pub fn new(body: &str) -> Result<Self> {
-        if body.len() != 17 {
-            return Err(Error::malformed(
-                "USCC",
-                format!(
-                    "{} bytes before the check character, expected 17",
-                    body.len()
-                ),
-            ));
-        }
+        check_body_length(body, "USCC")?;
         let uscc = Uscc::parse_detail(&format!("{body}0"), false)
             .map_err(|d| Error::malformed("USCC", d))?;
         let check = uscc.computed_check_character();
@@ -566,14 +600,11 @@ impl TypeCode {
     }
 }
 
-impl FromStr for TypeCode {
-    type Err = Error;
-
+from_str_by_detail!(
     /// Parses a definer USCC + 3 digits (LICENCE.md §1); errors name `"type code"`.
-    fn from_str(s: &str) -> Result<Self> {
-        TypeCode::parse_detail(s).map_err(|d| Error::malformed("type code", d))
-    }
-}
+    TypeCode,
+    "type code"
+);
 
 impl fmt::Display for TypeCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -620,15 +651,12 @@ impl IssuerCode {
     }
 }
 
-impl FromStr for IssuerCode {
-    type Err = Error;
-
+from_str_by_detail!(
     /// Parses a USCC (18) or a region code (6 digits) (LICENCE.md §2); errors name
     /// `"issuer code"`.
-    fn from_str(s: &str) -> Result<Self> {
-        IssuerCode::parse_detail(s).map_err(|d| Error::malformed("issuer code", d))
-    }
-}
+    IssuerCode,
+    "issuer code"
+);
 
 impl fmt::Display for IssuerCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -802,19 +830,12 @@ impl LicenceId {
     /// lowercase input, every check character that fails (the identifier's, the definer's
     /// and issuer's USCC) and GB 11714 mismatches of those USCCs.
     pub fn warnings(&self) -> Vec<Warning> {
-        let mut out = Vec::new();
-        if self.lowercase {
-            out.push(Warning::Lowercase {
-                field: "licence identifier",
-            });
-        }
-        if let Err(b) = bad(
+        let check = bad(
             "licence identifier",
             self.computed_check_character(),
             self.check,
-        ) {
-            out.push(Warning::BadCheckCharacter(b));
-        }
+        );
+        let mut out = case_and_check_warnings("licence identifier", self.lowercase, check);
         let definer = Uscc {
             lowercase: false,
             ..self.type_code.definer.clone()
@@ -949,17 +970,14 @@ fn parse_version(v: &str) -> std::result::Result<u16, String> {
 
 identity_by!(LicenceId => type_code, issuer, serial, version, check);
 
-impl FromStr for LicenceId {
-    type Err = Error;
-
+from_str_by_detail!(
     /// Parses a GB/T 36904 identifier strictly (LICENCE.md §2): the root, exactly five
     /// parts, at most 128 bytes, no whitespace. Lowercase is accepted (warning); a check
     /// character that does not verify is not an error here (see [`LicenceId::check`]).
     /// Errors name `"licence identifier"`, the detail names the part.
-    fn from_str(s: &str) -> Result<Self> {
-        LicenceId::parse_detail(s).map_err(|d| Error::malformed("licence identifier", d))
-    }
-}
+    LicenceId,
+    "licence identifier"
+);
 
 impl fmt::Display for LicenceId {
     /// The canonical, uppercase form (LICENCE.md §2).
@@ -992,15 +1010,7 @@ impl ResidentId {
     /// Builds the 18-character number of the 17 digits `body`, computing its MOD 11-2 check
     /// character (LICENCE.md §2); errors name `"resident ID"`.
     pub fn new(body: &str) -> Result<Self> {
-        if body.len() != 17 {
-            return Err(Error::malformed(
-                "resident ID",
-                format!(
-                    "{} bytes before the check character, expected 17",
-                    body.len()
-                ),
-            ));
-        }
+        check_body_length(body, "resident ID")?;
         let mut id = ResidentId::parse_detail(&format!("{body}0"))
             .map_err(|d| Error::malformed("resident ID", d))?;
         let check = id.computed_check_character().unwrap_or('0');
@@ -1123,15 +1133,7 @@ impl ResidentId {
     /// What a verifier reports about this number (LICENCE.md §2): lowercase `x`, a bad check
     /// character, a 15-digit number without one.
     pub fn warnings(&self) -> Vec<Warning> {
-        let mut out = Vec::new();
-        if self.lowercase {
-            out.push(Warning::Lowercase {
-                field: "resident ID",
-            });
-        }
-        if let Err(b) = self.check() {
-            out.push(Warning::BadCheckCharacter(b));
-        }
+        let mut out = case_and_check_warnings("resident ID", self.lowercase, self.check());
         if self.is_legacy() {
             out.push(Warning::NoCheckCharacter {
                 field: "resident ID",
@@ -1148,16 +1150,13 @@ fn birth_date(year: u32, month: u32, day: u32) -> Option<time::Date> {
 
 identity_by!(ResidentId => number);
 
-impl FromStr for ResidentId {
-    type Err = Error;
-
+from_str_by_detail!(
     /// Parses an 18-character (or old 15-digit) number with a valid birth date (GB 11643,
     /// LICENCE.md §2); a lowercase `x` is accepted (warning). A bad check character is not
     /// an error here (see [`ResidentId::check`]); errors name `"resident ID"`.
-    fn from_str(s: &str) -> Result<Self> {
-        ResidentId::parse_detail(s).map_err(|d| Error::malformed("resident ID", d))
-    }
-}
+    ResidentId,
+    "resident ID"
+);
 
 impl fmt::Display for ResidentId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

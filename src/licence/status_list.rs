@@ -30,7 +30,7 @@ use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use super::cbor::{self, Value};
-use super::cose::{self, HEADER_ALG, HEADER_CRIT, HEADER_TYP};
+use super::cose::{self, CLAIM_EXP, CLAIM_IAT, CLAIM_SUB, HEADER_ALG, HEADER_CRIT, HEADER_TYP};
 use crate::crypto::{Algorithm, Signer};
 use crate::error::{Error, Result};
 use crate::pki::{Certificate, unix_seconds};
@@ -54,10 +54,7 @@ pub const STATUS_LIST_CLOCK_SKEW: i64 = 300;
 /// The bits per entry eseal uses (LICENCE.md §5).
 const BITS: u8 = 2;
 
-/// CWT claim keys.
-const CLAIM_SUB: i64 = 2;
-const CLAIM_EXP: i64 = 4;
-const CLAIM_IAT: i64 = 6;
+/// CWT claim keys of a Status List Token (draft-ietf-oauth-status-list).
 const CLAIM_STATUS_LIST: i64 = 65533;
 const CLAIM_TTL: i64 = 65534;
 

@@ -24,9 +24,9 @@ use sm2::dsa::signature::Verifier as _;
 
 use super::cbor::{self, Value};
 use super::compact::CoseAlgorithm;
-use super::cose::{self, HEADER_ALG, HEADER_CRIT, HEADER_TYP};
+use super::cose::{self, CLAIM_EXP, CLAIM_IAT, CLAIM_ISS, HEADER_ALG, HEADER_CRIT, HEADER_TYP};
 use super::model::Template;
-use crate::crypto::{KeyType, Signer};
+use crate::crypto::{Algorithm, KeyType, PublicKey, Signer};
 use crate::error::{Error, Result};
 use crate::pki::{Certificate, TrustStore, Usage, unix_seconds};
 use crate::report::Reason;
@@ -39,10 +39,6 @@ pub const MAX_TRUST_LIST: usize = 8 << 20;
 pub const CLOCK_SKEW: i64 = 300;
 /// COSE header label `x5chain` (RFC 9360 clause 2).
 const HEADER_X5CHAIN: i64 = 33;
-
-const CLAIM_ISS: i64 = 1;
-const CLAIM_EXP: i64 = 4;
-const CLAIM_IAT: i64 = 6;
 
 /// What a listed key may be used for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -221,14 +217,10 @@ impl Office {
     fn from_value(value: &Value) -> std::result::Result<Self, String> {
         let map = value.as_map().ok_or("an office is not a map")?;
         let field = |k: &str| cbor::lookup(map, &Value::text(k));
-        let text = |k: &str| -> std::result::Result<Option<String>, String> {
-            field(k)
-                .map(|v| {
-                    v.as_text()
-                        .map(str::to_string)
-                        .ok_or_else(|| format!("office `{k}` is not text"))
-                })
-                .transpose()
+        let text = |k: &str| {
+            optional_entry(map, k, "office", "text", |v| {
+                v.as_text().map(str::to_string)
+            })
         };
         let texts = |k: &str| -> std::result::Result<Vec<String>, String> {
             match field(k) {
@@ -265,17 +257,24 @@ impl Office {
     }
 }
 
+/// The entry `key` of `map` converted by `convert`: `None` when absent, an error saying that
+/// `what`'s `key` is not `expected` when it cannot be converted.
+fn optional_entry<'m, T>(
+    map: &'m [(Value, Value)],
+    key: &str,
+    what: &str,
+    expected: &str,
+    convert: impl Fn(&'m Value) -> Option<T>,
+) -> std::result::Result<Option<T>, String> {
+    cbor::lookup(map, &Value::text(key))
+        .map(|v| convert(v).ok_or_else(|| format!("{what} `{key}` is not {expected}")))
+        .transpose()
+}
+
 fn key_from_value(value: &Value) -> std::result::Result<ListedKey, String> {
     let map = value.as_map().ok_or("a key is not a map")?;
     let field = |k: &str| cbor::lookup(map, &Value::text(k));
-    let time = |k: &str| -> std::result::Result<Option<i64>, String> {
-        field(k)
-            .map(|v| {
-                v.as_i64()
-                    .ok_or_else(|| format!("key `{k}` is not an integer"))
-            })
-            .transpose()
-    };
+    let time = |k: &str| optional_entry(map, k, "key", "an integer", Value::as_i64);
     let der = field("x5")
         .and_then(Value::as_bytes)
         .ok_or("a key has no `x5` byte string")?;
@@ -571,12 +570,7 @@ struct IndexedKey {
 /// A trust list whose signature, signer chain, `typ`, `seq` and times have been checked.
 #[derive(Clone, Debug)]
 pub struct VerifiedTrustList {
-    issuer: String,
-    iat: i64,
-    exp: i64,
-    seq: u64,
-    offices: Vec<Office>,
-    templates: Vec<Template>,
+    claims: Claims,
     signer: Certificate,
     by_kid: HashMap<[u8; 8], Vec<IndexedKey>>,
 }
@@ -584,32 +578,33 @@ pub struct VerifiedTrustList {
 impl VerifiedTrustList {
     /// `iss`.
     pub fn issuer(&self) -> &str {
-        &self.issuer
+        &self.claims.issuer
     }
 
     /// `iat`, Unix seconds.
     pub fn issued_at(&self) -> i64 {
-        self.iat
+        self.claims.iat
     }
 
     /// `exp`, Unix seconds: past it the list is stale (`TRUST_LIST_STALE`, LICENCE.md §4).
     pub fn expires_at(&self) -> i64 {
-        self.exp
+        self.claims.exp
     }
 
     /// `seq`: remember it and pass it as `last_seq` next time.
     pub fn seq(&self) -> u64 {
-        self.seq
+        self.claims.seq
     }
 
     /// The offices.
     pub fn offices(&self) -> &[Office] {
-        &self.offices
+        &self.claims.offices
     }
 
     /// The template of licence type `type_code`, if the list publishes it.
     pub fn template(&self, type_code: &str) -> Option<&Template> {
-        self.templates
+        self.claims
+            .templates
             .iter()
             .find(|t| t.type_code.to_string() == type_code)
     }
@@ -623,8 +618,8 @@ impl VerifiedTrustList {
     /// one, LICENCE.md §4).
     pub fn key_refs(&self, kid: [u8; 8]) -> impl Iterator<Item = KeyRef<'_>> {
         self.by_kid.get(&kid).into_iter().flatten().map(|k| KeyRef {
-            office: &self.offices[k.office],
-            key: &self.offices[k.office].keys[k.key],
+            office: &self.claims.offices[k.office],
+            key: &self.claims.offices[k.office].keys[k.key],
             prepared: k.prepared.as_ref(),
         })
     }
@@ -659,7 +654,7 @@ impl VerifiedTrustList {
 
     /// The office with code `code`.
     pub fn office(&self, code: &str) -> Option<&Office> {
-        self.offices.iter().find(|o| o.code == code)
+        self.claims.offices.iter().find(|o| o.code == code)
     }
 }
 
@@ -676,11 +671,43 @@ pub fn verify_trust_list(
     at: SystemTime,
     last_seq: Option<u64>,
 ) -> std::result::Result<VerifiedTrustList, TrustListError> {
-    let malformed = |s: &str| TrustListError::Malformed(s.to_string());
     if bytes.len() > MAX_TRUST_LIST {
         return Err(TrustListError::TooLarge);
     }
     let sign1 = cose::decode(bytes, false).map_err(TrustListError::Malformed)?;
+    let algorithm = check_header(&sign1)?;
+    let (signer, public_key) = trusted_signer(&sign1, algorithm, store, at)?;
+    sign1
+        .verify(algorithm, &public_key)
+        .map_err(|_| TrustListError::BadSignature)?;
+
+    let claims = Claims::read(&sign1.payload)?;
+    check_rollback(claims.seq, last_seq)?;
+    let (iat, exp) = (claims.iat, claims.exp);
+    let at = unix_seconds(at);
+    if at > exp {
+        return Err(TrustListError::Stale { exp, at });
+    }
+    if iat > at.saturating_add(CLOCK_SKEW)
+        || iat < signer.not_before_unix()
+        || iat > signer.not_after_unix()
+    {
+        return Err(TrustListError::BadIssuedAt { iat, at });
+    }
+    let by_kid = index_keys(&claims.offices)?;
+    Ok(VerifiedTrustList {
+        claims,
+        signer,
+        by_kid,
+    })
+}
+
+fn malformed(s: &str) -> TrustListError {
+    TrustListError::Malformed(s.to_string())
+}
+
+/// The protected header's `typ`, `crit` and `alg`; returns the algorithm.
+fn check_header(sign1: &cose::Sign1) -> std::result::Result<Algorithm, TrustListError> {
     match sign1.protected_header(HEADER_TYP) {
         Some(Value::Text(typ)) if typ == TRUST_LIST_TYP => {}
         Some(other) => return Err(TrustListError::WrongType(format!("{other:?}"))),
@@ -695,8 +722,18 @@ pub fn verify_trust_list(
             .ok_or_else(|| malformed("alg is not an integer"))?,
         None => return Err(malformed("no alg in the protected header")),
     };
-    let algorithm = cose::algorithm_of(alg)
-        .ok_or_else(|| TrustListError::UnsupportedAlgorithm(format!("COSE algorithm {alg}")))?;
+    cose::algorithm_of(alg)
+        .ok_or_else(|| TrustListError::UnsupportedAlgorithm(format!("COSE algorithm {alg}")))
+}
+
+/// The list signer from `x5chain`: its `kid`, its key for `algorithm`, and its chain to a
+/// pinned root for [`Usage::TrustListSigner`] at `at`. Returns it with its public key.
+fn trusted_signer(
+    sign1: &cose::Sign1,
+    algorithm: Algorithm,
+    store: &TrustStore,
+    at: SystemTime,
+) -> std::result::Result<(Certificate, PublicKey), TrustListError> {
     let mut chain = match sign1.protected_header(HEADER_X5CHAIN) {
         Some(Value::Bytes(der)) => vec![der.as_slice()],
         Some(Value::Array(items)) if !items.is_empty() => items
@@ -748,57 +785,74 @@ pub fn verify_trust_list(
                 .join("; "),
         });
     }
-    sign1
-        .verify(algorithm, &public_key)
-        .map_err(|_| TrustListError::BadSignature)?;
+    Ok((signer, public_key))
+}
 
-    let claims = match cbor::decode(&sign1.payload).map_err(TrustListError::Malformed)? {
-        Value::Map(m) => m,
-        _ => return Err(malformed("claims are not a map")),
-    };
-    let get = |k: Value| cbor::lookup(&claims, &k).cloned();
-    let issuer = get(Value::int(CLAIM_ISS))
-        .and_then(|v| v.as_text().map(str::to_string))
-        .ok_or_else(|| malformed("iss (1) absent or not text"))?;
-    let time = |k: i64, name: &str| {
-        get(Value::int(k)).and_then(|v| v.as_i64()).ok_or_else(|| {
-            TrustListError::Malformed(format!("{name} ({k}) absent or not an integer"))
+/// The claims of a trust list, their structure checked.
+#[derive(Clone, Debug)]
+struct Claims {
+    issuer: String,
+    iat: i64,
+    exp: i64,
+    seq: u64,
+    offices: Vec<Office>,
+    templates: Vec<Template>,
+}
+
+impl Claims {
+    /// Reads the payload's `iss`, `iat`, `exp`, `seq`, `off` and `ty`.
+    fn read(payload: &[u8]) -> std::result::Result<Claims, TrustListError> {
+        let claims = match cbor::decode(payload).map_err(TrustListError::Malformed)? {
+            Value::Map(m) => m,
+            _ => return Err(malformed("claims are not a map")),
+        };
+        let get = |k: Value| cbor::lookup(&claims, &k).cloned();
+        let issuer = get(Value::int(CLAIM_ISS))
+            .and_then(|v| v.as_text().map(str::to_string))
+            .ok_or_else(|| malformed("iss (1) absent or not text"))?;
+        let time = |k: i64, name: &str| {
+            get(Value::int(k)).and_then(|v| v.as_i64()).ok_or_else(|| {
+                TrustListError::Malformed(format!("{name} ({k}) absent or not an integer"))
+            })
+        };
+        let iat = time(CLAIM_IAT, "iat")?;
+        let exp = time(CLAIM_EXP, "exp")?;
+        let seq = match get(Value::text("seq")) {
+            Some(Value::Uint(seq)) => seq,
+            _ => return Err(malformed("seq absent or not an unsigned integer")),
+        };
+        let offices = match get(Value::text("off")) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(Office::from_value)
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(TrustListError::Malformed)?,
+            _ => return Err(malformed("off absent or not an array")),
+        };
+        let templates = match get(Value::text("ty")) {
+            None => Vec::new(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(template_from_value)
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(TrustListError::Malformed)?,
+            Some(_) => return Err(malformed("ty not an array")),
+        };
+        Ok(Claims {
+            issuer,
+            iat,
+            exp,
+            seq,
+            offices,
+            templates,
         })
-    };
-    let iat = time(CLAIM_IAT, "iat")?;
-    let exp = time(CLAIM_EXP, "exp")?;
-    let seq = match get(Value::text("seq")) {
-        Some(Value::Uint(seq)) => seq,
-        _ => return Err(malformed("seq absent or not an unsigned integer")),
-    };
-    let offices = match get(Value::text("off")) {
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(Office::from_value)
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(TrustListError::Malformed)?,
-        _ => return Err(malformed("off absent or not an array")),
-    };
-    let templates = match get(Value::text("ty")) {
-        None => Vec::new(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(template_from_value)
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(TrustListError::Malformed)?,
-        Some(_) => return Err(malformed("ty not an array")),
-    };
-    check_rollback(seq, last_seq)?;
-    let at = unix_seconds(at);
-    if at > exp {
-        return Err(TrustListError::Stale { exp, at });
     }
-    if iat > at.saturating_add(CLOCK_SKEW)
-        || iat < signer.not_before_unix()
-        || iat > signer.not_after_unix()
-    {
-        return Err(TrustListError::BadIssuedAt { iat, at });
-    }
+}
+
+/// The offices' keys by `kid`; an office listed twice is malformed.
+fn index_keys(
+    offices: &[Office],
+) -> std::result::Result<HashMap<[u8; 8], Vec<IndexedKey>>, TrustListError> {
     let mut by_kid: HashMap<[u8; 8], Vec<IndexedKey>> = HashMap::new();
     let mut codes = std::collections::HashSet::new();
     for (o, office) in offices.iter().enumerate() {
@@ -816,16 +870,7 @@ pub fn verify_trust_list(
             });
         }
     }
-    Ok(VerifiedTrustList {
-        issuer,
-        iat,
-        exp,
-        seq,
-        offices,
-        templates,
-        signer,
-        by_kid,
-    })
+    Ok(by_kid)
 }
 
 /// A `ty` entry as a checked template (the CBOR form of `template.json`).

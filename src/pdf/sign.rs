@@ -270,26 +270,15 @@ struct Placeholders {
     contents_len: usize,
 }
 
+/// The incremental update that adds the signature field with its widget to the page and
+/// the AcroForm (and `/Perms` for a certification), its signature dictionary left with
+/// placeholders.
 fn prepare(doc: &Document<'_>, value: &Value<'_, '_>) -> Result<Prepared> {
     let options = value.options();
     let seal = options.and_then(|o| o.seal);
     let certify = options.and_then(|o| o.certify);
-    let lock = options.and_then(|o| o.lock.as_ref());
     let rev = doc.latest();
-    if doc.trailer(rev).get(b"Encrypt").is_some() {
-        return Err(Error::Invalid(
-            "sealing encrypted PDFs is not supported".into(),
-        ));
-    }
-    if let (Some(options), Some(seal)) = (options, seal)
-        && !crate::seal::verify::in_cert_list(&seal.property.cert_list, options.certificate.der())
-    {
-        return Err(Error::Invalid(format!(
-            "the signer certificate ({}) is not in the certList of the seal {:?}",
-            options.certificate.subject(),
-            seal.property.name
-        )));
-    }
+    check_sealable(doc, rev, options)?;
     let root_ref = doc.root_ref(rev)?;
     let mut catalog = doc.catalog(rev)?;
     let pages = doc.pages(rev)?;
@@ -299,22 +288,7 @@ fn prepare(doc: &Document<'_>, value: &Value<'_, '_>) -> Result<Prepared> {
             "a certification signature must be the document's first signature".into(),
         ));
     }
-    let (prefix, asked) = match options {
-        Some(o) => ("Seal", o.field_name.as_ref()),
-        None => ("DocTimeStamp", None),
-    };
-    let field_name = match asked {
-        Some(n) if fields.iter().any(|f| &f.name == n) => {
-            return Err(Error::Invalid(format!(
-                "a field named {n:?} exists already"
-            )));
-        }
-        Some(n) => n.clone(),
-        None => (1..)
-            .map(|i| format!("{prefix}{i}"))
-            .find(|n| !fields.iter().any(|f| &f.name == n))
-            .unwrap_or_default(),
-    };
+    let field_name = new_field_name(&fields, options)?;
 
     let mut update = Update::new(doc);
     let spot = match options {
@@ -325,10 +299,9 @@ fn prepare(doc: &Document<'_>, value: &Value<'_, '_>) -> Result<Prepared> {
             rotate: 0,
         },
     };
-    let (page_index, rect) = (spot.page, spot.rect);
     let page_ref = *pages
-        .get(page_index)
-        .ok_or_else(|| Error::Invalid(format!("the document has no page {}", page_index + 1)))?;
+        .get(spot.page)
+        .ok_or_else(|| Error::Invalid(format!("the document has no page {}", spot.page + 1)))?;
 
     let sig_ref = update.alloc();
     let widget_ref = update.alloc();
@@ -340,17 +313,91 @@ fn prepare(doc: &Document<'_>, value: &Value<'_, '_>) -> Result<Prepared> {
         ("V", Object::Ref(sig_ref)),
         (
             "Rect",
-            Object::Array(rect.iter().map(|v| Object::Real(*v)).collect()),
+            Object::Array(spot.rect.iter().map(|v| Object::Real(*v)).collect()),
         ),
         ("P", Object::Ref(page_ref)),
         (
             "F",
-            Object::Int(if rect_is_empty(&rect) { 2 } else { 4 } | 128),
+            Object::Int(if rect_is_empty(&spot.rect) { 2 } else { 4 } | 128),
         ),
     ]);
-    if let Some(lock) = lock {
+    if let Some(lock) = options.and_then(|o| o.lock.as_ref()) {
         widget.set(b"Lock", Object::Dict(lock.entries("SigFieldLock")));
     }
+    let ap_ref = widget_appearance(&mut update, seal, &spot)?;
+    widget.set(b"AP", Object::Dict(dict([("N", Object::Ref(ap_ref))])));
+    update.put(widget_ref, &Object::Dict(widget));
+
+    add_annotation(doc, rev, &mut update, page_ref, widget_ref)?;
+    let mut catalog_changed = add_field(doc, rev, &mut update, &mut catalog, widget_ref)?;
+    if certify.is_some() {
+        catalog.set(
+            b"Perms",
+            Object::Dict(dict([("DocMDP", Object::Ref(sig_ref))])),
+        );
+        catalog_changed = true;
+    }
+    if catalog_changed {
+        update.put(root_ref, &Object::Dict(catalog));
+    }
+
+    let contents_len = contents_size(value);
+    update.put_raw(sig_ref, signature_dictionary(value, contents_len));
+    Ok(Prepared {
+        update,
+        sig_dict: sig_ref,
+        contents_len,
+    })
+}
+
+/// Refuses what cannot be sealed: an encrypted document, a signer certificate that is not
+/// in the seal's certList.
+fn check_sealable(
+    doc: &Document<'_>,
+    rev: usize,
+    options: Option<&PdfSealOptions<'_>>,
+) -> Result<()> {
+    if doc.trailer(rev).get(b"Encrypt").is_some() {
+        return Err(Error::Invalid(
+            "sealing encrypted PDFs is not supported".into(),
+        ));
+    }
+    if let Some(options) = options
+        && let Some(seal) = options.seal
+        && !crate::seal::verify::in_cert_list(&seal.property.cert_list, options.certificate.der())
+    {
+        return Err(Error::Invalid(format!(
+            "the signer certificate ({}) is not in the certList of the seal {:?}",
+            options.certificate.subject(),
+            seal.property.name
+        )));
+    }
+    Ok(())
+}
+
+/// The new field's name: the one asked for, unless a field has it, else the first free
+/// `Seal1`, `Seal2`, … (`DocTimeStamp1`, … for a document timestamp).
+fn new_field_name(fields: &[FieldNode], options: Option<&PdfSealOptions<'_>>) -> Result<String> {
+    let (prefix, asked) = match options {
+        Some(o) => ("Seal", o.field_name.as_ref()),
+        None => ("DocTimeStamp", None),
+    };
+    match asked {
+        Some(n) if fields.iter().any(|f| &f.name == n) => Err(Error::Invalid(format!(
+            "a field named {n:?} exists already"
+        ))),
+        Some(n) => Ok(n.clone()),
+        None => Ok((1..)
+            .map(|i| format!("{prefix}{i}"))
+            .find(|n| !fields.iter().any(|f| &f.name == n))
+            .unwrap_or_default()),
+    }
+}
+
+/// Adds the widget's normal appearance to `update`: the seal's picture fitted to the spot,
+/// or an empty form when there is no seal or the widget is invisible.
+fn widget_appearance(update: &mut Update, seal: Option<&Seal>, spot: &Spot) -> Result<ObjRef> {
+    let rect = spot.rect;
     if let (Some(seal), false) = (seal, rect_is_empty(&rect)) {
         let image = image_from_picture(&seal.picture)?;
         let image_ref = update.alloc();
@@ -370,7 +417,7 @@ fn prepare(doc: &Document<'_>, value: &Value<'_, '_>) -> Result<Prepared> {
         };
         let ap = appearance_stream(w, h, spot.rotate, image_ref);
         update.put(ap_ref, &Object::Stream(ap));
-        widget.set(b"AP", Object::Dict(dict([("N", Object::Ref(ap_ref))])));
+        Ok(ap_ref)
     } else {
         let ap_ref = update.alloc();
         let empty = Stream {
@@ -383,40 +430,41 @@ fn prepare(doc: &Document<'_>, value: &Value<'_, '_>) -> Result<Prepared> {
             deferred: None,
         };
         update.put(ap_ref, &Object::Stream(empty));
-        widget.set(b"AP", Object::Dict(dict([("N", Object::Ref(ap_ref))])));
+        Ok(ap_ref)
     }
-    update.put(widget_ref, &Object::Dict(widget));
+}
 
-    // The page's /Annots: update the array object when it is indirect, else the page.
+/// Appends the widget to the page's `/Annots`.
+fn add_annotation(
+    doc: &Document<'_>,
+    rev: usize,
+    update: &mut Update,
+    page_ref: ObjRef,
+    widget_ref: ObjRef,
+) -> Result<()> {
     let page = doc.get(page_ref, rev)?;
     let mut page = page
         .as_dict()
         .cloned()
         .ok_or_else(|| Error::malformed("PDF", "page is not a dictionary"))?;
-    match page.get(b"Annots").cloned() {
-        Some(Object::Ref(annots_ref)) => {
-            let mut annots = doc
-                .get(annots_ref, rev)?
-                .as_array()
-                .unwrap_or_default()
-                .to_vec();
-            annots.push(Object::Ref(widget_ref));
-            update.put(annots_ref, &Object::Array(annots));
-        }
-        other => {
-            let mut annots = other
-                .and_then(|o| o.as_array().map(<[_]>::to_vec))
-                .unwrap_or_default();
-            annots.push(Object::Ref(widget_ref));
-            page.set(b"Annots", Object::Array(annots));
-            update.put(page_ref, &Object::Dict(page));
-        }
+    let annots = page.get(b"Annots").cloned();
+    if let Some(annots) = append_ref(doc, rev, update, annots, widget_ref)? {
+        page.set(b"Annots", Object::Array(annots));
+        update.put(page_ref, &Object::Dict(page));
     }
+    Ok(())
+}
 
-    // The AcroForm: append the field, set SigFlags 3.
-    let mut catalog_changed = false;
-    let acroform_entry = catalog.get(b"AcroForm").cloned();
-    let (acroform_ref, mut acroform) = match &acroform_entry {
+/// Appends the field to the AcroForm's `/Fields` and sets `/SigFlags 3`; returns whether
+/// the catalog changed (an AcroForm held in it, or a new one).
+fn add_field(
+    doc: &Document<'_>,
+    rev: usize,
+    update: &mut Update,
+    catalog: &mut Dict,
+    widget_ref: ObjRef,
+) -> Result<bool> {
+    let (acroform_ref, mut acroform) = match catalog.get(b"AcroForm") {
         Some(Object::Ref(r)) => (
             Some(*r),
             doc.get(*r, rev)?.as_dict().cloned().unwrap_or_default(),
@@ -424,50 +472,52 @@ fn prepare(doc: &Document<'_>, value: &Value<'_, '_>) -> Result<Prepared> {
         Some(Object::Dict(d)) => (None, d.clone()),
         _ => (None, Dict::default()),
     };
-    match acroform.get(b"Fields").cloned() {
-        Some(Object::Ref(fields_ref)) => {
-            let mut list = doc
-                .get(fields_ref, rev)?
-                .as_array()
-                .unwrap_or_default()
-                .to_vec();
-            list.push(Object::Ref(widget_ref));
-            update.put(fields_ref, &Object::Array(list));
-        }
-        other => {
-            let mut list = other
-                .and_then(|o| o.as_array().map(<[_]>::to_vec))
-                .unwrap_or_default();
-            list.push(Object::Ref(widget_ref));
-            acroform.set(b"Fields", Object::Array(list));
-        }
+    let fields = acroform.get(b"Fields").cloned();
+    if let Some(fields) = append_ref(doc, rev, update, fields, widget_ref)? {
+        acroform.set(b"Fields", Object::Array(fields));
     }
     acroform.set(b"SigFlags", Object::Int(3));
     match acroform_ref {
-        Some(r) => update.put(r, &Object::Dict(acroform)),
+        Some(r) => {
+            update.put(r, &Object::Dict(acroform));
+            Ok(false)
+        }
         None => {
             catalog.set(b"AcroForm", Object::Dict(acroform));
-            catalog_changed = true;
+            Ok(true)
         }
     }
-    if certify.is_some() {
-        catalog.set(
-            b"Perms",
-            Object::Dict(dict([("DocMDP", Object::Ref(sig_ref))])),
-        );
-        catalog_changed = true;
-    }
-    if catalog_changed {
-        update.put(root_ref, &Object::Dict(catalog));
-    }
+}
 
-    let contents_len = contents_size(value);
-    update.put_raw(sig_ref, signature_dictionary(value, contents_len));
-    Ok(Prepared {
-        update,
-        sig_dict: sig_ref,
-        contents_len,
-    })
+/// Appends a reference to `item` to the array `entry`: in the array object when `entry`
+/// refers to one (then `None`), else to a copy of the direct array, or a new one, returned
+/// for the caller to store.
+fn append_ref(
+    doc: &Document<'_>,
+    rev: usize,
+    update: &mut Update,
+    entry: Option<Object>,
+    item: ObjRef,
+) -> Result<Option<Vec<Object>>> {
+    match entry {
+        Some(Object::Ref(array_ref)) => {
+            let mut items = doc
+                .get(array_ref, rev)?
+                .as_array()
+                .unwrap_or_default()
+                .to_vec();
+            items.push(Object::Ref(item));
+            update.put(array_ref, &Object::Array(items));
+            Ok(None)
+        }
+        other => {
+            let mut items = other
+                .and_then(|o| o.as_array().map(<[_]>::to_vec))
+                .unwrap_or_default();
+            items.push(Object::Ref(item));
+            Ok(Some(items))
+        }
+    }
 }
 
 /// Bytes reserved for the value: the certificates, the signature, attributes, a timestamp

@@ -298,7 +298,64 @@ fn verify_signature(
         ReportKind::PdfSignature
     };
 
-    // Check 1: the dictionary.
+    let value = check_dictionary(dict, &mut checks);
+    let mut report_extra = ReportExtra::default();
+    check_signed_bytes(context, field, &value, &mut checks, &mut report_extra)?;
+    checks.reasons.extend(tail.clone());
+    if !is_timestamp && let Some(value) = dict.get(b"ESeal_Seal") {
+        let signer = report_extra.signer.clone();
+        seal_checks(
+            value,
+            signer.as_ref(),
+            store,
+            at,
+            &mut checks,
+            &mut report_extra,
+        );
+    }
+
+    let mut report = SignatureReport::new(kind, checks.reasons);
+    report.warnings = checks.warnings;
+    report.field = Some(field.name.clone());
+    report.signer = report_extra
+        .signer
+        .as_ref()
+        .map(|c| c.subject().to_string());
+    report.chain = report_extra.chain;
+    report.revocation = report_extra.revocation.unwrap_or_default();
+    report.seal = report_extra.seal_name;
+    (report.signing_time, report.signing_time_source) =
+        match (report_extra.trusted_time, dict.get(b"M")) {
+            (Some((time, source)), _) => (Some(time), Some(source)),
+            (None, Some(Object::String { bytes, .. })) => {
+                match super::date::parse_pdf_date(&decode_text(bytes)) {
+                    Some(time) => (Some(time), Some(TimeSource::Claimed)),
+                    None => (None, None),
+                }
+            }
+            _ => (None, None),
+        };
+    report.coverage = report_extra.coverage;
+    report.modification = report_extra.level;
+    report.changes = report_extra.changes;
+    let poe = report_extra.poe.filter(|_| report.reasons.is_empty());
+    Ok((report, poe))
+}
+
+/// What check 1 read of a signature dictionary.
+struct DictionaryValue {
+    /// `/Contents`, when a non-empty direct hex string.
+    contents: Option<Vec<u8>>,
+    /// `/ByteRange`, when a direct array of 4 non-negative integers.
+    range: Option<[u64; 4]>,
+    sub_filter: Option<Vec<u8>>,
+    /// Whether the dictionary is well formed enough for the CMS to be checked.
+    format_ok: bool,
+}
+
+/// Check 1: the signature dictionary's keys, `/Contents`, `/ByteRange` and `/SubFilter`
+/// (ISO 32000-1 clause 12.8.1).
+fn check_dictionary(dict: &Dict, checks: &mut Checks) -> DictionaryValue {
     let sub_filter = dict.name(b"SubFilter").map(<[u8]>::to_vec);
     let mut format_ok = true;
     if dict.has_duplicate_keys() {
@@ -351,102 +408,74 @@ fn verify_signature(
             .reasons
             .push(Reason::UnsupportedSubFilter("(none)".into())),
     }
-    let mut report_extra = ReportExtra::default();
-    if let (Some(contents), Some(range)) = (contents, range) {
-        // Check 2: the byte range.
-        let signed_revision = match check_byte_range(doc, field, range)? {
-            Ok(rev) => Some(rev),
-            Err(detail) => {
-                checks.reasons.push(Reason::ByteRangeInvalid(detail));
-                format_ok = false;
-                None
-            }
-        };
-        let signed = SignedBytes {
-            doc,
-            range,
-            prefixes: &context.prefixes,
-        };
-        if format_ok && !is_timestamp {
-            let poe = context.document_poe(range[2] + range[3]);
-            check_cms(
-                &signed,
-                &contents,
-                sub_filter.as_deref(),
-                store,
-                at,
-                poe,
-                &mut checks,
-                &mut report_extra,
-            )?;
-        } else if format_ok {
-            report_extra.poe = check_document_timestamp(
-                &signed,
-                &contents,
-                store,
-                at,
-                &mut checks,
-                &mut report_extra,
-            )?
-            .map(|time| (range[2] + range[3], time));
-        }
-        if let Some(rev) = signed_revision {
-            let whole = range[2] + range[3] == doc.content_end()? as u64 || rev == doc.latest();
-            let coverage = if whole && !matches!(tail, Some(Reason::UnreadableRevision { .. })) {
-                Coverage::EntireFile
-            } else {
-                Coverage::EntireRevision
-            };
-            report_extra.coverage = Some(coverage);
-            modification_checks(
-                context,
-                field.field,
-                dict,
-                rev,
-                &mut checks,
-                &mut report_extra,
-            );
-        }
+    DictionaryValue {
+        contents,
+        range,
+        sub_filter,
+        format_ok,
     }
-    checks.reasons.extend(tail.clone());
-    if !is_timestamp && let Some(value) = dict.get(b"ESeal_Seal") {
-        let signer = report_extra.signer.clone();
-        seal_checks(
-            value,
-            signer.as_ref(),
+}
+
+/// Check 2, the byte range, then the CMS signature or the document timestamp over it, and
+/// the changes made to the document since the signed revision; nothing when check 1 found
+/// no `/Contents` or `/ByteRange` to check.
+fn check_signed_bytes(
+    context: &Context<'_, '_, '_>,
+    field: &SignatureField,
+    value: &DictionaryValue,
+    checks: &mut Checks,
+    report_extra: &mut ReportExtra,
+) -> Result<()> {
+    let (Some(contents), Some(range)) = (value.contents.as_deref(), value.range) else {
+        return Ok(());
+    };
+    let (doc, store, at, tail) = (context.doc, &*context.store, context.at, &context.tail);
+    let dict = &field.dict;
+    let is_timestamp = is_document_timestamp(dict);
+    let sub_filter = value.sub_filter.as_deref();
+    let mut format_ok = value.format_ok;
+    // Check 2: the byte range.
+    let signed_revision = match check_byte_range(doc, field, range)? {
+        Ok(rev) => Some(rev),
+        Err(detail) => {
+            checks.reasons.push(Reason::ByteRangeInvalid(detail));
+            format_ok = false;
+            None
+        }
+    };
+    let signed = SignedBytes {
+        doc,
+        range,
+        prefixes: &context.prefixes,
+    };
+    if format_ok && !is_timestamp {
+        let poe = context.document_poe(range[2] + range[3]);
+        check_cms(
+            &signed,
+            contents,
+            sub_filter,
             store,
             at,
-            &mut checks,
-            &mut report_extra,
-        );
+            poe,
+            checks,
+            report_extra,
+        )?;
+    } else if format_ok {
+        report_extra.poe =
+            check_document_timestamp(&signed, contents, store, at, checks, report_extra)?
+                .map(|time| (range[2] + range[3], time));
     }
-
-    let mut report = SignatureReport::new(kind, checks.reasons);
-    report.warnings = checks.warnings;
-    report.field = Some(field.name.clone());
-    report.signer = report_extra
-        .signer
-        .as_ref()
-        .map(|c| c.subject().to_string());
-    report.chain = report_extra.chain;
-    report.revocation = report_extra.revocation.unwrap_or_default();
-    report.seal = report_extra.seal_name;
-    (report.signing_time, report.signing_time_source) =
-        match (report_extra.trusted_time, dict.get(b"M")) {
-            (Some((time, source)), _) => (Some(time), Some(source)),
-            (None, Some(Object::String { bytes, .. })) => {
-                match super::date::parse_pdf_date(&decode_text(bytes)) {
-                    Some(time) => (Some(time), Some(TimeSource::Claimed)),
-                    None => (None, None),
-                }
-            }
-            _ => (None, None),
+    if let Some(rev) = signed_revision {
+        let whole = range[2] + range[3] == doc.content_end()? as u64 || rev == doc.latest();
+        let coverage = if whole && !matches!(tail, Some(Reason::UnreadableRevision { .. })) {
+            Coverage::EntireFile
+        } else {
+            Coverage::EntireRevision
         };
-    report.coverage = report_extra.coverage;
-    report.modification = report_extra.level;
-    report.changes = report_extra.changes;
-    let poe = report_extra.poe.filter(|_| report.reasons.is_empty());
-    Ok((report, poe))
+        report_extra.coverage = Some(coverage);
+        modification_checks(context, field.field, dict, rev, checks, report_extra);
+    }
+    Ok(())
 }
 
 /// The report of a signature whose dictionary does not parse: malformed, and when a

@@ -30,6 +30,13 @@ pub struct SqliteRegistry {
 }
 
 impl SqliteRegistry {
+    /// A transaction that takes the write lock when it begins (`BEGIN IMMEDIATE`), so that
+    /// writers wait for each other instead of failing when a read would turn into a write.
+    fn write_transaction(&mut self) -> rusqlite::Result<rusqlite::Transaction<'_>> {
+        self.conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+    }
+
     /// Makes a new registry at `path` (absent, or an empty file): `journal_mode=WAL`,
     /// [`APPLICATION_ID`], the schema at [`SCHEMA_VERSION`]. A file that already holds
     /// data is refused and left alone.
@@ -226,9 +233,7 @@ impl SqliteRegistry {
         operator: &str,
         at: i64,
     ) -> RegistryResult<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_transaction()?;
         tx.execute(
             "INSERT INTO templates (type_code, name, one_active_per_holder, body)
              VALUES (?1, ?2, ?3, ?4)
@@ -281,9 +286,7 @@ impl SqliteRegistry {
         operator: &str,
         at: i64,
     ) -> RegistryResult<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_transaction()?;
         let n = tx.execute(
             "UPDATE licences SET doc_sha256 = ?2 WHERE identifier = ?1",
             params![identifier, &sha256[..]],
@@ -810,9 +813,7 @@ impl Registry for SqliteRegistry {
         year: u16,
         operator: &str,
     ) -> RegistryResult<String> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_transaction()?;
         let serial = take_serial(&tx, type_code, year)?;
         let at = time::OffsetDateTime::now_utc().unix_timestamp();
         append_audit(&tx, at, operator, "reserve-serial", type_code, &serial)?;
@@ -828,9 +829,7 @@ impl Registry for SqliteRegistry {
         operator: &str,
     ) -> RegistryResult<Issued> {
         let list_capacity = self.list_capacity;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_transaction()?;
         let issued = issue_within(
             &tx,
             list_capacity,
@@ -850,9 +849,7 @@ impl Registry for SqliteRegistry {
         operator: &str,
     ) -> RegistryResult<Vec<RegistryResult<Issued>>> {
         let list_capacity = self.list_capacity;
-        let mut tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut tx = self.write_transaction()?;
         let mut results = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             let savepoint = tx.savepoint()?;
@@ -878,9 +875,7 @@ impl Registry for SqliteRegistry {
         identifier: &str,
         change: StatusChange<'_>,
     ) -> RegistryResult<LicenceState> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_transaction()?;
         let current = load_record(&tx, identifier)?
             .ok_or_else(|| RegistryError::NotFound(identifier.to_owned()))?;
         check_transition(current.status, change.to, change.op, change.reason)?;
