@@ -10,16 +10,16 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
-use eseal::crypto::{Algorithm, Signer as _, SoftwareKey};
-use eseal::licence::compact::{
-    LicenceClaims, StatusReference, base45_decode, base45_encode, qr_string, sign_cose,
-};
+use eseal::licence::compact::base45_decode;
+use eseal::licence::compact::base45_encode;
+use eseal::licence::compact::sign_cose;
 use eseal::licence::sample;
-use eseal::licence::status_list::{Status, StatusList, sign_status_list};
-use eseal::licence::trust_list::{KeyUse, ListedKey, Office, TrustList, sign_trust_list};
-use eseal::pki::{
-    self, Certificate, DistinguishedName, Profile, Validity, parse_rfc3339, unix_seconds,
+use eseal::{
+    Algorithm, Certificate, DistinguishedName, KeyUse, LicenceClaims, ListedKey, Profile,
+    Signer as _, SoftwareKey, StatusCode as Status, StatusList, StatusReference, TrustList,
+    TrustListOffice as Office, Validity,
 };
+use eseal::{parse_rfc3339, pki, qr_string, sign_status_list, sign_trust_list, unix_seconds};
 use serde_json::{Value, json};
 
 /// Signing time of every licence.
@@ -86,7 +86,7 @@ fn leaf(
 fn business_claims(
     n: u32,
     idx: u64,
-    edit: impl FnOnce(&mut eseal::licence::model::LicenceRequest),
+    edit: impl FnOnce(&mut eseal::LicenceRequest),
 ) -> LicenceClaims {
     let template = sample::business_template();
     let office = sample::office();

@@ -8,13 +8,12 @@ use std::fs;
 use std::path::Path;
 use std::time::SystemTime;
 
-use eseal::crypto::{Algorithm, Signer as _, SoftwareKey};
-use eseal::ofd::{OfdPlacement, OfdSealOptions, Package, VerifyOptions, seal_ofd, verify_ofd};
-use eseal::pki::{
-    self, Certificate, DistinguishedName, Profile, TrustStore, Validity, parse_rfc3339,
+use eseal::{
+    Algorithm, CertList, Certificate, DistinguishedName, OfdPackage as Package, OfdPlacement,
+    OfdSealOptions, OfdVerifyOptions as VerifyOptions, PictureInfo, Profile, Seal, SealFont,
+    SealPicture, SealRequest, Signer as _, SoftwareKey, TrustStore, Validity, make_seal,
+    parse_rfc3339, pki, seal_ofd, verify_ofd,
 };
-use eseal::seal::picture::{SealFont, SealPicture};
-use eseal::seal::{CertList, PictureInfo, Seal, SealRequest, make_seal};
 
 /// The font the seal picture is drawn with (the demo's WenQuanYi Micro Hei subset).
 const FONT: &[u8] = include_bytes!("../assets/demo-cjk.ttf");

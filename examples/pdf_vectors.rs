@@ -8,14 +8,13 @@ use std::fs;
 use std::path::Path;
 use std::time::SystemTime;
 
-use eseal::crypto::{Algorithm, Signer, SoftwareKey};
-use eseal::pdf::{DocMdp, PdfSealOptions, Placement, sample::plain_pdf, seal_pdf};
-use eseal::pki::{
-    self, Certificate, DistinguishedName, Profile, RevocationReason, RevokedEntry, Validity,
-    parse_rfc3339,
+use eseal::pdf::sample::plain_pdf;
+use eseal::{
+    Algorithm, CertList, Certificate, DistinguishedName, DocMdp, PdfSealOptions, PictureInfo,
+    Placement, Profile, RevocationReason, RevokedEntry, SealFont, SealPicture, SealRequest, Signer,
+    SoftwareKey, Validity, make_seal, parse_rfc3339,
 };
-use eseal::seal::picture::{SealFont, SealPicture};
-use eseal::seal::{CertList, PictureInfo, SealRequest, make_seal};
+use eseal::{pki, seal_pdf};
 
 fn t(text: &str) -> SystemTime {
     parse_rfc3339(text).expect("valid time")

@@ -7,10 +7,9 @@ use std::fs;
 use std::path::Path;
 use std::time::SystemTime;
 
-use eseal::crypto::{Algorithm, Signer, SoftwareKey};
-use eseal::pki::{
-    self, Certificate, DistinguishedName, Profile, RevocationReason, RevokedEntry, Validity,
-    parse_rfc3339,
+use eseal::{
+    Algorithm, Certificate, DistinguishedName, Profile, RevocationReason, RevokedEntry, Signer,
+    SoftwareKey, Validity, parse_rfc3339, pki,
 };
 
 fn t(text: &str) -> SystemTime {

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use eseal::seal::picture::{SealFont, SealPicture};
+use eseal::{SealFont, SealPicture};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = PathBuf::from(

@@ -110,6 +110,10 @@ pub enum Error {
     /// A licence status list that cannot be read (LICENCE.md §5).
     #[error("status list: {0}")]
     StatusList(#[from] crate::licence::status_list::StatusListError),
+    /// A licence QR given to a [`Verifier`](crate::Verifier) that holds no trust list to
+    /// verify it against.
+    #[error("a licence QR is verified against a trust list, and none was added")]
+    NoTrustList,
     /// A status list that was read but does not decide: older than the one held for its
     /// URI, or another list of the same `iat` (LICENCE.md §5).
     #[error("{remark}")]

@@ -108,7 +108,10 @@ pub use report::{
     SCHEMA_VERSION as REPORT_SCHEMA_VERSION, SignatureReport, SubIndication, Time, TimeSource,
 };
 pub use verifier::Verifier;
-pub use verify::{DocumentOptions, LicenceReport, is_licence_qr, licence_qr_in, verify_document};
+pub use verify::{
+    DocumentOptions, LicenceReport, is_licence_qr, licence_format_failure, licence_qr_in,
+    verify_document, verify_licence,
+};
 
 // Keys and signatures.
 #[cfg(feature = "pkcs11")]
@@ -163,11 +166,15 @@ pub use licence::document::{
     CjkFont, LicenceDocument, RenderedLicence, RenderedOfd, render_ofd, render_pdf,
 };
 pub use licence::identifiers::{IssuerCode, LicenceId, RegionCode, ResidentId, TypeCode, Uscc};
-pub use licence::issue::{BatchRequest, IssuedLicence, IssuingOffice};
+pub use licence::issue::{
+    BatchRequest, IssuedLicence, IssuingOffice, issue as issue_licence, issue_batch,
+};
 pub use licence::model::{
     Date, Licence, LicenceRequest, OfficeIdentity, Template as LicenceTemplate,
 };
-pub use licence::office::{OfficeConfig, OfficeDir, Sealer, audit_office};
+pub use licence::office::{
+    OFFICE_FILE, OfficeConfig, OfficeDir, REGISTRY_FILE, Sealer, audit_office, first_certificate,
+};
 pub use licence::status_list::{
     LicenceStatus, MAX_STATUS_LIST_TOKEN, Status as StatusCode, StatusList, StatusListError,
     VerifiedStatusList, sign_status_list, verify_status_list,

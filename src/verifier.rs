@@ -48,13 +48,23 @@ impl Verifier {
         Verifier::default()
     }
 
+    /// Trusts `certificate` as an anchor.
+    pub fn add_anchor(&mut self, certificate: Certificate) -> Result<()> {
+        self.store.add_anchor(certificate)
+    }
+
+    /// Adds an intermediate CA certificate that chains may go through.
+    pub fn add_intermediate(&mut self, certificate: Certificate) {
+        self.store.add_intermediate(certificate);
+    }
+
     /// Trusts the certificates in `pem_or_der` (a PEM bundle or one DER certificate) as
     /// anchors; returns how many were added.
     pub fn add_anchors(&mut self, pem_or_der: &[u8]) -> Result<usize> {
         let certificates = certificates_in(pem_or_der)?;
         let count = certificates.len();
         for certificate in certificates {
-            self.store.add_anchor(certificate)?;
+            self.add_anchor(certificate)?;
         }
         Ok(count)
     }
@@ -65,7 +75,7 @@ impl Verifier {
         let certificates = certificates_in(pem_or_der)?;
         let count = certificates.len();
         for certificate in certificates {
-            self.store.add_intermediate(certificate);
+            self.add_intermediate(certificate);
         }
         Ok(count)
     }
@@ -123,9 +133,7 @@ impl Verifier {
         let Some(trust) = &self.trust_list else {
             return match licence_format_failure(qr, at) {
                 Some(failed) => Ok(failed.report),
-                None => Err(Error::Invalid(
-                    "a licence QR is verified against a trust list: add one first".into(),
-                )),
+                None => Err(Error::NoTrustList),
             };
         };
         let now = unix_seconds(at);

@@ -4,37 +4,27 @@ use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use eseal::crypto::{Algorithm, SoftwareKey};
-use eseal::pki::{
-    Certificate, Crl, DistinguishedName, OfficeCa, Profile, RevocationReason, TrustStore, Usage,
-};
-use eseal::report::SignatureReport;
-use eseal::seal::picture::{SealFont, SealPicture};
-use eseal::seal::{
-    CertList, PictureInfo, Seal, SealRequest, make_seal, sign_with_seal, verify_seal,
-    verify_seal_signature,
+use eseal::{
+    Algorithm, CertList, Certificate, Crl, DistinguishedName, OfficeCa, PictureInfo, Profile,
+    RevocationReason, Seal, SealFont, SealPicture, SealRequest, SignatureReport, SoftwareKey,
+    TrustStore, Usage, make_seal, sign_with_seal, verify_seal, verify_seal_signature,
 };
 
 use std::sync::Arc;
 
 use eseal::cms::tsa::Authority;
-use eseal::ofd::{OfdSealOptions, Package, VerifyOptions, verify_ofd};
-use eseal::pdf::{
-    PdfSealOptions, ValidationData, add_document_timestamp, add_validation_data, verify_pdf,
+use eseal::{
+    OfdPackage as Package, OfdSealOptions, OfdVerifyOptions as VerifyOptions, PdfSealOptions,
+    ValidationData, add_document_timestamp, add_validation_data, verify_ofd, verify_pdf,
 };
 
-use eseal::licence::compact::qr_svg;
-use eseal::licence::document::CjkFont;
-use eseal::licence::issue::{self, IssuedLicence, IssuingOffice};
-use eseal::licence::model::Template;
 use eseal::licence::sample;
-use eseal::licence::status_list::sign_status_list;
-use eseal::licence::trust_list::{
-    KeyUse, ListedKey, Office, TrustList, VerifiedTrustList, sign_trust_list, verify_trust_list,
+use eseal::{
+    CjkFont, IssuedLicence, IssuingOffice, KeyUse, LicenceState, LicenceTemplate as Template,
+    ListedKey, OpCode, Registry, SqliteRegistry, StatusChange, StatusCheck, StatusLists, TrustList,
+    TrustListOffice as Office, VerifiedTrustList, qr_svg, sign_status_list, sign_trust_list,
+    unix_seconds, verify_licence_qr, verify_trust_list,
 };
-use eseal::licence::verify::{StatusCheck, StatusLists, verify_licence_qr};
-use eseal::pki::unix_seconds;
-use eseal::registry::{LicenceState, OpCode, Registry, SqliteRegistry, StatusChange};
 
 use crate::{write_file, write_secret};
 
@@ -218,7 +208,7 @@ impl Demo {
             &self
                 .store
                 .validate(&self.signer.cert, &[], at, usage)
-                .to_report(eseal::report::ReportKind::Certificate),
+                .to_report(eseal::ReportKind::Certificate),
         );
     }
 
@@ -347,7 +337,7 @@ impl Demo {
             &self.dir.join("licence-request.json"),
             &request.canonical_json(),
         )?;
-        let licence = issue::issue(
+        let licence = eseal::issue_licence(
             registry,
             &issuing,
             template,

@@ -8,15 +8,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use clap::Subcommand;
-use eseal::licence::batch::{BatchFormat, read_batch};
-use eseal::licence::issue::IssuedLicence;
-use eseal::licence::model::{LicenceRequest, OfficeIdentity, Template};
-use eseal::licence::office::{
-    OFFICE_FILE, OfficeConfig, OfficeDir, REGISTRY_FILE, Sealer, audit_office, first_certificate,
+use eseal::{
+    AuditCheck, BatchFormat, IssuedLicence, KeyUse, LicenceRequest, LicenceState,
+    LicenceTemplate as Template, ListedKey, OFFICE_FILE, OfficeConfig, OfficeDir, OfficeIdentity,
+    OpCode, REGISTRY_FILE, Registry, Sealer, SqliteRegistry, TrustList, TrustListOffice as Office,
+    audit_office, first_certificate, parse_rfc3339, read_batch, sign_trust_list, unix_seconds,
 };
-use eseal::licence::trust_list::{KeyUse, ListedKey, Office, TrustList, sign_trust_list};
-use eseal::pki::{parse_rfc3339, unix_seconds};
-use eseal::registry::{AuditCheck, LicenceState, OpCode, Registry, SqliteRegistry};
 
 use crate::signer::{LoadedSigner, SignerArgs};
 use crate::{read_file, read_file_up_to, write_file};
@@ -401,7 +398,7 @@ fn show(office: &Path, identifier: &str) -> eseal::Result<u8> {
     for h in dir.registry.history(identifier)? {
         out!(
             "  {} {} → {} (op {}) by {}{}",
-            eseal::pki::rfc3339(h.at),
+            eseal::rfc3339(h.at),
             h.from.as_deref().unwrap_or("—"),
             h.to,
             h.op,
@@ -622,7 +619,7 @@ fn issue_batch(
     let format = BatchFormat::from_file_name(&path.to_string_lossy()).ok_or_else(|| {
         eseal::Error::Invalid(format!("{}: a batch is .csv or .jsonl", path.display()))
     })?;
-    let bytes = read_file_up_to(path, eseal::licence::batch::MAX_BATCH_INPUT as u64, 0)?;
+    let bytes = read_file_up_to(path, eseal::MAX_BATCH_INPUT as u64, 0)?;
     let rows = read_batch(&bytes, format)?;
     let bar = indicatif::ProgressBar::new(rows.len() as u64);
     bar.set_style(
@@ -702,10 +699,7 @@ fn write_outputs(
     let id = &issued.record.identifier;
     let with = |ext: &str| dir_out.join(format!("{id}.{ext}"));
     write_file(&with("qr.txt"), issued.record.qr.as_bytes())?;
-    write_file(
-        &with("svg"),
-        eseal::licence::compact::qr_svg(&issued.record.qr)?.as_bytes(),
-    )?;
+    write_file(&with("svg"), eseal::qr_svg(&issued.record.qr)?.as_bytes())?;
     let ext = match format {
         Format::Pdf => "pdf",
         Format::Ofd => "ofd",

@@ -81,7 +81,7 @@ enum Command {
 fn main() -> ExitCode {
     // An interrupted command removes its unfinished outputs' temporary files and leaves
     // every destination as it was.
-    let _ = ctrlc::set_handler(|| eseal::fsio::exit_discarding_pending(EXIT_INTERRUPTED));
+    let _ = ctrlc::set_handler(|| eseal::exit_discarding_pending(EXIT_INTERRUPTED));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -137,7 +137,7 @@ pub fn reword(
 
 /// Reads a key, certificate, CRL or seal file, mapping failures to eseal's error.
 pub fn read_file(path: &std::path::Path) -> eseal::Result<Vec<u8>> {
-    read_file_up_to(path, eseal::pki::MAX_PKI_FILE as u64, 0)
+    read_file_up_to(path, eseal::MAX_PKI_FILE as u64, 0)
 }
 
 /// The first certificate in the file at `path` (PEM bundle or DER) and the rest, e.g. a
@@ -145,9 +145,9 @@ pub fn read_file(path: &std::path::Path) -> eseal::Result<Vec<u8>> {
 /// error naming it.
 pub fn read_certificate_file(
     path: &std::path::Path,
-) -> eseal::Result<(eseal::pki::Certificate, Vec<eseal::pki::Certificate>)> {
+) -> eseal::Result<(eseal::Certificate, Vec<eseal::Certificate>)> {
     let mut certificates =
-        eseal::pki::read_certificates(&read_file(path)?).map_err(|e| e.in_file(path))?;
+        eseal::read_certificates(&read_file(path)?).map_err(|e| e.in_file(path))?;
     if certificates.is_empty() {
         return Err(no_certificate(path));
     }
@@ -164,9 +164,8 @@ fn no_certificate(path: &std::path::Path) -> eseal::Error {
 /// a file of which none parses is an error naming it.
 pub fn read_certificate_bundle_file(
     path: &std::path::Path,
-) -> eseal::Result<Vec<eseal::pki::Certificate>> {
-    let bundle =
-        eseal::pki::read_certificate_bundle(&read_file(path)?).map_err(|e| e.in_file(path))?;
+) -> eseal::Result<Vec<eseal::Certificate>> {
+    let bundle = eseal::read_certificate_bundle(&read_file(path)?).map_err(|e| e.in_file(path))?;
     let total = bundle.certificates.len() + bundle.rejected.len();
     for (place, error) in &bundle.rejected {
         eprintln!(
@@ -182,11 +181,11 @@ pub fn read_certificate_bundle_file(
 
 /// The largest document or data file a command reads (`eseal ofd seal --in`, `seal sign
 /// --data`, `verify --data`): the total an OFD package may hold
-/// ([`eseal::ofd::Limits::max_total_size`]), which is also the largest PDF.
+/// ([`eseal::OfdLimits::max_total_size`]), which is also the largest PDF.
 pub fn max_document() -> u64 {
-    eseal::ofd::Limits::default()
+    eseal::OfdLimits::default()
         .max_total_size
-        .max(eseal::pdf::MAX_PDF_SIZE)
+        .max(eseal::MAX_PDF_SIZE)
 }
 
 /// An input named on the command line, checked before a byte of it is read.
@@ -199,13 +198,13 @@ enum Input {
 
 /// Opens an input: `-` is standard input (which one option only may name); any other
 /// path must be a regular file of at most `limit` bytes, checked from its metadata
-/// before it is opened ([`eseal::fsio::open_input`]): a FIFO, device, directory or socket
+/// before it is opened ([`eseal::open_input`]): a FIFO, device, directory or socket
 /// is refused without waiting for it.
 fn open_input(path: &std::path::Path, limit: u64) -> eseal::Result<Input> {
     use std::sync::atomic::{AtomicBool, Ordering};
     static STDIN_TAKEN: AtomicBool = AtomicBool::new(false);
     if path.as_os_str() != "-" {
-        let (file, size) = eseal::fsio::open_input(path, limit)?;
+        let (file, size) = eseal::open_input(path, limit)?;
         return Ok(Input::File(file, size));
     }
     if STDIN_TAKEN.swap(true, Ordering::Relaxed) {
@@ -269,7 +268,7 @@ pub fn open_file(path: &std::path::Path, limit: u64) -> eseal::Result<Option<std
     if path.as_os_str() == "-" {
         return Ok(None);
     }
-    Ok(Some(eseal::fsio::open_input(path, limit)?.0))
+    Ok(Some(eseal::open_input(path, limit)?.0))
 }
 
 /// The first `len` bytes of `file` (fewer when it is shorter).
@@ -328,20 +327,20 @@ impl std::ops::Deref for LargeFile {
     }
 }
 
-/// Writes a file atomically ([`eseal::fsio::write_atomic`]): it holds either its old
+/// Writes a file atomically ([`eseal::write_atomic`]): it holds either its old
 /// content or all of `bytes`, whatever interrupts the command.
 pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> eseal::Result<()> {
-    eseal::fsio::write_atomic(path, bytes)
+    eseal::write_atomic(path, bytes)
 }
 
-/// Writes the file `path` through `write`, atomically ([`eseal::fsio::AtomicFile`]): a
+/// Writes the file `path` through `write`, atomically ([`eseal::AtomicFile`]): a
 /// failure leaves `path` as it was. An I/O error that a write to `path` caused names
 /// `path`, whatever the library called it.
 pub fn write_output<T>(
     path: &std::path::Path,
     write: impl FnOnce(&mut Output<'_>) -> eseal::Result<T>,
 ) -> eseal::Result<T> {
-    let mut file = eseal::fsio::AtomicFile::create(path)?;
+    let mut file = eseal::AtomicFile::create(path)?;
     let mut output = Output {
         file: &mut file,
         failed: None,
@@ -359,7 +358,7 @@ pub fn write_output<T>(
 
 /// The file [`write_output`] writes, remembering the first write that failed.
 pub struct Output<'a> {
-    file: &'a mut eseal::fsio::AtomicFile,
+    file: &'a mut eseal::AtomicFile,
     failed: Option<std::io::Error>,
 }
 
@@ -407,5 +406,5 @@ pub fn input_named(error: eseal::Error, label: &str, input: &std::path::Path) ->
 
 /// Like [`write_file`], for a private key: readable by its owner only (0600).
 pub fn write_secret(path: &std::path::Path, bytes: &[u8]) -> eseal::Result<()> {
-    eseal::fsio::write_secret(path, bytes)
+    eseal::write_secret(path, bytes)
 }

@@ -5,8 +5,7 @@ use std::path::PathBuf;
 use std::time::SystemTime;
 
 use clap::Subcommand;
-use eseal::ofd::{OfdPlacement, OfdSealOptions, Package, seal_ofd_to};
-use eseal::seal::Seal;
+use eseal::{OfdPackage as Package, OfdPlacement, OfdSealOptions, Seal, seal_ofd_to};
 
 use crate::licence_cmd::{self, Format, RenderArgs};
 use crate::signer::{LoadedSigner, SealArgs};

@@ -3,16 +3,14 @@
 use std::path::PathBuf;
 
 use clap::Subcommand;
-use eseal::crypto::Signer;
+use eseal::Signer;
 use std::time::Duration;
 
-use eseal::cms::tsa::HttpTsa;
-use eseal::pdf::{
-    DocMdp, FieldLock, PdfSealOptions, Placement, SubFilter, Timestamper, ValidationData,
-    add_document_timestamp, add_validation_data, seal_pdf, seal_pdf_file,
+use eseal::Timestamper;
+use eseal::{
+    Crl, Seal, ValidationData, add_document_timestamp, add_validation_data, seal_pdf, seal_pdf_file,
 };
-use eseal::pki::Crl;
-use eseal::seal::Seal;
+use eseal::{DocMdp, FieldLock, HttpTsa, PdfSealOptions, Placement, SubFilter};
 
 use crate::signer::{LoadedSigner, SealArgs};
 use crate::{input_named, read_file, read_file_up_to, write_file, write_output};
@@ -192,11 +190,7 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             level,
             ltv,
         } => {
-            let pdf = read_file_up_to(
-                &input,
-                eseal::pdf::MAX_PDF_SIZE,
-                eseal::pdf::UPDATE_HEADROOM,
-            )?;
+            let pdf = read_file_up_to(&input, eseal::MAX_PDF_SIZE, eseal::UPDATE_HEADROOM)?;
             let extended = ltv.extend(pdf, level)?;
             write_file(&out, &extended)?;
             out!(
@@ -294,7 +288,7 @@ fn run_seal(cmd: Command) -> eseal::Result<u8> {
     options.timestamper = timestamper.as_ref().map(|t| t as &dyn Timestamper);
     // Up to B-T the original is copied from the file, never held in memory.
     let file = if level < Level::BLt {
-        crate::open_file(&input, eseal::pdf::MAX_PDF_SIZE)?
+        crate::open_file(&input, eseal::MAX_PDF_SIZE)?
     } else {
         None
     };
@@ -302,11 +296,7 @@ fn run_seal(cmd: Command) -> eseal::Result<u8> {
         write_output(&out, |writer| seal_pdf_file(&file, writer, &options))
             .map_err(|e| input_named(e, "PDF file", &input))?
     } else {
-        let pdf = read_file_up_to(
-            &input,
-            eseal::pdf::MAX_PDF_SIZE,
-            eseal::pdf::UPDATE_HEADROOM,
-        )?;
+        let pdf = read_file_up_to(&input, eseal::MAX_PDF_SIZE, eseal::UPDATE_HEADROOM)?;
         let sealed = ltv.extend(seal_pdf(pdf, &options)?, level)?;
         write_file(&out, &sealed)?;
         sealed.len() as u64

@@ -4,8 +4,7 @@ use std::path::PathBuf;
 use std::time::SystemTime;
 
 use clap::Subcommand;
-use eseal::crypto::Algorithm;
-use eseal::pki::{DistinguishedName, OfficeCa, Profile, RevocationReason, parse_rfc3339};
+use eseal::{Algorithm, DistinguishedName, OfficeCa, Profile, RevocationReason, parse_rfc3339};
 
 use crate::{write_file, write_secret};
 

@@ -4,13 +4,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use clap::Subcommand;
-use eseal::cms::tsa::HttpTsa;
-use eseal::crypto::SoftwareKey;
-use eseal::pki::{Certificate, rfc3339};
-use eseal::seal::picture::{SealFont, SealPicture};
-use eseal::seal::{
-    CertList, PictureInfo, Seal, SealRequest, SealSignature, make_seal, make_seal_v5,
-    sign_with_seal, timestamp_seal_signature,
+use eseal::{
+    CertList, Certificate, HttpTsa, PictureInfo, Seal, SealFont, SealPicture, SealRequest,
+    SealSignature, SoftwareKey, make_seal, make_seal_v5, rfc3339, sign_with_seal,
+    timestamp_seal_signature,
 };
 
 use crate::{read_file, write_file};
@@ -285,8 +282,8 @@ fn seal_json(seal: &Seal) -> serde_json::Value {
 
 fn signature_json(signature: &SealSignature) -> serde_json::Value {
     let time = match &signature.time_info {
-        eseal::seal::TimeInfo::Time(t) => rfc3339(*t),
-        eseal::seal::TimeInfo::Unreadable(bytes) => format!("(unreadable, {} bytes)", bytes.len()),
+        eseal::TimeInfo::Time(t) => rfc3339(*t),
+        eseal::TimeInfo::Unreadable(bytes) => format!("(unreadable, {} bytes)", bytes.len()),
     };
     serde_json::json!({
         "kind": "seal-signature",

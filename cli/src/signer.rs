@@ -3,8 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use eseal::crypto::{Signer as _, SoftwareKey};
-use eseal::pki::Certificate;
+use eseal::{Certificate, Signer as _, SoftwareKey};
 
 use crate::{read_file, read_file_up_to};
 

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Subcommand;
-use eseal::cms::tsa::{self, Authority};
-use eseal::cms::{DigestAlgorithm, TimestampRequest};
-use eseal::pki::{rfc3339, unix_seconds};
+use eseal::cms::tsa;
+use eseal::cms::tsa::Authority;
+use eseal::{DigestAlgorithm, TimestampRequest, rfc3339, unix_seconds};
 
 use crate::signer::SignerArgs;
 use crate::write_file;

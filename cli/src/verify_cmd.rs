@@ -3,14 +3,10 @@
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use eseal::licence::trust_list::verify_trust_list;
-use eseal::licence::trust_state::TrustListState;
-use eseal::licence::verify::StatusLists;
-use eseal::pki::{Crl, Policy, TrustStore, Usage, parse_rfc3339};
-use eseal::report::Report;
-use eseal::verify::{
-    DocumentOptions, is_licence_qr, licence_format_failure, licence_qr_in, verify_document,
-    verify_licence as verify_licence_report,
+use eseal::{
+    Crl, DocumentOptions, Policy, Report, StatusLists, TrustListState, TrustStore, Usage,
+    is_licence_qr, licence_format_failure, licence_qr_in, parse_rfc3339, verify_document,
+    verify_licence as verify_licence_report, verify_trust_list,
 };
 
 use crate::read_file;
@@ -97,7 +93,7 @@ pub fn run(args: Args) -> eseal::Result<u8> {
         store.add_crl(Crl::from_pem_or_der(&read_file(path)?)?);
     }
     for path in &args.ocsp {
-        store.add_ocsp_response(eseal::pki::OcspResponse::from_der(&read_file(path)?)?);
+        store.add_ocsp_response(eseal::OcspResponse::from_der(&read_file(path)?)?);
     }
     let data = match &args.data {
         Some(path) => Some(crate::read_large_file(path, crate::max_document())?),
@@ -121,15 +117,15 @@ pub fn run(args: Args) -> eseal::Result<u8> {
     if let Some(file) = crate::open_file(&args.input, crate::max_document())? {
         let head = crate::read_head(&file, &args.input, 1024)?;
         if head.starts_with(b"PK\x03\x04") {
-            let package = eseal::ofd::Package::open(file).map_err(|e| in_file(e, &args.input))?;
+            let package = eseal::OfdPackage::open(file).map_err(|e| in_file(e, &args.input))?;
             if package.contains("/OFD.xml") {
-                let report = eseal::ofd::verify_ofd(&package, &store, at, &options.ofd)?;
+                let report = eseal::verify_ofd(&package, &store, at, &options.ofd)?;
                 return Ok(print_report(&args, &report, &[]));
             }
         } else if memchr::memmem::find(&head, b"%PDF-").is_some() && licence_qr_in(&head).is_none()
         {
-            let report = eseal::pdf::verify_pdf_file(&file, &store, at)
-                .map_err(|e| in_file(e, &args.input))?;
+            let report =
+                eseal::verify_pdf_file(&file, &store, at).map_err(|e| in_file(e, &args.input))?;
             return Ok(print_report(&args, &report, &[]));
         }
     }
@@ -165,14 +161,10 @@ fn verify_licence(args: &Args, qr: &str, store: &TrustStore, at: SystemTime) -> 
             "a licence QR is verified against a --trust-list".into(),
         ));
     };
-    let bytes = crate::read_file_up_to(path, eseal::licence::trust_list::MAX_TRUST_LIST as u64, 0)?;
+    let bytes = crate::read_file_up_to(path, eseal::MAX_TRUST_LIST as u64, 0)?;
     let mut lists = StatusLists::new();
     for path in &args.status_list {
-        let token = crate::read_file_up_to(
-            path,
-            eseal::licence::status_list::MAX_STATUS_LIST_TOKEN as u64,
-            0,
-        );
+        let token = crate::read_file_up_to(path, eseal::MAX_STATUS_LIST_TOKEN as u64, 0);
         // A list that cannot be read leaves the status unknown; it does not stop the check.
         let filed = match token {
             Ok(token) => lists.file(token).map_err(|e| e.to_string()),

@@ -94,8 +94,8 @@ pub(crate) unsafe fn clear_out<T>(out: *mut *mut T) {
 }
 
 /// The certificates `data` holds (a PEM bundle or DER), at least one.
-pub(crate) fn certificates_in(data: &[u8], what: &str) -> FfiResult<Vec<eseal::pki::Certificate>> {
-    let certs = eseal::pki::read_certificates(data)?;
+pub(crate) fn certificates_in(data: &[u8], what: &str) -> FfiResult<Vec<eseal::Certificate>> {
+    let certs = eseal::read_certificates(data)?;
     if certs.is_empty() {
         return Err(FfiError::new(
             eseal_status::ESEAL_MALFORMED_INPUT,

@@ -5,10 +5,7 @@ use std::ffi::c_char;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use eseal::licence::model::LicenceRequest;
-use eseal::licence::office::OfficeDir;
-use eseal::pki::unix_seconds;
-use eseal::registry::{LicenceState, OpCode};
+use eseal::{LicenceRequest, LicenceState, OfficeDir, OpCode, unix_seconds};
 
 use super::args::{bytes_out, clear_out, eseal_bytes, opt_str_in, out_ptr, str_in, string_out};
 use super::handles::{self, Kind};

@@ -3,17 +3,12 @@
 use std::ffi::{CString, c_char};
 use std::sync::OnceLock;
 
-use eseal::licence::trust_list::TrustListError;
-use eseal::pki::unix_seconds;
-use eseal::report::{Indication, Report};
-use eseal::verify::{
-    DocumentOptions, licence_format_failure, licence_qr_in, verify_document, verify_licence,
-};
+use eseal::{Error, Indication, Report};
 
 use super::args::{bytes_in, c_string, out_ptr};
 use super::handles::{self, Kind};
 use super::status::{FfiError, FfiResult, eseal_indication, eseal_status, guard, guard_value};
-use super::trust_store::{TrustStoreParts, eseal_trust_store, time_arg};
+use super::trust_store::{eseal_trust_store, time_arg};
 
 /// A verification report: the verdict of each signature found, and the report as JSON.
 #[allow(non_camel_case_types)]
@@ -98,32 +93,6 @@ fn rfc3339_of(time: &str) -> String {
     )
 }
 
-/// Verifies `store`'s licence trust list can be used as of `at` and the QR against it.
-fn verify_qr(store: &TrustStoreParts, qr: &str, at: std::time::SystemTime) -> FfiResult<Report> {
-    if store.trust_list.is_none()
-        && let Some(failed) = licence_format_failure(qr, at)
-    {
-        return Ok(failed.report);
-    }
-    let trust = store.trust_list.as_ref().ok_or_else(|| {
-        FfiError::new(
-            eseal_status::ESEAL_INVALID_ARGUMENT,
-            "a licence QR is verified against a trust list: add one with \
-             eseal_trust_store_add_trust_list",
-        )
-    })?;
-    let now = unix_seconds(at);
-    let trust = if now > trust.expires_at() {
-        Err(TrustListError::Stale {
-            exp: trust.expires_at(),
-            at: now,
-        })
-    } else {
-        Ok(trust)
-    };
-    Ok(verify_licence(qr, trust, &store.status_lists, at).report)
-}
-
 /// Verifies whatever `(data, len)` holds - a licence QR string (ZZ1:...), a PDF, an OFD
 /// package, a GB/T 38540 seal or seal signature, a timestamp token or certificates - as of
 /// `at` (Unix seconds or ESEAL_NOW) against `store`. A verdict, even TOTAL-FAILED, is
@@ -160,11 +129,14 @@ pub unsafe extern "C" fn eseal_verify(
             ));
         }
         let at = time_arg(at);
-        let store = store.read();
-        let report = match licence_qr_in(data) {
-            Some(qr) => verify_qr(&store, qr, at)?,
-            None => verify_document(data, &store.store, at, &DocumentOptions::default())?,
-        };
+        let report = match store.read().verify(data, at) {
+            Err(Error::NoTrustList) => Err(FfiError::new(
+                eseal_status::ESEAL_INVALID_ARGUMENT,
+                "a licence QR is verified against a trust list: add one with \
+                 eseal_trust_store_add_trust_list",
+            )),
+            other => Ok(other?),
+        }?;
         *out = handles::into_handle(eseal_report::new(report), Kind::Report);
         Ok(())
     })

@@ -3,9 +3,10 @@
 use std::ffi::c_char;
 use std::time::SystemTime;
 
-use eseal::ofd::{OfdPlacement, OfdSealOptions, Package, seal_ofd};
-use eseal::pdf::{PdfSealOptions, Placement, seal_pdf};
-use eseal::seal::Seal;
+use eseal::{
+    OfdPackage as Package, OfdPlacement, OfdSealOptions, PdfSealOptions, Placement, Seal, seal_ofd,
+    seal_pdf,
+};
 
 use super::args::{bytes_in, bytes_out, eseal_bytes, opt_str_in, out_ptr};
 use super::handles::{self, Kind};
@@ -106,7 +107,7 @@ pub unsafe extern "C" fn eseal_seal_pdf(
         };
         let mut input = Vec::new();
         input
-            .try_reserve_exact(args.document.len() + eseal::pdf::UPDATE_HEADROOM)
+            .try_reserve_exact(args.document.len() + eseal::UPDATE_HEADROOM)
             .map_err(|_| FfiError::new(eseal_status::ESEAL_INVALID_ARGUMENT, "pdf is too large"))?;
         input.extend_from_slice(args.document);
         *out = bytes_out(seal_pdf(input, &options)?);

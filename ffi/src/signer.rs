@@ -2,8 +2,7 @@
 
 use std::ffi::c_char;
 
-use eseal::crypto::{Signer, SoftwareKey};
-use eseal::pki::Certificate;
+use eseal::{Certificate, Signer, SoftwareKey};
 
 use super::args::{bytes_in, certificates_in, opt_str_in, out_ptr, str_in};
 use super::handles::{self, Kind};
@@ -202,12 +201,7 @@ fn pkcs11_key(
     pin: &str,
     key_label: &str,
 ) -> FfiResult<Box<dyn Signer>> {
-    let key = eseal::crypto::pkcs11::Pkcs11Signer::open(
-        std::path::Path::new(module),
-        token_label,
-        pin,
-        key_label,
-    )?;
+    let key = eseal::Pkcs11Signer::open(std::path::Path::new(module), token_label, pin, key_label)?;
     Ok(Box::new(key))
 }
 

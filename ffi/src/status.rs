@@ -53,9 +53,9 @@ pub enum eseal_indication {
     ESEAL_NOTHING_SIGNED = 3,
 }
 
-impl From<eseal::report::Indication> for eseal_indication {
-    fn from(indication: eseal::report::Indication) -> Self {
-        use eseal::report::Indication;
+impl From<eseal::Indication> for eseal_indication {
+    fn from(indication: eseal::Indication) -> Self {
+        use eseal::Indication;
         match indication {
             Indication::TotalPassed => eseal_indication::ESEAL_TOTAL_PASSED,
             Indication::Indeterminate => eseal_indication::ESEAL_INDETERMINATE,

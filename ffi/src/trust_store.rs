@@ -4,9 +4,7 @@
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use eseal::licence::trust_list::{TrustListError, VerifiedTrustList, verify_trust_list};
-use eseal::licence::verify::StatusLists;
-use eseal::pki::{Crl, TrustStore};
+use eseal::{Error, TrustListError, Verifier};
 
 use super::args::{bytes_in, certificates_in, out_ptr};
 use super::handles::{self, Kind};
@@ -22,42 +20,29 @@ pub struct eseal_trust_store {
     shared: Arc<SharedStore>,
 }
 
-/// One trust store, shared by the references to it.
+/// One trust store, shared by the references to it: a [`Verifier`].
 pub(crate) struct SharedStore {
-    parts: RwLock<TrustStoreParts>,
-}
-
-/// What a trust store holds.
-pub(crate) struct TrustStoreParts {
-    pub(crate) store: TrustStore,
-    pub(crate) trust_list: Option<VerifiedTrustList>,
-    pub(crate) status_lists: StatusLists,
+    verifier: RwLock<Verifier>,
 }
 
 impl SharedStore {
-    /// A store of `store`'s certificates and CRLs, a verified trust list and status lists.
-    pub(crate) fn new(
-        store: TrustStore,
-        trust_list: Option<VerifiedTrustList>,
-        status_lists: StatusLists,
-    ) -> Arc<Self> {
+    /// A store that trusts nothing yet.
+    pub(crate) fn new() -> Arc<Self> {
         Arc::new(SharedStore {
-            parts: RwLock::new(TrustStoreParts {
-                store,
-                trust_list,
-                status_lists,
-            }),
+            verifier: RwLock::new(Verifier::new()),
         })
     }
 
-    /// The parts, for reading; verifications share them.
-    pub(crate) fn read(&self) -> RwLockReadGuard<'_, TrustStoreParts> {
-        self.parts.read().unwrap_or_else(PoisonError::into_inner)
+    /// The verifier, for reading; verifications share it.
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, Verifier> {
+        self.verifier.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The parts, for a change.
-    fn write(&self) -> RwLockWriteGuard<'_, TrustStoreParts> {
-        self.parts.write().unwrap_or_else(PoisonError::into_inner)
+    /// The verifier, for a change.
+    fn write(&self) -> RwLockWriteGuard<'_, Verifier> {
+        self.verifier
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -114,11 +99,7 @@ pub unsafe extern "C" fn eseal_trust_store_new(out: *mut *mut eseal_trust_store)
     guard(|| {
         // SAFETY: `out` is NULL or writable (the caller's contract).
         let out = unsafe { out_ptr(out, "out") }?;
-        *out = eseal_trust_store::into_handle(SharedStore::new(
-            TrustStore::new(),
-            None,
-            StatusLists::new(),
-        ));
+        *out = eseal_trust_store::into_handle(SharedStore::new());
         Ok(())
     })
 }
@@ -185,9 +166,9 @@ pub unsafe extern "C" fn eseal_trust_store_add_anchors(
         // SAFETY: forwarded from the caller's contract.
         let (store, data) = unsafe { store_and_data(store, data, len) }?;
         let certificates = certificates_in(data, "data")?;
-        let mut parts = store.write();
+        let mut verifier = store.write();
         for cert in certificates {
-            parts.store.add_anchor(cert)?;
+            verifier.add_anchor(cert)?;
         }
         Ok(())
     })
@@ -214,9 +195,9 @@ pub unsafe extern "C" fn eseal_trust_store_add_intermediates(
         // SAFETY: forwarded from the caller's contract.
         let (store, data) = unsafe { store_and_data(store, data, len) }?;
         let certificates = certificates_in(data, "data")?;
-        let mut parts = store.write();
+        let mut verifier = store.write();
         for cert in certificates {
-            parts.store.add_intermediate(cert);
+            verifier.add_intermediate(cert);
         }
         Ok(())
     })
@@ -241,8 +222,7 @@ pub unsafe extern "C" fn eseal_trust_store_add_crl(
     guard(|| {
         // SAFETY: forwarded from the caller's contract.
         let (store, data) = unsafe { store_and_data(store, data, len) }?;
-        let crl = Crl::from_pem_or_der(data)?;
-        store.write().store.add_crl(crl);
+        store.write().add_crl(data)?;
         Ok(())
     })
 }
@@ -271,12 +251,10 @@ pub unsafe extern "C" fn eseal_trust_store_add_trust_list(
     guard(|| {
         // SAFETY: forwarded from the caller's contract.
         let (store, data) = unsafe { store_and_data(store, data, len) }?;
-        let mut parts = store.write();
-        let last_seq = parts.trust_list.as_ref().map(VerifiedTrustList::seq);
-        let verified = verify_trust_list(data, &parts.store, time_arg(at), last_seq)
-            .map_err(trust_list_error)?;
-        parts.trust_list = Some(verified);
-        Ok(())
+        match store.write().add_trust_list(data, time_arg(at)) {
+            Err(Error::TrustList(error)) => Err(trust_list_error(error)),
+            other => Ok(other?),
+        }
     })
 }
 
@@ -315,19 +293,16 @@ pub unsafe extern "C" fn eseal_trust_store_add_status_list(
     guard(|| {
         // SAFETY: forwarded from the caller's contract.
         let (store, data) = unsafe { store_and_data(store, data, len) }?;
-        let (uri, filed) = store
-            .write()
-            .status_lists
-            .file(data.to_vec())
-            .map_err(|e| {
-                FfiError::new(
-                    eseal_status::ESEAL_MALFORMED_INPUT,
-                    format!("status list: {e}"),
-                )
-            })?;
-        match filed.remark(&uri) {
-            Some(remark) => Err(FfiError::new(eseal_status::ESEAL_REFUSED, remark)),
-            None => Ok(()),
+        match store.write().add_status_list(data) {
+            Ok(()) => Ok(()),
+            Err(error @ Error::StatusList(_)) => Err(FfiError::new(
+                eseal_status::ESEAL_MALFORMED_INPUT,
+                error.to_string(),
+            )),
+            Err(Error::StatusListRefused { remark, .. }) => {
+                Err(FfiError::new(eseal_status::ESEAL_REFUSED, remark))
+            }
+            Err(error) => Err(error.into()),
         }
     })
 }
