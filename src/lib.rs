@@ -62,6 +62,7 @@
 
 pub mod cms;
 pub mod crypto;
+mod deflate;
 mod error;
 #[allow(unsafe_code)]
 pub mod ffi;
