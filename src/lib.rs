@@ -79,3 +79,6 @@ pub mod speed;
 pub mod verify;
 
 pub use error::{Error, Result};
+
+#[doc(hidden)]
+pub use http::fuzz_parsers as fuzz_http;

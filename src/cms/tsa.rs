@@ -23,7 +23,9 @@ use super::timestamp::{
 };
 use crate::crypto::{PublicKey, Signer};
 use crate::error::{Error, Result};
-use crate::http::{self, Framing, MAX_HEAD, parse_body, parse_head, read_message};
+use crate::http::{
+    self, Framing, MAX_HEAD, RequestHead, parse_body, parse_request_head, read_message,
+};
 use crate::pki::{Certificate, OID_KP_TIME_STAMPING};
 
 /// The MIME type of a DER `TimeStampReq` (RFC 3161 clause 3.4).
@@ -427,16 +429,10 @@ fn handle(mut stream: TcpStream, authority: &Authority) {
         deadline,
         MAX_HEAD + MAX_REQUEST_BODY,
         |buf, eof| {
-            let Some(head) = parse_head(buf)? else {
+            let Some(RequestHead { method, headers }) = parse_request_head(buf)? else {
                 return Ok(None);
             };
-            let mut words = head.start.split(' ');
-            let method = words.next().unwrap_or_default().to_string();
-            let version = words.nth(1).unwrap_or_default();
-            if !version.starts_with("HTTP/1.") {
-                return Err(format!("not an HTTP/1.x request: {:?}", head.start));
-            }
-            let framing = match head.framing()? {
+            let framing = match headers.framing()? {
                 Framing::UntilClose if method == "POST" => {
                     refusal = Some(HttpRefusal(
                         411,
@@ -459,14 +455,14 @@ fn handle(mut stream: TcpStream, authority: &Authority) {
                 return Ok(Some(None));
             }
             if !sent_continue
-                && head
+                && headers
                     .header("expect")
                     .is_some_and(|e| e.eq_ignore_ascii_case("100-continue"))
             {
                 sent_continue = true;
                 let _ = stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n");
             }
-            let body = parse_body(framing, &buf[head.len..], eof)?;
+            let body = parse_body(framing, &buf[headers.len..], eof)?;
             if body.as_ref().is_some_and(|b| b.len() > MAX_REQUEST_BODY) {
                 refusal = Some(HttpRefusal(
                     413,
@@ -477,8 +473,8 @@ fn handle(mut stream: TcpStream, authority: &Authority) {
             }
             Ok(body.map(|body| {
                 Some(HttpRequest {
-                    method: method.clone(),
-                    content_type: head.header("content-type").map(str::to_string),
+                    method,
+                    content_type: headers.header("content-type").map(str::to_string),
                     body,
                 })
             }))
