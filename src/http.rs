@@ -53,6 +53,7 @@ impl Headers {
     }
 
     /// The value of the first field `name` (lower case).
+    #[cfg_attr(not(feature = "tsa-server"), allow(dead_code))]
     pub fn header(&self, name: &str) -> Option<&str> {
         self.all(name).next()
     }
