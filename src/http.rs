@@ -2,14 +2,16 @@
 //! `POST` of a DER object (RFC 3161 timestamps, RFC 6960 OCSP) and the message parsing the
 //! timestamp server shares.
 //!
-//! Written here on purpose. `tiny_http` (the light server crate) neither bounds a
-//! connection's time nor the number of connection threads, so a client that sends nothing
-//! holds a thread for ever; `ureq` 3 without TLS still brings eight crates (`http`,
-//! `bytes`, `ureq-proto`, `httparse`, a second `base64`, ...) for one `POST`. The subset
-//! needed is small: one request per connection (`Connection: close`), bodies framed by
-//! `Content-Length` or chunked, fixed size limits and one deadline per exchange. Only
-//! `http://` URLs are supported: what travels is signed (RFC 3161 clause 4, RFC 6960
-//! clause 4.2), so its integrity does not depend on the transport.
+//! Heads and chunk-size lines are parsed by `httparse` (the parser of hyper); framing,
+//! limits, deadlines and connections are here. `tiny_http` (the light server crate)
+//! neither bounds a connection's time nor the number of connection threads, so a client
+//! that sends nothing holds a thread for ever; `ureq` 3 without TLS still brings eight
+//! crates for one `POST`. The subset needed is small: one request per connection
+//! (`Connection: close`), bodies framed by one `Content-Length` or by chunked coding alone
+//! (anything ambiguous is an error, RFC 9112 clause 6.3), fixed size limits and one
+//! deadline per exchange. Only `http://` URLs are supported: what travels is signed
+//! (RFC 3161 clause 4, RFC 6960 clause 4.2), so its integrity does not depend on the
+//! transport.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
@@ -20,44 +22,127 @@ use crate::error::{Error, Result};
 /// The largest header section read.
 pub(crate) const MAX_HEAD: usize = 16 * 1024;
 
+/// The most header (or trailer) fields in one section.
+const MAX_HEADERS: usize = 100;
+
 /// The largest chunk of a chunked body.
 const MAX_BODY: usize = 64 << 20;
 
-/// A request or response head.
+/// The header fields of a request or response head.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Head {
-    /// The request line or status line.
-    pub start: String,
-    /// Header names lower-cased, values trimmed.
-    pub headers: Vec<(String, String)>,
+pub(crate) struct Headers {
+    /// Names lower-cased, values trimmed, in the order received.
+    pub fields: Vec<(String, String)>,
     /// The head's length including the blank line.
     pub len: usize,
 }
 
-impl Head {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
+impl Headers {
+    fn new(fields: &[httparse::Header<'_>], len: usize) -> std::result::Result<Self, String> {
+        if len > MAX_HEAD {
+            return Err("the header section is too large".into());
+        }
+        let fields = fields
             .iter()
-            .find(|(n, _)| n == name)
+            .map(|h| {
+                let value = String::from_utf8_lossy(h.value).trim().to_string();
+                (h.name.to_ascii_lowercase(), value)
+            })
+            .collect();
+        Ok(Headers { fields, len })
+    }
+
+    /// The value of the first field `name` (lower case).
+    #[cfg_attr(not(feature = "tsa-server"), allow(dead_code))]
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.all(name).next()
+    }
+
+    fn all<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a str> {
+        self.fields
+            .iter()
+            .filter(move |(n, _)| n == name)
             .map(|(_, v)| v.as_str())
     }
 
-    /// How the body is delimited (RFC 9112 clause 6.3).
+    /// How the body is delimited (RFC 9112 clause 6.3): a `Transfer-Encoding` of
+    /// `chunked` alone, or one `Content-Length` of decimal digits. Both together, two
+    /// `Content-Length` fields or two `Transfer-Encoding` fields are refused, as clause
+    /// 6.3 allows, rather than guessed at (request smuggling).
     pub fn framing(&self) -> std::result::Result<Framing, String> {
-        if let Some(te) = self.header("transfer-encoding") {
-            return if te.eq_ignore_ascii_case("chunked") {
-                Ok(Framing::Chunked)
-            } else {
-                Err(format!("unsupported transfer-encoding {te:?}"))
-            };
-        }
-        match self.header("content-length") {
-            Some(n) => n
+        let lengths: Vec<&str> = self.all("content-length").collect();
+        let codings: Vec<&str> = self.all("transfer-encoding").collect();
+        match (&lengths[..], &codings[..]) {
+            ([], []) => Ok(Framing::UntilClose),
+            ([], [te]) if te.eq_ignore_ascii_case("chunked") => Ok(Framing::Chunked),
+            ([], [te]) => Err(format!("unsupported transfer-encoding {te:?}")),
+            ([n], []) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => n
                 .parse()
                 .map(Framing::Length)
-                .map_err(|_| format!("bad content-length {n:?}")),
-            None => Ok(Framing::UntilClose),
+                .map_err(|_| format!("content-length {n:?} is too large")),
+            ([n], []) => Err(format!("bad content-length {n:?}")),
+            ([], _) => Err("more than one transfer-encoding field".into()),
+            (_, []) => Err("more than one content-length field".into()),
+            _ => Err("both content-length and transfer-encoding".into()),
         }
+    }
+}
+
+/// A request head (RFC 9112 clause 3).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct RequestHead {
+    /// The method, e.g. `POST`.
+    pub method: String,
+    /// The header fields.
+    pub headers: Headers,
+}
+
+/// A response head (RFC 9112 clause 4).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct ResponseHead {
+    /// The status code.
+    pub status: u16,
+    /// The reason phrase.
+    pub reason: String,
+    /// The header fields.
+    pub headers: Headers,
+}
+
+/// `None` while the head is incomplete and within [`MAX_HEAD`].
+fn partial<T>(buf: &[u8]) -> std::result::Result<Option<T>, String> {
+    if buf.len() > MAX_HEAD {
+        Err("the header section is too large".into())
+    } else {
+        Ok(None)
+    }
+}
+
+/// The HTTP/1.x request head at the start of `buf`, `None` while incomplete.
+pub(crate) fn parse_request_head(buf: &[u8]) -> std::result::Result<Option<RequestHead>, String> {
+    let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut request = httparse::Request::new(&mut fields);
+    match request.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => Ok(Some(RequestHead {
+            method: request.method.unwrap_or_default().to_string(),
+            headers: Headers::new(request.headers, len)?,
+        })),
+        Ok(httparse::Status::Partial) => partial(buf),
+        Err(e) => Err(format!("not an HTTP/1.x request: {e}")),
+    }
+}
+
+/// The HTTP/1.x response head at the start of `buf`, `None` while incomplete.
+pub(crate) fn parse_response_head(buf: &[u8]) -> std::result::Result<Option<ResponseHead>, String> {
+    let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut response = httparse::Response::new(&mut fields);
+    match response.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => Ok(Some(ResponseHead {
+            status: response.code.unwrap_or_default(),
+            reason: response.reason.unwrap_or_default().to_string(),
+            headers: Headers::new(response.headers, len)?,
+        })),
+        Ok(httparse::Status::Partial) => partial(buf),
+        Err(e) => Err(format!("not an HTTP/1.x response: {e}")),
     }
 }
 
@@ -67,35 +152,6 @@ pub(crate) enum Framing {
     Length(usize),
     Chunked,
     UntilClose,
-}
-
-/// The head at the start of `buf`, `None` while incomplete.
-pub(crate) fn parse_head(buf: &[u8]) -> std::result::Result<Option<Head>, String> {
-    let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
-        return if buf.len() > MAX_HEAD {
-            Err("the header section is too large".into())
-        } else {
-            Ok(None)
-        };
-    };
-    if end > MAX_HEAD {
-        return Err("the header section is too large".into());
-    }
-    let text = String::from_utf8_lossy(&buf[..end]);
-    let mut lines = text.split("\r\n");
-    let start = lines.next().unwrap_or_default().to_string();
-    let mut headers = Vec::new();
-    for line in lines {
-        let (name, value) = line
-            .split_once(':')
-            .ok_or_else(|| format!("bad header line {line:?}"))?;
-        headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
-    }
-    Ok(Some(Head {
-        start,
-        headers,
-        len: end + 4,
-    }))
 }
 
 /// The body in `data` (what follows the head), `None` while incomplete; `eof` says the
@@ -122,33 +178,30 @@ pub(crate) fn parse_body(
     }
 }
 
-/// Decodes a complete chunked body (RFC 9112 clause 7.1), `None` while incomplete.
-fn dechunk(mut data: &[u8]) -> std::result::Result<Option<Vec<u8>>, String> {
+/// Decodes a complete chunked body (RFC 9112 clause 7.1), `None` while incomplete:
+/// chunk-size lines (extensions ignored) by `httparse`, each chunk ending in CRLF, then the
+/// trailer section, whose fields are read and dropped.
+pub(crate) fn dechunk(mut data: &[u8]) -> std::result::Result<Option<Vec<u8>>, String> {
     let mut body = Vec::new();
     loop {
-        let Some(eol) = data.windows(2).position(|w| w == b"\r\n") else {
-            return Ok(None);
+        let (line, size) = match httparse::parse_chunk_size(data) {
+            Ok(httparse::Status::Complete(found)) => found,
+            Ok(httparse::Status::Partial) => return Ok(None),
+            Err(httparse::InvalidChunkSize) => return Err("bad chunk-size line".into()),
         };
-        let line = String::from_utf8_lossy(&data[..eol]);
-        let size = line.split(';').next().unwrap_or_default().trim();
-        let size =
-            usize::from_str_radix(size, 16).map_err(|_| format!("bad chunk size {size:?}"))?;
-        data = &data[eol + 2..];
+        data = &data[line..];
         if size == 0 {
-            // Trailer fields, then an empty line.
-            loop {
-                let Some(eol) = data.windows(2).position(|w| w == b"\r\n") else {
-                    return Ok(None);
-                };
-                if eol == 0 {
-                    return Ok(Some(body));
-                }
-                data = &data[eol + 2..];
-            }
+            let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
+            return match httparse::parse_headers(data, &mut fields) {
+                Ok(httparse::Status::Complete(_)) => Ok(Some(body)),
+                Ok(httparse::Status::Partial) => Ok(None),
+                Err(e) => Err(format!("bad trailer section: {e}")),
+            };
         }
-        if size > MAX_BODY {
-            return Err("a chunk is too large".into());
-        }
+        let size = match usize::try_from(size) {
+            Ok(size) if size <= MAX_BODY => size,
+            _ => return Err("a chunk is too large".into()),
+        };
         if data.len() < size + 2 {
             return Ok(None);
         }
@@ -158,6 +211,25 @@ fn dechunk(mut data: &[u8]) -> std::result::Result<Option<Vec<u8>>, String> {
         body.extend_from_slice(&data[..size]);
         data = &data[size + 2..];
     }
+}
+
+/// Runs the request and response head parsers, the framing rules and the chunked decoder
+/// over `data` as the server and the client would (the `http` fuzz target).
+#[doc(hidden)]
+pub fn fuzz_parsers(data: &[u8]) {
+    if let Ok(Some(head)) = parse_request_head(data)
+        && let Ok(framing) = head.headers.framing()
+    {
+        for eof in [false, true] {
+            let _ = parse_body(framing, &data[head.headers.len..], eof);
+        }
+    }
+    if let Ok(Some(head)) = parse_response_head(data)
+        && let Ok(framing) = head.headers.framing()
+    {
+        let _ = parse_body(framing, &data[head.headers.len..], true);
+    }
+    let _ = dechunk(data);
 }
 
 /// The time left before `deadline`, or a timeout error.
@@ -341,28 +413,21 @@ pub(crate) fn post(request: &Post<'_>) -> Result<Vec<u8>> {
     let (status, reason, reply) = read_message(&mut stream, deadline, max_reply, |buf, eof| {
         let mut buf = buf;
         loop {
-            let Some(head) = parse_head(buf)? else {
+            let Some(head) = parse_response_head(buf)? else {
                 return if eof {
                     Err("the connection closed before the response head".into())
                 } else {
                     Ok(None)
                 };
             };
-            let mut words = head.start.splitn(3, ' ');
-            let version = words.next().unwrap_or_default();
-            let status: u16 = words
-                .next()
-                .and_then(|s| s.parse().ok())
-                .filter(|_| version.starts_with("HTTP/1."))
-                .ok_or_else(|| format!("not an HTTP/1.x response: {:?}", head.start))?;
-            let reason = words.next().unwrap_or_default().to_string();
-            if (100..200).contains(&status) {
+            let rest = &buf[head.headers.len..];
+            if (100..200).contains(&head.status) {
                 // An interim response (100 Continue): the final one follows.
-                buf = &buf[head.len..];
+                buf = rest;
                 continue;
             }
-            return Ok(parse_body(head.framing()?, &buf[head.len..], eof)?
-                .map(|body| (status, reason, body)));
+            return Ok(parse_body(head.headers.framing()?, rest, eof)?
+                .map(|body| (head.status, head.reason, body)));
         }
     })
     .map_err(|e| io(e, "reading the response"))?;
@@ -458,14 +523,14 @@ mod tests {
     #[test]
     fn heads_and_bodies() {
         let msg = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nX: y\r\n\r\nabcdef";
-        let head = parse_head(msg).unwrap().unwrap();
-        assert_eq!(head.start, "HTTP/1.1 200 OK");
-        assert_eq!(head.framing(), Ok(Framing::Length(3)));
+        let head = parse_response_head(msg).unwrap().unwrap();
+        assert_eq!((head.status, head.reason.as_str()), (200, "OK"));
+        assert_eq!(head.headers.framing(), Ok(Framing::Length(3)));
         assert_eq!(
-            parse_body(Framing::Length(3), &msg[head.len..], false),
+            parse_body(Framing::Length(3), &msg[head.headers.len..], false),
             Ok(Some(b"abc".to_vec()))
         );
-        assert_eq!(parse_head(b"HTTP/1.1 200 OK\r\n"), Ok(None));
+        assert_eq!(parse_response_head(b"HTTP/1.1 200 OK\r\n"), Ok(None));
         assert_eq!(parse_body(Framing::Length(9), b"abc", false), Ok(None));
         assert!(parse_body(Framing::Length(9), b"abc", true).is_err());
         let chunked = b"3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nT: v\r\n\r\n";
@@ -479,5 +544,54 @@ mod tests {
             parse_body(Framing::UntilClose, b"xyz", true),
             Ok(Some(b"xyz".to_vec()))
         );
+    }
+
+    #[test]
+    fn request_heads_and_ambiguous_framing() {
+        let msg = b"POST /tsa HTTP/1.1\r\nHost: x\r\nContent-Type: a/b\r\n\r\nbody";
+        let head = parse_request_head(msg).unwrap().unwrap();
+        assert_eq!(head.method, "POST");
+        assert_eq!(head.headers.header("content-type"), Some("a/b"));
+        assert_eq!(head.headers.len, msg.len() - 4);
+        assert_eq!(head.headers.framing(), Ok(Framing::UntilClose));
+        assert_eq!(parse_request_head(b"POST / HTTP/1.1\r\nHost"), Ok(None));
+        assert!(parse_request_head(b"POST / HTTP/2.0\r\n\r\n").is_err());
+        assert!(parse_request_head(&[b'a'; MAX_HEAD + 1]).is_err());
+        let framing = |fields: &str| {
+            let msg = format!("POST / HTTP/1.1\r\n{fields}\r\n");
+            parse_request_head(msg.as_bytes())
+                .unwrap()
+                .unwrap()
+                .headers
+                .framing()
+        };
+        assert_eq!(framing("Content-Length: 12\r\n"), Ok(Framing::Length(12)));
+        assert_eq!(
+            framing("Transfer-Encoding: Chunked\r\n"),
+            Ok(Framing::Chunked)
+        );
+        for ambiguous in [
+            "Content-Length: 3\r\nContent-Length: 3\r\n",
+            "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n",
+            "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n",
+            "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+            "Transfer-Encoding: gzip, chunked\r\n",
+            "Content-Length: +3\r\n",
+            "Content-Length: 3, 3\r\n",
+            "Content-Length: 99999999999999999999999\r\n",
+        ] {
+            assert!(framing(ambiguous).is_err(), "{ambiguous:?}");
+        }
+    }
+
+    #[test]
+    fn chunk_sizes_out_of_range() {
+        assert_eq!(
+            dechunk(b"4000001\r\n"),
+            Err("a chunk is too large".to_string())
+        );
+        assert!(dechunk(b"fffffffffffffffffff\r\n").is_err());
+        assert!(dechunk(b"0\r\nbad trailer\r\n\r\n").is_err());
+        assert_eq!(dechunk(b"0\r\n\r\n"), Ok(Some(Vec::new())));
     }
 }

@@ -96,6 +96,7 @@ macro_rules! internal_modules {
 internal_modules!(
     cms, crypto, fsio, licence, ofd, pdf, pki, registry, report, seal, verifier, verify,
 );
+mod deflate;
 mod error;
 mod http;
 
@@ -138,6 +139,8 @@ pub use seal::{
 };
 
 // CMS and RFC 3161 timestamps.
+#[cfg(feature = "tsa-server")]
+pub use cms::tsa::{Authority as TimestampAuthority, serve as serve_timestamps};
 pub use cms::tsa::{HttpTsa, Timestamper, request_timestamp};
 pub use cms::{
     CmsVerification, DigestAlgorithm, SignOptions, SignedData, TimestampRequest, TimestampToken,
@@ -198,6 +201,11 @@ pub use registry::{
 
 // Files: outputs that are the old file or the whole new one, inputs that are files.
 pub use fsio::{AtomicFile, exit_discarding_pending, open_input, write_atomic, write_secret};
+
+/// The HTTP parsers, for the `http` fuzz target.
+#[cfg(feature = "test-util")]
+#[doc(hidden)]
+pub use http::fuzz_parsers as fuzz_http;
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

@@ -11,7 +11,8 @@
 //! - [`SignedData::verify_encapsulated`] checks a `SignedData` that carries its content
 //!   (`eContent`), and [`sign_encapsulated`] writes one.
 //! - [`timestamp`]: RFC 3161 requests, responses and tokens ([`TimestampToken::verify`]);
-//!   [`tsa`]: a timestamping [`tsa::Authority`] and the HTTP transport (RFC 3161 clause 3.4).
+//!   [`tsa`]: the HTTP transport (RFC 3161 clause 3.4) and, with the `tsa-server` feature,
+//!   a timestamping authority and its server.
 //!
 //! Digest algorithms: SHA-256/384/512, SHAKE256 and SM3 (SHA-1 is read and reported as
 //! weak). Signature algorithms: ECDSA P-256/P-384 with SHA-256/384, RSASSA-PKCS1-v1_5 and

@@ -2,7 +2,7 @@
 //! responses and the `TimeStampToken`s that prove data existed at a time.
 //!
 //! - [`TimestampRequest`] is a `TimeStampReq` (clause 2.4.1), written by a client and read
-//!   by an authority ([`super::tsa::Authority`]).
+//!   by an authority (`tsa::Authority`, feature `tsa-server`).
 //! - [`token_from_response`] reads a `TimeStampResp` (clause 2.4.2) and checks that its
 //!   token answers the request.
 //! - [`TimestampToken`] is a `TimeStampToken` (clause 2.4.2): a CMS `ContentInfo` holding a
@@ -172,6 +172,7 @@ pub(crate) struct TstInfoAsn1<'a> {
 }
 
 /// The `GeneralName` tag of `directoryName [4]` (explicit: `Name` is a CHOICE).
+#[cfg_attr(not(feature = "tsa-server"), allow(dead_code))]
 pub(crate) const DIRECTORY_NAME: Tag = Tag::ContextSpecific {
     constructed: true,
     number: TagNumber(4),
@@ -265,6 +266,7 @@ impl FailureInfo {
 
     /// The DER named-bit `BIT STRING` contents with only this bit set: the bytes up to
     /// the bit and the count of unused trailing bits (X.690 clause 11.2.2).
+    #[cfg_attr(not(feature = "tsa-server"), allow(dead_code))]
     pub(crate) fn bit_string(self) -> (u8, Vec<u8>) {
         let bit = self.bit();
         let mut bytes = vec![0u8; bit / 8 + 1];
@@ -400,6 +402,7 @@ fn parse_gen_time(any: &AnyRef<'_>) -> std::result::Result<SystemTime, String> {
 
 /// The DER `GeneralizedTime` of `at` to the second (RFC 3161 clause 2.4.2, X.690 clause
 /// 11.7: `YYYYMMDDhhmmssZ`).
+#[cfg_attr(not(feature = "tsa-server"), allow(dead_code))]
 pub(crate) fn gen_time_der(at: SystemTime) -> Result<Vec<u8>> {
     let seconds = at
         .duration_since(UNIX_EPOCH)
@@ -504,7 +507,7 @@ impl TimestampRequest {
     /// Reads a DER `TimeStampReq` (RFC 3161 clause 2.4.1): version 1, a known digest
     /// algorithm (SHA-1, SHA-2 or SM3) with an imprint of its length, a non-negative nonce.
     /// Extensions are not represented (an authority refuses them, see
-    /// [`super::tsa::Authority::respond`]).
+    /// `tsa::Authority::respond`).
     pub fn from_der(der: &[u8]) -> Result<Self> {
         Ok(decode_request(der)
             .map_err(RequestError::into_error)?
@@ -536,6 +539,7 @@ impl RequestError {
 }
 
 /// A `TimeStampReq` as an authority needs it.
+#[cfg_attr(not(feature = "tsa-server"), allow(dead_code))]
 pub(crate) struct DecodedRequest {
     /// The request.
     pub request: TimestampRequest,

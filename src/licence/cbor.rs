@@ -302,6 +302,26 @@ pub fn bytes(out: &mut Vec<u8>, b: &[u8]) {
     out.extend_from_slice(b);
 }
 
+/// Writes a text string.
+pub fn text(out: &mut Vec<u8>, t: &str) {
+    head(out, 3, t.len() as u64);
+    out.extend_from_slice(t.as_bytes());
+}
+
+/// Writes `true` or `false` (simple values 21 and 20).
+pub fn bool(out: &mut Vec<u8>, b: bool) {
+    out.push(if b { 0xf5 } else { 0xf4 });
+}
+
+/// Writes the integer `i` (major type 0 or 1).
+pub fn int(out: &mut Vec<u8>, i: i64) {
+    if i >= 0 {
+        head(out, 0, i as u64);
+    } else {
+        head(out, 1, !(i as u64));
+    }
+}
+
 /// Encodes `value` deterministically; a map with two equal keys is an error.
 pub fn encode(value: &Value) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
@@ -314,10 +334,7 @@ fn encode_into(value: &Value, out: &mut Vec<u8>) -> Result<(), String> {
         Value::Uint(n) => head(out, 0, *n),
         Value::Nint(n) => head(out, 1, *n),
         Value::Bytes(b) => bytes(out, b),
-        Value::Text(t) => {
-            head(out, 3, t.len() as u64);
-            out.extend_from_slice(t.as_bytes());
-        }
+        Value::Text(t) => text(out, t),
         Value::Array(items) => {
             head(out, 4, items.len() as u64);
             for item in items {
@@ -343,8 +360,7 @@ fn encode_into(value: &Value, out: &mut Vec<u8>) -> Result<(), String> {
             head(out, 6, *tag);
             encode_into(item, out)?;
         }
-        Value::Bool(false) => out.push(0xf4),
-        Value::Bool(true) => out.push(0xf5),
+        Value::Bool(b) => bool(out, *b),
         Value::Null => out.push(0xf6),
     }
     Ok(())
@@ -595,5 +611,45 @@ impl<'a> Decoder<'a> {
                 _ => return Err(format!("unsupported simple value at offset {at}")),
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn item_writers_match_encode() {
+        for i in [
+            0,
+            23,
+            24,
+            255,
+            256,
+            65_535,
+            65_536,
+            u32::MAX as i64,
+            u32::MAX as i64 + 1,
+            i64::MAX,
+            -1,
+            -24,
+            -25,
+            -257,
+            i64::MIN,
+        ] {
+            let mut out = Vec::new();
+            int(&mut out, i);
+            assert_eq!(out, encode(&Value::int(i)).unwrap(), "{i}");
+        }
+        for t in ["", "o", &"x".repeat(300)] {
+            let mut out = Vec::new();
+            text(&mut out, t);
+            assert_eq!(out, encode(&Value::text(t)).unwrap());
+        }
+        for b in [false, true] {
+            let mut out = Vec::new();
+            bool(&mut out, b);
+            assert_eq!(out, encode(&Value::Bool(b)).unwrap());
+        }
     }
 }

@@ -674,29 +674,17 @@ pub fn qr_string(cose: &[u8]) -> String {
     format!("{QR_PREFIX}{}", base45_encode(&zlib_compress(cose)))
 }
 
-/// zlib (RFC 1950) at level 9, the shorter of dynamic and fixed Huffman coding
-/// (RFC 1951 clause 3.2.6): for a few hundred bytes of mostly random and CJK data
-/// miniz_oxide's dynamic tables cost more than they save, where zlib picks fixed codes.
+/// zlib (RFC 1950) at level 9, each block coded with dynamic or fixed Huffman codes,
+/// whichever is shorter (RFC 1951 clause 3.2.6): for a few hundred bytes of mostly random
+/// and CJK data, dynamic tables cost more than they save.
 /// When coding saves less than a twentieth of the size (an RSA signature is most of a
 /// PS256 token and does not compress), the data is stored (level 0) instead: a few more
 /// QR characters, and every verifier copies the bytes instead of decoding them. Storing
 /// never takes a QR over [`super::issue::QR_MAX_CHARS`], nor over
 /// [`super::issue::QR_WARN_CHARS`] when the coded QR stays within it.
 fn zlib_compress(data: &[u8]) -> Vec<u8> {
-    use miniz_oxide::deflate::core::{
-        CompressionStrategy, CompressorOxide, TDEFLFlush, TDEFLStatus, compress,
-        create_comp_flags_from_zip_params,
-    };
-    let mut best = miniz_oxide::deflate::compress_to_vec_zlib(data, 9);
-    let flags = create_comp_flags_from_zip_params(9, 1, CompressionStrategy::Fixed as i32);
-    let mut compressor = CompressorOxide::new(flags);
-    let mut out = vec![0; data.len() * 2 + 64];
-    let (status, _, len) = compress(&mut compressor, data, &mut out, TDEFLFlush::Finish);
-    if status == TDEFLStatus::Done && len < best.len() {
-        out.truncate(len);
-        best = out;
-    }
-    let stored = miniz_oxide::deflate::compress_to_vec_zlib(data, 0);
+    let best = crate::deflate::zlib_compress(data, 9);
+    let stored = crate::deflate::zlib_compress(data, 0);
     let saving = stored.len().saturating_sub(best.len());
     let chars = |zlib: &[u8]| QR_PREFIX.len() + zlib.len() / 2 * 3 + zlib.len() % 2 * 2;
     let (stored_chars, coded_chars) = (chars(&stored), chars(&best));
@@ -779,18 +767,18 @@ pub fn inflate_qr(qr: &str) -> std::result::Result<Vec<u8>, CompactError> {
 }
 
 /// BASE45 and ZLIB stages: decodes Base45 and inflates the zlib stream (RFC 1950) of at
-/// most [`MAX_INFLATED`] bytes with libdeflate, which must take every byte; each thread
-/// reuses its decompressor and buffers from QR to QR.
+/// most [`MAX_INFLATED`] bytes, which must take every byte; each thread reuses its
+/// decompressor and buffers from QR to QR.
 fn base45_inflate(body: &str) -> std::result::Result<Vec<u8>, CompactError> {
-    use super::inflate::{InflateError, Inflater};
+    use crate::deflate::{InflateError, Inflater};
     thread_local! {
         static INFLATER: std::cell::RefCell<(Inflater, Vec<u8>, Vec<u8>)> =
-            std::cell::RefCell::new((Inflater::new(), vec![0; MAX_INFLATED], Vec::new()));
+            std::cell::RefCell::new((Inflater::zlib(), vec![0; MAX_INFLATED], Vec::new()));
     }
     INFLATER.with(|cell| {
         let (inflater, buffer, compressed) = &mut *cell.borrow_mut();
         base45_decode_into(body, compressed).or_else(|e| fail(Stage::Base45, e))?;
-        match inflater.zlib(compressed, buffer) {
+        match inflater.inflate(compressed, buffer) {
             Ok((taken, len)) if taken == compressed.len() => Ok(buffer[..len].to_vec()),
             Ok((taken, _)) => fail(
                 Stage::Zlib,
@@ -1348,7 +1336,7 @@ mod tests {
 
     #[test]
     fn zlib_is_stored_only_where_it_costs_no_qr_limit() {
-        let inflate = |zlib: &[u8]| miniz_oxide::inflate::decompress_to_vec_zlib(zlib).unwrap();
+        let inflate = |zlib: &[u8]| crate::deflate::inflate_to_vec(zlib, true, usize::MAX).unwrap();
         let is_stored = |zlib: &[u8]| zlib[2] & 0b110 == 0;
         // Coding saves under 5 % and both forms stay under 600 characters: stored.
         let small = barely_compressible(300, 25);

@@ -8,8 +8,6 @@ pub mod compact;
 pub mod cose;
 pub mod document;
 pub mod identifiers;
-#[allow(unsafe_code)]
-mod inflate;
 pub mod issue;
 pub mod model;
 pub mod office;

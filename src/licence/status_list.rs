@@ -173,7 +173,7 @@ impl StatusList {
 
     /// The byte array compressed with zlib (RFC 1950), level 9, as the token carries it.
     pub fn compressed(&self) -> Vec<u8> {
-        miniz_oxide::deflate::compress_to_vec_zlib(&self.lst, 9)
+        crate::deflate::zlib_compress(&self.lst, 9)
     }
 
     /// Reads a zlib-compressed byte array of `bits`-bit entries (only 2 is supported),
@@ -187,12 +187,11 @@ impl StatusList {
                 "status list of {bits} bits per entry; eseal reads 2"
             )));
         }
-        let lst =
-            miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(bytes, MAX_STATUS_LIST_BYTES)
-                .map_err(|e| match e.status {
-                miniz_oxide::inflate::TINFLStatus::HasMoreOutput => StatusListError::TooLarge,
-                status => StatusListError::Malformed(format!("zlib: {status:?}")),
-            })?;
+        use crate::deflate::{InflateError, inflate_to_vec};
+        let lst = inflate_to_vec(bytes, true, MAX_STATUS_LIST_BYTES).map_err(|e| match e {
+            InflateError::TooLarge => StatusListError::TooLarge,
+            InflateError::BadData => StatusListError::Malformed("not a zlib stream".into()),
+        })?;
         Ok(StatusList { bits, lst })
     }
 }

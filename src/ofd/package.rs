@@ -165,7 +165,7 @@ fn stream_entry(name: &str, stored: &Stored, sink: &mut dyn FnMut(&[u8])) -> Res
         ))
     };
     let mut buf = vec![0; 1 << 20];
-    let mut crc = libdeflater::Crc::new();
+    let mut crc = flate2::Crc::new();
     let mut total = 0u64;
     loop {
         let n = reader.read(&mut buf).map_err(|_| short())?;
@@ -387,9 +387,8 @@ fn decompress(name: &str, raw: &[u8], meta: &EntryMeta) -> Result<Vec<u8>> {
     let data = match meta.method {
         CompressionMethod::Deflated => {
             let mut data = vec![0; size as usize];
-            let mut inflater = libdeflater::Decompressor::new();
-            match inflater.deflate_decompress(raw, &mut data) {
-                Ok(n) if n as u64 == size => data,
+            match crate::deflate::Inflater::raw().inflate(raw, &mut data) {
+                Ok((_, n)) if n as u64 == size => data,
                 _ => {
                     return Err(malformed(format!(
                         "{name} does not inflate to its declared {size} bytes"
@@ -399,7 +398,7 @@ fn decompress(name: &str, raw: &[u8], meta: &EntryMeta) -> Result<Vec<u8>> {
         }
         _ => raw.to_vec(),
     };
-    if libdeflater::crc32(&data) != meta.crc32 {
+    if crate::deflate::crc32(&data) != meta.crc32 {
         return Err(malformed(format!("{name} fails its CRC-32 check")));
     }
     Ok(data)

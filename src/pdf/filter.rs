@@ -55,18 +55,18 @@ pub fn decode(stream: &Stream) -> Result<Vec<u8>> {
 }
 
 fn inflate(data: &[u8]) -> Result<Vec<u8>> {
-    use miniz_oxide::inflate::{self, TINFLStatus};
+    use crate::deflate::{InflateError, inflate_to_vec};
     // Some writers omit the zlib header: fall back to raw deflate, but not past the limit.
-    inflate::decompress_to_vec_zlib_with_limit(data, MAX_DECODED)
-        .or_else(|e| match e.status {
-            TINFLStatus::HasMoreOutput => Err(e),
-            _ => inflate::decompress_to_vec_with_limit(data, MAX_DECODED),
+    inflate_to_vec(data, true, MAX_DECODED)
+        .or_else(|e| match e {
+            InflateError::TooLarge => Err(e),
+            InflateError::BadData => inflate_to_vec(data, false, MAX_DECODED),
         })
-        .map_err(|e| match e.status {
-            TINFLStatus::HasMoreOutput => malformed(format!(
+        .map_err(|e| match e {
+            InflateError::TooLarge => malformed(format!(
                 "decodes to more than the limit of {MAX_DECODED} bytes"
             )),
-            status => malformed(format!("FlateDecode failed: {status:?}")),
+            InflateError::BadData => malformed("FlateDecode failed: not a deflate stream"),
         })
 }
 
@@ -152,5 +152,5 @@ fn paeth(a: u8, b: u8, c: u8) -> u8 {
 
 /// Compresses `data` for a `/FlateDecode` stream.
 pub fn deflate(data: &[u8]) -> Vec<u8> {
-    miniz_oxide::deflate::compress_to_vec_zlib(data, 6)
+    crate::deflate::zlib_compress(data, 6)
 }

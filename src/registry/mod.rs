@@ -50,6 +50,7 @@ use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 
+use crate::licence::cbor;
 use crate::licence::status_list::{Status, StatusList};
 
 pub use sqlite::SqliteRegistry;
@@ -434,19 +435,14 @@ impl IssueRequest {
     /// `[type_code, year, version, holder, list_uri, payload, one_active_per_holder]`.
     pub fn sha256(&self) -> [u8; 32] {
         let mut c = Vec::new();
-        cbor_head(&mut c, 4, 7);
-        cbor_text(&mut c, &self.type_code);
-        cbor_head(&mut c, 0, u64::from(self.year));
-        cbor_head(&mut c, 0, u64::from(self.version));
-        cbor_text(&mut c, &self.holder);
-        cbor_text(&mut c, &self.list_uri);
-        cbor_head(&mut c, 2, self.payload.len() as u64);
-        c.extend_from_slice(&self.payload);
-        c.push(if self.one_active_per_holder {
-            0xf5
-        } else {
-            0xf4
-        });
+        cbor::head(&mut c, 4, 7);
+        cbor::text(&mut c, &self.type_code);
+        cbor::head(&mut c, 0, u64::from(self.year));
+        cbor::head(&mut c, 0, u64::from(self.version));
+        cbor::text(&mut c, &self.holder);
+        cbor::text(&mut c, &self.list_uri);
+        cbor::bytes(&mut c, &self.payload);
+        cbor::bool(&mut c, self.one_active_per_holder);
         Sha256::digest(&c).into()
     }
 }
@@ -677,43 +673,16 @@ pub fn audit_hash(
     detail: &str,
 ) -> [u8; 32] {
     let mut c = Vec::with_capacity(64 + operator.len() + subject.len() + detail.len());
-    cbor_head(&mut c, 4, 6);
-    cbor_head(&mut c, 0, seq);
-    if at >= 0 {
-        cbor_head(&mut c, 0, at as u64);
-    } else {
-        cbor_head(&mut c, 1, !(at as u64));
-    }
+    cbor::head(&mut c, 4, 6);
+    cbor::head(&mut c, 0, seq);
+    cbor::int(&mut c, at);
     for text in [operator, action, subject, detail] {
-        cbor_text(&mut c, text);
+        cbor::text(&mut c, text);
     }
     let mut h = Sha256::new();
     h.update(prev_hash);
     h.update(&c);
     h.finalize().into()
-}
-
-fn cbor_head(out: &mut Vec<u8>, major: u8, value: u64) {
-    let m = major << 5;
-    if value < 24 {
-        out.push(m | value as u8);
-    } else if value <= 0xff {
-        out.extend_from_slice(&[m | 24, value as u8]);
-    } else if value <= 0xffff {
-        out.push(m | 25);
-        out.extend_from_slice(&(value as u16).to_be_bytes());
-    } else if value <= 0xffff_ffff {
-        out.push(m | 26);
-        out.extend_from_slice(&(value as u32).to_be_bytes());
-    } else {
-        out.push(m | 27);
-        out.extend_from_slice(&value.to_be_bytes());
-    }
-}
-
-fn cbor_text(out: &mut Vec<u8>, text: &str) {
-    cbor_head(out, 3, text.len() as u64);
-    out.extend_from_slice(text.as_bytes());
 }
 
 #[cfg(test)]
@@ -732,7 +701,7 @@ mod tests {
         assert_eq!(audit_hash(&AUDIT_GENESIS, 1, 2, "o", "a", "s", "d"), expect);
         // Negative time: -1 is 0x20.
         let mut c = Vec::new();
-        cbor_head(&mut c, 1, !(-1i64 as u64));
+        cbor::int(&mut c, -1);
         assert_eq!(c, [0x20]);
     }
 }

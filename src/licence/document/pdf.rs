@@ -317,7 +317,7 @@ fn write_font(pdf: &mut Pdf, ids: &Ids, font: &EmbeddedFont) {
         .font_file2(ids.program);
     // Level 1: glyph outlines shrink little further at higher levels (2 KB on a licence)
     // for several times the time.
-    let program = miniz_oxide::deflate::compress_to_vec_zlib(&font.program, 1);
+    let program = crate::deflate::zlib_compress(&font.program, 1);
     pdf.stream(ids.program, &program)
         .filter(Filter::FlateDecode)
         .pair(Name(b"Length1"), font.program.len() as i32);
