@@ -139,11 +139,10 @@ impl AtomicFile {
         renamed.map_err(|e| Error::io(&self.target, e))?;
         // Makes the rename itself durable; a file system that cannot flush a folder has
         // already made it as durable as it can, so a failure here is not reported.
-        if let Some(folder) = self.target.parent().filter(|p| !p.as_os_str().is_empty()) {
-            if let Ok(folder) = File::open(folder) {
+        if let Some(folder) = self.target.parent().filter(|p| !p.as_os_str().is_empty())
+            && let Ok(folder) = File::open(folder) {
                 let _ = folder.sync_all();
             }
-        }
         Ok(())
     }
 

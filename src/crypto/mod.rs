@@ -41,7 +41,7 @@ struct EcdsaSigValue<'a> {
 /// Converts a raw fixed-size `r || s` signature (as PKCS#11 `CKM_ECDSA` and GB/T 38540
 /// seals give it) into DER.
 pub fn signature_raw_to_der(raw: &[u8]) -> Result<Vec<u8>> {
-    if raw.is_empty() || raw.len() % 2 != 0 {
+    if raw.is_empty() || !raw.len().is_multiple_of(2) {
         return Err(Error::malformed(
             "raw signature",
             format!("{} bytes is not r || s", raw.len()),

@@ -489,12 +489,11 @@ fn anchors(xml: &[u8], child: &[u8], what: &'static str) -> Result<Anchors> {
                 }
             }
             Event::End(e) => {
-                if depth == 2 && e.local_name().as_ref() == child && found.child_content.is_none() {
-                    if let Some(start) = child_start {
+                if depth == 2 && e.local_name().as_ref() == child && found.child_content.is_none()
+                    && let Some(start) = child_start {
                         found.child_content = Some((start, before));
                         found.child_end = Some(after);
                     }
-                }
                 if depth == 1 {
                     found.root_end = before;
                     return Ok(found);

@@ -261,7 +261,7 @@ fn usable_key(issuer: &Certificate) -> Result<PublicKey, Reason> {
     })?;
     if key.key_type() == KeyType::Rsa {
         let bits = rsa_modulus_bits(key.raw()).unwrap_or(0);
-        if bits < 2048 || bits % 8 != 0 {
+        if bits < 2048 || !bits.is_multiple_of(8) {
             return Err(Reason::UnsupportedAlgorithm(format!(
                 "the {bits}-bit RSA key of {}",
                 issuer.subject()

@@ -53,8 +53,8 @@ impl CrlSet {
             .iter()
             .position(|c| crl.is_newer_than(c))
             .unwrap_or(slot.crls.len());
-        if !slot.crls.is_empty() {
-            if let Some(key) = known.iter().find(|k| crl.verify_issued_by(k).is_ok()) {
+        if !slot.crls.is_empty()
+            && let Some(key) = known.iter().find(|k| crl.verify_issued_by(k).is_ok()) {
                 let same_key = |c: &Crl| c.verify_issued_by(key).is_ok();
                 if slot.crls[..at].iter().any(same_key) {
                     return;
@@ -63,7 +63,6 @@ impl CrlSet {
                 older.retain(|c| !same_key(c));
                 slot.crls.append(&mut older);
             }
-        }
         slot.crls.insert(at, crl);
     }
 

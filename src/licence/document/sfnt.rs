@@ -77,12 +77,11 @@ pub(super) fn with_tables(font: &[u8], extra: &[([u8; 4], &[u8])]) -> Result<Vec
     let mut bodies = Vec::with_capacity(all.len());
     for (tag, data) in &all {
         let mut body = data.to_vec();
-        if *tag == HEAD {
-            if let Some(field) = body.get_mut(8..12) {
+        if *tag == HEAD
+            && let Some(field) = body.get_mut(8..12) {
                 field.fill(0);
                 adjustment_at = Some(offset + 8);
             }
-        }
         out.extend_from_slice(tag);
         out.extend_from_slice(&checksum(&body).to_be_bytes());
         for v in [offset, body.len()] {
