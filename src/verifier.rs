@@ -163,7 +163,7 @@ impl std::fmt::Debug for Verifier {
 fn certificates_in(pem_or_der: &[u8]) -> Result<Vec<Certificate>> {
     let certificates = read_certificates(pem_or_der)?;
     if certificates.is_empty() {
-        return Err(Error::malformed("certificates", "no certificate found"));
+        return Err(Error::malformed("certificates", "the input holds no certificate"));
     }
     Ok(certificates)
 }

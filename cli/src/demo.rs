@@ -12,7 +12,7 @@ use eseal::{
 
 use std::sync::Arc;
 
-use eseal::cms::tsa::Authority;
+use eseal::TimestampAuthority as Authority;
 use eseal::{
     OfdPackage as Package, OfdSealOptions, OfdVerifyOptions as VerifyOptions, PdfSealOptions,
     ValidationData, add_document_timestamp, add_validation_data, verify_ofd, verify_pdf,

@@ -7,8 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Subcommand;
-use eseal::cms::tsa;
-use eseal::cms::tsa::Authority;
+use eseal::TimestampAuthority as Authority;
 use eseal::{DigestAlgorithm, TimestampRequest, rfc3339, unix_seconds};
 
 use crate::signer::SignerArgs;
@@ -98,7 +97,7 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
                 authority.certificate().subject(),
                 authority.policy()
             );
-            tsa::serve(listener, Arc::new(authority))?;
+            eseal::serve_timestamps(listener, Arc::new(authority))?;
             Ok(0)
         }
         Command::Request {
@@ -111,7 +110,8 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
         } => {
             let mut request = TimestampRequest::new(digest, hash_file(&data, digest)?);
             request.policy = policy;
-            let token = tsa::request_timestamp(&url, &request, Duration::from_secs(timeout_secs))?;
+            let token =
+                eseal::request_timestamp(&url, &request, Duration::from_secs(timeout_secs))?;
             write_file(&out, token.der())?;
             let tst = token.tst_info();
             // The token's signer (the TSA certificate), found as verification finds it.

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use eseal::{Error, TrustListError, Verifier};
 
-use super::args::{bytes_in, certificates_in, out_ptr};
+use super::args::{bytes_in, out_ptr};
 use super::handles::{self, Kind};
 use super::status::{ESEAL_NOW, FfiError, FfiResult, eseal_status, guard};
 
@@ -165,11 +165,7 @@ pub unsafe extern "C" fn eseal_trust_store_add_anchors(
     guard(|| {
         // SAFETY: forwarded from the caller's contract.
         let (store, data) = unsafe { store_and_data(store, data, len) }?;
-        let certificates = certificates_in(data, "data")?;
-        let mut verifier = store.write();
-        for cert in certificates {
-            verifier.add_anchor(cert)?;
-        }
+        store.write().add_anchors(data)?;
         Ok(())
     })
 }
@@ -194,11 +190,7 @@ pub unsafe extern "C" fn eseal_trust_store_add_intermediates(
     guard(|| {
         // SAFETY: forwarded from the caller's contract.
         let (store, data) = unsafe { store_and_data(store, data, len) }?;
-        let certificates = certificates_in(data, "data")?;
-        let mut verifier = store.write();
-        for cert in certificates {
-            verifier.add_intermediate(cert);
-        }
+        store.write().add_intermediates(data)?;
         Ok(())
     })
 }
