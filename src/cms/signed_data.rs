@@ -101,7 +101,7 @@ impl SignedData {
     /// returns it with the bytes after its encoding (a PDF `/Contents` is zero-padded).
     ///
     /// DER is read as is; BER (RFC 5652 allows it outside the signed attributes) is read
-    /// as its DER equivalent ([`ber::to_der`]) and then [`SignedData::is_ber`] is true.
+    /// as its DER equivalent (`ber::to_der`) and then [`SignedData::is_ber`] is true.
     ///
     /// Errors when the encoding is neither, the content type is neither `id-signedData`
     /// (1.2.840.113549.1.7.2) nor GM/T 0010 `signedData` (1.2.156.10197.6.1.4.2.2), or

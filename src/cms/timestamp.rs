@@ -863,7 +863,7 @@ impl TimestampToken {
     /// as `CODE: message`), so that a caller can put them in its report: an unusable
     /// timestamp is no proof of existence and caps the verdict at INDETERMINATE
     /// (PDF.md §2 check 9). The chain's own reasons are in
-    /// [`TimestampVerification::chain`].
+    /// `TimestampVerification::chain`.
     pub fn verify(
         &self,
         what: &str,

@@ -71,7 +71,7 @@ impl Timestamper for HttpTsa {
 ///
 /// The whole exchange (name resolution, connection, request, answer) is bounded by
 /// `timeout`: a TSA that is down, refuses the connection, answers with an HTTP error or
-/// does not answer in time is an [`Error::Io`] naming the URL and what happened, returned
+/// does not answer in time is an `Error::Io` naming the URL and what happened, returned
 /// within `timeout` (name resolution that hangs is abandoned in its thread). Only
 /// `http://` is supported (see the module documentation); responses above 1 MiB are
 /// refused.

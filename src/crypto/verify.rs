@@ -81,7 +81,7 @@ impl PublicKey {
 ///
 /// ECDSA and SM2 signatures are DER `SEQUENCE { r INTEGER, s INTEGER }`; SM2 also accepts
 /// the raw 64-byte `r || s` form found in GB/T 38540 seals. SM2 uses the default
-/// distinguishing ID; see [`verify_sm2`] for another.
+/// distinguishing ID; see `verify_sm2` for another.
 pub fn verify(
     algorithm: Algorithm,
     public_key: &[u8],

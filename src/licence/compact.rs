@@ -216,7 +216,7 @@ pub struct LicenceFields<S = String> {
     pub holder_type: Option<S>,
     /// `hc` 持证主体代码.
     pub holder_code: Option<S>,
-    /// `hh` holder hash, see [`holder_hash`] (privacy option).
+    /// `hh` holder hash, see `holder_hash` (privacy option).
     pub holder_hash: Option<[u8; 16]>,
     /// `s` surface fields `template key → text` (`in_qr` fields only); written sorted.
     pub surface: Vec<(S, S)>,

@@ -42,7 +42,7 @@ pub struct IssuedLicence {
     pub record: IssuedRecord,
     /// `true` if an idempotency key returned an earlier issuance.
     pub replayed: bool,
-    /// What the issuer noticed but did not refuse (a QR above [`QR_WARN_CHARS`]).
+    /// What the issuer noticed but did not refuse (a QR above `QR_WARN_CHARS`).
     pub warnings: Vec<String>,
 }
 

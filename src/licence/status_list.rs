@@ -106,7 +106,7 @@ impl fmt::Debug for StatusList {
 }
 
 impl StatusList {
-    /// A list of at least `len` entries, all VALID: at least [`STATUS_LIST_STEP`] entries,
+    /// A list of at least `len` entries, all VALID: at least `STATUS_LIST_STEP` entries,
     /// rounded up to a multiple of it.
     pub fn new(len: usize) -> Self {
         let mut list = StatusList {
@@ -117,7 +117,7 @@ impl StatusList {
         list
     }
 
-    /// Grows the list to hold at least `len` entries (in [`STATUS_LIST_STEP`] steps); new
+    /// Grows the list to hold at least `len` entries (in `STATUS_LIST_STEP` steps); new
     /// entries are VALID. A list never shrinks.
     pub fn grow(&mut self, len: usize) {
         let entries = len.max(1).div_ceil(STATUS_LIST_STEP) * STATUS_LIST_STEP;
@@ -177,9 +177,9 @@ impl StatusList {
     }
 
     /// Reads a zlib-compressed byte array of `bits`-bit entries (only 2 is supported),
-    /// inflating at most [`MAX_STATUS_LIST_BYTES`].
+    /// inflating at most `MAX_STATUS_LIST_BYTES`.
     ///
-    /// Lists from elsewhere may be shorter than [`STATUS_LIST_STEP`]; lookups beyond their
+    /// Lists from elsewhere may be shorter than `STATUS_LIST_STEP`; lookups beyond their
     /// end are out of range.
     pub fn from_compressed(bits: u8, bytes: &[u8]) -> Result<Self, StatusListError> {
         if bits != BITS {
@@ -196,7 +196,7 @@ impl StatusList {
     }
 }
 
-/// Why a status list gives no answer; [`status_of`] reports it as
+/// Why a status list gives no answer; `status_of` reports it as
 /// [`LicenceStatus::Unknown`].
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -212,7 +212,7 @@ pub enum StatusListError {
         /// The time of the check, Unix seconds.
         at: i64,
     },
-    /// The list's `iat` lies in the future (beyond [`STATUS_LIST_CLOCK_SKEW`]).
+    /// The list's `iat` lies in the future (beyond `STATUS_LIST_CLOCK_SKEW`).
     #[error("status list issued at {iat}, after the check time {at}")]
     NotYetValid {
         /// `iat`, Unix seconds.
@@ -223,7 +223,7 @@ pub enum StatusListError {
     /// The signature does not verify with the list signer's key.
     #[error("status list signature does not verify")]
     BadSignature,
-    /// The protected `typ` is not [`STATUS_LIST_TYP`].
+    /// The protected `typ` is not `STATUS_LIST_TYP`.
     #[error("status list typ is {0}, expected application/statuslist+cwt")]
     WrongType(String),
     /// The token's `sub` is not the URI the licence names.

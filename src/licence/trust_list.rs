@@ -404,7 +404,7 @@ pub enum TrustListError {
     /// Not parseable (CBOR, COSE, claims).
     #[error("malformed trust list: {0}")]
     Malformed(String),
-    /// The protected `typ` is not [`TRUST_LIST_TYP`].
+    /// The protected `typ` is not `TRUST_LIST_TYP`.
     #[error("trust list typ is {0}, expected {TRUST_LIST_TYP}")]
     WrongType(String),
     /// The algorithm is unknown or does not fit the signer's key.
@@ -440,7 +440,7 @@ pub enum TrustListError {
         /// The time of the check, Unix seconds.
         at: i64,
     },
-    /// `iat` lies in the future beyond [`CLOCK_SKEW`], or outside the signer
+    /// `iat` lies in the future beyond `CLOCK_SKEW`, or outside the signer
     /// certificate's validity.
     #[error("trust list iat {iat} is not acceptable at {at}")]
     BadIssuedAt {

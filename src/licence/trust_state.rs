@@ -48,7 +48,7 @@ impl TrustListState {
         self.seen.get(issuer).copied()
     }
 
-    /// [`check_rollback`] of a verified list against the highest `seq` seen from its
+    /// `check_rollback` of a verified list against the highest `seq` seen from its
     /// issuer.
     pub fn check(&self, list: &VerifiedTrustList) -> std::result::Result<(), TrustListError> {
         check_rollback(list.seq(), self.last_seq(list.issuer()))

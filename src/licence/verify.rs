@@ -683,7 +683,7 @@ impl fmt::Display for LicenceVerification {
 /// Verifies a licence QR offline against a verified trust list as of `at`, through every
 /// stage of LICENCE.md §3:
 ///
-/// - PREFIX … CLAIMS: [`compact::decode_qr`], and `sub` parses as a [`LicenceId`];
+/// - PREFIX … CLAIMS: `compact::decode_qr`, and `sub` parses as a [`LicenceId`];
 /// - the trust list is not past its `exp` (TRUST_LIST_STALE, §4);
 /// - KID, SIGNATURE: every listed key with the token's `kid` is tried (§4); none listed →
 ///   INDETERMINATE, none verifying → TOTAL-FAILED; a key whose certificate is no licence

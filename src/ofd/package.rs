@@ -221,7 +221,7 @@ fn copy_error(error: zip::result::ZipError) -> Error {
 
 impl Package<'static> {
     /// Opens the package `file` with the default [`Limits`]: its XML files and files up to
-    /// [`LOAD_UNDER`] bytes are read into memory, larger ones checked and left in the file.
+    /// `LOAD_UNDER` bytes are read into memory, larger ones checked and left in the file.
     pub fn open(file: File) -> Result<Self> {
         Self::open_with_limits(file, &Limits::default())
     }
@@ -449,7 +449,7 @@ impl<'a> Package<'a> {
     }
 
     /// The content of the file at `path` (`/Doc_0/Document.xml` or `Doc_0/Document.xml`),
-    /// read whole ([`Entry::data`]); `None` when there is no such file, or when a file left
+    /// read whole (`Entry::data`); `None` when there is no such file, or when a file left
     /// in the package file no longer reads as it was checked ([`Package::entry`] gives the
     /// error).
     pub fn get(&self, path: &str) -> Option<&[u8]> {

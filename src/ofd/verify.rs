@@ -179,7 +179,7 @@ impl Outcome {
 /// reference protects is [`Reason::UnprotectedFile`].
 ///
 /// Errors only when the package is not an OFD that can be read: no or malformed `OFD.xml`,
-/// a malformed `Signatures.xml`, more than [`MAX_SIGNATURES`] signatures. A package without
+/// a malformed `Signatures.xml`, more than `MAX_SIGNATURES` signatures. A package without
 /// signatures gives a report without entries.
 pub fn verify_ofd(
     package: &Package,

@@ -579,7 +579,7 @@ impl OcspResponse {
     }
 
     /// Marks the response as the answer to a request sent with `nonce`
-    /// ([`ocsp_request_der_with_nonce`]): [`Self::check_nonce`] then holds it to it.
+    /// (`ocsp_request_der_with_nonce`): [`Self::check_nonce`] then holds it to it.
     pub fn expecting_nonce(mut self, nonce: &[u8]) -> Self {
         self.sent_nonce = Some(nonce_value(nonce));
         self

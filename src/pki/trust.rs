@@ -79,7 +79,7 @@ impl Usage {
     ///
     /// - a CA certificate (`cA TRUE`) acts as a leaf for [`Usage::Any`] only, even when
     ///   trusted directly;
-    /// - a certificate carrying any role purpose ([`ROLE_PURPOSES`]) acts only in the
+    /// - a certificate carrying any role purpose (`ROLE_PURPOSES`) acts only in the
     ///   roles it names; `anyExtendedKeyUsage` names none;
     /// - one carrying none (another PKI's) is judged by key usage for seals and documents,
     ///   and never signs a trust list, a status list, a licence or an OCSP response;
@@ -278,7 +278,7 @@ impl TrustStore {
     /// Adds an OCSP response unless the store holds it already; it is used for the
     /// certificates it gives a status for, when its signer is their issuer or a responder
     /// the issuer delegated to (see [`OcspResponse::verify_signature`] and, for the times
-    /// it speaks for, [`super::SingleStatus::covers`]).
+    /// it speaks for, `super::SingleStatus::covers`).
     pub fn add_ocsp_response(&mut self, response: OcspResponse) {
         self.ocsp.insert(response);
     }

@@ -73,12 +73,12 @@ pub const APPLICATION_ID: i32 = 0x4553_4c52;
 #[non_exhaustive]
 pub enum RegistryError {
     /// The database was written by newer code (its `user_version` is above
-    /// [`SCHEMA_VERSION`]); it is left untouched.
+    /// `SCHEMA_VERSION`); it is left untouched.
     #[error("RegistryTooNew: database schema version {found}, this code knows up to {known}")]
     TooNew {
         /// The database's `user_version`.
         found: u32,
-        /// [`SCHEMA_VERSION`].
+        /// `SCHEMA_VERSION`.
         known: u32,
     },
     /// The idempotency key was used before for a different request.
@@ -637,7 +637,7 @@ pub trait Registry {
             .collect())
     }
 
-    /// Changes a licence's status by the rules of [`check_transition`], appending history
+    /// Changes a licence's status by the rules of `check_transition`, appending history
     /// and audit rows; returns the previous status.
     fn set_status(
         &mut self,

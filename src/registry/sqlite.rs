@@ -38,10 +38,10 @@ impl SqliteRegistry {
     }
 
     /// Makes a new registry at `path` (absent, or an empty file): `journal_mode=WAL`,
-    /// [`APPLICATION_ID`], the schema at [`SCHEMA_VERSION`]. A file that already holds
+    /// `APPLICATION_ID`, the schema at `SCHEMA_VERSION`. A file that already holds
     /// data is refused and left alone.
     ///
-    /// New status lists get [`STATUS_LIST_STEP`] entries.
+    /// New status lists get `STATUS_LIST_STEP` entries.
     pub fn create(path: impl AsRef<Path>) -> RegistryResult<Self> {
         let path = path.as_ref();
         let exists = |e: std::io::Error| RegistryError::Invalid(format!("{}: {e}", path.display()));
@@ -72,12 +72,12 @@ impl SqliteRegistry {
     }
 
     /// Opens the existing registry at `path` and brings its schema up to
-    /// [`SCHEMA_VERSION`]; never creates one.
+    /// `SCHEMA_VERSION`; never creates one.
     ///
     /// A missing or empty file, or one that is not an eseal registry (another
     /// `application_id`, no schema, a missing table), is [`RegistryError::NotARegistry`];
     /// a file SQLite finds damaged is [`RegistryError::Damaged`]; a newer database is
-    /// [`RegistryError::TooNew`]. A registry made before [`APPLICATION_ID`] existed gets it.
+    /// [`RegistryError::TooNew`]. A registry made before `APPLICATION_ID` existed gets it.
     pub fn open(path: impl AsRef<Path>) -> RegistryResult<Self> {
         let path = path.as_ref();
         must_hold_data(path)?;

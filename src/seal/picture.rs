@@ -104,7 +104,7 @@ pub struct SealPicture {
 }
 
 impl SealPicture {
-    /// A seal with the office's name only and the [`DEFAULT_DIAMETER_MM`].
+    /// A seal with the office's name only and the `DEFAULT_DIAMETER_MM`.
     pub fn new(office_name: impl Into<String>) -> Self {
         SealPicture {
             office_name: office_name.into(),

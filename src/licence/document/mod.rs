@@ -107,7 +107,7 @@ impl CjkFont {
         Self::from_bytes(data, 0)
     }
 
-    /// The font named by [`FONT_ENV`], else [`DEFAULT_FONT_PATH`]; neither present is
+    /// The font named by `FONT_ENV`, else `DEFAULT_FONT_PATH`; neither present is
     /// [`Error::FontNotFound`].
     pub fn from_env() -> Result<Self> {
         let path = std::env::var_os(FONT_ENV)
