@@ -62,7 +62,7 @@ func check(status C.enum_eseal_status, what string) error {
 	if status == C.ESEAL_OK {
 		return nil
 	}
-	name := C.GoString(C.eseal_status_name(status))
+	name := C.GoString(C.eseal_status_name(C.int(status)))
 	message := what
 	if m := C.eseal_last_error_message(); m != nil {
 		message += ": " + C.GoString(m)
