@@ -438,11 +438,14 @@ pub fn qr_text(seed: u32, len: usize) -> String {
 
 /// A Python 3 that imports `modules`: `$env_var` if set, else the interop harness's
 /// venv if it has them, else a venv `target/VENV` where `packages` are installed from
-/// PyPI when missing.
+/// PyPI when missing. Tests of one binary run in parallel: one at a time makes the venv,
+/// so no test runs a Python whose packages are half installed.
 pub fn python_with(env_var: &str, venv: &str, modules: &[&str], packages: &[&str]) -> PathBuf {
+    static MAKING_VENV: std::sync::Mutex<()> = std::sync::Mutex::new(());
     if let Some(p) = std::env::var_os(env_var) {
         return p.into();
     }
+    let _making = MAKING_VENV.lock().unwrap_or_else(|e| e.into_inner());
     let imports = format!("import {}", modules.join(", "));
     let has_modules = |python: &Path| {
         Command::new(python)
