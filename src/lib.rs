@@ -99,13 +99,15 @@ internal_modules!(
 mod deflate;
 mod error;
 mod http;
+#[cfg(feature = "serve")]
+pub mod serve;
 
 pub use error::{Error, Result};
 
 // Verifying: one entry point and its report.
 pub use report::{
-    CertificateSummary, Coverage, Description as ReasonDescription, Indication, ModificationLevel,
-    Reason, Report, ReportKind, Revocation, RevocationStatus,
+    CertificateSummary, Coverage, Description as ReasonDescription, Indication, LicenceField,
+    ModificationLevel, Reason, Report, ReportKind, Revocation, RevocationStatus,
     SCHEMA_VERSION as REPORT_SCHEMA_VERSION, SignatureReport, SubIndication, Time, TimeSource,
 };
 pub use verifier::Verifier;
@@ -163,7 +165,7 @@ pub use ofd::{
 // Electronic licences: identifiers, the licence, its QR, status and trust lists, documents.
 pub use licence::batch::{BatchFormat, MAX_BATCH_INPUT, read_batch};
 pub use licence::compact::{
-    LicenceClaims, LicenceFields, StatusReference, qr_string, qr_svg, sign_licence,
+    LicenceClaims, LicenceFields, StatusReference, qr_png, qr_string, qr_svg, sign_licence,
 };
 pub use licence::document::{
     CjkFont, LicenceDocument, RenderedLicence, RenderedOfd, render_ofd, render_pdf,
@@ -176,7 +178,8 @@ pub use licence::model::{
     Date, Licence, LicenceRequest, OfficeIdentity, Template as LicenceTemplate,
 };
 pub use licence::office::{
-    OFFICE_FILE, OfficeConfig, OfficeDir, REGISTRY_FILE, Sealer, audit_office, first_certificate,
+    DocumentFormat, OFFICE_FILE, OfficeConfig, OfficeDir, REGISTRY_FILE, Sealer, audit_office,
+    first_certificate,
 };
 pub use licence::status_list::{
     LicenceStatus, MAX_STATUS_LIST_TOKEN, Status as StatusCode, StatusList, StatusListError,

@@ -1140,6 +1140,32 @@ pub struct Report {
     pub validation_time: Time,
     /// One entry per signature or certificate found.
     pub signatures: Vec<SignatureReport>,
+    /// For a licence QR that decoded: the fields a person reads, in order (identifier,
+    /// name, holder, number, then the surface fields under their template's labels).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<LicenceField>,
+}
+
+/// One field of a verified licence as a person reads it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct LicenceField {
+    /// The label: the template's (e.g. 法定代表人), or `identifier`, `name`, `holder`,
+    /// `number` for the fields every licence has, or the surface key when the trust list
+    /// publishes no template for the type.
+    pub label: String,
+    /// The value as the licence states it.
+    pub value: String,
+}
+
+impl LicenceField {
+    /// The field `label` with `value`.
+    pub fn new(label: impl Into<String>, value: impl Into<String>) -> Self {
+        LicenceField {
+            label: label.into(),
+            value: value.into(),
+        }
+    }
 }
 
 impl Report {
@@ -1149,6 +1175,7 @@ impl Report {
             schema_version: SCHEMA_VERSION,
             validation_time: validation_time.into(),
             signatures,
+            fields: Vec::new(),
         }
     }
 

@@ -9,7 +9,7 @@ use crate::cms::TimestampToken;
 use crate::licence::trust_list::{TrustListError, VerifiedTrustList};
 use crate::licence::verify::{LicenceVerification, StatusCheck, StatusLists, verify_licence_qr};
 use crate::pki::{Certificate, TrustStore, Usage, read_certificates};
-use crate::report::{Reason, Report, ReportKind, SignatureReport, Time, TimeSource};
+use crate::report::{LicenceField, Reason, Report, ReportKind, SignatureReport, Time, TimeSource};
 use crate::seal::{Seal, SealSignature, verify_seal, verify_seal_signature};
 use crate::{Error, Result};
 
@@ -35,14 +35,12 @@ impl Default for DocumentOptions<'_> {
     }
 }
 
-/// A licence verified: the report and the licence fields a person reads (label, value).
+/// A licence verified: the report, with one entry for the licence and, when it decoded,
+/// the fields a person reads ([`Report::fields`]).
 #[derive(Clone, Debug)]
 pub struct LicenceReport {
-    /// The report, with one entry for the licence.
+    /// The report.
     pub report: Report,
-    /// Identifier, name, holder, number and the surface fields under their template's
-    /// labels (empty when the licence could not be decoded).
-    pub fields: Vec<(String, String)>,
 }
 
 /// Whether `text` starts like a licence QR string: `ZZ`, a version number, `:`
@@ -83,7 +81,6 @@ pub fn licence_format_failure(qr: &str, at: SystemTime) -> Option<LicenceReport>
                 vec![failure.reason()],
             )],
         ),
-        fields: Vec::new(),
     })
 }
 
@@ -109,10 +106,9 @@ pub fn verify_licence(
         }
         Err(e) => (trust_list_failure(e), Vec::new()),
     };
-    LicenceReport {
-        report: Report::new(at, vec![signature]),
-        fields,
-    }
+    let mut report = Report::new(at, vec![signature]);
+    report.fields = fields;
+    LicenceReport { report }
 }
 
 /// The licence fields a person reads: identifier, name, holder (or the privacy option's
@@ -121,7 +117,7 @@ pub fn verify_licence(
 fn licence_fields(
     verification: &LicenceVerification,
     trust: &VerifiedTrustList,
-) -> Vec<(String, String)> {
+) -> Vec<LicenceField> {
     let Some(claims) = verification.claims() else {
         return Vec::new();
     };
@@ -131,14 +127,14 @@ fn licence_fields(
         (None, Some(hh)) => Some(format!("(holder hash {})", hex::encode(hh))),
         (None, None) => None,
     };
-    let mut fields: Vec<(String, String)> = [
+    let mut fields: Vec<LicenceField> = [
         ("identifier", Some(claims.subject.to_string())),
         ("name", l.name.map(str::to_string)),
         ("holder", holder),
         ("number", l.effective_number().map(str::to_string)),
     ]
     .into_iter()
-    .filter_map(|(label, value)| value.map(|v| (label.to_owned(), v)))
+    .filter_map(|(label, value)| value.map(|v| LicenceField::new(label, v)))
     .collect();
     let template = verification
         .identifier
@@ -152,7 +148,7 @@ fn licence_fields(
         let label = template
             .and_then(|t| t.field(key))
             .map_or_else(|| key.to_string(), |f| f.label.clone());
-        fields.push((label, value.to_string()));
+        fields.push(LicenceField::new(label, value.to_string()));
     }
     fields
 }

@@ -120,13 +120,13 @@ pub fn run(args: Args) -> eseal::Result<u8> {
             let package = eseal::OfdPackage::open(file).map_err(|e| in_file(e, &args.input))?;
             if package.contains("/OFD.xml") {
                 let report = eseal::verify_ofd(&package, &store, at, &options.ofd)?;
-                return Ok(print_report(&args, &report, &[]));
+                return Ok(print_report(&args, &report));
             }
         } else if memchr::memmem::find(&head, b"%PDF-").is_some() && licence_qr_in(&head).is_none()
         {
             let report =
                 eseal::verify_pdf_file(&file, &store, at).map_err(|e| in_file(e, &args.input))?;
-            return Ok(print_report(&args, &report, &[]));
+            return Ok(print_report(&args, &report));
         }
     }
     let mapped = crate::read_large_file(&args.input, crate::max_document())?;
@@ -135,7 +135,7 @@ pub fn run(args: Args) -> eseal::Result<u8> {
         return verify_licence(&args, qr, &store, at);
     }
     let report = verify_document(input, &store, at, &options)?;
-    Ok(print_report(&args, &report, &[]))
+    Ok(print_report(&args, &report))
 }
 
 /// `error` with the input's path when it is an I/O error of the file read.
@@ -155,7 +155,7 @@ fn in_file(error: eseal::Error, path: &std::path::Path) -> eseal::Error {
 fn verify_licence(args: &Args, qr: &str, store: &TrustStore, at: SystemTime) -> eseal::Result<u8> {
     let Some(path) = &args.trust_list else {
         if let Some(failed) = licence_format_failure(qr, at) {
-            return Ok(print_report(args, &failed.report, &[]));
+            return Ok(print_report(args, &failed.report));
         }
         return Err(eseal::Error::Invalid(
             "a licence QR is verified against a --trust-list".into(),
@@ -192,10 +192,10 @@ fn verify_licence(args: &Args, qr: &str, store: &TrustStore, at: SystemTime) -> 
         state.record(trust)?;
     }
     let verified = verify_licence_report(qr, trust.as_ref().map_err(Clone::clone), &lists, at);
-    Ok(print_report(args, &verified.report, &verified.fields))
+    Ok(print_report(args, &verified.report))
 }
 
-fn print_report(args: &Args, report: &Report, fields: &[(String, String)]) -> u8 {
+fn print_report(args: &Args, report: &Report) -> u8 {
     if args.json {
         out!(
             "{}",
@@ -208,14 +208,14 @@ fn print_report(args: &Args, report: &Report, fields: &[(String, String)]) -> u8
         } else {
             &input
         };
-        print_human(label, report, fields);
+        print_human(label, report);
     }
     report.exit_code() as u8
 }
 
-fn print_human(input: &str, report: &Report, fields: &[(String, String)]) {
+fn print_human(input: &str, report: &Report) {
     out!("{input} — verified as of {}", report.validation_time);
-    for (label, value) in fields {
+    for eseal::LicenceField { label, value, .. } in &report.fields {
         // CJK labels take two columns a character.
         let width: usize = label
             .chars()
