@@ -21,18 +21,24 @@ use eseal::{
 use eseal::licence::sample;
 use eseal::{
     CjkFont, IssuedLicence, IssuingOffice, KeyUse, LicenceState, LicenceTemplate as Template,
-    ListedKey, OpCode, Registry, SqliteRegistry, StatusChange, StatusCheck, StatusLists, TrustList,
-    TrustListOffice as Office, VerifiedTrustList, qr_svg, sign_status_list, sign_trust_list,
-    unix_seconds, verify_licence_qr, verify_trust_list,
+    ListedKey, OFFICE_FILE, OfficeConfig, OpCode, Registry, SqliteRegistry, StatusChange,
+    StatusCheck, StatusLists, TrustList, TrustListOffice as Office, VerifiedTrustList, qr_svg,
+    sign_status_list, sign_trust_list, unix_seconds, verify_licence_qr, verify_trust_list,
 };
 
-use crate::{write_file, write_secret};
+use crate::{read_file, write_file, write_secret};
 
 #[derive(clap::Args)]
 pub struct Args {
     /// Leave every artefact in DIR (default: a new temporary folder).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Then serve the demo's office and trust material (`eseal serve`) until Ctrl-C.
+    #[arg(long)]
+    serve: bool,
+    /// The address the service listens on (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:8080", requires = "serve")]
+    listen: String,
 }
 
 /// The font the demo draws the seal and the licence with, so it runs where no CJK font is
@@ -50,7 +56,7 @@ pub fn run(args: Args) -> eseal::Result<u8> {
     out!("eseal demo — artefacts in {}\n", dir.display());
     let mut demo = Demo::set_up_pki(dir)?;
     demo.check_the_signer_certificate();
-    let seal = demo.make_the_office_seal()?;
+    let seal = demo.make_the_office_seal("seal")?;
     demo.sign_a_document_with_the_seal(&seal)?;
     let (mut registry, template) = demo.create_the_registry()?;
     let licence = demo.issue_a_licence(&mut registry, &template)?;
@@ -73,6 +79,9 @@ pub fn run(args: Args) -> eseal::Result<u8> {
         "\nopenssl can read every file: openssl x509 -in {} -noout -text",
         path(&demo.dir, "signer.pem")
     );
+    if args.serve {
+        demo.serve(&args.listen)?;
+    }
     Ok(0)
 }
 
@@ -129,6 +138,28 @@ struct Printed<'a> {
     font: &'a CjkFont,
 }
 
+/// A certificate for `profile` with a new key from the office CA `office`, written with
+/// its chain to `DIR/NAME.pem` and its key to `DIR/NAME.key`.
+fn issue_working_certificate(
+    office: &OfficeCa,
+    dir: &Path,
+    profile: Profile,
+    common_name: &str,
+    name: &str,
+) -> eseal::Result<Issued> {
+    let subject = subject(common_name, OFFICE);
+    let (cert, key) = office.issue_with_new_key(profile, &subject, Algorithm::Sm2Sm3, 730)?;
+    let mut pem = cert.to_pem();
+    pem.push_str(&office.certificate().to_pem());
+    write_file(&dir.join(format!("{name}.pem")), pem.as_bytes())?;
+    write_secret(
+        &dir.join(format!("{name}.key")),
+        key.to_pkcs8_pem().as_bytes(),
+    )?;
+    show(&cert, &format!("{name}.pem"));
+    Ok(Issued { cert, key })
+}
+
 /// A distinguished name of a common name and an organisation.
 fn subject(common_name: impl Into<String>, organization: &str) -> DistinguishedName {
     DistinguishedName {
@@ -164,19 +195,8 @@ impl Demo {
         show(office.certificate(), "office-ca/ca.pem");
 
         step("the office issues its working certificates");
-        let issue = |profile: Profile, cn: String| -> eseal::Result<Issued> {
-            let (cert, key) =
-                office.issue_with_new_key(profile, &subject(cn, OFFICE), Algorithm::Sm2Sm3, 730)?;
-            let name = profile.name();
-            let mut pem = cert.to_pem();
-            pem.push_str(&office.certificate().to_pem());
-            write_file(&dir.join(format!("{name}.pem")), pem.as_bytes())?;
-            write_secret(
-                &dir.join(format!("{name}.key")),
-                key.to_pkcs8_pem().as_bytes(),
-            )?;
-            show(&cert, &format!("{name}.pem"));
-            Ok(Issued { cert, key })
+        let issue = |profile: Profile, cn: String| {
+            issue_working_certificate(&office, &dir, profile, &cn, profile.name())
         };
         let maker = issue(Profile::SealMaker, format!("{OFFICE} 制章人"))?;
         let signer = issue(Profile::Signer, format!("{OFFICE} 签章人 张三"))?;
@@ -226,7 +246,7 @@ impl Demo {
     }
 
     /// Step 6: the office's e-seal with its drawn picture.
-    fn make_the_office_seal(&self) -> eseal::Result<Seal> {
+    fn make_the_office_seal(&self, name: &str) -> eseal::Result<Seal> {
         step("the seal maker makes the office's e-seal (GB/T 38540 v4, SM2) with its picture");
         let (dir, now) = (&self.dir, self.now);
         let picture = SealPicture {
@@ -235,8 +255,11 @@ impl Demo {
         };
         let font = SealFont::from_bytes(DEMO_FONT.to_vec(), 0)?;
         let png = picture.to_png(&font, 512)?;
-        write_file(&dir.join("seal.png"), &png)?;
-        write_file(&dir.join("seal.svg"), picture.to_svg(&font)?.as_bytes())?;
+        write_file(&dir.join(format!("{name}.png")), &png)?;
+        write_file(
+            &dir.join(format!("{name}.svg")),
+            picture.to_svg(&font)?.as_bytes(),
+        )?;
         let seal = make_seal(
             &SealRequest {
                 vendor: "eseal".into(),
@@ -258,8 +281,8 @@ impl Demo {
             &self.maker.cert,
             &self.maker.key,
         )?;
-        write_file(&dir.join("seal.esl"), seal.der())?;
-        println_seal(&seal);
+        write_file(&dir.join(format!("{name}.esl")), seal.der())?;
+        println_seal(&seal, name);
         verdict(&verify_seal(&seal, &self.store, now));
         Ok(seal)
     }
@@ -662,6 +685,101 @@ impl Demo {
     }
 }
 
+impl Demo {
+    /// Step 27 (`--serve`): the office serves verification, issuing and its lists over
+    /// HTTP with the web page, from a trust folder and an office directory made of the
+    /// demo's files; a new document signer and seal replace the revoked ones.
+    fn serve(&mut self, listen: &str) -> eseal::Result<()> {
+        step("the office issues a new document signer and seal after the compromise");
+        let dir = self.dir.clone();
+        let signer = format!("{OFFICE} 签章人 李四");
+        self.signer =
+            issue_working_certificate(&self.office, &dir, Profile::Signer, &signer, "signer-2")?;
+        self.make_the_office_seal("seal-2")?;
+
+        step("the office serves verification and issuing over HTTP: eseal serve");
+        let trust = dir.join("trust");
+        let office_ca = self.office.certificate().to_pem();
+        for (folder, name, bytes) in [
+            ("anchors", "root.pem", read_file(&dir.join("root.pem"))?),
+            ("intermediates", "office-ca.pem", office_ca.into_bytes()),
+            (
+                "crls",
+                "office-ca.crl",
+                read_file(&dir.join("office-ca.crl"))?,
+            ),
+            ("crls", "root.crl", self.root.crl(7)?.der().to_vec()),
+            (
+                "trust-lists",
+                "trust-list.cwt",
+                read_file(&dir.join("trust-list.cwt"))?,
+            ),
+            (
+                "status-lists",
+                "status-list-2.cwt",
+                read_file(&dir.join("status-list-2.cwt"))?,
+            ),
+        ] {
+            std::fs::create_dir_all(trust.join(folder)).map_err(|e| eseal::Error::io(&trust, e))?;
+            write_file(&trust.join(folder).join(name), &bytes)?;
+        }
+        let file = |name: &str| dir.join(name);
+        let office = OfficeConfig {
+            identity: sample::office(),
+            status_list_uri: sample::STATUS_LIST_URI.into(),
+            key: file("licence-signer.key"),
+            cert: file("licence-signer.pem"),
+            seal: Some(file("seal-2.esl")),
+            seal_key: Some(file("signer-2.key")),
+            seal_cert: Some(file("signer-2.pem")),
+            status_list_key: Some(file("status-list.key")),
+            status_list_cert: Some(file("status-list.pem")),
+        };
+        let json = serde_json::to_vec_pretty(&office).expect("config serialises");
+        write_file(&dir.join(OFFICE_FILE), &json)?;
+        let clerk = new_token()?;
+        let officer = new_token()?;
+        let config = format!(
+            "# eseal serve --config {config}\n\
+             listen = \"{listen}\"\n\
+             trust_dir = \"trust\"\n\
+             office = \".\"\n\n\
+             [[operators]]\nname = \"窗口 01\"\nroles = [\"verify\"]\ntoken_sha256 = \"{}\"\n\n\
+             [[operators]]\nname = \"办证员 王五\"\nroles = [\"issue\", \"revoke\"]\ntoken_sha256 = \"{}\"\n\n\
+             [tsa]\ncert = \"tsa.pem\"\nkey = \"tsa.key\"\n",
+            token_sha256(&clerk),
+            token_sha256(&officer),
+            config = path(&dir, "eseal-serve.toml"),
+        );
+        write_file(&dir.join("eseal-serve.toml"), config.as_bytes())?;
+        out!("   trust/: the root, the office CA, its CRL, the trust list and status list");
+        out!("   office.json: the office (licence signer, status-list signer, new seal)");
+        out!("   eseal-serve.toml: the service; tokens are stored as SHA-256 only:");
+        out!("   token 窗口 01 (verify): {clerk}");
+        out!("   token 办证员 王五 (issue, revoke): {officer}");
+        out!("   open the URL below in a browser; stop with Ctrl-C");
+        let config = eseal::serve::Config::from_toml(&config, &dir)?;
+        let tsa = crate::serve_cmd::load_tsa(config.tsa.as_ref().expect("[tsa] above"))?;
+        eseal::serve::Service::new(config, Some(tsa))?.run()
+    }
+}
+
+/// A new random API token (128 bits, hex).
+fn new_token() -> eseal::Result<String> {
+    let mut bytes = [0u8; 16];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes)
+        .map_err(|_| eseal::Error::Signing("no randomness".into()))?;
+    Ok(hex::encode(bytes))
+}
+
+/// The SHA-256 of `token` in hex, as the service's configuration holds it.
+fn token_sha256(token: &str) -> String {
+    hex::encode(ring::digest::digest(
+        &ring::digest::SHA256,
+        token.as_bytes(),
+    ))
+}
+
 /// The licence QR verified now against `trust` with the status lists `lists`, given in
 /// turn.
 fn scan_qr(qr: &str, trust: &VerifiedTrustList, lists: &[&[u8]]) -> SignatureReport {
@@ -678,9 +796,9 @@ fn scan_qr(qr: &str, trust: &VerifiedTrustList, lists: &[&[u8]]) -> SignatureRep
     .to_report()
 }
 
-fn println_seal(seal: &Seal) {
+fn println_seal(seal: &Seal, name: &str) {
     out!(
-        "   seal.esl: {} ({} bytes), picture seal.png / seal.svg",
+        "   {name}.esl: {} ({} bytes), picture {name}.png / {name}.svg",
         seal.property.name,
         seal.der().len()
     );

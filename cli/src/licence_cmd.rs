@@ -717,21 +717,18 @@ pub enum Format {
 }
 
 /// The licence `issued` of `dir` rendered as `format` and sealed with the office's e-seal;
-/// its SHA-256 is stored with the licence (a write: the office's audit head is checked
-/// first).
+/// its SHA-256 is stored with the licence.
 fn seal_document(
     dir: &mut OfficeDir,
     issued: &IssuedLicence,
     operator: &str,
     format: Format,
 ) -> eseal::Result<Vec<u8>> {
-    dir.check_signed_head()?;
-    let template = dir.template(&issued.record.type_code)?;
-    let sealer = Sealer::load(&dir.config)?;
-    match format {
-        Format::Pdf => sealer.document(&mut dir.registry, &template, issued, operator),
-        Format::Ofd => sealer.ofd_document(&mut dir.registry, &template, issued, operator),
-    }
+    let format = match format {
+        Format::Pdf => eseal::DocumentFormat::Pdf,
+        Format::Ofd => eseal::DocumentFormat::Ofd,
+    };
+    dir.sealed_document(issued, operator, format)
 }
 
 /// Renders the licence `args.identifier` of the office in `args.office` as `format`,

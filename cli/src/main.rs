@@ -14,6 +14,7 @@ mod ofd_cmd;
 mod pdf_cmd;
 mod pki_cmd;
 mod seal_cmd;
+mod serve_cmd;
 mod signer;
 mod speed;
 mod speed_cmd;
@@ -74,6 +75,9 @@ enum Command {
     Tsa(tsa_cmd::Command),
     /// Verify a PDF, certificate, seal, seal signature or timestamp token as of a time.
     Verify(verify_cmd::Args),
+    /// The HTTP service: verification, issuing, status and trust lists, timestamps, and
+    /// the web page for service-hall clerks.
+    Serve(serve_cmd::Args),
     /// Throughput of each verifier beside its bare primitive.
     Speed(speed_cmd::Args),
 }
@@ -99,6 +103,7 @@ fn main() -> ExitCode {
         Command::Ofd(cmd) => ofd_cmd::run(cmd),
         Command::Tsa(cmd) => tsa_cmd::run(cmd),
         Command::Verify(args) => verify_cmd::run(args),
+        Command::Serve(args) => serve_cmd::run(args),
         Command::Speed(args) => speed_cmd::run(args),
     };
     match result {

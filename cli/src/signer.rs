@@ -66,6 +66,18 @@ pub struct LoadedSigner {
 }
 
 impl SignerArgs {
+    /// The signer in the files `cert` and `key`, the key's password (if any) in
+    /// `password_file`: as a configuration file names them.
+    pub fn from_files(cert: PathBuf, key: PathBuf, password_file: Option<PathBuf>) -> Self {
+        SignerArgs {
+            cert,
+            key,
+            password: None,
+            password_file,
+            password_env: None,
+        }
+    }
+
     /// Reads the certificate and the key (decrypted with the password, if any) and checks
     /// that the key is the certificate's.
     pub fn load(&self) -> eseal::Result<LoadedSigner> {

@@ -1,7 +1,6 @@
 //! `eseal tsa serve|request`: an RFC 3161 timestamping authority over HTTP and its client.
 
 use std::io::Read;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -85,19 +84,18 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
                 signer.chain,
                 &policy,
             )?;
-            let io = |source| eseal::Error::Io {
-                path: listen.clone().into(),
-                source,
-            };
-            let listener = TcpListener::bind(&listen).map_err(io)?;
-            let addr = listener.local_addr().map_err(io)?;
-            out!("http://{addr}/");
-            out!(
-                "eseal TSA {} (policy {}) serving RFC 3161 over HTTP; stop with Ctrl-C",
+            eprintln!(
+                "eseal TSA {} (policy {}) serving RFC 3161 over HTTP at / and /tsa; stop with \
+                 Ctrl-C",
                 authority.certificate().subject(),
                 authority.policy()
             );
-            eseal::serve_timestamps(listener, Arc::new(authority))?;
+            let config = crate::serve_cmd::Args {
+                listen: Some(listen),
+                ..Default::default()
+            }
+            .config()?;
+            eseal::serve::Service::new(config, Some(authority))?.run()?;
             Ok(0)
         }
         Command::Request {

@@ -100,6 +100,16 @@ struct Checked {
     hash: [u8; 32],
 }
 
+/// The form of a printed licence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DocumentFormat {
+    /// PDF sealed with PAdES.
+    Pdf,
+    /// OFD sealed with a GB/T 38540 seal signature.
+    Ofd,
+}
+
 impl OfficeDir {
     /// Opens the office in `dir`: reads `office.json`, loads the keys and certificates
     /// (each certificate must carry its role, DESIGN.md "Roles") and opens the registry,
@@ -326,6 +336,26 @@ impl OfficeDir {
             replayed: true,
             warnings: Vec::new(),
         })
+    }
+
+    /// The licence `issued` rendered as `format` and sealed with the office's e-seal; its
+    /// SHA-256 is stored with the licence (a write: the signed audit head is checked
+    /// first).
+    pub fn sealed_document(
+        &mut self,
+        issued: &IssuedLicence,
+        operator: &str,
+        format: DocumentFormat,
+    ) -> Result<Vec<u8>> {
+        self.check_signed_head()?;
+        let template = self.template(&issued.record.type_code)?;
+        let sealer = Sealer::load(&self.config)?;
+        match format {
+            DocumentFormat::Pdf => sealer.document(&mut self.registry, &template, issued, operator),
+            DocumentFormat::Ofd => {
+                sealer.ofd_document(&mut self.registry, &template, issued, operator)
+            }
+        }
     }
 
     /// Moves the licence `identifier` to the state `to` by `op` at `at` (Unix seconds),

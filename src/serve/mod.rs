@@ -1,0 +1,194 @@
+//! `eseal serve`: a verification and issuing service over HTTP/1.1 and HTTP/2 (hyper and
+//! axum on tokio, TLS by rustls), with the web page service-hall clerks use.
+//!
+//! - `POST /v1/verify`: any input [`crate::Verifier::verify`] takes; the JSON report.
+//! - `POST /v1/verify/report.pdf`: the same, as a printable verification report.
+//! - The issuing API of an office (`/v1/licences…`), its status list and trust list.
+//! - `POST /tsa`: the office's RFC 3161 timestamping authority.
+//! - `/healthz`, `/metrics` (Prometheus), `/` (the web page).
+//!
+//! Verification is stateless: instances behind a load balancer answer alike as long as
+//! they load the same trust folder. `openapi.yaml` at the repository's root describes the
+//! API.
+
+mod api;
+mod auth;
+mod config;
+mod error;
+mod listen;
+mod log;
+mod metrics;
+mod office;
+mod trust;
+mod web;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+pub use auth::Role;
+pub use config::{Config, Limits, OperatorConfig, TlsConfig, TsaConfig};
+
+use crate::{Result, TimestampAuthority};
+
+/// What every request handler reads.
+pub(crate) struct State {
+    pub config: Config,
+    pub trust: trust::TrustMaterial,
+    pub operators: auth::Operators,
+    pub office: Option<office::Office>,
+    pub tsa: Option<Arc<TimestampAuthority>>,
+    pub verifications: tokio::sync::Semaphore,
+    pub metrics: metrics::Metrics,
+}
+
+/// A configured service: trust material loaded, office opened, not yet listening.
+pub struct Service {
+    state: Arc<State>,
+}
+
+impl Service {
+    /// Loads the trust folder, opens the office (if any) and checks the operators; `tsa`
+    /// is the timestamping authority to serve at `/tsa`.
+    pub fn new(config: Config, tsa: Option<TimestampAuthority>) -> Result<Service> {
+        let now = SystemTime::now();
+        let trust = trust::TrustMaterial::load(config.trust_dir.as_deref(), now)?;
+        let operators = auth::Operators::new(&config.operators, config.anonymous)?;
+        let office = match &config.office {
+            Some(dir) => Some(office::Office::open(dir, &config)?),
+            None => None,
+        };
+        let slots = match config.limits.max_concurrent_verifications {
+            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            n => n,
+        };
+        let state = Arc::new(State {
+            trust,
+            operators,
+            office,
+            tsa: tsa.map(Arc::new),
+            verifications: tokio::sync::Semaphore::new(slots),
+            metrics: metrics::Metrics::new(),
+            config,
+        });
+        if let Some(office) = &state.office {
+            office.publish_status_list(&state.trust, now)?;
+        }
+        Ok(Service { state })
+    }
+
+    /// The routes, for embedding in another axum application.
+    pub fn router(&self) -> axum::Router {
+        api::router(self.state.clone())
+    }
+
+    /// Serves on `listener` until `shutdown` completes; reloads the trust folder on
+    /// SIGHUP and when its files change.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<()> {
+        let tls = match &self.state.config.tls {
+            Some(tls) => Some(listen::tls_acceptor(tls)?),
+            None => None,
+        };
+        self.spawn_reloads();
+        listen::accept_loop(
+            listener,
+            tls,
+            self.router(),
+            self.state.config.limits.clone(),
+            shutdown,
+        )
+        .await;
+        Ok(())
+    }
+
+    /// Binds the configured address, prints the service's URL on standard output and
+    /// serves until Ctrl-C or SIGTERM.
+    pub fn run(self) -> Result<()> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| crate::Error::io("tokio runtime", e))?;
+        runtime.block_on(async move {
+            let address = self.state.config.listen.clone();
+            let listener = tokio::net::TcpListener::bind(&address)
+                .await
+                .map_err(|e| crate::Error::io(&address, e))?;
+            let local = listener
+                .local_addr()
+                .map_err(|e| crate::Error::io(&address, e))?;
+            println!("{}", self.url(local));
+            log::event("listening", &[("address", local.to_string())]);
+            self.serve(listener, stop_signal()).await
+        })
+    }
+
+    /// The URL the service answers at when bound to `local`.
+    pub fn url(&self, local: SocketAddr) -> String {
+        let scheme = if self.state.config.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{local}/")
+    }
+
+    fn spawn_reloads(&self) {
+        let interval = self.state.config.reload_interval_secs;
+        if interval > 0 {
+            let state = self.state.clone();
+            tokio::spawn(async move {
+                let mut ticks = tokio::time::interval(Duration::from_secs(interval));
+                loop {
+                    ticks.tick().await;
+                    let state = state.clone();
+                    let _ =
+                        tokio::task::spawn_blocking(move || state.trust.reload_if_changed()).await;
+                }
+            });
+        }
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let state = self.state.clone();
+            if let Ok(mut hangups) = signal(SignalKind::hangup()) {
+                tokio::spawn(async move {
+                    while hangups.recv().await.is_some() {
+                        let state = state.clone();
+                        let _ = tokio::task::spawn_blocking(move || {
+                            state.trust.reload(SystemTime::now())
+                        })
+                        .await;
+                    }
+                });
+            }
+        }
+    }
+}
+
+/// Ctrl-C or, on Unix, SIGTERM.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
