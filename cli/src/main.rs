@@ -83,9 +83,6 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    // An interrupted command removes its unfinished outputs' temporary files and leaves
-    // every destination as it was.
-    let _ = ctrlc::set_handler(|| eseal::exit_discarding_pending(EXIT_INTERRUPTED));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -94,6 +91,12 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // An interrupted command removes its unfinished outputs' temporary files and leaves
+    // every destination as it was. The service handles its signals itself (SIGHUP
+    // reloads its trust material).
+    if !matches!(cli.command, Command::Serve(_)) {
+        let _ = ctrlc::set_handler(|| eseal::exit_discarding_pending(EXIT_INTERRUPTED));
+    }
     let result = match cli.command {
         Command::Demo(args) => demo::run(args),
         Command::Pki(cmd) => pki_cmd::run(cmd),

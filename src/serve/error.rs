@@ -44,21 +44,19 @@ impl ApiError {
     /// rules (409, `conflict`) or of the service (500): I/O errors and a damaged registry
     /// are the service's.
     pub fn from_eseal(error: crate::Error) -> Self {
+        const CONFLICTS: [&str; 3] = [
+            "IdempotencyConflict",
+            "DuplicateActiveLicence",
+            "status transition refused",
+        ];
         let message = error.to_string();
-        match error {
+        match &error {
             crate::Error::Io { .. }
             | crate::Error::Malformed {
                 what: "office registry",
                 ..
             } => ApiError::internal(message),
-            _ if [
-                "IdempotencyConflict",
-                "DuplicateActiveLicence",
-                "status transition",
-            ]
-            .iter()
-            .any(|code| message.starts_with(code)) =>
-            {
+            crate::Error::Invalid(detail) if CONFLICTS.iter().any(|c| detail.starts_with(c)) => {
                 ApiError::new(StatusCode::CONFLICT, "conflict", message)
             }
             _ => ApiError::bad_request("invalid_input", message),

@@ -73,7 +73,7 @@ impl Service {
             config,
         });
         if let Some(office) = &state.office {
-            office.publish_status_list(&state.trust, now)?;
+            office.publish_status_list(&state.trust, 0)?;
         }
         Ok(Service { state })
     }
@@ -90,11 +90,19 @@ impl Service {
         listener: tokio::net::TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<()> {
+        self.spawn_reloads();
+        self.accept(listener, shutdown).await
+    }
+
+    async fn accept(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<()> {
         let tls = match &self.state.config.tls {
             Some(tls) => Some(listen::tls_acceptor(tls)?),
             None => None,
         };
-        self.spawn_reloads();
         listen::accept_loop(
             listener,
             tls,
@@ -121,9 +129,11 @@ impl Service {
             let local = listener
                 .local_addr()
                 .map_err(|e| crate::Error::io(&address, e))?;
+            // Reloads (and the SIGHUP handler) first: whoever reads the URL may signal.
+            self.spawn_reloads();
             println!("{}", self.url(local));
             log::event("listening", &[("address", local.to_string())]);
-            self.serve(listener, stop_signal()).await
+            self.accept(listener, stop_signal()).await
         })
     }
 

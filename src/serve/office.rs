@@ -3,6 +3,7 @@
 //! the registry's audit log; and the office's public lists.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -36,6 +37,8 @@ pub(crate) struct Office {
     dir: Mutex<OfficeDir>,
     status_list_uri: String,
     ttl: Duration,
+    /// Counts the status changes made through the service.
+    changes: AtomicU64,
     published: Mutex<Option<Published>>,
 }
 
@@ -44,7 +47,12 @@ pub(crate) struct Office {
 struct Published {
     token: Arc<Vec<u8>>,
     etag: String,
-    signed_at: SystemTime,
+    /// Its `iat`, Unix seconds: each list is issued in a later second than the one
+    /// before (and than any list of its URI the trust folder holds), as verifiers that see two lists of one second with different content
+    /// must call the status unknown (LICENCE.md §5).
+    iat: i64,
+    /// The status changes it reflects.
+    changes: u64,
 }
 
 impl Office {
@@ -54,6 +62,7 @@ impl Office {
             status_list_uri: dir.config.status_list_uri.clone(),
             dir: Mutex::new(dir),
             ttl: Duration::from_secs(config.status_list_ttl_secs),
+            changes: AtomicU64::new(0),
             published: Mutex::new(None),
         })
     }
@@ -62,9 +71,34 @@ impl Office {
         self.dir.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Signs the office's status list and audit head as of `now`, publishes the list and
-    /// hands it to the service's own verifications.
-    pub fn publish_status_list(&self, trust: &TrustMaterial, now: SystemTime) -> Result<()> {
+    /// Records a status change made through the service; returns its number.
+    fn changed(&self) -> u64 {
+        self.changes.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// Signs and publishes the office's status list (and signs the audit head) unless a
+    /// list reflecting change `change` was published already; the list goes to the
+    /// service's own verifications too. Lists are issued at most one a second, so a
+    /// change may wait for the next second; changes waiting together share one list.
+    pub fn publish_status_list(&self, trust: &TrustMaterial, change: u64) -> Result<()> {
+        let mut published = self.published.lock().unwrap_or_else(|e| e.into_inner());
+        if published.as_ref().is_some_and(|p| p.changes >= change) {
+            return Ok(());
+        }
+        let mut now = SystemTime::now();
+        let held = trust
+            .current()
+            .newest_status_lists
+            .get(&self.status_list_uri)
+            .copied();
+        if let Some(last) = published.as_ref().map(|p| p.iat).max(held) {
+            let next = SystemTime::UNIX_EPOCH + Duration::from_secs((last + 1).max(0) as u64);
+            if let Ok(wait) = next.duration_since(now) {
+                std::thread::sleep(wait);
+                now = SystemTime::now().max(next);
+            }
+        }
+        let changes = self.changes.load(Ordering::SeqCst);
         let token = {
             let dir = self.dir();
             let (_, token) = dir.status_list(None, now, self.ttl, STATUS_LIST_VALIDITY)?;
@@ -72,21 +106,20 @@ impl Office {
             token
         };
         trust.add_own_status_list(token.clone(), now)?;
-        *self.published.lock().unwrap_or_else(|e| e.into_inner()) = Some(Published {
+        *published = Some(Published {
             etag: etag(&token),
             token: Arc::new(token),
-            signed_at: now,
+            iat: unix_seconds(now),
+            changes,
         });
         Ok(())
     }
 
     /// The published list, signed anew once half its `ttl` has passed.
     fn status_list(&self, trust: &TrustMaterial) -> Result<Published> {
-        let now = SystemTime::now();
-        let fresh = |p: &Published| {
-            now.duration_since(p.signed_at)
-                .is_ok_and(|age| age < self.ttl / 2)
-        };
+        let now = unix_seconds(SystemTime::now());
+        let half_ttl = (self.ttl.as_secs() / 2) as i64;
+        let fresh = |p: &Published| now - p.iat < half_ttl.max(1);
         let published = self
             .published
             .lock()
@@ -95,7 +128,10 @@ impl Office {
         match published {
             Some(p) if fresh(&p) => Ok(p),
             _ => {
-                self.publish_status_list(trust, now)?;
+                // A list newer than the one held, whatever changed.
+                let change = published.map_or(0, |p| p.changes + 1);
+                self.changes.fetch_max(change, Ordering::SeqCst);
+                self.publish_status_list(trust, change)?;
                 let published = self.published.lock().unwrap_or_else(|e| e.into_inner());
                 Ok(published.clone().expect("just published"))
             }
@@ -282,7 +318,9 @@ async fn issue(
         .map(|(issued, _)| issued)
     })
     .await?;
-    publish(&state).await?;
+    // A new licence's entry reads valid in the list already published; a new office's
+    // first licence makes its list.
+    publish(&state, 0).await?;
     let status = if issued.replayed {
         StatusCode::OK
     } else {
@@ -291,12 +329,12 @@ async fn issue(
     Ok((status, Json(issued_json(&issued))).into_response())
 }
 
-/// Publishes the office's status list after a change.
-async fn publish(state: &Arc<Shared>) -> std::result::Result<(), ApiError> {
+/// Publishes the office's status list once it reflects `change`.
+async fn publish(state: &Arc<Shared>, change: u64) -> std::result::Result<(), ApiError> {
     let state = state.clone();
     tokio::task::spawn_blocking(move || {
         let office = state.office.as_ref().expect("an office");
-        office.publish_status_list(&state.trust, SystemTime::now())
+        office.publish_status_list(&state.trust, change)
     })
     .await
     .map_err(ApiError::internal)?
@@ -461,7 +499,8 @@ async fn change(
         dir.set_status(&moved, to, op, &reason, &operator, at)
     })
     .await?;
-    publish(&state).await?;
+    let change = office(&state)?.changed();
+    publish(&state, change).await?;
     Ok(Json(serde_json::json!({
         "identifier": id,
         "from": from.to_string(),

@@ -41,6 +41,8 @@ pub(crate) struct Loaded {
     pub files: usize,
     /// The trust list held.
     pub trust_list: Option<HeldTrustList>,
+    /// The newest `iat` of the status lists held, per URI.
+    pub newest_status_lists: std::collections::HashMap<String, i64>,
     /// The status lists and CRLs held, carried into the next load so that a file removed
     /// or replaced by an older one does not take the newer away.
     carried_status_lists: Vec<Vec<u8>>,
@@ -196,6 +198,7 @@ impl Loaded {
             loaded_at: now,
             files: 0,
             trust_list: None,
+            newest_status_lists: Default::default(),
             carried_status_lists: Vec::new(),
             carried_crls: Vec::new(),
         }
@@ -346,6 +349,11 @@ fn add_status_lists(loaded: &mut Loaded, lists: &[Vec<u8>]) -> Result<()> {
         match loaded.verifier.add_status_list(bytes) {
             Ok(()) | Err(crate::Error::StatusListRefused { .. }) => {}
             Err(e) => return Err(e),
+        }
+        let peeked = crate::licence::status_list::peek_status_list(bytes)?;
+        if let (Some(uri), Some(iat)) = (peeked.uri, peeked.iat) {
+            let newest = loaded.newest_status_lists.entry(uri).or_insert(iat);
+            *newest = iat.max(*newest);
         }
     }
     // Each token once, the latest added last; the last few hundred are enough to carry
