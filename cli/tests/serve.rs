@@ -838,3 +838,85 @@ fn a_broken_trust_list_keeps_the_last_good_set_until_fixed() {
     assert!(!health["trust"]["last_reload"].is_null(), "{health}");
     assert_eq!(health["status"], "ok");
 }
+
+/// `(METHOD, path)` of every `.route("path", get(..).post(..))` in the service's source.
+fn routes_in_source() -> std::collections::BTreeSet<(String, String)> {
+    let mut routes = std::collections::BTreeSet::new();
+    for file in ["src/serve/api.rs", "src/serve/office.rs"] {
+        let source = std::fs::read_to_string(common::root().join(file)).unwrap();
+        for line in source
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix(".route(\""))
+        {
+            let (path, handlers) = line.split_once('"').unwrap();
+            for method in ["get", "post", "put", "delete", "patch"] {
+                if handlers.contains(&format!("{method}(")) {
+                    routes.insert((method.to_uppercase(), path.to_owned()));
+                }
+            }
+        }
+    }
+    routes
+}
+
+#[test]
+fn the_openapi_file_describes_every_route_and_each_answers() {
+    let spec: Value =
+        serde_json::from_slice(&std::fs::read(common::root().join("openapi.json")).unwrap())
+            .unwrap();
+    assert_eq!(spec["openapi"], "3.1.0");
+    let mut documented = std::collections::BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.insert((method.to_uppercase(), path.clone()));
+        }
+    }
+    assert_eq!(documented, routes_in_source());
+
+    // Each documented operation reaches its handler: never the fallback's 404 or a 405.
+    let demo = demo();
+    let service = serve(&[]);
+    let officer = demo.officer.as_str();
+    let request = licence_request(&sample::company_code(77).to_string());
+    let issue = format!("{}/v1/licences?type={}", service.url, type_code());
+    let issued = post_json(&issue, Some(officer), &request, &[]).json();
+    let id = issued["identifier"].as_str().unwrap();
+    for (method, path) in &documented {
+        let path = path
+            .replace("{id}", id)
+            .replace("{n}", "1")
+            .replace("{file}", "app.js");
+        let url = format!("{}{path}", service.url);
+        let auth = format!("Authorization: Bearer {officer}");
+        let answer = curl(&["-X", method, "-H", &auth, "--data-binary", "{}", &url]);
+        let fallback =
+            answer.status == 404 && answer.json()["error"]["message"] == "no such endpoint";
+        assert!(
+            !fallback && answer.status != 405,
+            "{method} {path}: {} {}",
+            answer.status,
+            String::from_utf8_lossy(&answer.body)
+        );
+    }
+}
+
+#[test]
+fn the_example_configuration_reads_as_the_defaults_it_states() {
+    let path = common::root().join("eseal-serve.example.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let config = eseal::serve::Config::from_toml(&text, Path::new("/srv/eseal")).unwrap();
+    let defaults = eseal::serve::Config::default();
+    assert_eq!(config.listen, defaults.listen);
+    assert_eq!(config.trust_dir, Some(PathBuf::from("/srv/eseal/trust")));
+    assert_eq!(config.reload_interval_secs, defaults.reload_interval_secs);
+    assert_eq!(config.status_list_ttl_secs, defaults.status_list_ttl_secs);
+    assert_eq!(config.anonymous, defaults.anonymous);
+    assert_eq!(
+        format!("{:?}", config.limits),
+        format!("{:?}", defaults.limits)
+    );
+    let unknown =
+        eseal::serve::Config::from_toml("listen = \"x\"\nlisten_on = 1\n", Path::new("."));
+    let message = unknown.unwrap_err().to_string();
+    assert!(message.contains("listen_on"), "{message}");
+}
