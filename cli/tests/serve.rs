@@ -642,17 +642,41 @@ fn raw_exchange(url: &str, request: &[u8]) -> String {
 }
 
 #[test]
-fn http_that_is_not_http_is_refused_at_once() {
+fn http_that_is_not_http_or_framed_ambiguously_is_refused_at_once() {
     let service = serve(&[]);
     let started = Instant::now();
     let answer = raw_exchange(&service.url, b"\x16\x03\x01\x02\x00garbage\r\n\r\n");
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     assert!(started.elapsed() < Duration::from_secs(5));
-    let conflicting = raw_exchange(
-        &service.url,
-        b"POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
-    );
-    assert!(conflicting.starts_with("HTTP/1.1 400"), "{conflicting}");
+    let verify = "POST /v1/verify HTTP/1.1\r\nHost: x\r\n";
+    for (fields, reason) in [
+        (
+            "Content-Length: 4\r\nContent-Length: 4\r\n",
+            "more than one content-length field",
+        ),
+        (
+            "Content-Length: 3\r\nContent-Length: 4\r\n",
+            "more than one content-length field",
+        ),
+        (
+            "Transfer-Encoding: chunked\r\nContent-Length: 4\r\n",
+            "both content-length and transfer-encoding",
+        ),
+        (
+            "Content-Length: 4\r\nTransfer-Encoding: chunked\r\n",
+            "both content-length and transfer-encoding",
+        ),
+    ] {
+        // A request smuggled behind the ambiguous one is never answered.
+        let request = format!(
+            "{verify}{fields}\r\n4\r\nabcd\r\n0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+        );
+        let answer = raw_exchange(&service.url, request.as_bytes());
+        assert!(answer.starts_with("HTTP/1.1 400"), "{fields}: {answer}");
+        assert!(answer.contains("\"bad_framing\""), "{answer}");
+        assert!(answer.contains(reason), "{answer}");
+        assert_eq!(answer.matches("HTTP/1.1").count(), 1, "{answer}");
+    }
 }
 
 #[test]

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 use super::auth::Caller;
 use super::error::ApiError;
-use super::{State as Shared, log, office, web};
+use super::{State as Shared, log, office, strict, web};
 use crate::{Error, Report};
 
 type AppState = State<Arc<Shared>>;
@@ -31,6 +31,7 @@ pub(crate) fn router(state: Arc<Shared>) -> axum::Router {
         .route("/v1/verify", post(verify))
         .route("/v1/whoami", get(whoami))
         .route("/tsa", post(timestamp))
+        .route(strict::REFUSED_PATH, get(refused))
         .merge(office::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), track))
@@ -65,6 +66,26 @@ async fn track(State(state): AppState, request: Request, next: Next) -> Response
         fields.extend(extra.0.iter().cloned());
     }
     log::event("request", &fields);
+    response
+}
+
+#[derive(Deserialize)]
+struct Refused {
+    reason: String,
+}
+
+/// What a request with ambiguous framing gets ([`strict`]): 400, and the connection
+/// closed.
+async fn refused(Query(refused): Query<Refused>) -> Response {
+    let mut response = ApiError::bad_request(
+        "bad_framing",
+        format!("the request is refused: {}", refused.reason),
+    )
+    .into_response();
+    response.headers_mut().insert(
+        header::CONNECTION,
+        header::HeaderValue::from_static("close"),
+    );
     response
 }
 

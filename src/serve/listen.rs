@@ -20,6 +20,7 @@ use tower::ServiceExt;
 
 use super::auth::ClientCertificate;
 use super::config::{Limits, TlsConfig};
+use super::strict::StrictHttp1;
 use crate::{Error, Result};
 
 /// A TLS acceptor from the PEM files of `tls`, offering HTTP/2 and HTTP/1.1 (ALPN) and,
@@ -154,7 +155,10 @@ async fn serve_connection(
     let _ = stream.set_nodelay(true);
     let head_deadline = Duration::from_secs(limits.header_timeout_secs);
     match tls {
-        None => serve_http(TokioIo::new(stream), app, None, head_deadline).await,
+        None => {
+            let stream = StrictHttp1::new(stream);
+            serve_http(TokioIo::new(stream), app, None, head_deadline).await;
+        }
         Some(acceptor) => {
             let Ok(Ok(stream)) = tokio::time::timeout(head_deadline, acceptor.accept(stream)).await
             else {
@@ -166,7 +170,12 @@ async fn serve_connection(
                 .peer_certificates()
                 .and_then(|certs| certs.first())
                 .map(|c| ClientCertificate(Sha256::digest(c.as_ref()).into()));
-            serve_http(TokioIo::new(stream), app, certificate, head_deadline).await;
+            if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
+                serve_http(TokioIo::new(stream), app, certificate, head_deadline).await;
+            } else {
+                let stream = StrictHttp1::new(stream);
+                serve_http(TokioIo::new(stream), app, certificate, head_deadline).await;
+            }
         }
     }
 }

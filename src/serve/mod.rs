@@ -19,6 +19,7 @@ mod listen;
 mod log;
 mod metrics;
 mod office;
+mod strict;
 mod trust;
 mod web;
 

@@ -342,32 +342,30 @@ fn load(dir: &Path, previous: Option<&Loaded>, own: &[Vec<u8>], now: SystemTime)
     Ok(loaded)
 }
 
-/// Files `lists` in `loaded`'s verifier (an older list for a URI changes nothing) and
-/// keeps them to carry into the next load.
+/// Files in `loaded`'s verifier the newest of `lists` for each URI (older ones would
+/// only be reported as superseded) and keeps them to carry into the next load.
 fn add_status_lists(loaded: &mut Loaded, lists: &[Vec<u8>]) -> Result<()> {
+    let mut dated = Vec::with_capacity(lists.len());
     for bytes in lists {
+        let peeked = crate::licence::status_list::peek_status_list(bytes)?;
+        if let (Some(uri), Some(iat)) = (peeked.uri, peeked.iat) {
+            let newest = loaded.newest_status_lists.entry(uri.clone()).or_insert(iat);
+            *newest = iat.max(*newest);
+            dated.push((uri, iat, bytes));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    loaded.carried_status_lists.clear();
+    for (uri, iat, bytes) in dated {
+        if loaded.newest_status_lists[&uri] != iat || !seen.insert(bytes.as_slice()) {
+            continue;
+        }
         match loaded.verifier.add_status_list(bytes) {
             Ok(()) | Err(crate::Error::StatusListRefused { .. }) => {}
             Err(e) => return Err(e),
         }
-        let peeked = crate::licence::status_list::peek_status_list(bytes)?;
-        if let (Some(uri), Some(iat)) = (peeked.uri, peeked.iat) {
-            let newest = loaded.newest_status_lists.entry(uri).or_insert(iat);
-            *newest = iat.max(*newest);
-        }
+        loaded.carried_status_lists.push(bytes.clone());
     }
-    // Each token once, the latest added last; the last few hundred are enough to carry
-    // (one per URI would be: the one the verifier holds decides).
-    let mut seen = std::collections::HashSet::new();
-    let mut carried: Vec<Vec<u8>> = lists
-        .iter()
-        .rev()
-        .filter(|t| seen.insert(t.as_slice()))
-        .take(256)
-        .cloned()
-        .collect();
-    carried.reverse();
-    loaded.carried_status_lists = carried;
     Ok(())
 }
 
