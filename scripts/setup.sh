@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond Rust: the openssl CLI (interop checks), gcc, make,
 # pkg-config and valgrind (the C ABI tests), a JDK with JNA and Go (the bindings' test),
-# SoftHSM2 (the PKCS#11 tests), CJK fonts (the seal picture, the licence PDF) and the PDF
-# interop harness (pyHanko, poppler's pdfsig, qpdf) from ../shared/interop.
+# SoftHSM2 (the PKCS#11 tests), CJK fonts (the seal picture, the licence PDF), Chromium with
+# its WebDriver (the web page's browser test) and the PDF interop harness (pyHanko, poppler's
+# pdfsig, qpdf) from ../shared/interop.
 # Safe to run again; does nothing when all are present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,9 @@ command -v go >/dev/null || need+=(golang-go)
 [ -e /usr/lib/softhsm/libsofthsm2.so ] || need+=(softhsm2)
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 [ -e /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] || need+=(fonts-droid-fallback)
+# The web page's browser test (cli/tests/serve_browser.rs): headless Chromium and chromedriver.
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -29,7 +29,8 @@ const T = {
     badToken: "令牌无效", checking: "正在核对令牌…",
     operator: (op, roles) => `操作员：${op}；权限：${roles}`, sep: "、",
     role: { verify: "验证", issue: "签发", revoke: "吊销", admin: "管理" },
-    statusName: { "07": "吊销", "03": "撤销", "04": "注销" },
+    statusName: { "01": "有效", "02": "暂扣", "03": "撤销", "04": "注销", "05": "失效", "06": "转出", "07": "吊销",
+      "99": "其他" },
     revoked: (id, st) => `证照 ${id} 的状态已改为：${st}`,
   },
   en: {
@@ -62,7 +63,8 @@ const T = {
     badAt: "The time is not valid", badToken: "Invalid token", checking: "Checking the token…",
     operator: (op, roles) => `Operator: ${op}; roles: ${roles}`, sep: ", ",
     role: { verify: "verify", issue: "issue", revoke: "revoke", admin: "admin" },
-    statusName: { "07": "revoked", "03": "withdrawn", "04": "cancelled" },
+    statusName: { "01": "valid", "02": "suspended", "03": "withdrawn", "04": "cancelled", "05": "lapsed",
+      "06": "transferred out", "07": "revoked", "99": "other" },
     revoked: (id, st) => `Licence ${id} is now: ${st}`,
   },
 };
@@ -126,6 +128,7 @@ function toggleLang() {
   localStorage.setItem("eseal-lang", state.lang);
   applyLang();
   if (state.me) showWhoami();
+  if (state.issued) $("issued-status").textContent = statusText(state.issued.status);
   // The server writes the reasons in the asked language: ask again rather than mix languages.
   if (state.input) verify(state.input);
   else showIdle();
@@ -159,10 +162,19 @@ function shorten(s, n = 60) {
 
 // ---- talking to the server ----
 
-function headers(extra = {}) {
+function headers(extra = {}, withToken = true) {
   const h = { "Accept-Language": state.lang === "zh" ? "zh-CN" : "en", ...extra };
-  if (state.token) h.Authorization = `Bearer ${state.token}`;
+  if (state.token && withToken) h.Authorization = `Bearer ${state.token}`;
   return h;
+}
+
+/**
+ * Whether verification calls carry the token. The service refuses them (403) from an operator
+ * without the verify role, but answers callers without a token when it allows anonymous ones:
+ * an operator who may only issue or revoke verifies as anyone may.
+ */
+function verifyWithToken() {
+  return !state.me || can("verify");
 }
 
 /** An Error carrying the HTTP status and the server's `{"error": {"message"}}`, if any. */
@@ -178,8 +190,8 @@ async function httpError(res) {
   return err;
 }
 
-async function request(method, path, { body, type, json, extra } = {}) {
-  const h = headers(extra);
+async function request(method, path, { body, type, json, extra, withToken } = {}) {
+  const h = headers(extra, withToken);
   if (json !== undefined) {
     body = JSON.stringify(json);
     type = "application/json";
@@ -346,7 +358,9 @@ async function verify(input) {
   setVerdict("busy", null, t("busy"), "");
   revealVerdict();
   try {
-    const res = await request("POST", withAt("/v1/verify", input.at), { body: input.body, type: input.type });
+    const res = await request("POST", withAt("/v1/verify", input.at), {
+      body: input.body, type: input.type, withToken: verifyWithToken(),
+    });
     const report = await res.json();
     if (seq !== state.seq) return;
     state.report = report;
@@ -395,7 +409,7 @@ async function downloadReport() {
   button.disabled = true;
   try {
     const res = await request("POST", withAt("/v1/verify/report.pdf", input.at), {
-      body: input.body, type: input.type, extra: { Accept: "application/pdf" },
+      body: input.body, type: input.type, extra: { Accept: "application/pdf" }, withToken: verifyWithToken(),
     });
     saveBlob(await res.blob(), REPORT_FILE);
   } catch (err) {
@@ -651,10 +665,15 @@ async function blobUrl(path) {
   return url;
 }
 
+/** A registry status code (LICENCE.md §1: `01` valid … `07`; `99/N` is other, list value N) in words. */
+function statusText(code) {
+  return t("statusName", String(code).split("/")[0]);
+}
+
 async function showIssued(issued) {
   for (const url of state.blobUrls.splice(0)) URL.revokeObjectURL(url);
   $("issued-id").textContent = issued.identifier;
-  $("issued-status").textContent = t("statusName", issued.status);
+  $("issued-status").textContent = statusText(issued.status);
   $("issued-qr").removeAttribute("src");
   $("issued-pdf").removeAttribute("href");
   $("issue-result").hidden = false;
@@ -676,7 +695,11 @@ async function revoke(event) {
   try {
     const res = await request("POST", `/v1/licences/${encodeURIComponent(id)}/revoke`, { json });
     const answer = await res.json();
-    setMessage($("revoke-result"), t("revoked", answer.identifier, t("statusName", answer.status)));
+    setMessage($("revoke-result"), t("revoked", answer.identifier, statusText(answer.status)));
+    if (state.issued?.identifier === answer.identifier) {
+      state.issued.status = answer.status;
+      $("issued-status").textContent = statusText(answer.status);
+    }
   } catch (err) {
     setMessage($("revoke-result"), errorText(err), true);
   } finally {

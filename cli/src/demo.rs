@@ -698,6 +698,9 @@ impl Demo {
         self.make_the_office_seal("seal-2")?;
 
         step("the office serves verification and issuing over HTTP: eseal serve");
+        // No status-lists/: the service signs its office's list from the registry when it
+        // starts. A copy of status-list-2.cwt, often signed in that same second, would
+        // contradict it (two lists of one URI and `iat`: STATUS_UNKNOWN, LICENCE.md §5).
         let trust = dir.join("trust");
         let office_ca = self.office.certificate().to_pem();
         for (folder, name, bytes) in [
@@ -713,11 +716,6 @@ impl Demo {
                 "trust-lists",
                 "trust-list.cwt",
                 read_file(&dir.join("trust-list.cwt"))?,
-            ),
-            (
-                "status-lists",
-                "status-list-2.cwt",
-                read_file(&dir.join("status-list-2.cwt"))?,
             ),
         ] {
             std::fs::create_dir_all(trust.join(folder)).map_err(|e| eseal::Error::io(&trust, e))?;
@@ -752,7 +750,7 @@ impl Demo {
             config = path(&dir, "eseal-serve.toml"),
         );
         write_file(&dir.join("eseal-serve.toml"), config.as_bytes())?;
-        out!("   trust/: the root, the office CA, its CRL, the trust list and status list");
+        out!("   trust/: the root, the office CA, its CRL and the trust list");
         out!("   office.json: the office (licence signer, status-list signer, new seal)");
         out!("   eseal-serve.toml: the service; tokens are stored as SHA-256 only:");
         out!("   token 窗口 01 (verify): {clerk}");
