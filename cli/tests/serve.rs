@@ -562,7 +562,7 @@ fn health_metrics_page_and_timestamps() {
     let service = serve(&[]);
     let health = get(&format!("{}/healthz", service.url), None).json();
     assert_eq!(health["status"], "ok");
-    assert_eq!(health["trust"]["files"], 6);
+    assert_eq!(health["trust"]["files"], 5);
     assert_eq!(health["trust"]["trust_list_seq"], 1);
     assert_eq!(
         (health["office"].clone(), health["tsa"].clone()),

@@ -23,7 +23,6 @@ of its final state in OUT_DIR.
 """
 import base64
 import json
-import math
 import os
 import sys
 import tempfile
@@ -262,11 +261,9 @@ def office(d, ctx):
     for key, value in SURFACE.items():
         d.find_element(By.ID, f"f-{key}").send_keys(value)
     d.execute_script("document.getElementById('f-clrq').value = arguments[0]", FOUNDED)
-    next_second(ctx.started)
     d.find_element(By.ID, "issue").click()
     ident = wait(d, "document.getElementById('issued-id').textContent"
                     " || (!document.getElementById('issue-error').hidden && 'ERROR')", WAIT)
-    issued_at = time.time()  # after the service signed the list that has the new licence
     try:
         check(ident and ident != "ERROR", f"no licence issued: #issue-error is {text(d, 'issue-error')!r}")
         check(ident.startswith("1.2.156.3005.2.11100000000013338W032."), f"#issued-id is {ident!r}")
@@ -292,7 +289,6 @@ def office(d, ctx):
     check(d.execute_script("const e = document.getElementById('revoke-id'); return e.scrollWidth <= e.clientWidth"),
           "#revoke-id is too narrow to show the whole identifier")
     d.find_element(By.ID, "revoke-reason").send_keys(REVOKE_REASON)
-    next_second(issued_at)
     d.find_element(By.ID, "revoke").click()
     result = wait(d, "document.getElementById('revoke-result').textContent", WAIT)
     failed = "err" in (d.find_element(By.ID, "revoke-result").get_attribute("class") or "")
@@ -308,19 +304,6 @@ def office(d, ctx):
         no_horizontal_overflow(d)
     finally:
         screenshot(d, ctx.out, "d2-office-revoked-failed")
-
-
-def next_second(after):
-    """Sleeps until the wall clock has passed the whole second of `after` (Unix time).
-
-    The service signs its status list anew on each issue and revocation, with a `iat` in
-    whole seconds. Two changes within one second give two different lists with one `iat`,
-    which contradict each other (LICENCE.md section 5: the URI answers STATUS_UNKNOWN until
-    a newer list): the licence would verify INDETERMINATE. Until the service keeps its
-    lists' `iat` apart, the scenario lets the second turn before each change."""
-    left = math.floor(after) + 1 - time.time()
-    if left > 0:
-        time.sleep(left)
 
 
 def sign_in(d, token):
@@ -343,7 +326,6 @@ class Context:
         self.url = url if url.endswith("/") else url + "/"
         self.demo, self.out, self.clerk, self.officer = demo, out, clerk, officer
         self.work = None  # a temporary folder for the files the scenarios make
-        self.started = time.time()  # after the service signed its first status list
 
 
 def main(argv):
