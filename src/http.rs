@@ -52,12 +52,6 @@ impl Headers {
         Ok(Headers { fields, len })
     }
 
-    /// The value of the first field `name` (lower case).
-    #[cfg_attr(not(feature = "tsa-server"), allow(dead_code))]
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.all(name).next()
-    }
-
     fn all<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a str> {
         self.fields
             .iter()
@@ -551,7 +545,7 @@ mod tests {
         let msg = b"POST /tsa HTTP/1.1\r\nHost: x\r\nContent-Type: a/b\r\n\r\nbody";
         let head = parse_request_head(msg).unwrap().unwrap();
         assert_eq!(head.method, "POST");
-        assert_eq!(head.headers.header("content-type"), Some("a/b"));
+        assert_eq!(head.headers.all("content-type").next(), Some("a/b"));
         assert_eq!(head.headers.len, msg.len() - 4);
         assert_eq!(head.headers.framing(), Ok(Framing::UntilClose));
         assert_eq!(parse_request_head(b"POST / HTTP/1.1\r\nHost"), Ok(None));

@@ -142,7 +142,7 @@ pub use seal::{
 
 // CMS and RFC 3161 timestamps.
 #[cfg(feature = "tsa-server")]
-pub use cms::tsa::{Authority as TimestampAuthority, serve as serve_timestamps};
+pub use cms::tsa::Authority as TimestampAuthority;
 pub use cms::tsa::{HttpTsa, Timestamper, request_timestamp};
 pub use cms::{
     CmsVerification, DigestAlgorithm, SignOptions, SignedData, TimestampRequest, TimestampToken,

@@ -571,7 +571,7 @@ fn timestamps_from_the_command_line_pdf_levels_and_stamped_seals() {
         "1.2.156.1.1",
     )
     .unwrap();
-    let (url, _server) = eseal::cms::tsa::spawn_local(authority).unwrap();
+    let (url, _server) = eseal::serve::spawn_local(authority).unwrap();
 
     make_seal(d, "T0003", "v5.esl", &["--tsa", &url]);
     let json: serde_json::Value =

@@ -213,7 +213,7 @@ fn openssl_queries_answered(algorithm: Algorithm) {
     assert_eq!(token.signed_data().certificates().len(), 2);
 
     // The same over HTTP (RFC 3161 clause 3.4).
-    let (url, _server) = tsa::spawn_local(tsa.authority()).unwrap();
+    let (url, _server) = eseal::serve::spawn_local(tsa.authority()).unwrap();
     let (status, head, body) = post(&url, "application/timestamp-query", &query);
     assert_eq!(status, 200, "{head}");
     assert!(
@@ -269,7 +269,7 @@ fn openssl_queries_answered_by_eseal_rsa() {
 #[test]
 fn sm2_tsa_is_checked_by_eseal() {
     let tsa = Tsa::new(Algorithm::Sm2Sm3);
-    let (url, _server) = tsa::spawn_local(tsa.authority()).unwrap();
+    let (url, _server) = eseal::serve::spawn_local(tsa.authority()).unwrap();
     let request = tsa.request(DigestAlgorithm::Sm3);
     let token = tsa::request_timestamp(&url, &request, Duration::from_secs(10)).unwrap();
     let imprint = DigestAlgorithm::Sm3.digest(&tsa.data);
@@ -1209,20 +1209,28 @@ fn http_answers_the_client_understands_or_reports() {
 #[test]
 fn the_server_refuses_what_is_not_a_timestamp_query() {
     let tsa = Tsa::new(Algorithm::EcdsaP256Sha256);
-    let (url, _server) = tsa::spawn_local(tsa.authority()).unwrap();
-    let (status, head, _) = http(&url, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    let (url, _server) = eseal::serve::spawn_local(tsa.authority()).unwrap();
+    let (status, head, _) = http(
+        &url,
+        b"GET /tsa HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
     assert_eq!(status, 405);
-    assert!(head.contains("allow: post"), "{head}");
+    assert!(head.to_ascii_lowercase().contains("allow: post"), "{head}");
     let (status, _, _) = post(&url, "text/plain", b"hello");
     assert_eq!(status, 415);
     let (status, _, _) = http(
         &url,
-        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 999999\r\n\r\n",
+        b"POST /tsa HTTP/1.1\r\nHost: x\r\nContent-Type: application/timestamp-query\r\n\
+          Content-Length: 999999\r\nConnection: close\r\n\r\n",
     );
     assert_eq!(status, 413);
-    let (status, _, _) = http(&url, b"POST / HTTP/1.1\r\nHost: x\r\n\r\n");
-    assert_eq!(status, 411);
     let (status, _, _) = http(&url, b"BREW\r\n\r\n");
+    assert_eq!(status, 400);
+    // Two framings at once: refused rather than guessed at.
+    let (status, _, _) = http(
+        &url,
+        b"POST /tsa HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n",
+    );
     assert_eq!(status, 400);
     // A rejected query is still 200 with a rejection TimeStampResp (RFC 3161 clause 2.4.2).
     let (status, _, body) = post(&url, "application/timestamp-query", b"junk");
@@ -1236,7 +1244,7 @@ fn the_server_refuses_what_is_not_a_timestamp_query() {
     let der = query.to_der().unwrap();
     let mut chunked = format!(
         "POST /tsa HTTP/1.1\r\nHost: x\r\nContent-Type: application/timestamp-query\r\n\
-         Transfer-Encoding: chunked\r\n\r\n{:x}\r\n",
+         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n",
         der.len()
     )
     .into_bytes();

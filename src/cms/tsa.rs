@@ -2,8 +2,8 @@
 //! `application/timestamp-query`, answered by an `application/timestamp-reply`
 //! ([`request_timestamp`], [`HttpTsa`]), and the [`Timestamper`] trait the signers take.
 //!
-//! With the `tsa-server` feature (on with `cli`), also a timestamping authority
-//! (`Authority`) and its HTTP server (`serve`, `spawn_local`).
+//! With the `tsa-server` feature, also a timestamping authority (`Authority`), which
+//! `eseal serve` (feature `serve`) answers for over HTTP.
 //!
 //! The HTTP is [`crate::http`]'s.
 
@@ -17,9 +17,7 @@ use crate::http;
 #[cfg(feature = "tsa-server")]
 mod server;
 #[cfg(feature = "tsa-server")]
-pub use server::{
-    Authority, MAX_CONNECTIONS, MAX_REQUEST_BODY, SERVER_DEADLINE, serve, spawn_local,
-};
+pub use server::{Authority, MAX_REQUEST_BODY};
 
 /// The MIME type of a DER `TimeStampReq` (RFC 3161 clause 3.4).
 pub const CONTENT_TYPE_QUERY: &str = "application/timestamp-query";

@@ -109,13 +109,15 @@ impl AtQuery {
     }
 }
 
-/// The request's body, at most `limits.max_body` bytes, within the body deadline.
+/// The request's body, at most `limit` and `limits.max_body` bytes, within the body
+/// deadline.
 pub(crate) async fn read_body(
     state: &Shared,
     headers: &HeaderMap,
     body: Body,
+    limit: usize,
 ) -> Result<Bytes, ApiError> {
-    let limit = state.config.limits.max_body;
+    let limit = limit.min(state.config.limits.max_body);
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -292,7 +294,7 @@ async fn verify(
 ) -> Result<Response, ApiError> {
     caller.require_verify(&state.operators)?;
     let at = query.time()?;
-    let input = read_body(&state, &headers, body).await?;
+    let input = read_body(&state, &headers, body, usize::MAX).await?;
     let verified = run_verification(&state, input, at).await?;
     let mut json = report_json(&verified.report, wants_chinese(&headers));
     json["sha256"] = hex::encode(verified.sha256).into();
@@ -376,7 +378,7 @@ async fn timestamp(
             "a timestamp request is application/timestamp-query".into(),
         ));
     }
-    let request = read_body(&state, &headers, body).await?;
+    let request = read_body(&state, &headers, body, crate::cms::tsa::MAX_REQUEST_BODY).await?;
     let reply = tokio::task::spawn_blocking(move || tsa.respond(&request))
         .await
         .map_err(ApiError::internal)?;

@@ -181,6 +181,37 @@ impl Service {
     }
 }
 
+/// Serves `tsa` (and the rest of [`Config::default`]: verification trusting nothing) on
+/// 127.0.0.1 at a free port in a thread of its own, for tests and local use; returns the
+/// service's URL (`http://127.0.0.1:PORT/`) and the thread, which serves until the
+/// process ends.
+pub fn spawn_local(
+    tsa: TimestampAuthority,
+) -> Result<(String, std::thread::JoinHandle<Result<()>>)> {
+    let io = |e| crate::Error::io("127.0.0.1:0", e);
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).map_err(io)?;
+    listener.set_nonblocking(true).map_err(io)?;
+    let local = listener.local_addr().map_err(io)?;
+    let service = Service::new(Config::default(), Some(tsa))?;
+    let url = service.url(local);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| crate::Error::io("tokio runtime", e))?;
+    let thread = std::thread::Builder::new()
+        .name("eseal-serve".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener)
+                    .map_err(|e| crate::Error::io("127.0.0.1:0", e))?;
+                service.serve(listener, std::future::pending()).await
+            })
+        })
+        .map_err(|e| crate::Error::io("eseal-serve thread", e))?;
+    Ok((url, thread))
+}
+
 /// Ctrl-C or, on Unix, SIGTERM.
 async fn stop_signal() {
     #[cfg(unix)]

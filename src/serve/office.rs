@@ -302,7 +302,7 @@ async fn issue(
         ),
         None => None,
     };
-    let body = read_body(&state, &headers, body).await?;
+    let body = read_body(&state, &headers, body, usize::MAX).await?;
     let request = LicenceRequest::from_json(&body)
         .map_err(|e| ApiError::bad_request("invalid_request", e.to_string()))?;
     let at = unix_seconds(SystemTime::now());
@@ -467,7 +467,7 @@ async fn change(
     op: OpCode,
 ) -> std::result::Result<Response, ApiError> {
     let operator = caller.require(Role::Revoke)?.name.clone();
-    let body = read_body(&state, &headers, body).await?;
+    let body = read_body(&state, &headers, body, usize::MAX).await?;
     let change: Change = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request("invalid_request", e.to_string()))?;
     if change.reason.trim().is_empty() {

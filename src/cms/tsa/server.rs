@@ -1,16 +1,13 @@
-//! An RFC 3161 timestamping authority ([`Authority`]) and its HTTP server ([`serve`],
-//! [`spawn_local`]) for RFC 3161 clause 3.4 (feature `tsa-server`).
+//! An RFC 3161 timestamping authority ([`Authority`]) (feature `tsa-server`); `eseal serve`
+//! answers its HTTP transport (clause 3.4).
 
-use std::io::Write;
-use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::SystemTime;
 
 use der::asn1::{AnyRef, BitStringRef, IntRef, ObjectIdentifier, Utf8StringRef};
 use der::{Decode, Encode};
 
-use super::{CONTENT_TYPE_QUERY, CONTENT_TYPE_REPLY, Timestamper};
+use super::Timestamper;
 use crate::cms::digest::DigestAlgorithm;
 use crate::cms::sign::{SignOptions, sign_encapsulated};
 use crate::cms::timestamp::{
@@ -20,15 +17,11 @@ use crate::cms::timestamp::{
 };
 use crate::crypto::{PublicKey, Signer};
 use crate::error::{Error, Result};
-use crate::http::{Framing, MAX_HEAD, RequestHead, parse_body, parse_request_head, read_message};
 use crate::pki::{Certificate, OID_KP_TIME_STAMPING};
 
-/// The largest request body the server reads (a `TimeStampReq` is about 60–100 bytes).
+/// The largest request body the service reads for a timestamp (a `TimeStampReq` is
+/// about 60–100 bytes).
 pub const MAX_REQUEST_BODY: usize = 64 * 1024;
-/// How long the server gives one connection to send its request and take the answer.
-pub const SERVER_DEADLINE: Duration = Duration::from_secs(10);
-/// Connections the server handles at once; more are answered `503` at once.
-pub const MAX_CONNECTIONS: usize = 64;
 
 // ---------------------------------------------------------------------------------------
 // The authority
@@ -249,246 +242,6 @@ impl Timestamper for Authority {
     fn timestamp(&self, algorithm: DigestAlgorithm, digest: &[u8]) -> Result<Vec<u8>> {
         Authority::timestamp(self, algorithm, digest).map(|token| token.der().to_vec())
     }
-}
-
-// ---------------------------------------------------------------------------------------
-// Server
-// ---------------------------------------------------------------------------------------
-
-/// Serves `authority` over HTTP on `listener` (RFC 3161 clause 3.4) until the process
-/// ends: `POST` with an `application/timestamp-query` body (any path) is answered `200`
-/// with the `application/timestamp-reply` of [`Authority::respond`]; a rejected request
-/// is still a `200` with a rejection `TimeStampResp`, as clause 2.4.2 intends.
-///
-/// Each connection gets a thread, at most [`MAX_CONNECTIONS`] at once (more are answered
-/// `503`), one request (`Connection: close`), a body of at most [`MAX_REQUEST_BODY`]
-/// bytes (else `413`) and [`SERVER_DEADLINE`] to send it and take the answer (else
-/// `408` or a closed connection). Other methods are `405`, other content types `415`,
-/// malformed requests `400`.
-///
-/// Returns only when the listener cannot be used (`Err`).
-pub fn serve(listener: TcpListener, authority: Arc<Authority>) -> Result<()> {
-    let local = listener
-        .local_addr()
-        .map_err(|e| Error::io("TSA listener", e))?;
-    let active = Arc::new(AtomicUsize::new(0));
-    loop {
-        let stream = match listener.accept() {
-            Ok((stream, _)) => stream,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) if is_fatal_accept_error(&e) => {
-                return Err(Error::io(format!("TSA listener {local}"), e));
-            }
-            Err(_) => {
-                // Out of descriptors or a connection reset before accept: wait, go on.
-                std::thread::sleep(Duration::from_millis(50));
-                continue;
-            }
-        };
-        if active.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
-            active.fetch_sub(1, Ordering::SeqCst);
-            let mut stream = stream;
-            let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
-            let _ = write_response(
-                &mut stream,
-                503,
-                "Service Unavailable",
-                "text/plain",
-                b"busy\n",
-            );
-            continue;
-        }
-        let slot = Slot(active.clone());
-        let authority = authority.clone();
-        // A failed spawn drops the closure: the slot is released and the connection closed.
-        let _ = std::thread::Builder::new()
-            .name("eseal-tsa-conn".into())
-            .spawn(move || {
-                let _slot = slot;
-                handle(stream, &authority);
-            });
-    }
-}
-
-/// Errors after which accepting cannot work again.
-fn is_fatal_accept_error(e: &std::io::Error) -> bool {
-    matches!(
-        e.kind(),
-        std::io::ErrorKind::InvalidInput | std::io::ErrorKind::NotConnected
-    )
-}
-
-/// One connection slot of the server, released when dropped.
-struct Slot(Arc<AtomicUsize>);
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-/// A parsed HTTP request.
-struct HttpRequest {
-    method: String,
-    content_type: Option<String>,
-    body: Vec<u8>,
-}
-
-/// Why a request gets no timestamp: the status to answer with.
-struct HttpRefusal(u16, &'static str, String);
-
-/// Reads one request from `stream` and answers it.
-fn handle(mut stream: TcpStream, authority: &Authority) {
-    let deadline = Instant::now() + SERVER_DEADLINE;
-    let _ = stream.set_nodelay(true);
-    let _ = stream.set_write_timeout(Some(SERVER_DEADLINE));
-    let Ok(mut reader) = stream.try_clone() else {
-        return;
-    };
-    let mut refusal = None;
-    let mut sent_continue = false;
-    let request = read_message(
-        &mut reader,
-        deadline,
-        MAX_HEAD + MAX_REQUEST_BODY,
-        |buf, eof| {
-            let Some(RequestHead { method, headers }) = parse_request_head(buf)? else {
-                return Ok(None);
-            };
-            let framing = match headers.framing()? {
-                Framing::UntilClose if method == "POST" => {
-                    refusal = Some(HttpRefusal(
-                        411,
-                        "Length Required",
-                        "no Content-Length".into(),
-                    ));
-                    return Ok(Some(None));
-                }
-                Framing::UntilClose => Framing::Length(0),
-                framing => framing,
-            };
-            if let Framing::Length(n) = framing
-                && n > MAX_REQUEST_BODY
-            {
-                refusal = Some(HttpRefusal(
-                    413,
-                    "Content Too Large",
-                    format!("at most {MAX_REQUEST_BODY} bytes"),
-                ));
-                return Ok(Some(None));
-            }
-            if !sent_continue
-                && headers
-                    .header("expect")
-                    .is_some_and(|e| e.eq_ignore_ascii_case("100-continue"))
-            {
-                sent_continue = true;
-                let _ = stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n");
-            }
-            let body = parse_body(framing, &buf[headers.len..], eof)?;
-            if body.as_ref().is_some_and(|b| b.len() > MAX_REQUEST_BODY) {
-                refusal = Some(HttpRefusal(
-                    413,
-                    "Content Too Large",
-                    format!("at most {MAX_REQUEST_BODY} bytes"),
-                ));
-                return Ok(Some(None));
-            }
-            Ok(body.map(|body| {
-                Some(HttpRequest {
-                    method,
-                    content_type: headers.header("content-type").map(str::to_string),
-                    body,
-                })
-            }))
-        },
-    );
-    let answer = match (request, refusal) {
-        (_, Some(refusal)) => Err(refusal),
-        (Ok(Some(request)), None) => check_request(request),
-        (Ok(None), None) => Err(HttpRefusal(400, "Bad Request", "no request".into())),
-        (Err(e), None) if e.kind() == std::io::ErrorKind::TimedOut => Err(HttpRefusal(
-            408,
-            "Request Timeout",
-            "the request did not arrive in time".into(),
-        )),
-        (Err(e), None) if e.kind() == std::io::ErrorKind::InvalidData => {
-            Err(HttpRefusal(400, "Bad Request", e.to_string()))
-        }
-        // The peer went away: nobody to answer.
-        (Err(_), None) => return,
-    };
-    let _ = match answer {
-        Ok(query) => {
-            let reply = authority.respond(&query);
-            write_response(&mut stream, 200, "OK", CONTENT_TYPE_REPLY, &reply)
-        }
-        Err(HttpRefusal(status, reason, text)) => {
-            let text = format!("{text}\n");
-            write_response(&mut stream, status, reason, "text/plain", text.as_bytes())
-        }
-    };
-    let _ = stream.shutdown(std::net::Shutdown::Write);
-}
-
-/// The `TimeStampReq` of a well-formed timestamp query.
-fn check_request(request: HttpRequest) -> std::result::Result<Vec<u8>, HttpRefusal> {
-    if request.method != "POST" {
-        return Err(HttpRefusal(
-            405,
-            "Method Not Allowed",
-            "POST an application/timestamp-query".into(),
-        ));
-    }
-    if let Some(content_type) = &request.content_type {
-        let essence = content_type.split(';').next().unwrap_or_default().trim();
-        if !essence.eq_ignore_ascii_case(CONTENT_TYPE_QUERY) {
-            return Err(HttpRefusal(
-                415,
-                "Unsupported Media Type",
-                format!("{content_type} is not {CONTENT_TYPE_QUERY}"),
-            ));
-        }
-    }
-    Ok(request.body)
-}
-
-fn write_response(
-    stream: &mut TcpStream,
-    status: u16,
-    reason: &str,
-    content_type: &str,
-    body: &[u8],
-) -> std::io::Result<()> {
-    let mut message = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\n\
-         Content-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n",
-        body.len()
-    );
-    if status == 405 {
-        message.push_str("Allow: POST\r\n");
-    }
-    message.push_str("\r\n");
-    let mut bytes = message.into_bytes();
-    bytes.extend_from_slice(body);
-    stream.write_all(&bytes)?;
-    stream.flush()
-}
-
-/// Starts [`serve`] for `authority` on 127.0.0.1 at a free port in a thread of its own
-/// (for tests and local use) and returns its URL (`http://127.0.0.1:PORT/`) and the
-/// thread, which serves until the process ends.
-pub fn spawn_local(authority: Authority) -> Result<(String, std::thread::JoinHandle<Result<()>>)> {
-    let listener = TcpListener::bind(("127.0.0.1", 0)).map_err(|e| Error::io("127.0.0.1:0", e))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| Error::io("127.0.0.1:0", e))?;
-    let authority = Arc::new(authority);
-    let handle = std::thread::Builder::new()
-        .name("eseal-tsa".into())
-        .spawn(move || serve(listener, authority))
-        .map_err(|e| Error::io("TSA thread", e))?;
-    Ok((format!("http://{addr}/"), handle))
 }
 
 #[cfg(test)]
