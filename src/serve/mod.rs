@@ -30,6 +30,9 @@ use std::time::{Duration, SystemTime};
 
 pub use auth::Role;
 pub use config::{Config, Limits, OperatorConfig, TlsConfig, TsaConfig};
+#[cfg(feature = "test-util")]
+#[doc(hidden)]
+pub use strict::fuzz_framing;
 
 use crate::{Result, TimestampAuthority};
 

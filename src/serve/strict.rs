@@ -279,6 +279,33 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for StrictHttp1<T> {
     }
 }
 
+/// Feeds `data` (its first byte sets the size of the pieces) through the framing check as
+/// a connection would and checks what hyper would read: the input unchanged, cut where a
+/// refusal replaces the rest (the `serve_framing` fuzz target).
+#[cfg(feature = "test-util")]
+pub fn fuzz_framing(data: &[u8]) {
+    let Some((&step, input)) = data.split_first() else {
+        return;
+    };
+    let mut strict = StrictHttp1::new(());
+    for piece in input.chunks(usize::from(step).max(1)) {
+        strict.unread.extend_from_slice(piece);
+        strict.check();
+    }
+    let seen = &strict.ready;
+    if strict.position != Position::Closed {
+        assert!(input.starts_with(seen), "only checked input reaches hyper");
+        return;
+    }
+    let refusal = format!("GET {REFUSED_PATH}?reason=");
+    let at = memchr::memmem::rfind(seen, refusal.as_bytes()).expect("a refusal");
+    assert!(
+        input.starts_with(&seen[..at]),
+        "checked input, then the refusal"
+    );
+    assert!(seen.ends_with(b"Connection: close\r\n\r\n"));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
