@@ -4,8 +4,9 @@
 //! From the top: the title, the verdict of [`Report::indication`] in large coloured type
 //! (验证通过 green, 无法确认 amber, 验证失败 red), the input (name, size, SHA-256) and the
 //! validation time, then each signature entry (kind, verdict, seal, signer, signing time and
-//! its source, revocation, each reason as `code — message`), and a footer naming the eseal
-//! version and when the page was made. Chinese comes first; English follows in small print.
+//! its source, revocation, each reason as `code — message`), for a licence QR the licence's
+//! fields ([`Report::fields`]), and a footer naming the eseal version and when the page was
+//! made. Chinese comes first; English follows in small print.
 //!
 //! The page is set like the licence document (LICENCE.md §6): the [`CjkFont`] of
 //! `ESEAL_CJK_FONT` or fonts-droid-fallback, embedded as a subset with `/ToUnicode` so that
@@ -14,7 +15,7 @@
 //! prints as its ASCII stand-in (Droid Sans Fallback has no `—` or `…`), anything else as
 //! `?`. The page count never grows: text longer than its lines is cut with `…` (`...`
 //! where the font has none), and the signature entries and reasons that do not fit are
-//! counted in a last line 另有 N 项未列出.
+//! counted with the licence fields that do not in a last line 另有 N 项未列出.
 
 use std::time::SystemTime;
 
@@ -26,7 +27,8 @@ use crate::licence::document::CjkFont;
 use crate::licence::document::layout::{Glyphs, MM, PAGE, can_set};
 use crate::licence::document::pdf::{EmbeddedFont, FONT_RESOURCE, encode, show, write_pdf};
 use crate::report::{
-    Indication, Reason, Report, ReportKind, RevocationStatus, SignatureReport, Time, TimeSource,
+    Indication, LicenceField, Reason, Report, ReportKind, RevocationStatus, SignatureReport, Time,
+    TimeSource,
 };
 
 /// What the verification report says about the input besides the report: what the
@@ -115,6 +117,8 @@ const MAX_CHARS: usize = 400;
 const MAX_ENTRIES: usize = 32;
 /// The most reasons of one entry considered.
 const MAX_REASONS: usize = 24;
+/// The most licence fields considered.
+const MAX_FIELDS: usize = 48;
 
 /// The mark where text is cut, and its stand-in.
 const ELLIPSIS: (char, &str) = ('…', "...");
@@ -216,6 +220,10 @@ struct Sheet {
     entries: Vec<Entry>,
     /// Entries beyond [`MAX_ENTRIES`].
     more_entries: usize,
+    /// The licence's fields, one row each.
+    fields: Vec<Row>,
+    /// Fields beyond [`MAX_FIELDS`].
+    more_fields: usize,
     footer: (String, String),
     /// The mark where text is cut.
     ellipsis: &'static str,
@@ -282,12 +290,15 @@ fn row(zh: &str, en: &'static str, paras: Vec<Para>) -> Row {
 impl Sheet {
     fn new(report: &Report, document: &ReportDocument<'_>, generated: Time, p: &Printable) -> Self {
         let entries = report.signatures.iter().take(MAX_ENTRIES);
+        let fields = report.fields.iter().take(MAX_FIELDS);
         let version = env!("CARGO_PKG_VERSION");
         Sheet {
             verdict: verdict(report.indication()),
             document: document_rows(report, document, p),
             entries: entries.enumerate().map(|(i, s)| entry(i, s, p)).collect(),
             more_entries: report.signatures.len().saturating_sub(MAX_ENTRIES),
+            fields: fields.map(|f| field(f, p)).collect(),
+            more_fields: report.fields.len().saturating_sub(MAX_FIELDS),
             footer: (
                 p.text(&format!(
                     "本报告由 eseal {version} 生成于 {generated}；核验结果以报告所列时间为准"
@@ -309,8 +320,8 @@ impl Sheet {
         let (zh, en) = not_listed(0);
         texts.extend([zh, en, "0123456789".to_owned()]);
         texts.push(self.ellipsis.to_owned());
-        texts.extend(DOCUMENT_HEADING.map(str::to_owned));
-        let mut rows: Vec<&Row> = self.document.iter().collect();
+        texts.extend(DOCUMENT_HEADING.iter().chain(&LICENCE_HEADING).map(|t| t.to_string()));
+        let mut rows: Vec<&Row> = self.document.iter().chain(&self.fields).collect();
         for entry in &self.entries {
             texts.extend([entry.heading.0.clone(), entry.heading.1.clone()]);
             rows.extend(entry.rows.iter().chain(&entry.reasons));
@@ -327,6 +338,7 @@ impl Sheet {
 
 const TITLE: (&str, &str) = ("验证报告", "Verification report");
 const DOCUMENT_HEADING: [&str; 2] = ["验证对象", "What was verified"];
+const LICENCE_HEADING: [&str; 2] = ["证照信息", "Licence"];
 
 /// The last line when items do not fit: 另有 N 项未列出, and the English.
 fn not_listed(count: usize) -> (String, String) {
@@ -416,6 +428,22 @@ fn reason(index: usize, reason: &Reason, p: &Printable) -> Row {
             p.para(&zh, Style::Value(INK), 3),
             p.para(&reason.to_string(), Style::Small, 2),
         ],
+    }
+}
+
+/// A licence field: the labels every licence has in Chinese over English, a template's
+/// label as it is.
+fn field(field: &LicenceField, p: &Printable) -> Row {
+    let (zh, en) = match field.label.as_str() {
+        "identifier" => ("证照标识", "Identifier"),
+        "name" => ("证照名称", "Name"),
+        "holder" => ("持证主体", "Holder"),
+        "number" => ("证照编号", "Number"),
+        label => (label, ""),
+    };
+    Row {
+        label: Some((p.text(zh), en)),
+        paras: vec![p.para(&field.value, Style::Value(INK), 2)],
     }
 }
 
@@ -521,7 +549,8 @@ fn layout(sheet: &Sheet, m: &Measure<'_>) -> Placed {
     for row in &sheet.document {
         y = set_row(row, m).place(y, &mut placed);
     }
-    let mut omitted = sheet.more_entries;
+    let mut omitted = sheet.more_entries + sheet.more_fields;
+    let mut full = false;
     for (i, entry) in sheet.entries.iter().enumerate() {
         let after = sheet.entries.len() - i - 1;
         match place_entry(entry, y, m, &mut placed) {
@@ -531,14 +560,20 @@ fn layout(sheet: &Sheet, m: &Measure<'_>) -> Placed {
             }
             Fitted::Cut(reasons) => {
                 omitted += reasons + entry.more_reasons + after;
+                full = true;
                 break;
             }
             Fitted::Nothing => {
                 omitted += 1 + after;
+                full = true;
                 break;
             }
         }
     }
+    omitted += match full {
+        true => sheet.fields.len(),
+        false => place_fields(&sheet.fields, y, m, &mut placed),
+    };
     if omitted > 0 {
         let (zh, en) = not_listed(omitted);
         let y = FLOOR - 4.0 * MM;
@@ -607,18 +642,22 @@ impl SetRow {
     }
 }
 
+/// Breaks a row into lines: the label in its column, the value's paragraphs (empty ones
+/// left out) in the other, the row as high as the higher column.
 fn set_row(row: &Row, m: &Measure<'_>) -> SetRow {
     let mut lines = Vec::new();
     let mut column = |x: f32, width: f32, paras: &[(&str, Style, usize)]| {
-        let mut below = 0.0;
-        for (i, &(text, style, max_lines)) in paras.iter().enumerate() {
+        let (mut below, mut descent, mut first) = (0.0, 0.0, true);
+        for &(text, style, max_lines) in paras.iter().filter(|p| !p.0.is_empty()) {
             let size = style.size();
-            for (j, line) in m.fit(text, size, width, max_lines).into_iter().enumerate() {
-                below += if i == 0 && j == 0 { size } else { leading(size) };
+            for line in m.fit(text, size, width, max_lines) {
+                below += if first { size } else { leading(size) };
+                first = false;
                 lines.push((x, below, size, style.colour(), line));
             }
+            descent = 0.3 * size;
         }
-        below + 0.3 * paras.last().map_or(0.0, |p| p.1.size())
+        below + descent
     };
     let label_height = row.label.as_ref().map_or(0.0, |(zh, en)| {
         let paras = [(zh.as_str(), Style::Value(INK), 2), (*en, Style::Small, 1)];
@@ -662,14 +701,41 @@ fn place_entry(entry: &Entry, y: f32, m: &Measure<'_>, placed: &mut Placed) -> F
     for row in rows {
         y = row.place(y, placed);
     }
-    for (i, reason) in entry.reasons.iter().enumerate() {
-        let set = set_row(reason, m);
+    match place_rows(&entry.reasons, y, m, placed) {
+        Ok(next) => Fitted::Whole(next),
+        Err(omitted) => Fitted::Cut(omitted),
+    }
+}
+
+/// Places `rows` from `y` down as far as they fit; returns the top of what follows, or
+/// how many did not fit.
+fn place_rows(
+    rows: &[Row],
+    mut y: f32,
+    m: &Measure<'_>,
+    placed: &mut Placed,
+) -> std::result::Result<f32, usize> {
+    for (i, row) in rows.iter().enumerate() {
+        let set = set_row(row, m);
         if y - set.height < FLOOR {
-            return Fitted::Cut(entry.reasons.len() - i);
+            return Err(rows.len() - i);
         }
         y = set.place(y, placed);
     }
-    Fitted::Whole(y)
+    Ok(y)
+}
+
+/// Places the licence fields under their heading from `y` down, the heading only with
+/// a first field; returns how many fields did not fit.
+fn place_fields(fields: &[Row], y: f32, m: &Measure<'_>, placed: &mut Placed) -> usize {
+    let Some(first) = fields.first() else {
+        return 0;
+    };
+    if y - ENTRY_GAP - HEADING_HEIGHT - set_row(first, m).height < FLOOR {
+        return fields.len();
+    }
+    let y = heading(LICENCE_HEADING, y - ENTRY_GAP, m, placed);
+    place_rows(fields, y, m, placed).err().unwrap_or(0)
 }
 
 /// The rule and the two lines at the bottom.

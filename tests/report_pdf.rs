@@ -189,3 +189,61 @@ fn long_and_unprintable_text_is_cut_and_replaced() {
         "{text}"
     );
 }
+
+#[test]
+fn a_licence_qr_is_reported_with_its_fields() {
+    let dir = Path::new("test-vectors/licence");
+    let case: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("cases/es256-business.json")).unwrap())
+            .unwrap();
+    let qr = case["PREFIX"].as_str().unwrap();
+    let at = parse_rfc3339("2026-06-02T00:00:00Z").unwrap();
+    let mut verifier = Verifier::new();
+    verifier
+        .add_anchors(&std::fs::read(dir.join("root.pem")).unwrap())
+        .unwrap();
+    verifier
+        .add_trust_list(&std::fs::read(dir.join("trust-list.cwt")).unwrap(), at)
+        .unwrap();
+    verifier
+        .add_status_list(&std::fs::read(dir.join("status-list.cwt")).unwrap())
+        .unwrap();
+    let report = verifier.verify(qr.as_bytes(), at).unwrap();
+    assert_eq!(report.indication(), Some(Indication::TotalPassed));
+    let labels: Vec<&str> = report.fields.iter().map(|f| f.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        ["identifier", "name", "holder", "number", "fr", "lx", "zb"]
+    );
+    let text = checked_text(&render(&report, qr.as_bytes(), "licence QR"));
+    assert_says(
+        &text,
+        &[
+            "验证通过",
+            "licence QR",
+            "第 1 项",
+            "电子证照",
+            "证照信息",
+            "证照标识",
+            // The identifier, wrapped: its first line.
+            "1.2.156.3005.2.11100000000013338W032.11220000013544541J",
+            "证照名称",
+            "营业执照",
+            "持证主体",
+            "长春某某科技发展有限公司",
+            "张三",
+        ],
+    );
+    assert!(!text.contains("未列出"), "{text}");
+
+    // Fields past the page are counted, the entry above them kept.
+    let mut long = report.clone();
+    for i in 0..60 {
+        long.fields
+            .push(eseal::LicenceField::new(format!("附加项{i}"), "值"));
+    }
+    let text = checked_text(&render(&long, qr.as_bytes(), "licence QR"));
+    // 7 + 60 fields, 12 on the page.
+    assert_says(&text, &["第 1 项", "附加项4", "另有 55 项未列出"]);
+    assert!(!text.contains("附加项5"), "{text}");
+}
