@@ -25,7 +25,7 @@
 //!
 //! - **Verify**: [`Verifier`], [`Report`], [`verify_pdf`], [`verify_ofd`],
 //!   [`verify_seal_signature`], [`verify_licence_qr`], [`TrustStore`] for certificate paths
-//!   as of a time.
+//!   as of a time; [`verification_report_pdf`] prints a report on one page.
 //! - **Keys**: the [`Signer`] trait, [`SoftwareKey`], `Pkcs11Signer` (feature `pkcs11`),
 //!   [`Algorithm`] (SM2/SM3, ECDSA, Ed25519, RSA), [`verify_signature`].
 //! - **An office's PKI**: [`issue_root`], [`issue_certificate`] with a [`Profile`] per
@@ -94,7 +94,8 @@ macro_rules! internal_modules {
 }
 
 internal_modules!(
-    cms, crypto, fsio, licence, ofd, pdf, pki, registry, report, seal, verifier, verify,
+    cms, crypto, fsio, licence, ofd, pdf, pki, registry, report, report_pdf, seal, verifier,
+    verify,
 );
 mod deflate;
 mod error;
@@ -110,6 +111,7 @@ pub use report::{
     ModificationLevel, Reason, Report, ReportKind, Revocation, RevocationStatus,
     SCHEMA_VERSION as REPORT_SCHEMA_VERSION, SignatureReport, SubIndication, Time, TimeSource,
 };
+pub use report_pdf::{ReportDocument, verification_report_pdf};
 pub use verifier::Verifier;
 pub use verify::{
     DocumentOptions, LicenceReport, is_licence_qr, licence_format_failure, licence_qr_in,

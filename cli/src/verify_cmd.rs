@@ -1,6 +1,6 @@
 //! `eseal verify`: check what a file holds as of a time and report.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use eseal::{
@@ -64,6 +64,11 @@ pub struct Args {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// Also write the printable verification report (验证报告, one A4 page in Chinese
+    /// and English: the verdict, the input's name, size and SHA-256, each signature) as a
+    /// PDF to this file. Needs the CJK font (`ESEAL_CJK_FONT`, else fonts-droid-fallback).
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
     /// For an OFD `Type="Sign"` signature without a certificate (bare SM2): the signer's
     /// certificate (PEM or DER); repeatable.
     #[arg(long)]
@@ -100,7 +105,7 @@ pub fn run(args: Args) -> eseal::Result<u8> {
         None => None,
     };
     if let Some(qr) = args.input.to_str().filter(|s| is_licence_qr(s)) {
-        return verify_licence(&args, qr, &store, at);
+        return verify_licence(&args, qr, &store, at, Input::Text(qr));
     }
     let mut options = DocumentOptions {
         data: data.as_deref(),
@@ -117,25 +122,28 @@ pub fn run(args: Args) -> eseal::Result<u8> {
     if let Some(file) = crate::open_file(&args.input, crate::max_document())? {
         let head = crate::read_head(&file, &args.input, 1024)?;
         if head.starts_with(b"PK\x03\x04") {
-            let package = eseal::OfdPackage::open(file).map_err(|e| in_file(e, &args.input))?;
+            let opened = file
+                .try_clone()
+                .map_err(|e| eseal::Error::io(&args.input, e))?;
+            let package = eseal::OfdPackage::open(opened).map_err(|e| in_file(e, &args.input))?;
             if package.contains("/OFD.xml") {
                 let report = eseal::verify_ofd(&package, &store, at, &options.ofd)?;
-                return Ok(print_report(&args, &report));
+                return print_report(&args, &report, Input::File(&file));
             }
         } else if memchr::memmem::find(&head, b"%PDF-").is_some() && licence_qr_in(&head).is_none()
         {
             let report =
                 eseal::verify_pdf_file(&file, &store, at).map_err(|e| in_file(e, &args.input))?;
-            return Ok(print_report(&args, &report));
+            return print_report(&args, &report, Input::File(&file));
         }
     }
     let mapped = crate::read_large_file(&args.input, crate::max_document())?;
     let input = &mapped[..];
     if let Some(qr) = licence_qr_in(input) {
-        return verify_licence(&args, qr, &store, at);
+        return verify_licence(&args, qr, &store, at, Input::Bytes(input));
     }
     let report = verify_document(input, &store, at, &options)?;
-    Ok(print_report(&args, &report))
+    print_report(&args, &report, Input::Bytes(input))
 }
 
 /// `error` with the input's path when it is an I/O error of the file read.
@@ -152,10 +160,16 @@ fn in_file(error: eseal::Error, path: &std::path::Path) -> eseal::Error {
 /// Verifies a licence QR against the trust list (verified with the `--trust` anchors, not
 /// older than `--min-seq` and the `--trust-list-state`) and the status lists given. A QR
 /// that does not decode is reported as such whatever else was given.
-fn verify_licence(args: &Args, qr: &str, store: &TrustStore, at: SystemTime) -> eseal::Result<u8> {
+fn verify_licence(
+    args: &Args,
+    qr: &str,
+    store: &TrustStore,
+    at: SystemTime,
+    input: Input<'_>,
+) -> eseal::Result<u8> {
     let Some(path) = &args.trust_list else {
         if let Some(failed) = licence_format_failure(qr, at) {
-            return Ok(print_report(args, &failed.report));
+            return print_report(args, &failed.report, input);
         }
         return Err(eseal::Error::Invalid(
             "a licence QR is verified against a --trust-list".into(),
@@ -192,10 +206,79 @@ fn verify_licence(args: &Args, qr: &str, store: &TrustStore, at: SystemTime) -> 
         state.record(trust)?;
     }
     let verified = verify_licence_report(qr, trust.as_ref().map_err(Clone::clone), &lists, at);
-    Ok(print_report(args, &verified.report))
+    print_report(args, &verified.report, input)
 }
 
-fn print_report(args: &Args, report: &Report) -> u8 {
+/// The bytes that were verified, which the `--report` page names.
+#[derive(Clone, Copy)]
+enum Input<'a> {
+    /// A licence QR given on the command line.
+    Text(&'a str),
+    /// The input file, verified where it lies.
+    File(&'a std::fs::File),
+    /// The input read whole: a file or standard input.
+    Bytes(&'a [u8]),
+}
+
+/// Writes the `--report` page of `report` about `input`, atomically.
+fn write_report_pdf(
+    args: &Args,
+    path: &Path,
+    report: &Report,
+    input: Input<'_>,
+) -> eseal::Result<()> {
+    let (sha256, size) = match input {
+        Input::Text(text) => digest(text.as_bytes()),
+        Input::File(file) => file_digest(file, &args.input)?,
+        Input::Bytes(bytes) => digest(bytes),
+    };
+    let file_name = args.input.file_name().map(|n| n.to_string_lossy());
+    let name = match input {
+        Input::Text(_) => Some("licence QR"),
+        _ if args.input.as_os_str() == "-" => None,
+        _ => file_name.as_deref(),
+    };
+    let mut document = eseal::ReportDocument::new(sha256, size);
+    if let Some(name) = name {
+        document = document.name(name);
+    }
+    crate::write_file(path, &eseal::verification_report_pdf(report, &document)?)
+}
+
+/// SHA-256 and size of `bytes`.
+fn digest(bytes: &[u8]) -> ([u8; 32], u64) {
+    use sha2::Digest as _;
+    (sha2::Sha256::digest(bytes).into(), bytes.len() as u64)
+}
+
+/// SHA-256 and size of the whole of `file` (read from its start), the input at `path`.
+fn file_digest(mut file: &std::fs::File, path: &Path) -> eseal::Result<([u8; 32], u64)> {
+    use sha2::Digest as _;
+    use std::io::{Read, Seek};
+    let io = |e| eseal::Error::io(path, e);
+    file.seek(std::io::SeekFrom::Start(0)).map_err(io)?;
+    let (mut hash, mut size) = (sha2::Sha256::new(), 0u64);
+    let mut buffer = vec![0; 1 << 16];
+    loop {
+        match file.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => {
+                hash.update(&buffer[..n]);
+                size += n as u64;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io(e)),
+        }
+    }
+    Ok((hash.finalize().into(), size))
+}
+
+/// Writes the `--report` page if asked for, prints the report and gives the exit code of
+/// its verdict.
+fn print_report(args: &Args, report: &Report, input: Input<'_>) -> eseal::Result<u8> {
+    if let Some(path) = &args.report {
+        write_report_pdf(args, path, report, input)?;
+    }
     if args.json {
         out!(
             "{}",
@@ -210,7 +293,7 @@ fn print_report(args: &Args, report: &Report) -> u8 {
         };
         print_human(label, report);
     }
-    report.exit_code() as u8
+    Ok(report.exit_code() as u8)
 }
 
 fn print_human(input: &str, report: &Report) {

@@ -13,9 +13,9 @@ use super::{CjkFont, LicenceDocument};
 use crate::error::{Error, Result};
 
 /// Points per millimetre.
-pub(super) const MM: f32 = 72.0 / 25.4;
+pub(crate) const MM: f32 = 72.0 / 25.4;
 /// A4 portrait, in points.
-pub(super) const PAGE: [f32; 2] = [595.276, 841.89];
+pub(crate) const PAGE: [f32; 2] = [595.276, 841.89];
 /// Left and right margin of the text.
 pub(super) const MARGIN: f32 = 22.0 * MM;
 /// Inset of the page frame.
@@ -84,12 +84,6 @@ impl<'a> Page<'a> {
             qr,
             remapper,
         })
-    }
-
-    /// The subset font program: the glyphs used, renumbered by [`Page::remapper`].
-    pub(super) fn subset(&self, font: &CjkFont) -> Result<Vec<u8>> {
-        subsetter::subset(&font.data, font.index, &self.remapper)
-            .map_err(|e| Error::malformed("font", format!("subsetting failed: {e}")))
     }
 }
 
@@ -161,14 +155,14 @@ impl Glyph {
 }
 
 /// The glyphs of every character the document prints.
-pub(super) struct Glyphs {
+pub(crate) struct Glyphs {
     pub(super) by_char: BTreeMap<char, Glyph>,
 }
 
 impl Glyphs {
     /// Looks up each character of `texts` (line breaks aside); the first one missing from
     /// the font, in reading order, is the error.
-    fn new(face: &Face<'_>, texts: &[String]) -> Result<Self> {
+    pub(crate) fn new(face: &Face<'_>, texts: &[String]) -> Result<Self> {
         let mut by_char = BTreeMap::new();
         for c in texts.iter().flat_map(|t| t.chars()).filter(|&c| c != '\n') {
             if by_char.contains_key(&c) {
@@ -186,7 +180,7 @@ impl Glyphs {
         Ok(Glyphs { by_char })
     }
 
-    pub(super) fn ids(&self) -> Vec<u16> {
+    pub(crate) fn ids(&self) -> Vec<u16> {
         self.by_char.values().map(|g| g.id).collect()
     }
 
@@ -195,14 +189,14 @@ impl Glyphs {
     }
 
     /// The width of `text` in points at `size`.
-    pub(super) fn width(&self, text: &str, size: f32) -> f32 {
+    pub(crate) fn width(&self, text: &str, size: f32) -> f32 {
         text.chars().map(|c| self.advance(c)).sum::<f32>() * size
     }
 
     /// Breaks `text` into lines at most `max` points wide at `size`: at any character
     /// boundary next to CJK text, at spaces, inside a Latin word only when it fills a line;
     /// closing punctuation stays on its line, `\n` always breaks.
-    fn wrap(&self, text: &str, size: f32, max: f32) -> Vec<String> {
+    pub(crate) fn wrap(&self, text: &str, size: f32, max: f32) -> Vec<String> {
         text.split('\n')
             .flat_map(|paragraph| self.wrap_paragraph(paragraph, size, max))
             .collect()
@@ -249,6 +243,12 @@ impl Glyphs {
         }
         lines
     }
+}
+
+/// Whether `face` sets `c`: with its own glyph, or with the fullwidth form of printable
+/// ASCII as [`Glyphs::new`] does.
+pub(crate) fn can_set(face: &Face<'_>, c: char) -> bool {
+    glyph_id(face, c).is_some() || fullwidth(c).and_then(|f| glyph_id(face, f)).is_some()
 }
 
 fn glyph_id(face: &Face<'_>, c: char) -> Option<ttf_parser::GlyphId> {

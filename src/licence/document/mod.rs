@@ -30,9 +30,9 @@ use ttf_parser::Face;
 
 use crate::error::{Error, Result};
 
-mod layout;
+pub(crate) mod layout;
 mod ofd;
-mod pdf;
+pub(crate) mod pdf;
 mod sfnt;
 
 pub use ofd::{RenderedOfd, render_ofd};
@@ -116,7 +116,14 @@ impl CjkFont {
         Self::from_file(&path)
     }
 
-    fn face(&self) -> Result<Face<'_>> {
+    /// The font's face, for glyph lookup and metrics.
+    pub(crate) fn face(&self) -> Result<Face<'_>> {
         Face::parse(&self.data, self.index).map_err(|e| Error::malformed("font", e))
+    }
+
+    /// The subset font program: the glyphs `remapper` holds, renumbered by it.
+    pub(crate) fn subset(&self, remapper: &subsetter::GlyphRemapper) -> Result<Vec<u8>> {
+        subsetter::subset(&self.data, self.index, remapper)
+            .map_err(|e| Error::malformed("font", format!("subsetting failed: {e}")))
     }
 }

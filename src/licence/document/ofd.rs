@@ -119,7 +119,7 @@ fn seal_boundary([x1, y1, x2, y2]: [f32; 4]) -> [f64; 4] {
 /// The subset with a `cmap` from each character printed to its glyph, and the original
 /// `OS/2` table (metrics and embedding rights).
 fn font_program(page: &Page<'_>, font: &CjkFont) -> Result<Vec<u8>> {
-    let subset = page.subset(font)?;
+    let subset = font.subset(&page.remapper)?;
     let map: BTreeMap<char, u16> = page
         .glyphs
         .by_char

@@ -18,7 +18,7 @@ use crate::pdf::Placement;
 use crate::pdf::filter::deflate;
 
 /// The font resource name on the page.
-const FONT_RESOURCE: Name<'static> = Name(b"F1");
+pub(crate) const FONT_RESOURCE: Name<'static> = Name(b"F1");
 
 /// A rendered licence: the PDF and where the office's seal belongs.
 #[derive(Clone, Debug, PartialEq)]
@@ -48,7 +48,8 @@ impl RenderedLicence {
 pub fn render_pdf(doc: &LicenceDocument, font: &CjkFont) -> Result<RenderedLicence> {
     let page = Page::new(doc, font)?;
     let content = page_content(&page);
-    let embedded = EmbeddedFont::new(&page, font)?;
+    let program = font.subset(&page.remapper)?;
+    let embedded = EmbeddedFont::new(&page.face, &page.glyphs, &page.remapper, program);
     let pdf = write_pdf(&doc.title, &content, &embedded);
     Ok(RenderedLicence {
         pdf,
@@ -57,14 +58,18 @@ pub fn render_pdf(doc: &LicenceDocument, font: &CjkFont) -> Result<RenderedLicen
 }
 
 /// A run of 2-byte glyph codes set at one horizontal scaling.
-struct Run {
+pub(crate) struct Run {
     condensed: bool,
     codes: Vec<u8>,
 }
 
 /// `text` as 2-byte codes (`Identity-H`, the glyph ids in the subset), in runs of one
 /// horizontal scaling.
-fn encode(glyphs: &Glyphs, text: &str, remapper: &subsetter::GlyphRemapper) -> Vec<Run> {
+pub(crate) fn encode(
+    glyphs: &Glyphs,
+    text: &str,
+    remapper: &subsetter::GlyphRemapper,
+) -> Vec<Run> {
     let mut runs: Vec<Run> = Vec::new();
     for glyph in text.chars().filter_map(|c| glyphs.by_char.get(&c)) {
         let Some(cid) = remapper.get(glyph.id) else {
@@ -109,7 +114,7 @@ fn page_content(page: &Page<'_>) -> Vec<u8> {
 }
 
 /// `Tj` per run, condensed runs between `Tz` operators.
-fn show(content: &mut Content, runs: &[Run]) {
+pub(crate) fn show(content: &mut Content, runs: &[Run]) {
     for run in runs {
         if run.condensed {
             content.set_horizontal_scaling(CONDENSED);
@@ -151,7 +156,7 @@ fn draw_qr(content: &mut Content, qr: &qrcode::QrCode, x: f32, y: f32, size: f32
 // The embedded font
 
 /// The subset font program and what the PDF font dictionaries say about it.
-struct EmbeddedFont {
+pub(crate) struct EmbeddedFont {
     base_font: String,
     program: Vec<u8>,
     /// Advance of each CID (= glyph id in the subset), in thousandths of an em.
@@ -164,9 +169,14 @@ struct EmbeddedFont {
 }
 
 impl EmbeddedFont {
-    fn new(page: &Page<'_>, font: &CjkFont) -> Result<Self> {
-        let (face, remapper) = (&page.face, &page.remapper);
-        let program = page.subset(font)?;
+    /// The font of a page that sets `glyphs` of `face`, `program` being the subset
+    /// [`CjkFont::subset`] made with `remapper`.
+    pub(crate) fn new(
+        face: &ttf_parser::Face<'_>,
+        glyphs: &Glyphs,
+        remapper: &subsetter::GlyphRemapper,
+        program: Vec<u8>,
+    ) -> Self {
         let scale = 1000.0 / f32::from(face.units_per_em());
         let widths = remapper
             .remapped_gids()
@@ -180,10 +190,10 @@ impl EmbeddedFont {
             .collect();
         let b = face.global_bounding_box();
         let ascent = f32::from(face.ascender()) * scale;
-        Ok(EmbeddedFont {
+        EmbeddedFont {
             base_font: format!("{}+{}", subset_tag(&program), postscript_name(face)),
             widths,
-            to_unicode: to_unicode(&page.glyphs, remapper),
+            to_unicode: to_unicode(glyphs, remapper),
             bbox: Rect::new(
                 f32::from(b.x_min) * scale,
                 f32::from(b.y_min) * scale,
@@ -196,7 +206,7 @@ impl EmbeddedFont {
                 .capital_height()
                 .map_or(ascent, |h| f32::from(h) * scale),
             program,
-        })
+        }
     }
 }
 
@@ -267,7 +277,9 @@ impl Ids {
     }
 }
 
-fn write_pdf(title: &str, content: &[u8], font: &EmbeddedFont) -> Vec<u8> {
+/// A one-page A4 PDF: the page draws `content` with `font` as [`FONT_RESOURCE`]; `title`
+/// goes in the document information.
+pub(crate) fn write_pdf(title: &str, content: &[u8], font: &EmbeddedFont) -> Vec<u8> {
     let ids = Ids::new();
     let mut pdf = Pdf::new();
     pdf.set_file_id(file_id(content, font));
