@@ -295,6 +295,28 @@ fn verifies_documents_and_licence_qrs_in_either_language() {
             .any(|f| f["label"] == "法定代表人" && f["value"] == "张三")
     );
 
+    // The printable verification report of the same input.
+    let report_pdf = format!("{}/v1/verify/report.pdf", service.url);
+    let printed = post_file(&report_pdf, None, &demo.dir.join("licence-lta.pdf"), &[]);
+    assert_eq!(printed.status, 200);
+    assert_eq!(
+        printed.header("content-type").as_deref(),
+        Some("application/pdf")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("report.pdf"), &printed.body).unwrap();
+    let text = Command::new("pdftotext")
+        .arg(dir.path().join("report.pdf"))
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout).replace(char::is_whitespace, "");
+    assert!(
+        text.contains("验证报告") && text.contains("验证通过"),
+        "{text}"
+    );
+    assert!(text.contains(&sha[..32]), "{text}");
+
     // As of a time given: before the certificates existed, the PDF cannot be trusted.
     let early = format!("{verify}?at=2020-01-01T00:00:00Z");
     let early = post_file(&early, None, &demo.dir.join("licence-lta.pdf"), &[]).json();

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{MatchedPath, Query, Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -29,6 +29,7 @@ pub(crate) fn router(state: Arc<Shared>) -> axum::Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/v1/verify", post(verify))
+        .route("/v1/verify/report.pdf", post(verify_report_pdf))
         .route("/v1/whoami", get(whoami))
         .route("/tsa", post(timestamp))
         .route(strict::REFUSED_PATH, get(refused))
@@ -299,6 +300,43 @@ async fn verify(
     let mut json = report_json(&verified.report, wants_chinese(&headers));
     json["sha256"] = hex::encode(verified.sha256).into();
     let mut response = Json(json).into_response();
+    response.extensions_mut().insert(verdict_fields(&verified));
+    Ok(response)
+}
+
+/// `POST /v1/verify/report.pdf`: the printable verification report of the body.
+async fn verify_report_pdf(
+    State(state): AppState,
+    caller: Caller,
+    Query(query): Query<AtQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    caller.require_verify(&state.operators)?;
+    let at = query.time()?;
+    let input = read_body(&state, &headers, body, usize::MAX).await?;
+    let verified = run_verification(&state, input, at).await?;
+    let report = verified.report.clone();
+    let document = crate::ReportDocument::new(verified.sha256, verified.size as u64);
+    let pdf =
+        tokio::task::spawn_blocking(move || crate::verification_report_pdf(&report, &document))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)?;
+    let mut response = (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/pdf"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"verification-report.pdf\""),
+            ),
+        ],
+        pdf,
+    )
+        .into_response();
     response.extensions_mut().insert(verdict_fields(&verified));
     Ok(response)
 }
