@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{MatchedPath, Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -395,7 +395,6 @@ async fn metrics(State(state): AppState) -> Response {
 /// with its failure info.
 async fn timestamp(
     State(state): AppState,
-    method: Method,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
@@ -404,7 +403,6 @@ async fn timestamp(
             "this service runs no timestamping authority",
         ));
     };
-    debug_assert_eq!(method, Method::POST);
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -30,17 +30,28 @@ pub enum Role {
 }
 
 impl Role {
-    /// Parses `verify`, `issue`, `revoke` or `admin`.
-    pub fn parse(text: &str) -> Result<Role> {
-        match text {
-            "verify" => Ok(Role::Verify),
-            "issue" => Ok(Role::Issue),
-            "revoke" => Ok(Role::Revoke),
-            "admin" => Ok(Role::Admin),
-            _ => Err(Error::Invalid(format!(
-                "role {text:?} is not verify, issue, revoke or admin"
-            ))),
+    const ALL: [Role; 4] = [Role::Verify, Role::Issue, Role::Revoke, Role::Admin];
+
+    /// The role's name: `verify`, `issue`, `revoke` or `admin`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Verify => "verify",
+            Role::Issue => "issue",
+            Role::Revoke => "revoke",
+            Role::Admin => "admin",
         }
+    }
+
+    /// The role named `text`.
+    pub fn parse(text: &str) -> Result<Role> {
+        Role::ALL
+            .into_iter()
+            .find(|role| role.as_str() == text)
+            .ok_or_else(|| {
+                Error::Invalid(format!(
+                    "role {text:?} is not verify, issue, revoke or admin"
+                ))
+            })
     }
 }
 
@@ -169,7 +180,11 @@ impl Caller {
             Caller::Operator(o) => Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "forbidden",
-                format!("operator {} does not have the role {role:?}", o.name).to_lowercase(),
+                format!(
+                    "operator {} does not have the role {}",
+                    o.name,
+                    role.as_str()
+                ),
             )),
         }
     }

@@ -110,20 +110,19 @@ impl TrustMaterial {
     }
 
     /// Reloads when the folder's files changed since the last attempt.
-    pub fn reload_if_changed(&self) -> bool {
+    pub fn reload_if_changed(&self) {
         let Some(dir) = &self.dir else {
-            return false;
+            return;
         };
         let now = fingerprint(dir);
         {
             let mut last = self.fingerprint.lock().unwrap_or_else(|e| e.into_inner());
             if *last == now {
-                return false;
+                return;
             }
             *last = now;
         }
         self.reload(SystemTime::now());
-        true
     }
 
     /// Reloads the folder; on failure the set in use stays and the error is kept for
