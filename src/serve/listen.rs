@@ -1,10 +1,11 @@
-//! Connections: accepted within limits (in all and per client address), TLS by rustls
-//! with optional client certificates, HTTP/1.1 or HTTP/2 by hyper, with a deadline for
-//! each request head so that slow clients cannot hold the service.
+//! Connections: queued by the kernel in a backlog deep enough for a connection flood,
+//! accepted within limits (in all and per client address), TLS by rustls with optional
+//! client certificates, HTTP/1.1 or HTTP/2 by hyper, with a deadline for each request head
+//! so that slow clients cannot hold the service.
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -13,7 +14,7 @@ use hyper_util::server::conn::auto;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use sha2::{Digest, Sha256};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
@@ -22,6 +23,45 @@ use super::auth::ClientCertificate;
 use super::config::{Limits, TlsConfig};
 use super::strict::StrictHttp1;
 use crate::{Error, Result};
+
+/// The listen backlog asked for: connections the kernel completes before the service
+/// accepts them (capped by the kernel: on Linux `net.core.somaxconn`, 4096 by default).
+/// The standard library's 128 fills up when clients dropped over their limit reconnect at
+/// once, and the kernel then drops every new SYN, a legitimate client's too, which costs it
+/// a one-second retransmission.
+const BACKLOG: u32 = 4096;
+
+/// A listener on `address` (`host:port`; the addresses it resolves to tried in turn) with
+/// a [`BACKLOG`]-deep queue.
+pub(crate) async fn bind(address: &str) -> Result<TcpListener> {
+    let io = |e| Error::io(address, e);
+    let mut failure = None;
+    for addr in tokio::net::lookup_host(address).await.map_err(io)? {
+        match listen_on(addr) {
+            Ok(listener) => return Ok(listener),
+            Err(e) => failure = Some(e),
+        }
+    }
+    Err(io(failure.unwrap_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::AddrNotAvailable,
+            "resolves to no address",
+        )
+    })))
+}
+
+fn listen_on(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    // As `TcpListener::bind`: a restarted service binds at once, its old connections in
+    // TIME_WAIT notwithstanding.
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
+}
 
 /// A TLS acceptor from the PEM files of `tls`, offering HTTP/2 and HTTP/1.1 (ALPN) and,
 /// with `client_ca`, asking for a client certificate that it verifies when one comes.
@@ -207,4 +247,53 @@ async fn serve_http<I>(
         .keep_alive_interval(Some(Duration::from_secs(30)))
         .max_concurrent_streams(64);
     let _ = builder.serve_connection_with_upgrades(io, service).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+            .expect("runtime")
+    }
+
+    #[test]
+    fn an_address_without_a_port_is_refused_by_name() {
+        match runtime().block_on(bind("127.0.0.1")) {
+            Err(Error::Io { path, .. }) => assert_eq!(path, std::path::Path::new("127.0.0.1")),
+            other => panic!("expected an I/O error, got {other:?}"),
+        }
+    }
+
+    /// While the service accepts nothing, the kernel completes as many connections as the
+    /// backlog (capped by `net.core.somaxconn`) allows; with 128 the 130th would stall.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn connections_queue_beyond_the_standard_librarys_backlog() {
+        let somaxconn: usize = std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(128);
+        let runtime = runtime();
+        let listener = runtime.block_on(bind("127.0.0.1:0")).expect("binds");
+        let address = listener.local_addr().expect("address");
+        let count = somaxconn.min(300);
+        let connections: Vec<_> = (0..count)
+            .map(|i| {
+                std::net::TcpStream::connect_timeout(&address, Duration::from_secs(5))
+                    .unwrap_or_else(|e| panic!("connection {i} of {count}: {e}"))
+            })
+            .collect();
+        let queued: std::collections::HashSet<SocketAddr> = (0..count)
+            .map(|_| runtime.block_on(listener.accept()).expect("accepts").1)
+            .collect();
+        let made = connections
+            .iter()
+            .map(|c| c.local_addr().expect("address"))
+            .collect();
+        assert_eq!(queued, made);
+    }
 }

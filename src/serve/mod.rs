@@ -88,7 +88,9 @@ impl Service {
     }
 
     /// Serves on `listener` until `shutdown` completes; reloads the trust folder on
-    /// SIGHUP and when its files change.
+    /// SIGHUP and when its files change. Give `listener` a deep backlog
+    /// (`tokio::net::TcpSocket::listen`; [`Service::run`] asks for 4096): the 128 of
+    /// `TcpListener::bind` overflows under a connection flood.
     pub async fn serve(
         self,
         listener: tokio::net::TcpListener,
@@ -127,9 +129,7 @@ impl Service {
             .map_err(|e| crate::Error::io("tokio runtime", e))?;
         runtime.block_on(async move {
             let address = self.state.config.listen.clone();
-            let listener = tokio::net::TcpListener::bind(&address)
-                .await
-                .map_err(|e| crate::Error::io(&address, e))?;
+            let listener = listen::bind(&address).await?;
             let local = listener
                 .local_addr()
                 .map_err(|e| crate::Error::io(&address, e))?;
