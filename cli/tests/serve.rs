@@ -966,3 +966,32 @@ fn the_example_configuration_reads_as_the_defaults_it_states() {
     let message = unknown.unwrap_err().to_string();
     assert!(message.contains("listen_on"), "{message}");
 }
+
+#[test]
+fn a_client_that_sends_no_request_in_time_is_dropped() {
+    let service = serve(&["--header-timeout-secs", "1"]);
+    let address = service.url.trim_start_matches("http://").to_owned();
+    for trickle in [
+        &b"POST /v1/verify HTTP/1.1\r\n"[..],
+        b"PRI * HTTP/2.0\r\n",
+        b"",
+    ] {
+        let mut stream = TcpStream::connect(&address).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let started = Instant::now();
+        for byte in trickle.iter().take(5) {
+            stream.write_all(&[*byte]).unwrap();
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        let mut rest = Vec::new();
+        let _ = stream.read_to_end(&mut rest);
+        let waited = started.elapsed();
+        assert!(
+            waited < Duration::from_secs(5),
+            "{:?}: dropped after {waited:?}",
+            String::from_utf8_lossy(trickle)
+        );
+    }
+}

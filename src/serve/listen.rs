@@ -228,8 +228,11 @@ async fn serve_http<I>(
 ) where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
+    let requested = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let first = requested.clone();
     let service =
         hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+            first.store(true, std::sync::atomic::Ordering::Relaxed);
             if let Some(certificate) = certificate {
                 request.extensions_mut().insert(certificate);
             }
@@ -246,7 +249,17 @@ async fn serve_http<I>(
         .timer(TokioTimer::new())
         .keep_alive_interval(Some(Duration::from_secs(30)))
         .max_concurrent_streams(64);
-    let _ = builder.serve_connection_with_upgrades(io, service).await;
+    let connection = builder.serve_connection_with_upgrades(io, service);
+    tokio::pin!(connection);
+    // hyper's header deadline starts once it knows HTTP/1 from HTTP/2: a first request
+    // must have come by the deadline however its bytes trickle.
+    tokio::select! {
+        _ = &mut connection => return,
+        _ = tokio::time::sleep(head_deadline) => {}
+    }
+    if requested.load(std::sync::atomic::Ordering::Relaxed) {
+        let _ = connection.await;
+    }
 }
 
 #[cfg(test)]
