@@ -2,8 +2,12 @@
 //! (test-vectors/pdf/p256) rendered with the installed CJK font, read back with poppler's
 //! pdftotext and pdfinfo and checked by qpdf.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
+
+use common::assert_says;
 
 use eseal::{Indication, Report, ReportDocument, Verifier, parse_rfc3339, verification_report_pdf};
 use sha2::{Digest, Sha256};
@@ -64,18 +68,7 @@ fn checked_text(pdf: &[u8]) -> String {
         pages.split_whitespace().collect::<Vec<_>>(),
         ["Pages:", "1"]
     );
-    let text = run("pdftotext", &["-layout", "-enc", "UTF-8", path, "-"]);
-    assert!(text.status.success());
-    String::from_utf8(text.stdout).unwrap()
-}
-
-fn assert_says(text: &str, wanted: &[&str]) {
-    for wanted in wanted {
-        assert!(
-            text.contains(wanted),
-            "the report lacks {wanted:?}:\n{text}"
-        );
-    }
+    common::pdf_text(Path::new(path))
 }
 
 #[test]

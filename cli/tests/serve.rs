@@ -305,12 +305,7 @@ fn verifies_documents_and_licence_qrs_in_either_language() {
     );
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("report.pdf"), &printed.body).unwrap();
-    let text = Command::new("pdftotext")
-        .arg(dir.path().join("report.pdf"))
-        .arg("-")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&text.stdout).replace(char::is_whitespace, "");
+    let text = common::pdf_text(&dir.path().join("report.pdf")).replace(char::is_whitespace, "");
     assert!(
         text.contains("验证报告") && text.contains("验证通过"),
         "{text}"
@@ -931,6 +926,7 @@ fn the_openapi_file_describes_every_route_and_each_answers() {
         let path = path
             .replace("{id}", id)
             .replace("{n}", "1")
+            .replace("{action}", "suspend")
             .replace("{file}", "app.js");
         let url = format!("{}{path}", service.url);
         let auth = format!("Authorization: Bearer {officer}");

@@ -9,6 +9,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use common::cli::{code, eseal, p, stderr};
+use common::{assert_says, pdf_text};
 use sha2::{Digest, Sha256};
 
 const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../test-vectors/pdf/p256");
@@ -27,27 +28,6 @@ fn verify_args(input: &str, extra: &[&str]) -> Vec<String> {
 
 fn run(args: &[String]) -> Output {
     eseal(&args.iter().map(String::as_str).collect::<Vec<_>>())
-}
-
-/// What pdftotext reads in the PDF at `path`.
-fn pdf_text(path: &Path) -> String {
-    let out = Command::new("pdftotext")
-        .args(["-layout", "-enc", "UTF-8"])
-        .arg(path)
-        .arg("-")
-        .output()
-        .unwrap_or_else(|e| panic!("pdftotext not runnable ({e}): run scripts/setup.sh"));
-    assert!(out.status.success(), "pdftotext {}", path.display());
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn assert_says(text: &str, wanted: &[&str]) {
-    for wanted in wanted {
-        assert!(
-            text.contains(wanted),
-            "the report lacks {wanted:?}:\n{text}"
-        );
-    }
 }
 
 #[test]

@@ -208,6 +208,20 @@ async fn run_verification(
     })
 }
 
+/// The verification of a request's body as of its `at=`, for a caller who may verify.
+async fn verify_body(
+    state: &Arc<Shared>,
+    caller: &Caller,
+    query: &AtQuery,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Verified, ApiError> {
+    caller.require_verify(&state.operators)?;
+    let at = query.time()?;
+    let input = read_body(state, headers, body, usize::MAX).await?;
+    run_verification(state, input, at).await
+}
+
 /// The language the caller asked for in `Accept-Language`: Chinese when it prefers
 /// `zh*` to `en*`, else English.
 pub(crate) fn wants_chinese(headers: &HeaderMap) -> bool {
@@ -293,10 +307,7 @@ async fn verify(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    caller.require_verify(&state.operators)?;
-    let at = query.time()?;
-    let input = read_body(&state, &headers, body, usize::MAX).await?;
-    let verified = run_verification(&state, input, at).await?;
+    let verified = verify_body(&state, &caller, &query, &headers, body).await?;
     let mut json = report_json(&verified.report, wants_chinese(&headers));
     json["sha256"] = hex::encode(verified.sha256).into();
     let mut response = Json(json).into_response();
@@ -312,10 +323,7 @@ async fn verify_report_pdf(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    caller.require_verify(&state.operators)?;
-    let at = query.time()?;
-    let input = read_body(&state, &headers, body, usize::MAX).await?;
-    let verified = run_verification(&state, input, at).await?;
+    let verified = verify_body(&state, &caller, &query, &headers, body).await?;
     let report = verified.report.clone();
     let document = crate::ReportDocument::new(verified.sha256, verified.size as u64);
     let pdf =

@@ -186,9 +186,7 @@ pub(crate) fn routes() -> axum::Router<Arc<Shared>> {
         .route("/v1/licences/{id}/ofd", get(document_ofd))
         .route("/v1/licences/{id}/qr", get(qr_text))
         .route("/v1/licences/{id}/qr.png", get(qr_png))
-        .route("/v1/licences/{id}/revoke", post(revoke))
-        .route("/v1/licences/{id}/suspend", post(suspend))
-        .route("/v1/licences/{id}/reinstate", post(reinstate))
+        .route("/v1/licences/{id}/{action}", post(change))
         .route("/v1/status-lists/{n}", get(status_list))
         .route("/v1/trust-list", get(trust_list))
 }
@@ -458,14 +456,23 @@ struct Change {
     status: Option<String>,
 }
 
+/// `POST /v1/licences/{id}/revoke|suspend|reinstate` `{"reason", "status"?}`: the
+/// licence's new status (a revocation may name 03, 04 or 07, the default), recorded
+/// under the operator's name; the office's new status list is published before the
+/// answer.
 async fn change(
-    state: Arc<Shared>,
+    State(state): AppState,
     caller: Caller,
-    id: String,
+    UrlPath((id, action)): UrlPath<(String, String)>,
     headers: HeaderMap,
     body: Body,
-    op: OpCode,
 ) -> std::result::Result<Response, ApiError> {
+    let op = match action.as_str() {
+        "revoke" => OpCode::Terminate,
+        "suspend" => OpCode::Suspend,
+        "reinstate" => OpCode::Reinstate,
+        _ => return Err(ApiError::not_found(format!("no action {action}"))),
+    };
     let operator = caller.require(Role::Revoke)?.name.clone();
     let body = read_body(&state, &headers, body, usize::MAX).await?;
     let change: Change = serde_json::from_slice(&body)
@@ -507,39 +514,6 @@ async fn change(
         "status": to.to_string(),
     }))
     .into_response())
-}
-
-/// `POST /v1/licences/{id}/revoke` `{"reason", "status"?}`: revokes (final).
-async fn revoke(
-    State(state): AppState,
-    caller: Caller,
-    UrlPath(id): UrlPath<String>,
-    headers: HeaderMap,
-    body: Body,
-) -> std::result::Result<Response, ApiError> {
-    change(state, caller, id, headers, body, OpCode::Terminate).await
-}
-
-/// `POST /v1/licences/{id}/suspend` `{"reason"}`.
-async fn suspend(
-    State(state): AppState,
-    caller: Caller,
-    UrlPath(id): UrlPath<String>,
-    headers: HeaderMap,
-    body: Body,
-) -> std::result::Result<Response, ApiError> {
-    change(state, caller, id, headers, body, OpCode::Suspend).await
-}
-
-/// `POST /v1/licences/{id}/reinstate` `{"reason"}`.
-async fn reinstate(
-    State(state): AppState,
-    caller: Caller,
-    UrlPath(id): UrlPath<String>,
-    headers: HeaderMap,
-    body: Body,
-) -> std::result::Result<Response, ApiError> {
-    change(state, caller, id, headers, body, OpCode::Reinstate).await
 }
 
 /// `GET /v1/status-lists/{n}`: the office's status list whose URI ends in `/{n}`.

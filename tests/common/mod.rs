@@ -477,3 +477,26 @@ pub fn python_with(env_var: &str, venv: &str, modules: &[&str], packages: &[&str
     }
     python
 }
+
+/// What poppler's `pdftotext -layout` reads in the PDF at `path` (installed by
+/// scripts/setup.sh; a missing tool fails the test).
+pub fn pdf_text(path: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(path)
+        .arg("-")
+        .output()
+        .unwrap_or_else(|e| panic!("pdftotext not runnable ({e}): run scripts/setup.sh"));
+    assert!(out.status.success(), "pdftotext {}", path.display());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Asserts that `text` (a rendered report) says each of `wanted`.
+pub fn assert_says(text: &str, wanted: &[&str]) {
+    for wanted in wanted {
+        assert!(
+            text.contains(wanted),
+            "the report lacks {wanted:?}:\n{text}"
+        );
+    }
+}
