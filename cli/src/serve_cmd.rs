@@ -48,7 +48,7 @@ pub struct Args {
     /// The largest request body, bytes (64 MiB by default).
     #[arg(long)]
     pub max_body: Option<usize>,
-    /// Verifications run at once (0: one per core).
+    /// Verifications run at once (0: two per core).
     #[arg(long)]
     pub max_concurrent_verifications: Option<usize>,
     /// Seconds a client has to send a request head.

@@ -116,7 +116,8 @@ pub struct TlsConfig {
 pub struct Limits {
     /// The largest request body, bytes.
     pub max_body: usize,
-    /// Verifications run at once; 0 = one per core.
+    /// Verifications run at once; 0 = two per core (one would leave a core idle while a
+    /// finished verification is answered and the next one handed over).
     pub max_concurrent_verifications: usize,
     /// Seconds a client has to send a request's header section.
     pub header_timeout_secs: u64,

@@ -64,7 +64,7 @@ impl Service {
             None => None,
         };
         let slots = match config.limits.max_concurrent_verifications {
-            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            0 => 2 * std::thread::available_parallelism().map_or(2, |n| n.get()),
             n => n,
         };
         let state = Arc::new(State {
