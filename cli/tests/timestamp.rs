@@ -207,7 +207,12 @@ fn openssl_queries_answered(algorithm: Algorithm) {
     let tst = token.tst_info();
     assert_eq!(tst.policy, POLICY);
     assert_eq!(tst.accuracy_micros, Some(1_000_000));
-    assert_eq!(tst.serial.len(), 16 - usize::from(tst.serial[0] == 0));
+    // 128 random bits, read without leading zero bytes (one serial in 256 has one).
+    assert!(
+        (1..=16).contains(&tst.serial.len()) && tst.serial[0] != 0,
+        "{:?}",
+        tst.serial
+    );
     assert!(tst.tsa_name.as_deref().unwrap().contains("TSA"));
     // Certificates: the TSA's and the CA's, as asked by -cert.
     assert_eq!(token.signed_data().certificates().len(), 2);
