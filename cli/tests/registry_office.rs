@@ -77,19 +77,6 @@ fn printed(out: &Output) -> (String, String) {
     (identifier, qr)
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// The licence QR `qr` verified with the CLI against the status list `list`.
 fn verify_qr(d: &Path, qr: &str, list: &Path) -> serde_json::Value {
     let out = eseal(&[
@@ -251,7 +238,7 @@ fn a_lost_or_rolled_back_registry_signs_nothing() {
     ];
     for (name, damage, reason) in cases {
         let office = d.join(format!("jl-{name}"));
-        copy_dir(&jl, &office);
+        common::copy_dir(&jl, &office);
         let db = office.join("registry.db");
         damage(d, &db);
         let office_s = office.display().to_string();
@@ -384,7 +371,7 @@ fn audit_reads_an_archive_and_finds_physical_damage() {
     // The archive: every file 0444, the folders 0555. As root, the audit runs as nobody,
     // for whom the modes hold.
     let archive = d.join("archive");
-    copy_dir(&jl, &archive);
+    common::copy_dir(&jl, &archive);
     let mode = |path: &Path, mode: u32| {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
     };
@@ -536,7 +523,7 @@ fn a_retry_writes_the_files_a_failed_issue_left_out() {
     let jl = office(d);
     // A twin of the office, to learn the identifier its next licence gets.
     let twin = d.join("twin");
-    copy_dir(&jl, &twin);
+    common::copy_dir(&jl, &twin);
     let (identifier, _) = issued(&issue(d, &twin, 0, &[]));
 
     // The PDF's name is taken by a folder: the licence is committed, its PDF is not

@@ -816,25 +816,12 @@ fn wait_for_health(url: &str, done: impl Fn(&Value) -> bool) -> Value {
     }
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 #[test]
 fn a_broken_trust_list_keeps_the_last_good_set_until_fixed() {
     let demo = demo();
     let dir = tempfile::tempdir().unwrap();
     let trust = dir.path().join("trust");
-    copy_dir(&demo.dir.join("trust"), &trust);
+    common::copy_dir(&demo.dir.join("trust"), &trust);
     let trust_arg = trust.display().to_string();
     let service = serve(&["--trust-dir", &trust_arg, "--reload-interval-secs", "1"]);
     let verify = format!("{}/v1/verify", service.url);

@@ -324,8 +324,13 @@ async fn verify_report_pdf(
     body: Body,
 ) -> Result<Response, ApiError> {
     let verified = verify_body(&state, &caller, &query, &headers, body).await?;
-    let report = verified.report.clone();
-    let document = crate::ReportDocument::new(verified.sha256, verified.size as u64);
+    let log = verdict_fields(&verified);
+    let Verified {
+        report,
+        sha256,
+        size,
+    } = verified;
+    let document = crate::ReportDocument::new(sha256, size as u64);
     let pdf =
         tokio::task::spawn_blocking(move || crate::verification_report_pdf(&report, &document))
             .await
@@ -345,7 +350,7 @@ async fn verify_report_pdf(
         pdf,
     )
         .into_response();
-    response.extensions_mut().insert(verdict_fields(&verified));
+    response.extensions_mut().insert(log);
     Ok(response)
 }
 

@@ -397,7 +397,7 @@ async fn document(
     .await?;
     let content_type = match format {
         DocumentFormat::Pdf => "application/pdf",
-        _ => "application/ofd",
+        DocumentFormat::Ofd => "application/ofd",
     };
     Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
 }
