@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond Rust: the openssl CLI (interop checks), gcc, make,
 # pkg-config and valgrind (the C ABI tests), a JDK with JNA and Go (the bindings' test),
+# PostgreSQL (the registry's second backend),
 # SoftHSM2 (the PKCS#11 tests), CJK fonts (the seal picture, the licence PDF), Chromium with
 # its WebDriver (the web page's browser test) and the PDF interop harness (pyHanko, poppler's
 # pdfsig, qpdf) from ../shared/interop.
@@ -22,6 +23,9 @@ command -v go >/dev/null || need+=(golang-go)
 [ -e /usr/lib/softhsm/libsofthsm2.so ] || need+=(softhsm2)
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 [ -e /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] || need+=(fonts-droid-fallback)
+# The registry's PostgreSQL tests and benchmark (tests/common/postgres.rs start a server of
+# their own with initdb and pg_ctl, as the unprivileged user postgres when run as root).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 # The web page's browser test (cli/tests/serve_browser.rs): headless Chromium and chromedriver.
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)

@@ -200,9 +200,12 @@ pub use licence::verify::{
 // The issuing office's registry and audit log.
 pub use registry::head::{AuditHead, check_audit_head, sign_audit_head, verify_audit_head};
 pub use registry::{
-    Assigned, AuditCheck, BatchItem, IssueRequest, Issued, LicenceState, NewLicence, OpCode,
-    Registry, RegistryError, SqliteRegistry, StatusChange,
+    Assigned, AuditCheck, AuditEntry, BatchItem, IssueRequest, Issued, LicenceState, NewLicence,
+    OpCode, Registry, RegistryError, RegistryLocation, RegistryRow, SqliteRegistry, StatusChange,
+    is_postgres_url, open_registry, open_registry_read_only,
 };
+#[cfg(feature = "postgres")]
+pub use registry::{PgImport, PgRegistry};
 
 // Files: outputs that are the old file or the whole new one, inputs that are files.
 pub use fsio::{AtomicFile, exit_discarding_pending, open_input, write_atomic, write_secret};

@@ -1,4 +1,7 @@
-//! The issuing office registry (LICENCE.md §7) on real SQLite files.
+//! The issuing office registry (LICENCE.md §7) on real SQLite files and, for every
+//! behaviour both backends share, on a real PostgreSQL server (tests/common/postgres.rs).
+
+mod common;
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Write};
@@ -9,7 +12,7 @@ use std::time::Instant;
 use eseal::licence::status_list::{STATUS_LIST_STEP, Status};
 use eseal::registry::{
     Assigned, AuditCheck, BatchItem, IssueRequest, Issued, LicenceState, NewLicence, OpCode,
-    Registry, RegistryError, SCHEMA_VERSION, SqliteRegistry, StatusChange, Template,
+    PgRegistry, Registry, RegistryError, SCHEMA_VERSION, SqliteRegistry, StatusChange, Template,
     check_transition,
 };
 use rusqlite::{Connection, ErrorCode};
@@ -49,7 +52,7 @@ fn build(type_code: &str) -> impl FnMut(&Assigned) -> eseal::Result<NewLicence> 
     }
 }
 
-fn issue(reg: &mut SqliteRegistry, type_code: &str, holder: &str) -> Issued {
+fn issue(reg: &mut dyn Registry, type_code: &str, holder: &str) -> Issued {
     reg.issue(
         &request(type_code, holder),
         &mut build(type_code),
@@ -79,20 +82,99 @@ fn open(dir: &Path) -> SqliteRegistry {
     SqliteRegistry::open(dir.join("registry.db")).unwrap()
 }
 
+/// The office whose registry the PostgreSQL tests keep.
+const OFFICE: &str = "11100000000013338W";
+
+/// The registry's backends; the tests named in `on_both_backends!` run on each.
+#[derive(Clone, Copy, Debug)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where one test's registry lives: a file in a folder of its own, or a database of its
+/// own on the test server.
+#[derive(Clone)]
+enum Store {
+    File(std::sync::Arc<tempfile::TempDir>),
+    Database(String),
+}
+
+impl Store {
+    fn new(backend: Backend) -> Store {
+        match backend {
+            Backend::Sqlite => Store::File(std::sync::Arc::new(tempfile::tempdir().unwrap())),
+            Backend::Postgres => Store::Database(common::postgres::database()),
+        }
+    }
+
+    fn create(&self) -> Box<dyn Registry + Send> {
+        self.create_with_capacity(STATUS_LIST_STEP as u64)
+    }
+
+    fn create_with_capacity(&self, capacity: u64) -> Box<dyn Registry + Send> {
+        match self {
+            Store::File(dir) => Box::new(
+                SqliteRegistry::create(dir.path().join("registry.db"))
+                    .unwrap()
+                    .with_list_capacity(capacity),
+            ),
+            Store::Database(url) => Box::new(
+                PgRegistry::create(url, OFFICE)
+                    .unwrap()
+                    .with_list_capacity(capacity),
+            ),
+        }
+    }
+
+    fn open(&self) -> Box<dyn Registry + Send> {
+        match self {
+            Store::File(dir) => Box::new(open(dir.path())),
+            Store::Database(url) => Box::new(PgRegistry::open(url, OFFICE).unwrap()),
+        }
+    }
+}
+
+macro_rules! on_both_backends {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test]
+            fn $test() {
+                super::$test(super::Backend::Sqlite)
+            })*
+        }
+        mod postgres {
+            $(#[test]
+            fn $test() {
+                super::$test(super::Backend::Postgres)
+            })*
+        }
+    };
+}
+
+on_both_backends!(
+    issue_many_serials_strictly_increase,
+    idempotent_replay_and_conflict,
+    one_active_licence_per_holder,
+    concurrent_writers_never_share_a_serial,
+    set_status_records_history,
+    status_list_from_the_table,
+    small_status_list_fills_without_reuse,
+);
+
 fn serial_number(serial: &str) -> u64 {
     serial[4..].parse().unwrap()
 }
 
-#[test]
-fn issue_many_serials_strictly_increase() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut reg = create(dir.path());
+fn issue_many_serials_strictly_increase(backend: Backend) {
+    let store = Store::new(backend);
+    let mut reg = store.create();
     let n = 2_000;
     let start = Instant::now();
     let mut serials = Vec::with_capacity(n);
     let mut indices = HashSet::new();
     for i in 0..n {
-        let issued = issue(&mut reg, TYPE, &format!("H{i}"));
+        let issued = issue(reg.as_mut(), TYPE, &format!("H{i}"));
         assert!(!issued.replayed);
         assert_eq!(issued.record.status, LicenceState::Valid);
         assert!(indices.insert(issued.record.list_idx));
@@ -115,7 +197,7 @@ fn issue_many_serials_strictly_increase() {
 
     // Counters are per type and year; reserved serials are never handed out again.
     assert_eq!(
-        issue(&mut reg, OTHER_TYPE, "H0").record.serial,
+        issue(reg.as_mut(), OTHER_TYPE, "H0").record.serial,
         "20260000001"
     );
     assert_eq!(
@@ -126,17 +208,19 @@ fn issue_many_serials_strictly_increase() {
         reg.next_serial(TYPE, 2026, OPERATOR).unwrap(),
         "20260002001"
     );
-    assert_eq!(issue(&mut reg, TYPE, "late").record.serial, "20260002002");
+    assert_eq!(
+        issue(reg.as_mut(), TYPE, "late").record.serial,
+        "20260002002"
+    );
     match reg.audit_verify().unwrap() {
         AuditCheck::Intact { entries, .. } => assert_eq!(entries, n as u64 + 4),
         broken => panic!("{broken:?}"),
     }
 }
 
-#[test]
-fn idempotent_replay_and_conflict() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut reg = create(dir.path());
+fn idempotent_replay_and_conflict(backend: Backend) {
+    let store = Store::new(backend);
+    let mut reg = store.create();
     let req = request(TYPE, "110101199003074514");
     let key = Some("BJ-2026-000123");
     let first = reg.issue(&req, &mut build(TYPE), key, OPERATOR).unwrap();
@@ -188,12 +272,11 @@ fn idempotent_replay_and_conflict() {
     }
 }
 
-#[test]
-fn one_active_licence_per_holder() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut reg = create(dir.path());
+fn one_active_licence_per_holder(backend: Backend) {
+    let store = Store::new(backend);
+    let mut reg = store.create();
     let holder = "91110000600037341L";
-    let first = issue(&mut reg, TYPE, holder);
+    let first = issue(reg.as_mut(), TYPE, holder);
     let err = reg
         .issue(&request(TYPE, holder), &mut build(TYPE), None, OPERATOR)
         .unwrap_err();
@@ -219,7 +302,7 @@ fn one_active_licence_per_holder() {
     );
 
     // Another type is fine; the check can be turned off.
-    issue(&mut reg, OTHER_TYPE, holder);
+    issue(reg.as_mut(), OTHER_TYPE, holder);
     let mut off = request(TYPE, holder);
     off.one_active_per_holder = false;
     off.version = 2;
@@ -237,10 +320,10 @@ fn one_active_licence_per_holder() {
         AT,
     )
     .unwrap();
-    issue(&mut reg, OTHER_TYPE, holder);
+    issue(reg.as_mut(), OTHER_TYPE, holder);
 
     // Suspended still counts as active; revoked does not.
-    let other = issue(&mut reg, TYPE, "H2");
+    let other = issue(reg.as_mut(), TYPE, "H2");
     reg.set_status(
         &other.record.identifier,
         change(LicenceState::Suspended, OpCode::Suspend, None),
@@ -255,22 +338,20 @@ fn one_active_licence_per_holder() {
         change(LicenceState::Revoked, OpCode::Terminate, Some("fraud")),
     )
     .unwrap();
-    issue(&mut reg, TYPE, "H2");
+    issue(reg.as_mut(), TYPE, "H2");
 }
 
-#[test]
-fn concurrent_writers_never_share_a_serial() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("registry.db");
-    drop(SqliteRegistry::create(&path).unwrap());
+fn concurrent_writers_never_share_a_serial(backend: Backend) {
+    let store = Store::new(backend);
+    drop(store.create());
     let threads: Vec<_> = (0..4)
         .map(|t| {
-            let path = path.clone();
+            let store = store.clone();
             std::thread::spawn(move || {
-                let mut reg = SqliteRegistry::open(&path).unwrap();
+                let mut reg = store.open();
                 (0..50)
                     .map(|i| {
-                        let r = issue(&mut reg, TYPE, &format!("T{t}-{i}")).record;
+                        let r = issue(reg.as_mut(), TYPE, &format!("T{t}-{i}")).record;
                         (r.serial, r.list_idx)
                     })
                     .collect::<Vec<_>>()
@@ -285,7 +366,7 @@ fn concurrent_writers_never_share_a_serial() {
     let indices: HashSet<u64> = all.iter().map(|(_, i)| *i).collect();
     assert_eq!(serials.len(), 200);
     assert_eq!(indices.len(), 200);
-    let reg = SqliteRegistry::open(&path).unwrap();
+    let reg = store.open();
     assert_eq!(reg.serial_counter(TYPE, 2026).unwrap(), 200);
     assert!(matches!(
         reg.audit_verify().unwrap(),
@@ -403,11 +484,10 @@ fn transitions_exactly_as_specified() {
     );
 }
 
-#[test]
-fn set_status_records_history() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut reg = create(dir.path());
-    let id = issue(&mut reg, TYPE, "H").record.identifier;
+fn set_status_records_history(backend: Backend) {
+    let store = Store::new(backend);
+    let mut reg = store.create();
+    let id = issue(reg.as_mut(), TYPE, "H").record.identifier;
     let steps = [
         (LicenceState::Suspended, OpCode::Suspend, None),
         (LicenceState::Valid, OpCode::Reinstate, None),
@@ -654,12 +734,11 @@ fn migrations_from_empty_and_newer_refused() {
     assert_eq!(v, SCHEMA_VERSION + 1);
 }
 
-#[test]
-fn status_list_from_the_table() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut reg = create(dir.path());
+fn status_list_from_the_table(backend: Backend) {
+    let store = Store::new(backend);
+    let mut reg = store.create();
     let ids: Vec<_> = (0..4)
-        .map(|i| issue(&mut reg, TYPE, &format!("H{i}")).record)
+        .map(|i| issue(reg.as_mut(), TYPE, &format!("H{i}")).record)
         .collect();
     reg.set_status(
         &ids[0].identifier,
@@ -696,15 +775,12 @@ fn status_list_from_the_table() {
     );
 }
 
-#[test]
-fn small_status_list_fills_without_reuse() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut reg = SqliteRegistry::create(dir.path().join("r.db"))
-        .unwrap()
-        .with_list_capacity(40);
+fn small_status_list_fills_without_reuse(backend: Backend) {
+    let store = Store::new(backend);
+    let mut reg = store.create_with_capacity(40);
     let mut seen = HashSet::new();
     for i in 0..40 {
-        let r = issue(&mut reg, TYPE, &format!("H{i}")).record;
+        let r = issue(reg.as_mut(), TYPE, &format!("H{i}")).record;
         assert!(r.list_idx < 40);
         assert!(seen.insert(r.list_idx));
     }

@@ -732,6 +732,7 @@ impl Demo {
             seal_cert: Some(file("signer-2.pem")),
             status_list_key: Some(file("status-list.key")),
             status_list_cert: Some(file("status-list.pem")),
+            registry: None,
         };
         let json = serde_json::to_vec_pretty(&office).expect("config serialises");
         write_file(&dir.join(OFFICE_FILE), &json)?;

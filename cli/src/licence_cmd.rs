@@ -11,8 +11,9 @@ use clap::Subcommand;
 use eseal::{
     AuditCheck, BatchFormat, IssuedLicence, KeyUse, LicenceRequest, LicenceState,
     LicenceTemplate as Template, ListedKey, OFFICE_FILE, OfficeConfig, OfficeDir, OfficeIdentity,
-    OpCode, REGISTRY_FILE, Registry, Sealer, SqliteRegistry, TrustList, TrustListOffice as Office,
-    audit_office, first_certificate, parse_rfc3339, read_batch, sign_trust_list, unix_seconds,
+    OpCode, PgRegistry, Registry, RegistryLocation, Sealer, SqliteRegistry, TrustList,
+    TrustListOffice as Office, audit_office, first_certificate, is_postgres_url, open_registry,
+    parse_rfc3339, read_batch, sign_trust_list, unix_seconds,
 };
 
 use crate::signer::{LoadedSigner, SignerArgs};
@@ -71,6 +72,19 @@ pub enum Command {
         /// One signed audit head to check instead of all in OFFICE/audit-heads.
         #[arg(long)]
         head: Option<PathBuf>,
+    },
+    /// Move the office's SQLite registry into a PostgreSQL database (once): every row is
+    /// copied in one transaction, the audit chain is checked on both sides, then
+    /// office.json names the database. Stop the office's issuers first; OFFICE/registry.db
+    /// stays as the copy from before the move.
+    Migrate {
+        /// The office directory.
+        #[arg(long)]
+        office: PathBuf,
+        /// The database: postgresql://user@host:port/db (TLS: ?sslmode=verify-full&
+        /// sslrootcert=CA.pem).
+        #[arg(long)]
+        to: String,
     },
     /// Sign and write the office's status list (Token Status List CWT); the office also
     /// signs its audit log's head into OFFICE/audit-heads.
@@ -183,6 +197,11 @@ pub struct InitArgs {
     /// Its certificate (PEM, with its chain), in the e-seal's certList.
     #[arg(long)]
     seal_cert: Option<PathBuf>,
+    /// Where the registry is: a PostgreSQL URL (postgresql://user@host:port/db, with
+    /// ?sslmode=verify-full&sslrootcert=CA.pem for TLS) shared with other offices and
+    /// issuers, or a file; OFFICE/registry.db by default.
+    #[arg(long)]
+    registry: Option<String>,
 }
 
 /// What `licence issue` needs: the licence type and one request or a batch.
@@ -277,6 +296,7 @@ pub fn run(cmd: Command) -> eseal::Result<u8> {
             valid_hours,
         } => status_list(&office, uri, &out, ttl, valid_hours),
         Command::Audit { office, head } => audit(&office, head),
+        Command::Migrate { office, to } => migrate(&office, &to),
         Command::Render(args) => render(&args, Format::Pdf),
         Command::Export {
             office,
@@ -317,6 +337,7 @@ fn init(args: InitArgs) -> eseal::Result<u8> {
         seal_cert: optional(&args.seal_cert)?,
         status_list_key: Some(absolute(&args.status_list_key)?),
         status_list_cert: Some(absolute(&args.status_list_cert)?),
+        registry: args.registry,
     };
     let json = serde_json::to_vec_pretty(&config).expect("config serialises");
     write_file(&office.join(OFFICE_FILE), &json)?;
@@ -447,9 +468,10 @@ fn status_list(
 fn audit(office: &Path, head: Option<PathBuf>) -> eseal::Result<u8> {
     let heads = head.map(|path| vec![path]);
     let audit = audit_office(office, heads.as_deref())?;
+    let location = OfficeConfig::read(office)?.registry_location(office);
     if !audit.damage.is_empty() {
         for message in &audit.damage {
-            out!("{}: {message}", office.join(REGISTRY_FILE).display());
+            out!("{location}: {message}");
         }
         out!("registry damaged: restore it from a backup");
         return Ok(crate::EXIT_UNREADABLE);
@@ -477,6 +499,53 @@ fn audit(office: &Path, head: Option<PathBuf>) -> eseal::Result<u8> {
         }
         None => Ok(crate::EXIT_UNREADABLE),
     }
+}
+
+/// `licence migrate`: copies the office's SQLite registry into PostgreSQL, checks the
+/// audit chain on both sides, then points office.json at the database.
+fn migrate(office: &Path, to: &str) -> eseal::Result<u8> {
+    if !is_postgres_url(to) {
+        return Err(eseal::Error::Invalid(
+            "--to takes a postgresql:// URL".into(),
+        ));
+    }
+    let mut config = OfficeConfig::read(office)?;
+    let path = match config.registry_location(office) {
+        RegistryLocation::File(path) => path,
+        moved => {
+            return Err(eseal::Error::Invalid(format!(
+                "the office's registry is already in {moved}; an office moves once"
+            )));
+        }
+    };
+    // The chain must be intact and hold what the office signed before anything moves.
+    OfficeDir::open(office)?.check_signed_head()?;
+    let mut source = SqliteRegistry::open(&path)?;
+    let code = config.identity.code.to_string();
+    let mut import = PgRegistry::import(to, &code)?;
+    let mut rows = 0u64;
+    let expected = source.export(&mut |row| {
+        rows += 1;
+        import.row(row)
+    })?;
+    let target = import.finish(&expected)?;
+    let moved = target.audit_verify()?;
+    let AuditCheck::Intact { entries, head } = moved else {
+        return Err(eseal::Error::Invalid(format!(
+            "the moved audit log reads {moved:?}; office.json is unchanged"
+        )));
+    };
+    config.registry = Some(to.to_owned());
+    let json = serde_json::to_vec_pretty(&config).expect("config serialises");
+    write_file(&office.join(OFFICE_FILE), &json)?;
+    out!(
+        "registry moved: {rows} rows, audit log {entries} entries with head {} on both sides → \
+         {}; {} stays as the copy from before",
+        hex::encode(head),
+        target.database(),
+        path.display()
+    );
+    Ok(0)
 }
 
 /// `licence export`: a licence's QR text, QR image and sealed document, written again.
@@ -515,7 +584,9 @@ fn trust_list(
     let mut list = TrustList::new(issuer);
     for dir in offices {
         let config = OfficeConfig::read(dir)?;
-        for stored in SqliteRegistry::open(dir.join(REGISTRY_FILE))?.templates()? {
+        let location = config.registry_location(dir);
+        let registry = open_registry(&location, &config.identity.code.to_string(), false)?;
+        for stored in registry.templates()? {
             if !list
                 .templates
                 .iter()
@@ -667,7 +738,7 @@ fn issue_batch(
                     );
                     if let (Some(path), Some(sealer)) = (out, &sealer) {
                         let pdf =
-                            sealer.document(&mut dir.registry, template, &issued, operator)?;
+                            sealer.document(dir.registry.as_mut(), template, &issued, operator)?;
                         write_outputs(&issued, &pdf, Format::Pdf, path)?;
                     }
                 }

@@ -935,6 +935,7 @@ fn office_dir(dir: &std::path::Path, hierarchy: &Hierarchy) -> Vec<u8> {
         seal_cert: Some(dir.join("seal.pem")),
         status_list_key: Some(dir.join("status.key")),
         status_list_cert: Some(dir.join("status.pem")),
+        registry: None,
     };
     std::fs::write(
         dir.join("office.json"),
@@ -942,6 +943,7 @@ fn office_dir(dir: &std::path::Path, hierarchy: &Hierarchy) -> Vec<u8> {
     )
     .unwrap();
     let mut registry = eseal::registry::SqliteRegistry::create(dir.join(REGISTRY_FILE)).unwrap();
+    use eseal::registry::Registry as _;
     let now = SystemTime::now();
     registry
         .put_template(

@@ -1,6 +1,8 @@
-//! An issuing office kept in a directory: `office.json` (who it is, where its keys are),
-//! `registry.db` (the SQLite registry) and `audit-heads/` (its signed audit log heads).
-//! `eseal licence ...` and the C ABI both work through [`OfficeDir`].
+//! An issuing office kept in a directory: `office.json` (who it is, where its keys and its
+//! registry are), `registry.db` (the SQLite registry, unless `office.json` or
+//! `ESEAL_REGISTRY_URL` names a PostgreSQL database) and `audit-heads/` (its signed audit
+//! log heads). `eseal licence ...`, `eseal serve` and the C ABI all work through
+//! [`OfficeDir`].
 //!
 //! Only [`OfficeDir::create`] (`eseal licence init`) makes a registry; [`OfficeDir::open`]
 //! refuses a missing, empty or foreign one. Before every write (issuance, status change,
@@ -25,16 +27,20 @@ use crate::pdf::PdfSealOptions;
 use crate::pki::{Certificate, Usage, read_certificates, unix_seconds};
 use crate::registry::head::{AuditHead, check_audit_head, sign_audit_head, verify_audit_head};
 use crate::registry::{
-    AuditCheck, IssuedRecord, LicenceState, OpCode, Registry, RegistryError, SqliteRegistry,
-    StatusChange,
+    AuditCheck, IssuedRecord, LicenceState, OpCode, Registry, RegistryError, RegistryLocation,
+    StatusChange, open_registry, open_registry_read_only,
 };
 use crate::{Error, Result};
 
 /// The office's configuration file in its directory.
 pub const OFFICE_FILE: &str = "office.json";
 
-/// The registry file in the office directory.
+/// The registry file in the office directory, where `office.json` names no other.
 pub const REGISTRY_FILE: &str = "registry.db";
+
+/// The environment variable that names the office's registry, over `office.json`'s
+/// `registry` (so a database password need not be written in the file).
+pub const REGISTRY_URL_ENV: &str = "ESEAL_REGISTRY_URL";
 
 /// The folder of signed audit heads in the office directory.
 pub const AUDIT_HEADS: &str = "audit-heads";
@@ -66,6 +72,10 @@ pub struct OfficeConfig {
     /// Its certificate (PEM, a status-list signer), as the trust list lists it.
     #[serde(default)]
     pub status_list_cert: Option<PathBuf>,
+    /// Where the registry is: a `postgresql://` URL, or a file (relative to the office
+    /// directory); `registry.db` when absent. `ESEAL_REGISTRY_URL` overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry: Option<String>,
 }
 
 impl OfficeConfig {
@@ -73,6 +83,18 @@ impl OfficeConfig {
     pub fn read(dir: &Path) -> Result<OfficeConfig> {
         serde_json::from_slice(&read_file(&dir.join(OFFICE_FILE))?)
             .map_err(|e| Error::malformed("office.json", e))
+    }
+
+    /// Where the registry of the office in `dir` is: `ESEAL_REGISTRY_URL` if set, else
+    /// `registry`, else `dir/registry.db`.
+    pub fn registry_location(&self, dir: &Path) -> RegistryLocation {
+        let from_env = std::env::var(REGISTRY_URL_ENV)
+            .ok()
+            .filter(|v| !v.is_empty());
+        match from_env.as_deref().or(self.registry.as_deref()) {
+            Some(value) => RegistryLocation::parse(value, dir),
+            None => RegistryLocation::File(dir.join(REGISTRY_FILE)),
+        }
     }
 }
 
@@ -83,7 +105,7 @@ pub struct OfficeDir {
     /// The configuration read from `office.json`.
     pub config: OfficeConfig,
     /// The registry.
-    pub registry: SqliteRegistry,
+    pub registry: Box<dyn Registry + Send>,
     key: SoftwareKey,
     cert: Certificate,
     status_list_signer: Option<(SoftwareKey, Certificate)>,
@@ -112,11 +134,11 @@ pub enum DocumentFormat {
 
 impl OfficeDir {
     /// Opens the office in `dir`: reads `office.json`, loads the keys and certificates
-    /// (each certificate must carry its role, DESIGN.md "Roles") and opens the registry,
-    /// which must exist ([`SqliteRegistry::open`]: a missing, empty or foreign file is
-    /// refused, naming it).
+    /// (each certificate must carry its role, DESIGN.md "Roles") and opens the registry
+    /// ([`OfficeConfig::registry_location`]), which must exist: a missing, empty or foreign
+    /// file, or a database without the office, is refused, naming it.
     pub fn open(dir: &Path) -> Result<OfficeDir> {
-        Self::load(dir, |path| Ok(SqliteRegistry::open(path)?))
+        Self::load(dir, |location, code| Ok(open_registry(location, code, false)?))
     }
 
     /// [`OfficeDir::open`] for `eseal licence init`: creates the registry when there is
@@ -124,25 +146,36 @@ impl OfficeDir {
     /// created when `audit-heads/` holds heads the office signed: the office exists and
     /// its registry is restored from a backup.
     pub fn create(dir: &Path) -> Result<OfficeDir> {
-        Self::load(dir, |path| {
-            if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
-                return Ok(SqliteRegistry::open(path)?);
-            }
-            if !audit_head_files(dir)?.is_empty() {
-                return Err(RegistryError::NotARegistry {
-                    path: path.to_path_buf(),
-                    problem: format!(
-                        "is missing or empty, but {} holds audit heads this office signed",
-                        dir.join(AUDIT_HEADS).display()
-                    ),
+        Self::load(dir, |location, code| {
+            match open_registry(location, code, false) {
+                Err(RegistryError::NotARegistry { path, problem })
+                    if is_missing(location, &problem) =>
+                {
+                    if !audit_head_files(dir)?.is_empty() {
+                        let problem = match location {
+                            RegistryLocation::File(_) => "is missing or empty",
+                            RegistryLocation::Postgres(_) => &problem,
+                        };
+                        return Err(RegistryError::NotARegistry {
+                            path,
+                            problem: format!(
+                                "{problem}, but {} holds audit heads this office signed",
+                                dir.join(AUDIT_HEADS).display()
+                            ),
+                        }
+                        .into());
+                    }
+                    Ok(open_registry(location, code, true)?)
                 }
-                .into());
+                other => Ok(other?),
             }
-            Ok(SqliteRegistry::create(path)?)
         })
     }
 
-    fn load(dir: &Path, registry: impl FnOnce(&Path) -> Result<SqliteRegistry>) -> Result<Self> {
+    fn load(
+        dir: &Path,
+        registry: impl FnOnce(&RegistryLocation, &str) -> Result<Box<dyn Registry + Send>>,
+    ) -> Result<Self> {
         let config = OfficeConfig::read(dir)?;
         let (key, _) = load_key(&config.key, None)?;
         let cert = role_certificate(&config.cert, Usage::LicenceSigner)?;
@@ -160,7 +193,8 @@ impl OfficeDir {
                 ));
             }
         };
-        let registry = registry(&dir.join(REGISTRY_FILE))?;
+        let location = config.registry_location(dir);
+        let registry = registry(&location, &config.identity.code.to_string())?;
         Ok(OfficeDir {
             dir: dir.to_path_buf(),
             config,
@@ -170,6 +204,11 @@ impl OfficeDir {
             status_list_signer,
             checked: Cell::new(None),
         })
+    }
+
+    /// The office directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     /// Checks the registry against the newest audit head in `audit-heads/` (its signature
@@ -213,7 +252,7 @@ impl OfficeDir {
                 what: "audit head",
                 detail: format!("{}: {e}", path.display()),
             })?;
-        match check_audit_head(&self.registry, &head)? {
+        match check_audit_head(self.registry.as_ref(), &head)? {
             AuditCheck::Broken { seq } if seq <= head.entries => {
                 Err(RegistryError::AuditHeadMismatch {
                     head: path.to_path_buf(),
@@ -242,14 +281,14 @@ impl OfficeDir {
     }
 
     /// The registry and the office as the issuer uses them, borrowed together.
-    pub fn issuing(&mut self) -> (&mut SqliteRegistry, IssuingOffice<'_>) {
+    pub fn issuing(&mut self) -> (&mut dyn Registry, IssuingOffice<'_>) {
         let office = IssuingOffice {
             identity: self.config.identity.clone(),
             signer: &self.key,
             certificate: &self.cert,
             status_list_uri: self.config.status_list_uri.clone(),
         };
-        (&mut self.registry, office)
+        (self.registry.as_mut(), office)
     }
 
     /// The stored template of the licence type `type_code`.
@@ -351,9 +390,11 @@ impl OfficeDir {
         let template = self.template(&issued.record.type_code)?;
         let sealer = Sealer::load(&self.config)?;
         match format {
-            DocumentFormat::Pdf => sealer.document(&mut self.registry, &template, issued, operator),
+            DocumentFormat::Pdf => {
+                sealer.document(self.registry.as_mut(), &template, issued, operator)
+            }
             DocumentFormat::Ofd => {
-                sealer.ofd_document(&mut self.registry, &template, issued, operator)
+                sealer.ofd_document(self.registry.as_mut(), &template, issued, operator)
             }
         }
     }
@@ -411,12 +452,23 @@ impl OfficeDir {
     /// office's `audit-heads/`; returns the head and the file written.
     pub fn sign_audit_head(&self, now: SystemTime) -> Result<(AuditHead, PathBuf)> {
         let code = self.config.identity.code.to_string();
-        let (head, token) = sign_audit_head(&self.registry, &code, now, &self.key, &self.cert)?;
+        let (head, token) =
+            sign_audit_head(self.registry.as_ref(), &code, now, &self.key, &self.cert)?;
         let heads = self.dir.join(AUDIT_HEADS);
         std::fs::create_dir_all(&heads).map_err(|e| Error::io(&heads, e))?;
         let path = heads.join(format!("{:010}.cwt", head.entries));
         crate::fsio::write_atomic(&path, &token)?;
         Ok((head, path))
+    }
+}
+
+/// Whether a [`RegistryError::NotARegistry`] at `location` says only that there is no
+/// registry yet (a missing or empty file, a database without the office), which
+/// `eseal licence init` may create.
+fn is_missing(location: &RegistryLocation, problem: &str) -> bool {
+    match location {
+        RegistryLocation::File(path) => !std::fs::metadata(path).is_ok_and(|m| m.len() > 0),
+        RegistryLocation::Postgres(_) => problem == crate::registry::NO_OFFICE,
     }
 }
 
@@ -458,7 +510,8 @@ fn newest_audit_head(dir: &Path) -> Result<Option<(u64, PathBuf)>> {
 /// What `eseal licence audit` finds in an office directory ([`audit_office`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OfficeAudit {
-    /// SQLite's `PRAGMA integrity_check` messages; empty when the file is sound.
+    /// What the registry's backend finds wrong with its storage
+    /// ([`Registry::integrity_check`]); empty when sound.
     pub damage: Vec<String>,
     /// Each signed head checked, in order, with the chain's state against it; the
     /// checks stop at the first mismatch.
@@ -468,14 +521,16 @@ pub struct OfficeAudit {
 }
 
 /// Audits the office in `dir` without writing anything: opens its registry read-only
-/// ([`SqliteRegistry::open_read_only`], so an archived copy in a read-only folder is
-/// read as it is), runs SQLite's integrity check, then recomputes the hash chain and
+/// ([`open_registry_read_only`], so an archived SQLite copy in a read-only folder is read
+/// as it is), runs the backend's integrity check, then recomputes the hash chain and
 /// checks it against each signed head (`heads`, or every file in `audit-heads/`), each
 /// verified with the office's licence-signing certificate. No private key is loaded.
 pub fn audit_office(dir: &Path, heads: Option<&[PathBuf]>) -> Result<OfficeAudit> {
     let config = OfficeConfig::read(dir)?;
     let cert = role_certificate(&config.cert, Usage::LicenceSigner)?;
-    let registry = SqliteRegistry::open_read_only(dir.join(REGISTRY_FILE))?;
+    let location = config.registry_location(dir);
+    let registry =
+        open_registry_read_only(&location, &config.identity.code.to_string())?;
     let damage = registry.integrity_check()?;
     if !damage.is_empty() {
         return Ok(OfficeAudit {
@@ -495,7 +550,7 @@ pub fn audit_office(dir: &Path, heads: Option<&[PathBuf]>) -> Result<OfficeAudit
             break;
         }
         let head = verify_audit_head(&read_file(&path)?, &cert)?;
-        check = check_audit_head(&registry, &head)?;
+        check = check_audit_head(registry.as_ref(), &head)?;
         checked.push((path, check.clone()));
     }
     Ok(OfficeAudit {
@@ -551,7 +606,7 @@ impl Sealer {
     /// licence (in its own transaction, LICENCE.md §7).
     pub fn document(
         &self,
-        registry: &mut SqliteRegistry,
+        registry: &mut dyn Registry,
         template: &Template,
         issued: &IssuedLicence,
         operator: &str,
@@ -568,7 +623,7 @@ impl Sealer {
     /// [`Sealer::document`] as OFD.
     pub fn ofd_document(
         &self,
-        registry: &mut SqliteRegistry,
+        registry: &mut dyn Registry,
         template: &Template,
         issued: &IssuedLicence,
         operator: &str,
@@ -588,7 +643,7 @@ impl Sealer {
 
 /// Stores the SHA-256 of a licence's `document` with it and hands the document back.
 fn stored(
-    registry: &mut SqliteRegistry,
+    registry: &mut dyn Registry,
     issued: &IssuedLicence,
     document: Vec<u8>,
     operator: &str,

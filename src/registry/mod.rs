@@ -29,19 +29,19 @@
 //!   the database (`<file>.v<old version>.<time>.bak`, `VACUUM INTO`); a database written
 //!   by newer code is refused with [`RegistryError::TooNew`].
 //!
-//! # Moving an office to PostgreSQL
+//! # Backends
 //!
-//! Implement [`Registry`] for a PostgreSQL connection with the same tables, columns,
-//! constraints and triggers (the SQL in `schema.rs` is portable apart from `STRICT`,
-//! `BLOB` → `bytea`, `INTEGER` → `bigint`, and trigger bodies, which become a PL/pgSQL
-//! function raising an exception). Run each operation in one transaction at isolation
-//! level `SERIALIZABLE` (the equivalent of SQLite's `BEGIN IMMEDIATE` single writer) and
-//! retry on serialization failures (SQLSTATE `40001`); take the serial with
-//! `UPDATE serial_counters SET last = last + 1 … RETURNING last` inside that transaction.
-//! Copy the data table by table in `seq` order and check [`Registry::audit_verify`] on
-//! both sides: the hash chain does not depend on the database.
+//! [`SqliteRegistry`] keeps one office's registry in one file: the embedded default, for
+//! one office on one machine. [`PgRegistry`] (feature `postgres`) keeps the registries of
+//! many offices in one PostgreSQL database, for issuers on several machines; the office
+//! configuration picks it with `registry = "postgresql://…"` ([`RegistryLocation`]).
+//! Both give the guarantees above; `eseal licence migrate` moves an office from the file
+//! to the database ([`SqliteRegistry::export`], [`PgRegistry::import`]) with its audit
+//! chain unchanged, checked on both sides.
 
 pub mod head;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod schema;
 mod sqlite;
 
@@ -53,6 +53,10 @@ use sha2::{Digest, Sha256};
 use crate::licence::cbor;
 use crate::licence::status_list::{Status, StatusList};
 
+#[cfg(feature = "postgres")]
+pub use postgres::{PG_SCHEMA_VERSION, PgImport, PgRegistry};
+#[cfg(feature = "postgres")]
+use postgres::error_chain;
 pub use sqlite::SqliteRegistry;
 
 /// The newest schema version this code reads and writes (`PRAGMA user_version`).
@@ -67,6 +71,10 @@ pub const AUDIT_GENESIS: [u8; 32] = [0; 32];
 /// The `PRAGMA application_id` of an eseal registry (the header bytes 68–71 read
 /// `ESLR`), set when [`SqliteRegistry::create`] makes the file.
 pub const APPLICATION_ID: i32 = 0x4553_4c52;
+
+/// The [`RegistryError::NotARegistry`] problem of a database that holds no registry of
+/// the office.
+pub(crate) const NO_OFFICE: &str = "holds no registry of this office";
 
 /// Everything a registry operation can refuse or fail with.
 #[derive(Debug, thiserror::Error)]
@@ -119,6 +127,24 @@ pub enum RegistryError {
     /// The database failed.
     #[error("registry database: {0}")]
     Database(#[from] rusqlite::Error),
+    /// The PostgreSQL database failed or the connection was lost; the open transaction
+    /// was rolled back by the server.
+    #[cfg(feature = "postgres")]
+    #[error("registry database: {}", error_chain(.0))]
+    Postgres(#[from] ::postgres::Error),
+    /// The registry's database cannot be reached (down, refused, timed out, TLS or
+    /// authentication failed).
+    #[error("RegistryUnavailable: cannot reach the registry database {database}: {detail}")]
+    Unavailable {
+        /// The database, without its password.
+        database: String,
+        /// Why.
+        detail: String,
+    },
+    /// The office configuration names a PostgreSQL registry, but this build has no
+    /// PostgreSQL support (feature `postgres`).
+    #[error("the office's registry is in PostgreSQL, and this build has no PostgreSQL support")]
+    Unsupported,
     /// The file is missing, empty, or not an eseal registry; only
     /// [`SqliteRegistry::create`] (`eseal licence init`) makes a new one.
     #[error(
@@ -589,6 +615,137 @@ pub enum AuditCheck {
     },
 }
 
+/// One entry of the audit log, as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// 1-based position in the office's chain.
+    pub seq: u64,
+    /// Unix seconds.
+    pub at: i64,
+    /// Who.
+    pub operator: String,
+    /// What (`issue`, `set-status`, `template`, `document`, `reserve-serial`).
+    pub action: String,
+    /// On what (a licence identifier, a type code).
+    pub subject: String,
+    /// The details, JSON.
+    pub detail: String,
+    /// The previous entry's hash ([`AUDIT_GENESIS`] for the first).
+    pub prev_hash: [u8; 32],
+    /// [`audit_hash`] of this entry.
+    pub hash: [u8; 32],
+}
+
+/// One row of a whole registry, as [`SqliteRegistry::export`] hands them out: every
+/// table, parents before children, each table in its key order (the audit log by `seq`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RegistryRow {
+    /// A status list and its capacity.
+    StatusList {
+        /// Its URI.
+        uri: String,
+        /// Its number of entries.
+        capacity: u64,
+    },
+    /// A serial counter.
+    SerialCounter {
+        /// The licence type.
+        type_code: String,
+        /// The year.
+        year: u16,
+        /// The last value handed out.
+        last: u64,
+    },
+    /// A licence type's template.
+    Template(Template),
+    /// A licence with its current status.
+    Licence(IssuedRecord),
+    /// A row of a licence's status history.
+    History {
+        /// The licence identifier.
+        licence: String,
+        /// The row.
+        entry: HistoryEntry,
+    },
+    /// An audit log entry.
+    Audit(AuditEntry),
+    /// An idempotency key and what it issued.
+    Idempotency {
+        /// The key.
+        key: String,
+        /// [`IssueRequest::sha256`] of the request.
+        request_sha256: [u8; 32],
+        /// The licence it issued.
+        identifier: String,
+    },
+}
+
+/// Where an office's registry lives: a SQLite file (the default, `registry.db` in the
+/// office directory) or a PostgreSQL database (`postgresql://…`).
+#[derive(Clone, PartialEq, Eq)]
+pub enum RegistryLocation {
+    /// A SQLite file.
+    File(PathBuf),
+    /// A PostgreSQL URL (libpq form; may carry a password, never shown).
+    Postgres(String),
+}
+
+impl RegistryLocation {
+    /// Reads an office configuration's `registry` value: a `postgresql://` (or
+    /// `postgres://`) URL, otherwise a file path, relative to `base`.
+    pub fn parse(value: &str, base: &std::path::Path) -> RegistryLocation {
+        if is_postgres_url(value) {
+            RegistryLocation::Postgres(value.to_owned())
+        } else {
+            RegistryLocation::File(base.join(value))
+        }
+    }
+}
+
+impl fmt::Debug for RegistryLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// The file's path, or the URL with its password replaced by `***`.
+impl fmt::Display for RegistryLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RegistryLocation::File(path) => write!(f, "{}", path.display()),
+            RegistryLocation::Postgres(url) => {
+                let (scheme, rest) = url.split_once("://").unwrap_or(("postgresql", url));
+                let end = rest.find(['/', '?']).unwrap_or(rest.len());
+                let (authority, tail) = rest.split_at(end);
+                let tail = tail
+                    .split('&')
+                    .map(|part| match part.split_once("password=") {
+                        Some((before, _)) if before.is_empty() || before.ends_with('?') => {
+                            format!("{before}password=***")
+                        }
+                        _ => part.to_owned(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("&");
+                match authority.rsplit_once('@') {
+                    Some((userinfo, host)) => match userinfo.split_once(':') {
+                        Some((user, _)) => write!(f, "{scheme}://{user}:***@{host}{tail}"),
+                        None => write!(f, "{scheme}://{userinfo}@{host}{tail}"),
+                    },
+                    None => write!(f, "{scheme}://{authority}{tail}"),
+                }
+            }
+        }
+    }
+}
+
+/// Whether `location` names a PostgreSQL database (`postgresql://` or `postgres://`)
+/// rather than a file.
+pub fn is_postgres_url(location: &str) -> bool {
+    location.starts_with("postgresql://") || location.starts_with("postgres://")
+}
+
 /// An issuing office's registry (LICENCE.md §7).
 pub trait Registry {
     /// Takes the next serial of `type_code` in `year`: `YYYY` followed by the 7-digit
@@ -659,6 +816,167 @@ pub trait Registry {
 
     /// The stored hash of audit entry `seq` (the genesis hash for 0); `None` past the end.
     fn audit_hash_at(&self, seq: u64) -> RegistryResult<Option<[u8; 32]>>;
+
+    /// Recomputes the audit chain after entry `seq`, whose hash is `hash` (see
+    /// [`Registry::audit_verify`], which starts from the genesis): what a caller that
+    /// checked the chain up to `seq` before still has to check.
+    fn audit_verify_after(&self, seq: u64, hash: [u8; 32]) -> RegistryResult<AuditCheck>;
+
+    /// Stores (or replaces) the template of a licence type, with an audit entry.
+    ///
+    /// A template with `one_active_per_holder = false` turns the holder check off for its
+    /// type whatever [`IssueRequest::one_active_per_holder`] says; without a template the
+    /// request decides.
+    fn put_template(&mut self, template: &Template, operator: &str, at: i64)
+    -> RegistryResult<()>;
+
+    /// The stored template of `type_code`, if any.
+    fn template(&self, type_code: &str) -> RegistryResult<Option<Template>>;
+
+    /// Every stored template, by type code.
+    fn templates(&self) -> RegistryResult<Vec<Template>>;
+
+    /// Stores the SHA-256 of the rendered document of a licence (its own transaction),
+    /// with an audit entry.
+    fn set_doc_sha256(
+        &mut self,
+        identifier: &str,
+        sha256: &[u8; 32],
+        operator: &str,
+        at: i64,
+    ) -> RegistryResult<()>;
+
+    /// The last counter value handed out for `type_code` in `year` (0 if none).
+    fn serial_counter(&self, type_code: &str, year: u16) -> RegistryResult<u64>;
+
+    /// What the backend finds wrong with its own storage, one message each; none when
+    /// sound (SQLite: `PRAGMA integrity_check`; PostgreSQL: the schema's triggers).
+    fn integrity_check(&self) -> RegistryResult<Vec<String>>;
+}
+
+/// Opens the registry at `location` for the office `code` (the key of its rows in a
+/// database that holds many offices; a file holds one). `create` makes it when it does
+/// not exist yet; otherwise a missing registry is [`RegistryError::NotARegistry`].
+pub fn open_registry(
+    location: &RegistryLocation,
+    code: &str,
+    create: bool,
+) -> RegistryResult<Box<dyn Registry + Send>> {
+    match location {
+        RegistryLocation::File(path) if create => Ok(Box::new(SqliteRegistry::create(path)?)),
+        RegistryLocation::File(path) => Ok(Box::new(SqliteRegistry::open(path)?)),
+        #[cfg(feature = "postgres")]
+        RegistryLocation::Postgres(url) if create => Ok(Box::new(PgRegistry::create(url, code)?)),
+        #[cfg(feature = "postgres")]
+        RegistryLocation::Postgres(url) => Ok(Box::new(PgRegistry::open(url, code)?)),
+        #[cfg(not(feature = "postgres"))]
+        RegistryLocation::Postgres(_) => {
+            let _ = code;
+            Err(RegistryError::Unsupported)
+        }
+    }
+}
+
+/// [`open_registry`] for reading only (`eseal licence audit`): nothing is written and the
+/// schema is not migrated.
+pub fn open_registry_read_only(
+    location: &RegistryLocation,
+    code: &str,
+) -> RegistryResult<Box<dyn Registry + Send>> {
+    match location {
+        RegistryLocation::File(path) => Ok(Box::new(SqliteRegistry::open_read_only(path)?)),
+        #[cfg(feature = "postgres")]
+        RegistryLocation::Postgres(url) => Ok(Box::new(PgRegistry::open_read_only(url, code)?)),
+        #[cfg(not(feature = "postgres"))]
+        RegistryLocation::Postgres(_) => {
+            let _ = code;
+            Err(RegistryError::Unsupported)
+        }
+    }
+}
+
+/// Refuses an idempotency key that is not 1–[`MAX_IDEMPOTENCY_KEY`] printable ASCII
+/// characters and a version outside 1–999.
+pub(crate) fn check_issue_request(
+    request: &IssueRequest,
+    idempotency_key: Option<&str>,
+) -> RegistryResult<()> {
+    if let Some(key) = idempotency_key
+        && (key.is_empty()
+            || key.len() > MAX_IDEMPOTENCY_KEY
+            || !key.bytes().all(|b| b.is_ascii_graphic()))
+    {
+        return Err(RegistryError::Invalid(format!(
+            "idempotency key must be 1–{MAX_IDEMPOTENCY_KEY} printable ASCII characters"
+        )));
+    }
+    if !(1..=999).contains(&request.version) {
+        return Err(RegistryError::Invalid(format!(
+            "version {} is not 1–999",
+            request.version
+        )));
+    }
+    Ok(())
+}
+
+/// The audit detail of an issuance.
+pub(crate) fn issue_detail(
+    request: &IssueRequest,
+    serial: &str,
+    list_idx: u64,
+    request_sha: &[u8; 32],
+) -> String {
+    serde_json::json!({
+        "type_code": request.type_code,
+        "serial": serial,
+        "version": request.version,
+        "list_uri": request.list_uri,
+        "list_idx": list_idx,
+        "request_sha256": hex::encode(request_sha),
+    })
+    .to_string()
+}
+
+/// The audit detail of a status change from `from`.
+pub(crate) fn status_detail(from: LicenceState, change: &StatusChange<'_>) -> String {
+    serde_json::json!({
+        "from": from.to_string(),
+        "to": change.to.to_string(),
+        "op": change.op.code(),
+        "reason": change.reason,
+    })
+    .to_string()
+}
+
+/// The audit detail of a stored template.
+pub(crate) fn template_detail(template: &Template) -> String {
+    serde_json::json!({
+        "name": template.name,
+        "one_active_per_holder": template.one_active_per_holder,
+        "body_sha256": hex::encode(Sha256::digest(&template.body)),
+    })
+    .to_string()
+}
+
+/// The audit detail of a stored document hash.
+pub(crate) fn document_detail(sha256: &[u8; 32]) -> String {
+    serde_json::json!({ "sha256": hex::encode(sha256) }).to_string()
+}
+
+/// A uniform random value below `n` (rejection sampling).
+pub(crate) fn random_below(n: u64) -> RegistryResult<u64> {
+    use ring::rand::SecureRandom;
+    let rng = ring::rand::SystemRandom::new();
+    let zone = u64::MAX - (u64::MAX % n);
+    loop {
+        let mut b = [0u8; 8];
+        rng.fill(&mut b)
+            .map_err(|_| RegistryError::Invalid("no system randomness".into()))?;
+        let v = u64::from_le_bytes(b);
+        if v < zone {
+            return Ok(v % n);
+        }
+    }
 }
 
 /// `SHA-256(prev_hash ‖ CBOR[seq, at, operator, action, subject, detail])`, the CBOR in
@@ -688,6 +1006,18 @@ pub fn audit_hash(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_location_never_shows_its_password() {
+        let base = std::path::Path::new("/office");
+        let shown = |v: &str| RegistryLocation::parse(v, base).to_string();
+        assert_eq!(
+            shown("postgresql://reg:s3cret@db:5432/lic?sslmode=require&password=x"),
+            "postgresql://reg:***@db:5432/lic?sslmode=require&password=***"
+        );
+        assert_eq!(shown("postgres://db/lic"), "postgres://db/lic");
+        assert_eq!(shown("registry.db"), "/office/registry.db");
+    }
 
     #[test]
     fn audit_hash_cbor_layout() {

@@ -7,9 +7,10 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionB
 
 use super::schema::MIGRATIONS;
 use super::{
-    APPLICATION_ID, AUDIT_GENESIS, Assigned, AuditCheck, BatchItem, HistoryEntry, IssueRequest,
-    Issued, IssuedRecord, LicenceState, MAX_IDEMPOTENCY_KEY, OpCode, Registry, RegistryError,
-    RegistryResult, SCHEMA_VERSION, StatusChange, Template, audit_hash, check_transition,
+    APPLICATION_ID, AUDIT_GENESIS, Assigned, AuditCheck, AuditEntry, BatchItem, HistoryEntry,
+    IssueRequest, Issued, IssuedRecord, LicenceState, OpCode, Registry, RegistryError,
+    RegistryResult, RegistryRow, SCHEMA_VERSION, StatusChange, Template, audit_hash,
+    check_transition,
 };
 use crate::licence::status_list::{STATUS_LIST_STEP, StatusList};
 
@@ -143,63 +144,105 @@ impl SqliteRegistry {
         }
     }
 
-    /// SQLite's `PRAGMA integrity_check` of the whole file: its messages, none when the
-    /// file is sound. Damage that stops the check itself is one message.
-    pub fn integrity_check(&self) -> RegistryResult<Vec<String>> {
-        let run = || -> rusqlite::Result<Vec<String>> {
-            let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
-            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-            rows.collect()
-        };
-        match run() {
-            Ok(rows) if rows.len() == 1 && rows[0] == "ok" => Ok(Vec::new()),
-            Ok(rows) => Ok(rows),
-            Err(e) if super::is_damage(&e) => Ok(vec![e.to_string()]),
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    /// Recomputes the audit chain after entry `seq`, whose hash is `hash` (see
-    /// [`Registry::audit_verify`], which starts from the genesis): what a caller that
-    /// checked the chain up to `seq` before still has to check.
-    pub fn audit_verify_after(&self, seq: u64, hash: [u8; 32]) -> RegistryResult<AuditCheck> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT seq, at, operator, action, subject, detail, prev_hash, hash
-             FROM audit_log WHERE seq > ?1 ORDER BY seq",
-        )?;
-        let mut rows = stmt.query(params![seq as i64])?;
-        let mut prev = hash;
-        let mut expected_seq = seq + 1;
-        while let Some(r) = rows.next()? {
-            let seq = r.get::<_, i64>(0)? as u64;
-            if seq != expected_seq {
-                return Ok(AuditCheck::Broken { seq: expected_seq });
-            }
-            let at: i64 = r.get(1)?;
-            let operator: String = r.get(2)?;
-            let action: String = r.get(3)?;
-            let subject: String = r.get(4)?;
-            let detail: String = r.get(5)?;
-            let stored_prev: Vec<u8> = r.get(6)?;
-            let stored_hash: Vec<u8> = r.get(7)?;
-            let hash = audit_hash(&prev, seq, at, &operator, &action, &subject, &detail);
-            if stored_prev != prev || stored_hash != hash {
-                return Ok(AuditCheck::Broken { seq });
-            }
-            prev = hash;
-            expected_seq += 1;
-        }
-        Ok(AuditCheck::Intact {
-            entries: expected_seq - 1,
-            head: prev,
-        })
-    }
-
     /// Sets the capacity new status lists are created with (tests; at least 1). Lists
     /// already in use keep theirs.
     pub fn with_list_capacity(mut self, capacity: u64) -> Self {
         self.list_capacity = capacity.max(1);
         self
+    }
+
+    /// Every row of the registry, handed to `each` in the order of [`RegistryRow`]
+    /// (parents before children, the audit log by `seq`), all read in one transaction
+    /// that holds the write lock (other writers wait until the export ends). Returns the
+    /// audit chain as recomputed in that transaction.
+    pub fn export(
+        &mut self,
+        each: &mut dyn FnMut(RegistryRow) -> RegistryResult<()>,
+    ) -> RegistryResult<AuditCheck> {
+        let tx = self.write_transaction()?;
+        rows_of(&tx, "SELECT uri, capacity FROM status_lists ORDER BY uri", each, |r| {
+            Ok(RegistryRow::StatusList {
+                uri: r.get(0)?,
+                capacity: r.get::<_, i64>(1)? as u64,
+            })
+        })?;
+        rows_of(
+            &tx,
+            "SELECT type_code, year, last FROM serial_counters ORDER BY type_code, year",
+            each,
+            |r| {
+                Ok(RegistryRow::SerialCounter {
+                    type_code: r.get(0)?,
+                    year: r.get(1)?,
+                    last: r.get::<_, i64>(2)? as u64,
+                })
+            },
+        )?;
+        rows_of(
+            &tx,
+            &format!("SELECT {TEMPLATE_COLUMNS} FROM templates ORDER BY type_code"),
+            each,
+            |r| read_template(r).map(RegistryRow::Template),
+        )?;
+        rows_of(
+            &tx,
+            &format!("SELECT {RECORD_COLUMNS} FROM licences ORDER BY identifier"),
+            each,
+            |r| read_record(r).map(RegistryRow::Licence),
+        )?;
+        rows_of(
+            &tx,
+            r#"SELECT licence, seq, at, "from", "to", op, reason, operator FROM status_history
+               ORDER BY licence, seq"#,
+            each,
+            |r| {
+                Ok(RegistryRow::History {
+                    licence: r.get(0)?,
+                    entry: HistoryEntry {
+                        seq: r.get::<_, i64>(1)? as u64,
+                        at: r.get(2)?,
+                        from: r.get(3)?,
+                        to: r.get(4)?,
+                        op: r.get(5)?,
+                        reason: r.get(6)?,
+                        operator: r.get(7)?,
+                    },
+                })
+            },
+        )?;
+        rows_of(
+            &tx,
+            "SELECT seq, at, operator, action, subject, detail, prev_hash, hash
+             FROM audit_log ORDER BY seq",
+            each,
+            |r| {
+                Ok(RegistryRow::Audit(AuditEntry {
+                    seq: r.get::<_, i64>(0)? as u64,
+                    at: r.get(1)?,
+                    operator: r.get(2)?,
+                    action: r.get(3)?,
+                    subject: r.get(4)?,
+                    detail: r.get(5)?,
+                    prev_hash: r.get(6)?,
+                    hash: r.get(7)?,
+                }))
+            },
+        )?;
+        rows_of(
+            &tx,
+            "SELECT key, request_sha256, identifier FROM idempotency ORDER BY key",
+            each,
+            |r| {
+                Ok(RegistryRow::Idempotency {
+                    key: r.get(0)?,
+                    request_sha256: r.get(1)?,
+                    identifier: r.get(2)?,
+                })
+            },
+        )?;
+        let check = verify_chain(&tx, 0, AUDIT_GENESIS)?;
+        tx.finish()?;
+        Ok(check)
     }
 
     /// The schema version of the open database.
@@ -209,102 +252,55 @@ impl SqliteRegistry {
             .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 
-    /// The last counter value handed out for `type_code` in `year` (0 if none).
-    pub fn serial_counter(&self, type_code: &str, year: u16) -> RegistryResult<u64> {
-        let last: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT last FROM serial_counters WHERE type_code = ?1 AND year = ?2",
-                params![type_code, year],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(last.unwrap_or(0) as u64)
-    }
+}
 
-    /// Stores (or replaces) the template of a licence type, with an audit entry.
-    ///
-    /// A template with `one_active_per_holder = false` turns the holder check off for its
-    /// type whatever [`IssueRequest::one_active_per_holder`] says; without a template the
-    /// request decides.
-    pub fn put_template(
-        &mut self,
-        template: &Template,
-        operator: &str,
-        at: i64,
-    ) -> RegistryResult<()> {
-        let tx = self.write_transaction()?;
-        tx.execute(
-            "INSERT INTO templates (type_code, name, one_active_per_holder, body)
-             VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (type_code) DO UPDATE SET name = excluded.name,
-                 one_active_per_holder = excluded.one_active_per_holder, body = excluded.body",
-            params![
-                template.type_code,
-                template.name,
-                template.one_active_per_holder,
-                template.body
-            ],
-        )?;
-        let detail = serde_json::json!({
-            "name": template.name,
-            "one_active_per_holder": template.one_active_per_holder,
-            "body_sha256": hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&template.body)),
-        })
-        .to_string();
-        append_audit(&tx, at, operator, "template", &template.type_code, &detail)?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// The stored template of `type_code`, if any.
-    pub fn template(&self, type_code: &str) -> RegistryResult<Option<Template>> {
-        Ok(self
-            .conn
-            .query_row(
-                &format!("SELECT {TEMPLATE_COLUMNS} FROM templates WHERE type_code = ?1"),
-                params![type_code],
-                read_template,
-            )
-            .optional()?)
-    }
-
-    /// Every stored template, by type code.
-    pub fn templates(&self) -> RegistryResult<Vec<Template>> {
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {TEMPLATE_COLUMNS} FROM templates ORDER BY type_code"
-        ))?;
-        let rows = stmt.query_map([], read_template)?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// Stores the SHA-256 of the rendered document of a licence (its own transaction).
-    pub fn set_doc_sha256(
-        &mut self,
-        identifier: &str,
-        sha256: &[u8; 32],
-        operator: &str,
-        at: i64,
-    ) -> RegistryResult<()> {
-        let tx = self.write_transaction()?;
-        let n = tx.execute(
-            "UPDATE licences SET doc_sha256 = ?2 WHERE identifier = ?1",
-            params![identifier, &sha256[..]],
-        )?;
-        if n == 0 {
-            return Err(RegistryError::NotFound(identifier.to_owned()));
+/// Recomputes the audit chain after entry `seq`, whose hash is `hash`.
+fn verify_chain(conn: &Connection, seq: u64, hash: [u8; 32]) -> RegistryResult<AuditCheck> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, at, operator, action, subject, detail, prev_hash, hash
+         FROM audit_log WHERE seq > ?1 ORDER BY seq",
+    )?;
+    let mut rows = stmt.query(params![seq as i64])?;
+    let mut prev = hash;
+    let mut expected_seq = seq + 1;
+    while let Some(r) = rows.next()? {
+        let seq = r.get::<_, i64>(0)? as u64;
+        if seq != expected_seq {
+            return Ok(AuditCheck::Broken { seq: expected_seq });
         }
-        append_audit(
-            &tx,
-            at,
-            operator,
-            "document",
-            identifier,
-            &serde_json::json!({ "sha256": hex::encode(sha256) }).to_string(),
-        )?;
-        tx.commit()?;
-        Ok(())
+        let at: i64 = r.get(1)?;
+        let operator: String = r.get(2)?;
+        let action: String = r.get(3)?;
+        let subject: String = r.get(4)?;
+        let detail: String = r.get(5)?;
+        let stored_prev: Vec<u8> = r.get(6)?;
+        let stored_hash: Vec<u8> = r.get(7)?;
+        let hash = audit_hash(&prev, seq, at, &operator, &action, &subject, &detail);
+        if stored_prev != prev || stored_hash != hash {
+            return Ok(AuditCheck::Broken { seq });
+        }
+        prev = hash;
+        expected_seq += 1;
     }
+    Ok(AuditCheck::Intact {
+        entries: expected_seq - 1,
+        head: prev,
+    })
+}
+
+/// Hands each row of `sql`, read by `read`, to `each`.
+fn rows_of(
+    conn: &Connection,
+    sql: &str,
+    each: &mut dyn FnMut(RegistryRow) -> RegistryResult<()>,
+    read: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<RegistryRow>,
+) -> RegistryResult<()> {
+    let mut stmt = conn.prepare(sql)?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        each(read(r)?)?;
+    }
+    Ok(())
 }
 
 /// The connection settings of a writer: WAL, `synchronous=FULL`, foreign keys, the busy
@@ -560,14 +556,14 @@ fn take_index(tx: &Connection, list_uri: &str, new_capacity: u64) -> RegistryRes
         "SELECT EXISTS (SELECT 1 FROM licences WHERE list_uri = ?1 AND list_idx = ?2)",
     )?;
     for _ in 0..INDEX_DRAWS {
-        let idx = random_below(capacity)?;
+        let idx = super::random_below(capacity)?;
         let exists: bool = taken.query_row(params![list_uri, idx as i64], |r| r.get(0))?;
         if !exists {
             return Ok(idx);
         }
     }
     // Dense list: scan forward from a random start for the first free index.
-    let start = random_below(capacity)?;
+    let start = super::random_below(capacity)?;
     let mut used_idx: Vec<u64> = tx
         .prepare("SELECT list_idx FROM licences WHERE list_uri = ?1")?
         .query_map(params![list_uri], |r| r.get::<_, i64>(0))?
@@ -578,22 +574,6 @@ fn take_index(tx: &Connection, list_uri: &str, new_capacity: u64) -> RegistryRes
         .map(|k| (start + k) % capacity)
         .find(|i| used_idx.binary_search(i).is_err())
         .ok_or_else(|| RegistryError::StatusListFull(list_uri.to_owned()))
-}
-
-fn random_below(n: u64) -> RegistryResult<u64> {
-    use ring::rand::SecureRandom;
-    let rng = ring::rand::SystemRandom::new();
-    // Rejection sampling for a uniform value.
-    let zone = u64::MAX - (u64::MAX % n);
-    loop {
-        let mut b = [0u8; 8];
-        rng.fill(&mut b)
-            .map_err(|_| RegistryError::Invalid("no system randomness".into()))?;
-        let v = u64::from_le_bytes(b);
-        if v < zone {
-            return Ok(v % n);
-        }
-    }
 }
 
 const RECORD_COLUMNS: &str = "identifier, type_code, serial, version, holder, metadata, token, \
@@ -678,21 +658,7 @@ fn issue_within(
     idempotency_key: Option<&str>,
     operator: &str,
 ) -> RegistryResult<Issued> {
-    if let Some(key) = idempotency_key
-        && (key.is_empty()
-            || key.len() > MAX_IDEMPOTENCY_KEY
-            || !key.bytes().all(|b| b.is_ascii_graphic()))
-    {
-        return Err(RegistryError::Invalid(format!(
-            "idempotency key must be 1–{MAX_IDEMPOTENCY_KEY} printable ASCII characters"
-        )));
-    }
-    if !(1..=999).contains(&request.version) {
-        return Err(RegistryError::Invalid(format!(
-            "version {} is not 1–999",
-            request.version
-        )));
-    }
+    super::check_issue_request(request, idempotency_key)?;
     let request_sha = request.sha256();
 
     // 1. Idempotency.
@@ -782,15 +748,7 @@ fn issue_within(
             operator
         ],
     )?;
-    let detail = serde_json::json!({
-        "type_code": request.type_code,
-        "serial": serial,
-        "version": request.version,
-        "list_uri": request.list_uri,
-        "list_idx": list_idx,
-        "request_sha256": hex::encode(request_sha),
-    })
-    .to_string();
+    let detail = super::issue_detail(request, &serial, list_idx, &request_sha);
     append_audit(tx, request.at, operator, "issue", &new.identifier, &detail)?;
     if let Some(key) = idempotency_key {
         tx.execute(
@@ -906,13 +864,7 @@ impl Registry for SqliteRegistry {
                 change.operator
             ],
         )?;
-        let detail = serde_json::json!({
-            "from": current.status.to_string(),
-            "to": change.to.to_string(),
-            "op": change.op.code(),
-            "reason": change.reason,
-        })
-        .to_string();
+        let detail = super::status_detail(current.status, &change);
         append_audit(
             &tx,
             change.at,
@@ -959,6 +911,107 @@ impl Registry for SqliteRegistry {
         drop(stmt);
         tx.finish()?;
         Ok(list)
+    }
+
+    fn audit_verify_after(&self, seq: u64, hash: [u8; 32]) -> RegistryResult<AuditCheck> {
+        verify_chain(&self.conn, seq, hash)
+    }
+
+    fn put_template(
+        &mut self,
+        template: &Template,
+        operator: &str,
+        at: i64,
+    ) -> RegistryResult<()> {
+        let tx = self.write_transaction()?;
+        tx.execute(
+            "INSERT INTO templates (type_code, name, one_active_per_holder, body)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (type_code) DO UPDATE SET name = excluded.name,
+                 one_active_per_holder = excluded.one_active_per_holder, body = excluded.body",
+            params![
+                template.type_code,
+                template.name,
+                template.one_active_per_holder,
+                template.body
+            ],
+        )?;
+        let detail = super::template_detail(template);
+        append_audit(&tx, at, operator, "template", &template.type_code, &detail)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn template(&self, type_code: &str) -> RegistryResult<Option<Template>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {TEMPLATE_COLUMNS} FROM templates WHERE type_code = ?1"),
+                params![type_code],
+                read_template,
+            )
+            .optional()?)
+    }
+
+    fn templates(&self) -> RegistryResult<Vec<Template>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {TEMPLATE_COLUMNS} FROM templates ORDER BY type_code"
+        ))?;
+        let rows = stmt.query_map([], read_template)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn set_doc_sha256(
+        &mut self,
+        identifier: &str,
+        sha256: &[u8; 32],
+        operator: &str,
+        at: i64,
+    ) -> RegistryResult<()> {
+        let tx = self.write_transaction()?;
+        let n = tx.execute(
+            "UPDATE licences SET doc_sha256 = ?2 WHERE identifier = ?1",
+            params![identifier, &sha256[..]],
+        )?;
+        if n == 0 {
+            return Err(RegistryError::NotFound(identifier.to_owned()));
+        }
+        append_audit(
+            &tx,
+            at,
+            operator,
+            "document",
+            identifier,
+            &super::document_detail(sha256),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn serial_counter(&self, type_code: &str, year: u16) -> RegistryResult<u64> {
+        let last: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT last FROM serial_counters WHERE type_code = ?1 AND year = ?2",
+                params![type_code, year],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(last.unwrap_or(0) as u64)
+    }
+
+    fn integrity_check(&self) -> RegistryResult<Vec<String>> {
+        let run = || -> rusqlite::Result<Vec<String>> {
+            let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            rows.collect()
+        };
+        match run() {
+            Ok(rows) if rows.len() == 1 && rows[0] == "ok" => Ok(Vec::new()),
+            Ok(rows) => Ok(rows),
+            Err(e) if super::is_damage(&e) => Ok(vec![e.to_string()]),
+            Err(e) => Err(e.into()),
+        }
     }
 
     fn audit_verify(&self) -> RegistryResult<AuditCheck> {

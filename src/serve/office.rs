@@ -23,8 +23,8 @@ use super::config::Config;
 use super::error::ApiError;
 use super::trust::TrustMaterial;
 use crate::{
-    DocumentFormat, IssuedLicence, LicenceRequest, LicenceState, OfficeDir, OpCode, Registry,
-    Result, unix_seconds,
+    DocumentFormat, IssuedLicence, LicenceRequest, LicenceState, OfficeDir, OpCode, Result,
+    unix_seconds,
 };
 
 type AppState = State<Arc<Shared>>;
