@@ -31,18 +31,19 @@ pub fn server() -> &'static Server {
 
 /// A new, empty database on the server; its URL (user `eseal`, no password, loopback).
 pub fn database() -> String {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let server = server();
-    let name = format!(
-        "t{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    );
-    server.sql("postgres", &format!("CREATE DATABASE {name}"));
-    server.url(&name)
+    server().database()
 }
 
 impl Server {
+    /// A new, empty database; its URL.
+    pub fn database(&self) -> String {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let name = format!("t{}_{n}", std::process::id());
+        self.sql("postgres", &format!("CREATE DATABASE {name}"));
+        self.url(&name)
+    }
+
     /// The URL of database `db`.
     pub fn url(&self, db: &str) -> String {
         format!("postgresql://eseal@127.0.0.1:{}/{db}", self.port)
@@ -236,7 +237,9 @@ fn tls_files(dir: &Path) {
     ]);
 }
 
-fn start() -> Server {
+/// Starts a server of its own (for a test that stops or restarts it); it stops when the
+/// test process ends.
+pub fn start() -> Server {
     let bin = bin_dir();
     let dir = tempfile::Builder::new()
         .prefix("eseal-pg-")

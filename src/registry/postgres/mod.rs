@@ -74,6 +74,8 @@ pub struct PgRegistry {
 struct Conn {
     client: Client,
     st: Statements,
+    /// Found unusable: replaced before the next call.
+    stale: bool,
 }
 
 impl std::fmt::Debug for Conn {
@@ -233,7 +235,11 @@ impl PgRegistry {
             code: code.to_owned(),
             read_only: mode == Mode::ReadOnly,
             list_capacity: STATUS_LIST_STEP as u64,
-            conn: RefCell::new(Some(Conn { client, st })),
+            conn: RefCell::new(Some(Conn {
+                client,
+                st,
+                stale: false,
+            })),
         })
     }
 
@@ -293,18 +299,23 @@ impl PgRegistry {
     /// that closed the connection drops it, so the next call starts afresh.
     fn with_conn<T>(&self, work: impl FnOnce(&mut Conn) -> RegistryResult<T>) -> RegistryResult<T> {
         let mut slot = self.conn.borrow_mut();
-        if slot.as_ref().is_none_or(|c| c.client.is_closed()) {
+        if slot.as_ref().is_none_or(|c| c.stale || c.client.is_closed()) {
             *slot = None;
             let mut client = self.target.connect()?;
             if self.read_only {
                 client.batch_execute("SET default_transaction_read_only = on")?;
             }
             let st = Statements::prepare(&mut client)?;
-            *slot = Some(Conn { client, st });
+            *slot = Some(Conn {
+                client,
+                st,
+                stale: false,
+            });
         }
         let conn = slot.as_mut().expect("connected above");
         let result = work(conn);
-        if conn.client.is_closed() {
+        let gone = matches!(&result, Err(RegistryError::Postgres(e)) if is_gone(e));
+        if gone || conn.stale || conn.client.is_closed() {
             *slot = None;
         }
         result
@@ -316,12 +327,9 @@ impl PgRegistry {
         work: impl FnOnce(&mut Transaction<'_>, &Statements, i64) -> RegistryResult<T>,
     ) -> RegistryResult<T> {
         let office = self.office;
-        self.with_conn(|Conn { client, st }| {
-            let mut tx = client.transaction()?;
+        self.transaction(false, |tx, st| {
             tx.execute(&st.lock, &[&LOCK_CLASS, &(office as i32)])?;
-            let out = work(&mut tx, st, office)?;
-            tx.commit()?;
-            Ok(out)
+            work(tx, st, office)
         })
     }
 
@@ -331,16 +339,47 @@ impl PgRegistry {
         work: impl FnOnce(&mut Transaction<'_>, &Statements, i64) -> RegistryResult<T>,
     ) -> RegistryResult<T> {
         let office = self.office;
-        self.with_conn(|Conn { client, st }| {
-            let mut tx = client
-                .build_transaction()
-                .isolation_level(postgres::IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()?;
-            let out = work(&mut tx, st, office)?;
-            tx.commit()?;
-            Ok(out)
-        })
+        self.transaction(true, |tx, st| work(tx, st, office))
+    }
+
+    /// Runs `work` in a transaction, then commits. A connection found dead when the
+    /// transaction begins (the server restarted since the last call) is replaced once,
+    /// transparently: nothing had been sent.
+    fn transaction<T>(
+        &self,
+        read_only: bool,
+        work: impl FnOnce(&mut Transaction<'_>, &Statements) -> RegistryResult<T>,
+    ) -> RegistryResult<T> {
+        let mut work = Some(work);
+        for attempt in 0..2 {
+            let done = self.with_conn(|Conn { client, st, stale }| {
+                let begun = if read_only {
+                    client
+                        .build_transaction()
+                        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                        .read_only(true)
+                        .start()
+                } else {
+                    client.transaction()
+                };
+                let mut tx = match begun {
+                    Ok(tx) => tx,
+                    Err(e) if attempt == 0 && is_gone(&e) => {
+                        *stale = true;
+                        return Ok(None);
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                let work = work.take().expect("runs once");
+                let out = work(&mut tx, st)?;
+                tx.commit()?;
+                Ok(Some(out))
+            })?;
+            if let Some(out) = done {
+                return Ok(out);
+            }
+        }
+        unreachable!("the second attempt returns")
     }
 
     /// The schema version of the database.
@@ -390,6 +429,21 @@ impl Drop for PgImport {
             let _ = self.client.batch_execute("ROLLBACK");
         }
     }
+}
+
+/// Whether `e` says the connection is gone: closed, or ended by the server (shut down,
+/// restarted, `pg_terminate_backend`).
+fn is_gone(e: &postgres::Error) -> bool {
+    use postgres::error::SqlState;
+    e.is_closed()
+        || e.code().is_some_and(|code| {
+            [
+                SqlState::ADMIN_SHUTDOWN,
+                SqlState::CRASH_SHUTDOWN,
+                SqlState::CANNOT_CONNECT_NOW,
+            ]
+            .contains(code)
+        })
 }
 
 /// Unix seconds now.
