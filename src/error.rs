@@ -64,6 +64,11 @@ pub enum Error {
         /// The occurrence asked for, 0-based (the message counts from 1).
         occurrence: usize,
     },
+    /// A service the operation needs cannot be reached or failed under it: the registry's
+    /// database is down, refused the connection, or lost it mid-transaction (which the
+    /// database rolled back). A retry may succeed.
+    #[error("{0}")]
+    Unavailable(String),
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {

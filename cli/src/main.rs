@@ -29,6 +29,9 @@ use clap::{Parser, Subcommand};
 pub const EXIT_USAGE: u8 = 64;
 /// Exit code for unreadable input (sysexits EX_DATAERR).
 pub const EXIT_UNREADABLE: u8 = 65;
+/// Exit code for a service that cannot be reached, such as the registry's database
+/// (sysexits EX_UNAVAILABLE).
+pub const EXIT_UNAVAILABLE: u8 = 69;
 /// Exit code for a failed read or write (sysexits EX_IOERR): disk full, read-only file
 /// system, permissions, a file over the size limit of the process.
 pub const EXIT_IO: u8 = 74;
@@ -123,6 +126,7 @@ fn main() -> ExitCode {
 fn exit_code_for(e: &eseal::Error) -> u8 {
     match e.innermost() {
         eseal::Error::Io { .. } => EXIT_IO,
+        eseal::Error::Unavailable(_) => EXIT_UNAVAILABLE,
         eseal::Error::Malformed { .. }
         | eseal::Error::TooLarge { .. }
         | eseal::Error::UnsupportedAlgorithm(_)

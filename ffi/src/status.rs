@@ -97,7 +97,7 @@ impl From<Error> for FfiError {
             Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
                 ESEAL_NOT_FOUND
             }
-            Error::Io { .. } => ESEAL_IO_ERROR,
+            Error::Io { .. } | Error::Unavailable(_) => ESEAL_IO_ERROR,
             Error::FontNotFound { .. } => ESEAL_NOT_FOUND,
             Error::NotAFile { .. } => ESEAL_NOT_FOUND,
             _ => ESEAL_REFUSED,

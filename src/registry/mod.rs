@@ -224,12 +224,15 @@ pub(crate) fn is_damage(e: &rusqlite::Error) -> bool {
 
 /// A registry whose data is at fault ([`RegistryError::is_data_fault`]) becomes
 /// [`crate::Error::Malformed`] with `what` = `"office registry"`, the registry's message
-/// as detail; a failed issuance closure its own error; anything else
-/// [`crate::Error::Invalid`].
+/// as detail; a database that cannot be reached or failed [`crate::Error::Unavailable`];
+/// a failed issuance closure its own error; anything else [`crate::Error::Invalid`].
 impl From<RegistryError> for crate::Error {
     fn from(e: RegistryError) -> Self {
         match e {
             RegistryError::Build(inner) => inner,
+            RegistryError::Unavailable { .. } => crate::Error::Unavailable(e.to_string()),
+            #[cfg(feature = "postgres")]
+            RegistryError::Postgres(_) => crate::Error::Unavailable(e.to_string()),
             fault if fault.is_data_fault() => crate::Error::Malformed {
                 what: "office registry",
                 detail: fault.to_string(),

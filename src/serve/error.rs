@@ -41,8 +41,8 @@ impl ApiError {
     }
 
     /// An [`crate::Error`] of a request's input (400, `invalid_input`), of the registry's
-    /// rules (409, `conflict`) or of the service (500): I/O errors and a damaged registry
-    /// are the service's.
+    /// rules (409, `conflict`), of a database out of reach (503, `unavailable`: retry) or
+    /// of the service (500): I/O errors and a damaged registry are the service's.
     pub fn from_eseal(error: crate::Error) -> Self {
         const CONFLICTS: [&str; 3] = [
             "IdempotencyConflict",
@@ -56,6 +56,9 @@ impl ApiError {
                 what: "office registry",
                 ..
             } => ApiError::internal(message),
+            crate::Error::Unavailable(_) => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+            }
             crate::Error::Invalid(detail) if CONFLICTS.iter().any(|c| detail.starts_with(c)) => {
                 ApiError::new(StatusCode::CONFLICT, "conflict", message)
             }

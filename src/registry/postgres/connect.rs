@@ -90,8 +90,11 @@ impl Target {
         Ok(Target { config, tls, shown })
     }
 
-    /// A new connection, its `search_path` set to the schema `eseal`. A database that cannot
-    /// be reached is [`RegistryError::Unavailable`].
+    /// A new connection, its `search_path` set to the schema `eseal` and its plans made
+    /// for each execution (`plan_cache_mode = force_custom_plan`: a plan cached while a
+    /// table was small scans it whole ever after, and the foreign-key checks of every
+    /// insert with it). A database that cannot be reached is
+    /// [`RegistryError::Unavailable`].
     pub(super) fn connect(&self) -> RegistryResult<Client> {
         let connected = match &self.tls {
             Some(tls) => self.config.connect(tls.clone()),
@@ -101,7 +104,7 @@ impl Target {
             database: self.shown.clone(),
             detail: error_chain(&e),
         })?;
-        client.batch_execute("SET search_path TO eseal")?;
+        client.batch_execute("SET search_path TO eseal; SET plan_cache_mode = force_custom_plan")?;
         Ok(client)
     }
 }

@@ -28,6 +28,7 @@ mod connect;
 mod schema;
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 
 use postgres::{Client, Row, Statement, Transaction};
 
@@ -95,8 +96,10 @@ struct Statements {
     idempotency: Statement,
     template_check: Statement,
     active: Statement,
-    serial: Statement,
+    serial_last: Statement,
+    serial_store: Statement,
     list: Statement,
+    list_create: Statement,
     index_taken: Statement,
     insert_licence: Statement,
     insert_history: Statement,
@@ -120,17 +123,15 @@ impl Statements {
             active: p("SELECT identifier FROM licences
                  WHERE office = $1 AND type_code = $2 AND holder = $3 AND status IN ('01', '02')
                  LIMIT 1")?,
-            serial: p(
-                "INSERT INTO serial_counters (office, type_code, year, last) VALUES ($1, $2, $3, 1)
-                 ON CONFLICT (office, type_code, year)
-                 DO UPDATE SET last = serial_counters.last + 1 RETURNING last",
+            serial_last: p("SELECT last FROM serial_counters
+                 WHERE office = $1 AND type_code = $2 AND year = $3")?,
+            serial_store: p(
+                "INSERT INTO serial_counters (office, type_code, year, last) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (office, type_code, year) DO UPDATE SET last = excluded.last",
             )?,
-            list: p("WITH new AS (
-                     INSERT INTO status_lists (office, uri, capacity) VALUES ($1, $2, $3)
-                     ON CONFLICT (office, uri) DO NOTHING RETURNING capacity, used)
-                 SELECT capacity, used FROM new
-                 UNION ALL SELECT capacity, used FROM status_lists WHERE office = $1 AND uri = $2
-                 LIMIT 1")?,
+            list: p("SELECT capacity, used FROM status_lists WHERE office = $1 AND uri = $2")?,
+            list_create: p("INSERT INTO status_lists (office, uri, capacity) VALUES ($1, $2, $3)
+                 ON CONFLICT (office, uri) DO NOTHING")?,
             index_taken: p("SELECT EXISTS (SELECT 1 FROM licences
                  WHERE office = $1 AND list_uri = $2 AND list_idx = $3)")?,
             insert_licence: p(&format!(
@@ -321,15 +322,26 @@ impl PgRegistry {
         result
     }
 
-    /// Runs `work` in a transaction that holds the office's lock, then commits.
+    /// Runs `work` in a transaction that holds the office's lock, writes what it left
+    /// pending ([`Writer::flush`]), then commits.
     fn write<T>(
         &self,
-        work: impl FnOnce(&mut Transaction<'_>, &Statements, i64) -> RegistryResult<T>,
+        work: impl FnOnce(&mut Transaction<'_>, &mut Writer<'_>) -> RegistryResult<T>,
     ) -> RegistryResult<T> {
-        let office = self.office;
+        let (office, list_capacity) = (self.office, self.list_capacity);
         self.transaction(false, |tx, st| {
             tx.execute(&st.lock, &[&LOCK_CLASS, &(office as i32)])?;
-            work(tx, st, office)
+            let mut writer = Writer {
+                st,
+                office,
+                list_capacity,
+                counters: HashMap::new(),
+                lists: HashMap::new(),
+                audit_head: None,
+            };
+            let out = work(tx, &mut writer)?;
+            writer.flush(tx)?;
+            Ok(out)
         })
     }
 
@@ -410,6 +422,12 @@ impl PgImport {
     /// Recomputes the copied audit chain in the database; commits if it is `expected`,
     /// and stores nothing otherwise. Returns the office's registry.
     pub fn finish(mut self, expected: &AuditCheck) -> RegistryResult<PgRegistry> {
+        self.client.execute(
+            "UPDATE status_lists SET used = (SELECT count(*) FROM licences
+                 WHERE licences.office = status_lists.office AND list_uri = uri)
+             WHERE office = $1",
+            &[&self.office],
+        )?;
         let found = verify_chain(&mut self.client, self.office, 0, AUDIT_GENESIS)?;
         if &found != expected {
             return Err(RegistryError::Invalid(format!(
@@ -740,130 +758,230 @@ fn load_record(
         .transpose()
 }
 
-/// Appends one audit entry to the office's chain inside `tx` (which holds the lock).
-fn append_audit(
-    tx: &mut Transaction<'_>,
-    st: &Statements,
-    office: i64,
-    entry: (i64, &str, &str, &str, &str),
-) -> RegistryResult<()> {
-    let (at, operator, action, subject, detail) = entry;
-    let (seq, prev) = match tx.query_opt(&st.audit_last, &[&office])? {
-        None => (1u64, AUDIT_GENESIS),
-        Some(r) => (
-            r.get::<_, i64>(0) as u64 + 1,
-            hash32(r.get(1), "the last audit entry's hash")?,
-        ),
-    };
-    let hash = audit_hash(&prev, seq, at, operator, action, subject, detail);
-    tx.execute(
-        &st.insert_audit,
-        &[
-            &office,
-            &(seq as i64),
-            &at,
-            &operator,
-            &action,
-            &subject,
-            &detail,
-            &&prev[..],
-            &&hash[..],
-        ],
-    )?;
-    Ok(())
-}
-
-/// Takes the next serial of the office's type and year inside `tx`.
-fn take_serial(
-    tx: &mut Transaction<'_>,
-    st: &Statements,
-    office: i64,
-    type_code: &str,
-    year: u16,
-) -> RegistryResult<String> {
-    if !(1000..=9999).contains(&year) {
-        return Err(RegistryError::Invalid(format!("year {year} is not YYYY")));
-    }
-    if type_code.is_empty() {
-        return Err(RegistryError::Invalid("empty type code".into()));
-    }
-    let last: i64 = tx
-        .query_one(&st.serial, &[&office, &type_code, &i64::from(year)])?
-        .get(0);
-    if last > 9_999_999 {
-        return Err(RegistryError::SerialsExhausted {
-            type_code: type_code.to_owned(),
-            year,
-        });
-    }
-    Ok(format!("{year:04}{last:07}"))
-}
-
-/// A random free index of the office's list `list_uri`, creating the list if new.
-fn take_index(
-    tx: &mut Transaction<'_>,
-    st: &Statements,
-    office: i64,
-    list_uri: &str,
-    new_capacity: u64,
-) -> RegistryResult<u64> {
-    if list_uri.is_empty() {
-        return Err(RegistryError::Invalid("empty status list URI".into()));
-    }
-    let row = tx.query_one(&st.list, &[&office, &list_uri, &(new_capacity as i64)])?;
-    let (capacity, used): (i64, i64) = (row.get(0), row.get(1));
-    let capacity = capacity as u64;
-    if used as u64 >= capacity {
-        return Err(RegistryError::StatusListFull(list_uri.to_owned()));
-    }
-    for _ in 0..INDEX_DRAWS {
-        let idx = super::random_below(capacity)?;
-        let taken: bool = tx
-            .query_one(&st.index_taken, &[&office, &list_uri, &(idx as i64)])?
-            .get(0);
-        if !taken {
-            return Ok(idx);
-        }
-    }
-    let mut used_idx: Vec<u64> = tx
-        .query(
-            "SELECT list_idx FROM licences WHERE office = $1 AND list_uri = $2",
-            &[&office, &list_uri],
-        )?
-        .iter()
-        .map(|r| r.get::<_, i64>(0) as u64)
-        .collect();
-    used_idx.sort_unstable();
-    let start = super::random_below(capacity)?;
-    (0..capacity)
-        .map(|k| (start + k) % capacity)
-        .find(|i| used_idx.binary_search(i).is_err())
-        .ok_or_else(|| RegistryError::StatusListFull(list_uri.to_owned()))
-}
-
-/// Where an issuance writes: the prepared statements, the office, the capacity of new
-/// status lists.
-struct Scope<'s> {
+/// A write transaction's view of the office: the statements, and what it has taken but
+/// not written yet. Serial counters and status-list counts are kept here and written
+/// once before COMMIT ([`Writer::flush`]): a row updated for every licence of a batch
+/// would leave hundreds of versions of itself for every later statement to step over.
+struct Writer<'s> {
     st: &'s Statements,
     office: i64,
+    /// The capacity new status lists get.
     list_capacity: u64,
+    /// The last serial counter value taken, by type and year.
+    counters: HashMap<(String, u16), i64>,
+    /// The capacity and used count of each status list touched.
+    lists: HashMap<String, (u64, u64)>,
+    /// The audit chain's last entry and hash.
+    audit_head: Option<(u64, [u8; 32])>,
 }
 
-/// One issuance inside a transaction or savepoint that holds the office's lock (see
+impl Writer<'_> {
+    /// Appends one audit entry to the office's chain.
+    fn append_audit(
+        &mut self,
+        tx: &mut Transaction<'_>,
+        entry: (i64, &str, &str, &str, &str),
+    ) -> RegistryResult<()> {
+        let (at, operator, action, subject, detail) = entry;
+        let (last, prev) = match self.audit_head {
+            Some(head) => head,
+            None => match tx.query_opt(&self.st.audit_last, &[&self.office])? {
+                None => (0, AUDIT_GENESIS),
+                Some(r) => (
+                    r.get::<_, i64>(0) as u64,
+                    hash32(r.get(1), "the last audit entry's hash")?,
+                ),
+            },
+        };
+        let seq = last + 1;
+        let hash = audit_hash(&prev, seq, at, operator, action, subject, detail);
+        tx.execute(
+            &self.st.insert_audit,
+            &[
+                &self.office,
+                &(seq as i64),
+                &at,
+                &operator,
+                &action,
+                &subject,
+                &detail,
+                &&prev[..],
+                &&hash[..],
+            ],
+        )?;
+        self.audit_head = Some((seq, hash));
+        Ok(())
+    }
+
+    /// The next serial of `type_code` in `year`: its counter value and the serial;
+    /// [`Writer::take_serial`] takes it.
+    fn next_serial(
+        &self,
+        tx: &mut Transaction<'_>,
+        type_code: &str,
+        year: u16,
+    ) -> RegistryResult<(i64, String)> {
+        if !(1000..=9999).contains(&year) {
+            return Err(RegistryError::Invalid(format!("year {year} is not YYYY")));
+        }
+        if type_code.is_empty() {
+            return Err(RegistryError::Invalid("empty type code".into()));
+        }
+        let last = match self.counters.get(&(type_code.to_owned(), year)) {
+            Some(last) => *last,
+            None => tx
+                .query_opt(
+                    &self.st.serial_last,
+                    &[&self.office, &type_code, &i64::from(year)],
+                )?
+                .map_or(0, |r| r.get(0)),
+        };
+        let next = last + 1;
+        if next > 9_999_999 {
+            return Err(RegistryError::SerialsExhausted {
+                type_code: type_code.to_owned(),
+                year,
+            });
+        }
+        Ok((next, format!("{year:04}{next:07}")))
+    }
+
+    /// Takes counter value `value` of `type_code` in `year`.
+    fn take_serial(&mut self, type_code: &str, year: u16, value: i64) {
+        self.counters.insert((type_code.to_owned(), year), value);
+    }
+
+    /// The capacity and used count of the list `list_uri` (`list_capacity` and 0 for a
+    /// list not created yet).
+    fn list(&self, tx: &mut Transaction<'_>, list_uri: &str) -> RegistryResult<(u64, u64)> {
+        if let Some(list) = self.lists.get(list_uri) {
+            return Ok(*list);
+        }
+        Ok(tx
+            .query_opt(&self.st.list, &[&self.office, &list_uri])?
+            .map_or((self.list_capacity, 0), |r| {
+                (r.get::<_, i64>(0) as u64, r.get::<_, i64>(1) as u64)
+            }))
+    }
+
+    /// A random free index of the list `list_uri` (reads only).
+    fn free_index(&self, tx: &mut Transaction<'_>, list_uri: &str) -> RegistryResult<u64> {
+        if list_uri.is_empty() {
+            return Err(RegistryError::Invalid("empty status list URI".into()));
+        }
+        let (capacity, used) = self.list(tx, list_uri)?;
+        if used >= capacity {
+            return Err(RegistryError::StatusListFull(list_uri.to_owned()));
+        }
+        let office = self.office;
+        for _ in 0..INDEX_DRAWS {
+            let idx = super::random_below(capacity)?;
+            let taken: bool = tx
+                .query_one(&self.st.index_taken, &[&office, &list_uri, &(idx as i64)])?
+                .get(0);
+            if !taken {
+                return Ok(idx);
+            }
+        }
+        let mut used_idx: Vec<u64> = tx
+            .query(
+                "SELECT list_idx FROM licences WHERE office = $1 AND list_uri = $2",
+                &[&office, &list_uri],
+            )?
+            .iter()
+            .map(|r| r.get::<_, i64>(0) as u64)
+            .collect();
+        used_idx.sort_unstable();
+        let start = super::random_below(capacity)?;
+        (0..capacity)
+            .map(|k| (start + k) % capacity)
+            .find(|i| used_idx.binary_search(i).is_err())
+            .ok_or_else(|| RegistryError::StatusListFull(list_uri.to_owned()))
+    }
+
+    /// Counts one more index of `list_uri` as used, creating the list first if new (a
+    /// licence refers to it).
+    fn use_index(&mut self, tx: &mut Transaction<'_>, list_uri: &str) -> RegistryResult<()> {
+        let (capacity, used) = self.list(tx, list_uri)?;
+        if used == 0 && !self.lists.contains_key(list_uri) {
+            tx.execute(
+                &self.st.list_create,
+                &[&self.office, &list_uri, &(capacity as i64)],
+            )?;
+        }
+        self.lists.insert(list_uri.to_owned(), (capacity, used + 1));
+        Ok(())
+    }
+
+    /// Writes the serial counters and list counts taken.
+    fn flush(&mut self, tx: &mut Transaction<'_>) -> RegistryResult<()> {
+        for ((type_code, year), last) in self.counters.drain() {
+            tx.execute(
+                &self.st.serial_store,
+                &[&self.office, &type_code, &i64::from(year), &last],
+            )?;
+        }
+        for (uri, (_, used)) in self.lists.drain() {
+            tx.execute(
+                "UPDATE status_lists SET used = $3 WHERE office = $1 AND uri = $2",
+                &[&self.office, &uri, &(used as i64)],
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// One issuance inside a transaction that holds the office's lock (see
 /// [`Registry::issue`]); the caller commits.
+///
+/// The outer error fails the transaction; the inner one refuses the item alone.
+///
+/// Every check that can refuse the item (the request, its key, the holder, the serial,
+/// the status list, `build`) runs before the first write, so a refused item leaves
+/// nothing behind without a savepoint: a batch is one transaction with no
+/// subtransactions (past 64 of them PostgreSQL's snapshots slow down for everyone).
 fn issue_within(
     tx: &mut Transaction<'_>,
-    scope: &Scope<'_>,
+    w: &mut Writer<'_>,
     request: &IssueRequest,
     build: &mut dyn FnMut(&Assigned) -> crate::Result<NewLicence>,
     idempotency_key: Option<&str>,
     operator: &str,
-) -> RegistryResult<Issued> {
-    let Scope {
-        st,
-        office,
-        list_capacity,
-    } = *scope;
+) -> RegistryResult<RegistryResult<Issued>> {
+    match prepare_item(tx, w, request, build, idempotency_key) {
+        Ok(Prepared::Replay(issued)) => Ok(Ok(issued)),
+        Ok(Prepared::New(item)) => {
+            store_item(tx, w, request, *item, idempotency_key, operator).map(Ok)
+        }
+        Err(RegistryError::Postgres(e)) => Err(RegistryError::Postgres(e)),
+        Err(refused) => Ok(Err(refused)),
+    }
+}
+
+/// What [`prepare_item`] found: a replay, or a signed licence ready to store.
+enum Prepared {
+    Replay(Issued),
+    New(Box<NewItem>),
+}
+
+/// A signed licence and what the registry assigned it, not stored yet.
+struct NewItem {
+    counter: i64,
+    serial: String,
+    list_idx: u64,
+    request_sha: [u8; 32],
+    new: NewLicence,
+}
+
+/// The reads and checks of an issuance, and `build`: nothing is written.
+fn prepare_item(
+    tx: &mut Transaction<'_>,
+    w: &Writer<'_>,
+    request: &IssueRequest,
+    build: &mut dyn FnMut(&Assigned) -> crate::Result<NewLicence>,
+    idempotency_key: Option<&str>,
+) -> RegistryResult<Prepared> {
+    let (st, office) = (w.st, w.office);
     check_issue_request(request, idempotency_key)?;
     let request_sha = request.sha256();
     if let Some(key) = idempotency_key
@@ -877,10 +995,10 @@ fn issue_within(
         }
         let record = load_record(tx, st, office, &identifier)?
             .ok_or_else(|| RegistryError::NotFound(identifier.clone()))?;
-        return Ok(Issued {
+        return Ok(Prepared::Replay(Issued {
             record,
             replayed: true,
-        });
+        }));
     }
     let template_check: Option<bool> = tx
         .query_opt(&st.template_check, &[&office, &request.type_code])?
@@ -896,8 +1014,8 @@ fn issue_within(
             existing: row.get(0),
         });
     }
-    let serial = take_serial(tx, st, office, &request.type_code, request.year)?;
-    let list_idx = take_index(tx, st, office, &request.list_uri, list_capacity)?;
+    let (counter, serial) = w.next_serial(tx, &request.type_code, request.year)?;
+    let list_idx = w.free_index(tx, &request.list_uri)?;
     let assigned = Assigned {
         serial: serial.clone(),
         list_uri: request.list_uri.clone(),
@@ -907,6 +1025,34 @@ fn issue_within(
     if new.identifier.is_empty() {
         return Err(RegistryError::Invalid("empty licence identifier".into()));
     }
+    Ok(Prepared::New(Box::new(NewItem {
+        counter,
+        serial,
+        list_idx,
+        request_sha,
+        new,
+    })))
+}
+
+/// The writes of an issuance: serial, list, licence, history, audit, idempotency.
+fn store_item(
+    tx: &mut Transaction<'_>,
+    w: &mut Writer<'_>,
+    request: &IssueRequest,
+    item: NewItem,
+    idempotency_key: Option<&str>,
+    operator: &str,
+) -> RegistryResult<Issued> {
+    let (st, office) = (w.st, w.office);
+    let NewItem {
+        counter,
+        serial,
+        list_idx,
+        request_sha,
+        new,
+    } = item;
+    w.take_serial(&request.type_code, request.year, counter);
+    w.use_index(tx, &request.list_uri)?;
     let state = LicenceState::Valid;
     let record = IssuedRecord {
         identifier: new.identifier,
@@ -960,10 +1106,8 @@ fn issue_within(
         ],
     )?;
     let detail = super::issue_detail(request, &record.serial, list_idx, &request_sha);
-    append_audit(
+    w.append_audit(
         tx,
-        st,
-        office,
         (request.at, operator, "issue", &record.identifier, &detail),
     )?;
     if let Some(key) = idempotency_key {
@@ -985,14 +1129,10 @@ impl Registry for PgRegistry {
         year: u16,
         operator: &str,
     ) -> RegistryResult<String> {
-        self.write(|tx, st, office| {
-            let serial = take_serial(tx, st, office, type_code, year)?;
-            append_audit(
-                tx,
-                st,
-                office,
-                (now(), operator, "reserve-serial", type_code, &serial),
-            )?;
+        self.write(|tx, w| {
+            let (counter, serial) = w.next_serial(tx, type_code, year)?;
+            w.take_serial(type_code, year, counter);
+            w.append_audit(tx, (now(), operator, "reserve-serial", type_code, &serial))?;
             Ok(serial)
         })
     }
@@ -1004,22 +1144,7 @@ impl Registry for PgRegistry {
         idempotency_key: Option<&str>,
         operator: &str,
     ) -> RegistryResult<Issued> {
-        let capacity = self.list_capacity;
-        self.write(|tx, st, office| {
-            let scope = Scope {
-                st,
-                office,
-                list_capacity: capacity,
-            };
-            issue_within(
-                tx,
-                &scope,
-                request,
-                build,
-                idempotency_key,
-                operator,
-            )
-        })
+        self.write(|tx, w| issue_within(tx, w, request, build, idempotency_key, operator)?)
     }
 
     fn issue_batch(
@@ -1028,36 +1153,18 @@ impl Registry for PgRegistry {
         build: &mut dyn FnMut(usize, &Assigned) -> crate::Result<NewLicence>,
         operator: &str,
     ) -> RegistryResult<Vec<RegistryResult<Issued>>> {
-        let capacity = self.list_capacity;
-        self.write(|tx, st, office| {
-            let scope = Scope {
-                st,
-                office,
-                list_capacity: capacity,
-            };
+        self.write(|tx, w| {
             let mut results = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                let mut savepoint = tx.savepoint("item")?;
                 let result = issue_within(
-                    &mut savepoint,
-                    &scope,
+                    tx,
+                    w,
                     item.request,
                     &mut |assigned| build(i, assigned),
                     item.idempotency_key,
                     operator,
-                );
-                match result {
-                    // The database failed, not the item: the whole batch fails.
-                    Err(RegistryError::Postgres(e)) => return Err(RegistryError::Postgres(e)),
-                    Ok(issued) => {
-                        savepoint.commit()?;
-                        results.push(Ok(issued));
-                    }
-                    Err(e) => {
-                        savepoint.rollback()?;
-                        results.push(Err(e));
-                    }
-                }
+                )?;
+                results.push(result);
             }
             Ok(results)
         })
@@ -1068,7 +1175,8 @@ impl Registry for PgRegistry {
         identifier: &str,
         change: StatusChange<'_>,
     ) -> RegistryResult<LicenceState> {
-        self.write(|tx, st, office| {
+        self.write(|tx, w| {
+            let (st, office) = (w.st, w.office);
             let current = load_record(tx, st, office, identifier)?
                 .ok_or_else(|| RegistryError::NotFound(identifier.to_owned()))?;
             check_transition(current.status, change.to, change.op, change.reason)?;
@@ -1104,10 +1212,8 @@ impl Registry for PgRegistry {
                 ],
             )?;
             let detail = super::status_detail(current.status, &change);
-            append_audit(
+            w.append_audit(
                 tx,
-                st,
-                office,
                 (change.at, change.operator, "set-status", identifier, &detail),
             )?;
             Ok(current.status)
@@ -1193,7 +1299,8 @@ impl Registry for PgRegistry {
         operator: &str,
         at: i64,
     ) -> RegistryResult<()> {
-        self.write(|tx, st, office| {
+        self.write(|tx, w| {
+            let office = w.office;
             tx.execute(
                 "INSERT INTO templates (office, type_code, name, one_active_per_holder, body)
                  VALUES ($1, $2, $3, $4, $5)
@@ -1209,10 +1316,8 @@ impl Registry for PgRegistry {
                 ],
             )?;
             let detail = super::template_detail(template);
-            append_audit(
+            w.append_audit(
                 tx,
-                st,
-                office,
                 (at, operator, "template", &template.type_code, &detail),
             )
         })
@@ -1251,7 +1356,8 @@ impl Registry for PgRegistry {
         operator: &str,
         at: i64,
     ) -> RegistryResult<()> {
-        self.write(|tx, st, office| {
+        self.write(|tx, w| {
+            let office = w.office;
             let n = tx.execute(
                 "UPDATE licences SET doc_sha256 = $3 WHERE office = $1 AND identifier = $2",
                 &[&office, &identifier, &&sha256[..]],
@@ -1260,10 +1366,8 @@ impl Registry for PgRegistry {
                 return Err(RegistryError::NotFound(identifier.to_owned()));
             }
             let detail = super::document_detail(sha256);
-            append_audit(
+            w.append_audit(
                 tx,
-                st,
-                office,
                 (at, operator, "document", identifier, &detail),
             )
         })

@@ -4,7 +4,8 @@
 //! One database holds the registries of many offices: every table carries the office
 //! (`offices.id`) in its key. The tables, columns and checks are those of the SQLite schema;
 //! the triggers refuse the same changes and also `TRUNCATE`, which bypasses row triggers.
-//! `registry_schema` records each migration applied; its highest `version` is the schema
+//! `status_lists.used` is kept by the writer, once per transaction, not by a trigger per
+//! licence. `registry_schema` records each migration applied; its highest `version` is the schema
 //! version. Released migrations are never edited; a change is a new migration at the end.
 
 /// The migrations, in order. `MIGRATIONS.len()` is the schema version this code writes.
@@ -127,20 +128,12 @@ BEGIN
     RETURN NEW;
 END $$;
 
-CREATE FUNCTION status_lists_count_used() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE status_lists SET used = used + 1 WHERE office = NEW.office AND uri = NEW.list_uri;
-    RETURN NEW;
-END $$;
-
 CREATE TRIGGER licences_no_delete BEFORE DELETE ON licences
     FOR EACH ROW EXECUTE FUNCTION refuse('licences are never deleted');
 CREATE TRIGGER licences_no_truncate BEFORE TRUNCATE ON licences
     FOR EACH STATEMENT EXECUTE FUNCTION refuse('licences are never deleted');
 CREATE TRIGGER licences_fixed_columns BEFORE UPDATE ON licences
     FOR EACH ROW EXECUTE FUNCTION licences_fixed_columns();
-CREATE TRIGGER licences_count_used AFTER INSERT ON licences
-    FOR EACH ROW EXECUTE FUNCTION status_lists_count_used();
 CREATE TRIGGER status_history_no_delete BEFORE DELETE ON status_history
     FOR EACH ROW EXECUTE FUNCTION refuse('status history is never deleted');
 CREATE TRIGGER status_history_no_update BEFORE UPDATE ON status_history
@@ -181,7 +174,6 @@ pub(super) const TRIGGERS: &[&str] = &[
     "idempotency_no_change",
     "idempotency_no_delete",
     "idempotency_no_truncate",
-    "licences_count_used",
     "licences_fixed_columns",
     "licences_no_delete",
     "licences_no_truncate",
