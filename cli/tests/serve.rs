@@ -1,7 +1,7 @@
 //! `eseal serve` over loopback: every endpoint, each role boundary, limits, malformed
-//! input, TLS with client certificates, HTTP/2, and a reload that keeps the last good
-//! trust material. The service runs as the real binary on the demo's office and trust
-//! folder; curl is the client.
+//! input, TLS with client certificates, HTTP/2, a reload that keeps the last good trust
+//! material, and an office whose registry is in PostgreSQL. The service runs as the real
+//! binary on the demo's office and trust folder; curl is the client.
 
 mod common;
 
@@ -34,35 +34,37 @@ fn sha256_hex(text: &str) -> String {
 /// Runs `eseal demo --serve` once, keeps its files and tokens, and stops it.
 fn demo() -> &'static Demo {
     static DEMO: OnceLock<Demo> = OnceLock::new();
-    DEMO.get_or_init(|| {
-        let dir = common::root().join("target/serve-tests/demo");
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.parent().unwrap()).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_eseal"))
-            .args(["demo", "--serve", "--listen", "127.0.0.1:0", "--out"])
-            .arg(&dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let lines = read_until_url(&mut child);
-        let token = |who: &str| {
-            lines
-                .iter()
-                .find(|l| l.contains(who))
-                .and_then(|l| l.split_whitespace().last())
-                .unwrap_or_else(|| panic!("no token for {who} in {lines:?}"))
-                .to_owned()
-        };
-        let demo = Demo {
-            clerk: token("窗口 01 (verify)"),
-            officer: token("(issue, revoke)"),
-            dir,
-        };
-        let _ = child.kill();
-        let _ = child.wait();
-        demo
-    })
+    DEMO.get_or_init(|| run_demo(&common::root().join("target/serve-tests/demo")))
+}
+
+/// Runs `eseal demo --serve` into `dir` (made anew) and stops it once it serves.
+fn run_demo(dir: &Path) -> Demo {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir.parent().unwrap()).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_eseal"))
+        .args(["demo", "--serve", "--listen", "127.0.0.1:0", "--out"])
+        .arg(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = read_until_url(&mut child);
+    let token = |who: &str| {
+        lines
+            .iter()
+            .find(|l| l.contains(who))
+            .and_then(|l| l.split_whitespace().last())
+            .unwrap_or_else(|| panic!("no token for {who} in {lines:?}"))
+            .to_owned()
+    };
+    let demo = Demo {
+        clerk: token("窗口 01 (verify)"),
+        officer: token("(issue, revoke)"),
+        dir: dir.to_path_buf(),
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    demo
 }
 
 /// Reads `child`'s standard output up to the service's URL line; the lines read.
@@ -95,7 +97,11 @@ impl Drop for Service {
 
 /// `eseal serve` on the demo's configuration with the test operators and `args`.
 fn serve(args: &[&str]) -> Service {
-    let demo = demo();
+    serve_demo(demo(), args)
+}
+
+/// `eseal serve` on the configuration of `demo` with the test operators and `args`.
+fn serve_demo(demo: &Demo, args: &[&str]) -> Service {
     let issuer = format!("issuer:issue:{}", sha256_hex(ISSUER));
     let revoker = format!("revoker:revoke:{}", sha256_hex(REVOKER));
     let admin = format!("admin:admin:{}", sha256_hex(ADMIN));
@@ -527,6 +533,71 @@ fn an_issued_licence_verifies_until_revoked_and_retries_are_idempotent() {
         .map(|h| h["to"].as_str().unwrap())
         .collect();
     assert_eq!(ops, ["01", "02", "01", "07"]);
+}
+
+/// The demo's office moved into PostgreSQL (`eseal licence migrate`): the service issues,
+/// replays, revokes and publishes its status list through the database.
+#[test]
+fn an_office_on_postgresql_issues_and_publishes_through_the_database() {
+    let demo = run_demo(&common::root().join("target/serve-tests/demo-postgresql"));
+    let office = demo.dir.display().to_string();
+    let database = common::postgres::database();
+    let moved = common::cli::ok(&["licence", "migrate", "--office", &office, "--to", &database]);
+    assert!(moved.starts_with("registry moved: "), "{moved}");
+    let service = serve_demo(&demo, &[]);
+    let url = &service.url;
+    let officer = Some(demo.officer.as_str());
+    let issue = format!("{url}/v1/licences?type={}", type_code());
+    let request = licence_request(&sample::company_code(77).to_string());
+    let key = ["-H", "Idempotency-Key: JL-2026-PG-1"];
+    let first = post_json(&issue, officer, &request, &key);
+    assert_eq!(
+        first.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&first.body)
+    );
+    let again = post_json(&issue, officer, &request, &key);
+    assert_eq!(again.status, 200);
+    let (first, again) = (first.json(), again.json());
+    assert_eq!(first["identifier"], again["identifier"]);
+    let identifier = first["identifier"].as_str().unwrap();
+    let db = database.rsplit('/').next().unwrap();
+    let server = common::postgres::server();
+    assert_eq!(
+        server.sql(
+            db,
+            &format!("SELECT status FROM eseal.licences WHERE identifier = '{identifier}'")
+        ),
+        "01"
+    );
+
+    let revoke = format!("{url}{}/revoke", first["links"]["self"].as_str().unwrap());
+    let revoke = post_json(
+        &revoke,
+        officer,
+        r#"{"reason": "吊销", "status": "07"}"#,
+        &[],
+    );
+    assert_eq!(revoke.status, 200);
+    assert_eq!(
+        server.sql(
+            db,
+            &format!("SELECT status FROM eseal.licences WHERE identifier = '{identifier}'")
+        ),
+        "07"
+    );
+    // The list the service publishes comes from the database: the QR verifies revoked.
+    let dir = tempfile::tempdir().unwrap();
+    let qr = dir.path().join("qr.txt");
+    std::fs::write(&qr, first["qr"].as_str().unwrap()).unwrap();
+    let verify = format!("{url}/v1/verify");
+    let report = post_file(&verify, None, &qr, &[]).json();
+    assert_eq!(indication(&report), "TOTAL-FAILED", "{report}");
+    assert_eq!(reason_codes(&report), ["LICENCE_REVOKED"]);
+    drop(service);
+    let audit = common::cli::ok(&["licence", "audit", "--office", &office]);
+    assert!(audit.starts_with("audit log intact: "), "{audit}");
 }
 
 #[test]

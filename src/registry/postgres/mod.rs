@@ -951,7 +951,7 @@ fn issue_within(
     match prepare_item(tx, w, request, build, idempotency_key) {
         Ok(Prepared::Replay(issued)) => Ok(Ok(issued)),
         Ok(Prepared::New(item)) => {
-            store_item(tx, w, request, *item, idempotency_key, operator).map(Ok)
+            store_item(tx, w, request, item, idempotency_key, operator).map(Ok)
         }
         Err(RegistryError::Postgres(e)) => Err(RegistryError::Postgres(e)),
         Err(refused) => Ok(Err(refused)),
@@ -961,7 +961,7 @@ fn issue_within(
 /// What [`prepare_item`] found: a replay, or a signed licence ready to store.
 enum Prepared {
     Replay(Issued),
-    New(Box<NewItem>),
+    New(NewItem),
 }
 
 /// A signed licence and what the registry assigned it, not stored yet.
@@ -1025,13 +1025,13 @@ fn prepare_item(
     if new.identifier.is_empty() {
         return Err(RegistryError::Invalid("empty licence identifier".into()));
     }
-    Ok(Prepared::New(Box::new(NewItem {
+    Ok(Prepared::New(NewItem {
         counter,
         serial,
         list_idx,
         request_sha,
         new,
-    })))
+    }))
 }
 
 /// The writes of an issuance: serial, list, licence, history, audit, idempotency.
