@@ -1,7 +1,8 @@
 //! Licence issuance into the registry on PostgreSQL with 1, 2, 4 and 8 concurrent
 //! issuers (each a connection of its own, one office, one licence type, batches of
-//! [`BATCH`] per transaction as `eseal licence issue --batch` does) beside one issuer on a
-//! SQLite file, and the space each licence takes on disk in both:
+//! [`BATCH`] per transaction as `eseal licence issue --batch` does) and with 8 issuers for
+//! 8 offices in one database, beside one issuer on a SQLite file, and the space each
+//! licence takes on disk in both:
 //! `cargo bench --bench registry_backends` (ESEAL_BENCH_LICENCES sets the count per run,
 //! default 8,192). The server is a private one on this machine (tests/common/postgres.rs,
 //! `fsync` and `synchronous_commit` on, PostgreSQL's defaults otherwise), so the figures
@@ -100,19 +101,33 @@ fn main() {
          and type, registry on this machine's disk ({} cores)",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
-    println!("  SQLite, 1 issuer          {sqlite_rate:>8.0} licences/s   1.00×");
+    println!(
+        "  SQLite,     {:<20} {sqlite_rate:>8.0} licences/s   1.00×",
+        "1 issuer, 1 office"
+    );
     let mut pg_bytes = 0.0;
-    for issuers in [1usize, 2, 4, 8] {
+    for (issuers, offices) in [(1usize, 1usize), (2, 1), (4, 1), (8, 1), (8, 8)] {
         let url = server.database();
-        let mut registry = PgRegistry::create(&url, &code).expect("registry");
-        registry
-            .put_template(&template, "bench", AT)
-            .expect("template");
+        let codes: Vec<String> = (0..offices)
+            .map(|o| {
+                if o == 0 {
+                    code.clone()
+                } else {
+                    format!("{code}-{o}")
+                }
+            })
+            .collect();
+        for code in &codes {
+            let mut registry = PgRegistry::create(&url, code).expect("registry");
+            registry
+                .put_template(&template, "bench", AT)
+                .expect("template");
+        }
         let per = count / issuers;
         let start = Instant::now();
         std::thread::scope(|scope| {
             for i in 0..issuers {
-                let (url, code, issuer) = (&url, &code, &issuer);
+                let (url, code, issuer) = (&url, &codes[i % offices], &issuer);
                 scope.spawn(move || {
                     let mut registry = PgRegistry::open(url, code).expect("registry");
                     issuer.issue_all(&mut registry, &requests((i * per) as u32, per));
@@ -120,9 +135,13 @@ fn main() {
             }
         });
         let rate = (per * issuers) as f64 / start.elapsed().as_secs_f64();
+        let who = format!(
+            "{issuers} issuer{}, {offices} office{}",
+            if issuers == 1 { "" } else { "s" },
+            if offices == 1 { "" } else { "s" }
+        );
         println!(
-            "  PostgreSQL, {issuers} issuer{}   {rate:>8.0} licences/s   {:.2}×",
-            if issuers == 1 { " " } else { "s" },
+            "  PostgreSQL, {who:<20} {rate:>8.0} licences/s   {:.2}×",
             rate / sqlite_rate
         );
         let db = url.rsplit('/').next().expect("a database name");
@@ -135,7 +154,9 @@ fn main() {
             )
             .parse()
             .expect("a size");
-        pg_bytes = bytes / (per * issuers) as f64;
+        if offices == 1 {
+            pg_bytes = bytes / (per * issuers) as f64;
+        }
     }
     println!(
         "  on disk per licence: SQLite {:.0} B (the file), PostgreSQL {pg_bytes:.0} B \

@@ -38,7 +38,7 @@ use schema::{MIGRATIONS, TRIGGERS};
 
 use super::{
     AUDIT_GENESIS, Assigned, AuditCheck, AuditEntry, BatchItem, HistoryEntry, IssueRequest,
-    Issued, IssuedRecord, LicenceState, NewLicence, OpCode, Registry, RegistryError,
+    Issued, IssuedRecord, LicenceState, NewLicence, Registry, RegistryError,
     RegistryResult, RegistryRow, StatusChange, Template, audit_hash, check_transition,
     check_issue_request,
 };
@@ -93,19 +93,16 @@ const AUDIT_COLUMNS: &str = "seq, at, operator, action, subject, detail, prev_ha
 /// The statements of the issuing path, prepared once per connection.
 struct Statements {
     lock: Statement,
-    idempotency: Statement,
-    template_check: Statement,
-    active: Statement,
+    checks: Statement,
     serial_last: Statement,
     serial_store: Statement,
     list: Statement,
     list_create: Statement,
     index_taken: Statement,
-    insert_licence: Statement,
+    insert_issued: Statement,
     insert_history: Statement,
     audit_last: Statement,
     insert_audit: Statement,
-    insert_idempotency: Statement,
     record: Statement,
 }
 
@@ -114,15 +111,14 @@ impl Statements {
         let mut p = |sql: &str| client.prepare(sql);
         Ok(Statements {
             lock: p("SELECT pg_advisory_xact_lock($1::int4, $2::int4)")?,
-            idempotency: p(
-                "SELECT request_sha256, identifier FROM idempotency WHERE office = $1 AND key = $2",
-            )?,
-            template_check: p(
-                "SELECT one_active_per_holder FROM templates WHERE office = $1 AND type_code = $2",
-            )?,
-            active: p("SELECT identifier FROM licences
-                 WHERE office = $1 AND type_code = $2 AND holder = $3 AND status IN ('01', '02')
-                 LIMIT 1")?,
+            checks: p("SELECT
+                 (SELECT request_sha256 FROM idempotency WHERE office = $1 AND key = $2),
+                 (SELECT identifier FROM idempotency WHERE office = $1 AND key = $2),
+                 (SELECT one_active_per_holder FROM templates
+                  WHERE office = $1 AND type_code = $3),
+                 (SELECT identifier FROM licences
+                  WHERE office = $1 AND type_code = $3 AND holder = $4
+                    AND status IN ('01', '02') LIMIT 1)")?,
             serial_last: p("SELECT last FROM serial_counters
                  WHERE office = $1 AND type_code = $2 AND year = $3")?,
             serial_store: p(
@@ -134,9 +130,19 @@ impl Statements {
                  ON CONFLICT (office, uri) DO NOTHING")?,
             index_taken: p("SELECT EXISTS (SELECT 1 FROM licences
                  WHERE office = $1 AND list_uri = $2 AND list_idx = $3)")?,
-            insert_licence: p(&format!(
-                "INSERT INTO licences (office, {RECORD_COLUMNS})
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+            insert_issued: p(&format!(
+                r#"WITH licence AS (
+                     INSERT INTO licences (office, {RECORD_COLUMNS}) VALUES
+                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)),
+                 history AS (
+                     INSERT INTO status_history
+                     (office, licence, seq, at, "from", "to", op, reason, operator)
+                     VALUES ($1, $2, 1, $16, NULL, $12, '01', NULL, $17)),
+                 audit AS (
+                     INSERT INTO audit_log (office, {AUDIT_COLUMNS})
+                     VALUES ($1, $18, $16, $17, 'issue', $2, $19, $20, $21))
+                 INSERT INTO idempotency (office, key, request_sha256, identifier)
+                 SELECT $1, $22, $23, $2 WHERE $22::text IS NOT NULL"#
             ))?,
             insert_history: p(
                 r#"INSERT INTO status_history
@@ -150,10 +156,6 @@ impl Statements {
                 "INSERT INTO audit_log (office, {AUDIT_COLUMNS})
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
             ))?,
-            insert_idempotency: p(
-                "INSERT INTO idempotency (office, key, request_sha256, identifier)
-                 VALUES ($1, $2, $3, $4)",
-            )?,
             record: p(&format!(
                 "SELECT {RECORD_COLUMNS} FROM licences WHERE office = $1 AND identifier = $2"
             ))?,
@@ -783,18 +785,7 @@ impl Writer<'_> {
         entry: (i64, &str, &str, &str, &str),
     ) -> RegistryResult<()> {
         let (at, operator, action, subject, detail) = entry;
-        let (last, prev) = match self.audit_head {
-            Some(head) => head,
-            None => match tx.query_opt(&self.st.audit_last, &[&self.office])? {
-                None => (0, AUDIT_GENESIS),
-                Some(r) => (
-                    r.get::<_, i64>(0) as u64,
-                    hash32(r.get(1), "the last audit entry's hash")?,
-                ),
-            },
-        };
-        let seq = last + 1;
-        let hash = audit_hash(&prev, seq, at, operator, action, subject, detail);
+        let (seq, prev, hash) = self.next_audit(tx, entry)?;
         tx.execute(
             &self.st.insert_audit,
             &[
@@ -809,8 +800,31 @@ impl Writer<'_> {
                 &&hash[..],
             ],
         )?;
-        self.audit_head = Some((seq, hash));
         Ok(())
+    }
+
+    /// The `seq`, `prev_hash` and hash of the next audit entry, which the caller writes
+    /// in this transaction (any failure to write it fails the transaction).
+    fn next_audit(
+        &mut self,
+        tx: &mut Transaction<'_>,
+        entry: (i64, &str, &str, &str, &str),
+    ) -> RegistryResult<(u64, [u8; 32], [u8; 32])> {
+        let (at, operator, action, subject, detail) = entry;
+        let (last, prev) = match self.audit_head {
+            Some(head) => head,
+            None => match tx.query_opt(&self.st.audit_last, &[&self.office])? {
+                None => (0, AUDIT_GENESIS),
+                Some(r) => (
+                    r.get::<_, i64>(0) as u64,
+                    hash32(r.get(1), "the last audit entry's hash")?,
+                ),
+            },
+        };
+        let seq = last + 1;
+        let hash = audit_hash(&prev, seq, at, operator, action, subject, detail);
+        self.audit_head = Some((seq, hash));
+        Ok((seq, prev, hash))
     }
 
     /// The next serial of `type_code` in `year`: its counter value and the serial;
@@ -984,10 +998,12 @@ fn prepare_item(
     let (st, office) = (w.st, w.office);
     check_issue_request(request, idempotency_key)?;
     let request_sha = request.sha256();
-    if let Some(key) = idempotency_key
-        && let Some(row) = tx.query_opt(&st.idempotency, &[&office, &key])?
-    {
-        let (sha, identifier): (Vec<u8>, String) = (row.get(0), row.get(1));
+    let checks = tx.query_one(
+        &st.checks,
+        &[&office, &idempotency_key, &request.type_code, &request.holder],
+    )?;
+    let (seen_sha, seen_id): (Option<Vec<u8>>, Option<String>) = (checks.get(0), checks.get(1));
+    if let (Some(key), Some(sha), Some(identifier)) = (idempotency_key, seen_sha, seen_id) {
         if sha != request_sha {
             return Err(RegistryError::IdempotencyConflict {
                 key: key.to_owned(),
@@ -1000,19 +1016,12 @@ fn prepare_item(
             replayed: true,
         }));
     }
-    let template_check: Option<bool> = tx
-        .query_opt(&st.template_check, &[&office, &request.type_code])?
-        .map(|r| r.get(0));
+    let template_check: Option<bool> = checks.get(2);
     if request.one_active_per_holder
         && template_check.unwrap_or(true)
-        && let Some(row) = tx.query_opt(
-            &st.active,
-            &[&office, &request.type_code, &request.holder],
-        )?
+        && let Some(existing) = checks.get::<_, Option<String>>(3)
     {
-        return Err(RegistryError::DuplicateActiveLicence {
-            existing: row.get(0),
-        });
+        return Err(RegistryError::DuplicateActiveLicence { existing });
     }
     let (counter, serial) = w.next_serial(tx, &request.type_code, request.year)?;
     let list_idx = w.free_index(tx, &request.list_uri)?;
@@ -1034,7 +1043,9 @@ fn prepare_item(
     }))
 }
 
-/// The writes of an issuance: serial, list, licence, history, audit, idempotency.
+/// The writes of an issuance: serial and list counts (kept until the transaction ends),
+/// then the licence, its history, its audit entry and its idempotency key in one
+/// statement.
 fn store_item(
     tx: &mut Transaction<'_>,
     w: &mut Writer<'_>,
@@ -1070,8 +1081,14 @@ fn store_item(
         list_idx,
         issued_at: request.at,
     };
+    let detail = super::issue_detail(request, &record.serial, list_idx, &request_sha);
+    let (seq, prev, hash) = w.next_audit(
+        tx,
+        (request.at, operator, "issue", &record.identifier, &detail),
+    )?;
+    let request_sha = idempotency_key.map(|_| &request_sha[..]);
     tx.execute(
-        &st.insert_licence,
+        &st.insert_issued,
         &[
             &office,
             &record.identifier,
@@ -1089,33 +1106,15 @@ fn store_item(
             &record.list_uri,
             &(list_idx as i64),
             &record.issued_at,
-        ],
-    )?;
-    tx.execute(
-        &st.insert_history,
-        &[
-            &office,
-            &record.identifier,
-            &1i64,
-            &request.at,
-            &None::<String>,
-            &state.to_string(),
-            &OpCode::Issue.code(),
-            &None::<String>,
             &operator,
+            &(seq as i64),
+            &detail,
+            &&prev[..],
+            &&hash[..],
+            &idempotency_key,
+            &request_sha,
         ],
     )?;
-    let detail = super::issue_detail(request, &record.serial, list_idx, &request_sha);
-    w.append_audit(
-        tx,
-        (request.at, operator, "issue", &record.identifier, &detail),
-    )?;
-    if let Some(key) = idempotency_key {
-        tx.execute(
-            &st.insert_idempotency,
-            &[&office, &key, &&request_sha[..], &record.identifier],
-        )?;
-    }
     Ok(Issued {
         record,
         replayed: false,
