@@ -53,6 +53,8 @@ use sha2::{Digest, Sha256};
 use crate::licence::cbor;
 use crate::licence::status_list::{Status, StatusList};
 
+#[cfg(all(feature = "postgres", feature = "test-util"))]
+pub use postgres::fuzz_url;
 #[cfg(feature = "postgres")]
 pub use postgres::{PG_SCHEMA_VERSION, PgImport, PgRegistry};
 #[cfg(feature = "postgres")]

@@ -201,6 +201,31 @@ fn percent_decode(value: &str) -> RegistryResult<String> {
         .map_err(|_| RegistryError::Invalid(format!("registry URL: {value:?} is not UTF-8")))
 }
 
+/// Reads `data` as a registry location both ways (the office configuration's
+/// [`crate::registry::RegistryLocation`] and the connection's [`Target`]) and checks that
+/// neither shows a password the URL carries (the `registry_url` fuzz target).
+#[cfg(feature = "test-util")]
+pub fn fuzz_url(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let shown = crate::registry::RegistryLocation::parse(text, std::path::Path::new("/o"))
+        .to_string();
+    let Ok(target) = Target::parse(text) else {
+        return;
+    };
+    let Some(password) = target.config.get_password() else {
+        return;
+    };
+    let password = String::from_utf8_lossy(password);
+    // A password that also appears elsewhere in the URL cannot be told apart.
+    let elsewhere = text.matches(password.as_ref()).count() > 1;
+    if password.len() >= 8 && !elsewhere {
+        assert!(!shown.contains(password.as_ref()), "{shown} shows {password}");
+        assert!(!target.shown.contains(password.as_ref()));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,6 +33,8 @@ use std::collections::HashMap;
 use postgres::{Client, Row, Statement, Transaction};
 
 pub(crate) use connect::error_chain;
+#[cfg(feature = "test-util")]
+pub use connect::fuzz_url;
 use connect::Target;
 use schema::{MIGRATIONS, TRIGGERS};
 
