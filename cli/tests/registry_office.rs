@@ -8,30 +8,13 @@ use std::process::{Command, Output};
 
 mod common;
 
-use common::cli::{OfficeFiles, code, eseal, licence_pki, ok, p, stderr, strs};
+use common::cli::{OfficeFiles, business_office, code, eseal, ok, p, stderr, strs};
 use eseal::licence::sample;
 use rusqlite::Connection;
 
-/// A root, an office CA with its licence signer, status-list signer, seal maker and
-/// document signer, the office's e-seal, a trust-list signer, and the office `d/jl` made
-/// by `licence init` with the business licence template.
+/// The office `d/jl` with the business licence template ([`business_office`]).
 fn office(d: &Path) -> PathBuf {
-    licence_pki(d, "p256");
-    ok(&strs(&OfficeFiles::in_dir(d).init_args(&d.join("jl"))));
-    std::fs::write(
-        d.join("template.json"),
-        serde_json::to_vec(&sample::business_template()).unwrap(),
-    )
-    .unwrap();
-    let jl = d.join("jl");
-    ok(&[
-        "licence",
-        "template",
-        "--office",
-        &jl.display().to_string(),
-        &p(d, "template.json"),
-    ]);
-    jl
+    business_office(d, &[])
 }
 
 /// `licence issue` of `sample::business_request(n)` in `jl` with `extra` arguments.

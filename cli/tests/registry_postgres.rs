@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 mod common;
 
-use common::cli::{OfficeFiles, code, eseal, licence_pki, ok, p, stderr, strs};
+use common::cli::{business_office, code, eseal, ok, p, stderr};
 use common::postgres;
 use eseal::licence::sample;
 
@@ -18,29 +18,13 @@ const PER_PROCESS: u32 = 2_000;
 /// Rows the paired processes share (same idempotency key, same request).
 const SHARED: u32 = 200;
 
-/// An office in `d/jl` with the business licence template, its registry at `registry`
-/// (a URL) or in its folder (`None`).
+/// The office `d/jl` with the business licence template ([`business_office`]), its
+/// registry at `registry` (a URL) or in its folder (`None`).
 fn office(d: &Path, registry: Option<&str>) -> PathBuf {
-    licence_pki(d, "p256");
-    let jl = d.join("jl");
-    let mut init = OfficeFiles::in_dir(d).init_args(&jl);
-    if let Some(url) = registry {
-        init.extend(["--registry".to_owned(), url.to_owned()]);
+    match registry {
+        Some(url) => business_office(d, &["--registry", url]),
+        None => business_office(d, &[]),
     }
-    ok(&strs(&init));
-    std::fs::write(
-        d.join("template.json"),
-        serde_json::to_vec(&sample::business_template()).unwrap(),
-    )
-    .unwrap();
-    ok(&[
-        "licence",
-        "template",
-        "--office",
-        &jl.display().to_string(),
-        &p(d, "template.json"),
-    ]);
-    jl
 }
 
 /// A JSON-lines batch of `sample::business_request(n)` for each `n`, keyed `K{n}`.

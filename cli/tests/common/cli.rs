@@ -171,3 +171,27 @@ impl OfficeFiles {
 pub fn strs(args: &[String]) -> Vec<&str> {
     args.iter().map(String::as_str).collect()
 }
+
+/// A root, an office CA with its licence signer, status-list signer, seal maker and
+/// document signer, the office's e-seal, a trust-list signer, and the office `d/jl` made
+/// by `licence init` (with `extra` arguments) with the business licence template.
+pub fn business_office(d: &Path, extra: &[&str]) -> std::path::PathBuf {
+    licence_pki(d, "p256");
+    let jl = d.join("jl");
+    let mut init = OfficeFiles::in_dir(d).init_args(&jl);
+    init.extend(extra.iter().map(|a| a.to_string()));
+    ok(&strs(&init));
+    std::fs::write(
+        d.join("template.json"),
+        serde_json::to_vec(&sample::business_template()).unwrap(),
+    )
+    .unwrap();
+    ok(&[
+        "licence",
+        "template",
+        "--office",
+        &jl.display().to_string(),
+        &p(d, "template.json"),
+    ]);
+    jl
+}

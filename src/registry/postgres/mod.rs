@@ -225,12 +225,7 @@ impl PgRegistry {
                 )));
             }
             (Some(id), _) => id,
-            (None, Mode::Create) => client
-                .query_one(
-                    "INSERT INTO offices (code, created_at) VALUES ($1, $2) RETURNING id",
-                    &[&code, &now()],
-                )?
-                .get(0),
+            (None, Mode::Create) => insert_office(&mut client, code)?,
             (None, _) => return Err(no_office(&target, code)),
         };
         let st = Statements::prepare(&mut client)?;
@@ -285,12 +280,7 @@ impl PgRegistry {
                 target.shown
             )));
         }
-        let office: i64 = client
-            .query_one(
-                "INSERT INTO offices (code, created_at) VALUES ($1, $2) RETURNING id",
-                &[&code, &now()],
-            )?
-            .get(0);
+        let office = insert_office(&mut client, code)?;
         Ok(PgImport {
             client,
             target,
@@ -545,6 +535,16 @@ fn migrate(client: &mut Client, target: &Target) -> RegistryResult<()> {
     }
     tx.commit()?;
     Ok(())
+}
+
+/// Adds the office `code` to the database; its id.
+fn insert_office(client: &mut Client, code: &str) -> RegistryResult<i64> {
+    Ok(client
+        .query_one(
+            "INSERT INTO offices (code, created_at) VALUES ($1, $2) RETURNING id",
+            &[&code, &now()],
+        )?
+        .get(0))
 }
 
 fn office_id(client: &mut Client, code: &str) -> RegistryResult<Option<i64>> {
