@@ -206,11 +206,6 @@ impl OfficeDir {
         })
     }
 
-    /// The office directory.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// Checks the registry against the newest audit head in `audit-heads/` (its signature
     /// verified with the office's certificate, [`check_audit_head`]), or, with none, its
     /// hash chain alone. Fewer entries than signed, a different hash or a broken chain is

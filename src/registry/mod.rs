@@ -226,7 +226,8 @@ pub(crate) fn is_damage(e: &rusqlite::Error) -> bool {
 
 /// A registry whose data is at fault ([`RegistryError::is_data_fault`]) becomes
 /// [`crate::Error::Malformed`] with `what` = `"office registry"`, the registry's message
-/// as detail; a database that cannot be reached or failed [`crate::Error::Unavailable`];
+/// as detail; a database that cannot be reached or lost the connection
+/// [`crate::Error::Unavailable`];
 /// a failed issuance closure its own error; anything else [`crate::Error::Invalid`].
 impl From<RegistryError> for crate::Error {
     fn from(e: RegistryError) -> Self {
@@ -234,7 +235,9 @@ impl From<RegistryError> for crate::Error {
             RegistryError::Build(inner) => inner,
             RegistryError::Unavailable { .. } => crate::Error::Unavailable(e.to_string()),
             #[cfg(feature = "postgres")]
-            RegistryError::Postgres(_) => crate::Error::Unavailable(e.to_string()),
+            RegistryError::Postgres(ref pg) if postgres::is_gone(pg) || pg.as_db_error().is_none() => {
+                crate::Error::Unavailable(e.to_string())
+            }
             fault if fault.is_data_fault() => crate::Error::Malformed {
                 what: "office registry",
                 detail: fault.to_string(),

@@ -445,7 +445,7 @@ impl Drop for PgImport {
 
 /// Whether `e` says the connection is gone: closed, or ended by the server (shut down,
 /// restarted, `pg_terminate_backend`).
-fn is_gone(e: &postgres::Error) -> bool {
+pub(crate) fn is_gone(e: &postgres::Error) -> bool {
     use postgres::error::SqlState;
     e.is_closed()
         || e.code().is_some_and(|code| {
