@@ -724,7 +724,13 @@ impl fmt::Display for RegistryLocation {
             RegistryLocation::File(path) => write!(f, "{}", path.display()),
             RegistryLocation::Postgres(url) => {
                 let (scheme, rest) = url.split_once("://").unwrap_or(("postgresql", url));
-                let end = rest.find(['/', '?']).unwrap_or(rest.len());
+                // A password may hold '/': the user part ends at the last '@' before the
+                // parameters, as the URL reader takes it.
+                let query = rest.find('?').unwrap_or(rest.len());
+                let end = match rest[..query].rfind('@') {
+                    Some(at) => at + 1 + rest[at + 1..].find(['/', '?']).unwrap_or(rest.len() - at - 1),
+                    None => rest.find(['/', '?']).unwrap_or(rest.len()),
+                };
                 let (authority, tail) = rest.split_at(end);
                 let tail = tail
                     .split('&')
@@ -1024,6 +1030,8 @@ mod tests {
             "postgresql://reg:***@db:5432/lic?sslmode=require&password=***"
         );
         assert_eq!(shown("postgres://db/lic"), "postgres://db/lic");
+        assert_eq!(shown("postgres://u:ab/cd@db/lic"), "postgres://u:***@db/lic");
+        assert_eq!(shown("postgres://:!0]/\npost@gre"), "postgres://:***@gre");
         assert_eq!(shown("registry.db"), "/office/registry.db");
     }
 
