@@ -5,10 +5,12 @@ mod algorithm;
 #[cfg(feature = "pkcs11")]
 pub mod pkcs11;
 mod software;
+mod sm2_verify;
 mod verify;
 
 pub use algorithm::{Algorithm, KeyType, SM2_DEFAULT_DISTID};
 pub use software::SoftwareKey;
+pub use sm2_verify::Sm2VerifyingKey;
 pub use verify::{PublicKey, verify, verify_sm2};
 
 use crate::error::{Error, Result};

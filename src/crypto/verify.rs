@@ -2,8 +2,8 @@
 
 use der::asn1::ObjectIdentifier;
 use ring::signature as rs;
-use sm2::dsa::signature::Verifier as _;
 
+use super::Sm2VerifyingKey;
 use super::algorithm::{
     Algorithm, KeyType, OID_EC_PUBLIC_KEY, OID_ED448, OID_ED25519, OID_P256, OID_P384, OID_RSA,
     OID_SM2_CURVE, SM2_DEFAULT_DISTID,
@@ -110,20 +110,12 @@ pub fn verify(
         .map_err(|_| Error::BadSignature)
 }
 
-/// Verifies an SM2-with-SM3 signature (GB/T 32918.2) with the distinguishing ID `distid`.
+/// Verifies an SM2-with-SM3 signature (GB/T 32918.2) with the distinguishing ID `distid`,
+/// the key prepared once per process ([`Sm2VerifyingKey::cached`]).
 ///
-/// `public_key` is the uncompressed SEC1 point; `signature` is DER or raw 64-byte `r || s`.
+/// `public_key` is the SEC1 point; `signature` is DER or raw 64-byte `r || s`.
 pub fn verify_sm2(distid: &str, public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<()> {
-    let key = sm2::dsa::VerifyingKey::from_sec1_bytes(distid, public_key)
-        .map_err(|_| Error::malformed("SM2 public key", "not a point on the curve"))?;
-    let signature = if signature.len() == sm2::dsa::Signature::BYTE_SIZE {
-        sm2::dsa::Signature::from_slice(signature)
-    } else {
-        sm2::dsa::Signature::from_der(signature)
-    }
-    .map_err(|_| Error::BadSignature)?;
-    key.verify(message, &signature)
-        .map_err(|_| Error::BadSignature)
+    Sm2VerifyingKey::cached(distid, public_key)?.verify(message, signature)
 }
 
 /// Verifies an Ed448 signature (RFC 8032 clause 5.2, PureEdDSA with an empty context, as

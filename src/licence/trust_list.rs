@@ -20,13 +20,12 @@
 use std::collections::HashMap;
 use std::time::SystemTime;
 
-use sm2::dsa::signature::Verifier as _;
 
 use super::cbor::{self, Value};
 use super::compact::CoseAlgorithm;
 use super::cose::{self, CLAIM_EXP, CLAIM_IAT, CLAIM_ISS, HEADER_ALG, HEADER_CRIT, HEADER_TYP};
 use super::model::Template;
-use crate::crypto::{Algorithm, KeyType, PublicKey, Signer};
+use crate::crypto::{Algorithm, KeyType, PublicKey, Signer, Sm2VerifyingKey};
 use crate::error::{Error, Result};
 use crate::pki::{Certificate, TrustStore, Usage, unix_seconds};
 use crate::report::Reason;
@@ -468,7 +467,7 @@ enum PreparedKey {
     /// ES256 (`r ‖ s`), EdDSA or PS256, verified by ring.
     Ring(CoseAlgorithm, Vec<u8>),
     /// SM2-with-SM3 (`r ‖ s`).
-    Sm2(Box<sm2::dsa::VerifyingKey>),
+    Sm2(Box<Sm2VerifyingKey>),
 }
 
 impl PreparedKey {
@@ -479,11 +478,9 @@ impl PreparedKey {
             KeyType::EcP256 => ring(CoseAlgorithm::Es256),
             KeyType::Ed25519 => ring(CoseAlgorithm::EdDsa),
             KeyType::Rsa => ring(CoseAlgorithm::Ps256),
-            KeyType::Sm2 => {
-                sm2::dsa::VerifyingKey::from_sec1_bytes(cose::SM2_COSE_DISTID, key.raw())
-                    .ok()
-                    .map(|k| PreparedKey::Sm2(Box::new(k)))
-            }
+            KeyType::Sm2 => Sm2VerifyingKey::new(cose::SM2_COSE_DISTID, key.raw())
+                .ok()
+                .map(|k| PreparedKey::Sm2(Box::new(k))),
             KeyType::EcP384 | KeyType::Ed448 => None,
         }
     }
@@ -498,8 +495,9 @@ impl PreparedKey {
     fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
         use ring::signature as rs;
         match self {
-            PreparedKey::Sm2(key) => sm2::dsa::Signature::from_slice(signature)
-                .is_ok_and(|sig| key.verify(message, &sig).is_ok()),
+            PreparedKey::Sm2(key) => {
+                signature.len() == 64 && key.verify(message, signature).is_ok()
+            }
             PreparedKey::Ring(alg, raw) => {
                 let ring_alg: &dyn rs::VerificationAlgorithm = match alg {
                     CoseAlgorithm::Es256 => &rs::ECDSA_P256_SHA256_FIXED,
