@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the tests need beyond Rust: the openssl CLI (interop checks), gcc, make,
+# Installs what the tests need beyond Rust: the openssl CLI and libssl-dev (interop checks), gcc, make,
 # pkg-config and valgrind (the C ABI tests), a JDK with JNA and Go (the bindings' test),
 # PostgreSQL (the registry's second backend),
 # SoftHSM2 (the PKCS#11 tests), CJK fonts (the seal picture, the licence PDF), Chromium with
@@ -14,6 +14,8 @@ command -v openssl >/dev/null || need+=(openssl)
 # The C ABI tests (tests/c_abi.rs): a C compiler with the sanitizers, make, pkg-config, valgrind.
 command -v gcc >/dev/null || need+=(gcc libc6-dev)
 command -v make >/dev/null || need+=(make)
+# OpenSSL's SM2 driven from C (tests/c/sm2_openssl.c, tests/sm2_verify.rs).
+[ -e /usr/include/openssl/evp.h ] || need+=(libssl-dev)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v valgrind >/dev/null || need+=(valgrind)
 # The bindings' test (tests/bindings.rs): a JDK with JNA (bindings/java), Go with cgo (bindings/go).
