@@ -583,6 +583,13 @@ enum eseal_status eseal_trust_store_new(struct eseal_trust_store **out);
  * eseal_trust_store_free. The store lives until its last reference is freed. Take one for
  * each thread before handing the store to it.
  *
+ * Batch verification: load one store (anchors, CRLs, trust list, status lists) before the
+ * workers start; start a pool of one thread per core, each with its own reference; each
+ * worker calls eseal_verify with its reference on the inputs it is handed and frees each
+ * report, then frees its reference when the pool stops. The verifications run side by
+ * side without waiting for each other (tests/c/shared_store_test.c: 8 threads, each with
+ * its reference).
+ *
  * Statuses: ESEAL_OK; ESEAL_NULL_PARAMETER (`store` or `out` NULL); ESEAL_INVALID_HANDLE
  * (`store` not a live trust store, e.g. already freed); ESEAL_PANIC.
  *

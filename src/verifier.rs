@@ -129,6 +129,47 @@ impl Verifier {
         }
     }
 
+    /// Verifies each of `inputs` as [`Verifier::verify`] does, in parallel on the current
+    /// rayon thread pool: the global one (a thread per core), or the pool whose
+    /// `install` makes the call, which so decides the number of threads. One result per
+    /// input, in the order of `inputs`.
+    ///
+    /// For more inputs than memory holds at once, call it on one slice of them at a time:
+    /// a few times as many inputs as threads keeps every thread busy.
+    ///
+    /// ```
+    /// use std::fs;
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let at = eseal::parse_rfc3339("2026-11-15T00:00:00Z")?;
+    /// let mut verifier = eseal::Verifier::new();
+    /// verifier.add_anchors(&fs::read("test-vectors/pdf/p256/root.pem")?)?;
+    /// let inputs = [
+    ///     fs::read("test-vectors/pdf/p256/sealed.pdf")?,
+    ///     fs::read("test-vectors/pdf/p256/tampered.pdf")?,
+    ///     b"neither a document nor a licence".to_vec(),
+    /// ];
+    /// let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build()?;
+    /// let results = pool.install(|| verifier.verify_many(&inputs, at));
+    ///
+    /// let indication = |i: usize| results[i].as_ref().ok().and_then(|r| r.indication());
+    /// assert_eq!(indication(0), Some(eseal::Indication::TotalPassed));
+    /// assert_eq!(indication(1), Some(eseal::Indication::TotalFailed));
+    /// assert!(results[2].is_err());
+    /// # Ok(()) }
+    /// ```
+    pub fn verify_many<I: AsRef<[u8]> + Sync>(
+        &self,
+        inputs: &[I],
+        at: SystemTime,
+    ) -> Vec<Result<Report>> {
+        use rayon::iter::{IntoParallelRefIterator, ParallelIterator};
+        inputs
+            .par_iter()
+            .map(|input| self.verify(input.as_ref(), at))
+            .collect()
+    }
+
     fn verify_licence_qr(&self, qr: &str, at: SystemTime) -> Result<Report> {
         let Some(trust) = &self.trust_list else {
             return match licence_format_failure(qr, at) {
@@ -163,7 +204,99 @@ impl std::fmt::Debug for Verifier {
 fn certificates_in(pem_or_der: &[u8]) -> Result<Vec<Certificate>> {
     let certificates = read_certificates(pem_or_der)?;
     if certificates.is_empty() {
-        return Err(Error::malformed("certificates", "the input holds no certificate"));
+        return Err(Error::malformed(
+            "certificates",
+            "the input holds no certificate",
+        ));
     }
     Ok(certificates)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(path: &str) -> Vec<u8> {
+        std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// The `PREFIX` (QR text) of a licence test vector case.
+    fn qr(case: &str) -> Vec<u8> {
+        let json: serde_json::Value =
+            serde_json::from_slice(&read(&format!("test-vectors/licence/cases/{case}.json")))
+                .unwrap();
+        json["PREFIX"].as_str().unwrap().as_bytes().to_vec()
+    }
+
+    /// The indication and first reason code of a report, or `error`.
+    fn verdict(result: &Result<Report>) -> String {
+        let Ok(report) = result else {
+            return "error".into();
+        };
+        let first = report.signatures.first();
+        let reason = first
+            .and_then(|s| s.reasons.first())
+            .map_or("-", |r| r.code());
+        match report.indication() {
+            Some(indication) => format!("{indication} {reason}"),
+            None => "nothing signed".into(),
+        }
+    }
+
+    #[test]
+    fn verify_many_keeps_the_order_and_gives_what_verify_gives() {
+        fn is_sync<T: Sync>() {}
+        is_sync::<Verifier>();
+        let at = crate::parse_rfc3339("2026-06-02T00:00:00Z").unwrap();
+        let mut verifier = Verifier::new();
+        verifier
+            .add_anchors(&read("test-vectors/licence/root.pem"))
+            .unwrap();
+        verifier
+            .add_anchors(&read("test-vectors/pdf/p256/root.pem"))
+            .unwrap();
+        verifier
+            .add_trust_list(&read("test-vectors/licence/trust-list.cwt"), at)
+            .unwrap();
+        verifier
+            .add_status_list(&read("test-vectors/licence/status-list.cwt"))
+            .unwrap();
+        let kinds = [
+            qr("es256-business"),
+            read("test-vectors/pdf/p256/sealed.pdf"),
+            qr("es256-revoked"),
+            read("test-vectors/pdf/p256/tampered.pdf"),
+            qr("bad-base45"),
+            b"neither a document nor a licence".to_vec(),
+        ];
+        // Enough inputs that the two threads split them many times over, in an order that
+        // no exchange of two halves or chunks keeps.
+        let kind = |i: usize| (i + i / kinds.len()) % kinds.len();
+        let inputs: Vec<&[u8]> = (0..120).map(|i| &kinds[kind(i)][..]).collect();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let many = pool.install(|| verifier.verify_many(&inputs, at));
+
+        assert_eq!(many.len(), inputs.len());
+        for (input, result) in inputs.iter().zip(&many) {
+            let one = verifier.verify(input, at);
+            assert_eq!(
+                result.as_ref().map_err(ToString::to_string),
+                one.as_ref().map_err(ToString::to_string)
+            );
+        }
+        let verdicts: Vec<String> = many.iter().map(verdict).collect();
+        let expected = [
+            "TOTAL-PASSED -",
+            "TOTAL-PASSED -",
+            "TOTAL-FAILED LICENCE_REVOKED",
+            "TOTAL-FAILED DIGEST_MISMATCH",
+            "TOTAL-FAILED LICENCE_FORMAT",
+            "error",
+        ];
+        let expected: Vec<&str> = (0..inputs.len()).map(|i| expected[kind(i)]).collect();
+        assert_eq!(verdicts, expected);
+    }
 }

@@ -76,7 +76,8 @@ enum Command {
     /// RFC 3161 timestamps: serve (a TSA over HTTP), request (a token for a file).
     #[command(subcommand)]
     Tsa(tsa_cmd::Command),
-    /// Verify a PDF, certificate, seal, seal signature or timestamp token as of a time.
+    /// Verify a licence QR, PDF, OFD package, certificate, seal, seal signature or timestamp
+    /// token as of a time; with --batch, many on every core.
     Verify(verify_cmd::Args),
     /// The HTTP service: verification, issuing, status and trust lists, timestamps, and
     /// the web page for service-hall clerks.

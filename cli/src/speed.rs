@@ -4,6 +4,8 @@
 //! The machine may be shared and noisy, so the two sides of a pair are measured in
 //! alternating slices and each keeps its best slice; the ratio is what to read.
 
+mod batch;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -81,7 +83,7 @@ pub fn run_matching(budget: Duration, filter: &str) -> Result<Vec<Measurement>> 
     }
 
     if want("SM2 verify") {
-        out.push(sm2_pair(budget)?);
+        out.extend(sm2_pairs(budget)?);
     }
     for (name, algorithm) in [
         (
@@ -127,27 +129,65 @@ pub fn run_matching(budget: Duration, filter: &str) -> Result<Vec<Measurement>> 
     if want(C_ABI_PAIR) {
         out.push(c_abi_licence_pair(budget)?);
     }
+    out.extend(batch::rows(budget, &want)?);
     Ok(out)
 }
 
-/// eseal's SM2 verify beside the sm2 crate's.
-fn sm2_pair(budget: Duration) -> Result<Measurement> {
+/// eseal's SM2 verify (GB/T 32918.2) beside the sm2 crate's, and beside ring's ECDSA
+/// P-256 verify, a curve of the same shape (256-bit prime, a = −3).
+fn sm2_pairs(budget: Duration) -> Result<Vec<Measurement>> {
     let sm2_key = SoftwareKey::generate(Algorithm::Sm2Sm3)?;
     let sm2_signature = sm2_key.sign(MESSAGE)?;
     let sm2_raw = PublicKey::from_spki_der(sm2_key.public_key_spki())?
         .raw()
         .to_vec();
+    let distid = eseal::crypto::SM2_DEFAULT_DISTID;
     let bare_sm2 =
-        sm2::dsa::VerifyingKey::from_sec1_bytes(eseal::crypto::SM2_DEFAULT_DISTID, &sm2_raw)
-            .expect("generated key is valid");
+        sm2::dsa::VerifyingKey::from_sec1_bytes(distid, &sm2_raw).expect("generated key is valid");
     let bare_sm2_sig = sm2::dsa::Signature::from_der(&sm2_signature).expect("own signature");
-    pair(
-        "SM2 verify",
-        "sm2 crate verify (key prepared)",
-        budget,
-        || verify(Algorithm::Sm2Sm3, &sm2_raw, MESSAGE, &sm2_signature).is_ok(),
-        || bare_sm2.verify(MESSAGE, &bare_sm2_sig).is_ok(),
-    )
+    let p256_key = SoftwareKey::generate(Algorithm::EcdsaP256Sha256)?;
+    let p256_signature = p256_key.sign(MESSAGE)?;
+    let p256_raw = PublicKey::from_spki_der(p256_key.public_key_spki())?
+        .raw()
+        .to_vec();
+    let ours = || verify(Algorithm::Sm2Sm3, &sm2_raw, MESSAGE, &sm2_signature).is_ok();
+    Ok(vec![
+        pair(
+            "SM2 verify",
+            "sm2 crate verify (key prepared)",
+            budget,
+            ours,
+            || bare_sm2.verify(MESSAGE, &bare_sm2_sig).is_ok(),
+        )?,
+        pair(
+            "SM2 verify, key not seen before",
+            "sm2 crate verify (key parsed)",
+            budget,
+            || {
+                eseal::crypto::Sm2VerifyingKey::new(distid, &sm2_raw)
+                    .and_then(|key| key.verify(MESSAGE, &sm2_signature))
+                    .is_ok()
+            },
+            || {
+                sm2::dsa::VerifyingKey::from_sec1_bytes(distid, &sm2_raw)
+                    .is_ok_and(|key| key.verify(MESSAGE, &bare_sm2_sig).is_ok())
+            },
+        )?,
+        pair(
+            "SM2 verify",
+            "ring ECDSA P-256 verify",
+            budget,
+            ours,
+            || {
+                ring::signature::UnparsedPublicKey::new(
+                    &ring::signature::ECDSA_P256_SHA256_ASN1,
+                    &p256_raw,
+                )
+                .verify(MESSAGE, &p256_signature)
+                .is_ok()
+            },
+        )?,
+    ])
 }
 
 const SES_PAIR: &str = "SES signature verify (signer + seal, parsed)";
