@@ -16,17 +16,13 @@
 mod common;
 
 use std::hint::black_box;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use rayon::iter::{IntoParallelRefIterator, ParallelIterator};
 
 use eseal::Verifier;
-use eseal::crypto::{Algorithm, Signer, SoftwareKey};
-use eseal::licence::compact::{StatusReference, sign_licence};
+use eseal::crypto::{Algorithm, SoftwareKey};
 use eseal::licence::sample;
-use eseal::licence::status_list::{StatusList, sign_status_list};
-use eseal::licence::trust_list::{KeyUse, ListedKey, Office, TrustList, sign_trust_list};
-use eseal::pki::{self, Certificate, DistinguishedName, Profile, Validity, unix_seconds};
 use eseal::report::Indication;
 
 const GOAL: f64 = 1.8;
@@ -201,74 +197,18 @@ fn sealed_pdfs(verifier: &mut Verifier, algorithm: Algorithm) -> Vec<Vec<u8>> {
 /// own status-list entry), signed by an SM2 office that `verifier` then trusts through a
 /// trust list and whose status list it holds.
 fn licence_qrs(verifier: &mut Verifier, count: usize, now: SystemTime) -> Vec<String> {
-    let (root_key, root) = cert(Profile::Root, "bench root", None);
-    let issued = |profile, name| cert(profile, name, Some((&root, &root_key)));
-    let (list_key, list_cert) = issued(Profile::TrustList, "bench trust list");
-    let (office_key, office_cert) = issued(Profile::LicenceSigner, "bench office");
-    let (status_key, status_cert) = issued(Profile::StatusList, "bench status list");
-    let list = TrustList::new("bench").office(
-        Office::new(sample::OFFICE_CODE, sample::OFFICE_NAME)
-            .status_list("https://zz.jl.gov.cn/sl/")
-            .key(ListedKey::new(office_cert.clone(), KeyUse::Sign))
-            .key(ListedKey::new(status_cert.clone(), KeyUse::Sign)),
-    );
-    let day = Duration::from_secs(86_400);
-    let list =
-        sign_trust_list(&list, 1, now, now + day, &list_key, &list_cert, &[]).expect("trust list");
-    let token = sign_status_list(
-        &StatusList::new(count),
-        sample::STATUS_LIST_URI,
-        now,
-        Duration::from_secs(3600),
-        now + day,
-        &status_key,
-        &status_cert,
-    )
-    .expect("status list");
-    verifier.add_anchor(root).expect("the licence root");
-    verifier.add_trust_list(&list, now).expect("trust list");
-    verifier.add_status_list(&token).expect("status list");
-
-    let template = sample::business_template();
-    let identity = sample::office();
-    let at = unix_seconds(now);
-    (0..count)
-        .map(|n| {
-            let licence = sample::business_request(n as u32)
-                .to_licence(&template, &identity, &format!("2026{n:07}"), at)
-                .expect("licence");
-            let status = StatusReference {
-                idx: n as u64,
-                uri: sample::STATUS_LIST_URI.into(),
-            };
-            let claims = licence
-                .claims(&template, identity.region, at - 60, status, None)
-                .expect("claims");
-            sign_licence(&claims, &office_key, &office_cert).expect("QR")
-        })
-        .collect()
-}
-
-/// A new SM2 key and its certificate of `profile`, issued by `issuer` (a root when `None`).
-fn cert(
-    profile: Profile,
-    name: &str,
-    issuer: Option<(&Certificate, &SoftwareKey)>,
-) -> (SoftwareKey, Certificate) {
     let key = SoftwareKey::generate(Algorithm::Sm2Sm3).expect("key");
-    let subject = DistinguishedName::common_name(name);
-    let validity = Validity::days_from_now(1);
-    let cert = match issuer {
-        None => pki::issue_root(&subject, validity, &key),
-        Some((cert, signer)) => pki::issue(
-            profile,
-            &subject,
-            key.public_key_spki(),
-            validity,
-            cert,
-            signer,
-        ),
-    }
-    .expect("certificate");
-    (key, cert)
+    let office = sample::SignedOffice::new(key, Algorithm::Sm2Sm3, count, now).expect("office");
+    verifier
+        .add_anchor(office.root.clone())
+        .expect("the licence root");
+    verifier
+        .add_trust_list(&office.trust_list, now)
+        .expect("trust list");
+    verifier
+        .add_status_list(&office.status_list)
+        .expect("status list");
+    (0..count)
+        .map(|n| office.qr(n as u32, n as u64, now).expect("QR"))
+        .collect()
 }

@@ -15,7 +15,7 @@ use sm2::dsa::signature::Verifier as _;
 use eseal::Result;
 use eseal::crypto::{Algorithm, PublicKey, Signer, SoftwareKey, verify};
 use eseal::licence::sample;
-use eseal::pki::{self, DistinguishedName, Profile, TrustStore, Usage, Validity, unix_seconds};
+use eseal::pki::{self, DistinguishedName, Profile, TrustStore, Usage, Validity};
 
 /// One measured path beside its baseline.
 #[derive(Clone, Debug, Serialize)]
@@ -214,56 +214,28 @@ pub struct LicenceFixture {
 impl LicenceFixture {
     /// Builds the fixture as of now.
     pub fn new(algorithm: Algorithm) -> Result<Self> {
-        use eseal::licence::status_list::{StatusList, sign_status_list};
-        use eseal::licence::trust_list::{
-            KeyUse, ListedKey, Office, TrustList, sign_trust_list, verify_trust_list,
-        };
         let ca_algorithm = match algorithm.key_type() {
             eseal::crypto::KeyType::Rsa => Algorithm::EcdsaP256Sha256,
             _ => algorithm,
         };
-        let (root_key, root) = new_cert(ca_algorithm, Profile::Root, "speed root", None)?;
-        let issued =
-            |algorithm, profile, name| new_cert(algorithm, profile, name, Some((&root, &root_key)));
-        let (list_key, list_cert) = issued(ca_algorithm, Profile::TrustList, "speed trust list")?;
-        let (office_key, office_cert) = issued(algorithm, Profile::LicenceSigner, "speed office")?;
-        let (status_key, status_cert) =
-            issued(ca_algorithm, Profile::StatusList, "speed status list")?;
         let now = SystemTime::now();
-        let list = TrustList::new("speed").office(
-            Office::new(sample::OFFICE_CODE, sample::OFFICE_NAME)
-                .status_list("https://zz.jl.gov.cn/sl/")
-                .key(ListedKey::new(office_cert.clone(), KeyUse::Sign))
-                .key(ListedKey::new(status_cert.clone(), KeyUse::Sign)),
-        );
-        let day = Duration::from_secs(86_400);
-        let list = sign_trust_list(&list, 1, now, now + day, &list_key, &list_cert, &[])?;
-        let root_der = root.der().to_vec();
+        let office = sample::SignedOffice::new(new_key(algorithm)?, ca_algorithm, 1, now)?;
         let mut store = TrustStore::new();
-        store.add_anchor(root)?;
-        let trust = verify_trust_list(&list, &store, now, None)
-            .map_err(|e| eseal::Error::Invalid(e.to_string()))?;
-        let token = sign_status_list(
-            &StatusList::new(1),
-            sample::STATUS_LIST_URI,
-            now,
-            Duration::from_secs(3600),
-            now + day,
-            &status_key,
-            &status_cert,
-        )?;
+        store.add_anchor(office.root.clone())?;
+        let trust =
+            eseal::licence::trust_list::verify_trust_list(&office.trust_list, &store, now, None)
+                .map_err(|e| eseal::Error::Invalid(e.to_string()))?;
         let mut status_lists = eseal::licence::verify::StatusLists::new();
-        status_lists.insert(sample::STATUS_LIST_URI, token.clone());
-        let qr = eseal::licence::compact::sign_licence(
-            &licence_claims(unix_seconds(now))?,
-            &office_key,
-            &office_cert,
-        )?;
+        status_lists.insert(sample::STATUS_LIST_URI, office.status_list.clone());
         Ok(LicenceFixture {
-            qr,
+            qr: office.qr(0, 4711, now)?,
             trust,
             status_lists,
-            c_inputs: [root_der, list, token],
+            c_inputs: [
+                office.root.der().to_vec(),
+                office.trust_list,
+                office.status_list,
+            ],
         })
     }
 
@@ -276,18 +248,6 @@ impl LicenceFixture {
             at,
         )
     }
-}
-
-/// The claims of the sample business licence as the issuer signs them (LICENCE.md §3).
-fn licence_claims(now: i64) -> Result<eseal::licence::compact::LicenceClaims> {
-    let template = sample::business_template();
-    let office = sample::office();
-    let licence = sample::business_request(0).to_licence(&template, &office, "20260000001", now)?;
-    let status = eseal::licence::compact::StatusReference {
-        idx: 4711,
-        uri: sample::STATUS_LIST_URI.into(),
-    };
-    licence.claims(&template, office.region, now - 60, status, None)
 }
 
 /// The names of the licence pair of `algorithm`: eseal's side and the baseline.
@@ -609,12 +569,7 @@ fn new_cert(
     name: &str,
     issuer: Option<(&pki::Certificate, &SoftwareKey)>,
 ) -> Result<(SoftwareKey, pki::Certificate)> {
-    let key = match algorithm.key_type() {
-        eseal::crypto::KeyType::Rsa => {
-            SoftwareKey::from_pkcs8_der(RSA_TEST_KEY)?.with_algorithm(algorithm)?
-        }
-        _ => SoftwareKey::generate(algorithm)?,
-    };
+    let key = new_key(algorithm)?;
     let subject = DistinguishedName::common_name(name);
     let validity = Validity::days_from_now(1);
     let cert = match issuer {
@@ -629,6 +584,16 @@ fn new_cert(
         )?,
     };
     Ok((key, cert))
+}
+
+/// A new key of `algorithm`; for RSA, [`RSA_TEST_KEY`].
+fn new_key(algorithm: Algorithm) -> Result<SoftwareKey> {
+    match algorithm.key_type() {
+        eseal::crypto::KeyType::Rsa => {
+            SoftwareKey::from_pkcs8_der(RSA_TEST_KEY)?.with_algorithm(algorithm)
+        }
+        _ => SoftwareKey::generate(algorithm),
+    }
 }
 
 /// A root → office CA → signer chain and a store trusting the root.

@@ -110,3 +110,109 @@ pub fn business_request(n: u32) -> LicenceRequest {
         privacy: None,
     }
 }
+
+#[cfg(feature = "test-util")]
+pub use signed::SignedOffice;
+
+#[cfg(feature = "test-util")]
+mod signed {
+    use std::time::{Duration, SystemTime};
+
+    use super::{STATUS_LIST_URI, business_request, business_template, office};
+    use crate::Result;
+    use crate::crypto::{Algorithm, Signer, SoftwareKey};
+    use crate::licence::compact::{StatusReference, sign_licence};
+    use crate::licence::status_list::{StatusList, sign_status_list};
+    use crate::licence::trust_list::{KeyUse, ListedKey, Office, TrustList, sign_trust_list};
+    use crate::pki::{self, Certificate, DistinguishedName, Profile, Validity, unix_seconds};
+
+    /// The sample office as a verifier meets it (LICENCE.md §3–§5), valid for a day: a
+    /// root, a trust list signed under it that lists the office's licence key and status
+    /// list key, the office's status list with every entry VALID, and the key that signs
+    /// the office's licence QRs.
+    pub struct SignedOffice {
+        /// The root every certificate here chains to.
+        pub root: Certificate,
+        /// The signed trust list (LICENCE.md §4), sequence number 1.
+        pub trust_list: Vec<u8>,
+        /// The status list token at [`STATUS_LIST_URI`] (LICENCE.md §5).
+        pub status_list: Vec<u8>,
+        /// The office's licence signing certificate, as the trust list lists it.
+        pub certificate: Certificate,
+        key: SoftwareKey,
+    }
+
+    impl SignedOffice {
+        /// The office whose licences `key` signs, its root, trust list and status list
+        /// (of `entries` entries) signed with new keys of `ca_algorithm`, as of `now`.
+        pub fn new(
+            key: SoftwareKey,
+            ca_algorithm: Algorithm,
+            entries: usize,
+            now: SystemTime,
+        ) -> Result<Self> {
+            let validity = Validity::days_from_now(1);
+            let root_key = SoftwareKey::generate(ca_algorithm)?;
+            let root = pki::issue_root(
+                &DistinguishedName::common_name("sample root"),
+                validity,
+                &root_key,
+            )?;
+            let issue = |profile, name: &str, key: &SoftwareKey| {
+                pki::issue(
+                    profile,
+                    &DistinguishedName::common_name(name),
+                    key.public_key_spki(),
+                    validity,
+                    &root,
+                    &root_key,
+                )
+            };
+            let list_key = SoftwareKey::generate(ca_algorithm)?;
+            let list_cert = issue(Profile::TrustList, "sample trust list", &list_key)?;
+            let status_key = SoftwareKey::generate(ca_algorithm)?;
+            let status_cert = issue(Profile::StatusList, "sample status list", &status_key)?;
+            let certificate = issue(Profile::LicenceSigner, "sample office", &key)?;
+
+            let day = Duration::from_secs(86_400);
+            let list = TrustList::new("sample").office(
+                Office::new(super::OFFICE_CODE, super::OFFICE_NAME)
+                    .status_list("https://zz.jl.gov.cn/sl/")
+                    .key(ListedKey::new(certificate.clone(), KeyUse::Sign))
+                    .key(ListedKey::new(status_cert.clone(), KeyUse::Sign)),
+            );
+            let trust_list =
+                sign_trust_list(&list, 1, now, now + day, &list_key, &list_cert, &[])?;
+            let status_list = sign_status_list(
+                &StatusList::new(entries),
+                STATUS_LIST_URI,
+                now,
+                Duration::from_secs(3600),
+                now + day,
+                &status_key,
+                &status_cert,
+            )?;
+            Ok(SignedOffice {
+                root,
+                trust_list,
+                status_list,
+                certificate,
+                key,
+            })
+        }
+
+        /// The QR string of the `n`-th sample business licence (number `2026` and `n` in
+        /// seven digits), status list entry `idx`, issued at `now`.
+        pub fn qr(&self, n: u32, idx: u64, now: SystemTime) -> Result<String> {
+            let (template, identity, at) = (business_template(), office(), unix_seconds(now));
+            let licence =
+                business_request(n).to_licence(&template, &identity, &format!("2026{n:07}"), at)?;
+            let status = StatusReference {
+                idx,
+                uri: STATUS_LIST_URI.into(),
+            };
+            let claims = licence.claims(&template, identity.region, at - 60, status, None)?;
+            sign_licence(&claims, &self.key, &self.certificate)
+        }
+    }
+}
