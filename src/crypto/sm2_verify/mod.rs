@@ -35,10 +35,11 @@ const CACHE_CAPACITY: usize = 1024;
 /// lies in `[n, p)` only if `x₁ − n < p − n`.
 const P_MINUS_N: u128 = 0x8dfc2093de39fad5ac440bf6c62abedc;
 
-/// Prepared keys by distinguishing identifier and SEC1 key. A B-tree, whose nodes are held
-/// by pointers to their start, so that a leak checker sees the cache at exit as reachable
-/// (a hash table is held by a pointer into its middle: "possibly lost").
-type KeyCache = BTreeMap<(Box<str>, Box<[u8]>), Arc<Sm2VerifyingKey>>;
+/// Prepared keys by distinguishing identifier, then SEC1 key, so that a lookup borrows both.
+/// B-trees, whose nodes are held by pointers to their start, so that a leak checker sees
+/// the cache at exit as reachable (a hash table is held by a pointer into its middle:
+/// "possibly lost").
+type KeyCache = BTreeMap<Box<str>, BTreeMap<Box<[u8]>, Arc<Sm2VerifyingKey>>>;
 
 /// An SM2 public key prepared for verification: its distinguishing identifier's `Z_A`
 /// (GB/T 32918.2 clause 5.5) and the odd multiples `P, 3P, …, 15P` of the point and of
@@ -79,16 +80,19 @@ impl Sm2VerifyingKey {
     pub fn cached(distid: &str, public_key: &[u8]) -> Result<Arc<Sm2VerifyingKey>> {
         static CACHE: OnceLock<RwLock<KeyCache>> = OnceLock::new();
         let cache = CACHE.get_or_init(Default::default);
-        let lookup = (Box::<str>::from(distid), Box::<[u8]>::from(public_key));
-        if let Some(key) = cache.read().unwrap_or_else(|e| e.into_inner()).get(&lookup) {
+        let seen = cache.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(key) = seen.get(distid).and_then(|keys| keys.get(public_key)) {
             return Ok(Arc::clone(key));
         }
+        drop(seen);
         let key = Arc::new(Sm2VerifyingKey::new(distid, public_key)?);
         let mut keys = cache.write().unwrap_or_else(|e| e.into_inner());
-        if keys.len() >= CACHE_CAPACITY {
+        if keys.values().map(BTreeMap::len).sum::<usize>() >= CACHE_CAPACITY {
             keys.clear();
         }
-        keys.insert(lookup, Arc::clone(&key));
+        keys.entry(distid.into())
+            .or_default()
+            .insert(public_key.into(), Arc::clone(&key));
         Ok(key)
     }
 
