@@ -1165,3 +1165,52 @@ fn every_signing_command_reads_the_password_the_same_ways() {
         assert!(!d.join("never").exists());
     }
 }
+
+/// `eseal speed` measures each of its pairs, every operation checked to succeed before it
+/// is timed, and `--only` keeps the pairs whose name holds the text.
+#[test]
+fn speed_measures_every_pair() {
+    let rows = |args: &[&str]| -> Vec<(String, String)> {
+        let out = ok(&[&["speed", "--seconds", "0.01", "--json"][..], args].concat());
+        let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+        rows.iter()
+            .map(|row| {
+                for rate in ["ops_per_sec", "baseline_ops_per_sec", "time_ratio"] {
+                    let value = row[rate].as_f64().unwrap();
+                    assert!(value.is_finite() && value > 0.0, "{row}");
+                }
+                let text = |key: &str| row[key].as_str().unwrap().to_owned();
+                (text("name"), text("baseline"))
+            })
+            .collect()
+    };
+    let names: Vec<String> = rows(&[]).into_iter().map(|(name, _)| name).collect();
+    for pair in [
+        "ECDSA P-256 verify",
+        "Ed25519 verify",
+        "SM2 verify",
+        "SM2 verify, key not seen before",
+        "chain validation, P-256, 3 certificates",
+        "chain validation, SM2, 3 certificates",
+        "SES signature verify (signer + seal, parsed)",
+        "licence QR verify (ES256)",
+        "licence QR verify (SM2)",
+        "licence QR verify (Ed25519)",
+        "licence QR verify (PS256)",
+        "PDF verify, 20 MB, P-256",
+        "PDF seal, 20 MB, P-256 (with input copy)",
+        "OFD verify, 20 MB, SM2 seal (package read included)",
+        "C ABI licence QR verify",
+        "batch verify, licence QR, 2 threads",
+        "batch verify, sealed PDF, 2 threads",
+    ] {
+        assert!(names.iter().any(|name| name == pair), "{pair} in {names:?}");
+    }
+    assert_eq!(
+        rows(&["--only", "licence QR verify (SM2)"]),
+        [(
+            "licence QR verify (SM2)".to_owned(),
+            "sm2 crate verify (Z_A precomputed)".to_owned()
+        )]
+    );
+}
