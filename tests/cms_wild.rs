@@ -701,6 +701,35 @@ fn gm_t_0010_cms_in_an_ofd_sign_signature_verifies() {
     }
 }
 
+/// A raw `r ‖ s` SM2 signature is GM/T 0010's alone: the same signature in a `SignedData`
+/// under PKCS #7 content types is TOTAL-FAILED, as OpenSSL, which takes only DER there,
+/// decides; the DER form of it passes.
+#[test]
+fn a_raw_sm2_signature_passes_only_in_a_gm_t_0010_signed_data() {
+    let ofd = Ofd::new();
+    let international = Gm {
+        gm_oids: false,
+        ..GM_SORTED
+    };
+    let report = ofd.verify(&ofd.cms(international), &ofd.xml);
+    assert_eq!(
+        report.indication,
+        Indication::TotalPassed,
+        "{:?}",
+        report.reasons
+    );
+    let raw = ofd.cms(Gm {
+        raw: true,
+        ..international
+    });
+    let (signed, _) = SignedData::from_der_prefix(&raw).unwrap();
+    assert!(!signed.is_gm_t_0010());
+    let report = ofd.verify(&raw, &ofd.xml);
+    assert_eq!(report.indication, Indication::TotalFailed);
+    assert_eq!(report.sub_indication, Some(SubIndication::SigCryptoFailure));
+    assert_eq!(report.reasons, vec![Reason::SignatureInvalid]);
+}
+
 /// GM/T 0010 signers sign their attributes as written: a GM/T 0010 SM2 CMS that verifies
 /// only over its unsorted attributes passes with a warning naming it; the same SM2 CMS
 /// under PKCS #7 content types is TOTAL-FAILED as EU DSS decides.

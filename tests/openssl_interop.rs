@@ -498,3 +498,51 @@ fn eseal_checks_openssl_sm2_chains() {
         &["-md", "sm3", "-sigopt", "distid:1234567812345678"],
     );
 }
+
+/// An SM2 certificate signature is DER, for OpenSSL and eseal alike: the same leaf with its
+/// signature re-encoded as the raw `r ‖ s` is refused by both, the DER original accepted.
+#[test]
+fn an_sm2_certificate_signature_in_raw_form_is_refused() {
+    use der::{Decode as _, Encode as _};
+    /// `Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }`.
+    #[derive(der::Sequence)]
+    struct Signed {
+        tbs: der::Any,
+        algorithm: der::Any,
+        signature: der::asn1::BitString,
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let pki = Hierarchy::new(Algorithm::Sm2Sm3);
+    let (_, leaf) = pki.leaf(Profile::Signer, "签章人 张三", -1, 365);
+    let mut signed = Signed::from_der(leaf.der()).unwrap();
+    let raw = eseal::crypto::signature_der_to_raw(signed.signature.raw_bytes(), 32).unwrap();
+    signed.signature = der::asn1::BitString::from_bytes(&raw).unwrap();
+    let raw_leaf = pki::Certificate::from_der(&signed.to_der().unwrap()).unwrap();
+    fs::write(d.join("ca.pem"), pki.ca.to_pem()).unwrap();
+    fs::write(d.join("der.pem"), leaf.to_pem()).unwrap();
+    fs::write(d.join("raw.pem"), raw_leaf.to_pem()).unwrap();
+    let verify = [
+        "verify",
+        "-x509_strict",
+        "-partial_chain",
+        "-vfyopt",
+        "distid:1234567812345678",
+        "-CAfile",
+        "ca.pem",
+    ];
+    let out = openssl_ok(d, &[&verify[..], &["der.pem"]].concat());
+    assert_eq!(out.trim(), "der.pem: OK");
+    let out = openssl(d, &[&verify[..], &["raw.pem"]].concat());
+    assert!(!out.status.success(), "OpenSSL accepted a raw signature");
+
+    let store = pki.store();
+    let now = SystemTime::now();
+    assert_eq!(store.validate(&leaf, &[], now, Usage::Signer).reasons, []);
+    assert_eq!(
+        store.validate(&raw_leaf, &[], now, Usage::Signer).reasons,
+        [Reason::BadCertificateSignature {
+            subject: leaf.subject().to_string()
+        }]
+    );
+}

@@ -97,8 +97,13 @@ struct Case {
 }
 
 impl Case {
+    /// eseal's verdict: 64 bytes are raw `r ‖ s` here, anything else DER.
     fn ours(&self) -> Result<(), Error> {
-        Sm2VerifyingKey::new(&self.distid, &self.key)?.verify(&self.message, &self.signature)
+        let key = Sm2VerifyingKey::new(&self.distid, &self.key)?;
+        match self.signature.len() {
+            64 => key.verify_raw(&self.message, &self.signature),
+            _ => key.verify(&self.message, &self.signature),
+        }
     }
 
     fn sm2_crate(&self) -> bool {
@@ -115,22 +120,28 @@ impl Case {
 
     /// The line `tests/c/sm2_openssl.c` reads; OpenSSL takes DER signatures only.
     fn openssl_line(&self) -> String {
-        let hex_or_dash = |b: &[u8]| match b.is_empty() {
-            true => "-".to_string(),
-            false => hex::encode(b),
-        };
         let signature = match self.signature.len() {
             64 => der_signature(&self.signature[..32], &self.signature[32..]),
             _ => self.signature.clone(),
         };
-        format!(
-            "{} {} {} {}\n",
-            hex_or_dash(self.distid.as_bytes()),
-            hex_or_dash(&self.key),
-            hex_or_dash(&self.message),
-            hex_or_dash(&signature)
-        )
+        openssl_line(&self.distid, &self.key, &self.message, &signature)
     }
+}
+
+/// A line of `tests/c/sm2_openssl.c verify`: identifier, key, message and signature in hex
+/// (`-` for none).
+fn openssl_line(distid: &str, key: &[u8], message: &[u8], signature: &[u8]) -> String {
+    let hex_or_dash = |b: &[u8]| match b.is_empty() {
+        true => "-".to_string(),
+        false => hex::encode(b),
+    };
+    format!(
+        "{} {} {} {}\n",
+        hex_or_dash(distid.as_bytes()),
+        hex_or_dash(key),
+        hex_or_dash(message),
+        hex_or_dash(signature)
+    )
 }
 
 /// DER `SEQUENCE { r INTEGER, s INTEGER }` of two unsigned big-endian integers, any size.
@@ -413,28 +424,32 @@ fn the_gbt_32918_5_example_verifies() {
         &hex32("B2E14C5C79C6DF5B85F4FE7ED8DB7A262B9DA7E07CCB0EA9F4747B8CCDA8A4F3")
     );
     let e = hex32("F0B43E94BA45ACCAACE692ED534382EB17E6AB5A19CE7B31F4486FDFC0D28640");
-    prepared.verify_digest(&e, &signature).unwrap();
-    prepared.verify(b"message digest", &signature).unwrap();
-    prepared
-        .verify(
-            b"message digest",
-            &der_signature(&signature[..32], &signature[32..]),
-        )
-        .unwrap();
+    let der = der_signature(&signature[..32], &signature[32..]);
+    prepared.verify_digest(&e, &der).unwrap();
+    prepared.verify_raw(b"message digest", &signature).unwrap();
+    prepared.verify(b"message digest", &der).unwrap();
+    // Each form only where it is asked for.
+    for refused in [
+        prepared.verify(b"message digest", &signature),
+        prepared.verify_raw(b"message digest", &der),
+        prepared.verify_digest(&e, &signature),
+    ] {
+        assert!(matches!(refused, Err(Error::BadSignature)), "{refused:?}");
+    }
     let mut compressed_key = vec![0x02 | (key[64] & 1)];
     compressed_key.extend_from_slice(&key[1..33]);
     Sm2VerifyingKey::new("1234567812345678", &compressed_key)
         .unwrap()
-        .verify(b"message digest", &signature)
+        .verify_raw(b"message digest", &signature)
         .unwrap();
     assert!(matches!(
-        prepared.verify(b"message digesT", &signature),
+        prepared.verify_raw(b"message digesT", &signature),
         Err(Error::BadSignature)
     ));
     assert!(matches!(
         Sm2VerifyingKey::new("1234567812345679", &key)
             .unwrap()
-            .verify(b"message digest", &signature),
+            .verify_raw(b"message digest", &signature),
         Err(Error::BadSignature)
     ));
     // Signing with the standard's k gives the standard's signature (A.2, step A4).
@@ -490,14 +505,15 @@ fn a_sum_with_x_at_or_above_n_verifies() {
         let key = uncompressed(&key);
         let signature = raw(&r, &s);
         let ours = Sm2VerifyingKey::new(SM2_DEFAULT_DISTID, &key).unwrap();
-        ours.verify_digest(&e, &signature).unwrap();
+        let der = |raw: &[u8]| der_signature(&raw[..32], &raw[32..]);
+        ours.verify_digest(&e, &der(&signature)).unwrap();
         let theirs = sm2::dsa::VerifyingKey::from_sec1_bytes(SM2_DEFAULT_DISTID, &key).unwrap();
         let parsed = sm2::dsa::Signature::from_slice(&signature).unwrap();
         theirs.verify_prehash(&e, &parsed).unwrap();
         // r without the reduction by n is refused by both.
         let unreduced = raw(&(r + Scalar::ONE), &s);
         assert!(matches!(
-            ours.verify_digest(&e, &unreduced),
+            ours.verify_digest(&e, &der(&unreduced)),
             Err(Error::BadSignature)
         ));
         let parsed = sm2::dsa::Signature::from_slice(&unreduced).unwrap();
@@ -542,6 +558,11 @@ fn openssl_driver(dir: &Path) -> std::path::PathBuf {
 
 /// OpenSSL's verdicts on `cases`, in order.
 fn openssl_verdicts(driver: &Path, cases: &[Case]) -> Vec<bool> {
+    openssl_verdicts_on_lines(driver, cases.iter().map(Case::openssl_line).collect())
+}
+
+/// OpenSSL's verdicts on `lines` ([`openssl_line`]), in order.
+fn openssl_verdicts_on_lines(driver: &Path, lines: Vec<String>) -> Vec<bool> {
     let mut child = Command::new(driver)
         .arg("verify")
         .stdin(Stdio::piped())
@@ -549,7 +570,8 @@ fn openssl_verdicts(driver: &Path, cases: &[Case]) -> Vec<bool> {
         .spawn()
         .expect("sm2_openssl");
     let mut stdin = child.stdin.take().unwrap();
-    let lines: String = cases.iter().map(Case::openssl_line).collect();
+    let count = lines.len();
+    let lines = lines.concat();
     let writer = std::thread::spawn(move || stdin.write_all(lines.as_bytes()).unwrap());
     let out = child.wait_with_output().unwrap();
     writer.join().unwrap();
@@ -559,7 +581,7 @@ fn openssl_verdicts(driver: &Path, cases: &[Case]) -> Vec<bool> {
         .lines()
         .map(|l| l == "1")
         .collect();
-    assert_eq!(verdicts.len(), cases.len());
+    assert_eq!(verdicts.len(), count);
     verdicts
 }
 
@@ -579,6 +601,61 @@ fn openssl_gives_every_case_the_same_verdict() {
         .enumerate()
     {
         assert_eq!(case.ours().is_ok(), openssl, "case {i}: {case:?}");
+    }
+}
+
+/// Only strict DER is a DER signature, for eseal and OpenSSL alike: BER variants of a valid
+/// signature (a long-form length, an integer with a needless leading zero, a trailing
+/// byte, an indefinite length) are refused by both, as is the raw `r ‖ s` given as DER.
+#[test]
+fn only_strict_der_is_a_der_signature() {
+    let mut stream = Stream::new("eseal sm2 strict der");
+    let case = signed(SM2_DEFAULT_DISTID, &stream.scalar(), b"strict", false);
+    let der = der_signature(&case.signature[..32], &case.signature[32..]);
+    let body = &der[2..];
+    let (r, s) = body.split_at(2 + usize::from(body[1]));
+    let padded = |tlv: &[u8]| [&[0x02, tlv[1] + 1, 0x00][..], &tlv[2..]].concat();
+    let sequence = |body: &[u8]| [&[0x30, body.len() as u8][..], body].concat();
+    let variants = [
+        ("DER", der.clone(), Valid),
+        (
+            "long-form length",
+            [&[0x30, 0x81, body.len() as u8][..], body].concat(),
+            Refused,
+        ),
+        (
+            "r with a needless leading zero",
+            sequence(&[padded(r), s.to_vec()].concat()),
+            Refused,
+        ),
+        (
+            "s with a needless leading zero",
+            sequence(&[r.to_vec(), padded(s)].concat()),
+            Refused,
+        ),
+        ("a trailing byte", [&der[..], &[0]].concat(), Refused),
+        (
+            "indefinite length",
+            [&[0x30, 0x80][..], body, &[0, 0]].concat(),
+            Refused,
+        ),
+        ("raw r ‖ s", case.signature.clone(), Refused),
+    ];
+    let key = Sm2VerifyingKey::new(&case.distid, &case.key).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let lines = variants
+        .iter()
+        .map(|(_, signature, _)| openssl_line(&case.distid, &case.key, &case.message, signature))
+        .collect();
+    let openssl = openssl_verdicts_on_lines(&openssl_driver(dir.path()), lines);
+    for ((name, signature, expect), openssl) in variants.iter().zip(openssl) {
+        let ours = match key.verify(&case.message, signature) {
+            Ok(()) => Valid,
+            Err(Error::BadSignature) => Refused,
+            Err(other) => panic!("{name}: {other:?}"),
+        };
+        assert_eq!(ours, *expect, "{name}");
+        assert_eq!(openssl, *expect == Valid, "{name}: OpenSSL");
     }
 }
 
@@ -683,11 +760,11 @@ fn the_cache_shares_a_prepared_key() {
     let first = Sm2VerifyingKey::cached(&case.distid, &case.key).unwrap();
     let second = Sm2VerifyingKey::cached(&case.distid, &case.key).unwrap();
     assert!(std::sync::Arc::ptr_eq(&first, &second));
-    first.verify(&case.message, &case.signature).unwrap();
+    first.verify_raw(&case.message, &case.signature).unwrap();
     let other_id = Sm2VerifyingKey::cached("other", &case.key).unwrap();
     assert!(!std::sync::Arc::ptr_eq(&first, &other_id));
     assert!(matches!(
-        other_id.verify(&case.message, &case.signature),
+        other_id.verify_raw(&case.message, &case.signature),
         Err(Error::BadSignature)
     ));
     assert!(matches!(

@@ -18,7 +18,7 @@ use super::asn1::{
 use super::digest::DigestAlgorithm;
 use super::ess::{self, EssVersion};
 use super::signed_data::{Attribute, SignedAttributes, SignedData, SignerId};
-use crate::crypto::Algorithm;
+use crate::crypto::{Algorithm, signature_as_der};
 use crate::pki::Certificate;
 use crate::report::Reason;
 
@@ -190,15 +190,16 @@ impl SignedData {
                     None => content.map(|f| Cow::Owned(f())),
                 };
                 if let Some(message) = message {
+                    let signature = self.signature_der(algorithm);
                     match cert.public_key() {
-                        Ok(key) if key.verify(algorithm, &message, &signer.signature).is_ok() => {}
-                        Ok(key) if self.verifies_as_received(&key, algorithm) => {
+                        Ok(key) if key.verify(algorithm, &message, &signature).is_ok() => {}
+                        Ok(key) if self.verifies_as_received(&key, algorithm, &signature) => {
                             self.judge_received_order(algorithm, &mut out);
                         }
                         Ok(key) => out.fail(Reason::signature_failure(
                             &key,
                             &message,
-                            &signer.signature,
+                            &signature,
                             cert.subject(),
                             Reason::SignatureInvalid,
                         )),
@@ -225,15 +226,31 @@ impl SignedData {
         out
     }
 
-    /// Whether the signature verifies over the signed attributes in the order received,
-    /// when that is not DER's.
-    fn verifies_as_received(&self, key: &crate::crypto::PublicKey, algorithm: Algorithm) -> bool {
-        let signer = self.signer();
-        signer
+    /// The signer's signature value as the verification takes it, DER: a GM/T 0010 SM2
+    /// signature may also be raw `r ‖ s`, as its producers write it ([`signature_as_der`]);
+    /// every other is DER as RFC 5652 and OpenSSL have it, or fails.
+    fn signature_der(&self, algorithm: Algorithm) -> Cow<'_, [u8]> {
+        let signature = &self.signer().signature;
+        let gm_sm2 = self.is_gm_t_0010() && algorithm == Algorithm::Sm2Sm3;
+        gm_sm2
+            .then(|| signature_as_der(signature, 64))
+            .flatten()
+            .unwrap_or(Cow::Borrowed(signature))
+    }
+
+    /// Whether `signature` verifies over the signed attributes in the order received, when
+    /// that is not DER's.
+    fn verifies_as_received(
+        &self,
+        key: &crate::crypto::PublicKey,
+        algorithm: Algorithm,
+        signature: &[u8],
+    ) -> bool {
+        self.signer()
             .signed_attrs
             .as_ref()
             .and_then(|attrs| attrs.received.as_deref())
-            .is_some_and(|received| key.verify(algorithm, received, &signer.signature).is_ok())
+            .is_some_and(|received| key.verify(algorithm, received, signature).is_ok())
     }
 
     /// Check 7 when the signature covers the signed attributes only in their received,

@@ -13,6 +13,8 @@ pub use software::SoftwareKey;
 pub use sm2_verify::Sm2VerifyingKey;
 pub use verify::{PublicKey, verify, verify_sm2};
 
+use std::borrow::Cow;
+
 use crate::error::{Error, Result};
 
 /// A private key that signs, wherever it lives (memory, PKCS#11 token, ...).
@@ -55,6 +57,20 @@ pub fn signature_raw_to_der(raw: &[u8]) -> Result<Vec<u8>> {
         s: der::asn1::UintRef::new(s).map_err(|e| Error::malformed("raw signature", e))?,
     };
     der::Encode::to_der(&value).map_err(|e| Error::malformed("raw signature", e))
+}
+
+/// An ECDSA or SM2 signature value from a format whose producers write either form
+/// (GB/T 38540 seals, GM/T 0010 CMS): DER `ECDSA-Sig-Value` as it is; otherwise, when it
+/// is `raw_len` bytes, read as raw `r ‖ s` and converted ([`signature_raw_to_der`]). `None`
+/// for neither.
+pub fn signature_as_der(signature: &[u8], raw_len: usize) -> Option<Cow<'_, [u8]>> {
+    if <EcdsaSigValue<'_> as der::Decode>::from_der(signature).is_ok() {
+        Some(Cow::Borrowed(signature))
+    } else if signature.len() == raw_len {
+        signature_raw_to_der(signature).ok().map(Cow::Owned)
+    } else {
+        None
+    }
 }
 
 /// DER `ECDSA-Sig-Value` to fixed-size `r ‖ s`, each left-padded to `size` bytes (the

@@ -79,8 +79,9 @@ impl PublicKey {
 /// Verifies `signature` over `message` with the raw public key (the `subjectPublicKey`
 /// bits of the signer's certificate).
 ///
-/// ECDSA and SM2 signatures are DER `SEQUENCE { r INTEGER, s INTEGER }`; SM2 also accepts
-/// the raw 64-byte `r || s` form found in GB/T 38540 seals. SM2 uses the default
+/// ECDSA and SM2 signatures are DER `SEQUENCE { r INTEGER, s INTEGER }`, as X.509, CMS and
+/// OpenSSL have them; formats that carry the raw `r ‖ s` convert it first
+/// ([`signature_raw_to_der`](super::signature_raw_to_der)). SM2 uses the default
 /// distinguishing ID; see `verify_sm2` for another.
 pub fn verify(
     algorithm: Algorithm,
@@ -113,7 +114,7 @@ pub fn verify(
 /// Verifies an SM2-with-SM3 signature (GB/T 32918.2) with the distinguishing ID `distid`,
 /// the key prepared once per process ([`Sm2VerifyingKey::cached`]).
 ///
-/// `public_key` is the SEC1 point; `signature` is DER or raw 64-byte `r || s`.
+/// `public_key` is the SEC1 point; `signature` is DER ([`Sm2VerifyingKey::verify`]).
 pub fn verify_sm2(distid: &str, public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<()> {
     Sm2VerifyingKey::cached(distid, public_key)?.verify(message, signature)
 }

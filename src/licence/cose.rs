@@ -367,7 +367,8 @@ pub fn verify_signature(
     match raw_half_len(algorithm) {
         Some(half) if signature.len() != 2 * half => Err(Error::BadSignature),
         Some(_) if algorithm == Algorithm::Sm2Sm3 => {
-            crate::crypto::verify_sm2(SM2_COSE_DISTID, key.raw(), &message, signature)
+            crate::crypto::Sm2VerifyingKey::cached(SM2_COSE_DISTID, key.raw())?
+                .verify_raw(&message, signature)
         }
         Some(_) => {
             let der = signature_raw_to_der(signature).map_err(|_| Error::BadSignature)?;

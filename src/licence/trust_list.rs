@@ -495,9 +495,7 @@ impl PreparedKey {
     fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
         use ring::signature as rs;
         match self {
-            PreparedKey::Sm2(key) => {
-                signature.len() == 64 && key.verify(message, signature).is_ok()
-            }
+            PreparedKey::Sm2(key) => key.verify_raw(message, signature).is_ok(),
             PreparedKey::Ring(alg, raw) => {
                 let ring_alg: &dyn rs::VerificationAlgorithm = match alg {
                     CoseAlgorithm::Es256 => &rs::ECDSA_P256_SHA256_FIXED,

@@ -7,7 +7,7 @@ use sha2::Digest;
 
 use super::structures::{CertList, OID_ECDSA_SHA256, OID_SM2_SM3, Seal, SealSignature, TimeInfo};
 use crate::cms::TimestampToken;
-use crate::crypto::{Algorithm, signature_raw_to_der};
+use crate::crypto::{Algorithm, signature_as_der};
 use crate::error::Result;
 use crate::pki::{
     Certificate, ChainValidation, Findings, TrustStore, Usage, as_of_proof, rfc3339, unix_seconds,
@@ -31,42 +31,30 @@ pub(crate) fn data_hash(algorithm: Algorithm, data: &[u8]) -> Vec<u8> {
     }
 }
 
-/// Verifies an SES signature value: SM2 as DER or raw `r || s`, ECDSA likewise.
-/// Why `cert`'s signature does not verify (see [`Reason::signature_failure`]).
-fn signature_failure(
-    cert: &Certificate,
-    message: &[u8],
-    signature: &[u8],
-    otherwise: Reason,
-) -> Reason {
-    match cert.public_key() {
-        Ok(key) => Reason::signature_failure(&key, message, signature, cert.subject(), otherwise),
-        Err(_) => otherwise,
-    }
-}
-
-fn check_signature(
+/// Why the SES signature value `signature` by `cert` over `message` does not verify, or
+/// `None` when it does. SM2 and ECDSA P-256 values may be DER or raw `r ‖ s`
+/// ([`signature_as_der`]); a failure is `otherwise` unless [`Reason::signature_failure`]
+/// names a better reason.
+fn signature_fault(
     algorithm: Algorithm,
     cert: &Certificate,
     message: &[u8],
     signature: &[u8],
-) -> bool {
-    let Ok(key) = cert.public_key() else {
-        return false;
+    otherwise: Reason,
+) -> Option<Reason> {
+    let (Ok(key), Some(signature)) = (cert.public_key(), signature_as_der(signature, 64)) else {
+        return Some(otherwise);
     };
-    let der;
-    let signature = if algorithm == Algorithm::EcdsaP256Sha256 && signature.len() == 64 {
-        match signature_raw_to_der(signature) {
-            Ok(d) => {
-                der = d;
-                der.as_slice()
-            }
-            Err(_) => return false,
-        }
-    } else {
-        signature
-    };
-    key.verify(algorithm, message, signature).is_ok()
+    match key.verify(algorithm, message, &signature) {
+        Ok(()) => None,
+        Err(_) => Some(Reason::signature_failure(
+            &key,
+            message,
+            &signature,
+            cert.subject(),
+            otherwise,
+        )),
+    }
 }
 
 struct Checks {
@@ -223,15 +211,13 @@ fn seal_checks(
         None => checks.reasons.push(Reason::UnsupportedAlgorithm(
             seal.signature_algorithm.clone(),
         )),
-        Some(alg) if !check_signature(alg, &maker, seal.signed_bytes(), &seal.signature) => {
-            checks.reasons.push(signature_failure(
-                &maker,
-                seal.signed_bytes(),
-                &seal.signature,
-                Reason::SealSignatureInvalid,
-            ))
-        }
-        Some(_) => {}
+        Some(alg) => checks.reasons.extend(signature_fault(
+            alg,
+            &maker,
+            seal.signed_bytes(),
+            &seal.signature,
+            Reason::SealSignatureInvalid,
+        )),
     }
     checks.chain(store.validate(&maker, chain, at, Usage::SealMaker));
     let created = seal.property.create_date;
@@ -285,16 +271,13 @@ fn signature_checks(
         (_, None) => checks.reasons.push(Reason::UnsupportedAlgorithm(
             signature.signature_algorithm.clone(),
         )),
-        (Ok(cert), Some(alg)) => {
-            if !check_signature(alg, cert, signature.signed_bytes(), &signature.signature) {
-                checks.reasons.push(signature_failure(
-                    cert,
-                    signature.signed_bytes(),
-                    &signature.signature,
-                    Reason::SignatureInvalid,
-                ));
-            }
-        }
+        (Ok(cert), Some(alg)) => checks.reasons.extend(signature_fault(
+            alg,
+            cert,
+            signature.signed_bytes(),
+            &signature.signature,
+            Reason::SignatureInvalid,
+        )),
     }
     if !in_cert_list(&signature.seal.property.cert_list, &signature.signer_cert) {
         checks.reasons.push(Reason::SignerNotInSealCertList);

@@ -102,26 +102,44 @@ impl Sm2VerifyingKey {
         &self.z_a
     }
 
-    /// Verifies `signature` (DER `SEQUENCE { r, s }` or raw 64-byte `r ‖ s`) over
-    /// `message` (GB/T 32918.2 clause 7.1, steps B1–B7).
+    /// Verifies the DER signature `SEQUENCE { r INTEGER, s INTEGER }` (GB/T 35276 clause
+    /// 7.3; what X.509, CMS and OpenSSL carry) over `message` (GB/T 32918.2 clause 7.1,
+    /// steps B1–B7). Only DER: a BER encoding or a raw `r ‖ s` is refused.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<()> {
-        let digest: [u8; 32] = Sm3::new()
+        self.verify_digest(&self.digest(message), signature)
+    }
+
+    /// Verifies the raw signature `r ‖ s`, 32 big-endian bytes each (what COSE carries),
+    /// over `message`.
+    pub fn verify_raw(&self, message: &[u8], signature: &[u8]) -> Result<()> {
+        self.verify_parsed(
+            &self.digest(message),
+            sm2::dsa::Signature::from_slice(signature).ok(),
+        )
+    }
+
+    /// Verifies the DER signature `signature` over the digest `e = SM3(Z_A ‖ M)` (steps
+    /// B1, B2 and B4–B7).
+    pub fn verify_digest(&self, digest: &[u8; 32], signature: &[u8]) -> Result<()> {
+        self.verify_parsed(digest, sm2::dsa::Signature::from_der(signature).ok())
+    }
+
+    /// `e = SM3(Z_A ‖ M)` (steps B3 and B4).
+    fn digest(&self, message: &[u8]) -> [u8; 32] {
+        Sm3::new()
             .chain_update(self.z_a)
             .chain_update(message)
             .finalize()
-            .into();
-        self.verify_digest(&digest, signature)
+            .into()
     }
 
-    /// Verifies `signature` over the digest `e = SM3(Z_A ‖ M)` (steps B1, B2 and B4–B7).
-    pub fn verify_digest(&self, digest: &[u8; 32], signature: &[u8]) -> Result<()> {
-        let signature = if signature.len() == sm2::dsa::Signature::BYTE_SIZE {
-            sm2::dsa::Signature::from_slice(signature)
-        } else {
-            sm2::dsa::Signature::from_der(signature)
-        }
+    fn verify_parsed(
+        &self,
+        digest: &[u8; 32],
+        signature: Option<sm2::dsa::Signature>,
+    ) -> Result<()> {
         // B1, B2: r and s in [1, n − 1]
-        .map_err(|_| Error::BadSignature)?;
+        let signature = signature.ok_or(Error::BadSignature)?;
         let (r, s) = (*signature.r(), *signature.s());
         // B5
         let t = r + s;
