@@ -4,7 +4,9 @@
 //! The first byte picks how the rest is read. Even: `KEY(65) ‖ SIGNATURE(64) ‖ MESSAGE`,
 //! everything as given (most keys are then off the curve). Odd: a valid key and signature
 //! made from the input (the private key is the SM3 of the input), then `SIGNATURE`'s
-//! bytes XORed in, so the search runs near valid signatures.
+//! bytes XORed in, so the search runs near valid signatures. Its bit 1 picks the form of
+//! the signature: raw `r ‖ s` ([`Sm2VerifyingKey::verify_raw`]) or DER
+//! ([`Sm2VerifyingKey::verify`]).
 #![no_main]
 
 use eseal::crypto::{SM2_DEFAULT_DISTID, Sm2VerifyingKey};
@@ -16,6 +18,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
+    let der = mode & 2 != 0;
     let (key, signature, message) = if mode % 2 == 0 {
         if rest.len() < 129 {
             return;
@@ -28,7 +31,10 @@ fuzz_target!(|data: &[u8]| {
             return;
         };
         let valid: sm2::dsa::Signature = signing.sign(message);
-        let mut signature = valid.to_bytes().to_vec();
+        let mut signature = match der {
+            true => valid.to_der().as_bytes().to_vec(),
+            false => valid.to_bytes().to_vec(),
+        };
         for (byte, flip) in signature.iter_mut().zip(mask) {
             *byte ^= flip;
         }
@@ -36,11 +42,18 @@ fuzz_target!(|data: &[u8]| {
         (key.as_bytes().to_vec(), signature, message)
     };
     let ours = Sm2VerifyingKey::new(SM2_DEFAULT_DISTID, &key)
-        .and_then(|prepared| prepared.verify(message, &signature))
+        .and_then(|prepared| match der {
+            true => prepared.verify(message, &signature),
+            false => prepared.verify_raw(message, &signature),
+        })
         .is_ok();
+    let parsed = match der {
+        true => sm2::dsa::Signature::from_der(&signature),
+        false => sm2::dsa::Signature::from_slice(&signature),
+    };
     let theirs = sm2::dsa::VerifyingKey::from_sec1_bytes(SM2_DEFAULT_DISTID, &key)
         .ok()
-        .zip(sm2::dsa::Signature::from_slice(&signature).ok())
+        .zip(parsed.ok())
         .is_some_and(|(key, signature)| key.verify(message, &signature).is_ok());
     assert_eq!(ours, theirs, "key {key:02x?} signature {signature:02x?}");
 });
