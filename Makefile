@@ -5,6 +5,7 @@
 #   make install PREFIX=... BUILD_DIR=DIR NO_BUILD=1  # libraries already built in DIR
 #   make install-strip PREFIX=...                   # the same, libraries without debug info
 #   make install PREFIX=... CARGO_FLAGS="--features pkcs11"  # more arguments of cargo build
+#   make install PREFIX=... CARGO_FLAGS="--features postgres"  # offices with their registry in PostgreSQL
 #
 # installs, after cargo-c's conventions (here for version 0.1.0):
 #

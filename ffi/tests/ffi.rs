@@ -903,10 +903,12 @@ fn trust_store_references_outlive_the_creators_and_a_racing_free() {
 }
 
 /// An office directory as `eseal licence init` and `eseal licence template` leave it,
-/// with a P-256 licence-signing key under `hierarchy` and an e-seal; and the trust list
-/// that lists the office.
-fn office_dir(dir: &std::path::Path, hierarchy: &Hierarchy) -> Vec<u8> {
+/// with a P-256 licence-signing key under `hierarchy` and an e-seal, its registry at
+/// `registry` (`office.json`'s value: a `postgresql://` URL; the file by default); and the
+/// trust list that lists the office.
+fn office_dir(dir: &std::path::Path, hierarchy: &Hierarchy, registry: Option<&str>) -> Vec<u8> {
     use eseal::licence::office::{OfficeConfig, REGISTRY_FILE};
+    use eseal::registry::{RegistryLocation, open_registry};
     let (key, cert) = hierarchy.leaf(Profile::LicenceSigner, sample::OFFICE_NAME, -1, 365);
     let (seal_key, seal_cert) = hierarchy.leaf(Profile::Signer, "签章人", -1, 365);
     let (status_key, status_cert) = hierarchy.leaf(Profile::StatusList, "状态列表", -1, 365);
@@ -935,15 +937,15 @@ fn office_dir(dir: &std::path::Path, hierarchy: &Hierarchy) -> Vec<u8> {
         seal_cert: Some(dir.join("seal.pem")),
         status_list_key: Some(dir.join("status.key")),
         status_list_cert: Some(dir.join("status.pem")),
-        registry: None,
+        registry: registry.map(str::to_owned),
     };
     std::fs::write(
         dir.join("office.json"),
         serde_json::to_vec_pretty(&config).unwrap(),
     )
     .unwrap();
-    let mut registry = eseal::registry::SqliteRegistry::create(dir.join(REGISTRY_FILE)).unwrap();
-    use eseal::registry::Registry as _;
+    let location = RegistryLocation::parse(registry.unwrap_or(REGISTRY_FILE), dir);
+    let mut registry = open_registry(&location, sample::OFFICE_CODE, true).unwrap();
     let now = SystemTime::now();
     registry
         .put_template(
@@ -974,9 +976,28 @@ fn office_dir(dir: &std::path::Path, hierarchy: &Hierarchy) -> Vec<u8> {
 
 #[test]
 fn office_issues_revokes_and_publishes() {
+    office_issues_revokes_and_publishes_in(None);
+}
+
+/// The same through an office whose `office.json` puts its registry in PostgreSQL.
+#[cfg(feature = "postgres")]
+#[test]
+fn office_on_postgresql_issues_revokes_and_publishes() {
+    let url = common::postgres::database();
+    office_issues_revokes_and_publishes_in(Some(&url));
+    let db = url.rsplit('/').next().unwrap();
+    let server = common::postgres::server();
+    let count = |table: &str| server.sql(db, &format!("SELECT count(*) FROM eseal.{table}"));
+    assert_eq!(count("licences"), "1");
+    assert_eq!(count("status_history"), "2", "issued, then revoked");
+}
+
+/// Issues a licence through the C ABI into an office with its registry at `registry`
+/// ([`office_dir`]), then refuses, publishes, verifies and revokes.
+fn office_issues_revokes_and_publishes_in(registry: Option<&str>) {
     let dir = tempfile::tempdir().unwrap();
     let hierarchy = Hierarchy::new(Algorithm::EcdsaP256Sha256);
-    let trust_list = office_dir(dir.path(), &hierarchy);
+    let trust_list = office_dir(dir.path(), &hierarchy, registry);
     let path = CString::new(dir.path().to_str().unwrap()).unwrap();
     let type_code = CString::new(sample::BUSINESS_TYPE_CODE).unwrap();
     let request =
