@@ -132,6 +132,66 @@ fn triggers_refuse_rewrites_deletes_and_truncate() {
     assert_eq!(reg.integrity_check().unwrap(), Vec::<String>::new());
 }
 
+/// An issuer connecting as a role with only [`PgRegistry::issuer_grants`] issues, replays,
+/// changes a status and records a document hash; privileges then refuse it what the
+/// triggers refuse the owner and more: truncating, deleting, disabling a trigger, dropping
+/// a table.
+#[test]
+fn an_issuer_role_with_only_its_grants_issues_and_cannot_rewrite_history() {
+    let server = postgres::server();
+    let url = postgres::database();
+    let db = db_name(&url);
+    drop(PgRegistry::create(&url, OFFICE).unwrap());
+    let role = format!("issuer_{db}");
+    server.sql(db, &format!("CREATE ROLE {role} LOGIN"));
+    server.sql(db, &PgRegistry::issuer_grants(&role).unwrap());
+    let issuer_url = url.replacen("eseal@", &format!("{role}@"), 1);
+
+    let mut reg = PgRegistry::open(&issuer_url, OFFICE).unwrap();
+    let issued = issue(&mut reg, "H1", Some("K1"));
+    let replay = issue(&mut reg, "H1", Some("K1"));
+    assert!(replay.replayed && !issued.replayed);
+    assert_eq!(replay.record, issued.record);
+    let id = issued.record.identifier;
+    reg.set_status(
+        &id,
+        StatusChange {
+            to: LicenceState::Revoked,
+            op: OpCode::Terminate,
+            reason: Some("以欺骗手段取得"),
+            operator: OPERATOR,
+            at: AT + 1,
+        },
+    )
+    .unwrap();
+    reg.set_doc_sha256(&id, &[9; 32], OPERATOR, AT + 2).unwrap();
+    assert_eq!(entries(&reg), 3);
+    assert_eq!(reg.integrity_check().unwrap(), Vec::<String>::new());
+
+    for (sql, message) in [
+        ("TRUNCATE eseal.audit_log", "permission denied"),
+        ("DELETE FROM eseal.status_history", "permission denied"),
+        (
+            "UPDATE eseal.audit_log SET operator = 'x'",
+            "permission denied",
+        ),
+        (
+            "ALTER TABLE eseal.audit_log DISABLE TRIGGER ALL",
+            "must be owner",
+        ),
+        ("DROP TABLE eseal.idempotency", "must be owner"),
+    ] {
+        let out = server.psql_as(&role, db, sql);
+        assert!(!out.status.success(), "{sql} was accepted");
+        let error = String::from_utf8_lossy(&out.stderr);
+        assert!(error.contains(message), "{sql}: {error}");
+    }
+    assert!(matches!(
+        PgRegistry::issuer_grants("issuer; DROP SCHEMA eseal"),
+        Err(RegistryError::Invalid(_))
+    ));
+}
+
 #[test]
 fn tampering_is_found_at_its_seq_and_a_disabled_trigger_is_reported() {
     let server = postgres::server();

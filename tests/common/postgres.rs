@@ -68,6 +68,11 @@ impl Server {
 
     /// `psql` running `sql` in database `db`, whatever its outcome.
     pub fn psql(&self, db: &str, sql: &str) -> std::process::Output {
+        self.psql_as("eseal", db, sql)
+    }
+
+    /// `psql` running `sql` in database `db` as `user`, whatever its outcome.
+    pub fn psql_as(&self, user: &str, db: &str, sql: &str) -> std::process::Output {
         Command::new(self.bin.join("psql"))
             .args([
                 "-X",
@@ -82,7 +87,7 @@ impl Server {
                 "-p",
                 &self.port.to_string(),
                 "-U",
-                "eseal",
+                user,
                 "-d",
                 db,
                 "-c",

@@ -23,6 +23,10 @@
 //!   stored).
 //! - **Forward-only migrations** ([`schema`]), applied under a database-wide advisory
 //!   lock; a database written by newer code is [`RegistryError::TooNew`].
+//!
+//! The triggers hold against any role. Privileges add a second wall: issuers that connect
+//! as a role holding only [`PgRegistry::issuer_grants`] cannot truncate, delete, drop or
+//! disable a trigger at all; the schema's owner runs the migrations.
 
 mod connect;
 mod schema;
@@ -190,6 +194,31 @@ impl PgRegistry {
     /// [`RegistryError::NotARegistry`]; a newer schema is [`RegistryError::TooNew`].
     pub fn open(url: &str, code: &str) -> RegistryResult<Self> {
         Self::connect(url, code, Mode::Open)
+    }
+
+    /// The SQL that gives the existing role `role` what an issuer needs and no more:
+    /// reading, inserting, and updating only the rows the registry updates (a licence's
+    /// status and document hash, the serial counters, the status lists' fill, templates).
+    /// Without ownership the role cannot truncate, delete, alter or drop a table or disable
+    /// a trigger. Run it as the schema's owner after the first `create`. A role name that is
+    /// not a plain lower-case SQL identifier is [`RegistryError::Invalid`].
+    pub fn issuer_grants(role: &str) -> RegistryResult<String> {
+        let plain = role.len() <= 63
+            && role.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && role
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !plain {
+            return Err(RegistryError::Invalid(format!(
+                "role {role:?} is not a plain SQL identifier (a-z, 0-9, _; at most 63)"
+            )));
+        }
+        Ok(format!(
+            "GRANT USAGE ON SCHEMA eseal TO {role};
+GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA eseal TO {role};
+GRANT UPDATE ON eseal.licences, eseal.serial_counters, eseal.status_lists, eseal.templates TO {role};
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA eseal TO {role};"
+        ))
     }
 
     /// Opens the registry of the office `code` for reading only, as `eseal licence audit`
