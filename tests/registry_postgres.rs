@@ -115,20 +115,37 @@ fn triggers_refuse_rewrites_deletes_and_truncate() {
         let error = refused(server, &url, sql);
         assert!(error.contains(message), "{sql}: {error}");
     }
-    // What may change, changes: the status (with its history), the document hash.
-    reg.set_status(
+    change_status_and_document(
+        &mut reg,
         &id,
+        LicenceState::Suspended,
+        OpCode::Suspend,
+        None,
+    );
+}
+
+/// What may change, changes: `id`'s status (with its history) to `to` by `op`, then its
+/// document hash; the audit chain then holds 3 entries, intact.
+fn change_status_and_document(
+    reg: &mut PgRegistry,
+    id: &str,
+    to: LicenceState,
+    op: OpCode,
+    reason: Option<&str>,
+) {
+    reg.set_status(
+        id,
         StatusChange {
-            to: LicenceState::Suspended,
-            op: OpCode::Suspend,
-            reason: None,
+            to,
+            op,
+            reason,
             operator: OPERATOR,
             at: AT + 1,
         },
     )
     .unwrap();
-    reg.set_doc_sha256(&id, &[9; 32], OPERATOR, AT + 2).unwrap();
-    assert_eq!(entries(&reg), 3);
+    reg.set_doc_sha256(id, &[9; 32], OPERATOR, AT + 2).unwrap();
+    assert_eq!(entries(reg), 3);
     assert_eq!(reg.integrity_check().unwrap(), Vec::<String>::new());
 }
 
@@ -152,21 +169,13 @@ fn an_issuer_role_with_only_its_grants_issues_and_cannot_rewrite_history() {
     let replay = issue(&mut reg, "H1", Some("K1"));
     assert!(replay.replayed && !issued.replayed);
     assert_eq!(replay.record, issued.record);
-    let id = issued.record.identifier;
-    reg.set_status(
-        &id,
-        StatusChange {
-            to: LicenceState::Revoked,
-            op: OpCode::Terminate,
-            reason: Some("以欺骗手段取得"),
-            operator: OPERATOR,
-            at: AT + 1,
-        },
-    )
-    .unwrap();
-    reg.set_doc_sha256(&id, &[9; 32], OPERATOR, AT + 2).unwrap();
-    assert_eq!(entries(&reg), 3);
-    assert_eq!(reg.integrity_check().unwrap(), Vec::<String>::new());
+    change_status_and_document(
+        &mut reg,
+        &issued.record.identifier,
+        LicenceState::Revoked,
+        OpCode::Terminate,
+        Some("以欺骗手段取得"),
+    );
 
     for (sql, message) in [
         ("TRUNCATE eseal.audit_log", "permission denied"),
